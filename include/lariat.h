@@ -1,0 +1,206 @@
+/*
+** lariat: distributed ridge, lasso and elastic-net regression on MPI.
+**
+** This header is the whole public API. Every object is created from an MPI
+** communicator (through a context) and every function says whether it is
+** Collective (every rank of the context's communicator must call it, in the
+** same order) or Not collective.
+**
+** Errors: functions return a status (lariat_status). The message lives in the
+** context (lariat_errmsg). Collective functions return the SAME status on every
+** rank: a failure detected on one rank is agreed on before the next collective
+** call, and the message of the failing rank is copied to all ranks.
+**
+** The problem solved (see SPEC.md section 1), for local rows (x_i, y_i, w_i):
+**
+**   minimize  1/(2W) sum_i w_i (y_i - b0 - x_i'b)^2
+**             + lambda sum_j f_j ((1-alpha)/2 (s_j b_j)^2 + alpha |s_j b_j|)
+**   subject to lower_j <= b_j <= upper_j
+**
+** with s_j the weighted standard deviation of column j when standardizing
+** (root mean square without intercept) and s_j = 1 otherwise.
+*/
+#ifndef LARIAT_H
+#define LARIAT_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LARIAT_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------- */
+/* Status codes. One table: name, exit status of the CLI (SPEC.md section 8),
+** and the generic message. Order is severity: when ranks disagree, the
+** largest code wins. */
+#define LARIAT_STATUS_TABLE(X)                                   \
+    X(OK, 0, "success")                                          \
+    X(EUSAGE, 1, "bad usage or configuration")                   \
+    X(EDATA, 2, "bad input data")                                \
+    X(ENUMERIC, 3, "numerical failure")                          \
+    X(EIO, 3, "I/O failure")                                     \
+    X(ENOMEM, 3, "out of memory")                                \
+    X(EMPI, 3, "MPI failure")                                    \
+    X(ESIGNAL, 4, "stopped by a signal after writing a checkpoint")
+
+typedef enum {
+#define LARIAT_X_ENUM(name, code, msg) LARIAT_##name,
+    LARIAT_STATUS_TABLE(LARIAT_X_ENUM)
+#undef LARIAT_X_ENUM
+    LARIAT_STATUS_COUNT
+} lariat_status;
+
+/* The CLI exit status for a status code. Not collective. */
+int lariat_status_exit_code(int status);
+/* The generic message for a status code ("bad input data"). Not collective. */
+const char *lariat_status_string(int status);
+
+/* ------------------------------------------------------------------------- */
+/* Context: a duplicate of the caller's communicator, the error message and the
+** verbosity. */
+typedef struct lariat_ctx lariat_ctx;
+
+enum { LARIAT_LOG_QUIET = 0, LARIAT_LOG_NORMAL = 1, LARIAT_LOG_VERBOSE = 2 };
+
+/* Collective on comm. Duplicates comm; *out is NULL on failure. */
+int lariat_ctx_create(MPI_Comm comm, lariat_ctx **out);
+/* Collective. Frees the duplicate communicator. NULL is a no-op. */
+void lariat_ctx_destroy(lariat_ctx *ctx);
+/* Not collective. */
+MPI_Comm lariat_ctx_comm(const lariat_ctx *ctx);
+int lariat_ctx_rank(const lariat_ctx *ctx);
+int lariat_ctx_size(const lariat_ctx *ctx);
+void lariat_ctx_set_verbosity(lariat_ctx *ctx, int level);
+int lariat_ctx_verbosity(const lariat_ctx *ctx);
+/* Not collective. The last error message recorded (or agreed) on this rank;
+** "" when there is none. Owned by the context. */
+const char *lariat_errmsg(const lariat_ctx *ctx);
+
+/* ------------------------------------------------------------------------- */
+/* Distributed data: each rank holds a contiguous block of rows, in file order.
+** Global row counts and indices are int64_t. */
+typedef struct lariat_matrix lariat_matrix; /* see src/data/matrix.h */
+
+typedef struct lariat_data {
+    int64_t n;            /* global number of rows */
+    int64_t row0;         /* global index of this rank's first row */
+    int64_t n_local;      /* rows held by this rank (may be 0) */
+    int64_t p;            /* number of features */
+    lariat_matrix *X;     /* this rank's rows: dense row-major or CSR */
+    double *y;            /* n_local labels */
+    double *w;            /* n_local observation weights (all 1 if none given) */
+    int has_weights;      /* 1 when weights came from the input */
+    char **feature_names; /* p names (always set: from the header or x1..xp) */
+} lariat_data;
+
+typedef enum { LARIAT_FORMAT_AUTO = 0, LARIAT_FORMAT_CSV, LARIAT_FORMAT_LIBSVM, LARIAT_FORMAT_HDF5 } lariat_format;
+typedef enum { LARIAT_HEADER_AUTO = 0, LARIAT_HEADER_YES, LARIAT_HEADER_NO } lariat_header;
+
+typedef struct lariat_read_options {
+    lariat_format format;  /* AUTO: from the file name's extension */
+    const char *label;     /* CSV label column: header name or 0-based index; NULL = "0" */
+    const char *weights;   /* CSV weights column: name or index; NULL = none */
+    lariat_header header;  /* CSV header line */
+    char delimiter;        /* CSV field separator, default ',' */
+    int64_t n_features;    /* LIBSVM: number of features, 0 = max index seen */
+} lariat_read_options;
+
+/* Not collective. Fills the defaults of SPEC.md section 4. */
+void lariat_read_options_default(lariat_read_options *opt);
+
+/* Collective. Reads the file: each rank reads only its own byte range, aligned
+** to line starts. Errors (missing file, parse error naming file, line and
+** column, NaN/Inf) are agreed on every rank; *out is NULL then. */
+int lariat_data_read(lariat_ctx *ctx, const char *path, const lariat_read_options *opt,
+                     lariat_data **out);
+
+/* Collective. Builds a dataset from this rank's rows, copying them: X is
+** n_local x p row-major, y has n_local values, w n_local values or NULL (all 1).
+** Row order is rank order. */
+int lariat_data_from_dense(lariat_ctx *ctx, int64_t n_local, int64_t p, const double *X,
+                           const double *y, const double *w, lariat_data **out);
+
+/* Not collective. NULL is a no-op. */
+void lariat_data_destroy(lariat_data *data);
+
+/* ------------------------------------------------------------------------- */
+/* The problem, the settings and the result. */
+
+typedef enum { LARIAT_SOLVER_AUTO = 0, LARIAT_SOLVER_GRAM, LARIAT_SOLVER_ADMM, LARIAT_SOLVER_FISTA } lariat_solver_kind;
+
+typedef struct lariat_problem {
+    double alpha;                 /* in [0, 1] */
+    const double *penalty_factor; /* p values >= 0, or NULL = all 1 */
+    const double *lower;          /* p lower bounds (may be -INFINITY), or NULL = none */
+    const double *upper;          /* p upper bounds (may be +INFINITY), or NULL = none */
+    int standardize;              /* default 1 */
+    int intercept;                /* default 1 */
+} lariat_problem;
+
+typedef struct lariat_settings {
+    lariat_solver_kind solver; /* default AUTO */
+    double tol;                /* duality-gap tolerance relative to N0, default 1e-7 */
+    int max_iter;              /* default 10000 */
+    double rho;                /* ADMM penalty, <= 0 = automatic */
+    int adapt_rho;             /* ADMM residual balancing, default 1 */
+    int nlambda;               /* default 100 */
+    double lambda_min_ratio;   /* <= 0 = 1e-4 if n >= p else 1e-2 */
+    const double *lambda;      /* explicit lambda values, or NULL = the path */
+    int n_lambda_given;        /* length of lambda */
+} lariat_settings;
+
+/* Not collective. */
+void lariat_problem_default(lariat_problem *pb);
+void lariat_settings_default(lariat_settings *st);
+
+/* One solution: on the ORIGINAL scale of the data. */
+typedef struct lariat_solution {
+    double lambda;
+    double intercept;
+    double *coef;       /* p values */
+    int64_t nonzero;
+    double objective;   /* the SPEC objective at (intercept, coef) */
+    double duality_gap; /* its certificate */
+    int iterations;
+    int converged;      /* gap <= tol * N0 */
+} lariat_solution;
+
+/* A fitted path (one entry per lambda, in decreasing lambda order). */
+typedef struct lariat_fit {
+    int64_t p;
+    double alpha;
+    int nlambda;
+    lariat_solution *path;   /* nlambda entries */
+    double null_objective;   /* N0 */
+    double lambda_max;
+    const char *solver_name; /* "gram", "admm" or "fista" (static string) */
+    char solver_reason[160]; /* why auto chose it ("" when given) */
+    int n_zero_variance;     /* columns with s_j = 0, fixed at 0 */
+} lariat_fit;
+
+/* Collective. Fits the lambda path of SPEC.md section 2 (or the explicit
+** lambda list) for one alpha on the rows of data whose weight in row_weights is
+** positive; row_weights (n_local values, or NULL = data->w) lets
+** cross-validation mask held-out rows with zeros. Warm starts along the path.
+** Non-convergence is recorded in each solution, not an error. */
+int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
+                    const lariat_problem *pb, const lariat_settings *st, lariat_fit **out);
+
+/* Not collective. NULL is a no-op. */
+void lariat_fit_destroy(lariat_fit *fit);
+
+/* Collective. lambda_max of SPEC.md section 2 for these rows. */
+int lariat_lambda_max(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
+                      const lariat_problem *pb, double *lambda_max);
+
+/* Not collective. pred[i] = intercept + x_i'coef for this rank's rows. */
+void lariat_predict(const lariat_data *data, double intercept, const double *coef, double *pred);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LARIAT_H */

@@ -1,0 +1,64 @@
+/*
+** The design matrix: this rank's rows of X behind one small interface, stored
+** dense row-major or as CSR. Solvers ask it for products, Gram blocks and
+** column statistics and never look inside, so a new storage layout touches
+** only this module.
+**
+** All functions are Not collective: they work on local rows only; callers sum
+** the results across ranks.
+**
+** Centering: several operations take a `shift` vector (length cols, or NULL
+** for zero) and act on (X - 1 shift') without forming it, so that sparse
+** storage stays sparse and the Gram of centered data avoids the cancellation
+** of X'WX - W m m' where the storage allows (dense).
+*/
+#ifndef LARIAT_MATRIX_H
+#define LARIAT_MATRIX_H
+
+#include "lariat.h"
+
+#include <stdint.h>
+
+/* Takes ownership of val (rows * cols doubles, row-major, malloc'ed). */
+int lariat_matrix_wrap_dense(lariat_ctx *ctx, int64_t rows, int64_t cols, double *val,
+                             lariat_matrix **out);
+/* Takes ownership of rowptr (rows + 1), colind and val (rowptr[rows] each);
+** column indices 0-based and strictly increasing within a row. */
+int lariat_matrix_wrap_csr(lariat_ctx *ctx, int64_t rows, int64_t cols, int64_t *rowptr,
+                           int32_t *colind, double *val, lariat_matrix **out);
+void lariat_matrix_destroy(lariat_matrix *X);
+
+int64_t lariat_matrix_rows(const lariat_matrix *X);
+int64_t lariat_matrix_cols(const lariat_matrix *X);
+int64_t lariat_matrix_nnz(const lariat_matrix *X);   /* rows*cols when dense */
+int lariat_matrix_is_sparse(const lariat_matrix *X);
+size_t lariat_matrix_bytes(const lariat_matrix *X);  /* memory held */
+
+/* out[i] = (x_i - shift)'v, i < rows (overwrites out). */
+void lariat_matrix_mult(const lariat_matrix *X, const double *shift, const double *v, double *out);
+/* out[j] = sum_i r_i (x_ij - shift_j), j < cols (overwrites out). */
+void lariat_matrix_mult_t(const lariat_matrix *X, const double *shift, const double *r, double *out);
+
+/* G (cols x cols, row-major, both triangles) = (X - 1 shift')' diag(w) (X - 1 shift').
+** Overwrites G. w has rows entries (>= 0). Returns LARIAT_ENOMEM if its
+** small scratch buffer cannot be had (message in ctx). */
+int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w, const double *shift,
+                       double *G);
+
+/* Weighted column sums: s1[j] = sum_i w_i (x_ij - shift_j),
+** s2[j] = sum_i w_i (x_ij - shift_j)^2 (overwrite). */
+void lariat_matrix_colstats(const lariat_matrix *X, const double *w, const double *shift, double *s1,
+                            double *s2);
+
+/* The fused residual-gradient sweep (one pass over the rows), for
+** first-order solvers: with r_i = y_i - c - (x_i - shift)'d and q_i = w_i r_i,
+**   g[j] = sum_i q_i (x_ij - shift_j)       (overwrites g, cols entries)
+**   sums[0] = sum_i w_i r_i^2,  sums[1] = sum_i q_i,  sums[2] = sum_i q_i y_i.
+** r (rows entries) receives the residuals when not NULL. */
+void lariat_matrix_resid_grad(const lariat_matrix *X, const double *shift, const double *d, double c,
+                              const double *y, const double *w, double *r, double *g, double sums[3]);
+
+/* Copies row i into out (cols doubles, dense). */
+void lariat_matrix_get_row(const lariat_matrix *X, int64_t i, double *out);
+
+#endif /* LARIAT_MATRIX_H */

@@ -1,0 +1,74 @@
+/*
+** The prepared problem: what every solver needs after one look at the data.
+**
+** Solvers work in standardized coordinates c_j = s_j b_j on centered data,
+** with the intercept profiled out (SPEC.md section 1):
+**
+**   xs_ij = (x_ij - m_j) / s_j,   yc_i = y_i - ybar,
+**   P(c)  = 1/(2W) sum_i w_i (yc_i - xs_i'c)^2
+**           + lambda sum_j f_j ((1-alpha)/2 c_j^2 + alpha |c_j|),
+**   lo_j <= c_j <= hi_j   (the original bounds times s_j),
+**
+** and b_j = c_j / s_j, b0 = ybar - m'b on the original scale. Without an
+** intercept m = 0 and ybar = 0; without standardization s = 1. A column with
+** s_j = 0 is fixed at c_j = 0 (lo = hi = 0) and named in a warning.
+*/
+#ifndef LARIAT_PREP_H
+#define LARIAT_PREP_H
+
+#include "lariat.h"
+
+typedef struct lariat_prep {
+    lariat_ctx *ctx;
+    const lariat_data *data;
+    const double *w;   /* row weights in use (n_local); zero masks a row out */
+    int64_t p;
+    int intercept;
+    int standardize;
+    double alpha;
+    int64_t n_rows;    /* global count of rows with positive weight */
+    double W;          /* sum of the weights */
+    double ybar;       /* weighted mean of y (0 without intercept) */
+    double *mean;      /* p weighted column means m_j (0 without intercept) */
+    double *scale;     /* p: s_j (1 without standardization; 0 = constant column) */
+    double *inv_scale; /* p: 1/s_j, and 0 for constant columns */
+    double *pf;        /* p penalty factors f_j */
+    double *lo, *hi;   /* p bounds on c_j */
+    int n_constant;    /* columns with s_j = 0 */
+    double yy;         /* (1/W) sum_i w_i yc_i^2 */
+    double N0;         /* yy / 2: the objective at b = 0 */
+    double *xy;        /* p: (1/W) sum_i w_i xs_ij yc_i */
+} lariat_prep;
+
+/* Collective. Two passes over the local rows (means, then centered second
+** moments and correlations), three allreduces. w = NULL uses data->w.
+** Errors (no rows of positive weight, bad penalty factors or bounds) are
+** agreed on all ranks. */
+int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                       lariat_prep **out);
+void lariat_prep_destroy(lariat_prep *prep);
+
+/* Not collective. lambda_max of SPEC.md section 2:
+** max_j |xy_j| / (max(alpha, 1e-3) f_j) over f_j > 0 (0 if there is none). */
+double lariat_prep_lambda_max(const lariat_prep *prep);
+
+/* Not collective. The primal objective and the duality gap at c, from
+** global quantities every solver has after its reduction:
+**   v_j = (1/W) sum_i w_i xs_ij r_i   (p values; the negative gradient of the loss),
+**   rr  = (1/W) sum_i w_i r_i^2,   ry = (1/W) sum_i w_i r_i yc_i,
+** with r = yc - Xs c. The dual point is theta = -kappa W^-1 diag(w) r, with
+** kappa in (0, 1] the largest value that makes it feasible (see prep.c). */
+void lariat_prep_gap(const lariat_prep *prep, double lambda, const double *c, const double *v, double rr,
+                     double ry, double *primal, double *gap);
+
+/* Not collective. The penalty sum_j f_j ((1-alpha)/2 c_j^2 + alpha |c_j|) times lambda. */
+double lariat_prep_penalty(const lariat_prep *prep, double lambda, const double *c);
+
+/* Not collective. The proximal map of the penalty plus bounds for coordinate j:
+** argmin_c  (1/(2 t)) (c - z)^2 + lambda f_j ((1-alpha)/2 c^2 + alpha |c|),  lo_j <= c <= hi_j. */
+double lariat_prep_prox(const lariat_prep *prep, int64_t j, double z, double t, double lambda);
+
+/* Not collective. Did the gap certify convergence: gap <= tol * N0. */
+int lariat_prep_converged(const lariat_prep *prep, double gap, double tol);
+
+#endif /* LARIAT_PREP_H */
