@@ -38,7 +38,8 @@ double lt_rel_diff(const double *a, const double *b, int64_t n);
 /* The suites: one line per test file, X(name) for a function
 ** void lt_register_<name>(void) that adds its CUnit suite. */
 #define LT_SUITES(X) \
-    X(core)
+    X(core)          \
+    X(matrix)
 
 #define LT_DECLARE(name) void lt_register_##name(void);
 LT_SUITES(LT_DECLARE)

@@ -46,9 +46,15 @@ int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w,
                        double *G);
 
 /* Weighted column sums: s1[j] = sum_i w_i (x_ij - shift_j),
-** s2[j] = sum_i w_i (x_ij - shift_j)^2 (overwrite). */
-void lariat_matrix_colstats(const lariat_matrix *X, const double *w, const double *shift, double *s1,
-                            double *s2);
+** s2[j] = sum_i w_i (x_ij - shift_j)^2 (overwrite). Returns LARIAT_ENOMEM
+** if its scratch (CSR only) cannot be had. */
+int lariat_matrix_colstats(lariat_ctx *ctx, const lariat_matrix *X, const double *w, const double *shift,
+                           double *s1, double *s2);
+
+/* lo[j] = min and hi[j] = max of column j over the rows with w_i > 0,
+** implicit zeros of CSR rows included (overwrite); +inf / -inf when no row has
+** positive weight. Returns LARIAT_ENOMEM if its scratch (CSR only) cannot be had. */
+int lariat_matrix_colrange(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double *lo, double *hi);
 
 /* The fused residual-gradient sweep (one pass over the rows), for
 ** first-order solvers: with r_i = y_i - c - (x_i - shift)'d and q_i = w_i r_i,

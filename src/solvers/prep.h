@@ -38,10 +38,11 @@ typedef struct lariat_prep {
     double yy;         /* (1/W) sum_i w_i yc_i^2 */
     double N0;         /* yy / 2: the objective at b = 0 */
     double *xy;        /* p: (1/W) sum_i w_i xs_ij yc_i */
+    double *xx;        /* p: (1/W) sum_i w_i xs_ij^2 (1 when standardized, 0 if constant) */
 } lariat_prep;
 
-/* Collective. Two passes over the local rows (means, then centered second
-** moments and correlations), three allreduces. w = NULL uses data->w.
+/* Collective. Two passes over the local rows (means and ranges, then
+** centered second moments and correlations), three allreduces. w = NULL uses data->w.
 ** Errors (no rows of positive weight, bad penalty factors or bounds) are
 ** agreed on all ranks. */
 int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,

@@ -1,0 +1,358 @@
+/*
+** The design matrix: dense row-major or CSR storage of this rank's rows.
+**
+** Dense kernels work on blocks of rows small enough to stay in cache, so that
+** the fused residual-gradient sweep reads X from memory once (X*d and X'q on
+** the same block back to back) and the Gram pass is a sequence of DSYRK
+** updates on centered, weight-scaled copies of the blocks.
+*/
+#include "data/matrix.h"
+
+#include "core/core.h"
+#include "linalg/blas.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { MATRIX_DENSE, MATRIX_CSR } matrix_kind;
+
+struct lariat_matrix {
+    matrix_kind kind;
+    int64_t rows, cols;
+    double *val;     /* dense: rows*cols row-major; CSR: nnz values */
+    int64_t *rowptr; /* CSR only: rows + 1 offsets */
+    int32_t *colind; /* CSR only: nnz column indices */
+};
+
+/* Rows per block of the dense kernels: about 256 KiB of X, at most
+** BLOCK_MAX rows (the fused sweep keeps one block's X*d on the stack). */
+#define BLOCK_MAX 256
+static int64_t block_rows(int64_t cols)
+{
+    int64_t b = (32768 + cols - 1) / (cols > 0 ? cols : 1);
+    if (b < 1) b = 1;
+    return b > BLOCK_MAX ? BLOCK_MAX : b;
+}
+
+int lariat_matrix_wrap_dense(lariat_ctx *ctx, int64_t rows, int64_t cols, double *val, lariat_matrix **out)
+{
+    *out = NULL;
+    if (!lariat_blas_fits(cols, 1) || rows < 0) {
+        free(val);
+        return lariat_error(ctx, LARIAT_EUSAGE, "matrix of %lld x %lld is beyond BLAS's int dimensions",
+                            (long long)rows, (long long)cols);
+    }
+    lariat_matrix *X = lariat_calloc(ctx, 1, sizeof(*X), "matrix");
+    if (X == NULL) {
+        free(val);
+        return LARIAT_ENOMEM;
+    }
+    X->kind = MATRIX_DENSE;
+    X->rows = rows;
+    X->cols = cols;
+    X->val = val;
+    *out = X;
+    return LARIAT_OK;
+}
+
+int lariat_matrix_wrap_csr(lariat_ctx *ctx, int64_t rows, int64_t cols, int64_t *rowptr, int32_t *colind,
+                           double *val, lariat_matrix **out)
+{
+    *out = NULL;
+    lariat_matrix *X = lariat_calloc(ctx, 1, sizeof(*X), "matrix");
+    if (X == NULL) {
+        free(rowptr);
+        free(colind);
+        free(val);
+        return LARIAT_ENOMEM;
+    }
+    X->kind = MATRIX_CSR;
+    X->rows = rows;
+    X->cols = cols;
+    X->rowptr = rowptr;
+    X->colind = colind;
+    X->val = val;
+    *out = X;
+    return LARIAT_OK;
+}
+
+void lariat_matrix_destroy(lariat_matrix *X)
+{
+    if (X == NULL) return;
+    free(X->val);
+    free(X->rowptr);
+    free(X->colind);
+    free(X);
+}
+
+int64_t lariat_matrix_rows(const lariat_matrix *X) { return X->rows; }
+int64_t lariat_matrix_cols(const lariat_matrix *X) { return X->cols; }
+int lariat_matrix_is_sparse(const lariat_matrix *X) { return X->kind == MATRIX_CSR; }
+
+int64_t lariat_matrix_nnz(const lariat_matrix *X)
+{
+    return X->kind == MATRIX_CSR ? X->rowptr[X->rows] : X->rows * X->cols;
+}
+
+size_t lariat_matrix_bytes(const lariat_matrix *X)
+{
+    if (X->kind == MATRIX_DENSE) return (size_t)(X->rows * X->cols) * sizeof(double);
+    return (size_t)X->rowptr[X->rows] * (sizeof(double) + sizeof(int32_t)) +
+           (size_t)(X->rows + 1) * sizeof(int64_t);
+}
+
+static double dot_shift(const double *shift, const double *v, int64_t n)
+{
+    if (shift == NULL) return 0.0;
+    double s = 0.0;
+    for (int64_t j = 0; j < n; j++) s += shift[j] * v[j];
+    return s;
+}
+
+void lariat_matrix_mult(const lariat_matrix *X, const double *shift, const double *v, double *out)
+{
+    const double sv = dot_shift(shift, v, X->cols);
+    if (X->kind == MATRIX_DENSE) {
+        const int64_t chunk = 1 << 20;
+        for (int64_t i0 = 0; i0 < X->rows; i0 += chunk) {
+            int m = (int)(X->rows - i0 < chunk ? X->rows - i0 : chunk);
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, m, (int)X->cols, 1.0, X->val + i0 * X->cols, (int)X->cols,
+                        v, 1, 0.0, out + i0, 1);
+        }
+    } else {
+        for (int64_t i = 0; i < X->rows; i++) {
+            double s = 0.0;
+            for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) s += X->val[k] * v[X->colind[k]];
+            out[i] = s;
+        }
+    }
+    if (sv != 0.0) {
+        for (int64_t i = 0; i < X->rows; i++) out[i] -= sv;
+    }
+}
+
+/* (X - 1 shift')'r = X'r - shift * sum(r). */
+void lariat_matrix_mult_t(const lariat_matrix *X, const double *shift, const double *r, double *out)
+{
+    memset(out, 0, (size_t)X->cols * sizeof(double));
+    double rsum = 0.0;
+    if (X->kind == MATRIX_DENSE) {
+        const int64_t chunk = 1 << 20;
+        for (int64_t i0 = 0; i0 < X->rows; i0 += chunk) {
+            int m = (int)(X->rows - i0 < chunk ? X->rows - i0 : chunk);
+            cblas_dgemv(CblasRowMajor, CblasTrans, m, (int)X->cols, 1.0, X->val + i0 * X->cols, (int)X->cols,
+                        r + i0, 1, 1.0, out, 1);
+        }
+    } else {
+        for (int64_t i = 0; i < X->rows; i++) {
+            for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) out[X->colind[k]] += X->val[k] * r[i];
+        }
+    }
+    if (shift != NULL) {
+        for (int64_t i = 0; i < X->rows; i++) rsum += r[i];
+        for (int64_t j = 0; j < X->cols; j++) out[j] -= shift[j] * rsum;
+    }
+}
+
+/* Dense: G = sum over blocks of B'B with B = diag(sqrt(w)) (X_blk - 1 shift'),
+** one DSYRK per block into the upper triangle, mirrored at the end.
+** CSR: G = X'WX - s a' - a s' + W s s' with a = X'w (the centering would
+** destroy sparsity). */
+int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w, const double *shift, double *G)
+{
+    const int64_t p = X->cols;
+    memset(G, 0, (size_t)(p * p) * sizeof(double));
+    if (X->kind == MATRIX_DENSE) {
+        const int64_t nb = block_rows(p) * 4; /* DSYRK wants taller blocks than the sweep */
+        double *B = lariat_malloc(ctx, (size_t)(nb * p), sizeof(double), "Gram block");
+        if (B == NULL) return LARIAT_ENOMEM;
+        for (int64_t i0 = 0; i0 < X->rows; i0 += nb) {
+            int64_t m = X->rows - i0 < nb ? X->rows - i0 : nb;
+            for (int64_t i = 0; i < m; i++) {
+                const double *x = X->val + (i0 + i) * p;
+                double *b = B + i * p;
+                double sw = sqrt(w[i0 + i]);
+                if (shift != NULL) {
+                    for (int64_t j = 0; j < p; j++) b[j] = sw * (x[j] - shift[j]);
+                } else {
+                    for (int64_t j = 0; j < p; j++) b[j] = sw * x[j];
+                }
+            }
+            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)m, 1.0, B, (int)p, 1.0, G, (int)p);
+        }
+        free(B);
+    } else {
+        double *a = NULL;
+        double W = 0.0;
+        if (shift != NULL) {
+            a = lariat_calloc(ctx, (size_t)p, sizeof(double), "Gram correction");
+            if (a == NULL) return LARIAT_ENOMEM;
+        }
+        for (int64_t i = 0; i < X->rows; i++) {
+            const double wi = w[i];
+            W += wi;
+            for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) {
+                const int64_t j = X->colind[k];
+                const double wx = wi * X->val[k];
+                if (a != NULL) a[j] += wx;
+                for (int64_t l = k; l < X->rowptr[i + 1]; l++) G[j * p + X->colind[l]] += wx * X->val[l];
+            }
+        }
+        if (a != NULL) {
+            for (int64_t j = 0; j < p; j++) {
+                for (int64_t l = j; l < p; l++) G[j * p + l] += -shift[j] * a[l] - a[j] * shift[l] + W * shift[j] * shift[l];
+            }
+            free(a);
+        }
+    }
+    for (int64_t j = 0; j < p; j++) {
+        for (int64_t l = j + 1; l < p; l++) G[l * p + j] = G[j * p + l];
+    }
+    return LARIAT_OK;
+}
+
+int lariat_matrix_colstats(lariat_ctx *ctx, const lariat_matrix *X, const double *w, const double *shift,
+                           double *s1, double *s2)
+{
+    const int64_t p = X->cols;
+    memset(s1, 0, (size_t)p * sizeof(double));
+    memset(s2, 0, (size_t)p * sizeof(double));
+    if (X->kind == MATRIX_DENSE) {
+        for (int64_t i = 0; i < X->rows; i++) {
+            const double *x = X->val + i * p;
+            const double wi = w[i];
+            for (int64_t j = 0; j < p; j++) {
+                double d = x[j] - (shift != NULL ? shift[j] : 0.0);
+                s1[j] += wi * d;
+                s2[j] += wi * d * d;
+            }
+        }
+        return LARIAT_OK;
+    }
+    /* CSR: the implicit zeros contribute w_i (0 - shift_j) each; summing the
+    ** stored entries' weights gives their total without cancellation. */
+    double W = 0.0;
+    double *wnz = lariat_calloc(ctx, (size_t)p, sizeof(double), "column statistics");
+    if (wnz == NULL) return LARIAT_ENOMEM;
+    for (int64_t i = 0; i < X->rows; i++) {
+        W += w[i];
+        for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) {
+            const int64_t j = X->colind[k];
+            double d = X->val[k] - (shift != NULL ? shift[j] : 0.0);
+            s1[j] += w[i] * d;
+            s2[j] += w[i] * d * d;
+            wnz[j] += w[i];
+        }
+    }
+    if (shift != NULL) {
+        for (int64_t j = 0; j < p; j++) {
+            double wz = W - wnz[j];
+            s1[j] -= wz * shift[j];
+            s2[j] += wz * shift[j] * shift[j];
+        }
+    }
+    free(wnz);
+    return LARIAT_OK;
+}
+
+int lariat_matrix_colrange(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double *lo, double *hi)
+{
+    const int64_t p = X->cols;
+    for (int64_t j = 0; j < p; j++) {
+        lo[j] = INFINITY;
+        hi[j] = -INFINITY;
+    }
+    if (X->kind == MATRIX_DENSE) {
+        for (int64_t i = 0; i < X->rows; i++) {
+            if (!(w[i] > 0)) continue;
+            const double *x = X->val + i * p;
+            for (int64_t j = 0; j < p; j++) {
+                if (x[j] < lo[j]) lo[j] = x[j];
+                if (x[j] > hi[j]) hi[j] = x[j];
+            }
+        }
+        return LARIAT_OK;
+    }
+    /* CSR: a column has an implicit zero unless every counted row stores it. */
+    int64_t *stored = lariat_calloc(ctx, (size_t)p, sizeof(int64_t), "column ranges");
+    if (stored == NULL) return LARIAT_ENOMEM;
+    int64_t rows = 0;
+    for (int64_t i = 0; i < X->rows; i++) {
+        if (!(w[i] > 0)) continue;
+        rows++;
+        for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) {
+            const int64_t j = X->colind[k];
+            stored[j]++;
+            if (X->val[k] < lo[j]) lo[j] = X->val[k];
+            if (X->val[k] > hi[j]) hi[j] = X->val[k];
+        }
+    }
+    for (int64_t j = 0; j < p; j++) {
+        if (stored[j] < rows) {
+            if (lo[j] > 0.0) lo[j] = 0.0;
+            if (hi[j] < 0.0) hi[j] = 0.0;
+        }
+    }
+    free(stored);
+    return LARIAT_OK;
+}
+
+/* One sweep: for each block of rows, z = X_blk d (DGEMV), then the residual
+** r = y - c - (z - shift'd), q = w r, and g += X_blk' q (DGEMV) while the
+** block is still in cache. The shift enters g once at the end:
+** (X - 1 s')'q = X'q - s sum(q). */
+void lariat_matrix_resid_grad(const lariat_matrix *X, const double *shift, const double *d, double c,
+                              const double *y, const double *w, double *r, double *g, double sums[3])
+{
+    const int64_t p = X->cols;
+    const double sd = dot_shift(shift, d, p);
+    double rr = 0.0, qs = 0.0, qy = 0.0;
+    memset(g, 0, (size_t)p * sizeof(double));
+    if (X->kind == MATRIX_DENSE) {
+        const int64_t nb = block_rows(p);
+        double z[BLOCK_MAX], q[BLOCK_MAX];
+        for (int64_t i0 = 0; i0 < X->rows; i0 += nb) {
+            int m = (int)(X->rows - i0 < nb ? X->rows - i0 : nb);
+            const double *blk = X->val + i0 * p;
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, m, (int)p, 1.0, blk, (int)p, d, 1, 0.0, z, 1);
+            for (int i = 0; i < m; i++) {
+                double ri = y[i0 + i] - c - (z[i] - sd);
+                q[i] = w[i0 + i] * ri;
+                rr += q[i] * ri;
+                qs += q[i];
+                qy += q[i] * y[i0 + i];
+                if (r != NULL) r[i0 + i] = ri;
+            }
+            cblas_dgemv(CblasRowMajor, CblasTrans, m, (int)p, 1.0, blk, (int)p, q, 1, 1.0, g, 1);
+        }
+    } else {
+        for (int64_t i = 0; i < X->rows; i++) {
+            double zi = 0.0;
+            for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) zi += X->val[k] * d[X->colind[k]];
+            double ri = y[i] - c - (zi - sd);
+            double qi = w[i] * ri;
+            rr += qi * ri;
+            qs += qi;
+            qy += qi * y[i];
+            if (r != NULL) r[i] = ri;
+            for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) g[X->colind[k]] += qi * X->val[k];
+        }
+    }
+    if (shift != NULL) {
+        for (int64_t j = 0; j < p; j++) g[j] -= shift[j] * qs;
+    }
+    sums[0] = rr;
+    sums[1] = qs;
+    sums[2] = qy;
+}
+
+void lariat_matrix_get_row(const lariat_matrix *X, int64_t i, double *out)
+{
+    if (X->kind == MATRIX_DENSE) {
+        memcpy(out, X->val + i * X->cols, (size_t)X->cols * sizeof(double));
+        return;
+    }
+    memset(out, 0, (size_t)X->cols * sizeof(double));
+    for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) out[X->colind[k]] = X->val[k];
+}

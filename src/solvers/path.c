@@ -1,0 +1,174 @@
+/*
+** The path driver (SPEC.md section 2): prepares the problem once, builds the
+** lambda sequence, creates one solver workspace and solves each lambda warm
+** started from the previous solution, then maps every solution back to the
+** original scale. Cross-validation calls it once per fold.
+*/
+#include "core/core.h"
+#include "data/matrix.h"
+#include "solvers/prep.h"
+#include "solvers/solver.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lariat_fit_destroy(lariat_fit *fit)
+{
+    if (fit == NULL) return;
+    if (fit->path != NULL) {
+        for (int k = 0; k < fit->nlambda; k++) free(fit->path[k].coef);
+        free(fit->path);
+    }
+    free(fit);
+}
+
+static int cmp_decreasing(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+/* Not collective. The lambda values, decreasing: the explicit list sorted,
+** or nlambda values log-spaced from lambda_max down to
+** lambda_max * lambda_min_ratio (glmnet's sequence; no early truncation). */
+static int lambda_sequence(lariat_ctx *ctx, const lariat_prep *prep, const lariat_settings *st, double lmax,
+                           double **out, int *count)
+{
+    int n = st->lambda != NULL ? st->n_lambda_given : st->nlambda;
+    if (n < 1) return lariat_error(ctx, LARIAT_EUSAGE, "nlambda must be at least 1");
+    double *lam = lariat_malloc(ctx, (size_t)n, sizeof(double), "lambda sequence");
+    if (lam == NULL) return LARIAT_ENOMEM;
+    if (st->lambda != NULL) {
+        for (int k = 0; k < n; k++) {
+            if (!(st->lambda[k] >= 0.0) || !isfinite(st->lambda[k])) {
+                free(lam);
+                return lariat_error(ctx, LARIAT_EUSAGE, "lambda must be finite and >= 0, not %g", st->lambda[k]);
+            }
+            lam[k] = st->lambda[k];
+        }
+        qsort(lam, (size_t)n, sizeof(double), cmp_decreasing);
+    } else {
+        double ratio = st->lambda_min_ratio;
+        if (ratio <= 0.0) ratio = prep->data->n >= prep->p ? 1e-4 : 1e-2;
+        if (!(ratio < 1.0)) {
+            free(lam);
+            return lariat_error(ctx, LARIAT_EUSAGE, "lambda-min-ratio must be in (0, 1), not %g", ratio);
+        }
+        for (int k = 0; k < n; k++) {
+            lam[k] = n == 1 ? lmax : lmax * exp(log(ratio) * (double)k / (double)(n - 1));
+        }
+    }
+    *out = lam;
+    *count = n;
+    return LARIAT_OK;
+}
+
+/* Not collective. b_j = c_j / s_j and b0 = ybar - m'b (SPEC.md section 1). */
+static int to_original_scale(lariat_ctx *ctx, const lariat_prep *prep, double lambda, const double *c,
+                             const lariat_solve_info *info, lariat_solution *sol)
+{
+    sol->coef = lariat_malloc(ctx, (size_t)prep->p, sizeof(double), "coefficients");
+    if (sol->coef == NULL) return LARIAT_ENOMEM;
+    double b0 = prep->ybar;
+    int64_t nz = 0;
+    for (int64_t j = 0; j < prep->p; j++) {
+        double b = c[j] * prep->inv_scale[j];
+        sol->coef[j] = b;
+        b0 -= prep->mean[j] * b;
+        nz += (b != 0.0);
+    }
+    sol->lambda = lambda;
+    sol->intercept = prep->intercept ? b0 : 0.0;
+    sol->nonzero = nz;
+    sol->objective = info->primal;
+    sol->duality_gap = info->gap;
+    sol->iterations = info->iterations;
+    sol->converged = info->converged;
+    return LARIAT_OK;
+}
+
+int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
+                    const lariat_settings *st, lariat_fit **out)
+{
+    *out = NULL;
+    lariat_prep *prep = NULL;
+    lariat_fit *fit = NULL;
+    double *lam = NULL, *c = NULL;
+    void *ws = NULL;
+    const lariat_solver_ops *ops = NULL;
+    int nlam = 0;
+
+    int rc = lariat_prep_create(ctx, data, row_weights, pb, &prep);
+    if (rc != LARIAT_OK) return rc;
+    const double lmax = lariat_prep_lambda_max(prep);
+    /* Everything below up to the solver's create() is local and identical on
+    ** every rank (it depends on reduced quantities only), but allocations can
+    ** fail on one rank: agree before the first collective. */
+    rc = lambda_sequence(ctx, prep, st, lmax, &lam, &nlam);
+    if (rc == LARIAT_OK) {
+        fit = lariat_calloc(ctx, 1, sizeof(*fit), "fit");
+        c = lariat_calloc(ctx, (size_t)prep->p, sizeof(double), "coefficients");
+        if (fit == NULL || c == NULL) rc = LARIAT_ENOMEM;
+    }
+    if (rc == LARIAT_OK) {
+        fit->path = lariat_calloc(ctx, (size_t)nlam, sizeof(lariat_solution), "path");
+        if (fit->path == NULL) rc = LARIAT_ENOMEM;
+    }
+    if (rc == LARIAT_OK) {
+        fit->p = prep->p;
+        fit->alpha = pb->alpha;
+        fit->null_objective = prep->N0;
+        fit->lambda_max = lmax;
+        fit->n_zero_variance = prep->n_constant;
+        ops = lariat_solver_choose(prep, st->solver, fit->solver_reason, sizeof(fit->solver_reason));
+        if (ops == NULL) rc = lariat_error(ctx, LARIAT_EUSAGE, "%s", fit->solver_reason);
+        else fit->solver_name = ops->name;
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) rc = ops->create(prep, st, &ws);
+    int not_converged = 0;
+    for (int k = 0; rc == LARIAT_OK && k < nlam; k++) {
+        lariat_solve_info info = {0, 0, 0.0, 0.0};
+        rc = ops->solve(ws, lam[k], c, &info);
+        if (rc == LARIAT_OK) rc = lariat_agree(ctx, to_original_scale(ctx, prep, lam[k], c, &info, &fit->path[k]));
+        if (rc == LARIAT_OK) {
+            fit->nlambda = k + 1;
+            not_converged += !info.converged;
+            lariat_log(ctx, LARIAT_LOG_VERBOSE, "lambda %d/%d = %.6g: %d iterations, gap %.3g, %lld nonzero",
+                       k + 1, nlam, lam[k], info.iterations, info.gap, (long long)fit->path[k].nonzero);
+        }
+    }
+    if (rc == LARIAT_OK && not_converged > 0) {
+        lariat_log(ctx, LARIAT_LOG_NORMAL,
+                   "warning: %d of %d lambda values did not converge within %d iterations (gap above tol * N0)",
+                   not_converged, nlam, st->max_iter);
+    }
+    if (ops != NULL) ops->destroy(ws);
+    free(lam);
+    free(c);
+    lariat_prep_destroy(prep);
+    if (rc != LARIAT_OK) {
+        lariat_fit_destroy(fit);
+        return rc;
+    }
+    *out = fit;
+    return LARIAT_OK;
+}
+
+int lariat_lambda_max(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
+                      double *lambda_max)
+{
+    lariat_prep *prep = NULL;
+    int rc = lariat_prep_create(ctx, data, row_weights, pb, &prep);
+    if (rc != LARIAT_OK) return rc;
+    *lambda_max = lariat_prep_lambda_max(prep);
+    lariat_prep_destroy(prep);
+    return LARIAT_OK;
+}
+
+void lariat_predict(const lariat_data *data, double intercept, const double *coef, double *pred)
+{
+    lariat_matrix_mult(data->X, NULL, coef, pred);
+    for (int64_t i = 0; i < data->n_local; i++) pred[i] += intercept;
+}

@@ -1,0 +1,301 @@
+/*
+** The prepared problem: weighted standardization (SPEC.md section 1, as
+** glmnet), lambda_max (section 2), the duality-gap certificate and the
+** proximal map of the penalty with bounds, shared by every solver.
+*/
+#include "solvers/prep.h"
+
+#include "core/core.h"
+#include "data/matrix.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lariat_prep_destroy(lariat_prep *prep)
+{
+    if (prep == NULL) return;
+    free(prep->mean);
+    free(prep->scale);
+    free(prep->inv_scale);
+    free(prep->pf);
+    free(prep->lo);
+    free(prep->hi);
+    free(prep->xy);
+    free(prep->xx);
+    free(prep);
+}
+
+/* Not collective. Checks the problem's scalars and per-feature arrays. */
+static int check_problem(lariat_ctx *ctx, const lariat_problem *pb, int64_t p)
+{
+    if (!(pb->alpha >= 0.0 && pb->alpha <= 1.0)) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "alpha must be in [0, 1], not %g", pb->alpha);
+    }
+    for (int64_t j = 0; j < p; j++) {
+        double f = pb->penalty_factor ? pb->penalty_factor[j] : 1.0;
+        double lo = pb->lower ? pb->lower[j] : -INFINITY;
+        double hi = pb->upper ? pb->upper[j] : INFINITY;
+        if (!(f >= 0.0 && isfinite(f))) {
+            return lariat_error(ctx, LARIAT_EUSAGE, "penalty factor %lld must be finite and >= 0, not %g",
+                                (long long)(j + 1), f);
+        }
+        /* As glmnet: b = 0 must be feasible, since the path starts there. */
+        if (!(lo <= 0.0) || !(hi >= 0.0)) {
+            return lariat_error(ctx, LARIAT_EUSAGE,
+                                "bounds of coefficient %lld must satisfy lower <= 0 <= upper (got %g, %g)",
+                                (long long)(j + 1), lo, hi);
+        }
+    }
+    return LARIAT_OK;
+}
+
+static int alloc_arrays(lariat_ctx *ctx, lariat_prep *prep, int64_t p)
+{
+    double **arrays[] = {&prep->mean, &prep->scale, &prep->inv_scale, &prep->pf,
+                         &prep->lo,   &prep->hi,    &prep->xy,        &prep->xx};
+    for (size_t k = 0; k < sizeof(arrays) / sizeof(arrays[0]); k++) {
+        *arrays[k] = lariat_calloc(ctx, (size_t)p, sizeof(double), "problem statistics");
+        if (*arrays[k] == NULL) return LARIAT_ENOMEM;
+    }
+    return LARIAT_OK;
+}
+
+int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                       lariat_prep **out)
+{
+    *out = NULL;
+    const int64_t p = data->p, nl = data->n_local;
+    if (w == NULL) w = data->w;
+    double *buf = NULL, *q = NULL;
+    lariat_prep *prep = lariat_calloc(ctx, 1, sizeof(*prep), "problem");
+    int rc = prep ? check_problem(ctx, pb, p) : LARIAT_ENOMEM;
+    if (rc == LARIAT_OK) rc = alloc_arrays(ctx, prep, p);
+    if (rc == LARIAT_OK) {
+        /* One reduction buffer serves both passes: 3 + 2p doubles. */
+        buf = lariat_malloc(ctx, (size_t)(3 + 2 * p), sizeof(double), "reduction buffer");
+        q = lariat_malloc(ctx, (size_t)nl, sizeof(double), "weighted labels");
+        if (buf == NULL || q == NULL) rc = LARIAT_ENOMEM;
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) goto done;
+    prep->ctx = ctx;
+    prep->data = data;
+    prep->w = w;
+    prep->p = p;
+    prep->alpha = pb->alpha;
+    prep->intercept = pb->intercept;
+    prep->standardize = pb->standardize;
+
+    /* Pass 1: the weight sum, the weighted means of y and of each column
+    ** (one sum-reduction), and each column's range over the rows of positive
+    ** weight (one max-reduction of [-min, max]), which detects constant
+    ** columns exactly rather than by a variance threshold. */
+    double *range_lo = prep->lo, *range_hi = prep->hi; /* borrowed as scratch until bounds are set */
+    {
+        double W = 0.0, wy = 0.0, npos = 0.0;
+        for (int64_t i = 0; i < nl; i++) {
+            W += w[i];
+            wy += w[i] * data->y[i];
+            npos += (w[i] > 0);
+        }
+        buf[0] = W;
+        buf[1] = wy;
+        buf[2] = npos;
+        lariat_matrix_mult_t(data->X, NULL, w, buf + 3);
+        rc = lariat_matrix_colrange(ctx, data->X, w, range_lo, range_hi);
+        for (int64_t j = 0; j < p; j++) {
+            buf[3 + p + j] = -range_lo[j];
+        }
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, buf, 3 + p);
+    if (rc == LARIAT_OK && MPI_Allreduce(MPI_IN_PLACE, range_hi, (int)p, MPI_DOUBLE, MPI_MAX,
+                                         lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of column ranges failed");
+    }
+    if (rc == LARIAT_OK) {
+        memcpy(range_lo, buf + 3 + p, (size_t)p * sizeof(double));
+        if (MPI_Allreduce(MPI_IN_PLACE, range_lo, (int)p, MPI_DOUBLE, MPI_MAX, lariat_ctx_comm(ctx)) !=
+            MPI_SUCCESS) {
+            rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of column ranges failed");
+        }
+    }
+    if (rc != LARIAT_OK) goto done;
+    prep->W = buf[0];
+    prep->n_rows = (int64_t)buf[2];
+    if (!(prep->W > 0.0) || !isfinite(prep->W)) {
+        rc = lariat_error(ctx, LARIAT_EDATA, "no rows with positive weight (weight sum %g)", prep->W);
+        goto done;
+    }
+    const double W = prep->W;
+    prep->ybar = pb->intercept ? buf[1] / W : 0.0;
+    for (int64_t j = 0; j < p; j++) prep->mean[j] = pb->intercept ? buf[3 + j] / W : 0.0;
+
+    /* Pass 2: centered second moments s2_j = sum w (x - m)^2, the centered
+    ** label's sum of squares and the correlations sum w (x - m)(y - ybar),
+    ** in one sum-reduction. */
+    {
+        double *s2 = buf + 3, *xyraw = buf + 3 + p, yy = 0.0;
+        for (int64_t i = 0; i < nl; i++) {
+            double yc = data->y[i] - prep->ybar;
+            q[i] = w[i] * yc;
+            yy += q[i] * yc;
+        }
+        double *s1 = prep->xy; /* scratch: the centered first moments are not needed */
+        rc = lariat_matrix_colstats(ctx, data->X, w, pb->intercept ? prep->mean : NULL, s1, s2);
+        lariat_matrix_mult_t(data->X, pb->intercept ? prep->mean : NULL, q, xyraw);
+        buf[0] = yy;
+        rc = lariat_agree(ctx, rc);
+        if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, buf, 3 + 2 * p);
+        if (rc != LARIAT_OK) goto done;
+        prep->yy = buf[0] / W;
+        prep->N0 = 0.5 * prep->yy;
+    }
+
+    /* Scales (SPEC.md section 1): the weighted population standard deviation,
+    ** or with no intercept the weighted root mean square (m = 0 above), both
+    ** sqrt(s2 / W). A column constant over the rows in use (or all zero
+    ** without intercept) cannot be identified: fixed at 0. */
+    for (int64_t j = 0; j < p; j++) {
+        double s2 = buf[3 + j], xyraw = buf[3 + p + j];
+        /* range_lo holds -min after its max-reduction. */
+        double mn = -range_lo[j], mx = range_hi[j];
+        int constant = pb->intercept ? (mn == mx) : (mn == 0.0 && mx == 0.0);
+        if (constant || !(s2 > 0.0)) {
+            prep->scale[j] = 0.0;
+            prep->inv_scale[j] = 0.0;
+            prep->xx[j] = 0.0;
+            prep->xy[j] = 0.0;
+            prep->n_constant++;
+            continue;
+        }
+        double s = pb->standardize ? sqrt(s2 / W) : 1.0;
+        prep->scale[j] = s;
+        prep->inv_scale[j] = 1.0 / s;
+        prep->xx[j] = s2 / (W * s * s);
+        prep->xy[j] = xyraw / (W * s);
+    }
+    for (int64_t j = 0; j < p; j++) {
+        prep->pf[j] = pb->penalty_factor ? pb->penalty_factor[j] : 1.0;
+        double s = prep->scale[j];
+        if (s == 0.0) {
+            prep->lo[j] = prep->hi[j] = 0.0;
+            lariat_log(ctx, LARIAT_LOG_NORMAL, "warning: column %lld (%s) is constant: its coefficient is 0",
+                       (long long)(j + 1), data->feature_names ? data->feature_names[j] : "?");
+        } else {
+            prep->lo[j] = pb->lower ? pb->lower[j] * s : -INFINITY;
+            prep->hi[j] = pb->upper ? pb->upper[j] * s : INFINITY;
+        }
+    }
+
+done:
+    free(buf);
+    free(q);
+    if (rc != LARIAT_OK) {
+        lariat_prep_destroy(prep);
+        return rc;
+    }
+    *out = prep;
+    return LARIAT_OK;
+}
+
+double lariat_prep_lambda_max(const lariat_prep *prep)
+{
+    /* glmnet's definition: the smallest lambda with b = 0 for alpha > 0;
+    ** alpha = 0 uses 1e-3 in the denominator. */
+    double lmax = 0.0, a = prep->alpha > 1e-3 ? prep->alpha : 1e-3;
+    for (int64_t j = 0; j < prep->p; j++) {
+        if (prep->pf[j] > 0.0 && prep->scale[j] > 0.0) {
+            double l = fabs(prep->xy[j]) / (a * prep->pf[j]);
+            if (l > lmax) lmax = l;
+        }
+    }
+    return lmax;
+}
+
+double lariat_prep_penalty(const lariat_prep *prep, double lambda, const double *c)
+{
+    double sq = 0.0, ab = 0.0;
+    for (int64_t j = 0; j < prep->p; j++) {
+        sq += prep->pf[j] * c[j] * c[j];
+        ab += prep->pf[j] * fabs(c[j]);
+    }
+    return lambda * (0.5 * (1.0 - prep->alpha) * sq + prep->alpha * ab);
+}
+
+static double clip(double v, double lo, double hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+static double soft(double z, double t) { return z > t ? z - t : (z < -t ? z + t : 0.0); }
+
+double lariat_prep_prox(const lariat_prep *prep, int64_t j, double z, double t, double lambda)
+{
+    /* argmin (c - z)^2/(2t) + q c^2/2 + tau |c| on [lo, hi], q = lambda f (1 - alpha),
+    ** tau = lambda f alpha: the unconstrained minimizer S(z, t tau) / (1 + t q),
+    ** clipped (a convex function of one variable is minimized over an interval
+    ** at the clipped unconstrained minimizer). */
+    const double f = prep->pf[j];
+    const double q = lambda * f * (1.0 - prep->alpha), tau = lambda * f * prep->alpha;
+    return clip(soft(z, t * tau) / (1.0 + t * q), prep->lo[j], prep->hi[j]);
+}
+
+int lariat_prep_converged(const lariat_prep *prep, double gap, double tol)
+{
+    return gap <= tol * prep->N0 || gap <= 0.0;
+}
+
+/* The conjugate of g_j(c) = q c^2/2 + tau |c| + indicator[lo, hi] at u:
+** sup_c u c - g_j(c), attained at the clipped maximizer. Only called where it
+** is finite. */
+static double conj_term(double u, double q, double tau, double lo, double hi)
+{
+    double c;
+    if (q > 0.0) {
+        c = clip(soft(u, tau) / q, lo, hi);
+    } else {
+        c = u > tau ? hi : (u < -tau ? lo : 0.0);
+    }
+    return u * c - 0.5 * q * c * c - tau * fabs(c);
+}
+
+/* Fenchel duality for P(c) = F(Xs c) + sum_j g_j(c_j) with
+** F(z) = 1/(2W) sum w_i (yc_i - z_i)^2 (Bauschke & Combettes, Convex Analysis,
+** section 15.3; the same construction as scikit-learn's enet gap):
+**   D(theta) = -F*(theta) - sum_j g_j*(-Xs_j'theta),
+** at theta = -kappa W^-1 diag(w) r this is
+**   D = kappa ry - kappa^2 rr / 2 - sum_j g_j*(kappa v_j).
+** g_j* is infinite when g_j has no quadratic part and kappa v_j passes its
+** threshold tau_j in a direction without a bound: kappa is the largest value
+** in (0, 1] that keeps every such term finite. Coordinates with neither a
+** penalty nor a bound (tau = q = 0: unpenalized, or lambda = 0) have a finite
+** conjugate only at v_j = 0; their stationarity enters instead through the
+** decrease one exact coordinate step would still make, v_j^2 / (2 xx_j),
+** which is zero at the optimum (documented in the README). */
+void lariat_prep_gap(const lariat_prep *prep, double lambda, const double *c, const double *v, double rr, double ry,
+                     double *primal, double *gap)
+{
+    const double alpha = prep->alpha;
+    double kappa = 1.0;
+    for (int64_t j = 0; j < prep->p; j++) {
+        const double f = prep->pf[j], q = lambda * f * (1.0 - alpha), tau = lambda * f * alpha;
+        if (prep->scale[j] == 0.0 || q > 0.0 || tau <= 0.0) continue;
+        if (v[j] > tau && isinf(prep->hi[j])) kappa = fmin(kappa, tau / v[j]);
+        if (v[j] < -tau && isinf(prep->lo[j])) kappa = fmin(kappa, tau / -v[j]);
+    }
+    double pen = 0.0, conj = 0.0, free_terms = 0.0;
+    for (int64_t j = 0; j < prep->p; j++) {
+        if (prep->scale[j] == 0.0) continue;
+        const double f = prep->pf[j], q = lambda * f * (1.0 - alpha), tau = lambda * f * alpha;
+        pen += 0.5 * q * c[j] * c[j] + tau * fabs(c[j]);
+        const double u = kappa * v[j];
+        if (q == 0.0 && tau == 0.0 && ((u > 0 && isinf(prep->hi[j])) || (u < 0 && isinf(prep->lo[j])))) {
+            free_terms += v[j] * v[j] / (2.0 * prep->xx[j]);
+            continue;
+        }
+        conj += conj_term(u, q, tau, prep->lo[j], prep->hi[j]);
+    }
+    const double P = 0.5 * rr + pen;
+    const double D = kappa * ry - 0.5 * kappa * kappa * rr - conj;
+    *primal = P;
+    *gap = P - D + free_terms;
+}

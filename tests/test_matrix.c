@@ -1,0 +1,150 @@
+/*
+** The design-matrix kernels: dense and CSR storage of the same rows agree
+** with each other and with naive loops, with and without a shift.
+*/
+#include "data/matrix.h"
+#include "harness.h"
+#include "testdata.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The same local rows as dense and as CSR, and the raw array. */
+typedef struct pair {
+    lariat_data *dense, *sparse;
+    double *X; /* n_local x p */
+} pair;
+
+static pair make_pair(int64_t n, int64_t p, double density)
+{
+    lt_spec s = {.n = n, .p = p, .seed = 11, .corr = 0.3, .weighted = 1, .density = density, .offset = 0.7};
+    pair pr;
+    pr.sparse = lt_make_data(&s);
+    s.density = 0.0;
+    pr.dense = lt_make_data(&s); /* dense of different entries: rebuild from the sparse rows */
+    int64_t nl = pr.sparse->n_local;
+    pr.X = calloc((size_t)(nl * p + 1), sizeof(double));
+    for (int64_t i = 0; i < nl; i++) lariat_matrix_get_row(pr.sparse->X, i, pr.X + i * p);
+    lariat_matrix_destroy(pr.dense->X);
+    double *copy = malloc((size_t)(nl * p + 1) * sizeof(double));
+    memcpy(copy, pr.X, (size_t)(nl * p) * sizeof(double));
+    lariat_matrix_wrap_dense(lt_ctx(), nl, p, copy, &pr.dense->X);
+    memcpy(pr.dense->w, pr.sparse->w, (size_t)nl * sizeof(double));
+    memcpy(pr.dense->y, pr.sparse->y, (size_t)nl * sizeof(double));
+    return pr;
+}
+
+static void free_pair(pair *pr)
+{
+    lariat_data_destroy(pr->dense);
+    lariat_data_destroy(pr->sparse);
+    free(pr->X);
+}
+
+static void check_kernels(int64_t n, int64_t p, double density)
+{
+    pair pr = make_pair(n, p, density);
+    const int64_t nl = pr.dense->n_local;
+    const double *X = pr.X, *w = pr.dense->w, *y = pr.dense->y;
+    double *shift = malloc((size_t)p * sizeof(double)), *v = malloc((size_t)p * sizeof(double));
+    for (int64_t j = 0; j < p; j++) {
+        shift[j] = 0.1 * (double)j - 0.3;
+        v[j] = sin((double)j + 1.0);
+    }
+    int ok = 1;
+    const lariat_matrix *M[2] = {pr.dense->X, pr.sparse->X};
+    for (int k = 0; k < 2; k++) {
+        CU_ASSERT_EQUAL(lariat_matrix_is_sparse(M[k]), k);
+        /* mult and mult_t against naive loops */
+        double *out = malloc((size_t)(nl + 1) * sizeof(double)), *g = malloc((size_t)p * sizeof(double));
+        lariat_matrix_mult(M[k], shift, v, out);
+        for (int64_t i = 0; i < nl; i++) {
+            double s = 0;
+            for (int64_t j = 0; j < p; j++) s += (X[i * p + j] - shift[j]) * v[j];
+            ok &= fabs(out[i] - s) <= 1e-12 * (1 + fabs(s));
+        }
+        lariat_matrix_mult_t(M[k], shift, w, g);
+        for (int64_t j = 0; j < p; j++) {
+            double s = 0;
+            for (int64_t i = 0; i < nl; i++) s += (X[i * p + j] - shift[j]) * w[i];
+            ok &= fabs(g[j] - s) <= 1e-11 * (1 + fabs(s));
+        }
+        /* gram */
+        double *G = malloc((size_t)(p * p) * sizeof(double));
+        ok &= lariat_matrix_gram(lt_ctx(), M[k], w, shift, G) == LARIAT_OK;
+        for (int64_t a = 0; a < p; a++) {
+            for (int64_t b = 0; b < p; b++) {
+                double s = 0;
+                for (int64_t i = 0; i < nl; i++) s += w[i] * (X[i * p + a] - shift[a]) * (X[i * p + b] - shift[b]);
+                ok &= fabs(G[a * p + b] - s) <= 1e-10 * (1 + fabs(s));
+            }
+        }
+        /* colstats and colrange */
+        double *s1 = malloc((size_t)p * sizeof(double)), *s2 = malloc((size_t)p * sizeof(double));
+        double *lo = malloc((size_t)p * sizeof(double)), *hi = malloc((size_t)p * sizeof(double));
+        ok &= lariat_matrix_colstats(lt_ctx(), M[k], w, shift, s1, s2) == LARIAT_OK;
+        ok &= lariat_matrix_colrange(lt_ctx(), M[k], w, lo, hi) == LARIAT_OK;
+        for (int64_t j = 0; j < p; j++) {
+            double a = 0, b = 0, mn = INFINITY, mx = -INFINITY;
+            for (int64_t i = 0; i < nl; i++) {
+                double d = X[i * p + j] - shift[j];
+                a += w[i] * d;
+                b += w[i] * d * d;
+                mn = fmin(mn, X[i * p + j]);
+                mx = fmax(mx, X[i * p + j]);
+            }
+            ok &= fabs(s1[j] - a) <= 1e-11 * (1 + fabs(a)) && fabs(s2[j] - b) <= 1e-11 * (1 + fabs(b));
+            ok &= lo[j] == mn && hi[j] == mx;
+        }
+        /* the fused sweep */
+        double sums[3], c = 0.25;
+        double *r = malloc((size_t)(nl + 1) * sizeof(double));
+        lariat_matrix_resid_grad(M[k], shift, v, c, y, w, r, g, sums);
+        double rr = 0, qs = 0, qy = 0;
+        for (int64_t i = 0; i < nl; i++) {
+            double z = 0;
+            for (int64_t j = 0; j < p; j++) z += (X[i * p + j] - shift[j]) * v[j];
+            double ri = y[i] - c - z;
+            ok &= fabs(r[i] - ri) <= 1e-12 * (1 + fabs(ri));
+            rr += w[i] * ri * ri;
+            qs += w[i] * ri;
+            qy += w[i] * ri * y[i];
+        }
+        ok &= fabs(sums[0] - rr) <= 1e-10 * (1 + rr) && fabs(sums[1] - qs) <= 1e-10 * (1 + fabs(qs)) &&
+              fabs(sums[2] - qy) <= 1e-10 * (1 + fabs(qy));
+        for (int64_t j = 0; j < p; j++) {
+            double s = 0;
+            for (int64_t i = 0; i < nl; i++) s += w[i] * r[i] * (X[i * p + j] - shift[j]);
+            ok &= fabs(g[j] - s) <= 1e-10 * (1 + fabs(s));
+        }
+        free(out);
+        free(g);
+        free(G);
+        free(s1);
+        free(s2);
+        free(lo);
+        free(hi);
+        free(r);
+    }
+    LT_ASSERT_ALL(ok);
+    free(shift);
+    free(v);
+    free_pair(&pr);
+}
+
+static void test_kernels_tall(void) { check_kernels(700, 7, 0.3); }
+static void test_kernels_wide(void) { check_kernels(20, 300, 0.1); }
+/* More rows than a dense block (the fused sweep works in blocks). */
+static void test_kernels_blocks(void) { check_kernels(3000, 130, 0.05); }
+/* Fewer rows than ranks: some ranks hold none. */
+static void test_kernels_tiny(void) { check_kernels(2, 5, 0.5); }
+
+void lt_register_matrix(void)
+{
+    CU_pSuite s = CU_add_suite("matrix", NULL, NULL);
+    CU_add_test(s, "dense = CSR = naive, tall", test_kernels_tall);
+    CU_add_test(s, "dense = CSR = naive, wide", test_kernels_wide);
+    CU_add_test(s, "dense = CSR = naive, many blocks", test_kernels_blocks);
+    CU_add_test(s, "dense = CSR = naive, ranks without rows", test_kernels_tiny);
+}
