@@ -39,7 +39,8 @@ double lt_rel_diff(const double *a, const double *b, int64_t n);
 ** void lt_register_<name>(void) that adds its CUnit suite. */
 #define LT_SUITES(X) \
     X(core)          \
-    X(matrix)
+    X(matrix)        \
+    X(prep)
 
 #define LT_DECLARE(name) void lt_register_##name(void);
 LT_SUITES(LT_DECLARE)
