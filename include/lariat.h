@@ -197,6 +197,62 @@ void lariat_fit_destroy(lariat_fit *fit);
 int lariat_lambda_max(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
                       const lariat_problem *pb, double *lambda_max);
 
+/* ------------------------------------------------------------------------- */
+/* Cross-validation (SPEC.md section 3). */
+
+typedef enum { LARIAT_SELECT_1SE = 0, LARIAT_SELECT_MIN } lariat_select;
+
+typedef struct lariat_cv_settings {
+    int nfolds;           /* K, default 10 (ignored when foldid is given: K = its max) */
+    uint64_t seed;        /* default 1 */
+    const int *foldid;    /* n_local folds in 1..K for this rank's rows, or NULL = from the seed */
+    int groups;           /* rank groups training folds at once; 0 = automatic */
+    lariat_select select; /* the refit's lambda: lambda_1se (default) or lambda_min */
+    const double *alphas; /* alphas to cross-validate, or NULL = the problem's alpha */
+    int nalpha;
+} lariat_cv_settings;
+
+/* The CV curve of one alpha, over its own lambda path (decreasing). */
+typedef struct lariat_cv_curve {
+    double alpha;
+    int nlambda;
+    double *lambda, *cvm, *cvsd;
+    int64_t *nonzero;   /* nonzeros of the fit on all rows (as cv.glmnet's nzero) */
+    int index_min;      /* smallest cvm, the largest lambda on ties */
+    int index_1se;      /* largest lambda with cvm <= cvm[min] + cvsd[min] */
+    lariat_fit *fit;    /* the path fit on all (training) rows */
+} lariat_cv_curve;
+
+typedef struct lariat_cv_result {
+    int nfolds;
+    uint64_t seed;
+    lariat_select select;
+    int groups;                 /* the number of rank groups used */
+    int nalpha;
+    lariat_cv_curve *curves;    /* one per alpha, in the order given */
+    int best;                   /* the curve of the smallest cvm */
+    double alpha_min, lambda_min, lambda_1se;
+    int selected;               /* index into curves[best].fit->path of the refit model */
+} lariat_cv_result;
+
+/* Not collective. */
+void lariat_cv_settings_default(lariat_cv_settings *cv);
+
+/* Collective. K-fold cross-validation of the path for each alpha on the rows
+** whose weight in row_weights is positive (NULL = data->w; rows of weight 0,
+** such as a held-out test set, are in no fold's training or scoring). The
+** lambda path is computed on all rows and shared by every fold; each fold's
+** model is standardized with its training rows' own statistics. The refit is
+** the fit on all rows at the selected lambda. */
+int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
+              const lariat_settings *st, const lariat_cv_settings *cv, lariat_cv_result **out);
+
+/* Not collective. NULL is a no-op. */
+void lariat_cv_destroy(lariat_cv_result *res);
+
+/* Not collective. The fold (1..K) of global row i of n under seed. */
+int lariat_fold_of(uint64_t seed, int64_t n, int K, int64_t i);
+
 /* Not collective. pred[i] = intercept + x_i'coef for this rank's rows. */
 void lariat_predict(const lariat_data *data, double intercept, const double *coef, double *pred);
 

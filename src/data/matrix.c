@@ -347,6 +347,36 @@ void lariat_matrix_resid_grad(const lariat_matrix *X, const double *shift, const
     sums[2] = qy;
 }
 
+int lariat_matrix_mult_rows(lariat_ctx *ctx, const lariat_matrix *X, const int64_t *rows, int64_t nrows,
+                            const double *B, int64_t k, double *out)
+{
+    const int64_t p = X->cols;
+    if (nrows == 0 || k == 0) return LARIAT_OK;
+    if (!lariat_blas_fits(k, p)) return lariat_error(ctx, LARIAT_EUSAGE, "too many coefficient vectors (%lld)", (long long)k);
+    if (X->kind == MATRIX_CSR) {
+        for (int64_t r = 0; r < nrows; r++) {
+            double *o = out + r * k;
+            memset(o, 0, (size_t)k * sizeof(double));
+            const int64_t i = rows[r];
+            for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) {
+                cblas_daxpy((int)k, X->val[t], B + (int64_t)X->colind[t] * k, 1, o, 1);
+            }
+        }
+        return LARIAT_OK;
+    }
+    const int64_t nb = block_rows(p) * 4;
+    double *blk = lariat_malloc(ctx, (size_t)(nb * p), sizeof(double), "prediction block");
+    if (blk == NULL) return LARIAT_ENOMEM;
+    for (int64_t r0 = 0; r0 < nrows; r0 += nb) {
+        int64_t m = nrows - r0 < nb ? nrows - r0 : nb;
+        for (int64_t r = 0; r < m; r++) memcpy(blk + r * p, X->val + rows[r0 + r] * p, (size_t)p * sizeof(double));
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)k, (int)p, 1.0, blk, (int)p, B, (int)k,
+                    0.0, out + r0 * k, (int)k);
+    }
+    free(blk);
+    return LARIAT_OK;
+}
+
 void lariat_matrix_get_row(const lariat_matrix *X, int64_t i, double *out)
 {
     if (X->kind == MATRIX_DENSE) {

@@ -64,6 +64,14 @@ int lariat_matrix_colrange(lariat_ctx *ctx, const lariat_matrix *X, const double
 void lariat_matrix_resid_grad(const lariat_matrix *X, const double *shift, const double *d, double c,
                               const double *y, const double *w, double *r, double *g, double sums[3]);
 
+/* Predictions of several coefficient vectors on a subset of rows:
+** out[r * k + l] = x_{rows[r]}' B[:, l] for r < nrows, l < k, with B p x k
+** row-major (column l is one coefficient vector). Dense storage gathers the
+** rows in blocks and uses one DGEMM per block. Returns LARIAT_ENOMEM if its
+** block buffer cannot be had. */
+int lariat_matrix_mult_rows(lariat_ctx *ctx, const lariat_matrix *X, const int64_t *rows, int64_t nrows,
+                            const double *B, int64_t k, double *out);
+
 /* Copies row i into out (cols doubles, dense). */
 void lariat_matrix_get_row(const lariat_matrix *X, int64_t i, double *out);
 

@@ -1,0 +1,253 @@
+/*
+** K-fold cross-validation (SPEC.md section 3, cv.glmnet's grouped formulas).
+**
+** For each alpha: the path on all rows gives the lambda sequence and the
+** refit; then every fold's model is the same path fitted with the fold's rows
+** masked out of the weights (so it is standardized on its own training rows),
+** and scored on the fold's rows, all lambdas at once (one DGEMM per block of
+** held-out rows). One reduction per alpha sums the per-fold errors.
+*/
+#include "core/core.h"
+#include "cv/folds.h"
+#include "data/matrix.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lariat_cv_settings_default(lariat_cv_settings *cv)
+{
+    memset(cv, 0, sizeof(*cv));
+    cv->nfolds = 10;
+    cv->seed = 1;
+    cv->select = LARIAT_SELECT_1SE;
+}
+
+void lariat_cv_destroy(lariat_cv_result *res)
+{
+    if (res == NULL) return;
+    for (int a = 0; a < res->nalpha && res->curves != NULL; a++) {
+        lariat_cv_curve *c = &res->curves[a];
+        free(c->lambda);
+        free(c->cvm);
+        free(c->cvsd);
+        free(c->nonzero);
+        lariat_fit_destroy(c->fit);
+    }
+    free(res->curves);
+    free(res);
+}
+
+/* The workspace shared by the alphas: this rank's folds and scratch. */
+typedef struct cv_work {
+    int K;
+    int *fold;          /* n_local folds in 1..K, 0 for rows of weight 0 */
+    double *wmask;      /* training weights of the current fold */
+    int64_t *rows;      /* local rows of the current fold */
+    double *B, *pred;   /* p x nlambda coefficients and nrows x nlambda predictions */
+    double *err;        /* K x nlambda error sums, then K fold weights */
+} cv_work;
+
+static void work_free(cv_work *wk)
+{
+    free(wk->fold);
+    free(wk->wmask);
+    free(wk->rows);
+    free(wk->B);
+    free(wk->pred);
+    free(wk->err);
+}
+
+/* Collective. Assigns folds (from foldid or the seed) and checks that K is
+** between 2 and the number of rows, and that every fold has weight. */
+static int assign_folds(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_cv_settings *cv,
+                        cv_work *wk)
+{
+    int rc = LARIAT_OK;
+    int K = cv->nfolds;
+    if (cv->foldid != NULL) {
+        int kmax = 0;
+        for (int64_t i = 0; i < data->n_local; i++) kmax = cv->foldid[i] > kmax ? cv->foldid[i] : kmax;
+        MPI_Allreduce(MPI_IN_PLACE, &kmax, 1, MPI_INT, MPI_MAX, lariat_ctx_comm(ctx));
+        K = kmax;
+    }
+    if (K < 2) return lariat_error(ctx, LARIAT_EUSAGE, "cross-validation needs at least 2 folds (got %d)", K);
+    if ((int64_t)K > data->n) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "%d folds is more than the %lld rows", K, (long long)data->n);
+    }
+    wk->K = K;
+    wk->fold = lariat_malloc(ctx, (size_t)data->n_local, sizeof(int), "folds");
+    wk->wmask = lariat_malloc(ctx, (size_t)data->n_local, sizeof(double), "fold weights");
+    wk->rows = lariat_malloc(ctx, (size_t)data->n_local, sizeof(int64_t), "fold rows");
+    if (wk->fold == NULL || wk->wmask == NULL || wk->rows == NULL) rc = LARIAT_ENOMEM;
+    for (int64_t i = 0; rc == LARIAT_OK && i < data->n_local; i++) {
+        int f = cv->foldid ? cv->foldid[i] : lariat_fold_of(cv->seed, data->n, K, data->row0 + i);
+        if (f < 1 || f > K) {
+            rc = lariat_error(ctx, LARIAT_EUSAGE, "foldid of row %lld is %d, outside 1..%d",
+                              (long long)(data->row0 + i + 1), f, K);
+        }
+        wk->fold[i] = w[i] > 0 ? f : 0;
+    }
+    return lariat_agree(ctx, rc);
+}
+
+/* Not collective. Index of the smallest cvm (first, i.e. largest lambda, on
+** ties) and of the largest lambda within one standard error of it. */
+static void select_lambdas(lariat_cv_curve *c)
+{
+    int imin = 0;
+    for (int l = 1; l < c->nlambda; l++) {
+        if (c->cvm[l] < c->cvm[imin]) imin = l;
+    }
+    const double bound = c->cvm[imin] + c->cvsd[imin];
+    int i1se = imin;
+    for (int l = 0; l < c->nlambda; l++) {
+        if (c->cvm[l] <= bound) {
+            i1se = l;
+            break;
+        }
+    }
+    c->index_min = imin;
+    c->index_1se = i1se;
+}
+
+/* Collective. One alpha: the path on all rows, then every fold's path on the
+** same lambdas, scored on its held-out rows. */
+static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                        const lariat_settings *st, cv_work *wk, lariat_cv_curve *curve, double t0)
+{
+    const int64_t p = data->p, nl = data->n_local;
+    const int K = wk->K;
+    int rc = lariat_fit_path(ctx, data, w, pb, st, &curve->fit);
+    if (rc != LARIAT_OK) return rc;
+    const int nlam = curve->fit->nlambda;
+    curve->alpha = pb->alpha;
+    curve->nlambda = nlam;
+    curve->lambda = lariat_malloc(ctx, (size_t)nlam, sizeof(double), "cv lambda");
+    curve->cvm = lariat_malloc(ctx, (size_t)nlam, sizeof(double), "cvm");
+    curve->cvsd = lariat_malloc(ctx, (size_t)nlam, sizeof(double), "cvsd");
+    curve->nonzero = lariat_malloc(ctx, (size_t)nlam, sizeof(int64_t), "cv nonzero");
+    free(wk->B);
+    free(wk->pred);
+    free(wk->err);
+    wk->B = lariat_malloc(ctx, (size_t)(p * nlam), sizeof(double), "cv coefficients");
+    wk->pred = lariat_malloc(ctx, (size_t)(nl * nlam), sizeof(double), "cv predictions");
+    wk->err = lariat_calloc(ctx, (size_t)(K * nlam + K), sizeof(double), "cv errors");
+    if (!curve->lambda || !curve->cvm || !curve->cvsd || !curve->nonzero || !wk->B || !wk->pred || !wk->err) {
+        rc = LARIAT_ENOMEM;
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) return rc;
+    for (int l = 0; l < nlam; l++) {
+        curve->lambda[l] = curve->fit->path[l].lambda;
+        curve->nonzero[l] = curve->fit->path[l].nonzero;
+    }
+    lariat_settings fold_st = *st;
+    fold_st.lambda = curve->lambda;
+    fold_st.n_lambda_given = nlam;
+
+    for (int k = 1; k <= K && rc == LARIAT_OK; k++) {
+        int64_t nrows = 0;
+        for (int64_t i = 0; i < nl; i++) {
+            wk->wmask[i] = (wk->fold[i] == k) ? 0.0 : w[i];
+            if (wk->fold[i] == k) wk->rows[nrows++] = i;
+        }
+        lariat_fit *fit = NULL;
+        rc = lariat_fit_path(ctx, data, wk->wmask, pb, &fold_st, &fit);
+        if (rc != LARIAT_OK) break;
+        for (int64_t j = 0; j < p; j++) {
+            for (int l = 0; l < nlam; l++) wk->B[j * nlam + l] = fit->path[l].coef[j];
+        }
+        rc = lariat_matrix_mult_rows(ctx, data->X, wk->rows, nrows, wk->B, nlam, wk->pred);
+        for (int64_t r = 0; rc == LARIAT_OK && r < nrows; r++) {
+            const int64_t i = wk->rows[r];
+            for (int l = 0; l < nlam; l++) {
+                double e = data->y[i] - fit->path[l].intercept - wk->pred[r * nlam + l];
+                wk->err[(k - 1) * nlam + l] += w[i] * e * e;
+            }
+            wk->err[K * nlam + k - 1] += w[i];
+        }
+        lariat_fit_destroy(fit);
+        rc = lariat_agree(ctx, rc);
+        if (lariat_now() - t0 > 2.0) {
+            lariat_log(ctx, LARIAT_LOG_NORMAL, "cv: alpha %g, fold %d/%d done (%.1f s)", pb->alpha, k, K,
+                       lariat_now() - t0);
+        }
+    }
+    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, wk->err, K * nlam + K);
+    if (rc != LARIAT_OK) return rc;
+
+    /* cv.glmnet, grouped: MSE_k = err_k / W_k, cvm = sum_k W_k MSE_k / W,
+    ** cvsd = sqrt(sum_k W_k (MSE_k - cvm)^2 / W / (K - 1)). */
+    const double *Wk = wk->err + K * nlam;
+    double W = 0.0;
+    for (int k = 0; k < K; k++) {
+        if (!(Wk[k] > 0.0)) return lariat_error(ctx, LARIAT_EDATA, "fold %d has no rows of positive weight", k + 1);
+        W += Wk[k];
+    }
+    for (int l = 0; l < nlam; l++) {
+        double cvm = 0.0, var = 0.0;
+        for (int k = 0; k < K; k++) cvm += wk->err[k * nlam + l];
+        cvm /= W;
+        for (int k = 0; k < K; k++) {
+            double d = wk->err[k * nlam + l] / Wk[k] - cvm;
+            var += Wk[k] * d * d;
+        }
+        curve->cvm[l] = cvm;
+        curve->cvsd[l] = sqrt(var / W / (K - 1));
+    }
+    select_lambdas(curve);
+    return LARIAT_OK;
+}
+
+int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
+              const lariat_settings *st, const lariat_cv_settings *cv, lariat_cv_result **out)
+{
+    *out = NULL;
+    const double *w = row_weights ? row_weights : data->w;
+    const double t0 = lariat_now();
+    cv_work wk;
+    memset(&wk, 0, sizeof(wk));
+    const int nalpha = cv->alphas ? cv->nalpha : 1;
+    lariat_cv_result *res = lariat_calloc(ctx, 1, sizeof(*res), "cv result");
+    int rc = res ? LARIAT_OK : LARIAT_ENOMEM;
+    if (rc == LARIAT_OK) {
+        res->curves = lariat_calloc(ctx, (size_t)nalpha, sizeof(lariat_cv_curve), "cv curves");
+        if (res->curves == NULL) rc = LARIAT_ENOMEM;
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) rc = assign_folds(ctx, data, w, cv, &wk);
+    if (rc == LARIAT_OK) {
+        res->nfolds = wk.K;
+        res->seed = cv->seed;
+        res->select = cv->select;
+        res->groups = 1;
+        res->nalpha = nalpha;
+    }
+    for (int a = 0; rc == LARIAT_OK && a < nalpha; a++) {
+        lariat_problem pa = *pb;
+        if (cv->alphas) pa.alpha = cv->alphas[a];
+        rc = cv_one_alpha(ctx, data, w, &pa, st, &wk, &res->curves[a], t0);
+    }
+    if (rc == LARIAT_OK) {
+        /* The (alpha, lambda) of smallest cvm; the first alpha on ties. */
+        int best = 0;
+        for (int a = 1; a < nalpha; a++) {
+            const lariat_cv_curve *c = &res->curves[a], *b = &res->curves[best];
+            if (c->cvm[c->index_min] < b->cvm[b->index_min]) best = a;
+        }
+        const lariat_cv_curve *c = &res->curves[best];
+        res->best = best;
+        res->alpha_min = c->alpha;
+        res->lambda_min = c->lambda[c->index_min];
+        res->lambda_1se = c->lambda[c->index_1se];
+        res->selected = cv->select == LARIAT_SELECT_MIN ? c->index_min : c->index_1se;
+    }
+    work_free(&wk);
+    if (rc != LARIAT_OK) {
+        lariat_cv_destroy(res);
+        return rc;
+    }
+    *out = res;
+    return LARIAT_OK;
+}
