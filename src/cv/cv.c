@@ -6,12 +6,21 @@
 ** masked out of the weights (so it is standardized on its own training rows),
 ** and scored on the fold's rows, all lambdas at once (one DGEMM per block of
 ** held-out rows). One reduction per alpha sums the per-fold errors.
+**
+** Rank groups (--cv-groups G): the ranks split into G groups of consecutive
+** ranks; each group receives all rows spread over its members
+** (lariat_data_regroup) and trains the folds k with (k - 1) mod G = its
+** index. The full-data path stays on all ranks. Each rank's error sums cover
+** its group's rows of its group's folds, so one reduction over all ranks
+** still gives every fold's total exactly once.
 */
 #include "core/core.h"
 #include "cv/folds.h"
 #include "data/matrix.h"
+#include "data/regroup.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +50,14 @@ void lariat_cv_destroy(lariat_cv_result *res)
 /* The workspace shared by the alphas: this rank's folds and scratch. */
 typedef struct cv_work {
     int K;
+    int G, group;       /* number of rank groups and this rank's */
+    lariat_ctx *sub;    /* the group's context (ctx itself when G = 1) */
+    const lariat_data *gdata; /* the rows this rank holds for its group */
+    const double *gw;   /* their weights in use */
+    const int *gfold;   /* their folds */
+    lariat_data *own_data; /* regrouped copies, freed with the workspace */
+    double *own_w;
+    int *own_fold;
     int *fold;          /* n_local folds in 1..K, 0 for rows of weight 0 */
     double *wmask;      /* training weights of the current fold */
     int64_t *rows;      /* local rows of the current fold */
@@ -48,8 +65,12 @@ typedef struct cv_work {
     double *err;        /* K x nlambda error sums, then K fold weights */
 } cv_work;
 
-static void work_free(cv_work *wk)
+static void work_free(lariat_ctx *ctx, cv_work *wk)
 {
+    if (wk->sub != NULL && wk->sub != ctx) lariat_ctx_destroy(wk->sub);
+    lariat_data_destroy(wk->own_data);
+    free(wk->own_w);
+    free(wk->own_fold);
     free(wk->fold);
     free(wk->wmask);
     free(wk->rows);
@@ -77,9 +98,7 @@ static int assign_folds(lariat_ctx *ctx, const lariat_data *data, const double *
     }
     wk->K = K;
     wk->fold = lariat_malloc(ctx, (size_t)data->n_local, sizeof(int), "folds");
-    wk->wmask = lariat_malloc(ctx, (size_t)data->n_local, sizeof(double), "fold weights");
-    wk->rows = lariat_malloc(ctx, (size_t)data->n_local, sizeof(int64_t), "fold rows");
-    if (wk->fold == NULL || wk->wmask == NULL || wk->rows == NULL) rc = LARIAT_ENOMEM;
+    if (wk->fold == NULL) rc = LARIAT_ENOMEM;
     for (int64_t i = 0; rc == LARIAT_OK && i < data->n_local; i++) {
         int f = cv->foldid ? cv->foldid[i] : lariat_fold_of(cv->seed, data->n, K, data->row0 + i);
         if (f < 1 || f > K) {
@@ -88,6 +107,69 @@ static int assign_folds(lariat_ctx *ctx, const lariat_data *data, const double *
         }
         wk->fold[i] = w[i] > 0 ? f : 0;
     }
+    return lariat_agree(ctx, rc);
+}
+
+/* Not collective (inputs are global). The automatic number of groups: one
+** while every rank has a sizeable block (a fold's pass then outweighs its
+** reductions), else as many as folds and ranks allow while each rank's copy
+** of the data stays under 1 GiB. */
+static int auto_groups(const lariat_data *data, int P, int K, char *why, size_t len)
+{
+    const double cells = (double)data->n * (double)data->p;
+    if (P == 1 || cells / P >= 250000.0) {
+        snprintf(why, len, "1 group: %.0f values per rank keep every rank busy on every fold", cells / P);
+        return 1;
+    }
+    int G = P < K ? P : K;
+    while (G > 1 && cells * 8.0 * G / P > (double)(1 << 30)) G--;
+    snprintf(why, len, "%d groups: small blocks (%.0f values per rank), so folds run side by side", G, cells / P);
+    return G;
+}
+
+/* Collective. Splits the ranks into groups and gives each rank its group's
+** rows, weights and folds (or the caller's when there is one group). */
+static int setup_groups(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_cv_settings *cv,
+                        cv_work *wk)
+{
+    const int P = lariat_ctx_size(ctx);
+    char why[160] = "";
+    int G = cv->groups > 0 ? cv->groups : auto_groups(data, P, wk->K, why, sizeof(why));
+    if (G > P || G > wk->K) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "--cv-groups %d needs at least as many ranks (%d) and folds (%d)", G,
+                            P, wk->K);
+    }
+    if (why[0] != '\0') lariat_log(ctx, LARIAT_LOG_NORMAL, "cv: %s", why);
+    wk->G = G;
+    int rc = LARIAT_OK;
+    if (G == 1) {
+        wk->group = 0;
+        wk->sub = ctx;
+        wk->gdata = data;
+        wk->gw = w;
+        wk->gfold = wk->fold;
+    } else {
+        wk->group = (int)((int64_t)lariat_ctx_rank(ctx) * G / P);
+        MPI_Comm comm;
+        if (MPI_Comm_split(lariat_ctx_comm(ctx), wk->group, lariat_ctx_rank(ctx), &comm) != MPI_SUCCESS) {
+            return lariat_agree(ctx, lariat_error(ctx, LARIAT_EMPI, "MPI_Comm_split failed"));
+        }
+        rc = lariat_ctx_create(comm, &wk->sub);
+        MPI_Comm_free(&comm);
+        rc = lariat_agree(ctx, rc);
+        if (rc != LARIAT_OK) return rc;
+        /* Warnings from the folds come once, from the first group. */
+        lariat_ctx_set_verbosity(wk->sub, wk->group == 0 ? lariat_ctx_verbosity(ctx) : LARIAT_LOG_QUIET);
+        rc = lariat_data_regroup(ctx, data, w, wk->fold, wk->sub, &wk->own_data, &wk->own_w, &wk->own_fold);
+        if (rc != LARIAT_OK) return rc;
+        wk->gdata = wk->own_data;
+        wk->gw = wk->own_w;
+        wk->gfold = wk->own_fold;
+    }
+    const int64_t nl = wk->gdata->n_local;
+    wk->wmask = lariat_malloc(ctx, (size_t)nl, sizeof(double), "fold weights");
+    wk->rows = lariat_malloc(ctx, (size_t)nl, sizeof(int64_t), "fold rows");
+    rc = (wk->wmask && wk->rows) ? LARIAT_OK : LARIAT_ENOMEM;
     return lariat_agree(ctx, rc);
 }
 
@@ -116,7 +198,8 @@ static void select_lambdas(lariat_cv_curve *c)
 static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
                         const lariat_settings *st, cv_work *wk, lariat_cv_curve *curve, double t0)
 {
-    const int64_t p = data->p, nl = data->n_local;
+    const lariat_data *gd = wk->gdata;
+    const int64_t p = data->p, nl = gd->n_local;
     const int K = wk->K;
     int rc = lariat_fit_path(ctx, data, w, pb, st, &curve->fit);
     if (rc != LARIAT_OK) return rc;
@@ -146,34 +229,37 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
     fold_st.lambda = curve->lambda;
     fold_st.n_lambda_given = nlam;
 
-    for (int k = 1; k <= K && rc == LARIAT_OK; k++) {
+    for (int k = 1 + wk->group; k <= K && rc == LARIAT_OK; k += wk->G) {
         int64_t nrows = 0;
         for (int64_t i = 0; i < nl; i++) {
-            wk->wmask[i] = (wk->fold[i] == k) ? 0.0 : w[i];
-            if (wk->fold[i] == k) wk->rows[nrows++] = i;
+            wk->wmask[i] = (wk->gfold[i] == k) ? 0.0 : wk->gw[i];
+            if (wk->gfold[i] == k) wk->rows[nrows++] = i;
         }
         lariat_fit *fit = NULL;
-        rc = lariat_fit_path(ctx, data, wk->wmask, pb, &fold_st, &fit);
+        /* Groups run different numbers of folds: only the group agrees here,
+        ** all ranks agree after the loop. */
+        rc = lariat_fit_path(wk->sub, gd, wk->wmask, pb, &fold_st, &fit);
         if (rc != LARIAT_OK) break;
         for (int64_t j = 0; j < p; j++) {
             for (int l = 0; l < nlam; l++) wk->B[j * nlam + l] = fit->path[l].coef[j];
         }
-        rc = lariat_matrix_mult_rows(ctx, data->X, wk->rows, nrows, wk->B, nlam, wk->pred);
+        rc = lariat_matrix_mult_rows(ctx, gd->X, wk->rows, nrows, wk->B, nlam, wk->pred);
         for (int64_t r = 0; rc == LARIAT_OK && r < nrows; r++) {
             const int64_t i = wk->rows[r];
             for (int l = 0; l < nlam; l++) {
-                double e = data->y[i] - fit->path[l].intercept - wk->pred[r * nlam + l];
-                wk->err[(k - 1) * nlam + l] += w[i] * e * e;
+                double e = gd->y[i] - fit->path[l].intercept - wk->pred[r * nlam + l];
+                wk->err[(k - 1) * nlam + l] += wk->gw[i] * e * e;
             }
-            wk->err[K * nlam + k - 1] += w[i];
+            wk->err[K * nlam + k - 1] += wk->gw[i];
         }
         lariat_fit_destroy(fit);
-        rc = lariat_agree(ctx, rc);
+        rc = lariat_agree(wk->sub, rc);
         if (lariat_now() - t0 > 2.0) {
             lariat_log(ctx, LARIAT_LOG_NORMAL, "cv: alpha %g, fold %d/%d done (%.1f s)", pb->alpha, k, K,
                        lariat_now() - t0);
         }
     }
+    rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, wk->err, K * nlam + K);
     if (rc != LARIAT_OK) return rc;
 
@@ -217,11 +303,12 @@ int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weight
     }
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) rc = assign_folds(ctx, data, w, cv, &wk);
+    if (rc == LARIAT_OK) rc = setup_groups(ctx, data, w, cv, &wk);
     if (rc == LARIAT_OK) {
         res->nfolds = wk.K;
         res->seed = cv->seed;
         res->select = cv->select;
-        res->groups = 1;
+        res->groups = wk.G;
         res->nalpha = nalpha;
     }
     for (int a = 0; rc == LARIAT_OK && a < nalpha; a++) {
@@ -243,7 +330,7 @@ int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weight
         res->lambda_1se = c->lambda[c->index_1se];
         res->selected = cv->select == LARIAT_SELECT_MIN ? c->index_min : c->index_1se;
     }
-    work_free(&wk);
+    work_free(ctx, &wk);
     if (rc != LARIAT_OK) {
         lariat_cv_destroy(res);
         return rc;

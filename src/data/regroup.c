@@ -1,0 +1,225 @@
+/*
+** Rows travel as packed doubles, one record per row:
+**   dense: y, w, row weight, fold, x_1..x_p
+**   CSR:   y, w, row weight, fold, nnz, (column, value) * nnz
+** (column indices and folds are small integers, exact in a double). One
+** MPI_Alltoall of counts and one MPI_Alltoallv of records; rows arrive in
+** source-rank order, which is global row order.
+*/
+#include "data/regroup.h"
+
+#include "core/core.h"
+#include "data/dataset.h"
+#include "data/matrix.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { HEAD = 4 }; /* y, w, row weight, fold */
+
+/* Not collective. Packs local row i at out (when out != NULL); returns its length. */
+static int64_t pack(const lariat_data *d, const double *row_w, const int *foldid, int64_t i, double *row,
+                    double *out)
+{
+    lariat_matrix_get_row(d->X, i, row);
+    const int sparse = lariat_matrix_is_sparse(d->X);
+    int64_t len = HEAD;
+    if (sparse) {
+        int64_t nnz = 0;
+        for (int64_t j = 0; j < d->p; j++) nnz += (row[j] != 0.0);
+        len += 1 + 2 * nnz;
+    } else {
+        len += d->p;
+    }
+    if (out == NULL) return len;
+    out[0] = d->y[i];
+    out[1] = d->w[i];
+    out[2] = row_w ? row_w[i] : d->w[i];
+    out[3] = foldid ? (double)foldid[i] : 0.0;
+    if (sparse) {
+        int64_t k = HEAD + 1;
+        for (int64_t j = 0; j < d->p; j++) {
+            if (row[j] != 0.0) {
+                out[k++] = (double)j;
+                out[k++] = row[j];
+            }
+        }
+        out[HEAD] = (double)((k - HEAD - 1) / 2);
+    } else {
+        memcpy(out + HEAD, row, (size_t)d->p * sizeof(double));
+    }
+    return len;
+}
+
+int lariat_data_regroup(lariat_ctx *ctx, const lariat_data *data, const double *row_w, const int *foldid,
+                        lariat_ctx *sub, lariat_data **out, double **out_w, int **out_foldid)
+{
+    *out = NULL;
+    *out_w = NULL;
+    *out_foldid = NULL;
+    MPI_Comm comm = lariat_ctx_comm(ctx);
+    const int P = lariat_ctx_size(ctx);
+    const int64_t n = data->n, p = data->p, nl = data->n_local;
+    const int sparse = lariat_matrix_is_sparse(data->X);
+    int *where = NULL, *scount = NULL, *rcount = NULL, *sdisp = NULL, *rdisp = NULL;
+    double *sbuf = NULL, *rbuf = NULL, *row = NULL;
+    lariat_data *nd = NULL;
+
+    /* Who is who: (group leader's world rank as the group's name, member
+    ** index, group size) for every world rank. */
+    int me[3], sub_rank = lariat_ctx_rank(sub), sub_size = lariat_ctx_size(sub), world_rank = lariat_ctx_rank(ctx);
+    int leader = world_rank;
+    MPI_Bcast(&leader, 1, MPI_INT, 0, lariat_ctx_comm(sub));
+    me[0] = leader;
+    me[1] = sub_rank;
+    me[2] = sub_size;
+    int rc = LARIAT_OK;
+    where = lariat_malloc(ctx, (size_t)(3 * P), sizeof(int), "group map");
+    scount = lariat_calloc(ctx, (size_t)P, sizeof(int), "send counts");
+    rcount = lariat_calloc(ctx, (size_t)P, sizeof(int), "receive counts");
+    sdisp = lariat_calloc(ctx, (size_t)P, sizeof(int), "send offsets");
+    rdisp = lariat_calloc(ctx, (size_t)P, sizeof(int), "receive offsets");
+    row = lariat_malloc(ctx, (size_t)p, sizeof(double), "row");
+    if (!where || !scount || !rcount || !sdisp || !rdisp || !row) rc = LARIAT_ENOMEM;
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) goto done;
+    MPI_Allgather(me, 3, MPI_INT, where, 3, MPI_INT, comm);
+
+    /* Each local row goes to one member of every group: member m of a group
+    ** of size s owns global rows [n m / s, n (m + 1) / s). Count, then pack. */
+    int64_t total = 0;
+    for (int64_t i = 0; i < nl; i++) {
+        const int64_t gi = data->row0 + i, len = pack(data, row_w, foldid, i, row, NULL);
+        for (int r = 0; r < P; r++) {
+            const int s = where[3 * r + 2], m = where[3 * r + 1];
+            if (gi >= (n * m) / s && gi < (n * (m + 1)) / s) {
+                if ((int64_t)scount[r] + len > INT_MAX) rc = lariat_error(ctx, LARIAT_EUSAGE, "regroup message too large");
+                scount[r] += (int)len;
+                total += len;
+            }
+        }
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) goto done;
+    MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, comm);
+    int64_t rtotal = 0;
+    for (int r = 0; r < P; r++) {
+        sdisp[r] = r ? sdisp[r - 1] + scount[r - 1] : 0;
+        rdisp[r] = r ? rdisp[r - 1] + rcount[r - 1] : 0;
+        rtotal += rcount[r];
+    }
+    sbuf = lariat_malloc(ctx, (size_t)total, sizeof(double), "regroup send buffer");
+    rbuf = lariat_malloc(ctx, (size_t)rtotal, sizeof(double), "regroup receive buffer");
+    rc = lariat_agree(ctx, (sbuf && rbuf) ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc != LARIAT_OK) goto done;
+    {
+        int *pos = lariat_calloc(ctx, (size_t)P, sizeof(int), "pack positions");
+        if (pos == NULL) rc = LARIAT_ENOMEM;
+        for (int64_t i = 0; rc == LARIAT_OK && i < nl; i++) {
+            const int64_t gi = data->row0 + i;
+            for (int r = 0; r < P; r++) {
+                const int s = where[3 * r + 2], m = where[3 * r + 1];
+                if (gi >= (n * m) / s && gi < (n * (m + 1)) / s) {
+                    pos[r] += (int)pack(data, row_w, foldid, i, row, sbuf + sdisp[r] + pos[r]);
+                }
+            }
+        }
+        free(pos);
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) goto done;
+    if (MPI_Alltoallv(sbuf, scount, sdisp, MPI_DOUBLE, rbuf, rcount, rdisp, MPI_DOUBLE, comm) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Alltoallv failed while regrouping rows");
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) goto done;
+
+    /* Unpack: count the records, then build the new block. */
+    const int64_t begin = (n * sub_rank) / sub_size, end = (n * (sub_rank + 1)) / sub_size, m = end - begin;
+    rc = lariat_data_alloc(ctx, m, p, &nd);
+    double *val = NULL;
+    int64_t *rowptr = NULL;
+    int32_t *colind = NULL;
+    int64_t nnz = 0;
+    if (rc == LARIAT_OK && sparse) {
+        for (int64_t off = 0, i = 0; i < m; i++) {
+            nnz += (int64_t)rbuf[off + HEAD];
+            off += HEAD + 1 + 2 * (int64_t)rbuf[off + HEAD];
+        }
+    }
+    if (rc == LARIAT_OK) {
+        val = lariat_malloc(ctx, (size_t)(sparse ? nnz : m * p), sizeof(double), "regrouped rows");
+        if (sparse) {
+            rowptr = lariat_malloc(ctx, (size_t)(m + 1), sizeof(int64_t), "regrouped row offsets");
+            colind = lariat_malloc(ctx, (size_t)nnz, sizeof(int32_t), "regrouped columns");
+        }
+        *out_w = lariat_malloc(ctx, (size_t)m, sizeof(double), "regrouped weights");
+        if (foldid) *out_foldid = lariat_malloc(ctx, (size_t)m, sizeof(int), "regrouped folds");
+        if (!val || (sparse && (!rowptr || !colind)) || !*out_w || (foldid && !*out_foldid)) rc = LARIAT_ENOMEM;
+    }
+    if (rc == LARIAT_OK) {
+        int64_t off = 0, k = 0;
+        if (sparse) rowptr[0] = 0;
+        for (int64_t i = 0; i < m; i++) {
+            const double *rec = rbuf + off;
+            nd->y[i] = rec[0];
+            nd->w[i] = rec[1];
+            (*out_w)[i] = rec[2];
+            if (foldid) (*out_foldid)[i] = (int)rec[3];
+            if (sparse) {
+                const int64_t cnt = (int64_t)rec[HEAD];
+                for (int64_t t = 0; t < cnt; t++) {
+                    colind[k] = (int32_t)rec[HEAD + 1 + 2 * t];
+                    val[k++] = rec[HEAD + 2 + 2 * t];
+                }
+                rowptr[i + 1] = k;
+                off += HEAD + 1 + 2 * cnt;
+            } else {
+                memcpy(val + i * p, rec + HEAD, (size_t)p * sizeof(double));
+                off += HEAD + p;
+            }
+        }
+        nd->has_weights = data->has_weights;
+        for (int64_t j = 0; j < p && data->feature_names; j++) {
+            char *copy = strdup(data->feature_names[j]);
+            if (copy == NULL) {
+                rc = lariat_error(ctx, LARIAT_ENOMEM, "out of memory copying feature names");
+                break;
+            }
+            free(nd->feature_names[j]);
+            nd->feature_names[j] = copy;
+        }
+        rc = (rc == LARIAT_OK) ? (sparse ? lariat_matrix_wrap_csr(ctx, m, p, rowptr, colind, val, &nd->X)
+                                         : lariat_matrix_wrap_dense(ctx, m, p, val, &nd->X))
+                               : rc;
+        val = NULL;
+        rowptr = NULL;
+        colind = NULL;
+    }
+    free(val);
+    free(rowptr);
+    free(colind);
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) rc = lariat_data_set_global_rows(sub, nd);
+
+done:
+    free(where);
+    free(scount);
+    free(rcount);
+    free(sdisp);
+    free(rdisp);
+    free(sbuf);
+    free(rbuf);
+    free(row);
+    if (rc != LARIAT_OK) {
+        lariat_data_destroy(nd);
+        free(*out_w);
+        free(*out_foldid);
+        *out_w = NULL;
+        *out_foldid = NULL;
+        return rc;
+    }
+    *out = nd;
+    return LARIAT_OK;
+}
