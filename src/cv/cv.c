@@ -7,6 +7,11 @@
 ** and scored on the fold's rows, all lambdas at once (one DGEMM per block of
 ** held-out rows). One reduction per alpha sums the per-fold errors.
 **
+** With the gram solver on dense rows, one pass instead builds every fold's
+** sufficient statistics (data/stats.h): fold k's training statistics are the
+** total minus fold k's, its held-out squared errors follow from fold k's own,
+** and the whole CV (every alpha, fold and lambda) never touches X again.
+**
 ** Rank groups (--cv-groups G): the ranks split into G groups of consecutive
 ** ranks; each group receives all rows spread over its members
 ** (lariat_data_regroup) and trains the folds k with (k - 1) mod G = its
@@ -18,6 +23,9 @@
 #include "cv/folds.h"
 #include "data/matrix.h"
 #include "data/regroup.h"
+#include "data/stats.h"
+#include "solvers/path.h"
+#include "solvers/solver.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -63,6 +71,11 @@ typedef struct cv_work {
     int64_t *rows;      /* local rows of the current fold */
     double *B, *pred;   /* p x nlambda coefficients and nrows x nlambda predictions */
     double *err;        /* K x nlambda error sums, then K fold weights */
+    /* Statistics mode (NULL sums otherwise): */
+    double *sums, *ranges; /* K sets and their ranges */
+    double *total, *total_ranges, *train, *train_ranges, *scratch;
+    double *shift;         /* p: the column shift of the statistics */
+    double yshift;
 } cv_work;
 
 static void work_free(lariat_ctx *ctx, cv_work *wk)
@@ -77,6 +90,14 @@ static void work_free(lariat_ctx *ctx, cv_work *wk)
     free(wk->B);
     free(wk->pred);
     free(wk->err);
+    free(wk->sums);
+    free(wk->ranges);
+    free(wk->total);
+    free(wk->total_ranges);
+    free(wk->train);
+    free(wk->train_ranges);
+    free(wk->scratch);
+    free(wk->shift);
 }
 
 /* Collective. Assigns folds (from foldid or the seed) and checks that K is
@@ -193,6 +214,113 @@ static void select_lambdas(lariat_cv_curve *c)
     c->index_1se = i1se;
 }
 
+/* Collective. Chooses the statistics mode when it applies (one group, dense
+** rows, the gram solver, and K + 3 sets of p^2 doubles within 1 GiB), then
+** makes the one pass: every fold's sums about the all-rows means. */
+static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                       const lariat_settings *st, cv_work *wk)
+{
+    const int64_t p = data->p, L = LARIAT_STATS_LEN(p);
+    const int K = wk->K;
+    if (wk->G != 1 || lariat_matrix_is_sparse(data->X) || (double)(K + 3) * (double)L * 8.0 > (double)(1 << 30)) {
+        return LARIAT_OK;
+    }
+    lariat_prep *all = NULL;
+    int rc = lariat_prep_create(ctx, data, w, pb, &all);
+    if (rc != LARIAT_OK) return rc;
+    char reason[160];
+    const lariat_solver_ops *ops = lariat_solver_choose(all, st->solver, reason, sizeof(reason));
+    if (ops != &lariat_solver_gram) {
+        lariat_prep_destroy(all);
+        return LARIAT_OK;
+    }
+    wk->sums = lariat_malloc(ctx, (size_t)(K * L), sizeof(double), "fold statistics");
+    wk->ranges = lariat_malloc(ctx, (size_t)(K * 2 * p), sizeof(double), "fold ranges");
+    wk->total = lariat_calloc(ctx, (size_t)L, sizeof(double), "total statistics");
+    wk->total_ranges = lariat_malloc(ctx, (size_t)(2 * p), sizeof(double), "total ranges");
+    wk->train = lariat_malloc(ctx, (size_t)L, sizeof(double), "training statistics");
+    wk->train_ranges = lariat_malloc(ctx, (size_t)(2 * p), sizeof(double), "training ranges");
+    wk->scratch = lariat_malloc(ctx, (size_t)p, sizeof(double), "statistics scratch");
+    wk->shift = lariat_malloc(ctx, (size_t)p, sizeof(double), "statistics shift");
+    rc = (wk->sums && wk->ranges && wk->total && wk->total_ranges && wk->train && wk->train_ranges && wk->scratch &&
+          wk->shift)
+             ? LARIAT_OK
+             : LARIAT_ENOMEM;
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) {
+        /* Without intercept the sums must be about 0 (prep's means are 0 then). */
+        memcpy(wk->shift, all->mean, (size_t)p * sizeof(double));
+        wk->yshift = all->ybar;
+        rc = lariat_stats_by_fold(ctx, data, w, wk->fold, K, wk->shift, wk->yshift, wk->sums, wk->ranges);
+    }
+    lariat_prep_destroy(all);
+    if (rc != LARIAT_OK) return rc;
+    for (int k = 0; k < K; k++) {
+        for (int64_t t = 0; t < L; t++) wk->total[t] += wk->sums[k * L + t];
+    }
+    for (int64_t t = 0; t < 2 * p; t++) {
+        wk->total_ranges[t] = -INFINITY;
+        for (int k = 0; k < K; k++) wk->total_ranges[t] = fmax(wk->total_ranges[t], wk->ranges[(int64_t)k * 2 * p + t]);
+    }
+    lariat_log(ctx, LARIAT_LOG_VERBOSE, "cv: one pass built the sufficient statistics of %d folds", K);
+    return LARIAT_OK;
+}
+
+/* Not collective. cv.glmnet, grouped: MSE_k = err_k / W_k,
+** cvm = sum_k W_k MSE_k / W, cvsd = sqrt(sum_k W_k (MSE_k - cvm)^2 / W / (K - 1)). */
+static int finish_curve(lariat_ctx *ctx, const double *err, int K, lariat_cv_curve *curve)
+{
+    const int nlam = curve->nlambda;
+    const double *Wk = err + K * nlam;
+    double W = 0.0;
+    for (int k = 0; k < K; k++) {
+        if (!(Wk[k] > 0.0)) return lariat_error(ctx, LARIAT_EDATA, "fold %d has no rows of positive weight", k + 1);
+        W += Wk[k];
+    }
+    for (int l = 0; l < nlam; l++) {
+        double cvm = 0.0, var = 0.0;
+        for (int k = 0; k < K; k++) cvm += err[k * nlam + l];
+        cvm /= W;
+        for (int k = 0; k < K; k++) {
+            double d = err[k * nlam + l] / Wk[k] - cvm;
+            var += Wk[k] * d * d;
+        }
+        curve->cvm[l] = cvm;
+        curve->cvsd[l] = sqrt(var / W / (K - 1));
+    }
+    select_lambdas(curve);
+    return LARIAT_OK;
+}
+
+/* Collective (through the fits' logging only: all inputs are global, and
+** every rank computes the same). One alpha from the statistics. */
+static int cv_stats_alpha(lariat_ctx *ctx, const lariat_data *data, const lariat_problem *pb,
+                          const lariat_settings *st, cv_work *wk, lariat_cv_curve *curve)
+{
+    const int64_t p = data->p, L = LARIAT_STATS_LEN(p);
+    const int K = wk->K, nlam = curve->nlambda;
+    lariat_settings fold_st = *st;
+    fold_st.lambda = curve->lambda;
+    fold_st.n_lambda_given = nlam;
+    int rc = LARIAT_OK;
+    for (int k = 0; k < K && rc == LARIAT_OK; k++) {
+        lariat_stats_complement(p, K, wk->total, wk->sums, wk->ranges, k, wk->train, wk->train_ranges);
+        lariat_prep *prep = NULL;
+        lariat_fit *fit = NULL;
+        rc = lariat_agree(ctx, lariat_prep_from_stats(ctx, data, pb, wk->train, wk->train_ranges, wk->shift,
+                                                      wk->yshift, &prep));
+        if (rc == LARIAT_OK) rc = lariat_fit_prepared(ctx, prep, &fold_st, &fit);
+        for (int l = 0; rc == LARIAT_OK && l < nlam; l++) {
+            wk->err[k * nlam + l] = lariat_stats_sse(p, wk->sums + k * L, wk->shift, wk->yshift,
+                                                     fit->path[l].intercept, fit->path[l].coef, wk->scratch);
+        }
+        wk->err[K * nlam + k] = wk->sums[k * L];
+        lariat_fit_destroy(fit);
+        lariat_prep_destroy(prep);
+    }
+    return rc;
+}
+
 /* Collective. One alpha: the path on all rows, then every fold's path on the
 ** same lambdas, scored on its held-out rows. */
 static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
@@ -201,7 +329,16 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
     const lariat_data *gd = wk->gdata;
     const int64_t p = data->p, nl = gd->n_local;
     const int K = wk->K;
-    int rc = lariat_fit_path(ctx, data, w, pb, st, &curve->fit);
+    int rc;
+    if (wk->sums != NULL) {
+        lariat_prep *prep = NULL;
+        rc = lariat_agree(ctx, lariat_prep_from_stats(ctx, data, pb, wk->total, wk->total_ranges, wk->shift,
+                                                      wk->yshift, &prep));
+        if (rc == LARIAT_OK) rc = lariat_fit_prepared(ctx, prep, st, &curve->fit);
+        lariat_prep_destroy(prep);
+    } else {
+        rc = lariat_fit_path(ctx, data, w, pb, st, &curve->fit);
+    }
     if (rc != LARIAT_OK) return rc;
     const int nlam = curve->fit->nlambda;
     curve->alpha = pb->alpha;
@@ -224,6 +361,10 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
     for (int l = 0; l < nlam; l++) {
         curve->lambda[l] = curve->fit->path[l].lambda;
         curve->nonzero[l] = curve->fit->path[l].nonzero;
+    }
+    if (wk->sums != NULL) {
+        rc = cv_stats_alpha(ctx, data, pb, st, wk, curve);
+        return rc == LARIAT_OK ? finish_curve(ctx, wk->err, K, curve) : rc;
     }
     lariat_settings fold_st = *st;
     fold_st.lambda = curve->lambda;
@@ -263,27 +404,7 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
     if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, wk->err, K * nlam + K);
     if (rc != LARIAT_OK) return rc;
 
-    /* cv.glmnet, grouped: MSE_k = err_k / W_k, cvm = sum_k W_k MSE_k / W,
-    ** cvsd = sqrt(sum_k W_k (MSE_k - cvm)^2 / W / (K - 1)). */
-    const double *Wk = wk->err + K * nlam;
-    double W = 0.0;
-    for (int k = 0; k < K; k++) {
-        if (!(Wk[k] > 0.0)) return lariat_error(ctx, LARIAT_EDATA, "fold %d has no rows of positive weight", k + 1);
-        W += Wk[k];
-    }
-    for (int l = 0; l < nlam; l++) {
-        double cvm = 0.0, var = 0.0;
-        for (int k = 0; k < K; k++) cvm += wk->err[k * nlam + l];
-        cvm /= W;
-        for (int k = 0; k < K; k++) {
-            double d = wk->err[k * nlam + l] / Wk[k] - cvm;
-            var += Wk[k] * d * d;
-        }
-        curve->cvm[l] = cvm;
-        curve->cvsd[l] = sqrt(var / W / (K - 1));
-    }
-    select_lambdas(curve);
-    return LARIAT_OK;
+    return finish_curve(ctx, wk->err, K, curve);
 }
 
 int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
@@ -304,6 +425,7 @@ int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weight
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) rc = assign_folds(ctx, data, w, cv, &wk);
     if (rc == LARIAT_OK) rc = setup_groups(ctx, data, w, cv, &wk);
+    if (rc == LARIAT_OK) rc = setup_stats(ctx, data, w, pb, st, &wk);
     if (rc == LARIAT_OK) {
         res->nfolds = wk.K;
         res->seed = cv->seed;

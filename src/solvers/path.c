@@ -6,6 +6,7 @@
 */
 #include "core/core.h"
 #include "data/matrix.h"
+#include "solvers/path.h"
 #include "solvers/prep.h"
 #include "solvers/solver.h"
 
@@ -88,24 +89,20 @@ static int to_original_scale(lariat_ctx *ctx, const lariat_prep *prep, double la
     return LARIAT_OK;
 }
 
-int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
-                    const lariat_settings *st, lariat_fit **out)
+int lariat_fit_prepared(lariat_ctx *ctx, const lariat_prep *prep, const lariat_settings *st, lariat_fit **out)
 {
     *out = NULL;
-    lariat_prep *prep = NULL;
     lariat_fit *fit = NULL;
     double *lam = NULL, *c = NULL;
     void *ws = NULL;
     const lariat_solver_ops *ops = NULL;
     int nlam = 0;
 
-    int rc = lariat_prep_create(ctx, data, row_weights, pb, &prep);
-    if (rc != LARIAT_OK) return rc;
     const double lmax = lariat_prep_lambda_max(prep);
     /* Everything below up to the solver's create() is local and identical on
     ** every rank (it depends on reduced quantities only), but allocations can
     ** fail on one rank: agree before the first collective. */
-    rc = lambda_sequence(ctx, prep, st, lmax, &lam, &nlam);
+    int rc = lambda_sequence(ctx, prep, st, lmax, &lam, &nlam);
     if (rc == LARIAT_OK) {
         fit = lariat_calloc(ctx, 1, sizeof(*fit), "fit");
         c = lariat_calloc(ctx, (size_t)prep->p, sizeof(double), "coefficients");
@@ -117,11 +114,13 @@ int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_
     }
     if (rc == LARIAT_OK) {
         fit->p = prep->p;
-        fit->alpha = pb->alpha;
+        fit->alpha = prep->alpha;
         fit->null_objective = prep->N0;
         fit->lambda_max = lmax;
         fit->n_zero_variance = prep->n_constant;
-        ops = lariat_solver_choose(prep, st->solver, fit->solver_reason, sizeof(fit->solver_reason));
+        /* Sufficient statistics without the rows serve the gram solver only. */
+        ops = prep->gram != NULL ? &lariat_solver_gram
+                                 : lariat_solver_choose(prep, st->solver, fit->solver_reason, sizeof(fit->solver_reason));
         if (ops == NULL) rc = lariat_error(ctx, LARIAT_EUSAGE, "%s", fit->solver_reason);
         else fit->solver_name = ops->name;
     }
@@ -147,13 +146,23 @@ int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_
     if (ops != NULL) ops->destroy(ws);
     free(lam);
     free(c);
-    lariat_prep_destroy(prep);
     if (rc != LARIAT_OK) {
         lariat_fit_destroy(fit);
         return rc;
     }
     *out = fit;
     return LARIAT_OK;
+}
+
+int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
+                    const lariat_settings *st, lariat_fit **out)
+{
+    *out = NULL;
+    lariat_prep *prep = NULL;
+    int rc = lariat_prep_create(ctx, data, row_weights, pb, &prep);
+    if (rc == LARIAT_OK) rc = lariat_fit_prepared(ctx, prep, st, out);
+    lariat_prep_destroy(prep);
+    return rc;
 }
 
 int lariat_lambda_max(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,

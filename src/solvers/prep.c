@@ -7,6 +7,7 @@
 
 #include "core/core.h"
 #include "data/matrix.h"
+#include "data/stats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ void lariat_prep_destroy(lariat_prep *prep)
     free(prep->hi);
     free(prep->xy);
     free(prep->xx);
+    free(prep->gram);
     free(prep);
 }
 
@@ -59,6 +61,51 @@ static int alloc_arrays(lariat_ctx *ctx, lariat_prep *prep, int64_t p)
         if (*arrays[k] == NULL) return LARIAT_ENOMEM;
     }
     return LARIAT_OK;
+}
+
+/* Not collective. Everything that follows from the centered moments, once W,
+** ybar and the means are set: s2_j = sum w (x_ij - m_j)^2, xyraw_j =
+** sum w (x_ij - m_j)(y_i - ybar), the column ranges (neg_min = -min, max).
+**
+** Scales (SPEC.md section 1): the weighted population standard deviation, or
+** with no intercept the weighted root mean square (m = 0), both sqrt(s2 / W).
+** A column constant over the rows in use (or all zero without intercept)
+** cannot be identified: it is fixed at 0. Reads ranges before it overwrites
+** lo and hi, so they may alias prep->lo and prep->hi. */
+static void prep_finish(lariat_prep *prep, const lariat_problem *pb, const double *s2, const double *xyraw,
+                        const double *neg_min, const double *max)
+{
+    const int64_t p = prep->p;
+    const double W = prep->W;
+    for (int64_t j = 0; j < p; j++) {
+        double mn = -neg_min[j], mx = max[j];
+        int constant = pb->intercept ? (mn == mx) : (mn == 0.0 && mx == 0.0);
+        if (constant || !(s2[j] > 0.0)) {
+            prep->scale[j] = 0.0;
+            prep->inv_scale[j] = 0.0;
+            prep->xx[j] = 0.0;
+            prep->xy[j] = 0.0;
+            prep->n_constant++;
+            continue;
+        }
+        double s = pb->standardize ? sqrt(s2[j] / W) : 1.0;
+        prep->scale[j] = s;
+        prep->inv_scale[j] = 1.0 / s;
+        prep->xx[j] = s2[j] / (W * s * s);
+        prep->xy[j] = xyraw[j] / (W * s);
+    }
+    for (int64_t j = 0; j < p; j++) {
+        prep->pf[j] = pb->penalty_factor ? pb->penalty_factor[j] : 1.0;
+        double s = prep->scale[j];
+        if (s == 0.0) {
+            prep->lo[j] = prep->hi[j] = 0.0;
+            lariat_log(prep->ctx, LARIAT_LOG_NORMAL, "warning: column %lld (%s) is constant: its coefficient is 0",
+                       (long long)(j + 1), prep->data->feature_names ? prep->data->feature_names[j] : "?");
+        } else {
+            prep->lo[j] = pb->lower ? pb->lower[j] * s : -INFINITY;
+            prep->hi[j] = pb->upper ? pb->upper[j] * s : INFINITY;
+        }
+    }
 }
 
 int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
@@ -153,45 +200,67 @@ int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w
         prep->N0 = 0.5 * prep->yy;
     }
 
-    /* Scales (SPEC.md section 1): the weighted population standard deviation,
-    ** or with no intercept the weighted root mean square (m = 0 above), both
-    ** sqrt(s2 / W). A column constant over the rows in use (or all zero
-    ** without intercept) cannot be identified: fixed at 0. */
-    for (int64_t j = 0; j < p; j++) {
-        double s2 = buf[3 + j], xyraw = buf[3 + p + j];
-        /* range_lo holds -min after its max-reduction. */
-        double mn = -range_lo[j], mx = range_hi[j];
-        int constant = pb->intercept ? (mn == mx) : (mn == 0.0 && mx == 0.0);
-        if (constant || !(s2 > 0.0)) {
-            prep->scale[j] = 0.0;
-            prep->inv_scale[j] = 0.0;
-            prep->xx[j] = 0.0;
-            prep->xy[j] = 0.0;
-            prep->n_constant++;
-            continue;
-        }
-        double s = pb->standardize ? sqrt(s2 / W) : 1.0;
-        prep->scale[j] = s;
-        prep->inv_scale[j] = 1.0 / s;
-        prep->xx[j] = s2 / (W * s * s);
-        prep->xy[j] = xyraw / (W * s);
-    }
-    for (int64_t j = 0; j < p; j++) {
-        prep->pf[j] = pb->penalty_factor ? pb->penalty_factor[j] : 1.0;
-        double s = prep->scale[j];
-        if (s == 0.0) {
-            prep->lo[j] = prep->hi[j] = 0.0;
-            lariat_log(ctx, LARIAT_LOG_NORMAL, "warning: column %lld (%s) is constant: its coefficient is 0",
-                       (long long)(j + 1), data->feature_names ? data->feature_names[j] : "?");
-        } else {
-            prep->lo[j] = pb->lower ? pb->lower[j] * s : -INFINITY;
-            prep->hi[j] = pb->upper ? pb->upper[j] * s : INFINITY;
-        }
-    }
+    /* range_lo holds -min after its max-reduction. */
+    prep_finish(prep, pb, buf + 3, buf + 3 + p, range_lo, range_hi);
 
 done:
     free(buf);
     free(q);
+    if (rc != LARIAT_OK) {
+        lariat_prep_destroy(prep);
+        return rc;
+    }
+    *out = prep;
+    return LARIAT_OK;
+}
+
+int lariat_prep_from_stats(lariat_ctx *ctx, const lariat_data *data, const lariat_problem *pb, const double *set,
+                           const double *range, const double *shift, double yshift, lariat_prep **out)
+{
+    *out = NULL;
+    const int64_t p = data->p;
+    double *s2 = NULL, *xyraw = NULL;
+    lariat_prep *prep = lariat_calloc(ctx, 1, sizeof(*prep), "problem");
+    int rc = prep ? check_problem(ctx, pb, p) : LARIAT_ENOMEM;
+    if (rc == LARIAT_OK) rc = alloc_arrays(ctx, prep, p);
+    if (rc == LARIAT_OK) {
+        prep->gram = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "Gram matrix");
+        s2 = lariat_malloc(ctx, (size_t)p, sizeof(double), "second moments");
+        xyraw = lariat_malloc(ctx, (size_t)p, sizeof(double), "correlations");
+        if (prep->gram == NULL || s2 == NULL || xyraw == NULL) rc = LARIAT_ENOMEM;
+    }
+    if (rc == LARIAT_OK && !(set[0] > 0.0)) {
+        rc = lariat_error(ctx, LARIAT_EDATA, "no rows with positive weight (weight sum %g)", set[0]);
+    }
+    if (rc == LARIAT_OK) {
+        const double W = set[0], sy = set[2], syy = set[3];
+        const double *sx = set + 4, *sxy = set + 4 + p, *sxx = set + 4 + 2 * p;
+        const int c = pb->intercept;
+        prep->ctx = ctx;
+        prep->data = data;
+        prep->p = p;
+        prep->alpha = pb->alpha;
+        prep->intercept = pb->intercept;
+        prep->standardize = pb->standardize;
+        prep->W = W;
+        prep->n_rows = (int64_t)set[1];
+        /* About the set's own means: m = c + sx/W, ybar = cy + sy/W, and
+        ** sum w (x - m)(x - m)' = sxx - sx sx'/W (likewise for xy and yy). */
+        prep->ybar = c ? yshift + sy / W : 0.0;
+        for (int64_t j = 0; j < p; j++) {
+            prep->mean[j] = c ? shift[j] + sx[j] / W : 0.0;
+            xyraw[j] = c ? sxy[j] - sx[j] * sy / W : sxy[j];
+            for (int64_t l = 0; l < p; l++) {
+                prep->gram[j * p + l] = c ? sxx[j * p + l] - sx[j] * sx[l] / W : sxx[j * p + l];
+            }
+            s2[j] = prep->gram[j * p + j];
+        }
+        prep->yy = (c ? syy - sy * sy / W : syy) / W;
+        prep->N0 = 0.5 * prep->yy;
+        prep_finish(prep, pb, s2, xyraw, range, range + p);
+    }
+    free(s2);
+    free(xyraw);
     if (rc != LARIAT_OK) {
         lariat_prep_destroy(prep);
         return rc;

@@ -39,6 +39,8 @@ typedef struct lariat_prep {
     double N0;         /* yy / 2: the objective at b = 0 */
     double *xy;        /* p: (1/W) sum_i w_i xs_ij yc_i */
     double *xx;        /* p: (1/W) sum_i w_i xs_ij^2 (1 when standardized, 0 if constant) */
+    double *gram;      /* NULL, or (from sufficient statistics) the p x p centered, unscaled
+                          sum_i w_i (x_i - m)(x_i - m)': the gram solver then makes no pass */
 } lariat_prep;
 
 /* Collective. Two passes over the local rows (means and ranges, then
@@ -48,6 +50,14 @@ typedef struct lariat_prep {
 int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
                        lariat_prep **out);
 void lariat_prep_destroy(lariat_prep *prep);
+
+/* Not collective (the statistics are global, so every rank builds the same).
+** The prepared problem of a row set from its sufficient statistics
+** (data/stats.h: set and range about the shift (c, cy), which must be 0
+** without intercept), with prep->gram filled in and prep->w = NULL: only the
+** gram solver can use it. data is only read for its names and n. */
+int lariat_prep_from_stats(lariat_ctx *ctx, const lariat_data *data, const lariat_problem *pb, const double *set,
+                           const double *range, const double *shift, double yshift, lariat_prep **out);
 
 /* Not collective. lambda_max of SPEC.md section 2:
 ** max_j |xy_j| / (max(alpha, 1e-3) f_j) over f_j > 0 (0 if there is none). */

@@ -1,0 +1,46 @@
+/*
+** Sufficient statistics of sets of rows (for example the folds of
+** cross-validation), about a common shift (c, cy) of the columns and the
+** label (the global means: sums about them lose no digits to
+** cancellation), from ONE pass over the data:
+** with them, a set's centered Gram, correlations, scales and squared errors
+** follow without touching X again (Friedman, Hastie & Tibshirani 2010, section
+** 2.2, covariance updates), and the statistics of "all rows but fold k" are the
+** total minus fold k's.
+**
+** One set's sums, LARIAT_STATS_LEN(p) doubles:
+** (y below stands for y - cy)
+**   [0] W = sum w   [1] rows with w > 0   [2] sy = sum w y   [3] syy = sum w y^2
+**   [4, 4+p)          sx  = sum w (x - c)
+**   [4+p, 4+2p)       sxy = sum w (x - c) y
+**   [4+2p, 4+2p+p^2)  sxx = sum w (x - c)(x - c)'   (p x p, row-major, both triangles)
+** and its column ranges over rows with w > 0, 2p doubles: [-min | max].
+*/
+#ifndef LARIAT_STATS_H
+#define LARIAT_STATS_H
+
+#include "lariat.h"
+
+#define LARIAT_STATS_LEN(p) (4 + 2 * (p) + (p) * (p))
+
+/* Collective. One pass over this rank's rows (dense storage only: returns
+** LARIAT_EUSAGE for CSR) adds row i to set fold[i] - 1 (fold[i] in 1..K; 0 =
+** in no set); then one sum-reduction of the K sets and one max-reduction of
+** their ranges. sums has K * LARIAT_STATS_LEN(p) doubles, ranges K * 2p. */
+int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double *w, const int *fold, int K,
+                         const double *shift, double yshift, double *sums, double *ranges);
+
+/* Not collective. The statistics of every set but k (0-based): sums minus
+** set k (from the total, computed once by the caller as the sum of all sets),
+** ranges combined over the other sets. */
+void lariat_stats_complement(int64_t p, int K, const double *total, const double *sums, const double *ranges, int k,
+                             double *out_sums, double *out_ranges);
+
+/* Not collective. The sum of squared errors sum w (y - b0 - x'b)^2 over a set,
+** expanded in its sums about the shift (c, cy) with a = b0 - cy + c'b:
+**   syy - 2 a sy + a^2 W - 2 (sxy'b - a sx'b) + b' sxx b.
+** scratch has p doubles. */
+double lariat_stats_sse(int64_t p, const double *set, const double *shift, double yshift, double b0, const double *b,
+                        double *scratch);
+
+#endif /* LARIAT_STATS_H */
