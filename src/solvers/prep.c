@@ -8,7 +8,9 @@
 #include "core/core.h"
 #include "data/matrix.h"
 #include "data/stats.h"
+#include "linalg/blas.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,10 @@ void lariat_prep_destroy(lariat_prep *prep)
     free(prep->xy);
     free(prep->xx);
     free(prep->gram);
+    free(prep->U);
+    free(prep->HU);
+    free(prep->LU);
+    free(prep->gap_work);
     free(prep);
 }
 
@@ -106,6 +112,73 @@ static void prep_finish(lariat_prep *prep, const lariat_problem *pb, const doubl
             prep->hi[j] = pb->upper ? pb->upper[j] * s : INFINITY;
         }
     }
+}
+
+/* Not collective. Lists U, the unpenalized columns with a side without a
+** bound, and allocates their Gram columns and the gap's scratch. */
+static int unpenalized_alloc(lariat_ctx *ctx, lariat_prep *prep)
+{
+    const int64_t p = prep->p;
+    prep->nU = 0;
+    for (int64_t j = 0; j < p; j++) {
+        if (prep->pf[j] == 0.0 && prep->scale[j] > 0.0 && (isinf(prep->lo[j]) || isinf(prep->hi[j]))) prep->nU++;
+    }
+    prep->gap_work = lariat_malloc(ctx, (size_t)(p + prep->nU), sizeof(double), "gap scratch");
+    if (prep->gap_work == NULL) return LARIAT_ENOMEM;
+    if (prep->nU == 0) return LARIAT_OK;
+    prep->U = lariat_malloc(ctx, (size_t)prep->nU, sizeof(int64_t), "unpenalized columns");
+    prep->HU = lariat_calloc(ctx, (size_t)(p * prep->nU), sizeof(double), "unpenalized Gram columns");
+    prep->LU = lariat_malloc(ctx, (size_t)(prep->nU * prep->nU), sizeof(double), "unpenalized factor");
+    if (prep->U == NULL || prep->HU == NULL || prep->LU == NULL) return LARIAT_ENOMEM;
+    int64_t k = 0;
+    for (int64_t j = 0; j < p; j++) {
+        if (prep->pf[j] == 0.0 && prep->scale[j] > 0.0 && (isinf(prep->lo[j]) || isinf(prep->hi[j]))) prep->U[k++] = j;
+    }
+    return LARIAT_OK;
+}
+
+/* Not collective. Factors H_UU once HU is filled. Collinear unpenalized
+** columns make it singular: then U is dropped and their stationarity enters
+** the gap as the one-step decrease instead (see lariat_prep_gap). */
+static void unpenalized_factor(lariat_prep *prep)
+{
+    const int64_t nU = prep->nU;
+    for (int64_t a = 0; a < nU; a++) {
+        for (int64_t b = 0; b < nU; b++) prep->LU[a * nU + b] = prep->HU[prep->U[a] * nU + b];
+    }
+    if (nU > 0 && LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (int)nU, prep->LU, (int)nU) != 0) {
+        lariat_log(prep->ctx, LARIAT_LOG_VERBOSE, "unpenalized columns are collinear: the gap uses one-step decreases");
+        prep->nU = 0;
+    }
+}
+
+/* Collective. HU = (1/W) Xs'W Xs_U from two products per column of U:
+** z = Xs e_u, then Xs'(w .* z); one reduction for all of them. */
+static int unpenalized_gram(lariat_ctx *ctx, lariat_prep *prep)
+{
+    const lariat_data *data = prep->data;
+    const int64_t p = prep->p, nl = data->n_local, nU = prep->nU;
+    const double *shift = prep->intercept ? prep->mean : NULL;
+    double *d = lariat_calloc(ctx, (size_t)p, sizeof(double), "unit vector");
+    double *z = lariat_malloc(ctx, (size_t)nl, sizeof(double), "column");
+    double *col = lariat_malloc(ctx, (size_t)p, sizeof(double), "Gram column");
+    int rc = (d && z && col) ? LARIAT_OK : LARIAT_ENOMEM;
+    for (int64_t a = 0; rc == LARIAT_OK && a < nU; a++) {
+        const int64_t u = prep->U[a];
+        d[u] = prep->inv_scale[u];
+        lariat_matrix_mult(data->X, shift, d, z);
+        d[u] = 0.0;
+        for (int64_t i = 0; i < nl; i++) z[i] *= prep->w[i];
+        lariat_matrix_mult_t(data->X, shift, z, col);
+        for (int64_t j = 0; j < p; j++) prep->HU[j * nU + a] = col[j] * prep->inv_scale[j] / prep->W;
+    }
+    free(d);
+    free(z);
+    free(col);
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK && nU > 0) rc = lariat_allreduce_sum(ctx, prep->HU, p * nU);
+    if (rc == LARIAT_OK) unpenalized_factor(prep);
+    return rc;
 }
 
 int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
@@ -202,6 +275,8 @@ int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w
 
     /* range_lo holds -min after its max-reduction. */
     prep_finish(prep, pb, buf + 3, buf + 3 + p, range_lo, range_hi);
+    rc = lariat_agree(ctx, unpenalized_alloc(ctx, prep));
+    if (rc == LARIAT_OK) rc = unpenalized_gram(ctx, prep);
 
 done:
     free(buf);
@@ -258,7 +333,15 @@ int lariat_prep_from_stats(lariat_ctx *ctx, const lariat_data *data, const laria
         prep->yy = (c ? syy - sy * sy / W : syy) / W;
         prep->N0 = 0.5 * prep->yy;
         prep_finish(prep, pb, s2, xyraw, range, range + p);
+        rc = unpenalized_alloc(ctx, prep);
     }
+    for (int64_t a = 0; rc == LARIAT_OK && a < prep->nU; a++) {
+        const int64_t u = prep->U[a];
+        for (int64_t j = 0; j < p; j++) {
+            prep->HU[j * prep->nU + a] = prep->gram[j * p + u] * prep->inv_scale[j] * prep->inv_scale[u] / prep->W;
+        }
+    }
+    if (rc == LARIAT_OK) unpenalized_factor(prep);
     free(s2);
     free(xyraw);
     if (rc != LARIAT_OK) {
@@ -310,7 +393,8 @@ double lariat_prep_prox(const lariat_prep *prep, int64_t j, double z, double t, 
 
 int lariat_prep_converged(const lariat_prep *prep, double gap, double tol)
 {
-    return gap <= tol * prep->N0 || gap <= 0.0;
+    /* N0 = 0 (a constant label) makes b = 0 exact: accept round-off there. */
+    return gap <= tol * fmax(prep->N0, DBL_MIN);
 }
 
 /* The conjugate of g_j(c) = q c^2/2 + tau |c| + indicator[lo, hi] at u:
@@ -328,31 +412,53 @@ static double conj_term(double u, double q, double tau, double lo, double hi)
 }
 
 /* Fenchel duality for P(c) = F(Xs c) + sum_j g_j(c_j) with
-** F(z) = 1/(2W) sum w_i (yc_i - z_i)^2 (Bauschke & Combettes, Convex Analysis,
-** section 15.3; the same construction as scikit-learn's enet gap):
+** F(z) = 1/(2W) sum w_i (yc_i - z_i)^2 (Bauschke & Combettes, Convex Analysis
+** and Monotone Operator Theory, section 15.3; the construction of
+** scikit-learn's enet gap, extended to bounds and penalty factors):
 **   D(theta) = -F*(theta) - sum_j g_j*(-Xs_j'theta),
 ** at theta = -kappa W^-1 diag(w) r this is
-**   D = kappa ry - kappa^2 rr / 2 - sum_j g_j*(kappa v_j).
-** g_j* is infinite when g_j has no quadratic part and kappa v_j passes its
-** threshold tau_j in a direction without a bound: kappa is the largest value
-** in (0, 1] that keeps every such term finite. Coordinates with neither a
-** penalty nor a bound (tau = q = 0: unpenalized, or lambda = 0) have a finite
-** conjugate only at v_j = 0; their stationarity enters instead through the
-** decrease one exact coordinate step would still make, v_j^2 / (2 xx_j),
-** which is zero at the optimum (documented in the README). */
+**   D = kappa ry - kappa^2 rr / 2 - sum_j g_j*(kappa v_j),
+** and G = P - D >= 0 bounds the suboptimality P(c) - P*.
+**
+** Feasibility of theta: (1) an unpenalized column j in U has g_j* finite only
+** at v_j = 0, so r is first replaced by r - Xs_U a with H_UU a = v_U, which
+** makes v_U = 0 (a projection; v, rr and ry change by HU a, a'v_U and
+** a'xy_U); (2) a penalized column without a quadratic part needs
+** |kappa v_j| <= tau_j on each side without a bound: kappa in (0, 1] is the
+** largest value that gives it. Coordinates left with neither a penalty nor a
+** bound (lambda = 0, or collinear U) enter through the decrease one exact
+** coordinate step would still make, v_j^2 / (2 xx_j): zero at the optimum,
+** but then G is an estimate, not a bound (documented in the README). */
 void lariat_prep_gap(const lariat_prep *prep, double lambda, const double *c, const double *v, double rr, double ry,
                      double *primal, double *gap)
 {
     const double alpha = prep->alpha;
+    const int64_t p = prep->p, nU = prep->nU;
+    const double rr_true = rr; /* the primal keeps the true residual */
+    if (nU > 0) {
+        double *vp = prep->gap_work, *a = prep->gap_work + p, av = 0.0, axy = 0.0;
+        for (int64_t k = 0; k < nU; k++) a[k] = v[prep->U[k]];
+        LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', (int)nU, 1, prep->LU, (int)nU, a, 1);
+        for (int64_t k = 0; k < nU; k++) {
+            av += a[k] * v[prep->U[k]];
+            axy += a[k] * prep->xy[prep->U[k]];
+        }
+        memcpy(vp, v, (size_t)p * sizeof(double));
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)p, (int)nU, -1.0, prep->HU, (int)nU, a, 1, 1.0, vp, 1);
+        for (int64_t k = 0; k < nU; k++) vp[prep->U[k]] = 0.0; /* exactly, not to round-off */
+        v = vp;
+        rr -= av;
+        ry -= axy;
+    }
     double kappa = 1.0;
-    for (int64_t j = 0; j < prep->p; j++) {
+    for (int64_t j = 0; j < p; j++) {
         const double f = prep->pf[j], q = lambda * f * (1.0 - alpha), tau = lambda * f * alpha;
         if (prep->scale[j] == 0.0 || q > 0.0 || tau <= 0.0) continue;
         if (v[j] > tau && isinf(prep->hi[j])) kappa = fmin(kappa, tau / v[j]);
         if (v[j] < -tau && isinf(prep->lo[j])) kappa = fmin(kappa, tau / -v[j]);
     }
     double pen = 0.0, conj = 0.0, free_terms = 0.0;
-    for (int64_t j = 0; j < prep->p; j++) {
+    for (int64_t j = 0; j < p; j++) {
         if (prep->scale[j] == 0.0) continue;
         const double f = prep->pf[j], q = lambda * f * (1.0 - alpha), tau = lambda * f * alpha;
         pen += 0.5 * q * c[j] * c[j] + tau * fabs(c[j]);
@@ -363,8 +469,6 @@ void lariat_prep_gap(const lariat_prep *prep, double lambda, const double *c, co
         }
         conj += conj_term(u, q, tau, prep->lo[j], prep->hi[j]);
     }
-    const double P = 0.5 * rr + pen;
-    const double D = kappa * ry - 0.5 * kappa * kappa * rr - conj;
-    *primal = P;
-    *gap = P - D + free_terms;
+    *primal = 0.5 * rr_true + pen;
+    *gap = *primal - (kappa * ry - 0.5 * kappa * kappa * rr - conj) + free_terms;
 }
