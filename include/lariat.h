@@ -113,8 +113,17 @@ typedef struct lariat_read_options {
 void lariat_read_options_default(lariat_read_options *opt);
 
 /* Collective. Reads the file: each rank reads only its own byte range, aligned
-** to line starts. Errors (missing file, parse error naming file, line and
-** column, NaN/Inf) are agreed on every rank; *out is NULL then. */
+** to line starts; rows stay in file order (opt NULL = the defaults). Errors
+** are agreed on every rank; *out is NULL then. Anything wrong with the file
+** (missing or unreadable, no data rows, a bad field, NaN/Inf/overflow, a
+** ragged row, a negative weight or all-zero weights, a label or weights
+** column not in the file, a bad LIBSVM index) is LARIAT_EDATA with ONE
+** message "FILE:LINE:FIELD: text" (LINE 1-based in the whole file, FIELD the
+** 1-based CSV column or LIBSVM token; "FILE:LINE: text" or "FILE: text" when
+** they do not apply), the first error in file order. Options that cannot work
+** (unknown extension without a format, HDF5 in this build, a delimiter that
+** can occur in numbers, label = weights, weights or label for LIBSVM) are
+** LARIAT_EUSAGE. Blank lines are skipped anywhere. */
 int lariat_data_read(lariat_ctx *ctx, const char *path, const lariat_read_options *opt,
                      lariat_data **out);
 

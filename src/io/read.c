@@ -1,0 +1,142 @@
+/*
+** lariat_data_read: picks the reader from --format or the file name's
+** extension, and the checks every reader shares once the rows are in.
+*/
+#include "core/core.h"
+#include "data/dataset.h"
+#include "io/read.h"
+
+#include <ctype.h>
+#include <string.h>
+
+void lariat_read_options_default(lariat_read_options *opt)
+{
+    memset(opt, 0, sizeof(*opt));
+    opt->format = LARIAT_FORMAT_AUTO;
+    opt->label = NULL;
+    opt->weights = NULL;
+    opt->header = LARIAT_HEADER_AUTO;
+    opt->delimiter = ',';
+    opt->n_features = 0;
+}
+
+/* Not collective. 1 when path ends in ext (which starts with '.'), in any case. */
+static int has_extension(const char *path, const char *ext)
+{
+    size_t n = strlen(path), k = strlen(ext);
+    if (n <= k) return 0;
+    for (size_t i = 0; i < k; i++) {
+        if (tolower((unsigned char)path[n - k + i]) != ext[i]) return 0;
+    }
+    return 1;
+}
+
+/* Not collective. The format of path from its extension, or AUTO when unknown. */
+static lariat_format format_from_name(const char *path)
+{
+    if (has_extension(path, ".csv") || has_extension(path, ".txt")) return LARIAT_FORMAT_CSV;
+    if (has_extension(path, ".svm") || has_extension(path, ".libsvm") || has_extension(path, ".svmlight")) {
+        return LARIAT_FORMAT_LIBSVM;
+    }
+    if (has_extension(path, ".h5") || has_extension(path, ".hdf5")) return LARIAT_FORMAT_HDF5;
+    return LARIAT_FORMAT_AUTO;
+}
+
+/* Not collective. Options that cannot work whatever the file holds. */
+static int check_options(lariat_ctx *ctx, const char *path, lariat_format format, const lariat_read_options *opt)
+{
+    if (format == LARIAT_FORMAT_CSV) {
+        /* The delimiter must not be something a number or a line can contain. */
+        char c = opt->delimiter;
+        if (c == '\0' || c == '\n' || c == '\r' || c == '"' || strchr("0123456789.+-eE", c) != NULL) {
+            return lariat_error(ctx, LARIAT_EUSAGE, "%s: '%c' (code %d) cannot be a CSV delimiter", path,
+                                isprint((unsigned char)c) ? c : '?', (int)(unsigned char)c);
+        }
+        if (opt->header != LARIAT_HEADER_AUTO && opt->header != LARIAT_HEADER_YES &&
+            opt->header != LARIAT_HEADER_NO) {
+            return lariat_error(ctx, LARIAT_EUSAGE, "%s: bad header option %d", path, (int)opt->header);
+        }
+    }
+    if (format == LARIAT_FORMAT_LIBSVM) {
+        if (opt->weights != NULL) {
+            return lariat_error(ctx, LARIAT_EUSAGE, "%s: LIBSVM files have no weights column", path);
+        }
+        if (opt->label != NULL && strcmp(opt->label, "0") != 0) {
+            return lariat_error(ctx, LARIAT_EUSAGE, "%s: the label of a LIBSVM file is its first field; "
+                                "the label option applies to CSV only", path);
+        }
+        if (opt->n_features < 0 || opt->n_features > (int64_t)INT32_MAX + 1) {
+            return lariat_error(ctx, LARIAT_EUSAGE, "%s: bad number of features %lld", path,
+                                (long long)opt->n_features);
+        }
+    }
+    return LARIAT_OK;
+}
+
+int lariat_data_read(lariat_ctx *ctx, const char *path, const lariat_read_options *opt, lariat_data **out)
+{
+    *out = NULL;
+    lariat_read_options defaults;
+    if (opt == NULL) {
+        lariat_read_options_default(&defaults);
+        opt = &defaults;
+    }
+    double start = lariat_now();
+    int rc = LARIAT_OK;
+    lariat_format format = opt->format;
+    if (path == NULL || path[0] == '\0') {
+        rc = lariat_error(ctx, LARIAT_EUSAGE, "no data file given");
+    } else if (format == LARIAT_FORMAT_AUTO) {
+        format = format_from_name(path);
+        if (format == LARIAT_FORMAT_AUTO) {
+            rc = lariat_error(ctx, LARIAT_EUSAGE,
+                              "%s: cannot tell the format from the file name (.csv, .txt, .svm, .libsvm, "
+                              ".svmlight, .h5, .hdf5); give it with --format csv|libsvm|hdf5", path);
+        }
+    }
+    if (rc == LARIAT_OK && format != LARIAT_FORMAT_CSV && format != LARIAT_FORMAT_LIBSVM &&
+        format != LARIAT_FORMAT_HDF5) {
+        rc = lariat_error(ctx, LARIAT_EUSAGE, "%s: unknown format code %d", path, (int)format);
+    }
+    if (rc == LARIAT_OK && format == LARIAT_FORMAT_HDF5) {
+        rc = lariat_error(ctx, LARIAT_EUSAGE, "%s: HDF5 input is not supported by this build", path);
+    }
+    if (rc == LARIAT_OK) rc = check_options(ctx, path, format, opt);
+    /* The same arguments give the same verdict on every rank; agreeing costs
+    ** one allreduce and protects against callers that pass different ones. */
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) return rc;
+
+    rc = format == LARIAT_FORMAT_CSV ? lariat_csv_read(ctx, path, opt, out) : lariat_libsvm_read(ctx, path, opt, out);
+    if (rc == LARIAT_OK) {
+        lariat_log(ctx, LARIAT_LOG_VERBOSE, "read %lld rows x %lld features from %s in %.3f s", (long long)(*out)->n,
+                   (long long)(*out)->p, path, lariat_now() - start);
+    }
+    return rc;
+}
+
+int lariat_read_finish(lariat_ctx *ctx, const char *path, lariat_data *d)
+{
+    int rc = lariat_data_set_global_rows(ctx, d);
+    if (rc != LARIAT_OK) return rc;
+    if (d->n == 0) return lariat_error(ctx, LARIAT_EDATA, "%s: no data rows", path);
+    if (d->has_weights) {
+        /* Each weight is finite and >= 0 (checked while parsing); their sum must
+        ** be positive for the weighted means of SPEC.md section 1 to exist. */
+        double sum = 0.0;
+        for (int64_t i = 0; i < d->n_local; i++) sum += d->w[i];
+        rc = lariat_allreduce_sum(ctx, &sum, 1);
+        if (rc != LARIAT_OK) return rc;
+        if (!(sum > 0.0)) return lariat_error(ctx, LARIAT_EDATA, "%s: the weights are all zero", path);
+    }
+    return LARIAT_OK;
+}
+
+const char *lariat_read_excerpt(char *buf, const char *s, size_t len)
+{
+    /* Binary junk would garble the terminal: show it as '?'. */
+    size_t n = len > 40 ? 37 : len;
+    for (size_t i = 0; i < n; i++) buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+    strcpy(buf + n, len > 40 ? "..." : "");
+    return buf;
+}
