@@ -1,0 +1,341 @@
+/*
+** The `gram` solver: coordinate descent on the weighted sufficient statistics.
+**
+** create() makes the one pass over the data that the whole path needs: every
+** rank forms its rows' part of the centered weighted Gram matrix, one
+** allreduce sums it, and it is scaled to the standardized coordinates of
+** prep.h,
+**
+**   H = D^-1 (X - 1m')' diag(w) (X - 1m') D^-1 / W,    D = diag(s),
+**
+** so that the loss of prep.h is 1/2 yy - c'xy + 1/2 c'Hc. After that no step
+** touches X again, and every rank runs the same deterministic iterations on
+** the same H and xy, so solve() needs no communication at all.
+**
+** solve() is coordinate descent with covariance updates (Friedman, Hastie and
+** Tibshirani 2010, J. Stat. Softw. 33(1), section 2.2): it keeps the
+** gradient g = xy - Hc, updates one coordinate in closed form and corrects g
+** with one column of H. It cycles on the active set, restricts the work to
+** the sequential strong set (Tibshirani et al. 2012, J. R. Stat. Soc. B
+** 74(2), "Strong rules for discarding predictors") and checks the KKT conditions of the discarded features before
+** it stops. The stopping rule is the duality gap of prep.h, which costs O(p)
+** here because g is exactly the v of lariat_prep_gap.
+**
+** Ridge (alpha = 0, no bounds) is solved directly by a Cholesky factorization
+** of H + lambda diag(f) on every rank; its gap is computed in the same way,
+** and coordinate descent polishes the rare solution it does not certify.
+*/
+#include "core/core.h"
+#include "data/matrix.h"
+#include "linalg/blas.h"
+#include "solvers/prep.h"
+#include "solvers/solver.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct gram_ws {
+    const lariat_prep *prep;
+    int64_t p;
+    double tol;
+    int max_iter;
+    double *H;          /* p x p, both triangles: the standardized Gram / W */
+    double *g;          /* p: xy - H c, the negative gradient of the loss */
+    double *c;          /* the caller's coefficients during solve() */
+    char *in_strong;    /* p flags: j is in the strong set */
+    int64_t *strong;    /* the strong set, as a list */
+    int64_t *active;    /* the nonzero coefficients of the strong set */
+    int ridge;          /* alpha = 0 and every coefficient free or fixed */
+    double *A;          /* p x p: H + lambda diag(f), factored (ridge only) */
+    double *rhs;        /* p: right-hand side, then solution (ridge only) */
+    double last_lambda; /* lambda of the previous solve(); 0 before the first */
+} gram_ws;
+
+/* Not collective. A coefficient whose bounds leave it one value (a constant
+** column, or equal user bounds). */
+static int is_fixed(const lariat_prep *prep, int64_t j) { return prep->lo[j] == prep->hi[j]; }
+
+/* Not collective. Ridge is solved directly when there is no l1 term and no
+** coefficient is bounded other than fixed ones: then the optimality
+** condition is the linear system (H + lambda diag(f)) c = xy. */
+static int ridge_applies(const lariat_prep *prep)
+{
+    if (prep->alpha != 0.0) return 0;
+    for (int64_t j = 0; j < prep->p; j++) {
+        if (!is_fixed(prep, j) && (isfinite(prep->lo[j]) || isfinite(prep->hi[j]))) return 0;
+    }
+    return 1;
+}
+
+static void gram_destroy(void *wsv)
+{
+    gram_ws *ws = wsv;
+    if (ws == NULL) return;
+    free(ws->H);
+    free(ws->g);
+    free(ws->in_strong);
+    free(ws->strong);
+    free(ws->active);
+    free(ws->A);
+    free(ws->rhs);
+    free(ws);
+}
+
+/* Collective. The one pass over the data: local centered weighted Gram
+** (lariat_matrix_gram with shift = m, which keeps sparse storage sparse), one
+** allreduce of the p*p block, then the scaling to standardized coordinates.
+** A problem prepared from sufficient statistics carries that sum already
+** (prep->gram, global): then there is no pass and no reduction. */
+static int gram_create(const lariat_prep *prep, const lariat_settings *st, void **out)
+{
+    lariat_ctx *ctx = prep->ctx;
+    int64_t p = prep->p;
+    int rc = LARIAT_OK;
+    *out = NULL;
+    gram_ws *ws = lariat_calloc(ctx, 1, sizeof(*ws), "gram workspace");
+    if (ws == NULL) rc = LARIAT_ENOMEM;
+    if (rc == LARIAT_OK && !lariat_blas_fits(p, p)) {
+        rc = lariat_error(ctx, LARIAT_ENOMEM, "the gram solver cannot hold a %lld x %lld Gram matrix",
+                          (long long)p, (long long)p);
+    }
+    if (rc == LARIAT_OK) {
+        ws->prep = prep;
+        ws->p = p;
+        ws->tol = st->tol;
+        ws->max_iter = st->max_iter;
+        ws->ridge = ridge_applies(prep);
+        ws->H = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "Gram matrix");
+        ws->g = lariat_malloc(ctx, (size_t)p, sizeof(double), "gram gradient");
+        ws->in_strong = lariat_malloc(ctx, (size_t)p, 1, "strong set flags");
+        ws->strong = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "strong set");
+        ws->active = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "active set");
+        if (ws->ridge) {
+            ws->A = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "ridge system");
+            ws->rhs = lariat_malloc(ctx, (size_t)p, sizeof(double), "ridge right-hand side");
+        }
+        if (ws->H == NULL || ws->g == NULL || ws->in_strong == NULL || ws->strong == NULL ||
+            ws->active == NULL || (ws->ridge && (ws->A == NULL || ws->rhs == NULL))) {
+            rc = LARIAT_ENOMEM;
+        }
+    }
+    if (prep->gram != NULL) {
+        /* Built from sufficient statistics (cross-validation): no pass. */
+        if (rc == LARIAT_OK) memcpy(ws->H, prep->gram, (size_t)(p * p) * sizeof(double));
+        rc = lariat_agree(ctx, rc);
+    } else {
+        if (rc == LARIAT_OK) rc = lariat_matrix_gram(ctx, prep->data->X, prep->w, prep->mean, ws->H);
+        rc = lariat_agree(ctx, rc);
+        if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, ws->H, p * p);
+    }
+    if (rc != LARIAT_OK) {
+        gram_destroy(ws);
+        return rc;
+    }
+    /* H_jk = G_jk / (s_j s_k W); a constant column has inv_scale 0 and so a
+    ** zero row and column. */
+    for (int64_t j = 0; j < p; j++) {
+        double sj = prep->inv_scale[j] / prep->W;
+        for (int64_t k = 0; k < p; k++) ws->H[j * p + k] *= sj * prep->inv_scale[k];
+    }
+    *out = ws;
+    return LARIAT_OK;
+}
+
+/* Not collective. g = xy - H c from scratch, in O(p nnz(c)): the running g of
+** the covariance updates drifts by round-off over many updates. */
+static void refresh_gradient(gram_ws *ws)
+{
+    int64_t p = ws->p;
+    memcpy(ws->g, ws->prep->xy, (size_t)p * sizeof(double));
+    for (int64_t j = 0; j < p; j++) {
+        if (ws->c[j] != 0.0) cblas_daxpy((int)p, -ws->c[j], ws->H + j * p, 1, ws->g, 1);
+    }
+}
+
+/* Not collective. The objective and duality gap at c from g = xy - Hc alone.
+** With r = yc - Xs c (prep.h):
+**   v  = (1/W) Xs' W r = xy - Hc = g,
+**   ry = (1/W) r' W yc = yy - c'xy,
+**   rr = (1/W) r' W r  = (1/W) r' W (yc - Xs c) = ry - c'v = yy - c'xy - c'g,
+** so the certificate costs two dot products (and prep's O(p |U|) projection
+** for the unpenalized columns). */
+static void gram_gap(const gram_ws *ws, double lambda, double *primal, double *gap)
+{
+    const lariat_prep *prep = ws->prep;
+    int p = (int)ws->p;
+    double ry = prep->yy - cblas_ddot(p, ws->c, 1, prep->xy, 1);
+    double rr = ry - cblas_ddot(p, ws->c, 1, ws->g, 1);
+    if (rr < 0.0) rr = 0.0; /* round-off at an exact fit */
+    lariat_prep_gap(prep, lambda, ws->c, ws->g, rr, ry, primal, gap);
+}
+
+/* Not collective. The exact minimizer of the objective over coordinate j
+** with the others fixed. As a function of c_j the loss is
+** 1/2 H_jj c_j^2 - (g_j + H_jj c_j^old) c_j + const, i.e.
+** H_jj/2 (c_j - z)^2 + const with z = c_j^old + g_j / H_jj, so the update is
+** the proximal map of the penalty and bounds with step t = 1/H_jj: soft
+** thresholding, shrinkage by 1 + lambda (1-alpha) f_j / H_jj and clipping
+** (Friedman et al. 2010, section 2.2 with bounds as in glmnet). A column
+** with H_jj = 0 does not enter the loss: the penalty alone sets it to the
+** point of [lo_j, hi_j] nearest 0, which is the proximal map of 0. */
+static double coordinate_min(const gram_ws *ws, int64_t j, double lambda)
+{
+    double hjj = ws->H[j * ws->p + j];
+    if (hjj > 0.0) return lariat_prep_prox(ws->prep, j, ws->c[j] + ws->g[j] / hjj, 1.0 / hjj, lambda);
+    return lariat_prep_prox(ws->prep, j, 0.0, 1.0, lambda);
+}
+
+/* Not collective. One cycle of covariance updates over the m coordinates in
+** idx: each moved coordinate corrects g with its column of H (symmetric, so
+** its contiguous row). Returns max_j H_jj delta_j^2, the size of the largest
+** step in objective units (glmnet's convergence measure). */
+static double sweep(gram_ws *ws, const int64_t *idx, int64_t m, double lambda)
+{
+    int64_t p = ws->p;
+    double change = 0.0;
+    for (int64_t k = 0; k < m; k++) {
+        int64_t j = idx[k];
+        double old = ws->c[j], cj = coordinate_min(ws, j, lambda);
+        if (cj == old) continue;
+        double delta = cj - old;
+        ws->c[j] = cj;
+        cblas_daxpy((int)p, -delta, ws->H + j * p, 1, ws->g, 1);
+        double step = ws->H[j * p + j] * delta * delta;
+        if (step > change) change = step;
+    }
+    return change;
+}
+
+/* Not collective. The sequential strong rule of Tibshirani et al. (2012) in
+** its elastic-net form (as in glmnet): with g at the previous solution, feature j
+** is discarded at lambda when |g_j| < alpha f_j (2 lambda - lambda_prev).
+** Nonzero coefficients, unpenalized features and (through a zero threshold)
+** the ridge case are always kept; fixed coefficients never move. */
+static void build_strong_set(gram_ws *ws, double lambda, double lambda_prev, int64_t *n_strong)
+{
+    const lariat_prep *prep = ws->prep;
+    int64_t m = 0;
+    for (int64_t j = 0; j < ws->p; j++) {
+        double thresh = prep->alpha * prep->pf[j] * (2.0 * lambda - lambda_prev);
+        int keep = !is_fixed(prep, j) && (ws->c[j] != 0.0 || prep->pf[j] == 0.0 || fabs(ws->g[j]) >= thresh);
+        ws->in_strong[j] = (char)keep;
+        if (keep) ws->strong[m++] = j;
+    }
+    *n_strong = m;
+}
+
+/* Not collective. The KKT check on the discarded features: a feature
+** violates its optimality condition exactly when its coordinate update would
+** move it. Violators join the strong set; returns how many did. */
+static int64_t add_kkt_violators(gram_ws *ws, double lambda, int64_t *n_strong)
+{
+    int64_t added = 0;
+    for (int64_t j = 0; j < ws->p; j++) {
+        if (ws->in_strong[j] || is_fixed(ws->prep, j)) continue;
+        if (coordinate_min(ws, j, lambda) != ws->c[j]) {
+            ws->in_strong[j] = 1;
+            ws->strong[(*n_strong)++] = j;
+            added++;
+        }
+    }
+    return added;
+}
+
+/* Not collective. Ridge by Cholesky: (H + lambda diag(f)) c = xy, with each
+** fixed coefficient moved to the right-hand side and its equation replaced
+** by c_j = lo_j. Column-major LAPACK on the symmetric matrix avoids
+** LAPACKE's row-major transposed copy (no allocation per lambda). Returns 0
+** when the matrix is not positive definite (lambda f_j = 0 on a rank-deficient
+** set), and c is left unchanged for coordinate descent to take over. */
+static int ridge_direct(gram_ws *ws, double lambda)
+{
+    const lariat_prep *prep = ws->prep;
+    int64_t p = ws->p;
+    memcpy(ws->A, ws->H, (size_t)(p * p) * sizeof(double));
+    memcpy(ws->rhs, prep->xy, (size_t)p * sizeof(double));
+    for (int64_t j = 0; j < p; j++) {
+        if (is_fixed(prep, j) && prep->lo[j] != 0.0) cblas_daxpy((int)p, -prep->lo[j], ws->H + j * p, 1, ws->rhs, 1);
+    }
+    for (int64_t j = 0; j < p; j++) {
+        if (is_fixed(prep, j)) {
+            for (int64_t k = 0; k < p; k++) ws->A[j * p + k] = ws->A[k * p + j] = 0.0;
+            ws->A[j * p + j] = 1.0;
+            ws->rhs[j] = prep->lo[j];
+        } else {
+            ws->A[j * p + j] += lambda * prep->pf[j];
+        }
+    }
+    lapack_int info = LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)p, 1, ws->A, (lapack_int)p, ws->rhs,
+                                         (lapack_int)p);
+    if (info != 0) return 0;
+    memcpy(ws->c, ws->rhs, (size_t)p * sizeof(double));
+    return 1;
+}
+
+/* Collective by the interface (every rank calls it), but it communicates
+** nothing: every rank runs the same iterations on the same H and xy. */
+static int gram_solve(void *wsv, double lambda, double *c, lariat_solve_info *info)
+{
+    gram_ws *ws = wsv;
+    const lariat_prep *prep = ws->prep;
+    int64_t p = ws->p, n_strong = 0;
+    int iter = 0, converged = 0;
+    double primal = 0.0, gap = 0.0;
+    ws->c = c;
+
+    /* A warm start outside the bounds (a fresh zero vector under lo > 0) is
+    ** projected first, so every iterate is feasible. */
+    for (int64_t j = 0; j < p; j++) c[j] = fmin(fmax(c[j], prep->lo[j]), prep->hi[j]);
+    if (ws->ridge && ridge_direct(ws, lambda)) iter = 1;
+    refresh_gradient(ws);
+    gram_gap(ws, lambda, &primal, &gap);
+    converged = lariat_prep_converged(prep, gap, ws->tol);
+
+    /* The previous lambda of the strong rule: the last solve's, or lambda_max
+    ** on a first call (the basic strong rule from c = 0). */
+    double lambda_prev = ws->last_lambda;
+    if (!(lambda_prev >= lambda)) lambda_prev = fmax(lariat_prep_lambda_max(prep), lambda);
+    if (!converged) build_strong_set(ws, lambda, lambda_prev, &n_strong);
+
+    /* glmnet's loop: a full cycle over the strong set, then cycles over the
+    ** active set until its steps are small, and again; when a full cycle is
+    ** quiet, the discarded features are checked and the gap decides. A gap
+    ** still too large after a quiet cycle tightens the step threshold. */
+    double thr = ws->tol * prep->N0;
+    while (!converged && iter < ws->max_iter) {
+        double change = sweep(ws, ws->strong, n_strong, lambda);
+        iter++;
+        if (change <= thr) {
+            if (add_kkt_violators(ws, lambda, &n_strong) > 0) continue;
+            refresh_gradient(ws);
+            gram_gap(ws, lambda, &primal, &gap);
+            converged = lariat_prep_converged(prep, gap, ws->tol);
+            thr *= 0.01;
+            continue;
+        }
+        int64_t n_active = 0;
+        for (int64_t k = 0; k < n_strong; k++) {
+            if (c[ws->strong[k]] != 0.0) ws->active[n_active++] = ws->strong[k];
+        }
+        while (n_active > 0 && iter < ws->max_iter) {
+            change = sweep(ws, ws->active, n_active, lambda);
+            iter++;
+            if (change <= thr) break;
+        }
+    }
+    if (!converged) {
+        refresh_gradient(ws);
+        gram_gap(ws, lambda, &primal, &gap);
+        converged = lariat_prep_converged(prep, gap, ws->tol);
+    }
+    ws->last_lambda = lambda;
+    ws->c = NULL;
+    info->iterations = iter;
+    info->converged = converged;
+    info->gap = gap;
+    info->primal = primal;
+    return LARIAT_OK;
+}
+
+const lariat_solver_ops lariat_solver_gram = {"gram", gram_create, gram_solve, gram_destroy};
