@@ -76,11 +76,13 @@ typedef struct cv_work {
     double *total, *total_ranges, *train, *train_ranges, *scratch;
     double *shift;         /* p: the column shift of the statistics */
     double yshift;
+    lariat_ctx *self;      /* this rank alone: the statistics are global, fits need no messages */
 } cv_work;
 
 static void work_free(lariat_ctx *ctx, cv_work *wk)
 {
     if (wk->sub != NULL && wk->sub != ctx) lariat_ctx_destroy(wk->sub);
+    lariat_ctx_destroy(wk->self);
     lariat_data_destroy(wk->own_data);
     free(wk->own_w);
     free(wk->own_fold);
@@ -151,11 +153,17 @@ static int auto_groups(const lariat_data *data, int P, int K, char *why, size_t 
 /* Collective. Splits the ranks into groups and gives each rank its group's
 ** rows, weights and folds (or the caller's when there is one group). */
 static int setup_groups(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_cv_settings *cv,
-                        cv_work *wk)
+                        int stats_mode, cv_work *wk)
 {
     const int P = lariat_ctx_size(ctx);
     char why[160] = "";
-    int G = cv->groups > 0 ? cv->groups : auto_groups(data, P, wk->K, why, sizeof(why));
+    int G = cv->groups;
+    if (G <= 0 && stats_mode) {
+        G = 1;
+        snprintf(why, sizeof(why), "gram on dense rows: one pass gives every fold's statistics, 1 group");
+    } else if (G <= 0) {
+        G = auto_groups(data, P, wk->K, why, sizeof(why));
+    }
     if (G > P || G > wk->K) {
         return lariat_error(ctx, LARIAT_EUSAGE, "--cv-groups %d needs at least as many ranks (%d) and folds (%d)", G,
                             P, wk->K);
@@ -214,26 +222,29 @@ static void select_lambdas(lariat_cv_curve *c)
     c->index_1se = i1se;
 }
 
-/* Collective. Chooses the statistics mode when it applies (one group, dense
-** rows, the gram solver, and K + 3 sets of p^2 doubles within 1 GiB), then
-** makes the one pass: every fold's sums about the all-rows means. */
-static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
-                       const lariat_settings *st, cv_work *wk)
+/* Collective. Whether the statistics mode applies: dense rows, the gram
+** solver, and K + 3 sets of p^2 doubles within 1 GiB. Keeps the all-rows
+** prepared problem in *all (its means are the statistics' shift). */
+static int stats_decide(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                        const lariat_settings *st, int K, lariat_prep **all, int *use)
+{
+    const int64_t L = LARIAT_STATS_LEN(data->p);
+    *all = NULL;
+    *use = 0;
+    if (lariat_matrix_is_sparse(data->X) || (double)(K + 3) * (double)L * 8.0 > (double)(1 << 30)) return LARIAT_OK;
+    int rc = lariat_prep_create(ctx, data, w, pb, all);
+    if (rc != LARIAT_OK) return rc;
+    char reason[160];
+    *use = lariat_solver_choose(*all, st->solver, reason, sizeof(reason)) == &lariat_solver_gram;
+    return LARIAT_OK;
+}
+
+/* Collective. The one pass: every fold's sums about the all-rows means. */
+static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_prep *all,
+                       cv_work *wk)
 {
     const int64_t p = data->p, L = LARIAT_STATS_LEN(p);
     const int K = wk->K;
-    if (wk->G != 1 || lariat_matrix_is_sparse(data->X) || (double)(K + 3) * (double)L * 8.0 > (double)(1 << 30)) {
-        return LARIAT_OK;
-    }
-    lariat_prep *all = NULL;
-    int rc = lariat_prep_create(ctx, data, w, pb, &all);
-    if (rc != LARIAT_OK) return rc;
-    char reason[160];
-    const lariat_solver_ops *ops = lariat_solver_choose(all, st->solver, reason, sizeof(reason));
-    if (ops != &lariat_solver_gram) {
-        lariat_prep_destroy(all);
-        return LARIAT_OK;
-    }
     wk->sums = lariat_malloc(ctx, (size_t)(K * L), sizeof(double), "fold statistics");
     wk->ranges = lariat_malloc(ctx, (size_t)(K * 2 * p), sizeof(double), "fold ranges");
     wk->total = lariat_calloc(ctx, (size_t)L, sizeof(double), "total statistics");
@@ -242,10 +253,10 @@ static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w
     wk->train_ranges = lariat_malloc(ctx, (size_t)(2 * p), sizeof(double), "training ranges");
     wk->scratch = lariat_malloc(ctx, (size_t)p, sizeof(double), "statistics scratch");
     wk->shift = lariat_malloc(ctx, (size_t)p, sizeof(double), "statistics shift");
-    rc = (wk->sums && wk->ranges && wk->total && wk->total_ranges && wk->train && wk->train_ranges && wk->scratch &&
-          wk->shift)
-             ? LARIAT_OK
-             : LARIAT_ENOMEM;
+    int rc = (wk->sums && wk->ranges && wk->total && wk->total_ranges && wk->train && wk->train_ranges &&
+              wk->scratch && wk->shift)
+                 ? LARIAT_OK
+                 : LARIAT_ENOMEM;
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) {
         /* Without intercept the sums must be about 0 (prep's means are 0 then). */
@@ -253,8 +264,11 @@ static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w
         wk->yshift = all->ybar;
         rc = lariat_stats_by_fold(ctx, data, w, wk->fold, K, wk->shift, wk->yshift, wk->sums, wk->ranges);
     }
-    lariat_prep_destroy(all);
-    if (rc != LARIAT_OK) return rc;
+    if (rc != LARIAT_OK) {
+        free(wk->sums);
+        wk->sums = NULL; /* the data mode is then not taken either: rc fails the run */
+        return rc;
+    }
     for (int k = 0; k < K; k++) {
         for (int64_t t = 0; t < L; t++) wk->total[t] += wk->sums[k * L + t];
     }
@@ -262,6 +276,10 @@ static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w
         wk->total_ranges[t] = -INFINITY;
         for (int k = 0; k < K; k++) wk->total_ranges[t] = fmax(wk->total_ranges[t], wk->ranges[(int64_t)k * 2 * p + t]);
     }
+    rc = lariat_agree(ctx, lariat_ctx_create(MPI_COMM_SELF, &wk->self));
+    if (rc != LARIAT_OK) return rc;
+    /* Warnings of the replicated fits come once, from rank 0. */
+    lariat_ctx_set_verbosity(wk->self, lariat_ctx_rank(ctx) == 0 ? lariat_ctx_verbosity(ctx) : LARIAT_LOG_QUIET);
     lariat_log(ctx, LARIAT_LOG_VERBOSE, "cv: one pass built the sufficient statistics of %d folds", K);
     return LARIAT_OK;
 }
@@ -292,24 +310,26 @@ static int finish_curve(lariat_ctx *ctx, const double *err, int K, lariat_cv_cur
     return LARIAT_OK;
 }
 
-/* Collective (through the fits' logging only: all inputs are global, and
-** every rank computes the same). One alpha from the statistics. */
+/* Collective. One alpha from the statistics: they are the same on every
+** rank, so rank r fits the folds k = r + 1, r + 1 + P, ... alone (on its
+** MPI_COMM_SELF context: no message inside a fit) and one reduction gathers
+** the fold errors. */
 static int cv_stats_alpha(lariat_ctx *ctx, const lariat_data *data, const lariat_problem *pb,
                           const lariat_settings *st, cv_work *wk, lariat_cv_curve *curve)
 {
     const int64_t p = data->p, L = LARIAT_STATS_LEN(p);
-    const int K = wk->K, nlam = curve->nlambda;
+    const int K = wk->K, nlam = curve->nlambda, P = lariat_ctx_size(ctx);
     lariat_settings fold_st = *st;
     fold_st.lambda = curve->lambda;
     fold_st.n_lambda_given = nlam;
     int rc = LARIAT_OK;
-    for (int k = 0; k < K && rc == LARIAT_OK; k++) {
+    memset(wk->err, 0, (size_t)(K * nlam + K) * sizeof(double));
+    for (int k = lariat_ctx_rank(ctx); k < K && rc == LARIAT_OK; k += P) {
         lariat_stats_complement(p, K, wk->total, wk->sums, wk->ranges, k, wk->train, wk->train_ranges);
         lariat_prep *prep = NULL;
         lariat_fit *fit = NULL;
-        rc = lariat_agree(ctx, lariat_prep_from_stats(ctx, data, pb, wk->train, wk->train_ranges, wk->shift,
-                                                      wk->yshift, &prep));
-        if (rc == LARIAT_OK) rc = lariat_fit_prepared(ctx, prep, &fold_st, &fit);
+        rc = lariat_prep_from_stats(wk->self, data, pb, wk->train, wk->train_ranges, wk->shift, wk->yshift, &prep);
+        if (rc == LARIAT_OK) rc = lariat_fit_prepared(wk->self, prep, &fold_st, &fit);
         for (int l = 0; rc == LARIAT_OK && l < nlam; l++) {
             wk->err[k * nlam + l] = lariat_stats_sse(p, wk->sums + k * L, wk->shift, wk->yshift,
                                                      fit->path[l].intercept, fit->path[l].coef, wk->scratch);
@@ -318,6 +338,9 @@ static int cv_stats_alpha(lariat_ctx *ctx, const lariat_data *data, const lariat
         lariat_fit_destroy(fit);
         lariat_prep_destroy(prep);
     }
+    if (rc != LARIAT_OK) rc = lariat_error(ctx, rc, "%s", lariat_errmsg(wk->self));
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, wk->err, K * nlam + K);
     return rc;
 }
 
@@ -331,10 +354,12 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
     const int K = wk->K;
     int rc;
     if (wk->sums != NULL) {
+        /* Every rank computes the same all-rows path from the same statistics. */
         lariat_prep *prep = NULL;
-        rc = lariat_agree(ctx, lariat_prep_from_stats(ctx, data, pb, wk->total, wk->total_ranges, wk->shift,
-                                                      wk->yshift, &prep));
-        if (rc == LARIAT_OK) rc = lariat_fit_prepared(ctx, prep, st, &curve->fit);
+        rc = lariat_prep_from_stats(wk->self, data, pb, wk->total, wk->total_ranges, wk->shift, wk->yshift, &prep);
+        if (rc == LARIAT_OK) rc = lariat_fit_prepared(wk->self, prep, st, &curve->fit);
+        if (rc != LARIAT_OK) rc = lariat_error(ctx, rc, "%s", lariat_errmsg(wk->self));
+        rc = lariat_agree(ctx, rc);
         lariat_prep_destroy(prep);
     } else {
         rc = lariat_fit_path(ctx, data, w, pb, st, &curve->fit);
@@ -423,9 +448,13 @@ int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weight
         if (res->curves == NULL) rc = LARIAT_ENOMEM;
     }
     rc = lariat_agree(ctx, rc);
+    lariat_prep *all = NULL;
+    int use_stats = 0;
     if (rc == LARIAT_OK) rc = assign_folds(ctx, data, w, cv, &wk);
-    if (rc == LARIAT_OK) rc = setup_groups(ctx, data, w, cv, &wk);
-    if (rc == LARIAT_OK) rc = setup_stats(ctx, data, w, pb, st, &wk);
+    if (rc == LARIAT_OK) rc = stats_decide(ctx, data, w, pb, st, wk.K, &all, &use_stats);
+    if (rc == LARIAT_OK) rc = setup_groups(ctx, data, w, cv, use_stats, &wk);
+    if (rc == LARIAT_OK && use_stats && wk.G == 1) rc = setup_stats(ctx, data, w, all, &wk);
+    lariat_prep_destroy(all);
     if (rc == LARIAT_OK) {
         res->nfolds = wk.K;
         res->seed = cv->seed;
