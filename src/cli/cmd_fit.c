@@ -1,0 +1,109 @@
+/*
+** `lariat fit` (SPEC.md section 4): read the data, hold out the
+** --test-fraction rows, fit the lambda path (or the given lambdas) for one
+** alpha, write the model JSON and print the summary.
+*/
+#include "cli/commands.h"
+#include "cli/setup.h"
+#include "cli/summary.h"
+#include "core/core.h"
+#include "data/split.h"
+#include "io/model.h"
+#include "solvers/path.h"
+#include "solvers/prep.h"
+
+#include <stdlib.h>
+
+int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
+{
+    lariat_data *data = NULL;
+    lariat_prep *prep = NULL;
+    lariat_fit *fit = NULL;
+    double *train_w = NULL, *test_w = NULL;
+    lc_problem_arrays arrays = {NULL, NULL, NULL};
+    lariat_read_options ropt;
+    lariat_problem pb;
+    lariat_settings st;
+    lariat_metrics metrics;
+    lariat_model_info info;
+    lariat_model_info_default(&info);
+    info.t_start = t_start;
+    info.measure = 1;
+    const char *out = lc_text(o, LC_OPT_OUT) != NULL ? lc_text(o, LC_OPT_OUT) : "model.json";
+    const double fraction = lc_real(o, LC_OPT_TEST_FRACTION);
+    int64_t n_test = 0, n_train = 0;
+
+    int nalpha = 0;
+    lc_list(o, LC_OPT_ALPHA, &nalpha);
+    int rc = LARIAT_OK;
+    if (nalpha != 1) {
+        rc = lariat_error(ctx, LARIAT_EUSAGE, "%s: lariat fit takes one alpha (lariat cv cross-validates several)",
+                          lc_origin(o, LC_OPT_ALPHA));
+    }
+    if (rc == LARIAT_OK) rc = lc_settings_from_options(ctx, o, &st);
+    rc = lariat_agree(ctx, rc);
+    lc_read_options(o, &ropt);
+    if (rc == LARIAT_OK) rc = lc_load_data(ctx, o, &ropt, &data, &info.timings.load);
+    if (rc == LARIAT_OK) rc = lc_problem_from_options(ctx, o, data->p, &pb, &arrays);
+
+    /* The held-out rows get weight 0 in the fit and are scored afterwards. */
+    if (rc == LARIAT_OK && fraction > 0.0) {
+        train_w = lariat_malloc(ctx, (size_t)data->n_local, sizeof(double), "training weights");
+        test_w = lariat_malloc(ctx, (size_t)data->n_local, sizeof(double), "test weights");
+        rc = lariat_agree(ctx, train_w == NULL || test_w == NULL ? LARIAT_ENOMEM : LARIAT_OK);
+        if (rc == LARIAT_OK) {
+            rc = lariat_split_weights(ctx, data, (uint64_t)lc_int(o, LC_OPT_SEED), fraction, train_w, test_w, &n_test,
+                                      &n_train);
+        }
+    } else if (rc == LARIAT_OK) {
+        n_train = data->n;
+    }
+
+    /* lariat_fit_path in its two steps, timed apart: "prepare" is the
+    ** statistics and standardization, "solve" the path (SPEC.md section 5). */
+    if (rc == LARIAT_OK) {
+        double t0 = lariat_now();
+        rc = lariat_prep_create(ctx, data, train_w, &pb, &prep);
+        double t1 = lariat_now();
+        info.timings.prepare = t1 - t0;
+        if (rc == LARIAT_OK) rc = lariat_fit_prepared(ctx, prep, &st, &fit);
+        info.timings.solve = lariat_now() - t1;
+        lariat_prep_destroy(prep);
+        prep = NULL;
+    }
+    if (rc == LARIAT_OK) info.selected = fit->nlambda - 1;
+    if (rc == LARIAT_OK && fraction > 0.0) {
+        const lariat_solution *sol = &fit->path[info.selected];
+        rc = lariat_metrics_compute(ctx, data, test_w, sol->intercept, sol->coef, &metrics);
+        info.test = &metrics;
+    }
+    if (rc == LARIAT_OK) {
+        info.feature_names = data->feature_names;
+        info.standardize = pb.standardize;
+        info.fit_intercept = pb.intercept;
+        info.n_samples = n_train;
+        info.ranks = lariat_ctx_size(ctx);
+        rc = lariat_model_write(ctx, out, fit, &info);
+    }
+    if (rc == LARIAT_OK) {
+        lc_summary summary = {"fit", lc_text(o, LC_OPT_DATA), data, n_train, n_test, fit, info.selected, st.tol,
+                              &info, out, NULL};
+        lc_summary_print(ctx, &summary);
+    }
+    /* --strict: not converging is a failure, reported after the model (which
+    ** records "converged": false) was written. fit is the same on every rank. */
+    if (rc == LARIAT_OK && lc_flag(o, LC_OPT_STRICT)) {
+        int bad = 0;
+        for (int k = 0; k < fit->nlambda; k++) bad += !fit->path[k].converged;
+        if (bad > 0) {
+            rc = lariat_error(ctx, LARIAT_ENUMERIC, "%d of %d lambda values did not converge within %d iterations (%s)",
+                              bad, fit->nlambda, st.max_iter, lc_origin(o, LC_OPT_STRICT));
+        }
+    }
+    lariat_fit_destroy(fit);
+    lc_problem_arrays_free(&arrays);
+    free(train_w);
+    free(test_w);
+    lariat_data_destroy(data);
+    return rc;
+}

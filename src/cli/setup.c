@@ -1,0 +1,218 @@
+/*
+** From options to the library's structs (see setup.h).
+*/
+#include "cli/setup.h"
+#include "core/core.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reading data is worth a progress line on stderr when it takes longer than this. */
+#define LC_PROGRESS_SECONDS 2.0
+
+void lc_read_options(const lc_options *o, lariat_read_options *ropt)
+{
+    lariat_read_options_default(ropt);
+    const char *format = lc_text(o, LC_OPT_FORMAT);
+    if (format != NULL) {
+        if (strcmp(format, "csv") == 0) ropt->format = LARIAT_FORMAT_CSV;
+        else if (strcmp(format, "libsvm") == 0) ropt->format = LARIAT_FORMAT_LIBSVM;
+        else if (strcmp(format, "hdf5") == 0) ropt->format = LARIAT_FORMAT_HDF5;
+    }
+    if (lc_text(o, LC_OPT_LABEL) != NULL) ropt->label = lc_text(o, LC_OPT_LABEL);
+    if (lc_text(o, LC_OPT_WEIGHTS) != NULL) ropt->weights = lc_text(o, LC_OPT_WEIGHTS);
+    const char *header = lc_text(o, LC_OPT_HEADER);
+    if (strcmp(header, "yes") == 0) ropt->header = LARIAT_HEADER_YES;
+    else if (strcmp(header, "no") == 0) ropt->header = LARIAT_HEADER_NO;
+    else ropt->header = LARIAT_HEADER_AUTO;
+    ropt->delimiter = lc_char(o, LC_OPT_DELIMITER);
+}
+
+int lc_load_data(lariat_ctx *ctx, const lc_options *o, const lariat_read_options *ropt, lariat_data **data,
+                 double *seconds)
+{
+    *data = NULL;
+    *seconds = 0.0;
+    int rc = lc_require(ctx, o, LC_OPT_DATA);
+    if (rc != LARIAT_OK) return rc; /* the same on every rank: options are */
+    const char *path = lc_text(o, LC_OPT_DATA);
+    double t0 = lariat_now();
+    rc = lariat_data_read(ctx, path, ropt, data);
+    *seconds = lariat_now() - t0;
+    /* The reader says as much at --verbose; a long read is worth a line at
+    ** the normal level too. */
+    if (rc == LARIAT_OK && *seconds >= LC_PROGRESS_SECONDS) {
+        lariat_log(ctx, LARIAT_LOG_NORMAL, "read %s: %lld rows x %lld features in %.1f s", path,
+                   (long long)(*data)->n, (long long)(*data)->p, *seconds);
+    }
+    return rc;
+}
+
+void lc_problem_arrays_free(lc_problem_arrays *arrays)
+{
+    free(arrays->penalty_factor);
+    free(arrays->lower);
+    free(arrays->upper);
+    memset(arrays, 0, sizeof(*arrays));
+}
+
+/* Not collective. A p-vector filled with value. */
+static double *filled(lariat_ctx *ctx, int64_t p, double value, const char *what)
+{
+    double *v = lariat_malloc(ctx, (size_t)p, sizeof(double), what);
+    if (v != NULL) {
+        for (int64_t j = 0; j < p; j++) v[j] = value;
+    }
+    return v;
+}
+
+int lc_problem_from_options(lariat_ctx *ctx, const lc_options *o, int64_t p, lariat_problem *pb,
+                            lc_problem_arrays *arrays)
+{
+    memset(arrays, 0, sizeof(*arrays));
+    lariat_problem_default(pb);
+    int nalpha = 0;
+    pb->alpha = lc_list(o, LC_OPT_ALPHA, &nalpha)[0];
+    pb->standardize = !lc_flag(o, LC_OPT_NO_STANDARDIZE);
+    pb->intercept = !lc_flag(o, LC_OPT_NO_INTERCEPT);
+
+    int rc = LARIAT_OK;
+    if (lc_given(o, LC_OPT_LOWER)) {
+        arrays->lower = filled(ctx, p, lc_real(o, LC_OPT_LOWER), "lower bounds");
+        if (arrays->lower == NULL) rc = LARIAT_ENOMEM;
+    }
+    if (lc_given(o, LC_OPT_UPPER)) {
+        arrays->upper = filled(ctx, p, lc_real(o, LC_OPT_UPPER), "upper bounds");
+        if (arrays->upper == NULL) rc = LARIAT_ENOMEM;
+    }
+    const char *pf_path = lc_text(o, LC_OPT_PENALTY_FACTOR);
+    if (pf_path != NULL) {
+        arrays->penalty_factor = lariat_malloc(ctx, (size_t)p, sizeof(double), "penalty factors");
+        if (arrays->penalty_factor == NULL) rc = LARIAT_ENOMEM;
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK && pf_path != NULL) {
+        rc = lc_read_numbers(ctx, pf_path, "penalty-factor", p, arrays->penalty_factor);
+        /* Blank lines come only at the end, so number j is on line j + 1. The
+        ** check is on values every rank holds: no agreement needed. */
+        for (int64_t j = 0; rc == LARIAT_OK && j < p; j++) {
+            if (arrays->penalty_factor[j] < 0.0) {
+                rc = lariat_error(ctx, LARIAT_EDATA, "%s:%lld: penalty factor %g is negative", pf_path,
+                                  (long long)(j + 1), arrays->penalty_factor[j]);
+            }
+        }
+    }
+    if (rc != LARIAT_OK) {
+        lc_problem_arrays_free(arrays);
+        return rc;
+    }
+    pb->penalty_factor = arrays->penalty_factor;
+    pb->lower = arrays->lower;
+    pb->upper = arrays->upper;
+    return LARIAT_OK;
+}
+
+/* Not collective. An option's whole number as an int. */
+static int as_int(lariat_ctx *ctx, const lc_options *o, int id, int *out)
+{
+    int64_t v = lc_int(o, id);
+    if (v > INT_MAX) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "%s: %lld is too large (at most %d)", lc_origin(o, id), (long long)v,
+                            INT_MAX);
+    }
+    *out = (int)v;
+    return LARIAT_OK;
+}
+
+int lc_settings_from_options(lariat_ctx *ctx, const lc_options *o, lariat_settings *st)
+{
+    lariat_settings_default(st);
+    const char *solver = lc_text(o, LC_OPT_SOLVER);
+    if (strcmp(solver, "gram") == 0) st->solver = LARIAT_SOLVER_GRAM;
+    else if (strcmp(solver, "admm") == 0) st->solver = LARIAT_SOLVER_ADMM;
+    else if (strcmp(solver, "fista") == 0) st->solver = LARIAT_SOLVER_FISTA;
+    else st->solver = LARIAT_SOLVER_AUTO;
+    st->tol = lc_real(o, LC_OPT_TOL);
+    st->rho = lc_real(o, LC_OPT_RHO); /* 0 for auto */
+    st->adapt_rho = !lc_flag(o, LC_OPT_NO_ADAPT_RHO);
+    if (lc_given(o, LC_OPT_LAMBDA_MIN_RATIO)) st->lambda_min_ratio = lc_real(o, LC_OPT_LAMBDA_MIN_RATIO);
+    if (lc_given(o, LC_OPT_LAMBDA)) st->lambda = lc_list(o, LC_OPT_LAMBDA, &st->n_lambda_given);
+    int rc = as_int(ctx, o, LC_OPT_MAX_ITER, &st->max_iter);
+    if (rc == LARIAT_OK) rc = as_int(ctx, o, LC_OPT_NLAMBDA, &st->nlambda);
+    return rc;
+}
+
+/* Rank 0: the numbers of the file (see lc_read_numbers). */
+static int read_numbers_local(lariat_ctx *ctx, const char *path, const char *what, int64_t count, double *out)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return lariat_error(ctx, LARIAT_EDATA, "cannot open %s file %s: %s", what, path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    long long lineno = 0, blank = 0;
+    int64_t got = 0;
+    int rc = LARIAT_OK;
+    while (rc == LARIAT_OK && getline(&line, &cap, f) >= 0) {
+        lineno++;
+        char *s = line;
+        while (*s == ' ' || *s == '\t') s++;
+        size_t len = strlen(s);
+        while (len > 0 && strchr(" \t\r\n", s[len - 1]) != NULL) s[--len] = '\0';
+        if (len == 0) {
+            if (blank == 0) blank = lineno;
+            continue;
+        }
+        char *end = NULL;
+        double v = strtod(s, &end);
+        if (blank != 0) {
+            rc = lariat_error(ctx, LARIAT_EDATA, "%s:%lld: blank line in the %s file (one number per line)", path,
+                              blank, what);
+        } else if (got >= count) {
+            rc = lariat_error(ctx, LARIAT_EDATA, "%s:%lld: more than the %lld numbers expected in the %s file", path,
+                              lineno, (long long)count, what);
+        } else if (end == s || *end != '\0' || !isfinite(v)) {
+            rc = lariat_error(ctx, LARIAT_EDATA, "%s:%lld: '%s' is not a finite number", path, lineno, s);
+        } else {
+            out[got++] = v;
+        }
+    }
+    if (rc == LARIAT_OK && ferror(f)) {
+        rc = lariat_error(ctx, LARIAT_EDATA, "cannot read %s file %s: %s", what, path, strerror(errno));
+    }
+    if (rc == LARIAT_OK && got < count) {
+        rc = lariat_error(ctx, LARIAT_EDATA, "%s: the %s file has %lld numbers; %lld are needed (one per line)", path,
+                          what, (long long)got, (long long)count);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+int lc_read_numbers(lariat_ctx *ctx, const char *path, const char *what, int64_t count, double *out)
+{
+    int rc = LARIAT_OK;
+    if (lariat_ctx_rank(ctx) == 0) rc = read_numbers_local(ctx, path, what, count, out);
+    rc = lariat_agree(ctx, rc);
+    /* MPI counts are int: long vectors go in chunks. */
+    const int64_t chunk = (int64_t)1 << 28;
+    for (int64_t off = 0; rc == LARIAT_OK && off < count; off += chunk) {
+        int len = (int)(count - off < chunk ? count - off : chunk);
+        if (MPI_Bcast(out + off, len, MPI_DOUBLE, 0, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+            rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Bcast of the %s file failed", what);
+        }
+    }
+    return rc;
+}
+
+const char *lc_bytes_text(double bytes, char *buf)
+{
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024.0 && u < 4) bytes /= 1024.0, u++;
+    snprintf(buf, 32, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+    return buf;
+}

@@ -1,0 +1,56 @@
+/*
+** From options to the library's structs: reading options, the data, the
+** problem (with its penalty-factor file and bounds) and the solver settings.
+** Shared by the commands that read data and fit models.
+*/
+#ifndef LARIAT_CLI_SETUP_H
+#define LARIAT_CLI_SETUP_H
+
+#include "cli/options.h"
+#include "lariat.h"
+
+#include <stdint.h>
+
+/* Not collective. The reader's options from --format, --label, --weights,
+** --header and --delimiter; n_features stays 0 (the caller may set it). */
+void lc_read_options(const lc_options *o, lariat_read_options *ropt);
+
+/* Collective. Reads --data (required) with ropt, logging the time it took
+** when that is long enough to be worth saying; *seconds is the wall time.
+** Errors (agreed) are the reader's: LARIAT_EDATA naming file, line, column. */
+int lc_load_data(lariat_ctx *ctx, const lc_options *o, const lariat_read_options *ropt, lariat_data **data,
+                 double *seconds);
+
+/* The arrays a lariat_problem points to. */
+typedef struct lc_problem_arrays {
+    double *penalty_factor, *lower, *upper;
+} lc_problem_arrays;
+
+/* Collective. The problem of SPEC.md section 1 for p features, with alpha
+** (the first of --alpha: the caller checks how many it accepts), the
+** --penalty-factor file, --lower and --upper applied to every coefficient,
+** --no-standardize and --no-intercept. pb points into arrays, which the
+** caller frees with lc_problem_arrays_free. Errors (agreed): LARIAT_EDATA for
+** a bad penalty-factor file, naming file and line; LARIAT_ENOMEM. */
+int lc_problem_from_options(lariat_ctx *ctx, const lc_options *o, int64_t p, lariat_problem *pb,
+                            lc_problem_arrays *arrays);
+/* Not collective. */
+void lc_problem_arrays_free(lc_problem_arrays *arrays);
+
+/* Not collective. The settings from --solver, --tol, --max-iter, --rho,
+** --no-adapt-rho, --nlambda, --lambda-min-ratio and --lambda (st->lambda
+** points into o). LARIAT_EUSAGE naming the option when a count does not fit
+** an int. */
+int lc_settings_from_options(lariat_ctx *ctx, const lc_options *o, lariat_settings *st);
+
+/* Collective. Rank 0 reads exactly count numbers, one per line (blank lines
+** only at the end), from path and broadcasts them into out (count values on
+** every rank). what names the file's role in messages ("penalty-factor").
+** Errors (agreed): LARIAT_EDATA for a missing file, a field that is not a
+** finite number (naming file and line), or another count of numbers. */
+int lc_read_numbers(lariat_ctx *ctx, const char *path, const char *what, int64_t count, double *out);
+
+/* Not collective. A size for people: "812.5 MB", "3.2 KB". buf of at least 32. */
+const char *lc_bytes_text(double bytes, char *buf);
+
+#endif /* LARIAT_CLI_SETUP_H */

@@ -1,0 +1,32 @@
+/*
+** The human summary that rank 0 prints on standard output after a fit
+** (SPEC.md section 4): the data (n, p, ranks), the solver and why, the chosen
+** alpha and lambda, nonzeros, metrics, and the time spent in load / prepare /
+** solve / cv / write.
+*/
+#ifndef LARIAT_CLI_SUMMARY_H
+#define LARIAT_CLI_SUMMARY_H
+
+#include "io/model.h"
+#include "lariat.h"
+
+#include <stdint.h>
+
+typedef struct lc_summary {
+    const char *command;           /* "fit", "cv" */
+    const char *data_path;
+    const lariat_data *data;       /* n, p and storage */
+    int64_t n_train, n_test;       /* training and held-out rows (n_test 0: no split) */
+    const lariat_fit *fit;
+    int selected;                  /* the reported entry of fit->path */
+    double tol;                    /* for the convergence line */
+    const lariat_model_info *info; /* test metrics, timings, peak RSS (after lariat_model_write) */
+    const char *out;               /* the model file written */
+    const lariat_cv_result *cv;    /* cv only (NULL for fit): folds, alphas, lambda_min and lambda_1se */
+} lc_summary;
+
+/* Not collective. Rank 0 prints the summary on stdout (other ranks print
+** nothing); at verbose level it adds one line per lambda of the path. */
+void lc_summary_print(const lariat_ctx *ctx, const lc_summary *s);
+
+#endif /* LARIAT_CLI_SUMMARY_H */
