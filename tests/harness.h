@@ -40,7 +40,13 @@ double lt_rel_diff(const double *a, const double *b, int64_t n);
 #define LT_SUITES(X) \
     X(core)          \
     X(matrix)        \
-    X(prep)
+    X(prep)          \
+    X(solvers)       \
+    X(admm)          \
+    X(cv)            \
+    X(model)         \
+    X(io)            \
+    X(reference)
 
 #define LT_DECLARE(name) void lt_register_##name(void);
 LT_SUITES(LT_DECLARE)
