@@ -258,6 +258,7 @@ static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w
                  ? LARIAT_OK
                  : LARIAT_ENOMEM;
     rc = lariat_agree(ctx, rc);
+    const double t0 = lariat_now();
     if (rc == LARIAT_OK) {
         /* Without intercept the sums must be about 0 (prep's means are 0 then). */
         memcpy(wk->shift, all->mean, (size_t)p * sizeof(double));
@@ -280,7 +281,8 @@ static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w
     if (rc != LARIAT_OK) return rc;
     /* Warnings of the replicated fits come once, from rank 0. */
     lariat_ctx_set_verbosity(wk->self, lariat_ctx_rank(ctx) == 0 ? lariat_ctx_verbosity(ctx) : LARIAT_LOG_QUIET);
-    lariat_log(ctx, LARIAT_LOG_VERBOSE, "cv: one pass built the sufficient statistics of %d folds", K);
+    lariat_log(ctx, LARIAT_LOG_VERBOSE, "cv: one pass built the sufficient statistics of %d folds in %.3f s", K,
+               lariat_now() - t0);
     return LARIAT_OK;
 }
 
@@ -465,7 +467,10 @@ int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weight
     for (int a = 0; rc == LARIAT_OK && a < nalpha; a++) {
         lariat_problem pa = *pb;
         if (cv->alphas) pa.alpha = cv->alphas[a];
+        const double ta = lariat_now();
         rc = cv_one_alpha(ctx, data, w, &pa, st, &wk, &res->curves[a], t0);
+        lariat_log(ctx, LARIAT_LOG_VERBOSE, "cv: alpha %g: all-rows path and %d folds in %.3f s", pa.alpha, wk.K,
+                   lariat_now() - ta);
     }
     if (rc == LARIAT_OK) {
         /* The (alpha, lambda) of smallest cvm; the first alpha on ties. */

@@ -377,6 +377,56 @@ int lariat_matrix_mult_rows(lariat_ctx *ctx, const lariat_matrix *X, const int64
     return LARIAT_OK;
 }
 
+/* Blocks of rows: B = diag(sqrt w)(X_blk - 1 shift') feeds one DSYRK into
+** sxx, and one DGEMV of B' with [sqrt w, sqrt w .* yc] gives sx and sxy, so
+** the per-entry work is one subtraction, one product and the range test. */
+int lariat_matrix_moments_rows(lariat_ctx *ctx, const lariat_matrix *X, const int64_t *rows, int64_t nrows,
+                               const double *w, const double *y, const double *shift, double yshift, double *set,
+                               double *range)
+{
+    const int64_t p = X->cols;
+    if (X->kind != MATRIX_DENSE) return lariat_error(ctx, LARIAT_EUSAGE, "row moments need dense storage");
+    const int64_t nb = block_rows(p) * 4;
+    double *B = lariat_malloc(ctx, (size_t)(nb * p), sizeof(double), "moments block");
+    double *v = lariat_malloc(ctx, (size_t)(2 * nb), sizeof(double), "moments weights");
+    if (B == NULL || v == NULL) {
+        free(B);
+        free(v);
+        return LARIAT_ENOMEM;
+    }
+    double *sx = set + 4, *sxy = set + 4 + p, *sxx = set + 4 + 2 * p, *nmin = range, *max = range + p;
+    for (int64_t r0 = 0; r0 < nrows; r0 += nb) {
+        const int64_t m = nrows - r0 < nb ? nrows - r0 : nb;
+        for (int64_t r = 0; r < m; r++) {
+            const int64_t i = rows[r0 + r];
+            const double wi = w[i], yc = y[i] - yshift, sw = sqrt(wi);
+            const double *x = X->val + i * p;
+            double *b = B + r * p;
+            set[0] += wi;
+            set[1] += wi > 0;
+            set[2] += wi * yc;
+            set[3] += wi * yc * yc;
+            v[r] = sw;
+            v[nb + r] = sw * yc;
+            for (int64_t j = 0; j < p; j++) b[j] = sw * (x[j] - shift[j]);
+            if (wi > 0) {
+                /* Plain comparisons (not fmax) so that the loop vectorizes;
+                ** the readers admit no NaN. */
+                for (int64_t j = 0; j < p; j++) {
+                    nmin[j] = -x[j] > nmin[j] ? -x[j] : nmin[j];
+                    max[j] = x[j] > max[j] ? x[j] : max[j];
+                }
+            }
+        }
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)m, 1.0, B, (int)p, 1.0, sxx, (int)p);
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, B, (int)p, v, 1, 1.0, sx, 1);
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, B, (int)p, v + nb, 1, 1.0, sxy, 1);
+    }
+    free(B);
+    free(v);
+    return LARIAT_OK;
+}
+
 void lariat_matrix_get_row(const lariat_matrix *X, int64_t i, double *out)
 {
     if (X->kind == MATRIX_DENSE) {

@@ -8,76 +8,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rows per DSYRK update: tall enough for BLAS 3 speed, small enough for cache. */
-static int64_t stats_block(int64_t p)
-{
-    int64_t b = 262144 / (p > 0 ? p : 1);
-    return b < 16 ? 16 : (b > 1024 ? 1024 : b);
-}
-
 int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double *w, const int *fold, int K,
                          const double *shift, double yshift, double *sums, double *ranges)
 {
-    const int64_t p = data->p, nl = data->n_local, L = LARIAT_STATS_LEN(p), nb = stats_block(p);
-    if (lariat_matrix_is_sparse(data->X)) {
-        return lariat_agree(ctx, lariat_error(ctx, LARIAT_EUSAGE, "fold statistics need dense storage"));
-    }
+    const int64_t p = data->p, nl = data->n_local, L = LARIAT_STATS_LEN(p);
     memset(sums, 0, (size_t)(K * L) * sizeof(double));
     for (int64_t t = 0; t < (int64_t)K * 2 * p; t++) ranges[t] = -INFINITY;
-    double *blk = lariat_malloc(ctx, (size_t)(nb * p), sizeof(double), "statistics block");
-    double *row = lariat_malloc(ctx, (size_t)p, sizeof(double), "row");
     int64_t *order = lariat_malloc(ctx, (size_t)nl, sizeof(int64_t), "rows by fold");
     int64_t *start = lariat_calloc(ctx, (size_t)K + 1, sizeof(int64_t), "fold starts");
-    int rc = (blk && row && order && start) ? LARIAT_OK : LARIAT_ENOMEM;
+    int64_t *next = lariat_malloc(ctx, (size_t)K, sizeof(int64_t), "fold cursors");
+    int rc = (order && start && next) ? LARIAT_OK : LARIAT_ENOMEM;
     if (rc == LARIAT_OK) {
         /* Counting sort of the local rows by fold, so each set's rows form blocks. */
         for (int64_t i = 0; i < nl; i++) {
             if (fold[i] > 0) start[fold[i]]++;
         }
         for (int k = 1; k <= K; k++) start[k] += start[k - 1];
-        int64_t *next = lariat_malloc(ctx, (size_t)K, sizeof(int64_t), "fold cursors");
-        if (next == NULL) rc = LARIAT_ENOMEM;
-        for (int k = 0; rc == LARIAT_OK && k < K; k++) next[k] = start[k];
-        for (int64_t i = 0; rc == LARIAT_OK && i < nl; i++) {
+        for (int k = 0; k < K; k++) next[k] = start[k];
+        for (int64_t i = 0; i < nl; i++) {
             if (fold[i] > 0) order[next[fold[i] - 1]++] = i;
         }
-        free(next);
     }
     for (int k = 0; rc == LARIAT_OK && k < K; k++) {
-        double *set = sums + k * L, *sx = set + 4, *sxy = set + 4 + p, *sxx = set + 4 + 2 * p;
-        double *nmin = ranges + (int64_t)k * 2 * p, *max = nmin + p;
-        for (int64_t r0 = start[k]; r0 < start[k + 1]; r0 += nb) {
-            const int64_t m = start[k + 1] - r0 < nb ? start[k + 1] - r0 : nb;
-            for (int64_t r = 0; r < m; r++) {
-                const int64_t i = order[r0 + r];
-                const double wi = w[i], yi = data->y[i] - yshift, sw = sqrt(wi);
-                lariat_matrix_get_row(data->X, i, row);
-                double *b = blk + r * p;
-                set[0] += wi;
-                set[1] += wi > 0;
-                set[2] += wi * yi;
-                set[3] += wi * yi * yi;
-                for (int64_t j = 0; j < p; j++) {
-                    const double d = row[j] - shift[j];
-                    b[j] = sw * d;
-                    sx[j] += wi * d;
-                    sxy[j] += wi * d * yi;
-                    if (wi > 0) {
-                        if (-row[j] > nmin[j]) nmin[j] = -row[j];
-                        if (row[j] > max[j]) max[j] = row[j];
-                    }
-                }
-            }
-            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)m, 1.0, blk, (int)p, 1.0, sxx, (int)p);
-        }
+        double *set = sums + k * L, *sxx = set + 4 + 2 * p;
+        rc = lariat_matrix_moments_rows(ctx, data->X, order + start[k], start[k + 1] - start[k], w, data->y, shift,
+                                        yshift, set, ranges + (int64_t)k * 2 * p);
         for (int64_t j = 0; j < p; j++) {
             for (int64_t l = j + 1; l < p; l++) sxx[l * p + j] = sxx[j * p + l];
         }
     }
-    free(blk);
-    free(row);
     free(order);
     free(start);
+    free(next);
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, sums, K * L);
     if (rc == LARIAT_OK && MPI_Allreduce(MPI_IN_PLACE, ranges, (int)(K * 2 * p), MPI_DOUBLE, MPI_MAX,
