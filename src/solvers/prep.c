@@ -30,6 +30,7 @@ void lariat_prep_destroy(lariat_prep *prep)
     free(prep->U);
     free(prep->HU);
     free(prep->LU);
+    free(prep->Usel);
     free(prep->gap_work);
     free(prep);
 }
@@ -114,14 +115,20 @@ static void prep_finish(lariat_prep *prep, const lariat_problem *pb, const doubl
     }
 }
 
-/* Not collective. Lists U, the unpenalized columns with a side without a
-** bound, and allocates their Gram columns and the gap's scratch. */
+/* Not collective. U holds the unpenalized (f_j = 0) columns that are not
+** constant: lariat_prep_gap projects some of them out of the dual point. */
+static int in_unpenalized_set(const lariat_prep *prep, int64_t j)
+{
+    return prep->pf[j] == 0.0 && prep->scale[j] > 0.0;
+}
+
+/* Not collective. Lists U and allocates its Gram columns and the gap's scratch. */
 static int unpenalized_alloc(lariat_ctx *ctx, lariat_prep *prep)
 {
     const int64_t p = prep->p;
     prep->nU = 0;
     for (int64_t j = 0; j < p; j++) {
-        if (prep->pf[j] == 0.0 && prep->scale[j] > 0.0 && (isinf(prep->lo[j]) || isinf(prep->hi[j]))) prep->nU++;
+        if (in_unpenalized_set(prep, j)) prep->nU++;
     }
     prep->gap_work = lariat_malloc(ctx, (size_t)(p + prep->nU), sizeof(double), "gap scratch");
     if (prep->gap_work == NULL) return LARIAT_ENOMEM;
@@ -129,27 +136,13 @@ static int unpenalized_alloc(lariat_ctx *ctx, lariat_prep *prep)
     prep->U = lariat_malloc(ctx, (size_t)prep->nU, sizeof(int64_t), "unpenalized columns");
     prep->HU = lariat_calloc(ctx, (size_t)(p * prep->nU), sizeof(double), "unpenalized Gram columns");
     prep->LU = lariat_malloc(ctx, (size_t)(prep->nU * prep->nU), sizeof(double), "unpenalized factor");
-    if (prep->U == NULL || prep->HU == NULL || prep->LU == NULL) return LARIAT_ENOMEM;
+    prep->Usel = lariat_malloc(ctx, (size_t)prep->nU, sizeof(int64_t), "projected columns");
+    if (prep->U == NULL || prep->HU == NULL || prep->LU == NULL || prep->Usel == NULL) return LARIAT_ENOMEM;
     int64_t k = 0;
     for (int64_t j = 0; j < p; j++) {
-        if (prep->pf[j] == 0.0 && prep->scale[j] > 0.0 && (isinf(prep->lo[j]) || isinf(prep->hi[j]))) prep->U[k++] = j;
+        if (in_unpenalized_set(prep, j)) prep->U[k++] = j;
     }
     return LARIAT_OK;
-}
-
-/* Not collective. Factors H_UU once HU is filled. Collinear unpenalized
-** columns make it singular: then U is dropped and their stationarity enters
-** the gap as the one-step decrease instead (see lariat_prep_gap). */
-static void unpenalized_factor(lariat_prep *prep)
-{
-    const int64_t nU = prep->nU;
-    for (int64_t a = 0; a < nU; a++) {
-        for (int64_t b = 0; b < nU; b++) prep->LU[a * nU + b] = prep->HU[prep->U[a] * nU + b];
-    }
-    if (nU > 0 && LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (int)nU, prep->LU, (int)nU) != 0) {
-        lariat_log(prep->ctx, LARIAT_LOG_VERBOSE, "unpenalized columns are collinear: the gap uses one-step decreases");
-        prep->nU = 0;
-    }
 }
 
 /* Collective. HU = (1/W) Xs'W Xs_U from two products per column of U:
@@ -177,7 +170,6 @@ static int unpenalized_gram(lariat_ctx *ctx, lariat_prep *prep)
     free(col);
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK && nU > 0) rc = lariat_allreduce_sum(ctx, prep->HU, p * nU);
-    if (rc == LARIAT_OK) unpenalized_factor(prep);
     return rc;
 }
 
@@ -341,7 +333,6 @@ int lariat_prep_from_stats(lariat_ctx *ctx, const lariat_data *data, const laria
             prep->HU[j * prep->nU + a] = prep->gram[j * p + u] * prep->inv_scale[j] * prep->inv_scale[u] / prep->W;
         }
     }
-    if (rc == LARIAT_OK) unpenalized_factor(prep);
     free(s2);
     free(xyraw);
     if (rc != LARIAT_OK) {
@@ -411,6 +402,24 @@ static double conj_term(double u, double q, double tau, double lo, double hi)
     return u * c - 0.5 * q * c * c - tau * fabs(c);
 }
 
+/* Not collective. The unpenalized columns whose dual constraint theta must
+** meet exactly: g_j* (u) = sup of u c over [lo_j, hi_j] is infinite when u
+** points to an unbounded side. Projecting them out of theta (v_S = 0) keeps
+** it feasible; a column resting on a bound it is pushed against needs no
+** projection (its term u * bound is finite). Returns |S| in prep->Usel. */
+static int64_t select_projected(const lariat_prep *prep, const double *v)
+{
+    int64_t m = 0;
+    for (int64_t k = 0; k < prep->nU; k++) {
+        const int64_t j = prep->U[k];
+        if ((v[j] > 0.0 && isinf(prep->hi[j])) || (v[j] < 0.0 && isinf(prep->lo[j])) ||
+            (isinf(prep->lo[j]) && isinf(prep->hi[j]))) {
+            prep->Usel[m++] = k;
+        }
+    }
+    return m;
+}
+
 /* Fenchel duality for P(c) = F(Xs c) + sum_j g_j(c_j) with
 ** F(z) = 1/(2W) sum w_i (yc_i - z_i)^2 (Bauschke & Combettes, Convex Analysis
 ** and Monotone Operator Theory, section 15.3; the construction of
@@ -420,35 +429,42 @@ static double conj_term(double u, double q, double tau, double lo, double hi)
 **   D = kappa ry - kappa^2 rr / 2 - sum_j g_j*(kappa v_j),
 ** and G = P - D >= 0 bounds the suboptimality P(c) - P*.
 **
-** Feasibility of theta: (1) an unpenalized column j in U has g_j* finite only
-** at v_j = 0, so r is first replaced by r - Xs_U a with H_UU a = v_U, which
-** makes v_U = 0 (a projection; v, rr and ry change by HU a, a'v_U and
-** a'xy_U); (2) a penalized column without a quadratic part needs
+** Feasibility of theta: (1) for the unpenalized columns S of
+** select_projected, r is first replaced by r - Xs_S a with H_SS a = v_S,
+** which makes v_S = 0 (a projection: v, rr and ry change by H_:S a, a'v_S
+** and a'xy_S); (2) a penalized column without a quadratic part needs
 ** |kappa v_j| <= tau_j on each side without a bound: kappa in (0, 1] is the
-** largest value that gives it. Coordinates left with neither a penalty nor a
-** bound (lambda = 0, or collinear U) enter through the decrease one exact
-** coordinate step would still make, v_j^2 / (2 xx_j): zero at the optimum,
-** but then G is an estimate, not a bound (documented in the README). */
+** largest value that gives it. A column left with an infinite conjugate
+** (lambda = 0 with f_j > 0, or collinear unpenalized columns) enters through
+** the decrease one exact coordinate step would still make, v_j^2 / (2 xx_j):
+** zero at the optimum, but then G is an estimate, not a bound (README). */
 void lariat_prep_gap(const lariat_prep *prep, double lambda, const double *c, const double *v, double rr, double ry,
                      double *primal, double *gap)
 {
     const double alpha = prep->alpha;
     const int64_t p = prep->p, nU = prep->nU;
     const double rr_true = rr; /* the primal keeps the true residual */
-    if (nU > 0) {
+    const int64_t m = nU > 0 ? select_projected(prep, v) : 0;
+    if (m > 0) {
         double *vp = prep->gap_work, *a = prep->gap_work + p, av = 0.0, axy = 0.0;
-        for (int64_t k = 0; k < nU; k++) a[k] = v[prep->U[k]];
-        LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', (int)nU, 1, prep->LU, (int)nU, a, 1);
-        for (int64_t k = 0; k < nU; k++) {
-            av += a[k] * v[prep->U[k]];
-            axy += a[k] * prep->xy[prep->U[k]];
+        for (int64_t r = 0; r < m; r++) {
+            const int64_t kr = prep->Usel[r];
+            a[r] = v[prep->U[kr]];
+            for (int64_t t = 0; t < m; t++) prep->LU[r * m + t] = prep->HU[prep->U[kr] * nU + prep->Usel[t]];
         }
-        memcpy(vp, v, (size_t)p * sizeof(double));
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)p, (int)nU, -1.0, prep->HU, (int)nU, a, 1, 1.0, vp, 1);
-        for (int64_t k = 0; k < nU; k++) vp[prep->U[k]] = 0.0; /* exactly, not to round-off */
-        v = vp;
-        rr -= av;
-        ry -= axy;
+        if (LAPACKE_dposv_work(LAPACK_ROW_MAJOR, 'L', (lapack_int)m, 1, prep->LU, (lapack_int)m, a, 1) == 0) {
+            memcpy(vp, v, (size_t)p * sizeof(double));
+            for (int64_t r = 0; r < m; r++) {
+                const int64_t kr = prep->Usel[r], j = prep->U[kr];
+                av += a[r] * v[j];
+                axy += a[r] * prep->xy[j];
+                cblas_daxpy((int)p, -a[r], prep->HU + kr, (int)nU, vp, 1);
+            }
+            for (int64_t r = 0; r < m; r++) vp[prep->U[prep->Usel[r]]] = 0.0; /* exactly, not to round-off */
+            v = vp;
+            rr -= av;
+            ry -= axy;
+        }
     }
     double kappa = 1.0;
     for (int64_t j = 0; j < p; j++) {

@@ -39,12 +39,13 @@ typedef struct lariat_prep {
     double N0;         /* yy / 2: the objective at b = 0 */
     double *xy;        /* p: (1/W) sum_i w_i xs_ij yc_i */
     double *xx;        /* p: (1/W) sum_i w_i xs_ij^2 (1 when standardized, 0 if constant) */
-    /* The unpenalized unbounded columns U (f_j = 0, not constant, unbounded on a
-    ** side): the dual point is projected so that Xs_U'theta = 0 (see prep_gap). */
+    /* The unpenalized columns U (f_j = 0, not constant): lariat_prep_gap
+    ** projects those it must out of the dual point (Xs_S'theta = 0). */
     int64_t nU;
     int64_t *U;        /* nU column indices */
     double *HU;        /* p x nU: (1/W) Xs'W Xs_U, row-major */
-    double *LU;        /* nU x nU: Cholesky factor of H_UU (lower, row-major) */
+    double *LU;        /* nU x nU scratch: the projected columns' Gram, factored */
+    int64_t *Usel;     /* nU scratch: positions in U of the projected columns */
     double *gap_work;  /* p + nU doubles of scratch for lariat_prep_gap */
     double *gram;      /* NULL, or (from sufficient statistics) the p x p centered, unscaled
                           sum_i w_i (x_i - m)(x_i - m)': the gram solver then makes no pass */
