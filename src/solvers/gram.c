@@ -398,9 +398,10 @@ static int gram_solve(void *wsv, double lambda, double *c, lariat_solve_info *in
     }
     /* A certified solution is polished by one Newton step on its piece: the
     ** tolerance bounds the gap, but the exact minimizer costs one small
-    ** factorization more. Kept only if the gap shrinks; skipped when the gap
-    ** is already a thousand times inside the tolerance. */
-    if (converged && !ws->ridge && gap > 1e-3 * ws->tol * prep->N0) {
+    ** factorization more. Kept only if the gap shrinks. Always tried, so that
+    ** round-off in H (which differs between rank counts) cannot flip the
+    ** choice and the answer. */
+    if (converged && !ws->ridge && gap > 0.0) {
         memcpy(ws->c_save, c, (size_t)p * sizeof(double));
         memcpy(ws->g_save, ws->g, (size_t)p * sizeof(double));
         double primal2 = primal, gap2 = gap;
