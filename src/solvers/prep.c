@@ -452,7 +452,10 @@ void lariat_prep_gap(const lariat_prep *prep, double lambda, const double *c, co
             a[r] = v[prep->U[kr]];
             for (int64_t t = 0; t < m; t++) prep->LU[r * m + t] = prep->HU[prep->U[kr] * nU + prep->Usel[t]];
         }
-        if (LAPACKE_dposv_work(LAPACK_ROW_MAJOR, 'L', (lapack_int)m, 1, prep->LU, (lapack_int)m, a, 1) == 0) {
+        /* Symmetric, so the row-major array is its own column-major form:
+        ** column-major LAPACKE makes no transposed copy (no allocation). */
+        if (LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)m, 1, prep->LU, (lapack_int)m, a, (lapack_int)m) ==
+            0) {
             memcpy(vp, v, (size_t)p * sizeof(double));
             for (int64_t r = 0; r < m; r++) {
                 const int64_t kr = prep->Usel[r], j = prep->U[kr];
