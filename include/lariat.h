@@ -113,7 +113,9 @@ typedef struct lariat_read_options {
 void lariat_read_options_default(lariat_read_options *opt);
 
 /* Collective. Reads the file: each rank reads only its own byte range, aligned
-** to line starts; rows stay in file order (opt NULL = the defaults). Errors
+** to line starts (text), or its even share of the rows with collective
+** hyperslab reads (HDF5: /X, /y, optional /w and /feature_names; see
+** src/io/hdf5_io.h); rows stay in file order (opt NULL = the defaults). Errors
 ** are agreed on every rank; *out is NULL then. Anything wrong with the file
 ** (missing or unreadable, no data rows, a bad field, NaN/Inf/overflow, a
 ** ragged row, a negative weight or all-zero weights, a label or weights
@@ -121,15 +123,18 @@ void lariat_read_options_default(lariat_read_options *opt);
 ** message "FILE:LINE:FIELD: text" (LINE 1-based in the whole file, FIELD the
 ** 1-based CSV column or LIBSVM token; "FILE:LINE: text" or "FILE: text" when
 ** they do not apply), the first error in file order. Options that cannot work
-** (unknown extension without a format, HDF5 in this build, a delimiter that
-** can occur in numbers, label = weights, weights or label for LIBSVM) are
-** LARIAT_EUSAGE. Blank lines are skipped anywhere. */
+** (unknown extension without a format, a delimiter that can occur in
+** numbers, label = weights, weights or label for LIBSVM or HDF5) are
+** LARIAT_EUSAGE. HDF5 errors name the dataset instead of a line ("FILE: /X:
+** text"; a NaN or infinity as "FILE: /X[ROW,COL] ...", 0-based). Blank
+** lines are skipped anywhere. */
 int lariat_data_read(lariat_ctx *ctx, const char *path, const lariat_read_options *opt,
                      lariat_data **out);
 
 /* Collective. Builds a dataset from this rank's rows, copying them: X is
 ** n_local x p row-major, y has n_local values, w n_local values or NULL (all 1).
-** Row order is rank order. */
+** Row order is rank order. A non-finite value or a negative weight on any
+** rank is LARIAT_EDATA on every rank, naming the global row (0-based). */
 int lariat_data_from_dense(lariat_ctx *ctx, int64_t n_local, int64_t p, const double *X,
                            const double *y, const double *w, lariat_data **out);
 
@@ -160,6 +165,15 @@ typedef struct lariat_settings {
     double lambda_min_ratio;   /* <= 0 = 1e-4 if n >= p else 1e-2 */
     const double *lambda;      /* explicit lambda values, or NULL = the path */
     int n_lambda_given;        /* length of lambda */
+    /* Checkpoints (SPEC.md section 7) of lariat_fit_path and lariat_cv: the
+    ** file (NULL = none) is written at most every checkpoint_every seconds
+    ** (default 60; 0 = at every boundary) and when a stop is requested
+    ** (lariat_request_stop); with resume the run first continues from it. */
+    const char *checkpoint;
+    double checkpoint_every;
+    int resume;
+    int distributed_gram;      /* gram: 1 = spread the Gram over the ranks (ScaLAPACK); 0 (default) =
+                                  only when a replicated Gram would take over 1/4 of a rank's memory */
 } lariat_settings;
 
 /* Not collective. */
@@ -195,12 +209,27 @@ typedef struct lariat_fit {
 ** lambda list) for one alpha on the rows of data whose weight in row_weights is
 ** positive; row_weights (n_local values, or NULL = data->w) lets
 ** cross-validation mask held-out rows with zeros. Warm starts along the path.
-** Non-convergence is recorded in each solution, not an error. */
+** Non-convergence is recorded in each solution, not an error. With
+** st->checkpoint, the path is saved after a lambda when a stop was requested
+** (then the status is LARIAT_ESIGNAL) or checkpoint_every seconds passed,
+** and st->resume continues it from the file: the result equals an
+** uninterrupted run's. A checkpoint of other data or settings is
+** LARIAT_EUSAGE naming what differs. */
 int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
                     const lariat_problem *pb, const lariat_settings *st, lariat_fit **out);
 
 /* Not collective. NULL is a no-op. */
 void lariat_fit_destroy(lariat_fit *fit);
+
+/* Not collective, and async-signal-safe: it only sets a flag, so a signal
+** handler may call it. Asks the running lariat_fit_path or lariat_cv with a
+** checkpoint file (lariat_settings.checkpoint) to write it at its next
+** boundary (after a lambda or a cross-validation fold, never inside a solve)
+** and to return LARIAT_ESIGNAL on every rank, with the message "stopped by
+** SIGxxx after writing checkpoint FILE". signo names the signal (0: a request
+** without one). A request on any one rank stops every rank. A run without a
+** checkpoint file never looks at the request: it waits for one that has. */
+void lariat_request_stop(int signo);
 
 /* Collective. lambda_max of SPEC.md section 2 for these rows. */
 int lariat_lambda_max(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
@@ -252,7 +281,9 @@ void lariat_cv_settings_default(lariat_cv_settings *cv);
 ** such as a held-out test set, are in no fold's training or scoring). The
 ** lambda path is computed on all rows and shared by every fold; each fold's
 ** model is standardized with its training rows' own statistics. The refit is
-** the fit on all rows at the selected lambda. */
+** the fit on all rows at the selected lambda. With st->checkpoint, as
+** lariat_fit_path: the boundaries are the lambdas of the paths that every
+** rank takes part in, each alpha's all-rows path and each round of folds. */
 int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
               const lariat_settings *st, const lariat_cv_settings *cv, lariat_cv_result **out);
 

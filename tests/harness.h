@@ -44,8 +44,12 @@ double lt_rel_diff(const double *a, const double *b, int64_t n);
     X(solvers)       \
     X(admm)          \
     X(cv)            \
+    X(checkpoint)    \
     X(model)         \
     X(io)            \
+    X(hdf5)          \
+    X(pgram)         \
+    X(reliability)   \
     X(reference)
 
 #define LT_DECLARE(name) void lt_register_##name(void);

@@ -22,7 +22,7 @@
 /* Solver settings of the comparisons: a gap of 1e-12 N0 pins the solution
 ** down far below the 1e-5 asked of the coefficients. */
 #define TEST_TOL 1e-12
-#define TEST_MAX_ITER 200000
+#define TEST_MAX_ITER 20000
 
 /* One problem: the penalty, the options, and per-feature arrays. */
 typedef struct problem {
@@ -231,10 +231,10 @@ static void settings(lariat_settings *st, double rho, int adapt)
     st->adapt_rho = adapt;
 }
 
-/* Collective. admm at frac * lambda_max against the coordinate-descent
-** reference: 1e-6 relative objective, 1e-5 coefficients, KKT, and the gap
-** certificate. Also checks that admm ran where it was asked to (every rank
-** returns the same status). */
+/* Collective. admm at frac * lambda_max (given rho, or 0 = automatic)
+** against the coordinate-descent reference: status OK on every rank, the gap
+** certificate, 1e-6 relative objective (the one admm reports and the one
+** recomputed here), 1e-5 coefficients on the original scale, and KKT. */
 static void check_against_cd(const lariat_data *d, const problem *pr, double frac, double rho, int adapt)
 {
     ref r;
@@ -258,7 +258,12 @@ static void check_against_cd(const lariat_data *d, const problem *pr, double fra
     LT_ASSERT_ALL(fabs(info.primal - fr) <= 1e-6 * fr);
     LT_ASSERT_ALL(fabs(fa - fr) <= 1e-6 * fr);
     LT_ASSERT_ALL(lt_rel_diff(b, bref, p) <= 1e-5);
-    LT_ASSERT_ALL(ref_kkt(&r, lambda, c) <= 1e-6 * sqrt(N0));
+    /* A point within G of the optimum has a gradient error of at most
+    ** sqrt(2 G L) for a loss of curvature L <= trace(H); 10 times that, for
+    ** the coordinates at a kink or a bound. */
+    double trace = 0.0;
+    for (int64_t j = 0; j < p; j++) trace += r.H[j * p + j];
+    LT_ASSERT_ALL(ref_kkt(&r, lambda, c) <= 10.0 * sqrt(2.0 * TEST_TOL * N0 * trace));
     free(c);
     free(cref);
     free(b);
@@ -357,8 +362,20 @@ static void test_rho_values(void)
     lariat_data_destroy(d);
 }
 
-/* Weights, penalty factors with zeros, lower bounds 0. */
+/* Weights with penalty factors that include zeros; weights with lower
+** bounds 0. */
 static void test_weights_pf_bounds(void)
+{
+    const lt_spec spec = {.n = 90, .p = 12, .seed = 15, .corr = 0.3, .weighted = 1, .offset = 1.0};
+    problem pr = {.alpha = 0.9, .intercept = 1, .standardize = 1, .pf_zero = 1};
+    check_spec(spec, &pr, 0.1);
+    pr = (problem){.alpha = 0.9, .intercept = 1, .standardize = 1, .lower0 = 1};
+    check_spec(spec, &pr, 0.1);
+}
+
+/* Both at once: an unpenalized column whose optimum sits at its lower bound
+** 0 (column 8 here) must still be certified. */
+static void test_unpenalized_at_bound(void)
 {
     problem pr = {.alpha = 0.9, .intercept = 1, .standardize = 1, .pf_zero = 1, .lower0 = 1};
     check_spec((lt_spec){.n = 90, .p = 12, .seed = 15, .corr = 0.3, .weighted = 1, .offset = 1.0}, &pr, 0.1);
@@ -459,8 +476,8 @@ static void test_agreement(void)
     for (int k = 0; k < 4; k++) {
         LT_ASSERT_ALL(info[k].converged);
         LT_ASSERT_ALL(lt_rel_diff(c[k], c[0], p) <= 1e-5);
-        free(c[k]);
     }
+    for (int k = 0; k < 4; k++) free(c[k]);
     lariat_data_destroy(dall);
     lariat_ctx_destroy(self);
     ref_free(&r);
@@ -552,6 +569,7 @@ void lt_register_admm(void)
     CU_add_test(s, "elastic net, n < p", test_enet_wide);
     CU_add_test(s, "rho 0.1, 1, 10, auto, adapted or not", test_rho_values);
     CU_add_test(s, "weights, penalty factors with zeros, lower 0", test_weights_pf_bounds);
+    CU_add_test(s, "unpenalized column at its bound", test_unpenalized_at_bound);
     CU_add_test(s, "no intercept", test_no_intercept);
     CU_add_test(s, "no standardization", test_no_standardize);
     CU_add_test(s, "sparse input", test_sparse);

@@ -543,9 +543,11 @@ static void test_gen_content(void)
     opt.corr = 0.0;
     rc = lariat_gen_write(lt_ctx(), &opt, lt_path("missing/never.csv"), NULL);
     LT_ASSERT_ALL(rc == LARIAT_EIO && !file_exists(lt_path("never.coef.csv")));
-    rc = lariat_gen_write(lt_ctx(), &opt, lt_path("never.H5"), NULL);
+    opt.format = (lariat_format)99;
+    rc = lariat_gen_write(lt_ctx(), &opt, lt_path("never.csv"), NULL);
     LT_ASSERT_ALL(rc == LARIAT_EUSAGE && strstr(lariat_errmsg(lt_ctx()), "--format") != NULL &&
-                  !file_exists(lt_path("never.H5")));
+                  !file_exists(lt_path("never.csv")));
+    opt.format = LARIAT_FORMAT_AUTO;
     char buf[64];
     lariat_gen_coef_path(lt_ctx(), "dir.v2/data", buf, sizeof(buf));
     CU_ASSERT_STRING_EQUAL(buf, "dir.v2/data.coef.csv");

@@ -702,8 +702,8 @@ static void check_path(const scenario *sc, int nlambda, double ratio)
     gather(d, &g);
     lariat_settings st;
     lariat_settings_default(&st);
-    st.tol = 1e-11;
-    st.max_iter = FISTA_MAX_ITER;
+    st.tol = 1e-12;
+    st.max_iter = 20000;
     st.nlambda = nlambda;
     st.lambda_min_ratio = ratio;
     lariat_fit *fg = NULL, *ff = NULL, *fr = NULL;
@@ -736,7 +736,6 @@ static void check_path(const scenario *sc, int nlambda, double ratio)
                     printf("\n    %s lambda %.3g: it %d converged %d gap/N0 %.1e nonzero %lld", q ? "fista" : "gram",
                            sol[q]->lambda, sol[q]->iterations, sol[q]->converged, sol[q]->duality_gap / N0,
                            (long long)sol[q]->nonzero);
-                    for (int64_t j = 0; j < p && k == 0; j += 5) printf(" b%lld=%.4g", (long long)j, sol[q]->coef[j]);
                 }
                 ok &= kkt <= kkt_tolerance(tr, sol[q]->duality_gap, N0);
                 worst_kkt = fmax(worst_kkt, kkt / kkt_tolerance(tr, sol[q]->duality_gap, N0));

@@ -4,6 +4,7 @@
 ** model (the refit at the selected lambda, with its "cv" block), the CV table
 ** (--cv-out) and the CV curve (--plot), and print the summary.
 */
+#include "cli/checkpoint.h"
 #include "cli/commands.h"
 #include "cli/setup.h"
 #include "cli/summary.h"
@@ -14,8 +15,12 @@
 #include "io/numfmt.h"
 #include "io/plot.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The largest fold a foldid file may name. */
+#define LC_FOLDID_MAX 1e6
 
 /* Collective. The foldid file (glmnet's foldid: one integer 1..K per row, in
 ** row order): rank 0 reads it, every rank keeps its own rows' folds. */
@@ -26,13 +31,35 @@ static int read_foldid(lariat_ctx *ctx, const char *path, const lariat_data *dat
     int *mine = lariat_malloc(ctx, (size_t)data->n_local, sizeof(int), "foldid");
     int rc = lariat_agree(ctx, all && mine ? LARIAT_OK : LARIAT_ENOMEM);
     if (rc == LARIAT_OK) rc = lc_read_numbers(ctx, path, "foldid", data->n, all);
+    /* The range is checked before the conversion to int, which is undefined
+    ** for values outside int's range. */
+    int K = 0;
     for (int64_t i = 0; rc == LARIAT_OK && i < data->n; i++) {
         double f = all[i];
-        if (f != (double)(int)f || f < 1 || f > 1e6) {
+        if (!(f >= 1.0 && f <= LC_FOLDID_MAX) || f != floor(f)) {
             rc = lariat_error(ctx, LARIAT_EDATA, "%s:%lld: a fold must be a whole number from 1 to K, not %.17g", path,
                               (long long)(i + 1), f);
+        } else if ((int)f > K) {
+            K = (int)f;
         }
     }
+    /* K is the largest fold (glmnet's foldid); every fold up to it needs rows,
+    ** and there must be two of them. Every rank holds all the folds: the
+    ** verdict is the same everywhere. */
+    int *used = rc == LARIAT_OK ? lariat_calloc(ctx, (size_t)K + 1, sizeof(int), "fold counts") : NULL;
+    if (rc == LARIAT_OK && used == NULL) rc = LARIAT_ENOMEM;
+    for (int64_t i = 0; rc == LARIAT_OK && i < data->n; i++) used[(int)all[i]] = 1;
+    if (rc == LARIAT_OK && K < 2) {
+        rc = lariat_error(ctx, LARIAT_EDATA, "%s: every row is in fold 1; cross-validation needs at least 2 folds", path);
+    }
+    for (int k = 1; rc == LARIAT_OK && k <= K; k++) {
+        if (!used[k]) {
+            rc = lariat_error(ctx, LARIAT_EDATA, "%s: no row is in fold %d; folds must be numbered 1..K without gaps "
+                              "(K = %d, the largest)", path, k, K);
+        }
+    }
+    free(used);
+    rc = lariat_agree(ctx, rc);
     for (int64_t i = 0; rc == LARIAT_OK && i < data->n_local; i++) mine[i] = (int)all[data->row0 + i];
     free(all);
     if (rc != LARIAT_OK) {
@@ -92,6 +119,7 @@ int lc_cmd_cv(lariat_ctx *ctx, const lc_options *o, double t_start)
     int64_t n_test = 0, n_train = 0;
 
     int rc = lc_settings_from_options(ctx, o, &st);
+    if (rc == LARIAT_OK) rc = lc_checkpoint_setup(ctx, o, &st);
     rc = lariat_agree(ctx, rc);
     lc_read_options(o, &ropt);
     if (rc == LARIAT_OK) rc = lc_load_data(ctx, o, &ropt, &data, &info.timings.load);
@@ -117,6 +145,11 @@ int lc_cmd_cv(lariat_ctx *ctx, const lc_options *o, double t_start)
         }
     } else if (rc == LARIAT_OK) {
         n_train = data->n;
+    }
+    /* Said here with the option's name: the library can only say "folds". */
+    if (rc == LARIAT_OK && foldid == NULL && (int64_t)cvs.nfolds > n_train) {
+        rc = lariat_error(ctx, LARIAT_EUSAGE, "%s: %d folds is more than the %lld %srows of %s", lc_origin(o, LC_OPT_NFOLDS),
+                          cvs.nfolds, (long long)n_train, fraction > 0.0 ? "training " : "", lc_text(o, LC_OPT_DATA));
     }
     if (rc == LARIAT_OK) {
         double t0 = lariat_now();

@@ -3,9 +3,11 @@
 ** --test-fraction rows, fit the lambda path (or the given lambdas) for one
 ** alpha, write the model JSON and print the summary.
 */
+#include "cli/checkpoint.h"
 #include "cli/commands.h"
 #include "cli/setup.h"
 #include "cli/summary.h"
+#include "ckpt/ckpt.h"
 #include "core/core.h"
 #include "data/split.h"
 #include "io/model.h"
@@ -41,6 +43,7 @@ int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
                           lc_origin(o, LC_OPT_ALPHA));
     }
     if (rc == LARIAT_OK) rc = lc_settings_from_options(ctx, o, &st);
+    if (rc == LARIAT_OK) rc = lc_checkpoint_setup(ctx, o, &st);
     rc = lariat_agree(ctx, rc);
     lc_read_options(o, &ropt);
     if (rc == LARIAT_OK) rc = lc_load_data(ctx, o, &ropt, &data, &info.timings.load);
@@ -66,7 +69,7 @@ int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
         rc = lariat_prep_create(ctx, data, train_w, &pb, &prep);
         double t1 = lariat_now();
         info.timings.prepare = t1 - t0;
-        if (rc == LARIAT_OK) rc = lariat_fit_prepared(ctx, prep, &st, &fit);
+        if (rc == LARIAT_OK) rc = lariat_ckpt_fit(ctx, prep, &pb, &st, &fit);
         info.timings.solve = lariat_now() - t1;
         lariat_prep_destroy(prep);
         prep = NULL;

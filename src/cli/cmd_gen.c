@@ -30,7 +30,8 @@ int lc_cmd_gen(lariat_ctx *ctx, const lc_options *o, double t_start)
     if (format == NULL) g.format = LARIAT_FORMAT_AUTO;
     else if (strcmp(format, "csv") == 0) g.format = LARIAT_FORMAT_CSV;
     else if (strcmp(format, "libsvm") == 0) g.format = LARIAT_FORMAT_LIBSVM;
-    else return lariat_error(ctx, LARIAT_EUSAGE, "%s: gen writes csv or libsvm, not %s", lc_origin(o, LC_OPT_FORMAT), format);
+    else if (strcmp(format, "hdf5") == 0) g.format = LARIAT_FORMAT_HDF5;
+    else return lariat_error(ctx, LARIAT_EUSAGE, "%s: gen writes csv, libsvm or hdf5, not %s", lc_origin(o, LC_OPT_FORMAT), format);
     const char *out = lc_text(o, LC_OPT_OUT);
     char coef_path[4096];
     rc = lariat_gen_coef_path(ctx, out, coef_path, sizeof(coef_path));

@@ -86,6 +86,29 @@ static int parse_integer(const char *s, int64_t *out)
     return 1;
 }
 
+/* A size in bytes: a number >= 1 with an optional suffix K, M, G or T (any
+** case, powers of 1024 as for memory sizes), optionally followed by "B" or
+** "iB" ("512M", "4GiB", "1.5g", "100000"). */
+static int parse_bytes(const char *s, int64_t *out)
+{
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (end == s || !isfinite(v)) return 0;
+    static const char units[] = "kmgt";
+    const char *u = *end != '\0' ? strchr(units, end[0] | 0x20) : NULL;
+    if (u != NULL) {
+        v = ldexp(v, 10 * (int)(u - units + 1));
+        end++;
+        if (strcmp(end, "B") == 0 || strcmp(end, "iB") == 0) end += strlen(end);
+    } else if (strcmp(end, "B") == 0) {
+        end++;
+    }
+    /* At most 2^62 bytes, so that the value fits an int64_t exactly. */
+    if (*end != '\0' || !(v >= 1.0) || v > 4611686018427387904.0) return 0;
+    *out = (int64_t)v;
+    return 1;
+}
+
 static int parse_bool(const char *s, int64_t *out)
 {
     static const char *yes[] = {"true", "yes", "on", "1"}, *no[] = {"false", "no", "off", "0"};
@@ -233,6 +256,12 @@ static int parse_value(lariat_ctx *ctx, int id, const char *text, const char *or
         break;
     case LC_PATH:
         if (text[0] == '\0') rc = lariat_error(ctx, LARIAT_EUSAGE, "%s: the file name is empty", origin);
+        break;
+    case LC_BYTES:
+        if (!parse_bytes(text, &v->i)) {
+            rc = lariat_error(ctx, LARIAT_EUSAGE, "%s: '%s' is not a size in bytes >= 1 (such as 512M or 4G)",
+                              origin, text);
+        }
         break;
     case LC_CHAR:
         /* A separator that can occur inside a number would split numbers. */

@@ -32,7 +32,8 @@ typedef enum {
     LC_REALS, /* a comma-separated list of numbers */
     LC_WORD,  /* a string (a choice when the check is LC_CHOICE) */
     LC_PATH,  /* a file name: relative names in a config are relative to its folder */
-    LC_CHAR   /* one character; "tab" or "\t" for a tab */
+    LC_CHAR,  /* one character; "tab" or "\t" for a tab */
+    LC_BYTES  /* a size in bytes, with an optional suffix K, M, G or T (powers of 1024) */
 } lc_kind;
 
 /* The values an option accepts. */
@@ -66,7 +67,7 @@ typedef enum {
     X(OUT, "out", LC_PATH, LC_ANY, NULL, "model.json (fit, cv), stdout (predict), required (gen)", "FILE",       \
       LC_TRAIN | LC_PREDICT | LC_GEN, "model file (fit, cv), predictions (predict) or generated data (gen)")     \
     X(FORMAT, "format", LC_WORD, LC_CHOICE, NULL, "from the file name's extension", "csv|libsvm|hdf5",           \
-      LC_READ | LC_GEN, "file format (gen writes csv or libsvm)")                                                \
+      LC_READ | LC_GEN, "file format (HDF5: datasets /X, /y, optional /w and /feature_names)")                 \
     X(LABEL, "label", LC_WORD, LC_ANY, NULL, "0", "NAME|INDEX", LC_READ,                                         \
       "CSV label column, by header name or 0-based index")                                                       \
     X(WEIGHTS, "weights", LC_WORD, LC_ANY, NULL, "none", "NAME|INDEX", LC_READ,                                  \
@@ -92,6 +93,8 @@ typedef enum {
       "fix the intercept at 0")                                                                                  \
     X(SOLVER, "solver", LC_WORD, LC_CHOICE, "auto", "auto", "auto|gram|admm|fista", LC_TRAIN,                    \
       "algorithm; auto picks by n, p, sparsity and memory and says why")                                         \
+    X(DISTRIBUTED_GRAM, "distributed-gram", LC_FLAG, LC_ANY, NULL, "when a copy would take 1/4 of a rank's memory", \
+      "", LC_TRAIN, "gram: spread the p x p Gram over the ranks (ScaLAPACK) instead of a copy on every rank")   \
     X(TOL, "tol", LC_REAL, LC_POS, "1e-7", "1e-7", "T", LC_TRAIN,                                                \
       "converged when the duality gap <= T times the objective at b = 0")                                        \
     X(MAX_ITER, "max-iter", LC_INT, LC_GE1, "10000", "10000", "N", LC_TRAIN, "iteration cap per lambda")          \
@@ -114,6 +117,13 @@ typedef enum {
     X(CV_OUT, "cv-out", LC_PATH, LC_ANY, NULL, "none", "FILE", LC_CV,                                            \
       "CV table (CSV: alpha,lambda,cvm,cvsd,nonzero)")                                                           \
     X(PLOT, "plot", LC_PATH, LC_ANY, NULL, "none", "FILE.svg", LC_CV, "picture of the CV curve")                 \
+    X(CHECKPOINT, "checkpoint", LC_PATH, LC_ANY, NULL, "none", "FILE", LC_TRAIN,                                 \
+      "save the solver state to FILE every --checkpoint-every seconds and on SIGTERM, SIGUSR1 or SIGINT, "       \
+      "then exit with status 4")                                                                                 \
+    X(CHECKPOINT_EVERY, "checkpoint-every", LC_REAL, LC_NONNEG, "60", "60", "S", LC_TRAIN,                       \
+      "seconds between checkpoints (0: at every lambda and fold)")                                               \
+    X(RESUME, "resume", LC_FLAG, LC_ANY, NULL, "off", "", LC_TRAIN,                                              \
+      "continue from the --checkpoint file (same data and options); the result equals an uninterrupted run's")   \
     X(ROWS, "rows", LC_INT, LC_GE1, NULL, "required", "N", LC_GEN, "rows to generate")                           \
     X(FEATURES, "features", LC_INT, LC_GE1, NULL, "required", "P", LC_GEN, "features to generate")               \
     X(NONZERO, "nonzero", LC_INT, LC_NONNEG, NULL, "min(P, 10)", "K", LC_GEN,                          \
@@ -122,6 +132,9 @@ typedef enum {
     X(NOISE, "noise", LC_REAL, LC_NONNEG, "1", "1", "S", LC_GEN, "standard deviation of the noise")              \
     X(DENSITY, "density", LC_REAL, LC_DENSITY, "1", "1", "D", LC_GEN,                                            \
       "fraction of nonzero entries of X, in (0, 1]")                                                             \
+    X(MAX_MEMORY, "max-memory", LC_BYTES, LC_POS, NULL, "the node's available memory / its ranks", "BYTES",     \
+      LC_READ, "refuse before reading when the estimated memory per rank (data, Gram, factors) exceeds BYTES "    \
+      "(512M, 4G: powers of 1024)")                                                                            \
     X(QUIET, "quiet", LC_FLAG, LC_ANY, NULL, "", "", LC_ALL, "no progress or warnings on stderr")               \
     X(VERBOSE, "verbose", LC_FLAG, LC_ANY, NULL, "", "", LC_ALL, "more detail on stderr")
 
@@ -139,7 +152,7 @@ typedef struct lc_value {
     int from_argv;    /* 1 when set on the command line (a config does not override it) */
     char origin[300];
     char *text;       /* the value as text (paths resolved); NULL when unset */
-    int64_t i;        /* LC_INT, LC_FLAG (0/1) */
+    int64_t i;        /* LC_INT, LC_FLAG (0/1), LC_BYTES */
     double d;         /* LC_REAL */
     char c;           /* LC_CHAR */
     double *list;     /* LC_REALS */

@@ -2,6 +2,8 @@
 ** From options to the library's structs (see setup.h).
 */
 #include "cli/setup.h"
+
+#include "cli/preflight.h"
 #include "core/core.h"
 
 #include <errno.h>
@@ -41,6 +43,10 @@ int lc_load_data(lariat_ctx *ctx, const lc_options *o, const lariat_read_options
     if (rc != LARIAT_OK) return rc; /* the same on every rank: options are */
     const char *path = lc_text(o, LC_OPT_DATA);
     double t0 = lariat_now();
+    /* Outputs that cannot be written and data that cannot fit fail now,
+    ** before the reading and the fit they would waste. */
+    rc = lc_preflight(ctx, o, ropt);
+    if (rc != LARIAT_OK) return rc;
     rc = lariat_data_read(ctx, path, ropt, data);
     *seconds = lariat_now() - t0;
     /* The reader says as much at --verbose; a long read is worth a line at
@@ -139,6 +145,7 @@ int lc_settings_from_options(lariat_ctx *ctx, const lc_options *o, lariat_settin
     st->tol = lc_real(o, LC_OPT_TOL);
     st->rho = lc_real(o, LC_OPT_RHO); /* 0 for auto */
     st->adapt_rho = !lc_flag(o, LC_OPT_NO_ADAPT_RHO);
+    st->distributed_gram = lc_flag(o, LC_OPT_DISTRIBUTED_GRAM);
     if (lc_given(o, LC_OPT_LAMBDA_MIN_RATIO)) st->lambda_min_ratio = lc_real(o, LC_OPT_LAMBDA_MIN_RATIO);
     if (lc_given(o, LC_OPT_LAMBDA)) st->lambda = lc_list(o, LC_OPT_LAMBDA, &st->n_lambda_given);
     int rc = as_int(ctx, o, LC_OPT_MAX_ITER, &st->max_iter);

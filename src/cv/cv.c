@@ -18,7 +18,19 @@
 ** index. The full-data path stays on all ranks. Each rank's error sums cover
 ** its group's rows of its group's folds, so one reduction over all ranks
 ** still gives every fold's total exactly once.
+**
+** Checkpoints (ckpt/ckpt.h): the folds run in rounds (round r trains fold
+** r G + g + 1 on group g, or fold r P + i + 1 on rank i in the statistics
+** mode), and with a checkpoint file every rank agrees at the end of each
+** round, at the end of each all-rows path, and after each lambda of the
+** paths that all ranks share (the all-rows path and, with one group, the
+** folds' paths of the data mode). A checkpoint holds the complete alphas'
+** curves, the all-rows path of the alpha in progress, its folds done with
+** their error sums reduced over all ranks, and the path in progress. On
+** resume the reduced sums go to rank 0 and zeros elsewhere: x + 0 = x
+** exactly, so the final reduction gives the uninterrupted run's sums.
 */
+#include "ckpt/ckpt.h"
 #include "core/core.h"
 #include "cv/folds.h"
 #include "data/matrix.h"
@@ -77,6 +89,12 @@ typedef struct cv_work {
     double *shift;         /* p: the column shift of the statistics */
     double yshift;
     lariat_ctx *self;      /* this rank alone: the statistics are global, fits need no messages */
+    /* Checkpoints (ck NULL: none): */
+    lariat_ckpt *ck;
+    lariat_cv_result *res; /* curves [0, alpha) complete */
+    int alpha;             /* the alpha in progress */
+    char *fold_done;       /* K flags: the folds of the alpha in progress done */
+    double *err_sum;       /* K x nlambda + K: err reduced, for a checkpoint */
 } cv_work;
 
 static void work_free(lariat_ctx *ctx, cv_work *wk)
@@ -100,6 +118,9 @@ static void work_free(lariat_ctx *ctx, cv_work *wk)
     free(wk->train_ranges);
     free(wk->scratch);
     free(wk->shift);
+    free(wk->fold_done);
+    free(wk->err_sum);
+    lariat_ckpt_close(wk->ck);
 }
 
 /* Collective. Assigns folds (from foldid or the seed) and checks that K is
@@ -235,7 +256,10 @@ static int stats_decide(lariat_ctx *ctx, const lariat_data *data, const double *
     int rc = lariat_prep_create(ctx, data, w, pb, all);
     if (rc != LARIAT_OK) return rc;
     char reason[160];
-    *use = lariat_solver_choose(*all, st->solver, reason, sizeof(reason)) == &lariat_solver_gram;
+    double memory = 0.0;
+    rc = lariat_solver_memory(ctx, &memory);
+    if (rc != LARIAT_OK) return rc;
+    *use = lariat_solver_choose(*all, st, memory, reason, sizeof(reason)) == &lariat_solver_gram;
     return LARIAT_OK;
 }
 
@@ -312,10 +336,103 @@ static int finish_curve(lariat_ctx *ctx, const double *err, int K, lariat_cv_cur
     return LARIAT_OK;
 }
 
-/* Collective. One alpha from the statistics: they are the same on every
-** rank, so rank r fits the folds k = r + 1, r + 1 + P, ... alone (on its
-** MPI_COMM_SELF context: no message inside a fit) and one reduction gathers
-** the fold errors. */
+/* Collective. Writes a checkpoint of the CV so far: the complete alphas,
+** the alpha in progress (curve, once its all-rows path is done: its folds
+** done and their errors reduced over all ranks) and the path in progress
+** (pos of unit, or none when pos is NULL). */
+static int cv_save(lariat_ctx *ctx, cv_work *wk, const lariat_cv_curve *curve, int unit, const lariat_path_pos *pos,
+                   int stop)
+{
+    lariat_ckpt_state s;
+    memset(&s, 0, sizeof(s));
+    s.nalpha_done = wk->alpha;
+    s.curves = wk->res->curves;
+    s.alpha_fit = curve->fit;
+    s.unit = pos != NULL ? unit : -1;
+    if (pos != NULL) s.path = *pos;
+    if (curve->fit != NULL && wk->err_sum != NULL) {
+        const int64_t n = (int64_t)wk->K * curve->nlambda + wk->K;
+        memcpy(wk->err_sum, wk->err, (size_t)n * sizeof(double));
+        /* The same reduction as the final one (same count, same operation),
+        ** so each complete fold's sums are those the final one will give. */
+        int rc = lariat_allreduce_sum(ctx, wk->err_sum, n);
+        if (rc != LARIAT_OK) return rc;
+        s.K = wk->K;
+        s.nlambda = curve->nlambda;
+        s.fold_done = wk->fold_done;
+        s.fold_err = wk->err_sum;
+    }
+    return lariat_ckpt_write(wk->ck, &s, stop);
+}
+
+/* Collective. A boundary: the agreement, and a checkpoint if it asks for one. */
+static int cv_boundary(lariat_ctx *ctx, cv_work *wk, const lariat_cv_curve *curve, int unit,
+                       const lariat_path_pos *pos)
+{
+    int action;
+    int rc = lariat_ckpt_poll(wk->ck, &action);
+    if (rc != LARIAT_OK || action == LARIAT_CKPT_GO_ON) return rc;
+    return cv_save(ctx, wk, curve, unit, pos, action == LARIAT_CKPT_STOP);
+}
+
+typedef struct cv_hook_arg {
+    lariat_ctx *ctx;
+    cv_work *wk;
+    const lariat_cv_curve *curve;
+    int unit;
+} cv_hook_arg;
+
+/* Collective. The hook of the paths that every rank shares. */
+static int cv_hook(void *arg, const lariat_path_pos *pos)
+{
+    const cv_hook_arg *h = arg;
+    return cv_boundary(h->ctx, h->wk, h->curve, h->unit, pos);
+}
+
+/* Collective. The end of a round of folds [first, first + count): with
+** checkpoints, every rank agrees, the round's folds are done, and the
+** boundary may save. Without, rc is returned as it is (the ranks agree
+** after the last round). */
+static int round_end(lariat_ctx *ctx, cv_work *wk, const lariat_cv_curve *curve, int first, int count, int rc)
+{
+    if (wk->ck == NULL) return rc;
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) return rc;
+    for (int k = first; k < first + count && k < wk->K; k++) wk->fold_done[k] = 1;
+    return cv_boundary(ctx, wk, curve, -1, NULL);
+}
+
+/* Not collective. Whether round [first, first + count) has a fold not done
+** yet (the flags are the same on every rank). A round done before has no
+** boundary: a resumed run's first boundary comes after new work. */
+static int round_open(const cv_work *wk, int first, int count)
+{
+    for (int k = first; k < first + count && k < wk->K; k++) {
+        if (!wk->fold_done[k]) return 1;
+    }
+    return 0;
+}
+
+/* Not collective. The folds done of a restored alpha: flagged, and their
+** reduced sums on rank 0 (zeros elsewhere, as err already holds). */
+static void restore_folds(lariat_ctx *ctx, cv_work *wk, const lariat_ckpt_state *rs, int nlam)
+{
+    const int K = wk->K;
+    memset(wk->fold_done, 0, (size_t)K);
+    if (rs == NULL || rs->K != K || rs->nlambda != nlam) return;
+    for (int k = 0; k < K; k++) {
+        if (!rs->fold_done[k]) continue;
+        wk->fold_done[k] = 1;
+        if (lariat_ctx_rank(ctx) != 0) continue;
+        for (int l = 0; l < nlam; l++) wk->err[k * nlam + l] = rs->fold_err[k * nlam + l];
+        wk->err[K * nlam + k] = rs->fold_err[K * nlam + k];
+    }
+}
+
+/* Collective. One alpha's folds from the statistics: they are the same on
+** every rank, so rank r fits the folds k = r + 1, r + 1 + P, ... alone (on
+** its MPI_COMM_SELF context: no message inside a fit), one round of P folds
+** at a time, and one reduction gathers the fold errors. */
 static int cv_stats_alpha(lariat_ctx *ctx, const lariat_data *data, const lariat_problem *pb,
                           const lariat_settings *st, cv_work *wk, lariat_cv_curve *curve)
 {
@@ -325,43 +442,106 @@ static int cv_stats_alpha(lariat_ctx *ctx, const lariat_data *data, const lariat
     fold_st.lambda = curve->lambda;
     fold_st.n_lambda_given = nlam;
     int rc = LARIAT_OK;
-    memset(wk->err, 0, (size_t)(K * nlam + K) * sizeof(double));
-    for (int k = lariat_ctx_rank(ctx); k < K && rc == LARIAT_OK; k += P) {
-        lariat_stats_complement(p, K, wk->total, wk->sums, wk->ranges, k, wk->train, wk->train_ranges);
-        lariat_prep *prep = NULL;
-        lariat_fit *fit = NULL;
-        rc = lariat_prep_from_stats(wk->self, data, pb, wk->train, wk->train_ranges, wk->shift, wk->yshift, &prep);
-        if (rc == LARIAT_OK) rc = lariat_fit_prepared(wk->self, prep, &fold_st, &fit);
-        for (int l = 0; rc == LARIAT_OK && l < nlam; l++) {
-            wk->err[k * nlam + l] = lariat_stats_sse(p, wk->sums + k * L, wk->shift, wk->yshift,
-                                                     fit->path[l].intercept, fit->path[l].coef, wk->scratch);
+    for (int r = 0; r * P < K && rc == LARIAT_OK; r++) {
+        const int k = r * P + lariat_ctx_rank(ctx);
+        if (!round_open(wk, r * P, P)) continue;
+        if (k < K && !wk->fold_done[k]) {
+            lariat_stats_complement(p, K, wk->total, wk->sums, wk->ranges, k, wk->train, wk->train_ranges);
+            lariat_prep *prep = NULL;
+            lariat_fit *fit = NULL;
+            rc = lariat_prep_from_stats(wk->self, data, pb, wk->train, wk->train_ranges, wk->shift, wk->yshift,
+                                        &prep);
+            if (rc == LARIAT_OK) rc = lariat_fit_prepared(wk->self, prep, &fold_st, &fit);
+            for (int l = 0; rc == LARIAT_OK && l < nlam; l++) {
+                wk->err[k * nlam + l] = lariat_stats_sse(p, wk->sums + k * L, wk->shift, wk->yshift,
+                                                         fit->path[l].intercept, fit->path[l].coef, wk->scratch);
+            }
+            wk->err[K * nlam + k] = wk->sums[k * L];
+            lariat_fit_destroy(fit);
+            lariat_prep_destroy(prep);
+            if (rc != LARIAT_OK) rc = lariat_error(ctx, rc, "%s", lariat_errmsg(wk->self));
         }
-        wk->err[K * nlam + k] = wk->sums[k * L];
-        lariat_fit_destroy(fit);
-        lariat_prep_destroy(prep);
+        rc = round_end(ctx, wk, curve, r * P, P, rc);
     }
-    if (rc != LARIAT_OK) rc = lariat_error(ctx, rc, "%s", lariat_errmsg(wk->self));
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, wk->err, K * nlam + K);
     return rc;
 }
 
+/* Collective on the group. Fold k's path on the group's rows with the
+** fold's rows masked out, scored on them (error sums into wk->err). With
+** checkpoints and one group, the path is every rank's: it is resumed from
+** start and saves at its lambdas. */
+static int cv_fold(lariat_ctx *ctx, const lariat_problem *pb, const lariat_settings *fold_st, cv_work *wk,
+                   const lariat_cv_curve *curve, int k, const lariat_path_pos *start)
+{
+    const lariat_data *gd = wk->gdata;
+    const int64_t p = gd->p, nl = gd->n_local;
+    const int K = wk->K, nlam = curve->nlambda;
+    int64_t nrows = 0;
+    for (int64_t i = 0; i < nl; i++) {
+        wk->wmask[i] = (wk->gfold[i] == k) ? 0.0 : wk->gw[i];
+        if (wk->gfold[i] == k) wk->rows[nrows++] = i;
+    }
+    lariat_fit *fit = NULL;
+    int rc;
+    if (wk->ck != NULL && wk->G == 1) {
+        lariat_prep *prep = NULL;
+        cv_hook_arg h = {ctx, wk, curve, k};
+        rc = lariat_prep_create(ctx, gd, wk->wmask, pb, &prep);
+        if (rc == LARIAT_OK) rc = lariat_path_run(ctx, prep, fold_st, start, cv_hook, &h, &fit);
+        lariat_prep_destroy(prep);
+    } else {
+        rc = lariat_fit_path(wk->sub, gd, wk->wmask, pb, fold_st, &fit);
+    }
+    if (rc != LARIAT_OK) return rc;
+    for (int64_t j = 0; j < p; j++) {
+        for (int l = 0; l < nlam; l++) wk->B[j * nlam + l] = fit->path[l].coef[j];
+    }
+    rc = lariat_matrix_mult_rows(ctx, gd->X, wk->rows, nrows, wk->B, nlam, wk->pred);
+    for (int64_t r = 0; rc == LARIAT_OK && r < nrows; r++) {
+        const int64_t i = wk->rows[r];
+        for (int l = 0; l < nlam; l++) {
+            double e = gd->y[i] - fit->path[l].intercept - wk->pred[r * nlam + l];
+            wk->err[(k - 1) * nlam + l] += wk->gw[i] * e * e;
+        }
+        wk->err[K * nlam + k - 1] += wk->gw[i];
+    }
+    lariat_fit_destroy(fit);
+    return rc;
+}
+
 /* Collective. One alpha: the path on all rows, then every fold's path on the
-** same lambdas, scored on its held-out rows. */
+** same lambdas, scored on its held-out rows. rs is the restored state when
+** this alpha was in progress in the checkpoint (else NULL). */
 static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
-                        const lariat_settings *st, cv_work *wk, lariat_cv_curve *curve, double t0)
+                        const lariat_settings *st, cv_work *wk, lariat_cv_curve *curve, double t0,
+                        lariat_ckpt_state *rs)
 {
     const lariat_data *gd = wk->gdata;
     const int64_t p = data->p, nl = gd->n_local;
     const int K = wk->K;
     int rc;
-    if (wk->sums != NULL) {
+    const int restored = rs != NULL && rs->alpha_fit != NULL;
+    if (restored) {
+        curve->fit = rs->alpha_fit;
+        rs->alpha_fit = NULL;
+        rc = LARIAT_OK;
+    } else if (wk->sums != NULL) {
         /* Every rank computes the same all-rows path from the same statistics. */
         lariat_prep *prep = NULL;
         rc = lariat_prep_from_stats(wk->self, data, pb, wk->total, wk->total_ranges, wk->shift, wk->yshift, &prep);
         if (rc == LARIAT_OK) rc = lariat_fit_prepared(wk->self, prep, st, &curve->fit);
         if (rc != LARIAT_OK) rc = lariat_error(ctx, rc, "%s", lariat_errmsg(wk->self));
         rc = lariat_agree(ctx, rc);
+        lariat_prep_destroy(prep);
+    } else if (wk->ck != NULL) {
+        /* The all-rows path with its checkpoints, resumed if it was in progress. */
+        lariat_prep *prep = NULL;
+        cv_hook_arg h = {ctx, wk, curve, 0};
+        const lariat_path_pos *start = (rs != NULL && rs->unit == 0) ? &rs->path : NULL;
+        rc = lariat_prep_create(ctx, data, w, pb, &prep);
+        if (rc == LARIAT_OK) rc = lariat_path_run(ctx, prep, st, start, cv_hook, &h, &curve->fit);
         lariat_prep_destroy(prep);
     } else {
         rc = lariat_fit_path(ctx, data, w, pb, st, &curve->fit);
@@ -377,10 +557,13 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
     free(wk->B);
     free(wk->pred);
     free(wk->err);
+    free(wk->err_sum);
     wk->B = lariat_malloc(ctx, (size_t)(p * nlam), sizeof(double), "cv coefficients");
     wk->pred = lariat_malloc(ctx, (size_t)(nl * nlam), sizeof(double), "cv predictions");
     wk->err = lariat_calloc(ctx, (size_t)(K * nlam + K), sizeof(double), "cv errors");
-    if (!curve->lambda || !curve->cvm || !curve->cvsd || !curve->nonzero || !wk->B || !wk->pred || !wk->err) {
+    wk->err_sum = wk->ck != NULL ? lariat_malloc(ctx, (size_t)(K * nlam + K), sizeof(double), "cv errors") : NULL;
+    if (!curve->lambda || !curve->cvm || !curve->cvsd || !curve->nonzero || !wk->B || !wk->pred || !wk->err ||
+        (wk->ck != NULL && !wk->err_sum)) {
         rc = LARIAT_ENOMEM;
     }
     rc = lariat_agree(ctx, rc);
@@ -389,6 +572,11 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
         curve->lambda[l] = curve->fit->path[l].lambda;
         curve->nonzero[l] = curve->fit->path[l].nonzero;
     }
+    restore_folds(ctx, wk, rs, nlam);
+    /* The all-rows path is a unit: a boundary before the folds (unless it
+    ** was restored, and no work was done since the resume). */
+    if (!restored) rc = cv_boundary(ctx, wk, curve, -1, NULL);
+    if (rc != LARIAT_OK) return rc;
     if (wk->sums != NULL) {
         rc = cv_stats_alpha(ctx, data, pb, st, wk, curve);
         return rc == LARIAT_OK ? finish_curve(ctx, wk->err, K, curve) : rc;
@@ -397,35 +585,22 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
     fold_st.lambda = curve->lambda;
     fold_st.n_lambda_given = nlam;
 
-    for (int k = 1 + wk->group; k <= K && rc == LARIAT_OK; k += wk->G) {
-        int64_t nrows = 0;
-        for (int64_t i = 0; i < nl; i++) {
-            wk->wmask[i] = (wk->gfold[i] == k) ? 0.0 : wk->gw[i];
-            if (wk->gfold[i] == k) wk->rows[nrows++] = i;
-        }
-        lariat_fit *fit = NULL;
-        /* Groups run different numbers of folds: only the group agrees here,
-        ** all ranks agree after the loop. */
-        rc = lariat_fit_path(wk->sub, gd, wk->wmask, pb, &fold_st, &fit);
-        if (rc != LARIAT_OK) break;
-        for (int64_t j = 0; j < p; j++) {
-            for (int l = 0; l < nlam; l++) wk->B[j * nlam + l] = fit->path[l].coef[j];
-        }
-        rc = lariat_matrix_mult_rows(ctx, gd->X, wk->rows, nrows, wk->B, nlam, wk->pred);
-        for (int64_t r = 0; rc == LARIAT_OK && r < nrows; r++) {
-            const int64_t i = wk->rows[r];
-            for (int l = 0; l < nlam; l++) {
-                double e = gd->y[i] - fit->path[l].intercept - wk->pred[r * nlam + l];
-                wk->err[(k - 1) * nlam + l] += wk->gw[i] * e * e;
+    /* Round r: group g trains fold r G + g + 1. Groups run different numbers
+    ** of folds: without checkpoints only the group agrees after a fold, and
+    ** all ranks agree after the last round. */
+    const int G = wk->G;
+    for (int r = 0; r * G < K && rc == LARIAT_OK; r++) {
+        const int k = r * G + wk->group + 1;
+        if (!round_open(wk, r * G, G)) continue;
+        if (k <= K && !wk->fold_done[k - 1]) {
+            const lariat_path_pos *start = (rs != NULL && rs->unit == k) ? &rs->path : NULL;
+            rc = lariat_agree(wk->sub, cv_fold(ctx, pb, &fold_st, wk, curve, k, start));
+            if (lariat_now() - t0 > 2.0) {
+                lariat_log(ctx, LARIAT_LOG_NORMAL, "cv: alpha %g, fold %d/%d done (%.1f s)", pb->alpha, k, K,
+                           lariat_now() - t0);
             }
-            wk->err[K * nlam + k - 1] += wk->gw[i];
         }
-        lariat_fit_destroy(fit);
-        rc = lariat_agree(wk->sub, rc);
-        if (lariat_now() - t0 > 2.0) {
-            lariat_log(ctx, LARIAT_LOG_NORMAL, "cv: alpha %g, fold %d/%d done (%.1f s)", pb->alpha, k, K,
-                       lariat_now() - t0);
-        }
+        rc = round_end(ctx, wk, curve, r * G, G, rc);
     }
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, wk->err, K * nlam + K);
@@ -450,13 +625,31 @@ int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weight
         if (res->curves == NULL) rc = LARIAT_ENOMEM;
     }
     rc = lariat_agree(ctx, rc);
+    /* The paths inside make no checkpoints of their own: the CV's hold them. */
+    lariat_settings st_run = *st;
+    st_run.checkpoint = NULL;
+    st_run.resume = 0;
+    wk.res = res;
+    if (rc == LARIAT_OK && st->checkpoint != NULL) {
+        const lariat_ckpt_run run = {LARIAT_CKPT_CV, data, row_weights, pb, st, cv};
+        rc = lariat_ckpt_open(ctx, &run, &wk.ck);
+    }
     lariat_prep *all = NULL;
     int use_stats = 0;
     if (rc == LARIAT_OK) rc = assign_folds(ctx, data, w, cv, &wk);
-    if (rc == LARIAT_OK) rc = stats_decide(ctx, data, w, pb, st, wk.K, &all, &use_stats);
+    if (rc == LARIAT_OK) rc = stats_decide(ctx, data, w, pb, &st_run, wk.K, &all, &use_stats);
     if (rc == LARIAT_OK) rc = setup_groups(ctx, data, w, cv, use_stats, &wk);
     if (rc == LARIAT_OK && use_stats && wk.G == 1) rc = setup_stats(ctx, data, w, all, &wk);
     lariat_prep_destroy(all);
+    lariat_ckpt_state *rs = lariat_ckpt_restored(wk.ck);
+    if (rc == LARIAT_OK) {
+        wk.fold_done = lariat_calloc(ctx, (size_t)wk.K, 1, "folds done");
+        rc = wk.fold_done != NULL ? LARIAT_OK : LARIAT_ENOMEM;
+        if (rc == LARIAT_OK && rs != NULL && (rs->nalpha_done > nalpha || (rs->K != 0 && rs->K != wk.K))) {
+            rc = lariat_error(ctx, LARIAT_EDATA, "checkpoint %s does not match this cross-validation", st->checkpoint);
+        }
+        rc = lariat_agree(ctx, rc);
+    }
     if (rc == LARIAT_OK) {
         res->nfolds = wk.K;
         res->seed = cv->seed;
@@ -467,10 +660,20 @@ int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weight
     for (int a = 0; rc == LARIAT_OK && a < nalpha; a++) {
         lariat_problem pa = *pb;
         if (cv->alphas) pa.alpha = cv->alphas[a];
+        if (rs != NULL && a < rs->nalpha_done) {
+            /* Complete in the checkpoint: its curve is taken over as it is. */
+            res->curves[a] = rs->curves[a];
+            memset(&rs->curves[a], 0, sizeof(rs->curves[a]));
+            continue;
+        }
         const double ta = lariat_now();
-        rc = cv_one_alpha(ctx, data, w, &pa, st, &wk, &res->curves[a], t0);
-        lariat_log(ctx, LARIAT_LOG_VERBOSE, "cv: alpha %g: all-rows path and %d folds in %.3f s", pa.alpha, wk.K,
-                   lariat_now() - ta);
+        wk.alpha = a;
+        rc = cv_one_alpha(ctx, data, w, &pa, &st_run, &wk, &res->curves[a], t0,
+                          rs != NULL && a == rs->nalpha_done ? rs : NULL);
+        if (rc == LARIAT_OK) {
+            lariat_log(ctx, LARIAT_LOG_VERBOSE, "cv: alpha %g: all-rows path and %d folds in %.3f s", pa.alpha, wk.K,
+                       lariat_now() - ta);
+        }
     }
     if (rc == LARIAT_OK) {
         /* The (alpha, lambda) of smallest cvm; the first alpha on ties. */

@@ -6,6 +6,7 @@
 #include "data/dataset.h"
 #include "data/matrix.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,32 @@ int lariat_data_set_global_rows(lariat_ctx *ctx, lariat_data *d)
     return LARIAT_OK;
 }
 
+/* Not collective. The checks the readers make on files, for a caller's
+** arrays: finite features and labels, finite weights >= 0. row0 is the
+** global index of the first row, for the message. */
+static int check_values(lariat_ctx *ctx, int64_t row0, int64_t n_local, int64_t p, const double *X, const double *y,
+                        const double *w)
+{
+    for (int64_t i = 0; i < n_local; i++) {
+        const long long row = (long long)(row0 + i);
+        if (!isfinite(y[i])) {
+            return lariat_error(ctx, LARIAT_EDATA, "row %lld (global, 0-based): the label is %g; it must be finite",
+                                row, y[i]);
+        }
+        if (w != NULL && !(w[i] >= 0.0 && isfinite(w[i]))) {
+            return lariat_error(ctx, LARIAT_EDATA, "row %lld (global, 0-based): the weight is %g; it must be finite "
+                                "and >= 0", row, w[i]);
+        }
+        for (int64_t j = 0; j < p; j++) {
+            if (!isfinite(X[i * p + j])) {
+                return lariat_error(ctx, LARIAT_EDATA, "row %lld (global, 0-based): feature %lld is %g; it must be "
+                                    "finite", row, (long long)j, X[i * p + j]);
+            }
+        }
+    }
+    return LARIAT_OK;
+}
+
 int lariat_data_from_dense(lariat_ctx *ctx, int64_t n_local, int64_t p, const double *X, const double *y,
                            const double *w, lariat_data **out)
 {
@@ -113,6 +140,9 @@ int lariat_data_from_dense(lariat_ctx *ctx, int64_t n_local, int64_t p, const do
         d->has_weights = any;
     }
     if (rc == LARIAT_OK) rc = lariat_data_set_global_rows(ctx, d);
+    /* A NaN on one rank would poison every rank's sums: it stops every rank
+    ** here, with that rank's message. */
+    if (rc == LARIAT_OK) rc = lariat_agree(ctx, check_values(ctx, d->row0, n_local, p, X, y, w));
     if (rc != LARIAT_OK) {
         lariat_data_destroy(d);
         return rc;

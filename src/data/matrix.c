@@ -427,6 +427,103 @@ int lariat_matrix_moments_rows(lariat_ctx *ctx, const lariat_matrix *X, const in
     return LARIAT_OK;
 }
 
+/* Rows per block of lariat_matrix_gram_cols (dense): the centered weighted
+** copy of k columns of a block is GRAM_COLS_ROWS x k doubles. */
+#define GRAM_COLS_ROWS 2048
+
+/* Dense: per block of rows, B = diag(w)(X_blk[:, idx] - 1 shift_idx') is
+** gathered row by row (each row's k entries are read while the row is in
+** cache), then out += X_blk' B is one DGEMM (column-major: X_blk is a
+** cols x m matrix with leading dimension cols). The shift of the other
+** factor enters once at the end: (X - 1 s')' B = X'B - s (1'B).
+** CSR: S = X' W X[:, idx] from the stored entries of each row that holds
+** some of the k columns, then
+**   out[:, t] = S[:, t] - s bw_t - a s_t + W s s_t,
+** with a = X'w, bw_t = sum_i w_i x_{i,idx[t]} and W = sum w. */
+int lariat_matrix_gram_cols(lariat_ctx *ctx, const lariat_matrix *X, const double *w, const double *shift,
+                            const int64_t *idx, int64_t k, double *out)
+{
+    const int64_t p = X->cols;
+    memset(out, 0, (size_t)(p * k) * sizeof(double));
+    if (k == 0) return LARIAT_OK;
+    if (!lariat_blas_fits(k, GRAM_COLS_ROWS)) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "too many Gram columns at once (%lld)", (long long)k);
+    }
+    double *bsum = lariat_calloc(ctx, (size_t)k, sizeof(double), "Gram column sums");
+    if (bsum == NULL) return LARIAT_ENOMEM;
+    if (X->kind == MATRIX_DENSE) {
+        const int64_t nb = GRAM_COLS_ROWS;
+        double *B = lariat_malloc(ctx, (size_t)(nb * k), sizeof(double), "Gram columns block");
+        if (B == NULL) {
+            free(bsum);
+            return LARIAT_ENOMEM;
+        }
+        for (int64_t i0 = 0; i0 < X->rows; i0 += nb) {
+            const int64_t m = X->rows - i0 < nb ? X->rows - i0 : nb;
+            for (int64_t i = 0; i < m; i++) {
+                const double *x = X->val + (i0 + i) * p;
+                const double wi = w[i0 + i];
+                for (int64_t t = 0; t < k; t++) {
+                    const double b = wi * (x[idx[t]] - (shift != NULL ? shift[idx[t]] : 0.0));
+                    B[t * nb + i] = b;
+                    bsum[t] += b;
+                }
+            }
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)k, (int)m, 1.0, X->val + i0 * p,
+                        (int)p, B, (int)nb, 1.0, out, (int)p);
+        }
+        free(B);
+        if (shift != NULL) {
+            for (int64_t t = 0; t < k; t++) cblas_daxpy((int)p, -bsum[t], shift, 1, out + t * p, 1);
+        }
+        free(bsum);
+        return LARIAT_OK;
+    }
+    /* CSR. pos[j] = t when column j is idx[t], else -1; hit and hv list the
+    ** row's entries in the k columns. */
+    int64_t *pos = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "Gram column positions");
+    int64_t *hit = lariat_malloc(ctx, (size_t)k, sizeof(int64_t), "Gram column hits");
+    double *hv = lariat_malloc(ctx, (size_t)k, sizeof(double), "Gram column values");
+    double *a = shift != NULL ? lariat_calloc(ctx, (size_t)p, sizeof(double), "Gram column correction") : NULL;
+    int rc = (pos && hit && hv && (shift == NULL || a)) ? LARIAT_OK : LARIAT_ENOMEM;
+    if (rc == LARIAT_OK) {
+        for (int64_t j = 0; j < p; j++) pos[j] = -1;
+        for (int64_t t = 0; t < k; t++) pos[idx[t]] = t;
+        double W = 0.0;
+        for (int64_t i = 0; i < X->rows; i++) {
+            const double wi = w[i];
+            int64_t nh = 0;
+            W += wi;
+            for (int64_t e = X->rowptr[i]; e < X->rowptr[i + 1]; e++) {
+                const int64_t j = X->colind[e];
+                if (a != NULL) a[j] += wi * X->val[e];
+                if (pos[j] >= 0) {
+                    hit[nh] = pos[j];
+                    hv[nh++] = wi * X->val[e];
+                }
+            }
+            for (int64_t h = 0; h < nh; h++) {
+                double *o = out + hit[h] * p;
+                bsum[hit[h]] += hv[h];
+                for (int64_t e = X->rowptr[i]; e < X->rowptr[i + 1]; e++) o[X->colind[e]] += hv[h] * X->val[e];
+            }
+        }
+        if (shift != NULL) {
+            for (int64_t t = 0; t < k; t++) {
+                const double st = shift[idx[t]];
+                double *o = out + t * p;
+                for (int64_t j = 0; j < p; j++) o[j] += -shift[j] * bsum[t] - a[j] * st + W * shift[j] * st;
+            }
+        }
+    }
+    free(pos);
+    free(hit);
+    free(hv);
+    free(a);
+    free(bsum);
+    return rc;
+}
+
 void lariat_matrix_get_row(const lariat_matrix *X, int64_t i, double *out)
 {
     if (X->kind == MATRIX_DENSE) {

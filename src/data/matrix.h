@@ -83,6 +83,16 @@ int lariat_matrix_moments_rows(lariat_ctx *ctx, const lariat_matrix *X, const in
                                const double *w, const double *y, const double *shift, double yshift, double *set,
                                double *range);
 
+/* Columns of the centered weighted Gram for the k column indices in idx:
+**   out[t * cols + j] = sum_i w_i (x_ij - shift_j)(x_{i,idx[t]} - shift_{idx[t]}),
+** j < cols, t < k (column t of the result is contiguous; overwrites out;
+** shift NULL = 0). Dense storage: one DGEMM of X' with a centered,
+** weighted copy of the k columns per block of rows; CSR: products of stored
+** entries, then the centering from column sums. Returns LARIAT_ENOMEM if
+** its scratch cannot be had. */
+int lariat_matrix_gram_cols(lariat_ctx *ctx, const lariat_matrix *X, const double *w, const double *shift,
+                            const int64_t *idx, int64_t k, double *out);
+
 /* Copies row i into out (cols doubles, dense). */
 void lariat_matrix_get_row(const lariat_matrix *X, int64_t i, double *out);
 

@@ -7,6 +7,7 @@
 #include "core/core.h"
 #include "core/rng.h"
 #include "io/atomic.h"
+#include "io/hdf5_io.h"
 #include "io/numfmt.h"
 
 #include <ctype.h>
@@ -77,15 +78,16 @@ static int check_options(lariat_ctx *ctx, const lariat_gen_options *o, const cha
         if (ends_with(path, ".svm") || ends_with(path, ".libsvm") || ends_with(path, ".svmlight")) {
             *format = LARIAT_FORMAT_LIBSVM;
         } else if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) {
-            *format = LARIAT_FORMAT_HDF5; /* refused below */
+            *format = LARIAT_FORMAT_HDF5;
         } else {
             *format = LARIAT_FORMAT_CSV;
         }
     } else if (*format == LARIAT_FORMAT_AUTO) {
         *format = LARIAT_FORMAT_CSV;
     }
-    if (*format != LARIAT_FORMAT_CSV && *format != LARIAT_FORMAT_LIBSVM) {
-        return lariat_error(ctx, LARIAT_EUSAGE, "--format: gen writes csv or libsvm, not hdf5");
+    if (*format != LARIAT_FORMAT_CSV && *format != LARIAT_FORMAT_LIBSVM && *format != LARIAT_FORMAT_HDF5) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "--format: gen writes csv, libsvm or hdf5 (format code %d)",
+                            (int)*format);
     }
     return LARIAT_OK;
 }
@@ -145,9 +147,9 @@ typedef struct gen_rows {
     size_t max_line;
 } gen_rows;
 
-/* Not collective. Generates global row i (gen.h's model) and formats it at
-** out, which has room for g->max_line bytes; returns the bytes written. */
-static size_t format_row(const gen_rows *g, int64_t i, char *out)
+/* Not collective. Generates global row i of gen.h's model: its p features
+** into x, and returns its label. */
+static double generate_row(const gen_rows *g, int64_t i, double *x)
 {
     const lariat_gen_options *o = g->opt;
     uint64_t seed = o->seed, row = (uint64_t)i;
@@ -158,10 +160,29 @@ static size_t format_row(const gen_rows *g, int64_t i, char *out)
         /* x_ij = m_ij (sqrt(1 - rho) z_ij + sqrt(rho) f_i): the mask draw comes
         ** first so that masked entries cost no normal draw. */
         int kept = o->density >= 1.0 || lariat_uniform(seed, LARIAT_STREAM_GEN_SPARSE, row, (uint64_t)j) < o->density;
-        g->x[j] = kept ? g->a * lariat_normal(seed, LARIAT_STREAM_GEN_X, row, (uint64_t)j + 1) + g->c * f : 0.0;
-        eta += g->x[j] * g->coef[j];
+        x[j] = kept ? g->a * lariat_normal(seed, LARIAT_STREAM_GEN_X, row, (uint64_t)j + 1) + g->c * f : 0.0;
+        eta += x[j] * g->coef[j];
     }
-    double y = eta + o->noise * lariat_normal(seed, LARIAT_STREAM_GEN_NOISE, row, 0);
+    return eta + o->noise * lariat_normal(seed, LARIAT_STREAM_GEN_NOISE, row, 0);
+}
+
+/* Not collective. A lariat_hdf5_fill_fn: rows [first, first + count) as
+** numbers, the same values the text formats print. */
+static int fill_rows(lariat_ctx *ctx, void *arg, int64_t first, int64_t count, double *X, double *y)
+{
+    (void)ctx; /* generating cannot fail */
+    const gen_rows *g = arg;
+    int64_t p = g->opt->features;
+    for (int64_t r = 0; r < count; r++) y[r] = generate_row(g, first + r, X + r * p);
+    return LARIAT_OK;
+}
+
+/* Not collective. Generates global row i and formats it at out, which has
+** room for g->max_line bytes; returns the bytes written. */
+static size_t format_row(const gen_rows *g, int64_t i, char *out)
+{
+    int64_t p = g->opt->features;
+    double y = generate_row(g, i, g->x);
     char *s = out;
     size_t room = g->max_line;
     int len = snprintf(s, room, "%.17g", y);
@@ -316,12 +337,16 @@ int lariat_gen_write(lariat_ctx *ctx, const lariat_gen_options *opt, const char 
     if (rank == 0 && rc == LARIAT_OK) rc = write_coef(ctx, coef_name, coef, p, &coef_w);
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) rc = bcast_name(ctx, data_w.tmp, &tmp_name);
-    if (rc == LARIAT_OK) {
+    /* HDF5 opens the temporary itself (collectively, through MPI-IO); rank 0's
+    ** descriptor stays open only for the fsync and rename of the commit. */
+    if (rc == LARIAT_OK && format != LARIAT_FORMAT_HDF5) {
         fd = rank == 0 ? data_w.fd : open(tmp_name, O_WRONLY);
         if (fd < 0) rc = lariat_error(ctx, LARIAT_EIO, "cannot open '%s': %s", tmp_name, strerror(errno));
     }
     rc = lariat_agree(ctx, rc);
-    if (rc == LARIAT_OK) {
+    if (rc == LARIAT_OK && format == LARIAT_FORMAT_HDF5) {
+        rc = lariat_hdf5_write(ctx, tmp_name, opt->rows, p, opt->buffer_bytes, fill_rows, &g);
+    } else if (rc == LARIAT_OK) {
         /* Rows per rank and round: as many as surely fit the buffer. */
         int64_t block = (int64_t)(buffer / g.max_line);
         rc = write_rounds(ctx, &g, fd, buf, block > 0 ? block : 1, counts, path);

@@ -1,6 +1,6 @@
 /*
-** `lariat gen`: synthetic regression data, written as CSV or LIBSVM, and its
-** true coefficients beside it.
+** `lariat gen`: synthetic regression data, written as CSV, LIBSVM or HDF5,
+** and its true coefficients beside it.
 **
 ** Every value is a pure function of (seed, global row index, column), drawn
 ** from src/core/rng.h, so the file is byte-identical for any rank count. The
@@ -22,6 +22,8 @@
 ** - CSV: header "y,x1,...,xp", then one row per line, y first.
 ** - LIBSVM: "y idx:value ..." with 1-based increasing indices and only the
 **   nonzero entries (a row may have none).
+** - HDF5: /X (n x p) and /y (n), float64, each rank writing its even share
+**   of the rows collectively (io/hdf5_io.h); the same values as the text.
 ** Numbers are "%.17g" (read back bit-exact). Lines end in "\n".
 ** The true coefficients go to coef_path, default: the data path with its
 ** extension replaced by ".coef.csv" ("data.csv" -> "data.coef.csv"); one
@@ -47,9 +49,9 @@ typedef struct lariat_gen_options {
     double noise;         /* standard deviation of e, >= 0, default 1 */
     double density;       /* fraction of nonzero x_ij, in (0, 1], default 1 */
     uint64_t seed;        /* default 1 */
-    lariat_format format; /* CSV or LIBSVM; AUTO (default): LIBSVM for names
-                             ending ".svm", ".libsvm" or ".svmlight" (any case),
-                             an error for ".h5" or ".hdf5", else CSV */
+    lariat_format format; /* CSV, LIBSVM or HDF5; AUTO (default): LIBSVM for
+                             names ending ".svm", ".libsvm" or ".svmlight" (any
+                             case), HDF5 for ".h5" or ".hdf5", else CSV */
     size_t buffer_bytes;  /* text buffered per rank; 0 = 32 MiB (default). Small
                              values give many rounds (tests use that). */
 } lariat_gen_options;
@@ -73,7 +75,8 @@ int lariat_gen_coef(lariat_ctx *ctx, const lariat_gen_options *opt, double *coef
 ** rank the offset of its text, and every rank writes it there (pwrite). After
 ** all ranks agree, rank 0 renames the temporaries over coef_path and path: no
 ** partial file is left on failure. Each row is formatted once and each rank
-** holds one buffer (buffer_bytes), whatever the size of the data set.
+** holds one buffer (buffer_bytes), whatever the size of the data set. HDF5
+** goes through the same temporary and rename, written by lariat_hdf5_write.
 ** Errors, agreed: LARIAT_EUSAGE (bad options; the message names the option
 ** as `lariat gen` spells it: --rows, --features, --nonzero, --corr, --noise,
 ** --density, --format), LARIAT_EIO (naming the file), LARIAT_ENOMEM,

@@ -4,6 +4,7 @@
 */
 #include "core/core.h"
 #include "data/dataset.h"
+#include "io/hdf5_io.h"
 #include "io/read.h"
 
 #include <ctype.h>
@@ -57,6 +58,17 @@ static int check_options(lariat_ctx *ctx, const char *path, lariat_format format
             return lariat_error(ctx, LARIAT_EUSAGE, "%s: bad header option %d", path, (int)opt->header);
         }
     }
+    if (format == LARIAT_FORMAT_HDF5) {
+        /* The datasets have fixed names (io/hdf5_io.h): a column option would be ignored. */
+        if (opt->weights != NULL) {
+            return lariat_error(ctx, LARIAT_EUSAGE, "%s: the weights of an HDF5 file are its dataset /w; "
+                                "the weights option applies to CSV only", path);
+        }
+        if (opt->label != NULL && strcmp(opt->label, "0") != 0) {
+            return lariat_error(ctx, LARIAT_EUSAGE, "%s: the label of an HDF5 file is its dataset /y; "
+                                "the label option applies to CSV only", path);
+        }
+    }
     if (format == LARIAT_FORMAT_LIBSVM) {
         if (opt->weights != NULL) {
             return lariat_error(ctx, LARIAT_EUSAGE, "%s: LIBSVM files have no weights column", path);
@@ -98,16 +110,15 @@ int lariat_data_read(lariat_ctx *ctx, const char *path, const lariat_read_option
         format != LARIAT_FORMAT_HDF5) {
         rc = lariat_error(ctx, LARIAT_EUSAGE, "%s: unknown format code %d", path, (int)format);
     }
-    if (rc == LARIAT_OK && format == LARIAT_FORMAT_HDF5) {
-        rc = lariat_error(ctx, LARIAT_EUSAGE, "%s: HDF5 input is not supported by this build", path);
-    }
     if (rc == LARIAT_OK) rc = check_options(ctx, path, format, opt);
     /* The same arguments give the same verdict on every rank; agreeing costs
     ** one allreduce and protects against callers that pass different ones. */
     rc = lariat_agree(ctx, rc);
     if (rc != LARIAT_OK) return rc;
 
-    rc = format == LARIAT_FORMAT_CSV ? lariat_csv_read(ctx, path, opt, out) : lariat_libsvm_read(ctx, path, opt, out);
+    if (format == LARIAT_FORMAT_CSV) rc = lariat_csv_read(ctx, path, opt, out);
+    else if (format == LARIAT_FORMAT_LIBSVM) rc = lariat_libsvm_read(ctx, path, opt, out);
+    else rc = lariat_hdf5_read(ctx, path, opt, out);
     if (rc == LARIAT_OK) {
         lariat_log(ctx, LARIAT_LOG_VERBOSE, "read %lld rows x %lld features from %s in %.3f s", (long long)(*out)->n,
                    (long long)(*out)->p, path, lariat_now() - start);

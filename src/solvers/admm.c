@@ -21,9 +21,9 @@
 ** G_i = Xs_i' W_i Xs_i / W and q_i = Xs_i' W_i yc_i / W. A rank with at
 ** least p rows of positive weight keeps G_i and the Cholesky factor of
 ** G_i + rho I (p x p); a rank with fewer rows densifies its block
-** B_i = sqrt(W_i / W) Xs_i (m_i x p, through lariat_matrix_get_row, so CSR
-** input works too) and factors rho I + B_i B_i' (m_i x m_i) instead, through
-** the matrix inversion lemma (Boyd section 4.2.4). Either factor depends on
+** B_i = diag(sqrt(w / W)) Xs_i (m_i x p, through lariat_matrix_get_row, so
+** CSR input works too) and factors rho I + B_i B_i' (m_i x m_i) instead,
+** through the matrix inversion lemma (Boyd section 4.2). Either factor depends on
 ** rho only: it is computed once per value of rho.
 **
 ** The penalty rho: st->rho > 0 is used as given; rho <= 0 asks for the
@@ -35,8 +35,8 @@
 ** columns, the mean column variance without): twice the scale of the loss
 ** curvature plus the ridge curvature, shared among the N copies. On
 ** synthetic lasso, elastic-net and ridge paths (n 120 to 3000, p 30 to 300,
-** 1 to 4 ranks) it needed 13% fewer iterations than d / N and was the best
-** fixed multiple of d / N tried (0.125 to 8). Every solve() starts from
+** 1 to 4 ranks) it needed 12% fewer iterations than d / N, and 2 d / N was
+** the best fixed multiple of d / N tried (0.125 to 8). Every solve() starts from
 ** rho0, refactorizing if the previous solve left another rho: carrying the
 ** adapted rho along the path took 17% more iterations on the same paths,
 ** and starting afresh makes a solve a function of (lambda, c) alone, so that
@@ -58,7 +58,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The gap at z costs about as much as an x-update (a product with G_i, or
 ** two with B_i) and p more doubles in the reduction, so it is evaluated every
@@ -67,7 +66,7 @@ enum { ADMM_GAP_EVERY = 5 };
 
 /* Over-relaxation parameter (Boyd section 3.4.3 reports 1.5 to 1.8 as good). */
 #define ADMM_RELAX 1.6
-/* Residual balancing (Boyd section 3.4.1, eq. 3.13): mu = 10, tau = 2; not
+/* Residual balancing (Boyd section 3.4.1): mu = 10, tau = 2; not
 ** before ADMM_BALANCE_WARMUP iterations, since the first iterations after a
 ** change of lambda are a transient whose residuals mislead (measured: 8%
 ** fewer iterations than balancing from the first iteration). */
@@ -78,7 +77,8 @@ enum { ADMM_BALANCE_WARMUP = 10 };
 ** penalties needs rho to settle (He, Yang and Wang 2000, cited in Boyd
 ** section 3.4.1), and each change costs a refactorization. */
 enum { ADMM_MAX_RHO_CHANGES = 20 };
-/* Fraction of the node's available memory admm may claim for its matrices. */
+/* The share of the memory a rank can use (lariat_solver_memory) that admm's
+** matrices may take. */
 #define ADMM_MEMORY_FRACTION 0.75
 
 typedef struct admm_ws {
@@ -154,7 +154,7 @@ static void admm_chol_solve(const admm_ws *ws, double *s)
     cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, n, ws->L, n, s, 1);
 }
 
-/* Not collective. The x-update (Boyd section 7.1, eq. 7.6 in scaled form):
+/* Not collective. The x-update (Boyd section 7.1, scaled form):
 **   x_i = argmin f_i(x) + (rho/2) ||x - z + u_i||^2,
 ** i.e. (G_i + rho I) x = h with h = q_i + rho (z - u_i). */
 static void admm_x_update(admm_ws *ws)
@@ -167,7 +167,7 @@ static void admm_x_update(admm_ws *ws)
         admm_chol_solve(ws, x);
         return;
     }
-    /* The matrix inversion lemma (Boyd section 4.2.4):
+    /* The matrix inversion lemma (Boyd section 4.2):
     **   (rho I + B'B)^-1 h = (h - B' (rho I + B B')^-1 B h) / rho. */
     const int m = (int)ws->m, pp = (int)p;
     cblas_dgemv(CblasRowMajor, CblasNoTrans, m, pp, 1.0, ws->B, pp, x, 1, 0.0, ws->t, 1);
@@ -259,30 +259,21 @@ done:
     return rc;
 }
 
-/* Collective. Refuses (on every rank) when the matrices of the ranks that
-** share a node would take more than ADMM_MEMORY_FRACTION of the node's
-** available memory: densifying a sparse block, or a p x p factor for large
-** p, must not push the node into swapping or the OOM killer. */
+/* Collective. Refuses (on every rank) when some rank's matrices would take
+** more than ADMM_MEMORY_FRACTION of the memory a rank can still use
+** (lariat_solver_memory: the node's available memory shared among its
+** ranks): densifying a sparse block, or a p x p factor for large p, must
+** not push the node into swapping or the OOM killer. */
 static int admm_check_memory(lariat_ctx *ctx, double need, const char *what)
 {
-    MPI_Comm node = MPI_COMM_NULL;
-    double total = need;
-    int rc = LARIAT_OK;
-    if (MPI_Comm_split_type(lariat_ctx_comm(ctx), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) != MPI_SUCCESS ||
-        MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, node) != MPI_SUCCESS) {
-        rc = lariat_error(ctx, LARIAT_EMPI, "admm: MPI failed while measuring the node's memory");
-    }
-    if (node != MPI_COMM_NULL) MPI_Comm_free(&node);
-    double avail = INFINITY;
-#if defined(_SC_AVPHYS_PAGES) && defined(_SC_PAGESIZE)
-    const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    if (pages > 0 && page > 0) avail = (double)pages * (double)page;
-#endif
-    if (rc == LARIAT_OK && total > ADMM_MEMORY_FRACTION * avail) {
+    double memory = 0.0;
+    int rc = lariat_solver_memory(ctx, &memory);
+    if (rc != LARIAT_OK) return rc;
+    if (need > ADMM_MEMORY_FRACTION * memory) {
         rc = lariat_error(ctx, LARIAT_EUSAGE,
-                          "admm needs %.0f MB on this rank (%.0f MB for its node, %.0f MB available) for %s; "
+                          "admm needs %.0f MB on rank %d for %s, more than %.0f%% of the %.0f MB a rank can use; "
                           "use --solver fista, which keeps only vectors of length p",
-                          need / 1e6, total / 1e6, avail / 1e6, what);
+                          need / 1e6, lariat_ctx_rank(ctx), what, 100.0 * ADMM_MEMORY_FRACTION, memory / 1e6);
     }
     return lariat_agree(ctx, rc);
 }
@@ -302,12 +293,15 @@ static int admm_create(const lariat_prep *prep, const lariat_settings *st, void 
         ws->tol = st->tol;
         ws->max_iter = st->max_iter;
         ws->adapt_rho = st->adapt_rho;
-        for (int64_t i = 0; i < nl; i++) ws->m += (prep->w[i] > 0.0);
+        for (int64_t i = 0; prep->w != NULL && i < nl; i++) ws->m += (prep->w[i] > 0.0);
         ws->active = ws->m > 0;
         ws->wide = ws->active && ws->m < p;
         ws->nfac = !ws->active ? 0 : (ws->wide ? ws->m : p);
         if (!ws->active) ws->m = 0;
-        if (!lariat_blas_fits(p, p) || !lariat_blas_fits(ws->m, p)) {
+        if (prep->w == NULL) {
+            /* A problem prepared from sufficient statistics has no rows. */
+            rc = lariat_error(ctx, LARIAT_EUSAGE, "admm needs the rows of X, not only their Gram matrix");
+        } else if (!lariat_blas_fits(p, p) || !lariat_blas_fits(ws->m, p)) {
             rc = lariat_error(ctx, LARIAT_EUSAGE, "admm: %lld x %lld is too large for BLAS; use --solver fista",
                               (long long)ws->m, (long long)p);
         }
@@ -367,8 +361,9 @@ done:
 }
 
 /* Collective. The certificate of the returned point: the gap at c from one
-** pass over the data as stored (not from G_i), so that it checks the
-** factorized quantities as well as the iteration. */
+** pass over the data as stored (lariat_matrix_resid_grad), not from G_i or
+** B_i, so that it vouches for those as well as for the iteration. One pass
+** and one reduction per solve. */
 static int admm_certify(admm_ws *ws, double lambda, const double *c, lariat_solve_info *info)
 {
     const lariat_prep *prep = ws->prep;
@@ -455,6 +450,7 @@ static int admm_solve(void *vws, double lambda, double *c, lariat_solve_info *in
         rc = lariat_allreduce_sum(ws->ctx, buf, check ? 2 * p + SLOT_COUNT + 2 : p + SLOT_COUNT);
         if (rc != LARIAT_OK) break;
         if (scal[SLOT_FAIL] > 0.0) {
+            ws->rho = 0.0; /* no valid factor: the next solve makes one */
             rc = lariat_agree(ws->ctx, factor_rc);
             break;
         }
@@ -464,7 +460,7 @@ static int admm_solve(void *vws, double lambda, double *c, lariat_solve_info *in
             if (lariat_prep_converged(prep, gap, ws->tol) || k >= ws->max_iter) break;
         }
 
-        /* The z-update (Boyd section 7.1.1, eq. 7.7, with the regularizer g):
+        /* The z-update (Boyd section 7.1.1, consensus with a regularizer g):
         **   z = argmin g(z) + (N rho / 2) ||z - mean_i(xh_i + u_i)||^2,
         ** coordinate by coordinate the proximal map of the elastic-net term
         ** with bounds at step t = 1 / (N rho). */
@@ -472,7 +468,7 @@ static int admm_solve(void *vws, double lambda, double *c, lariat_solve_info *in
         const double step = 1.0 / (N * ws->rho);
         for (int64_t j = 0; j < p; j++) z[j] = lariat_prep_prox(prep, j, buf[j] / N, step, lambda);
 
-        /* The u-update (Boyd eq. 7.8 with over-relaxation):
+        /* The u-update (Boyd section 7.1, with over-relaxation):
         **   u_i = u_i + xh_i - z,
         ** and this iteration's primal residual r_i = x_i - z (Boyd section 7.1). */
         r2_local = x2_local = u2_local = 0.0;
@@ -493,12 +489,12 @@ static int admm_solve(void *vws, double lambda, double *c, lariat_solve_info *in
         }
         const double s_now = ws->rho * sqrt(N * dz2);
 
-        /* Residual balancing (Boyd section 3.4.1, eq. 3.13) on the previous
+        /* Residual balancing (Boyd section 3.4.1) on the previous
         ** iteration's residuals, each relative to the scale it is measured
-        ** against in Boyd's stopping rule (section 3.3.1, eq. 3.12):
+        ** against in Boyd's stopping rule (section 3.3.1):
         **   r_rel = ||r|| / max(||x||, sqrt(N) ||z||),  s_rel = ||s|| / (rho ||u||),
         ** (norms over the N stacked copies; Wohlberg 2017, "ADMM penalty
-        ** parameter selection by residual balancing", section 4, shows the
+        ** parameter selection by residual balancing", arXiv:1704.06209, shows the
         ** absolute residuals are not scale invariant; measured here: three
         ** times fewer iterations on unstandardized columns whose scales span
         ** two decades). rho is multiplied by tau when r_rel > mu s_rel and
@@ -534,4 +530,7 @@ static int admm_solve(void *vws, double lambda, double *c, lariat_solve_info *in
     return rc;
 }
 
-const lariat_solver_ops lariat_solver_admm = {"admm", admm_create, admm_solve, admm_destroy};
+/* No state for checkpoints: a solve() starts from rho0, z = c and the u_i of
+** c (see admm_solve), so it is a function of (lambda, c) alone; the factor
+** kept for the last rho is recomputed bit for bit when needed. */
+const lariat_solver_ops lariat_solver_admm = {"admm", admm_create, admm_solve, admm_destroy, NULL, NULL};

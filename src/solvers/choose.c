@@ -1,37 +1,115 @@
 /*
-** Which solver: by name, or for `auto` by the shape of the problem.
+** Which solver: by name, or for `auto` by the shape of the problem, and
+** whether the gram solver keeps its Gram replicated or distributed.
 **
 ** gram costs one pass of n p^2 / ranks flops and p^2 doubles on every rank,
 ** then every lambda is cheap; fista costs about one pass over X (2 nnz flops)
 ** per iteration and no p x p storage. So gram wins while its p x p matrix is
 ** affordable and the pass is not much more than the iterations fista would
 ** need; fista takes very wide and very sparse problems.
+**
+** A replicated Gram may take a quarter of the memory a rank can have (the
+** rest is for the data, the factor and everything else). Beyond that the
+** gram solver spreads the matrix over the ranks on a BLACS grid (pgram.c),
+** where each rank holds p^2 / ranks of it, and says so in the reason.
 */
+#include "core/core.h"
 #include "solvers/solver.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <unistd.h>
 
 /* The largest p for which auto keeps a replicated p x p Gram (128 MiB). */
 #define AUTO_GRAM_MAX_P 4096
+/* The share of a rank's memory a Gram (or its share of a distributed one) may take. */
+#define GRAM_MEMORY_SHARE 0.25
 
-const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, lariat_solver_kind kind, char *reason,
-                                              size_t len)
+/* Not collective. MemAvailable of /proc/meminfo in bytes (the kernel's
+** estimate of what can be allocated without swapping); the free pages when
+** that cannot be read; infinity when neither can. */
+static double available_bytes(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f != NULL) {
+        char line[256];
+        double kib = -1.0;
+        while (fgets(line, sizeof(line), f) != NULL) {
+            if (sscanf(line, "MemAvailable: %lf kB", &kib) == 1) break;
+        }
+        fclose(f);
+        if (kib >= 0.0) return kib * 1024.0;
+    }
+#if defined(_SC_AVPHYS_PAGES) && defined(_SC_PAGESIZE)
+    const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0) return (double)pages * (double)page;
+#endif
+    return INFINITY;
+}
+
+int lariat_solver_memory(lariat_ctx *ctx, double *bytes)
+{
+    MPI_Comm node = MPI_COMM_NULL;
+    int on_node = 1, rc = LARIAT_OK;
+    if (MPI_Comm_split_type(lariat_ctx_comm(ctx), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) != MPI_SUCCESS ||
+        MPI_Comm_size(node, &on_node) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI failed while counting the ranks on this node");
+    }
+    if (node != MPI_COMM_NULL) MPI_Comm_free(&node);
+    /* The ranks of a node share its memory; the smallest share decides, so
+    ** that every rank makes the same choice. */
+    *bytes = available_bytes() / (double)on_node;
+    if (rc == LARIAT_OK &&
+        MPI_Allreduce(MPI_IN_PLACE, bytes, 1, MPI_DOUBLE, MPI_MIN, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of the memory per rank failed");
+    }
+    return lariat_agree(ctx, rc);
+}
+
+const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lariat_settings *st, double memory,
+                                              char *reason, size_t len)
 {
     reason[0] = '\0';
-    switch (kind) {
-    case LARIAT_SOLVER_GRAM: return &lariat_solver_gram;
+    const int64_t p = prep->p;
+    const int ranks = lariat_ctx_size(prep->ctx);
+    const double mb = (double)p * (double)p * 8e-6, budget_mb = GRAM_MEMORY_SHARE * memory * 1e-6;
+    /* Spreading helps only over several ranks; distributed_gram asks for it anyway. */
+    const int replicated_fits = mb <= budget_mb, spread_fits = ranks > 1 && mb / ranks <= budget_mb;
+    switch (st->solver) {
+    case LARIAT_SOLVER_GRAM: break;
     case LARIAT_SOLVER_FISTA: return &lariat_solver_fista;
     case LARIAT_SOLVER_ADMM: return &lariat_solver_admm;
     case LARIAT_SOLVER_AUTO: break;
-    default: snprintf(reason, len, "unknown solver kind %d", (int)kind); return NULL;
+    default: snprintf(reason, len, "unknown solver kind %d", (int)st->solver); return NULL;
     }
-    const int64_t p = prep->p;
-    if (p > AUTO_GRAM_MAX_P) {
-        snprintf(reason, len, "p = %lld: a replicated %lld x %lld Gram would take %.0f MB per rank",
-                 (long long)p, (long long)p, (long long)p, (double)p * (double)p * 8e-6);
+    if (st->distributed_gram) {
+        snprintf(reason, len, "distributed Gram as asked: %.3g of its %.3g MB on each of %d rank%s", mb / ranks, mb,
+                 ranks, ranks == 1 ? "" : "s");
+        return &lariat_solver_pgram;
+    }
+    /* auto leaves the widest problems (p > AUTO_GRAM_MAX_P) to fista whatever the memory;
+    ** below that, and whenever gram is asked for, a Gram too large to
+    ** replicate is spread (on one rank there is nothing to spread it over). */
+    const int gram_wanted = st->solver == LARIAT_SOLVER_GRAM || p <= AUTO_GRAM_MAX_P;
+    if (gram_wanted && !replicated_fits && (spread_fits || (st->solver == LARIAT_SOLVER_GRAM && ranks > 1))) {
+        snprintf(reason, len, "distributed Gram: the %.3g MB Gram exceeds a quarter of the %.3g MB per rank; %.3g MB on "
+                 "each of %d ranks", mb, memory * 1e-6, mb / ranks, ranks);
+        return &lariat_solver_pgram;
+    }
+    if (st->solver == LARIAT_SOLVER_GRAM) return &lariat_solver_gram;
+    /* Wide with an l1 term: the strong sets keep few features, and wsgram.c
+    ** forms only their Gram columns (2 n p flops and p doubles each), at
+    ** worst the whole Gram, which must then fit as a replicated one would. */
+    if (p > AUTO_GRAM_MAX_P && replicated_fits && prep->alpha > 0.0) {
+        snprintf(reason, len, "p = %lld: coordinate descent on the Gram columns of the strong sets only (at most "
+                 "%.0f MB per rank)", (long long)p, mb);
+        return &lariat_solver_wsgram;
+    }
+    if (p > AUTO_GRAM_MAX_P || !replicated_fits) {
+        snprintf(reason, len, "p = %lld: a replicated %lld x %lld Gram would take %.0f MB per rank", (long long)p,
+                 (long long)p, (long long)p, mb);
         return &lariat_solver_fista;
     }
-    snprintf(reason, len, "p = %lld: one pass builds the %.1f MB Gram, then every lambda is cheap", (long long)p,
-             (double)p * (double)p * 8e-6);
+    snprintf(reason, len, "p = %lld: one pass builds the %.1f MB Gram, then every lambda is cheap", (long long)p, mb);
     return &lariat_solver_gram;
 }

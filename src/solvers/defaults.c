@@ -21,4 +21,5 @@ void lariat_settings_default(lariat_settings *st)
     st->adapt_rho = 1;
     st->nlambda = 100;
     st->lambda_min_ratio = 0.0;
+    st->checkpoint_every = 60.0;
 }

@@ -18,7 +18,8 @@
 ** y_{k+1} = x_{k+1} + beta (x_{k+1} - x_k) follow by linearity,
 **   r(y_{k+1}) = r_{k+1} + beta (r_{k+1} - r_k),   v likewise,
 ** in O(n_local + p). Every iterate is certified, with one reduction per
-** iteration, and the certificate costs O(p) after it.
+** iteration, and the certificate costs O(p) after it (O(p |U|) with |U|
+** unpenalized columns, for prep's projection of the dual point).
 **
 ** The step 1/L comes from a distributed power iteration on H = Xs'WXs/W in
 ** create() (one fused sweep and one allreduce per step), times a safety
@@ -165,6 +166,10 @@ static int fista_create(const lariat_prep *prep, const lariat_settings *st, void
     *out = NULL;
     fista_ws *ws = lariat_calloc(ctx, 1, sizeof(*ws), "fista workspace");
     if (ws == NULL) rc = LARIAT_ENOMEM;
+    if (rc == LARIAT_OK && prep->w == NULL) {
+        rc = lariat_error(ctx, LARIAT_EUSAGE, "fista needs the rows: a problem prepared from sufficient statistics "
+                                              "serves the gram solver only");
+    }
     if (rc == LARIAT_OK && !lariat_blas_fits(p + 4, 1)) {
         rc = lariat_error(ctx, LARIAT_ENOMEM, "the fista solver cannot handle %lld features", (long long)p);
     }
@@ -234,7 +239,9 @@ static int fista_solve(void *wsv, double lambda, double *c, lariat_solve_info *i
         iter++;
         /* x_{k+1} = prox_{1/L}(y_k - grad f(y_k) / L), grad f = -v. */
         double step = 1.0 / ws->L;
-        for (int64_t j = 0; j < p; j++) ws->xn[j] = lariat_prep_prox(prep, j, ws->y[j] + step * ws->vy[j], step, lambda);
+        for (int64_t j = 0; j < p; j++) {
+            ws->xn[j] = lariat_prep_prox(prep, j, ws->y[j] + step * ws->vy[j], step, lambda);
+        }
         rc = pass(ws, ws->xn, ws->ry, ws->rn, ws->vn, &st);
         if (rc != LARIAT_OK) return rc;
 
@@ -288,4 +295,19 @@ static int fista_solve(void *wsv, double lambda, double *c, lariat_solve_info *i
     return LARIAT_OK;
 }
 
-const lariat_solver_ops lariat_solver_fista = {"fista", fista_create, fista_solve, fista_destroy};
+/* Not collective. The Lipschitz estimate L, grown by backtracking, is all
+** that one solve() leaves to the next besides c (the iterates, residuals and
+** momentum restart from c). */
+static int fista_get_state(const void *wsv, double *state)
+{
+    state[0] = ((const fista_ws *)wsv)->L;
+    return 1;
+}
+
+static void fista_set_state(void *wsv, const double *state, int n)
+{
+    if (n >= 1) ((fista_ws *)wsv)->L = state[0];
+}
+
+const lariat_solver_ops lariat_solver_fista = {"fista", fista_create, fista_solve, fista_destroy, fista_get_state,
+                                               fista_set_state};

@@ -426,4 +426,19 @@ static int gram_solve(void *wsv, double lambda, double *c, lariat_solve_info *in
     return LARIAT_OK;
 }
 
-const lariat_solver_ops lariat_solver_gram = {"gram", gram_create, gram_solve, gram_destroy};
+/* Not collective. The strong rule's previous lambda is all that one solve()
+** leaves to the next besides c (g, the strong and active sets are rebuilt
+** from c): a resumed path must see the same one to screen alike. */
+static int gram_get_state(const void *wsv, double *state)
+{
+    state[0] = ((const gram_ws *)wsv)->last_lambda;
+    return 1;
+}
+
+static void gram_set_state(void *wsv, const double *state, int n)
+{
+    if (n >= 1) ((gram_ws *)wsv)->last_lambda = state[0];
+}
+
+const lariat_solver_ops lariat_solver_gram = {"gram", gram_create, gram_solve, gram_destroy, gram_get_state,
+                                              gram_set_state};

@@ -2,8 +2,11 @@
 ** The path driver (SPEC.md section 2): prepares the problem once, builds the
 ** lambda sequence, creates one solver workspace and solves each lambda warm
 ** started from the previous solution, then maps every solution back to the
-** original scale. Cross-validation calls it once per fold.
+** original scale. Cross-validation calls it once per fold. A path can
+** start from a position saved in a checkpoint and calls a hook after every
+** lambda, where checkpoints are written (ckpt/ckpt.h).
 */
+#include "ckpt/ckpt.h"
 #include "core/core.h"
 #include "data/matrix.h"
 #include "solvers/path.h"
@@ -89,7 +92,45 @@ static int to_original_scale(lariat_ctx *ctx, const lariat_prep *prep, double la
     return LARIAT_OK;
 }
 
+/* Not collective. Copies solution src (p coefficients) into dst. */
+static int copy_solution(lariat_ctx *ctx, int64_t p, const lariat_solution *src, lariat_solution *dst)
+{
+    *dst = *src;
+    dst->coef = lariat_malloc(ctx, (size_t)p, sizeof(double), "coefficients");
+    if (dst->coef == NULL) return LARIAT_ENOMEM;
+    memcpy(dst->coef, src->coef, (size_t)p * sizeof(double));
+    return LARIAT_OK;
+}
+
+/* Not collective. Takes the solutions and c of a saved position; the path
+** then goes on from lambda start->fit->nlambda (the solver's state is set
+** once its workspace exists). */
+static int restore_position(lariat_ctx *ctx, const lariat_prep *prep, const lariat_path_pos *start, int nlam,
+                            lariat_fit *fit, double *c)
+{
+    const lariat_fit *done = start->fit;
+    if (done->nlambda > nlam || done->p != prep->p || start->nstate > LARIAT_SOLVER_STATE_MAX) {
+        return lariat_error(ctx, LARIAT_EUSAGE,
+                            "the checkpoint's path (%d lambdas, %lld features) does not fit this run's (%d lambdas, "
+                            "%lld features)",
+                            done->nlambda, (long long)done->p, nlam, (long long)prep->p);
+    }
+    for (int k = 0; k < done->nlambda; k++) {
+        int rc = copy_solution(ctx, prep->p, &done->path[k], &fit->path[k]);
+        if (rc != LARIAT_OK) return rc;
+        fit->nlambda = k + 1;
+    }
+    memcpy(c, start->c, (size_t)prep->p * sizeof(double));
+    return LARIAT_OK;
+}
+
 int lariat_fit_prepared(lariat_ctx *ctx, const lariat_prep *prep, const lariat_settings *st, lariat_fit **out)
+{
+    return lariat_path_run(ctx, prep, st, NULL, NULL, NULL, out);
+}
+
+int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_settings *st, const lariat_path_pos *start,
+                    lariat_path_hook hook, void *arg, lariat_fit **out)
 {
     *out = NULL;
     lariat_fit *fit = NULL;
@@ -99,10 +140,14 @@ int lariat_fit_prepared(lariat_ctx *ctx, const lariat_prep *prep, const lariat_s
     int nlam = 0;
 
     const double lmax = lariat_prep_lambda_max(prep);
+    /* The memory per rank chooses between the replicated and the distributed
+    ** Gram; it is measured (collectively) while every rank is still here. */
+    double memory = 0.0;
+    int rc = prep->gram != NULL ? LARIAT_OK : lariat_solver_memory(ctx, &memory);
     /* Everything below up to the solver's create() is local and identical on
     ** every rank (it depends on reduced quantities only), but allocations can
     ** fail on one rank: agree before the first collective. */
-    int rc = lambda_sequence(ctx, prep, st, lmax, &lam, &nlam);
+    if (rc == LARIAT_OK) rc = lambda_sequence(ctx, prep, st, lmax, &lam, &nlam);
     if (rc == LARIAT_OK) {
         fit = lariat_calloc(ctx, 1, sizeof(*fit), "fit");
         c = lariat_calloc(ctx, (size_t)prep->p, sizeof(double), "coefficients");
@@ -120,14 +165,27 @@ int lariat_fit_prepared(lariat_ctx *ctx, const lariat_prep *prep, const lariat_s
         fit->n_zero_variance = prep->n_constant;
         /* Sufficient statistics without the rows serve the gram solver only. */
         ops = prep->gram != NULL ? &lariat_solver_gram
-                                 : lariat_solver_choose(prep, st->solver, fit->solver_reason, sizeof(fit->solver_reason));
+                                 : lariat_solver_choose(prep, st, memory, fit->solver_reason, sizeof(fit->solver_reason));
         if (ops == NULL) rc = lariat_error(ctx, LARIAT_EUSAGE, "%s", fit->solver_reason);
         else fit->solver_name = ops->name;
     }
+    if (rc == LARIAT_OK && start != NULL) rc = restore_position(ctx, prep, start, nlam, fit, c);
     rc = lariat_agree(ctx, rc);
-    if (rc == LARIAT_OK) rc = ops->create(prep, st, &ws);
+    const int first = rc == LARIAT_OK ? fit->nlambda : 0;
+    if (rc == LARIAT_OK && first < nlam) rc = ops->create(prep, st, &ws);
+    if (rc == LARIAT_OK && first > 0 && first < nlam) {
+        if (start->ops == ops && ops->set_state != NULL) ops->set_state(ws, start->state, start->nstate);
+        if (start->ops != ops) {
+            lariat_log(ctx, LARIAT_LOG_NORMAL,
+                       "the checkpoint's path was solved by another solver (%s); this run continues it with %s%s%s, "
+                       "which agrees to the tolerance",
+                       start->fit->solver_name, ops->name, fit->solver_reason[0] ? ": " : "", fit->solver_reason);
+        }
+        lariat_log(ctx, LARIAT_LOG_VERBOSE, "path: resuming at lambda %d/%d", first + 1, nlam);
+    }
     int not_converged = 0;
-    for (int k = 0; rc == LARIAT_OK && k < nlam; k++) {
+    for (int k = 0; k < first; k++) not_converged += !fit->path[k].converged;
+    for (int k = first; rc == LARIAT_OK && k < nlam; k++) {
         lariat_solve_info info = {0, 0, 0.0, 0.0};
         rc = ops->solve(ws, lam[k], c, &info);
         if (rc == LARIAT_OK) rc = lariat_agree(ctx, to_original_scale(ctx, prep, lam[k], c, &info, &fit->path[k]));
@@ -136,6 +194,12 @@ int lariat_fit_prepared(lariat_ctx *ctx, const lariat_prep *prep, const lariat_s
             not_converged += !info.converged;
             lariat_log(ctx, LARIAT_LOG_VERBOSE, "lambda %d/%d = %.6g: %d iterations, gap %.3g, %lld nonzero",
                        k + 1, nlam, lam[k], info.iterations, info.gap, (long long)fit->path[k].nonzero);
+        }
+        if (rc == LARIAT_OK && hook != NULL) {
+            double state[LARIAT_SOLVER_STATE_MAX];
+            const int nstate = ops->get_state != NULL ? ops->get_state(ws, state) : 0;
+            const lariat_path_pos pos = {ops, fit, c, state, nstate};
+            rc = hook(arg, &pos);
         }
     }
     if (rc == LARIAT_OK && not_converged > 0) {
@@ -160,7 +224,7 @@ int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_
     *out = NULL;
     lariat_prep *prep = NULL;
     int rc = lariat_prep_create(ctx, data, row_weights, pb, &prep);
-    if (rc == LARIAT_OK) rc = lariat_fit_prepared(ctx, prep, st, out);
+    if (rc == LARIAT_OK) rc = lariat_ckpt_fit(ctx, prep, pb, st, out);
     lariat_prep_destroy(prep);
     return rc;
 }

@@ -20,6 +20,9 @@ typedef struct lariat_solve_info {
     double primal; /* objective at the returned c */
 } lariat_solve_info;
 
+/* The most values a solver carries from one solve() to the next besides c. */
+#define LARIAT_SOLVER_STATE_MAX 4
+
 typedef struct lariat_solver_ops {
     const char *name;
     /* Collective. Allocates the workspace (gram: the one pass over the data). */
@@ -30,16 +33,38 @@ typedef struct lariat_solver_ops {
     int (*solve)(void *ws, double lambda, double *c, lariat_solve_info *info);
     /* Not collective. NULL is a no-op. */
     void (*destroy)(void *ws);
+    /* Not collective. The state one solve() leaves to the next besides c
+    ** (scalars, the same on every rank), so that a path resumed from a
+    ** checkpoint repeats an uninterrupted one exactly: get_state writes at
+    ** most LARIAT_SOLVER_STATE_MAX values and returns how many; set_state
+    ** puts them into a fresh workspace. Both NULL when a solve() depends on
+    ** (lambda, c) alone. */
+    int (*get_state)(const void *ws, double *state);
+    void (*set_state)(void *ws, const double *state, int n);
 } lariat_solver_ops;
 
 extern const lariat_solver_ops lariat_solver_gram;
 extern const lariat_solver_ops lariat_solver_admm;
 extern const lariat_solver_ops lariat_solver_fista;
+/* The gram solver with its Gram spread over the ranks on a BLACS grid
+** (pgram.c; its name is "gram"). */
+extern const lariat_solver_ops lariat_solver_pgram;
+/* The gram solver for wide data (wsgram.c; its name is "gram"): it forms
+** only the Gram columns of the features that enter a strong set. */
+extern const lariat_solver_ops lariat_solver_wsgram;
 
-/* Not collective (all inputs are global): the solver for a kind; for AUTO,
-** chosen from n, p, density and memory per rank, with the reason written to
-** reason (size len). */
-const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, lariat_solver_kind kind, char *reason,
-                                              size_t len);
+/* Collective. The memory a rank can use, in bytes, the same on every rank:
+** the smallest over the ranks of MemAvailable (/proc/meminfo) divided by the
+** number of ranks on that node. Errors (agreed): LARIAT_EMPI. */
+int lariat_solver_memory(lariat_ctx *ctx, double *bytes);
+
+/* Not collective (all inputs are global): the solver for st->solver; for
+** AUTO, chosen from n, p, density and memory per rank (memory, from
+** lariat_solver_memory), with the reason written to reason (size len). For
+** gram (asked for, or chosen by auto), the distributed lariat_solver_pgram
+** when st->distributed_gram is set or a replicated Gram would take more than
+** a quarter of memory, with the reason saying so. */
+const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lariat_settings *st, double memory,
+                                              char *reason, size_t len);
 
 #endif /* LARIAT_SOLVER_H */

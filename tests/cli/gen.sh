@@ -29,8 +29,8 @@ jq -e '(.intercept - 1 | fabs) < 0.01' easy.json >/dev/null || fail "intercept $
 # Usage errors of gen.
 run 1 gen --rows 10 --features 3
 expect_error 1 "--out" "gen without --out"
-run 1 gen --rows 10 --features 3 --format hdf5 --out x.h5
-expect_error 1 "--format" "gen to hdf5"
+run 1 gen --rows 10 --features 3 --format parquet --out x.h5
+expect_error 1 "--format" "gen to an unknown format"
 run 3 gen --rows 10 --features 3 --density 0 --out x.csv
 expect_error 1 "--density" "gen with density 0"
 [ ! -e x.csv ] || fail "gen left a file after an error"

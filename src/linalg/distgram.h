@@ -1,0 +1,72 @@
+/*
+** The distributed Gram: a symmetric p x p matrix in 2D block-cyclic layout
+** on a BLACS grid (linalg/scalapack.h), built from the rows that each rank
+** holds, and the few operations the pgram solver needs on it: a Cholesky
+** solve, a full eigendecomposition, and products with vectors that every
+** rank holds whole. No rank ever holds the whole matrix: each has its
+** about p^2 / ranks entries.
+**
+** Only the lower triangle is formed and referenced (ScaLAPACK's uplo = 'L').
+*/
+#ifndef LARIAT_DISTGRAM_H
+#define LARIAT_DISTGRAM_H
+
+#include "lariat.h"
+#include "linalg/scalapack.h"
+
+#include <stdint.h>
+
+typedef struct lariat_dgram {
+    lariat_grid grid;
+    int n;              /* the order p */
+    int desc[LARIAT_DLEN];
+    int mloc, nloc;     /* local rows and columns */
+    int lld;            /* leading dimension of a: max(1, mloc) */
+    double *a;          /* mloc x nloc, column-major: the matrix, its factor or its eigenvectors */
+    int *grow, *gcol;   /* the global index of each local row and column */
+    double *bin, *bout; /* scratch of the vector products: (max(mloc, nloc)) x 2 each */
+    double *rhs;        /* the local part of a right-hand side (mloc) */
+} lariat_dgram;
+
+/* Collective. A zero n x n matrix on an nprow x npcol grid with blocks of nb
+** (0, 0, 0: a near-square grid and the default block size) over the ranks
+** of ctx. Errors (agreed): LARIAT_EUSAGE for a grid that does not fit the
+** ranks, LARIAT_ENOMEM. On failure g holds nothing to free. */
+int lariat_dgram_create(lariat_ctx *ctx, int n, int nprow, int npcol, int nb, lariat_dgram *g);
+
+/* Collective. Frees the matrix and releases the grid. */
+void lariat_dgram_destroy(lariat_dgram *g);
+
+/* Collective. The lower triangle of
+**   A = sum_i (w_i / W) a_i a_i',   a_ij = (x_ij - shift_j) colscale_j,
+** over every rank's rows of X (shift NULL = 0), overwriting the matrix.
+** Each rank multiplies its rows into one column panel at a time (DGEMM on a
+** few hundred rows at a time) and one MPI_Reduce_scatter per panel sums the
+** panel and delivers each block to its owner. Errors (agreed): ENOMEM, EMPI. */
+int lariat_dgram_form(lariat_ctx *ctx, lariat_dgram *g, const lariat_matrix *X, const double *w,
+                      const double *shift, const double *colscale, double W);
+
+/* Not collective. A_jj += d_j for the diagonal entries this rank holds. */
+void lariat_dgram_add_diag(lariat_dgram *g, const double *d);
+
+/* Collective. Factors A = LL' in place (PDPOTRF), then solves A x = b
+** (PDPOTRS); b and x hold n values on every rank. *pd is 0 (and x is left
+** alone) when A is not positive definite; the matrix then holds a partial
+** factor. Errors (agreed): EMPI, ENUMERIC for an argument ScaLAPACK refused. */
+int lariat_dgram_cholesky_solve(lariat_ctx *ctx, lariat_dgram *g, const double *b, double *x, int *pd);
+
+/* Collective. Every eigenvalue (e, n values, ascending, on every rank) and
+** eigenvector of A by divide and conquer (PDSYEVD): the matrix is replaced
+** by Q, whose columns are the eigenvectors, A = Q diag(e) Q'. Needs about
+** two more local matrices of scratch while it runs. Errors (agreed):
+** ENOMEM, ENUMERIC when PDSYEVD fails. */
+int lariat_dgram_eigen(lariat_ctx *ctx, lariat_dgram *g, double *e);
+
+/* Collective. out = M in (trans = 0) or M' in (trans = 1) for k <= 2 vectors,
+** M the full matrix held (every entry is used, so M must not be a
+** lower-triangle-only A: call it on eigenvectors); in and out are n x k,
+** column-major, on every rank. One local DGEMM and one allreduce of n k
+** doubles. Errors (agreed): EMPI. */
+int lariat_dgram_mult(lariat_ctx *ctx, lariat_dgram *g, int trans, int k, const double *in, double *out);
+
+#endif /* LARIAT_DISTGRAM_H */

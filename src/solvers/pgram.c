@@ -1,0 +1,474 @@
+/*
+** The distributed `gram` solver: the Gram matrix spread over a BLACS grid
+** (linalg/distgram.h), for problems whose p x p matrix should not be held by
+** every rank. Its name in models and summaries is "gram": the user asked for
+** (or auto chose) the gram solver, and the reason says it is distributed.
+**
+** It works in scaled coordinates d = S^-1 c, S = diag(sigma), on
+**
+**   Ht = S H S,   xyt = S xy,   H = Xs'W Xs / W  (prep.h),
+**
+** with the rows and columns of fixed coefficients (constant columns, equal
+** bounds) set to zero, so that the loss is 1/2 yy - xyt'd + 1/2 d'Ht d.
+** sigma_j = f_j^-1/2 for ridge when every free penalty factor is positive,
+** which turns the penalty lambda/2 sum f_j c_j^2 into lambda/2 |d|^2, and
+** sigma = 1 otherwise.
+**
+** - Ridge with one lambda: A = Ht + lambda S F S is factored in place by
+**   PDPOTRF and solved by PDPOTRS. The certificate comes from one pass over
+**   the rows (the factor has replaced Ht), so it is exact for the data.
+** - Everything else starts with one eigendecomposition Ht = Q diag(e) Q'
+**   (PDSYEVD), which then serves every lambda of the path (and, in
+**   cross-validation, of the fold):
+**   - ridge in closed form, d = Q diag(1 / (e + lambda)) Q' xyt, two
+**     products with Q per lambda (O(p^2 / ranks));
+**   - lasso and elastic net (and bounds) by ADMM in its global form (Boyd et
+**     al. 2011, Found. Trends Mach. Learn. 3(1), sections 3.1 and 6.4):
+**       x = (Ht + rho I)^-1 (xyt + rho (z - u)) = Q diag(1/(e + rho)) Q'(...)
+**       z = prox of the penalty and bounds at x + u, coordinate by coordinate
+**       u = u + x - z
+**     where the x-update costs two products with Q and no factorization, so
+**     that rho can follow residual balancing (section 3.4.1) for free.
+**
+** Why ADMM on the eigenvectors: coordinate descent needs one column of the
+** Gram per coordinate update, i.e. one message per update on a 2D layout;
+** ADMM whose x-update solves with a Cholesky factor of (H + rho I) pays
+** 2 p / nb dependent triangular-solve steps per iteration and a new
+** factorization whenever rho changes. With Q, an iteration is two
+** matrix-vector products with one allreduce each, and the gap at z comes
+** free with the first (both vectors share one pass over Q). Measurements
+** are in the README.
+**
+** Every vector (c, z, u and their images under Q') is held whole by every
+** rank: p doubles each. Every rank takes the same steps on the same
+** reduced numbers, so the iterations need no other agreement.
+*/
+#include "solvers/pgram.h"
+
+#include "core/core.h"
+#include "data/matrix.h"
+#include "linalg/blas.h"
+#include "linalg/distgram.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Residual balancing (Boyd et al. 2011, eq. 3.13): rho is multiplied or
+** divided by TAU when one residual exceeds MU times the other. */
+#define PGRAM_MU 10.0
+#define PGRAM_TAU 2.0
+
+/* What the distributed matrix holds. */
+enum { HOLDS_NOTHING, HOLDS_GRAM, HOLDS_FACTOR, HOLDS_EIGEN };
+
+typedef struct pgram_ws {
+    const lariat_prep *prep;
+    lariat_ctx *ctx;
+    int p;
+    double tol;
+    int max_iter;
+    int adapt_rho;
+    double rho_given;   /* st->rho: > 0 fixes the starting rho */
+    double rho;         /* ADMM penalty in use (kept along the path) */
+    int ridge;          /* alpha = 0 and no bound other than fixed coefficients */
+    int closed_form;    /* ridge with every free f_j > 0: sigma = f^-1/2 */
+    int single;         /* ridge with one lambda: Cholesky, no eigendecomposition */
+    lariat_pgram_layout layout;
+    lariat_dgram g;
+    int holds;
+    double *sigma;      /* p: c_j = sigma_j d_j */
+    double *colscale;   /* p: inv_scale_j sigma_j, 0 for a fixed coefficient */
+    double *xyt;        /* p: sigma_j xy_j, 0 for a fixed coefficient */
+    double *e;          /* p eigenvalues of Ht (ascending, clamped at 0) */
+    double *xyh;        /* p: Q' xyt */
+    double *in2, *out2; /* 2p + 3 each: pairs of vectors for one product */
+    double *x, *z, *u, *zold, *xh, *zh, *uh; /* ADMM, p each */
+    double *hc;         /* p: H c */
+    double *v;          /* p: xy - H c */
+    double *block;      /* the one allocation behind the p-vectors */
+    lariat_pgram_stats stats;
+} pgram_ws;
+
+/* Not collective. A coefficient whose bounds leave it one value (0: a
+** constant column, or lower = upper = 0). */
+static int is_fixed(const lariat_prep *prep, int64_t j) { return prep->lo[j] == prep->hi[j]; }
+
+/* Not collective. As gram.c: no l1 term and no bound but on fixed
+** coefficients, so the optimality condition is a linear system. */
+static int ridge_applies(const lariat_prep *prep)
+{
+    if (prep->alpha != 0.0) return 0;
+    for (int64_t j = 0; j < prep->p; j++) {
+        if (!is_fixed(prep, j) && (isfinite(prep->lo[j]) || isfinite(prep->hi[j]))) return 0;
+    }
+    return 1;
+}
+
+static void pgram_destroy(void *wsv)
+{
+    pgram_ws *ws = wsv;
+    if (ws == NULL) return;
+    lariat_dgram_destroy(&ws->g);
+    free(ws->block);
+    free(ws);
+}
+
+void lariat_pgram_get_stats(const void *wsv, lariat_pgram_stats *out)
+{
+    const pgram_ws *ws = wsv;
+    *out = ws->stats;
+    out->rho = ws->rho;
+}
+
+/* Not collective. The objective and gap at c from H c (prep.h, as gram.c):
+**   v = xy - H c,  ry = yy - c'xy,  rr = ry - c'v.
+** Entries of v for fixed coefficients do not enter the gap. */
+static void gap_from_hc(pgram_ws *ws, double lambda, const double *c, const double *hc, double *primal, double *gap)
+{
+    const lariat_prep *prep = ws->prep;
+    const int p = ws->p;
+    for (int j = 0; j < p; j++) ws->v[j] = prep->xy[j] - hc[j];
+    double ry = prep->yy - cblas_ddot(p, c, 1, prep->xy, 1);
+    double rr = ry - cblas_ddot(p, c, 1, ws->v, 1);
+    if (rr < 0.0) rr = 0.0; /* round-off at an exact fit */
+    lariat_prep_gap(prep, lambda, c, ws->v, rr, ry, primal, gap);
+}
+
+/* Collective. The objective and gap at c from one pass over the rows (one
+** allreduce of p + 3 doubles), with r = yc - Xs c:
+**   v_j = (1/W) sum_i w_i r_i xs_ij,  rr = (1/W) sum_i w_i r_i^2,
+**   ry = (1/W) sum_i w_i r_i (y_i - ybar). */
+static int gap_from_data(pgram_ws *ws, double lambda, const double *c, double *primal, double *gap)
+{
+    const lariat_prep *prep = ws->prep;
+    const int p = ws->p;
+    double *b = ws->in2, *red = ws->out2, sums[3];
+    for (int j = 0; j < p; j++) b[j] = c[j] * prep->inv_scale[j];
+    lariat_matrix_resid_grad(prep->data->X, prep->mean, b, prep->ybar, prep->data->y, prep->w, NULL, red, sums);
+    red[p] = sums[0];
+    red[p + 1] = sums[1];
+    red[p + 2] = sums[2];
+    int rc = lariat_allreduce_sum(ws->ctx, red, p + 3);
+    if (rc != LARIAT_OK) return rc;
+    for (int j = 0; j < p; j++) ws->v[j] = red[j] * prep->inv_scale[j] / prep->W;
+    const double rr = red[p] / prep->W, ry = (red[p + 2] - prep->ybar * red[p + 1]) / prep->W;
+    lariat_prep_gap(prep, lambda, c, ws->v, rr, ry, primal, gap);
+    return LARIAT_OK;
+}
+
+/* Collective. Forms Ht from the rows (one pass, one reduce-scatter per panel). */
+static int form(pgram_ws *ws)
+{
+    const lariat_prep *prep = ws->prep;
+    const double t0 = lariat_now();
+    int rc = lariat_dgram_form(ws->ctx, &ws->g, prep->data->X, prep->w, prep->mean, ws->colscale, prep->W);
+    ws->holds = rc == LARIAT_OK ? HOLDS_GRAM : HOLDS_NOTHING;
+    ws->stats.grams++;
+    lariat_log(ws->ctx, LARIAT_LOG_VERBOSE, "gram: formed the %d x %d Gram on a %d x %d grid (blocks of %d) in %.3f s",
+               ws->p, ws->p, ws->g.grid.nprow, ws->g.grid.npcol, ws->g.grid.nb, lariat_now() - t0);
+    return rc;
+}
+
+/* Not collective. The starting ADMM penalty when none is given: the
+** geometric mean of the largest eigenvalue and the smallest one above
+** 1e-3 of it, which balances the x-update's conditioning between the
+** directions the data determine well and badly (Ghadimi et al. 2015, IEEE
+** TAC 60(3), take sqrt(e_min e_max) for quadratic problems; the floor keeps
+** null directions of a wide X from driving rho to 0). */
+static double default_rho(const double *e, int p)
+{
+    const double emax = e[p - 1];
+    double emin = emax;
+    for (int k = 0; k < p; k++) {
+        if (e[k] > 1e-3 * emax) {
+            emin = e[k];
+            break;
+        }
+    }
+    return emax > 0.0 ? sqrt(emin * emax) : 1.0;
+}
+
+/* Collective. Ht = Q diag(e) Q' (forming Ht first if the matrix holds a
+** factor), then xyh = Q' xyt. */
+static int ensure_eigen(pgram_ws *ws)
+{
+    if (ws->holds == HOLDS_EIGEN) return LARIAT_OK;
+    int rc = ws->holds == HOLDS_GRAM ? LARIAT_OK : form(ws);
+    const double t0 = lariat_now();
+    if (rc == LARIAT_OK) rc = lariat_dgram_eigen(ws->ctx, &ws->g, ws->e);
+    if (rc != LARIAT_OK) return rc;
+    ws->holds = HOLDS_EIGEN;
+    ws->stats.eigens++;
+    lariat_log(ws->ctx, LARIAT_LOG_VERBOSE, "gram: eigendecomposition (PDSYEVD) in %.3f s", lariat_now() - t0);
+    /* Ht is positive semidefinite: negative eigenvalues are round-off. */
+    for (int k = 0; k < ws->p; k++) ws->e[k] = fmax(ws->e[k], 0.0);
+    ws->rho = ws->rho_given > 0.0 ? ws->rho_given : default_rho(ws->e, ws->p);
+    return lariat_dgram_mult(ws->ctx, &ws->g, 1, 1, ws->xyt, ws->xyh);
+}
+
+/* Collective. Ridge at one lambda by Cholesky: (Ht + lambda S F S) d = xyt,
+** with each fixed coefficient's zero row and column given a 1 on the
+** diagonal (so d_j = 0). Sets *solved = 0 when the matrix is not positive
+** definite (lambda f_j = 0 on collinear columns); the matrix then holds
+** neither Ht nor a factor. */
+static int ridge_cholesky(pgram_ws *ws, double lambda, double *c, int *solved, double *primal, double *gap)
+{
+    const lariat_prep *prep = ws->prep;
+    const int p = ws->p;
+    int rc = ws->holds == HOLDS_GRAM ? LARIAT_OK : form(ws);
+    if (rc != LARIAT_OK) return rc;
+    for (int j = 0; j < p; j++) ws->hc[j] = is_fixed(prep, j) ? 1.0 : lambda * ws->sigma[j] * ws->sigma[j] * prep->pf[j];
+    lariat_dgram_add_diag(&ws->g, ws->hc);
+    const double t0 = lariat_now();
+    rc = lariat_dgram_cholesky_solve(ws->ctx, &ws->g, ws->xyt, ws->x, solved);
+    ws->holds = HOLDS_FACTOR;
+    ws->stats.choleskys++;
+    lariat_log(ws->ctx, LARIAT_LOG_VERBOSE, "gram: Cholesky (PDPOTRF, PDPOTRS) in %.3f s", lariat_now() - t0);
+    if (rc != LARIAT_OK || !*solved) return rc;
+    for (int j = 0; j < p; j++) c[j] = is_fixed(prep, j) ? 0.0 : ws->sigma[j] * ws->x[j];
+    return gap_from_data(ws, lambda, c, primal, gap);
+}
+
+/* Collective. Ridge at lambda from the eigendecomposition (closed_form:
+** S F S = I on the free coefficients):
+**   dh = diag(1 / (e + lambda)) xyh,  d = Q dh,  Ht d = Q (e .* dh),
+** one product with Q for both. Directions with e_k + lambda at round-off
+** level (lambda = 0 on a rank-deficient Ht) are left out: the minimum-norm
+** least-squares solution. */
+static int ridge_eigen(pgram_ws *ws, double lambda, double *c, double *primal, double *gap)
+{
+    const lariat_prep *prep = ws->prep;
+    const int p = ws->p;
+    const double floor = (double)p * DBL_EPSILON * ws->e[p - 1];
+    for (int k = 0; k < p; k++) {
+        const double den = ws->e[k] + lambda;
+        ws->in2[k] = den > floor ? ws->xyh[k] / den : 0.0;
+        ws->in2[p + k] = ws->e[k] * ws->in2[k];
+    }
+    int rc = lariat_dgram_mult(ws->ctx, &ws->g, 0, 2, ws->in2, ws->out2);
+    if (rc != LARIAT_OK) return rc;
+    for (int j = 0; j < p; j++) {
+        c[j] = is_fixed(prep, j) ? 0.0 : ws->sigma[j] * ws->out2[j];
+        ws->hc[j] = ws->out2[p + j] / ws->sigma[j];
+    }
+    gap_from_hc(ws, lambda, c, ws->hc, primal, gap);
+    return LARIAT_OK;
+}
+
+/* Not collective. The z-update: z_j = argmin rho/2 (z - t)^2 + g_j(sigma_j z)
+** at t = x_j + u_j, which with c = sigma_j z is prep's proximal map with step
+** sigma_j^2 / rho at sigma_j t; then u += x - z. Returns |x - z|^2 and
+** |z - z_old|^2 in r2[0], r2[1]. */
+static void z_update(pgram_ws *ws, double lambda, double rho, double r2[2])
+{
+    const lariat_prep *prep = ws->prep;
+    r2[0] = r2[1] = 0.0;
+    for (int j = 0; j < ws->p; j++) {
+        const double s = ws->sigma[j], t = ws->x[j] + ws->u[j];
+        ws->zold[j] = ws->z[j];
+        ws->z[j] = is_fixed(prep, j) ? 0.0 : lariat_prep_prox(prep, j, s * t, s * s / rho, lambda) / s;
+        ws->u[j] += ws->x[j] - ws->z[j];
+        r2[0] += (ws->x[j] - ws->z[j]) * (ws->x[j] - ws->z[j]);
+        r2[1] += (ws->z[j] - ws->zold[j]) * (ws->z[j] - ws->zold[j]);
+    }
+}
+
+/* Collective. ADMM from the feasible warm start c (see the top of the file),
+** with hats for images under Q': xh = Q'x, zh = Q'z, uh = Q'u. Per
+** iteration:
+**   xh = (xyh + rho (zh - uh)) / (e + rho)
+**   [x, Ht z] = Q [xh, e .* zh]      (one product: the gap at z comes free)
+**   z, u from the z-update;  zh = Q'z;  uh += xh - zh,
+** stopping when the gap at z (always feasible) certifies it. The dual
+** variable starts at its fixed point for z, u = (xyt - Ht z) / rho, so a
+** warm start along the path starts from the previous lambda's dual too. */
+static int admm(pgram_ws *ws, double lambda, double *c, int *iters, double *primal, double *gap, int *converged)
+{
+    const lariat_prep *prep = ws->prep;
+    const int p = ws->p;
+    double rho = ws->rho;
+    ws->stats.admm_solves++;
+    for (int j = 0; j < p; j++) ws->z[j] = is_fixed(prep, j) ? 0.0 : c[j] / ws->sigma[j];
+    int rc = lariat_dgram_mult(ws->ctx, &ws->g, 1, 1, ws->z, ws->zh);
+    for (int k = 0; k < p; k++) ws->uh[k] = (ws->xyh[k] - ws->e[k] * ws->zh[k]) / rho;
+    int it = 0;
+    for (; rc == LARIAT_OK; it++) {
+        for (int k = 0; k < p; k++) {
+            ws->xh[k] = (ws->xyh[k] + rho * (ws->zh[k] - ws->uh[k])) / (ws->e[k] + rho);
+            ws->in2[k] = ws->xh[k];
+            ws->in2[p + k] = ws->e[k] * ws->zh[k];
+        }
+        rc = lariat_dgram_mult(ws->ctx, &ws->g, 0, 2, ws->in2, ws->out2);
+        if (rc != LARIAT_OK) break;
+        const double *Hz = ws->out2 + p;
+        for (int j = 0; j < p; j++) {
+            c[j] = is_fixed(prep, j) ? 0.0 : ws->sigma[j] * ws->z[j];
+            ws->hc[j] = Hz[j] / ws->sigma[j];
+        }
+        gap_from_hc(ws, lambda, c, ws->hc, primal, gap);
+        *converged = lariat_prep_converged(prep, *gap, ws->tol);
+        if (*converged || it >= ws->max_iter) break;
+        if (it == 0) {
+            for (int j = 0; j < p; j++) ws->u[j] = (ws->xyt[j] - Hz[j]) / rho;
+        }
+        memcpy(ws->x, ws->out2, (size_t)p * sizeof(double));
+        double r2[2];
+        z_update(ws, lambda, rho, r2);
+        rc = lariat_dgram_mult(ws->ctx, &ws->g, 1, 1, ws->z, ws->zh);
+        for (int k = 0; k < p; k++) ws->uh[k] += ws->xh[k] - ws->zh[k];
+        if (ws->adapt_rho) {
+            /* Scaled form: u = y / rho, so u scales by 1 / factor. */
+            const double r = sqrt(r2[0]), s = rho * sqrt(r2[1]);
+            const double factor = r > PGRAM_MU * s ? PGRAM_TAU : (s > PGRAM_MU * r ? 1.0 / PGRAM_TAU : 1.0);
+            if (factor != 1.0) {
+                rho *= factor;
+                for (int k = 0; k < p; k++) {
+                    ws->u[k] /= factor;
+                    ws->uh[k] /= factor;
+                }
+            }
+        }
+    }
+    ws->rho = rho;
+    *iters = it;
+    return rc;
+}
+
+/* Collective. One lambda: Cholesky for a single-lambda ridge, the closed
+** form from the eigendecomposition for a ridge path, ADMM otherwise or when
+** a direct solution is not certified. */
+static int pgram_solve(void *wsv, double lambda, double *c, lariat_solve_info *info)
+{
+    pgram_ws *ws = wsv;
+    const lariat_prep *prep = ws->prep;
+    int iter = 0, converged = 0, rc = LARIAT_OK;
+    double primal = 0.0, gap = INFINITY;
+    for (int j = 0; j < ws->p; j++) c[j] = fmin(fmax(c[j], prep->lo[j]), prep->hi[j]);
+    if (ws->single && ws->holds != HOLDS_EIGEN) {
+        int solved = 0;
+        rc = ridge_cholesky(ws, lambda, c, &solved, &primal, &gap);
+        if (rc == LARIAT_OK && solved) {
+            iter = 1;
+            converged = lariat_prep_converged(prep, gap, ws->tol);
+        }
+    }
+    if (rc == LARIAT_OK && !converged) rc = ensure_eigen(ws);
+    if (rc == LARIAT_OK && !converged && ws->closed_form) {
+        rc = ridge_eigen(ws, lambda, c, &primal, &gap);
+        iter++;
+        converged = lariat_prep_converged(prep, gap, ws->tol);
+    }
+    if (rc == LARIAT_OK && !converged) {
+        int it = 0;
+        rc = admm(ws, lambda, c, &it, &primal, &gap, &converged);
+        iter += it;
+    }
+    info->iterations = iter;
+    info->converged = converged;
+    info->gap = gap;
+    info->primal = primal;
+    return rc;
+}
+
+/* Not collective. Carves the p-vectors out of one allocation. */
+static int alloc_vectors(pgram_ws *ws)
+{
+    const size_t p = (size_t)ws->p;
+    double **vec[] = {&ws->sigma, &ws->colscale, &ws->xyt, &ws->e, &ws->xyh, &ws->x, &ws->z,
+                      &ws->u,     &ws->zold,     &ws->xh,  &ws->zh, &ws->uh, &ws->hc, &ws->v};
+    const size_t nvec = sizeof(vec) / sizeof(vec[0]);
+    ws->block = lariat_malloc(ws->ctx, nvec * p + 2 * (2 * p + 3), sizeof(double), "pgram vectors");
+    if (ws->block == NULL) return LARIAT_ENOMEM;
+    for (size_t k = 0; k < nvec; k++) *vec[k] = ws->block + k * p;
+    ws->in2 = ws->block + nvec * p;
+    ws->out2 = ws->in2 + 2 * p + 3;
+    return LARIAT_OK;
+}
+
+/* Not collective. The coordinates: sigma, the column scaling that makes the
+** formed matrix Ht (and zeroes fixed coefficients), and xyt. */
+static void set_coordinates(pgram_ws *ws)
+{
+    const lariat_prep *prep = ws->prep;
+    int all_penalized = 1;
+    for (int j = 0; j < ws->p; j++) all_penalized &= is_fixed(prep, j) || prep->pf[j] > 0.0;
+    ws->closed_form = ws->ridge && all_penalized;
+    for (int j = 0; j < ws->p; j++) {
+        const int fixed = is_fixed(prep, j);
+        ws->sigma[j] = ws->closed_form && !fixed ? 1.0 / sqrt(prep->pf[j]) : 1.0;
+        ws->colscale[j] = fixed ? 0.0 : prep->inv_scale[j] * ws->sigma[j];
+        ws->xyt[j] = fixed ? 0.0 : ws->sigma[j] * prep->xy[j];
+    }
+}
+
+int lariat_pgram_create(const lariat_prep *prep, const lariat_settings *st, const lariat_pgram_layout *layout,
+                        void **out)
+{
+    lariat_ctx *ctx = prep->ctx;
+    *out = NULL;
+    pgram_ws *ws = lariat_calloc(ctx, 1, sizeof(*ws), "pgram workspace");
+    int rc = ws != NULL ? LARIAT_OK : LARIAT_ENOMEM;
+    if (rc == LARIAT_OK) {
+        ws->g.grid.handle = ws->g.grid.ctxt = -1;
+        ws->g.grid.comm = MPI_COMM_NULL;
+        if (prep->p > INT_MAX / 4) {
+            rc = lariat_error(ctx, LARIAT_ENOMEM, "ScaLAPACK cannot index a %lld x %lld Gram matrix",
+                              (long long)prep->p, (long long)prep->p);
+        }
+    }
+    if (rc == LARIAT_OK) {
+        ws->prep = prep;
+        ws->ctx = ctx;
+        ws->p = (int)prep->p;
+        ws->tol = st->tol;
+        ws->max_iter = st->max_iter;
+        ws->adapt_rho = st->adapt_rho;
+        ws->rho_given = st->rho;
+        if (layout != NULL) ws->layout = *layout;
+        ws->ridge = ridge_applies(prep);
+        const int nlambda = st->lambda != NULL ? st->n_lambda_given : st->nlambda;
+        ws->single = ws->ridge && nlambda == 1;
+        rc = alloc_vectors(ws);
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) {
+        rc = lariat_dgram_create(ctx, ws->p, ws->layout.nprow, ws->layout.npcol, ws->layout.nb, &ws->g);
+    }
+    if (rc == LARIAT_OK) {
+        set_coordinates(ws);
+        rc = form(ws);
+    }
+    /* A path shares one eigendecomposition; a single ridge lambda only
+    ** needs a Cholesky factor, made in solve(). */
+    if (rc == LARIAT_OK && !ws->single) rc = ensure_eigen(ws);
+    if (rc != LARIAT_OK) {
+        pgram_destroy(ws);
+        return rc;
+    }
+    *out = ws;
+    return LARIAT_OK;
+}
+
+static int pgram_create(const lariat_prep *prep, const lariat_settings *st, void **out)
+{
+    return lariat_pgram_create(prep, st, NULL, out);
+}
+
+/* Not collective. The ADMM penalty rho, kept along the path, is all that
+** one solve() leaves to the next besides c. */
+static int pgram_get_state(const void *wsv, double *state)
+{
+    state[0] = ((const pgram_ws *)wsv)->rho;
+    return 1;
+}
+
+static void pgram_set_state(void *wsv, const double *state, int n)
+{
+    if (n >= 1 && state[0] > 0.0) ((pgram_ws *)wsv)->rho = state[0];
+}
+
+const lariat_solver_ops lariat_solver_pgram = {"gram", pgram_create, pgram_solve, pgram_destroy, pgram_get_state,
+                                               pgram_set_state};
