@@ -136,16 +136,7 @@ int lc_cmd_cv(lariat_ctx *ctx, const lc_options *o, double t_start)
         }
     }
     /* Held-out test rows get weight 0: they are in no fold's training or scoring. */
-    if (rc == LARIAT_OK && fraction > 0.0) {
-        train_w = lariat_malloc(ctx, (size_t)data->n_local, sizeof(double), "training weights");
-        test_w = lariat_malloc(ctx, (size_t)data->n_local, sizeof(double), "test weights");
-        rc = lariat_agree(ctx, train_w == NULL || test_w == NULL ? LARIAT_ENOMEM : LARIAT_OK);
-        if (rc == LARIAT_OK) {
-            rc = lariat_split_weights(ctx, data, cvs.seed, fraction, train_w, test_w, &n_test, &n_train);
-        }
-    } else if (rc == LARIAT_OK) {
-        n_train = data->n;
-    }
+    if (rc == LARIAT_OK) rc = lc_test_split(ctx, o, data, &train_w, &test_w, &n_train, &n_test);
     /* Said here with the option's name: the library can only say "folds". */
     if (rc == LARIAT_OK && foldid == NULL && (int64_t)cvs.nfolds > n_train) {
         rc = lariat_error(ctx, LARIAT_EUSAGE, "%s: %d folds is more than the %lld %srows of %s", lc_origin(o, LC_OPT_NFOLDS),

@@ -50,17 +50,7 @@ int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
     if (rc == LARIAT_OK) rc = lc_problem_from_options(ctx, o, data->p, &pb, &arrays);
 
     /* The held-out rows get weight 0 in the fit and are scored afterwards. */
-    if (rc == LARIAT_OK && fraction > 0.0) {
-        train_w = lariat_malloc(ctx, (size_t)data->n_local, sizeof(double), "training weights");
-        test_w = lariat_malloc(ctx, (size_t)data->n_local, sizeof(double), "test weights");
-        rc = lariat_agree(ctx, train_w == NULL || test_w == NULL ? LARIAT_ENOMEM : LARIAT_OK);
-        if (rc == LARIAT_OK) {
-            rc = lariat_split_weights(ctx, data, (uint64_t)lc_int(o, LC_OPT_SEED), fraction, train_w, test_w, &n_test,
-                                      &n_train);
-        }
-    } else if (rc == LARIAT_OK) {
-        n_train = data->n;
-    }
+    if (rc == LARIAT_OK) rc = lc_test_split(ctx, o, data, &train_w, &test_w, &n_train, &n_test);
 
     /* lariat_fit_path in its two steps, timed apart: "prepare" is the
     ** statistics and standardization, "solve" the path (SPEC.md section 5). */

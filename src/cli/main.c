@@ -150,7 +150,9 @@ int main(int argc, char **argv)
     fflush(stdout);
     if (rc != LARIAT_OK && lariat_ctx_rank(ctx) == 0) {
         const char *msg = lariat_errmsg(ctx);
-        fprintf(stderr, "lariat: error: %s\n", msg[0] != '\0' ? msg : lariat_status_string(rc));
+        /* A stop on a signal after a checkpoint is planned, not an error. */
+        fprintf(stderr, "lariat: %s%s\n", rc == LARIAT_ESIGNAL ? "" : "error: ",
+                msg[0] != '\0' ? msg : lariat_status_string(rc));
     }
     lariat_ctx_destroy(ctx);
     MPI_Finalize();

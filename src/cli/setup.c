@@ -2,6 +2,7 @@
 ** From options to the library's structs (see setup.h).
 */
 #include "cli/setup.h"
+#include "data/split.h"
 
 #include "cli/preflight.h"
 #include "core/core.h"
@@ -146,6 +147,7 @@ int lc_settings_from_options(lariat_ctx *ctx, const lc_options *o, lariat_settin
     st->rho = lc_real(o, LC_OPT_RHO); /* 0 for auto */
     st->adapt_rho = !lc_flag(o, LC_OPT_NO_ADAPT_RHO);
     st->distributed_gram = lc_flag(o, LC_OPT_DISTRIBUTED_GRAM);
+    if (lc_given(o, LC_OPT_MAX_MEMORY)) st->max_memory = (double)lc_int(o, LC_OPT_MAX_MEMORY);
     if (lc_given(o, LC_OPT_LAMBDA_MIN_RATIO)) st->lambda_min_ratio = lc_real(o, LC_OPT_LAMBDA_MIN_RATIO);
     if (lc_given(o, LC_OPT_LAMBDA)) st->lambda = lc_list(o, LC_OPT_LAMBDA, &st->n_lambda_given);
     int rc = as_int(ctx, o, LC_OPT_MAX_ITER, &st->max_iter);
@@ -222,4 +224,22 @@ const char *lc_bytes_text(double bytes, char *buf)
     while (bytes >= 1024.0 && u < 4) bytes /= 1024.0, u++;
     snprintf(buf, 32, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
     return buf;
+}
+
+int lc_test_split(lariat_ctx *ctx, const lc_options *o, const lariat_data *data, double **train_w, double **test_w,
+                  int64_t *n_train, int64_t *n_test)
+{
+    const double fraction = lc_real(o, LC_OPT_TEST_FRACTION);
+    *train_w = *test_w = NULL;
+    *n_train = data->n;
+    *n_test = 0;
+    if (!(fraction > 0.0)) return LARIAT_OK;
+    *train_w = lariat_malloc(ctx, (size_t)data->n_local, sizeof(double), "training weights");
+    *test_w = lariat_malloc(ctx, (size_t)data->n_local, sizeof(double), "test weights");
+    int rc = lariat_agree(ctx, *train_w == NULL || *test_w == NULL ? LARIAT_ENOMEM : LARIAT_OK);
+    if (rc == LARIAT_OK) {
+        rc = lariat_split_weights(ctx, data, (uint64_t)lc_int(o, LC_OPT_SEED), fraction, *train_w, *test_w, n_test,
+                                  n_train);
+    }
+    return rc;
 }

@@ -50,6 +50,13 @@ int lc_settings_from_options(lariat_ctx *ctx, const lc_options *o, lariat_settin
 ** finite number (naming file and line), or another count of numbers. */
 int lc_read_numbers(lariat_ctx *ctx, const char *path, const char *what, int64_t count, double *out);
 
+/* Collective. The --test-fraction split (src/data/split.h) with --seed: with
+** a fraction > 0, *train_w and *test_w (malloc'ed, n_local each) are the
+** weights of the training and the held-out rows and the counts are set; with
+** none, both stay NULL, *n_train = n and *n_test = 0. Errors are agreed. */
+int lc_test_split(lariat_ctx *ctx, const lc_options *o, const lariat_data *data, double **train_w, double **test_w,
+                  int64_t *n_train, int64_t *n_test);
+
 /* Not collective. A size for people: "812.5 MB", "3.2 KB". buf of at least 32. */
 const char *lc_bytes_text(double bytes, char *buf);
 
