@@ -174,6 +174,8 @@ typedef struct lariat_settings {
     int resume;
     int distributed_gram;      /* gram: 1 = spread the Gram over the ranks (ScaLAPACK); 0 (default) =
                                   only when a replicated Gram would take over 1/4 of a rank's memory */
+    double max_memory;         /* bytes a rank may use (--max-memory); <= 0 (default) = the node's
+                                  MemAvailable over its ranks */
 } lariat_settings;
 
 /* Not collective. */

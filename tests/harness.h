@@ -49,6 +49,7 @@ double lt_rel_diff(const double *a, const double *b, int64_t n);
     X(io)            \
     X(hdf5)          \
     X(pgram)         \
+    X(wsgram)        \
     X(reliability)   \
     X(reference)
 

@@ -269,7 +269,8 @@ static void test_refused(void)
 /* A stop requested on rank 0 only (as a signal delivered to one process)
 ** stops every rank at the same boundary, names the signal, and the run
 ** resumes to the uninterrupted result. checkpoint_every 0 saves at every
-** boundary without stopping, and changes nothing in the result. */
+** boundary without stopping, changes nothing in the result, and its last
+** save resumes to it too. */
 static void test_request_one_rank(void)
 {
     lt_spec spec = {.n = 120, .p = 6, .seed = 9, .corr = 0.3};
@@ -298,6 +299,12 @@ static void test_request_one_rank(void)
     s.checkpoint_every = 0.0;
     rc = lariat_fit_path(lt_ctx(), d, NULL, &pb, &s, &saved);
     LT_ASSERT_ALL(rc == LARIAT_OK && same_fit(saved, ref));
+    /* The last periodic save (as after a kill -9) resumes to the same path. */
+    lariat_fit_destroy(fit);
+    fit = NULL;
+    s.resume = 1;
+    rc = lariat_fit_path(lt_ctx(), d, NULL, &pb, &s, &fit);
+    LT_ASSERT_ALL(rc == LARIAT_OK && same_fit(fit, ref));
     lariat_fit_destroy(ref);
     lariat_fit_destroy(fit);
     lariat_fit_destroy(saved);

@@ -218,8 +218,10 @@ static int write_file(lariat_ckpt *ck, const lariat_ckpt_state *state)
     } else {
         lariat_atomic_file w;
         rc = lariat_atomic_open(ck->ctx, ck->path, &w);
-        if (rc == LARIAT_OK) {
-            fwrite(b.data, 1, b.len, w.fp);
+        if (rc == LARIAT_OK && fwrite(b.data, 1, b.len, w.fp) != b.len) {
+            rc = lariat_error(ck->ctx, LARIAT_EIO, "cannot write checkpoint %s: %s", ck->path, strerror(errno));
+            lariat_atomic_abort(&w);
+        } else if (rc == LARIAT_OK) {
             rc = lariat_atomic_commit(ck->ctx, &w);
         }
     }

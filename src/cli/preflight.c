@@ -12,6 +12,8 @@
 **           CSR (LIBSVM): nnz_loc 12 + n_loc 24   value and int32 column per
 **                                                  entry; row offset, y, w
 **           HDF5: file size / P                   X is most of the file
+**           and 40 p                              every rank's p feature names
+**                                                  (a pointer and a short string)
 **   reader  min(4 MiB, file size)                 the byte-range buffer
 **   gram    p^2 8 (1 + r)                         the Gram, and the ridge
 **                                                  system when some alpha is 0
@@ -273,6 +275,7 @@ static void estimate_at(const estimate_inputs *in, lariat_solver_kind kind, doub
     if (in->format == FMT_HDF5) est->data = in->size / ranks + 16.0 * n_loc;
     else if (in->format == FMT_LIBSVM) est->data = 12.0 * ceil(in->nnz / ranks) + 24.0 * n_loc;
     else est->data = 8.0 * n_loc * (p + 2.0);
+    est->data += 40.0 * p;
     est->reader = in->format == FMT_HDF5 ? 0.0 : fmin(READER_CHUNK, in->size);
     est->solver = 0.0;
     est->cv = 0.0;

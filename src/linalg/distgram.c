@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Doubles in one column panel of the Gram, and in one chunk of centered rows,
-** while the Gram is formed: 8 MiB each, or an eighth of the rank's share of
-** the Gram when that is more, so that wide problems cut into few panels. */
-#define DGRAM_BUFFER_DOUBLES ((int64_t)1 << 20)
+/* Doubles in one column panel of the Gram (held twice: summed and packed),
+** and in one chunk of centered rows, while the Gram is formed: 4 MiB each,
+** or a sixteenth of the rank's share of the Gram when that is more, so that
+** wide problems cut into few panels while the three stay a small fraction
+** of the share. */
+#define DGRAM_BUFFER_DOUBLES ((int64_t)1 << 19)
 
 void lariat_dgram_destroy(lariat_dgram *g)
 {
@@ -125,7 +127,7 @@ int lariat_dgram_form(lariat_ctx *ctx, lariat_dgram *g, const lariat_matrix *X, 
     const int64_t nl = lariat_matrix_rows(X);
     /* Panel width: a multiple of the block size, so panels start on block
     ** boundaries; chunk height: whole rows. */
-    int64_t target = (int64_t)n * n / P / 8;
+    int64_t target = (int64_t)n * n / P / 16;
     if (target < DGRAM_BUFFER_DOUBLES) target = DGRAM_BUFFER_DOUBLES;
     int64_t pw = target / n / nb * nb;
     if (pw < nb) pw = nb;

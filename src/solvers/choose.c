@@ -72,6 +72,7 @@ const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lar
     reason[0] = '\0';
     const int64_t p = prep->p;
     const int ranks = lariat_ctx_size(prep->ctx);
+    if (st->max_memory > 0.0) memory = st->max_memory; /* --max-memory overrides what was measured */
     const double mb = (double)p * (double)p * 8e-6, budget_mb = GRAM_MEMORY_SHARE * memory * 1e-6;
     /* Spreading helps only over several ranks; distributed_gram asks for it anyway. */
     const int replicated_fits = mb <= budget_mb, spread_fits = ranks > 1 && mb / ranks <= budget_mb;

@@ -59,11 +59,12 @@ extern const lariat_solver_ops lariat_solver_wsgram;
 int lariat_solver_memory(lariat_ctx *ctx, double *bytes);
 
 /* Not collective (all inputs are global): the solver for st->solver; for
-** AUTO, chosen from n, p, density and memory per rank (memory, from
-** lariat_solver_memory), with the reason written to reason (size len). For
-** gram (asked for, or chosen by auto), the distributed lariat_solver_pgram
-** when st->distributed_gram is set or a replicated Gram would take more than
-** a quarter of memory, with the reason saying so. */
+** AUTO, chosen from n, p, density and memory per rank (st->max_memory when
+** set, else memory, from lariat_solver_memory), with the reason written to
+** reason (size len). For gram (asked for, or chosen by auto), the
+** distributed lariat_solver_pgram when st->distributed_gram is set or a
+** replicated Gram would take more than a quarter of that memory, with the
+** reason saying so. */
 const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lariat_settings *st, double memory,
                                               char *reason, size_t len);
 

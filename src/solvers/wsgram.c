@@ -42,6 +42,10 @@
 #define WSG_BATCH 64
 /* Columns the cache holds at first; it doubles when full. */
 #define WSG_FIRST_CAP 64
+/* Newton steps (gram.c's active_newton) on at most this many free
+** coordinates, after this many active-set sweeps without convergence. */
+#define WSG_NEWTON_MAX 2048
+#define WSG_NEWTON_AFTER 4
 
 typedef struct wsg_ws {
     const lariat_prep *prep;
@@ -60,6 +64,8 @@ typedef struct wsg_ws {
     int64_t *strong;    /* the strong set S, as a list */
     int64_t n_strong;
     int64_t *active;    /* the nonzero coefficients of S */
+    double *A, *rhs;    /* Newton system (ncap x ncap) and right-hand side (ncap) */
+    int64_t ncap;       /* free coordinates the Newton buffers hold: min(cap, WSG_NEWTON_MAX) */
     double last_lambda; /* lambda of the previous solve(); 0 before the first */
 } wsg_ws;
 
@@ -78,6 +84,8 @@ static void wsg_destroy(void *wsv)
     free(ws->in_strong);
     free(ws->strong);
     free(ws->active);
+    free(ws->A);
+    free(ws->rhs);
     free(ws);
 }
 
@@ -107,8 +115,11 @@ static int wsg_create(const lariat_prep *prep, const lariat_settings *st, void *
         ws->in_strong = lariat_malloc(ctx, (size_t)p, 1, "strong set flags");
         ws->strong = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "strong set");
         ws->active = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "active set");
+        ws->ncap = ws->cap;
+        ws->A = lariat_malloc(ctx, (size_t)(ws->ncap * ws->ncap), sizeof(double), "Newton system");
+        ws->rhs = lariat_malloc(ctx, (size_t)ws->ncap, sizeof(double), "Newton right-hand side");
         if (ws->cols == NULL || ws->slot == NULL || ws->want == NULL || ws->batch == NULL || ws->g == NULL ||
-            ws->in_strong == NULL || ws->strong == NULL || ws->active == NULL) {
+            ws->in_strong == NULL || ws->strong == NULL || ws->active == NULL || ws->A == NULL || ws->rhs == NULL) {
             rc = LARIAT_ENOMEM;
         }
     }
@@ -145,12 +156,26 @@ static int form_columns(wsg_ws *ws, int64_t m)
         while (cap < ws->ncols + k) cap *= 2;
         if (cap > p) cap = p;
         double *grown = realloc(ws->cols, (size_t)(p * cap) * sizeof(double));
-        if (grown == NULL) {
-            rc = lariat_error(ctx, LARIAT_ENOMEM, "out of memory for %lld Gram columns of %lld values",
-                              (long long)cap, (long long)p);
-        } else {
+        if (grown != NULL) {
             ws->cols = grown;
             ws->cap = cap;
+        }
+        /* The Newton buffers follow, up to WSG_NEWTON_MAX coordinates. */
+        const int64_t ncap = cap < WSG_NEWTON_MAX ? cap : WSG_NEWTON_MAX;
+        double *A = grown != NULL && ncap > ws->ncap ? malloc((size_t)(ncap * ncap) * sizeof(double)) : NULL;
+        double *rhs = A != NULL ? malloc((size_t)ncap * sizeof(double)) : NULL;
+        if (rhs != NULL) {
+            free(ws->A);
+            free(ws->rhs);
+            ws->A = A;
+            ws->rhs = rhs;
+            ws->ncap = ncap;
+        } else {
+            free(A);
+        }
+        if (grown == NULL || (ncap > ws->ncap && rhs == NULL)) {
+            rc = lariat_error(ctx, LARIAT_ENOMEM, "out of memory for %lld Gram columns of %lld values",
+                              (long long)cap, (long long)p);
         }
     }
     rc = lariat_agree(ctx, rc);
@@ -231,6 +256,52 @@ static double sweep(wsg_ws *ws, const int64_t *idx, int64_t m, double lambda)
         if (step > change) change = step;
     }
     return change;
+}
+
+/* Not collective. gram.c's Newton step on the free set F (nonzero
+** coefficients strictly inside their bounds) with the signs held: there the
+** objective is quadratic and its minimizer over F solves
+**   (H_FF + lambda (1-alpha) diag(f_F)) delta
+**       = g_F - lambda (1-alpha) f_F c_F - lambda alpha f_F sign(c_F).
+** The step is kept only when every coefficient keeps its sign and stays
+** inside its bounds (then it is the exact minimizer on this piece); g
+** follows on S. Returns 1 if the step was taken. H_FF comes from the cached
+** columns (every nonzero coefficient has one). */
+static int active_newton(wsg_ws *ws, double lambda)
+{
+    const lariat_prep *prep = ws->prep;
+    const int64_t p = ws->p, ns = ws->n_strong;
+    const double a = prep->alpha;
+    int64_t *F = ws->want; /* free between column requests */
+    int64_t m = 0;
+    for (int64_t k = 0; k < ns; k++) {
+        const int64_t j = ws->strong[k];
+        const double cj = ws->c[j];
+        if (cj != 0.0 && cj > prep->lo[j] && cj < prep->hi[j]) F[m++] = j;
+    }
+    if (m == 0 || m > ws->ncap) return 0;
+    for (int64_t r = 0; r < m; r++) {
+        const int64_t j = F[r];
+        const double q = lambda * (1.0 - a) * prep->pf[j], tau = lambda * a * prep->pf[j];
+        const double *col = ws->cols + ws->slot[j] * p;
+        ws->rhs[r] = ws->g[j] - q * ws->c[j] - tau * (ws->c[j] > 0.0 ? 1.0 : -1.0);
+        for (int64_t t = 0; t < m; t++) ws->A[r * m + t] = col[F[t]];
+        ws->A[r * m + r] += q;
+    }
+    /* Symmetric: row-major storage is the column-major matrix itself. */
+    if (LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)m, 1, ws->A, (lapack_int)m, ws->rhs, (lapack_int)m) != 0) {
+        return 0;
+    }
+    for (int64_t r = 0; r < m; r++) {
+        const double cj = ws->c[F[r]], nc = cj + ws->rhs[r];
+        if ((nc > 0.0) != (cj > 0.0) || nc == 0.0 || !(nc > prep->lo[F[r]]) || !(nc < prep->hi[F[r]])) return 0;
+    }
+    for (int64_t r = 0; r < m; r++) {
+        const double *col = ws->cols + ws->slot[F[r]] * p;
+        ws->c[F[r]] += ws->rhs[r];
+        for (int64_t q = 0; q < ns; q++) ws->g[ws->strong[q]] -= ws->rhs[r] * col[ws->strong[q]];
+    }
+    return 1;
 }
 
 /* Collective. The sequential strong rule (gram.c's build_strong_set) from
@@ -315,10 +386,12 @@ static int wsg_solve(void *wsv, double lambda, double *c, lariat_solve_info *inf
         for (int64_t k = 0; k < ws->n_strong; k++) {
             if (c[ws->strong[k]] != 0.0) ws->active[n_active++] = ws->strong[k];
         }
+        int inner = 0;
         while (n_active > 0 && iter < ws->max_iter) {
             change = sweep(ws, ws->active, n_active, lambda);
             iter++;
             if (change <= thr) break;
+            if (++inner == WSG_NEWTON_AFTER && active_newton(ws, lambda)) break;
         }
     }
     if (rc == LARIAT_OK && !converged) {

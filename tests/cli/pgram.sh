@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# --distributed-gram end to end: the gram solver with its Gram spread over 4
-# ranks says so in the summary, records "gram" in the model, and gives the
-# replicated gram solver's ridge path (1e-9), lasso (1e-6) and ridge CV
-# curve (1e-8); the config key works too.
+# The distributed Gram end to end. --distributed-gram: the gram solver with
+# its Gram spread over 4 ranks says so in the summary, records "gram" in the
+# model, and gives the replicated gram solver's ridge path (1e-9), lasso
+# (1e-6) and ridge CV curve (1e-8); the config key works too. --max-memory:
+# a Gram that does not fit one rank's limit is refused at 1 rank and spread
+# by itself over 4 (gram asked for, or chosen by auto).
 source "$(dirname "$0")/common.sh"
 
 path_coefs() { jq -r '.path[].coef[], .path[].intercept' "$1"; }
@@ -50,4 +52,25 @@ jq .cv.lambda_min crep.json >a.txt
 jq .cv.lambda_min cdist.json >b.txt
 d=$(max_rel_diff b.txt a.txt)
 close_enough "$d" 1e-12 || fail "lambda_min differs by $d (relative)"
+
+# 100 x 300: the 0.72 MB Gram is more than a quarter of 2 MiB, a quarter of
+# it is not.
+run 1 gen --rows 100 --features 300 --nonzero 8 --seed 6 --out wide.csv
+expect 0 "gen wide"
+run 1 fit --data wide.csv --alpha 0 --nlambda 10 --solver gram --max-memory 2M --out none.json
+expect_error 1 "--max-memory" "a Gram over the limit on one rank"
+run 4 fit --data wide.csv --alpha 0 --nlambda 10 --solver gram --max-memory 2M --out mrep.json --quiet
+expect 0 "gram under --max-memory at 4 ranks"
+grep -q 'distributed Gram: the 0.72 MB Gram exceeds a quarter' out ||
+    fail "no switch to the distributed Gram under --max-memory: $(grep solver out)"
+run 4 fit --data wide.csv --alpha 0 --nlambda 10 --solver gram --out wrep.json --quiet
+expect 0 "replicated wide ridge"
+if grep -q 'distributed' out; then fail "switched to the distributed Gram without a memory limit"; fi
+path_coefs wrep.json >a.txt
+path_coefs mrep.json >b.txt
+d=$(max_rel_diff b.txt a.txt)
+close_enough "$d" 1e-9 || fail "ridge path under --max-memory differs from the replicated one by $d (relative)"
+run 4 fit --data wide.csv --alpha 1 --nlambda 5 --max-memory 2M --out auto.json --quiet
+expect 0 "auto under --max-memory"
+grep -q 'solver *gram (distributed Gram' out || fail "auto did not spread the Gram: $(grep solver out)"
 exit 0

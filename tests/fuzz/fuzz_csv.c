@@ -6,9 +6,15 @@
 ** (weights >= 0, some positive) or fail with LARIAT_EDATA or LARIAT_EUSAGE,
 ** no dataset, and a message that names the file; anything else aborts, and
 ** the sanitizers catch what the checks cannot see.
+**
+** The same file is also cut into 2 to 5 byte ranges, as that many ranks
+** would read it, with a chunk of a few bytes (so that lines outgrow the
+** buffer): the parts' lines, one after the other, must be the lines of the
+** whole file.
 */
 #include "data/matrix.h"
 #include "fuzz_common.h"
+#include "io/byterange.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -35,6 +41,44 @@ static int dataset_ok(const lariat_data *d)
     return ok && wsum > 0.0;
 }
 
+/* Not collective. Appends the lines of part `part` of nparts to *buf (each
+** as its length, then its bytes); returns 0 on a read failure. */
+static int append_lines(const char *path, int part, int nparts, size_t chunk, char **buf, size_t *len)
+{
+    lariat_byterange *br = NULL;
+    if (lariat_byterange_open(lf_ctx(), path, part, nparts, chunk, &br) != LARIAT_OK) return 0;
+    int ok = 1;
+    for (;;) {
+        const char *line;
+        size_t n;
+        if (lariat_byterange_next(lf_ctx(), br, &line, &n, NULL) != LARIAT_OK) {
+            ok = 0;
+            break;
+        }
+        if (line == NULL) break;
+        char *bigger = realloc(*buf, *len + sizeof(n) + n + 1);
+        if (bigger == NULL) abort();
+        *buf = bigger;
+        memcpy(*buf + *len, &n, sizeof(n));
+        memcpy(*buf + *len + sizeof(n), line, n);
+        *len += sizeof(n) + n;
+    }
+    lariat_byterange_close(br);
+    return ok;
+}
+
+/* Not collective. The parts of nparts tile the file's lines (see above). */
+static void check_parts(const char *path, int nparts, size_t chunk)
+{
+    char *whole = NULL, *parts = NULL;
+    size_t whole_len = 0, parts_len = 0;
+    int ok = append_lines(path, 0, 1, 0, &whole, &whole_len);
+    for (int part = 0; ok && part < nparts; part++) ok = append_lines(path, part, nparts, chunk, &parts, &parts_len);
+    if (!ok || whole_len != parts_len || (whole_len > 0 && memcmp(whole, parts, whole_len) != 0)) abort();
+    free(whole);
+    free(parts);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
@@ -59,5 +103,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     lariat_data_destroy(d);
+    check_parts(lf_path(), 2 + data[0] % 4, 1 + (size_t)(data[0] >> 5));
     return 0;
 }
