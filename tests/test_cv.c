@@ -4,6 +4,7 @@
 ** with seeded folds, a foldid, and several alphas.
 */
 #include "cv/folds.h"
+#include <cjson/cJSON.h>
 #include "data/matrix.h"
 #include "harness.h"
 #include "testdata.h"
@@ -191,6 +192,120 @@ static void test_cv_stats_equals_masked(void)
     free(X);
 }
 
+/* Reads a JSON array of numbers into a malloc'ed vector; *n its length. */
+static double *json_numbers(const cJSON *arr, int *n)
+{
+    *n = cJSON_GetArraySize(arr);
+    double *v = malloc((size_t)(*n + 1) * sizeof(double));
+    for (int i = 0; i < *n; i++) v[i] = cJSON_GetArrayItem(arr, i)->valuedouble;
+    return v;
+}
+
+/* Reads and parses a fixture's JSON (NULL if it cannot). */
+static cJSON *read_fixture(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", lt_fixtures_dir(), name);
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    long len = 0;
+    if (f != NULL && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
+        text = calloc((size_t)len + 1, 1);
+        if (fread(text, 1, (size_t)len, f) != (size_t)len) len = 0;
+    }
+    if (f != NULL) fclose(f);
+    cJSON *json = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    return json;
+}
+
+/* cv.glmnet with a fixed foldid on the diabetes lasso (make_cvglmnet.R): the
+** same lambda_min and lambda_1se and the refit's coefficients (1e-6); cvm and
+** cvsd equal the exact per-fold referee (make_cv_referee.py) to 1e-9, and
+** cv.glmnet's own cvm and cvsd to 2e-2 (it reports values up to 1.6e-3 and
+** 1.2e-2 away from its own fold fits at a few lambdas: see that script). Both
+** the statistics mode and (2 rank groups, masked fits) the data mode. */
+static void test_cv_matches_cvglmnet(void)
+{
+    char path[512];
+    cJSON *ref = read_fixture("cvglmnet_diabetes.json"), *exact = read_fixture("cv_referee_diabetes.json");
+    LT_ASSERT_ALL(ref != NULL && exact != NULL);
+    if (ref == NULL || exact == NULL) {
+        cJSON_Delete(ref);
+        cJSON_Delete(exact);
+        return;
+    }
+    int nlam = 0, nf = 0, ncvm = 0, ncvsd = 0, ncoef = 0;
+    double *lam = json_numbers(cJSON_GetObjectItem(ref, "lambda"), &nlam);
+    double *fold_all = json_numbers(cJSON_GetObjectItem(ref, "foldid"), &nf);
+    double *cvm = json_numbers(cJSON_GetObjectItem(ref, "cvm"), &ncvm);
+    double *cvsd = json_numbers(cJSON_GetObjectItem(ref, "cvsd"), &ncvsd);
+    int nx = 0, nxs = 0;
+    double *xcvm = json_numbers(cJSON_GetObjectItem(exact, "cvm"), &nx);
+    double *xcvsd = json_numbers(cJSON_GetObjectItem(exact, "cvsd"), &nxs);
+    double *coef = json_numbers(cJSON_GetObjectItem(ref, "coef_1se"), &ncoef);
+    const double lmin = cJSON_GetObjectItem(ref, "lambda_min")->valuedouble;
+    const double l1se = cJSON_GetObjectItem(ref, "lambda_1se")->valuedouble;
+    const double b0 = cJSON_GetObjectItem(ref, "intercept_1se")->valuedouble;
+
+    snprintf(path, sizeof(path), "%s/diabetes.csv", lt_fixtures_dir());
+    lariat_read_options ro;
+    lariat_read_options_default(&ro);
+    ro.label = "y";
+    lariat_data *d = NULL;
+    int rc = lariat_data_read(lt_ctx(), path, &ro, &d);
+    LT_ASSERT_ALL(rc == LARIAT_OK && d->n == nf && d->p == ncoef && ncvm == nlam && ncvsd == nlam);
+    if (rc == LARIAT_OK && d->n == nf) {
+        int *fold = malloc((size_t)(d->n_local + 1) * sizeof(int));
+        for (int64_t i = 0; i < d->n_local; i++) fold[i] = (int)fold_all[d->row0 + i];
+        lariat_problem pb;
+        lariat_settings st;
+        lariat_cv_settings cv;
+        lariat_problem_default(&pb);
+        lariat_settings_default(&st);
+        lariat_cv_settings_default(&cv);
+        st.solver = LARIAT_SOLVER_GRAM;
+        st.tol = 1e-12;
+        st.lambda = lam;
+        st.n_lambda_given = nlam;
+        cv.foldid = fold;
+        for (int groups = 1; groups <= (lt_size() > 1 ? 2 : 1); groups++) {
+            cv.groups = groups;
+            lariat_cv_result *res = NULL;
+            rc = lariat_cv(lt_ctx(), d, NULL, &pb, &st, &cv, &res);
+            LT_ASSERT_ALL(rc == LARIAT_OK);
+            if (rc != LARIAT_OK) continue;
+            const lariat_cv_curve *c = &res->curves[0];
+            const lariat_solution *sol = &c->fit->path[res->selected];
+            int ok = c->nlambda == nlam;
+            ok &= ok && nx == nlam && nxs == nlam;
+            ok &= ok && lt_rel_diff(c->cvm, xcvm, nlam) <= 1e-9 && lt_rel_diff(c->cvsd, xcvsd, nlam) <= 1e-9;
+            ok &= ok && lt_rel_diff(c->cvm, cvm, nlam) <= 2e-2 && lt_rel_diff(c->cvsd, cvsd, nlam) <= 2e-2;
+            ok &= res->lambda_min == lmin && res->lambda_1se == l1se && res->nfolds == 5;
+            ok &= lt_rel_diff(sol->coef, coef, ncoef) <= 1e-6 && fabs(sol->intercept - b0) <= 1e-6 * fabs(b0);
+            if (lt_rank() == 0 && getenv("LT_VERBOSE") != NULL) {
+                printf("\n    groups %d: exact cvm %.2e cvsd %.2e; cv.glmnet cvm %.2e cvsd %.2e lmin %.17g/%.17g l1se %.17g/%.17g coef %.2e b0 %.17g/%.17g", groups,
+                       lt_rel_diff(c->cvm, xcvm, nlam), lt_rel_diff(c->cvsd, xcvsd, nlam), lt_rel_diff(c->cvm, cvm, nlam),
+                       lt_rel_diff(c->cvsd, cvsd, nlam), res->lambda_min, lmin,
+                       res->lambda_1se, l1se, lt_rel_diff(sol->coef, coef, ncoef), sol->intercept, b0);
+            }
+            LT_ASSERT_ALL(ok);
+            lariat_cv_destroy(res);
+        }
+        free(fold);
+    }
+    lariat_data_destroy(d);
+    cJSON_Delete(ref);
+    cJSON_Delete(exact);
+    free(xcvm);
+    free(xcvsd);
+    free(lam);
+    free(fold_all);
+    free(cvm);
+    free(cvsd);
+    free(coef);
+}
+
 /* More folds than rows is an error on every rank. */
 static void test_cv_too_many_folds(void)
 {
@@ -216,5 +331,6 @@ void lt_register_cv(void)
     CU_add_test(s, "CV curves equal a single-process run", test_cv_across_ranks);
     CU_add_test(s, "rank groups give the same curves", test_cv_groups);
     CU_add_test(s, "one-pass statistics equal masked fits", test_cv_stats_equals_masked);
+    CU_add_test(s, "cvm, cvsd, lambda_min, lambda_1se and refit equal cv.glmnet", test_cv_matches_cvglmnet);
     CU_add_test(s, "more folds than rows is refused", test_cv_too_many_folds);
 }
