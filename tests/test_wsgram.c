@@ -4,7 +4,7 @@
 ** solver's path equals gram.c's on wide problems (objective to the
 ** tolerance, coefficients, certified gaps) with weights, penalty factors,
 ** bounds, a constant column and sparse storage; and `auto` picks it for
-** wide problems with an l1 term only.
+** p > n (and p > 4096) with an l1 term only, when n columns fit in memory.
 */
 #include "core/core.h"
 #include "data/matrix.h"
@@ -182,39 +182,47 @@ static void test_path_sparse(void)
     check_path(&wc);
 }
 
-/* Collective. auto takes wsgram for p > 4096 with alpha > 0 when the whole
-** Gram would fit, fista for ridge or without the memory, and gram.c below. */
-static void test_auto_choice(void)
+/* Collective. auto's solver for alpha = 1 and 0 on one data set, with
+** memory bytes per rank. */
+static void choose_for(const lt_spec *spec, double memory, const lariat_solver_ops *got[2])
 {
     lariat_ctx *ctx = lt_ctx();
-    const lt_spec wide = {.n = 9, .p = 4200, .seed = 5}, narrow = {.n = 30, .p = 50, .seed = 5};
-    const lt_spec *specs[] = {&wide, &narrow};
-    const lariat_solver_ops *got[5] = {NULL, NULL, NULL, NULL, NULL};
-    int n = 0;
-    for (int s = 0; s < 2; s++) {
-        lariat_data *d = lt_make_data(specs[s]);
-        for (int a = 0; a < 2; a++) {
-            lariat_problem pb;
-            lariat_problem_default(&pb);
-            pb.alpha = a == 0 ? 1.0 : 0.0;
-            lariat_settings st;
-            lariat_settings_default(&st);
-            lariat_prep *prep = NULL;
-            char reason[160];
-            if (d != NULL && lariat_prep_create(ctx, d, NULL, &pb, &prep) == LARIAT_OK) {
-                got[n] = lariat_solver_choose(prep, &st, 1e12, reason, sizeof(reason));
-                if (s == 0 && a == 0) got[4] = lariat_solver_choose(prep, &st, 1e6, reason, sizeof(reason));
-            }
-            n++;
-            lariat_prep_destroy(prep);
+    lariat_data *d = lt_make_data(spec);
+    for (int a = 0; a < 2; a++) {
+        lariat_problem pb;
+        lariat_problem_default(&pb);
+        pb.alpha = a == 0 ? 1.0 : 0.0;
+        lariat_settings st;
+        lariat_settings_default(&st);
+        lariat_prep *prep = NULL;
+        char reason[160];
+        got[a] = NULL;
+        if (d != NULL && lariat_prep_create(ctx, d, NULL, &pb, &prep) == LARIAT_OK) {
+            got[a] = lariat_solver_choose(prep, &st, memory, reason, sizeof(reason));
         }
-        lariat_data_destroy(d);
+        lariat_prep_destroy(prep);
     }
+    lariat_data_destroy(d);
+}
+
+/* Collective. auto takes wsgram for p > 4096, p > n and an l1
+** term when n columns fit in a quarter of the memory; fista for ridge, for
+** n >= p and without the memory; gram.c below p = 4096. */
+static void test_auto_choice(void)
+{
+    const lt_spec wide = {.n = 9, .p = 4200, .seed = 5}, narrow = {.n = 30, .p = 50, .seed = 5};
+    const lt_spec tall_wide = {.n = 4300, .p = 4200, .seed = 5, .density = 0.001};
+    const lariat_solver_ops *got[2];
+    choose_for(&wide, 1e12, got);
     LT_ASSERT_ALL(got[0] == &lariat_solver_wsgram);
     LT_ASSERT_ALL(got[1] == &lariat_solver_fista);
-    LT_ASSERT_ALL(got[2] == &lariat_solver_gram);
-    LT_ASSERT_ALL(got[3] == &lariat_solver_gram);
-    LT_ASSERT_ALL(got[4] == &lariat_solver_fista);
+    choose_for(&wide, 1e6, got);
+    LT_ASSERT_ALL(got[0] == &lariat_solver_fista);
+    choose_for(&tall_wide, 1e12, got);
+    LT_ASSERT_ALL(got[0] == &lariat_solver_fista);
+    choose_for(&narrow, 1e12, got);
+    LT_ASSERT_ALL(got[0] == &lariat_solver_gram);
+    LT_ASSERT_ALL(got[1] == &lariat_solver_gram);
 }
 
 void lt_register_wsgram(void)
@@ -226,5 +234,5 @@ void lt_register_wsgram(void)
     CU_add_test(s, "wide elastic net, weights, penalty factors, bounds, constant column = gram's",
                 test_path_enet_weighted_mixed);
     CU_add_test(s, "wide sparse path = gram's", test_path_sparse);
-    CU_add_test(s, "auto: wsgram for wide problems with an l1 term", test_auto_choice);
+    CU_add_test(s, "auto: wsgram for p > n, p > 4096 with an l1 term", test_auto_choice);
 }

@@ -112,6 +112,11 @@ static int write_stdout(lariat_ctx *ctx, const char *text, size_t len)
     MPI_Comm comm = lariat_ctx_comm(ctx);
     int rank = lariat_ctx_rank(ctx), size = lariat_ctx_size(ctx);
     int rc = LARIAT_OK;
+    /* Rank 0's buffer first, agreed: without it rank 0 would not receive,
+    ** and the other ranks would wait in MPI_Send forever. */
+    char *buf = rank == 0 ? lariat_malloc(ctx, LC_STDOUT_CHUNK, 1, "prediction buffer") : NULL;
+    rc = lariat_agree(ctx, rank == 0 && buf == NULL ? LARIAT_ENOMEM : LARIAT_OK);
+    if (rc != LARIAT_OK) return rc;
     if (rank != 0) {
         long long total = (long long)len;
         int ok = MPI_Send(&total, 1, MPI_LONG_LONG, 0, 0, comm) == MPI_SUCCESS;
@@ -122,8 +127,7 @@ static int write_stdout(lariat_ctx *ctx, const char *text, size_t len)
         if (!ok) rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Send of predictions from rank %d failed", rank);
         return lariat_agree(ctx, rc);
     }
-    char *buf = lariat_malloc(ctx, LC_STDOUT_CHUNK, 1, "prediction buffer");
-    int ok = buf != NULL, io_ok = fwrite(text, 1, len, stdout) == len;
+    int ok = 1, io_ok = fwrite(text, 1, len, stdout) == len;
     for (int r = 1; ok && r < size; r++) {
         long long total = 0;
         ok = MPI_Recv(&total, 1, MPI_LONG_LONG, r, 0, comm, MPI_STATUS_IGNORE) == MPI_SUCCESS;
@@ -135,8 +139,7 @@ static int write_stdout(lariat_ctx *ctx, const char *text, size_t len)
     }
     if (fflush(stdout) != 0) io_ok = 0;
     free(buf);
-    if (buf == NULL) rc = LARIAT_ENOMEM; /* message already recorded */
-    else if (!ok) rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Recv of predictions failed");
+    if (!ok) rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Recv of predictions failed");
     else if (!io_ok) rc = lariat_error(ctx, LARIAT_EIO, "cannot write predictions to stdout: %s", strerror(errno));
     return lariat_agree(ctx, rc);
 }

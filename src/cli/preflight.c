@@ -219,25 +219,18 @@ done:
 
 /* What one rank is expected to hold, in bytes, and the shape of the file
 ** it was estimated from. */
-typedef struct lc_memory_estimate {
+typedef struct memory_estimate {
     int sparse;       /* LIBSVM: CSR storage */
     int64_t rows;     /* estimated data rows of the whole file */
     int64_t p;        /* features (CSV: from the first line; LIBSVM: the largest index sampled) */
     int64_t nnz;      /* LIBSVM: estimated entries of the whole file */
     int ranks;
-    double data;      /* this rank's rows: X, y and w */
+    double data;      /* this rank's rows (X, y and w) and the feature names */
     double reader;    /* the reader's buffer */
     double solver;    /* the solver's matrices (fit, cv) */
     double cv;        /* what cross-validation adds (cv) */
     const char *solver_name;
-} lc_memory_estimate;
-
-/* Collective. Estimates this rank's memory for the command of o on the file
-** --data (rank 0 samples its first MiB and broadcasts what it saw; nothing
-** else is read). Errors (agreed): LARIAT_EMPI. A file that cannot be opened
-** gives known = 0 and LARIAT_OK: the reader reports it. */
-int lc_memory_estimate_make(lariat_ctx *ctx, const lc_options *o, const lariat_read_options *ropt,
-                            lc_memory_estimate *est);
+} memory_estimate;
 
 /* The inputs of the formulas, fixed once the file is sampled. */
 typedef struct estimate_inputs {
@@ -256,9 +249,7 @@ static double solver_bytes(const estimate_inputs *in, lariat_solver_kind kind, d
 {
     const double p = in->p, p2 = 8.0 * p * p;
     switch (kind) {
-    case LARIAT_SOLVER_GRAM: {
-        return ranks > 1 && p2 > in->limit / 4.0 ? 2.0 * p2 / ranks : p2 * (1.0 + in->ridge);
-    }
+    case LARIAT_SOLVER_GRAM: return ranks > 1 && p2 > in->limit / 4.0 ? 2.0 * p2 / ranks : p2 * (1.0 + in->ridge);
     case LARIAT_SOLVER_ADMM: return n_loc >= p ? 2.0 * p2 : 8.0 * (n_loc * p + 2.0 * n_loc * n_loc);
     case LARIAT_SOLVER_FISTA: return 8.0 * (6.0 * p + 4.0 * n_loc);
     case LARIAT_SOLVER_AUTO: break;
@@ -269,7 +260,7 @@ static double solver_bytes(const estimate_inputs *in, lariat_solver_kind kind, d
 }
 
 /* Not collective. The formulas of the file comment at `ranks` ranks. */
-static void estimate_at(const estimate_inputs *in, lariat_solver_kind kind, double ranks, lc_memory_estimate *est)
+static void estimate_at(const estimate_inputs *in, lariat_solver_kind kind, double ranks, memory_estimate *est)
 {
     const double n_loc = ceil(in->rows / ranks), p = in->p;
     if (in->format == FMT_HDF5) est->data = in->size / ranks + 16.0 * n_loc;
@@ -295,7 +286,7 @@ static void estimate_at(const estimate_inputs *in, lariat_solver_kind kind, doub
     }
 }
 
-static double estimate_total(const lc_memory_estimate *est) { return est->data + est->reader + est->solver + est->cv; }
+static double estimate_total(const memory_estimate *est) { return est->data + est->reader + est->solver + est->cv; }
 
 /* Not collective. The inputs from the options and the broadcast shape. */
 static void make_inputs(const lc_options *o, const long long shape[SH_COUNT], double limit, estimate_inputs *in)
@@ -366,14 +357,14 @@ static int check_outputs(lariat_ctx *ctx, const lc_options *o)
 
 /* Not collective. Records the refusal: what the estimate is made of, the
 ** limit and where it comes from, and what would fit. */
-static int refuse(lariat_ctx *ctx, const lc_options *o, const estimate_inputs *in, const lc_memory_estimate *est,
+static int refuse(lariat_ctx *ctx, const lc_options *o, const estimate_inputs *in, const memory_estimate *est,
                   double limit)
 {
     char total[32], data[32], reader[32], solver[32], cv[32], lim[32];
     const int ranks = est->ranks;
     /* The smallest rank count that fits, by doubling then bisection. */
     long long fit_ranks = 0;
-    lc_memory_estimate at;
+    memory_estimate at;
     for (long long hi = ranks; hi <= (1LL << 24); hi *= 2) {
         estimate_at(in, in->solver, (double)hi, &at);
         if (estimate_total(&at) <= limit) {
@@ -452,7 +443,7 @@ static int check_memory(lariat_ctx *ctx, const lc_options *o, const lariat_read_
     if (!shape[SH_KNOWN] || !isfinite(limit)) return LARIAT_OK; /* the same on every rank */
     estimate_inputs in;
     make_inputs(o, shape, limit, &in);
-    lc_memory_estimate est = {0};
+    memory_estimate est = {0};
     est.sparse = in.format == FMT_LIBSVM;
     est.rows = (int64_t)shape[SH_ROWS];
     est.p = (int64_t)shape[SH_P];

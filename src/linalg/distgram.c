@@ -22,12 +22,13 @@
 void lariat_dgram_destroy(lariat_dgram *g)
 {
     free(g->a);
+    free(g->f);
     free(g->grow);
     free(g->gcol);
     free(g->bin);
     free(g->bout);
     free(g->rhs);
-    g->a = g->bin = g->bout = g->rhs = NULL;
+    g->a = g->f = g->bin = g->bout = g->rhs = NULL;
     g->grow = g->gcol = NULL;
     lariat_grid_destroy(&g->grid);
 }
@@ -179,16 +180,6 @@ int lariat_dgram_form(lariat_ctx *ctx, lariat_dgram *g, const lariat_matrix *X, 
     return rc;
 }
 
-void lariat_dgram_add_diag(lariat_dgram *g, const double *d)
-{
-    const lariat_grid *gr = &g->grid;
-    for (int j = 0; j < g->n; j++) {
-        if (lariat_bc_owner(j, gr->nb, gr->nprow) == gr->myrow && lariat_bc_owner(j, gr->nb, gr->npcol) == gr->mycol) {
-            g->a[lariat_bc_local(j, gr->nb, gr->nprow) + lariat_bc_local(j, gr->nb, gr->npcol) * g->lld] += d[j];
-        }
-    }
-}
-
 /* Collective. The largest of an int over the ranks (ScaLAPACK's info is not
 ** promised to be the same everywhere). */
 static int max_int(lariat_ctx *ctx, int *v)
@@ -211,32 +202,86 @@ static int check_info(lariat_ctx *ctx, int info, const char *routine)
     return rc;
 }
 
-int lariat_dgram_cholesky_solve(lariat_ctx *ctx, lariat_dgram *g, const double *b, double *x, int *pd)
+int lariat_dgram_factor(lariat_ctx *ctx, lariat_dgram *g, const double *d, int keep, int *pd)
+{
+    const int one = 1;
+    const size_t count = (size_t)g->lld * (size_t)(g->nloc > 0 ? g->nloc : 1);
+    int info = 0, rc = LARIAT_OK;
+    *pd = 0;
+    if (keep && g->f == NULL) {
+        g->f = lariat_malloc(ctx, count, sizeof(double), "Cholesky factor");
+        if (g->f == NULL) rc = LARIAT_ENOMEM;
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) return rc;
+    double *m = keep ? g->f : g->a;
+    if (keep) memcpy(m, g->a, count * sizeof(double));
+    g->factor_in_a = !keep;
+    const lariat_grid *gr = &g->grid;
+    for (int j = 0; j < g->n; j++) {
+        if (lariat_bc_owner(j, gr->nb, gr->nprow) == gr->myrow && lariat_bc_owner(j, gr->nb, gr->npcol) == gr->mycol) {
+            m[lariat_bc_local(j, gr->nb, gr->nprow) + lariat_bc_local(j, gr->nb, gr->npcol) * g->lld] += d[j];
+        }
+    }
+    pdpotrf_("L", &g->n, m, &one, &one, g->desc, &info, 1);
+    rc = check_info(ctx, info, "PDPOTRF");
+    int notpd = info > 0;
+    if (rc == LARIAT_OK) rc = max_int(ctx, &notpd);
+    if (rc == LARIAT_OK) *pd = !notpd;
+    return rc;
+}
+
+int lariat_dgram_solve(lariat_ctx *ctx, lariat_dgram *g, const double *b, double *x)
 {
     const int one = 1, zero = 0, nrhs = 1;
     const lariat_grid *gr = &g->grid;
     int info = 0, descb[LARIAT_DLEN];
-    *pd = 0;
-    pdpotrf_("L", &g->n, g->a, &one, &one, g->desc, &info, 1);
-    int rc = check_info(ctx, info, "PDPOTRF");
-    int notpd = info > 0;
-    if (rc == LARIAT_OK) rc = max_int(ctx, &notpd);
-    if (rc != LARIAT_OK || notpd) return rc;
     /* b as an n x 1 matrix with A's row blocking: its one column lives on
     ** grid column 0. */
     descinit_(descb, &g->n, &one, &gr->nb, &gr->nb, &zero, &zero, &gr->ctxt, &g->lld, &info);
     if (info != 0) return check_info(ctx, info, "DESCINIT");
     for (int l = 0; l < g->mloc; l++) g->rhs[l] = b[g->grow[l]];
-    pdpotrs_("L", &g->n, &nrhs, g->a, &one, &one, g->desc, g->rhs, &one, &one, descb, &info, 1);
-    rc = check_info(ctx, info, "PDPOTRS");
+    pdpotrs_("L", &g->n, &nrhs, g->factor_in_a ? g->a : g->f, &one, &one, g->desc, g->rhs, &one, &one, descb, &info,
+             1);
+    int rc = check_info(ctx, info, "PDPOTRS");
     if (rc != LARIAT_OK) return rc;
     memset(x, 0, (size_t)g->n * sizeof(double));
     if (gr->mycol == 0) {
         for (int l = 0; l < g->mloc; l++) x[g->grow[l]] = g->rhs[l];
     }
-    rc = lariat_allreduce_sum(ctx, x, g->n);
-    if (rc == LARIAT_OK) *pd = 1;
-    return rc;
+    return lariat_allreduce_sum(ctx, x, g->n);
+}
+
+int lariat_dgram_symv(lariat_ctx *ctx, lariat_dgram *g, const double *in, double *out)
+{
+    const int m = g->mloc;
+    /* Local rows in global order: the entries below the diagonal of local
+    ** column j start at the first local row after j. Each held entry
+    ** a_ij, i > j, adds a_ij in_j to out_i and a_ij in_i to out_j (the
+    ** upper triangle is not read); a diagonal entry adds a_jj in_j once. */
+    double *inr = g->bin, *outr = g->bout;
+    for (int l = 0; l < m; l++) {
+        inr[l] = in[g->grow[l]];
+        outr[l] = 0.0;
+    }
+    memset(out, 0, (size_t)g->n * sizeof(double));
+    int start = 0;
+    for (int lc = 0; lc < g->nloc; lc++) {
+        const int j = g->gcol[lc];
+        const double *col = g->a + (int64_t)lc * g->lld;
+        while (start < m && g->grow[start] < j) start++;
+        int below = start;
+        if (below < m && g->grow[below] == j) {
+            outr[below] += col[below] * in[j];
+            below++;
+        }
+        if (below < m) {
+            cblas_daxpy(m - below, in[j], col + below, 1, outr + below, 1);
+            out[j] += cblas_ddot(m - below, col + below, 1, inr + below, 1);
+        }
+    }
+    for (int l = 0; l < m; l++) out[g->grow[l]] += outr[l];
+    return lariat_allreduce_sum(ctx, out, g->n);
 }
 
 int lariat_dgram_eigen(lariat_ctx *ctx, lariat_dgram *g, double *e)

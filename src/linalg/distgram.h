@@ -1,10 +1,10 @@
 /*
 ** The distributed Gram: a symmetric p x p matrix in 2D block-cyclic layout
 ** on a BLACS grid (linalg/scalapack.h), built from the rows that each rank
-** holds, and the few operations the pgram solver needs on it: a Cholesky
-** solve, a full eigendecomposition, and products with vectors that every
-** rank holds whole. No rank ever holds the whole matrix: each has its
-** about p^2 / ranks entries.
+** holds, and the few operations the pgram solver needs on it: Cholesky
+** factors and solves, a full eigendecomposition, and products with vectors
+** that every rank holds whole. No rank ever holds the whole matrix: each has
+** its about p^2 / ranks entries (twice that with a kept factor).
 **
 ** Only the lower triangle is formed and referenced (ScaLAPACK's uplo = 'L').
 */
@@ -23,6 +23,8 @@ typedef struct lariat_dgram {
     int mloc, nloc;     /* local rows and columns */
     int lld;            /* leading dimension of a: max(1, mloc) */
     double *a;          /* mloc x nloc, column-major: the matrix, its factor or its eigenvectors */
+    double *f;          /* NULL, or the same shape: a Cholesky factor kept beside the matrix */
+    int factor_in_a;    /* the last factor was made in place, over a */
     int *grow, *gcol;   /* the global index of each local row and column */
     double *bin, *bout; /* scratch of the vector products: (max(mloc, nloc)) x 2 each */
     double *rhs;        /* the local part of a right-hand side (mloc) */
@@ -46,20 +48,28 @@ void lariat_dgram_destroy(lariat_dgram *g);
 int lariat_dgram_form(lariat_ctx *ctx, lariat_dgram *g, const lariat_matrix *X, const double *w,
                       const double *shift, const double *colscale, double W);
 
-/* Not collective. A_jj += d_j for the diagonal entries this rank holds. */
-void lariat_dgram_add_diag(lariat_dgram *g, const double *d);
+/* Collective. The Cholesky factor (PDPOTRF) of M = A + diag(d), d with n
+** values on every rank: with keep, into storage of its own (allocated on
+** first use), so that A stays; otherwise in place, over A. *pd is 0 when M
+** is not positive definite (the factor is then partial and unusable).
+** Errors (agreed): ENOMEM, EMPI, ENUMERIC for an argument ScaLAPACK refused. */
+int lariat_dgram_factor(lariat_ctx *ctx, lariat_dgram *g, const double *d, int keep, int *pd);
 
-/* Collective. Factors A = LL' in place (PDPOTRF), then solves A x = b
-** (PDPOTRS); b and x hold n values on every rank. *pd is 0 (and x is left
-** alone) when A is not positive definite; the matrix then holds a partial
-** factor. Errors (agreed): EMPI, ENUMERIC for an argument ScaLAPACK refused. */
-int lariat_dgram_cholesky_solve(lariat_ctx *ctx, lariat_dgram *g, const double *b, double *x, int *pd);
+/* Collective. x = M^-1 b with the last factor (PDPOTRS); b and x hold n
+** values on every rank (they may not alias). One allreduce gathers x.
+** Errors (agreed): EMPI, ENUMERIC. */
+int lariat_dgram_solve(lariat_ctx *ctx, lariat_dgram *g, const double *b, double *x);
 
-/* Collective. Every eigenvalue (e, n values, ascending, on every rank) and
-** eigenvector of A by divide and conquer (PDSYEVD): the matrix is replaced
-** by Q, whose columns are the eigenvectors, A = Q diag(e) Q'. Needs about
-** two more local matrices of scratch while it runs. Errors (agreed):
-** ENOMEM, ENUMERIC when PDSYEVD fails. */
+/* Collective. out = A in for the symmetric A whose lower triangle is held
+** (not after an in-place factor or an eigendecomposition); in and out hold
+** n values on every rank. One allreduce of n doubles. Errors (agreed): EMPI. */
+int lariat_dgram_symv(lariat_ctx *ctx, lariat_dgram *g, const double *in, double *out);
+
+/* Collective. Every eigenvalue (e, n values, ascending, bit for bit the same
+** on every rank) and eigenvector of A by divide and conquer (PDSYEVD): the
+** matrix is replaced by Q, whose columns are the eigenvectors,
+** A = Q diag(e) Q'. Needs about two more local matrices of scratch while it
+** runs. Errors (agreed): ENOMEM, ENUMERIC when PDSYEVD fails. */
 int lariat_dgram_eigen(lariat_ctx *ctx, lariat_dgram *g, double *e);
 
 /* Collective. out = M in (trans = 0) or M' in (trans = 1) for k <= 2 vectors,

@@ -93,17 +93,21 @@ const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lar
     ** replicate is spread (on one rank there is nothing to spread it over). */
     const int gram_wanted = st->solver == LARIAT_SOLVER_GRAM || p <= AUTO_GRAM_MAX_P;
     if (gram_wanted && !replicated_fits && (spread_fits || (st->solver == LARIAT_SOLVER_GRAM && ranks > 1))) {
-        snprintf(reason, len, "distributed Gram: the %.3g MB Gram exceeds a quarter of the %.3g MB per rank; %.3g MB on "
-                 "each of %d ranks", mb, memory * 1e-6, mb / ranks, ranks);
+        snprintf(reason, len,
+                 "distributed Gram: the %.3g MB Gram exceeds a quarter of the %.3g MB per rank; %.3g MB on each of %d "
+                 "ranks", mb, memory * 1e-6, mb / ranks, ranks);
         return &lariat_solver_pgram;
     }
     if (st->solver == LARIAT_SOLVER_GRAM) return &lariat_solver_gram;
-    /* Wide with an l1 term: the strong sets keep few features, and wsgram.c
-    ** forms only their Gram columns (2 n p flops and p doubles each), at
-    ** worst the whole Gram, which must then fit as a replicated one would. */
-    if (p > AUTO_GRAM_MAX_P && replicated_fits && prep->alpha > 0.0) {
-        snprintf(reason, len, "p = %lld: coordinate descent on the Gram columns of the strong sets only (at most "
-                 "%.0f MB per rank)", (long long)p, mb);
+    /* Wide (p > n) with an l1 term: the lasso keeps at most n features
+    ** active and the strong sets few more, and wsgram.c forms only their Gram
+    ** columns (2 n p flops and p doubles each); n of them must fit. With
+    ** n >= p the path can end with every feature active, where coordinate
+    ** descent on the Gram costs p^2 per cycle: fista's passes are cheaper. */
+    const double cols_mb = (double)p * (double)prep->n_rows * 8e-6;
+    if (p > AUTO_GRAM_MAX_P && prep->alpha > 0.0 && prep->n_rows < p && cols_mb <= budget_mb) {
+        snprintf(reason, len, "p = %lld > n: coordinate descent on the Gram columns of the strong sets only (%.0f MB "
+                 "for n of them)", (long long)p, cols_mb);
         return &lariat_solver_wsgram;
     }
     if (p > AUTO_GRAM_MAX_P || !replicated_fits) {

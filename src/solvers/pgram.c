@@ -14,34 +14,35 @@
 ** which turns the penalty lambda/2 sum f_j c_j^2 into lambda/2 |d|^2, and
 ** sigma = 1 otherwise.
 **
-** - Ridge with one lambda: A = Ht + lambda S F S is factored in place by
-**   PDPOTRF and solved by PDPOTRS. The certificate comes from one pass over
-**   the rows (the factor has replaced Ht), so it is exact for the data.
-** - Everything else starts with one eigendecomposition Ht = Q diag(e) Q'
-**   (PDSYEVD), which then serves every lambda of the path (and, in
-**   cross-validation, of the fold):
-**   - ridge in closed form, d = Q diag(1 / (e + lambda)) Q' xyt, two
-**     products with Q per lambda (O(p^2 / ranks));
-**   - lasso and elastic net (and bounds) by ADMM in its global form (Boyd et
-**     al. 2011, Found. Trends Mach. Learn. 3(1), sections 3.1 and 6.4):
-**       x = (Ht + rho I)^-1 (xyt + rho (z - u)) = Q diag(1/(e + rho)) Q'(...)
-**       z = prox of the penalty and bounds at x + u, coordinate by coordinate
-**       u = u + x - z
-**     where the x-update costs two products with Q and no factorization, so
-**     that rho can follow residual balancing (section 3.4.1) for free.
+** - Ridge, one lambda: Ht + lambda S F S is factored in place by PDPOTRF and
+**   solved by PDPOTRS; the certificate comes from one pass over the rows (the
+**   factor has replaced Ht), so it is exact for the data. With unpenalized
+**   columns a path does the same for each lambda, on a copy.
+** - Ridge path with S F S = I (and each fold's path in cross-validation):
+**   one eigendecomposition Ht = Q diag(e) Q' (PDSYEVD) serves every lambda,
+**   d = Q diag(1 / (e + lambda)) Q' xyt, one pass over Q per lambda
+**   (O(p^2 / ranks)) giving d and Ht d.
+** - Lasso, elastic net and bounds: ADMM in its global form (Boyd et al.
+**   2011, Found. Trends Mach. Learn. 3(1), sections 3.1 and 6.4) on the
+**   factor of Ht + rho I, kept beside Ht:
+**     x = (Ht + rho I)^-1 (xyt + rho (z - u))      (PDPOTRS)
+**     z = prox of the penalty and bounds at x + u, coordinate by coordinate
+**     u = u + x - z,
+**   with the gap at z from one product with Ht, and rho balancing the two
+**   residuals (section 3.4.1) every PGRAM_ADAPT_EVERY iterations at most,
+**   since each change costs a factorization.
 **
-** Why ADMM on the eigenvectors: coordinate descent needs one column of the
-** Gram per coordinate update, i.e. one message per update on a 2D layout;
-** ADMM whose x-update solves with a Cholesky factor of (H + rho I) pays
-** 2 p / nb dependent triangular-solve steps per iteration and a new
-** factorization whenever rho changes. With Q, an iteration is two
-** matrix-vector products with one allreduce each, and the gap at z comes
-** free with the first (both vectors share one pass over Q). Measurements
-** are in the README.
+** Why ADMM on a Cholesky factor (measured at p = 4000 on 4 ranks, README):
+** coordinate descent needs one column of the Gram per coordinate update,
+** one message per update on a 2D layout. ADMM on the eigenvectors would
+** change rho for free, but its x-update reads Q twice where PDPOTRS reads
+** the factor's triangle twice, and measured no faster per iteration
+** (52 ms against 60 ms, medians of one run), while PDSYEVD cost 36
+** Choleskys and needs twice the memory (Ht, Q and its workspace).
 **
-** Every vector (c, z, u and their images under Q') is held whole by every
-** rank: p doubles each. Every rank takes the same steps on the same
-** reduced numbers, so the iterations need no other agreement.
+** Every vector (c, x, z, u) is held whole by every rank: p doubles each.
+** Every rank takes the same steps on the same reduced numbers, so the
+** iterations need no other agreement.
 */
 #include "solvers/pgram.h"
 
@@ -57,9 +58,12 @@
 #include <string.h>
 
 /* Residual balancing (Boyd et al. 2011, eq. 3.13): rho is multiplied or
-** divided by TAU when one residual exceeds MU times the other. */
+** divided by TAU when one residual exceeds MU times the other, looked at
+** every ADAPT_EVERY iterations (a change costs one PDPOTRF, about as much as
+** a dozen iterations at p = 4000). */
 #define PGRAM_MU 10.0
 #define PGRAM_TAU 2.0
+#define PGRAM_ADAPT_EVERY 10
 
 /* What the distributed matrix holds. */
 enum { HOLDS_NOTHING, HOLDS_GRAM, HOLDS_FACTOR, HOLDS_EIGEN };
@@ -71,11 +75,12 @@ typedef struct pgram_ws {
     double tol;
     int max_iter;
     int adapt_rho;
-    double rho_given;   /* st->rho: > 0 fixes the starting rho */
     double rho;         /* ADMM penalty in use (kept along the path) */
+    double factor_rho;  /* the rho whose Ht + rho I is in the kept factor; 0 = none */
     int ridge;          /* alpha = 0 and no bound other than fixed coefficients */
     int closed_form;    /* ridge with every free f_j > 0: sigma = f^-1/2 */
-    int single;         /* ridge with one lambda: Cholesky, no eigendecomposition */
+    int eigen;          /* closed_form on a path: one eigendecomposition */
+    int in_place;       /* ridge with one lambda: factor over Ht */
     lariat_pgram_layout layout;
     lariat_dgram g;
     int holds;
@@ -85,7 +90,7 @@ typedef struct pgram_ws {
     double *e;          /* p eigenvalues of Ht (ascending, clamped at 0) */
     double *xyh;        /* p: Q' xyt */
     double *in2, *out2; /* 2p + 3 each: pairs of vectors for one product */
-    double *x, *z, *u, *zold, *xh, *zh, *uh; /* ADMM, p each */
+    double *x, *z, *u, *zold, *rhs, *hd; /* ADMM, p each; hd = Ht d */
     double *hc;         /* p: H c */
     double *v;          /* p: xy - H c */
     double *block;      /* the one allocation behind the p-vectors */
@@ -107,6 +112,9 @@ static int ridge_applies(const lariat_prep *prep)
     return 1;
 }
 
+/* Collective, unlike the interface's other destroy()s: releasing the BLACS
+** grid frees its communicators. The path driver, cross-validation and the
+** tests call it on every rank. */
 static void pgram_destroy(void *wsv)
 {
     pgram_ws *ws = wsv;
@@ -137,6 +145,18 @@ static void gap_from_hc(pgram_ws *ws, double lambda, const double *c, const doub
     lariat_prep_gap(prep, lambda, c, ws->v, rr, ry, primal, gap);
 }
 
+/* Not collective. c = S d (0 on fixed coefficients) and H c = S^-1 Ht d
+** from d and hd = Ht d, then the gap. */
+static void gap_from_d(pgram_ws *ws, double lambda, const double *d, const double *hd, double *c, double *primal,
+                       double *gap)
+{
+    for (int j = 0; j < ws->p; j++) {
+        c[j] = is_fixed(ws->prep, j) ? 0.0 : ws->sigma[j] * d[j];
+        ws->hc[j] = hd[j] / ws->sigma[j];
+    }
+    gap_from_hc(ws, lambda, c, ws->hc, primal, gap);
+}
+
 /* Collective. The objective and gap at c from one pass over the rows (one
 ** allreduce of p + 3 doubles), with r = yc - Xs c:
 **   v_j = (1/W) sum_i w_i r_i xs_ij,  rr = (1/W) sum_i w_i r_i^2,
@@ -159,9 +179,11 @@ static int gap_from_data(pgram_ws *ws, double lambda, const double *c, double *p
     return LARIAT_OK;
 }
 
-/* Collective. Forms Ht from the rows (one pass, one reduce-scatter per panel). */
-static int form(pgram_ws *ws)
+/* Collective. Ht from the rows (one pass, one reduce-scatter per panel),
+** unless the matrix holds it already. */
+static int ensure_gram(pgram_ws *ws)
 {
+    if (ws->holds == HOLDS_GRAM) return LARIAT_OK;
     const lariat_prep *prep = ws->prep;
     const double t0 = lariat_now();
     int rc = lariat_dgram_form(ws->ctx, &ws->g, prep->data->X, prep->w, prep->mean, ws->colscale, prep->W);
@@ -172,31 +194,11 @@ static int form(pgram_ws *ws)
     return rc;
 }
 
-/* Not collective. The starting ADMM penalty when none is given: the
-** geometric mean of the largest eigenvalue and the smallest one above
-** 1e-3 of it, which balances the x-update's conditioning between the
-** directions the data determine well and badly (Ghadimi et al. 2015, IEEE
-** TAC 60(3), take sqrt(e_min e_max) for quadratic problems; the floor keeps
-** null directions of a wide X from driving rho to 0). */
-static double default_rho(const double *e, int p)
-{
-    const double emax = e[p - 1];
-    double emin = emax;
-    for (int k = 0; k < p; k++) {
-        if (e[k] > 1e-3 * emax) {
-            emin = e[k];
-            break;
-        }
-    }
-    return emax > 0.0 ? sqrt(emin * emax) : 1.0;
-}
-
-/* Collective. Ht = Q diag(e) Q' (forming Ht first if the matrix holds a
-** factor), then xyh = Q' xyt. */
+/* Collective. Ht = Q diag(e) Q' (PDSYEVD, over Ht), then xyh = Q' xyt. */
 static int ensure_eigen(pgram_ws *ws)
 {
     if (ws->holds == HOLDS_EIGEN) return LARIAT_OK;
-    int rc = ws->holds == HOLDS_GRAM ? LARIAT_OK : form(ws);
+    int rc = ensure_gram(ws);
     const double t0 = lariat_now();
     if (rc == LARIAT_OK) rc = lariat_dgram_eigen(ws->ctx, &ws->g, ws->e);
     if (rc != LARIAT_OK) return rc;
@@ -205,31 +207,46 @@ static int ensure_eigen(pgram_ws *ws)
     lariat_log(ws->ctx, LARIAT_LOG_VERBOSE, "gram: eigendecomposition (PDSYEVD) in %.3f s", lariat_now() - t0);
     /* Ht is positive semidefinite: negative eigenvalues are round-off. */
     for (int k = 0; k < ws->p; k++) ws->e[k] = fmax(ws->e[k], 0.0);
-    ws->rho = ws->rho_given > 0.0 ? ws->rho_given : default_rho(ws->e, ws->p);
     return lariat_dgram_mult(ws->ctx, &ws->g, 1, 1, ws->xyt, ws->xyh);
+}
+
+/* Collective. The Cholesky factor of Ht + diag(d) (PDPOTRF): kept beside Ht,
+** or over it when in_place. */
+static int factor(pgram_ws *ws, const double *d, int in_place, int *pd)
+{
+    const double t0 = lariat_now();
+    int rc = lariat_dgram_factor(ws->ctx, &ws->g, d, !in_place, pd);
+    if (in_place) ws->holds = HOLDS_FACTOR;
+    ws->factor_rho = 0.0;
+    ws->stats.choleskys++;
+    lariat_log(ws->ctx, LARIAT_LOG_VERBOSE, "gram: Cholesky factorization (PDPOTRF) in %.3f s", lariat_now() - t0);
+    return rc;
 }
 
 /* Collective. Ridge at one lambda by Cholesky: (Ht + lambda S F S) d = xyt,
 ** with each fixed coefficient's zero row and column given a 1 on the
 ** diagonal (so d_j = 0). Sets *solved = 0 when the matrix is not positive
-** definite (lambda f_j = 0 on collinear columns); the matrix then holds
-** neither Ht nor a factor. */
+** definite (lambda f_j = 0 on collinear columns). */
 static int ridge_cholesky(pgram_ws *ws, double lambda, double *c, int *solved, double *primal, double *gap)
 {
     const lariat_prep *prep = ws->prep;
     const int p = ws->p;
-    int rc = ws->holds == HOLDS_GRAM ? LARIAT_OK : form(ws);
-    if (rc != LARIAT_OK) return rc;
-    for (int j = 0; j < p; j++) ws->hc[j] = is_fixed(prep, j) ? 1.0 : lambda * ws->sigma[j] * ws->sigma[j] * prep->pf[j];
-    lariat_dgram_add_diag(&ws->g, ws->hc);
-    const double t0 = lariat_now();
-    rc = lariat_dgram_cholesky_solve(ws->ctx, &ws->g, ws->xyt, ws->x, solved);
-    ws->holds = HOLDS_FACTOR;
-    ws->stats.choleskys++;
-    lariat_log(ws->ctx, LARIAT_LOG_VERBOSE, "gram: Cholesky (PDPOTRF, PDPOTRS) in %.3f s", lariat_now() - t0);
+    *solved = 0;
+    int rc = ensure_gram(ws);
+    for (int j = 0; j < p; j++) {
+        ws->rhs[j] = is_fixed(prep, j) ? 1.0 : lambda * ws->sigma[j] * ws->sigma[j] * prep->pf[j];
+    }
+    const int in_place = ws->in_place;
+    if (rc == LARIAT_OK) rc = factor(ws, ws->rhs, in_place, solved);
+    if (rc == LARIAT_OK && *solved) rc = lariat_dgram_solve(ws->ctx, &ws->g, ws->xyt, ws->x);
     if (rc != LARIAT_OK || !*solved) return rc;
-    for (int j = 0; j < p; j++) c[j] = is_fixed(prep, j) ? 0.0 : ws->sigma[j] * ws->x[j];
-    return gap_from_data(ws, lambda, c, primal, gap);
+    if (in_place) {
+        for (int j = 0; j < p; j++) c[j] = is_fixed(prep, j) ? 0.0 : ws->sigma[j] * ws->x[j];
+        return gap_from_data(ws, lambda, c, primal, gap);
+    }
+    rc = lariat_dgram_symv(ws->ctx, &ws->g, ws->x, ws->hd);
+    if (rc == LARIAT_OK) gap_from_d(ws, lambda, ws->x, ws->hd, c, primal, gap);
+    return rc;
 }
 
 /* Collective. Ridge at lambda from the eigendecomposition (closed_form:
@@ -240,7 +257,6 @@ static int ridge_cholesky(pgram_ws *ws, double lambda, double *c, int *solved, d
 ** least-squares solution. */
 static int ridge_eigen(pgram_ws *ws, double lambda, double *c, double *primal, double *gap)
 {
-    const lariat_prep *prep = ws->prep;
     const int p = ws->p;
     const double floor = (double)p * DBL_EPSILON * ws->e[p - 1];
     for (int k = 0; k < p; k++) {
@@ -249,13 +265,25 @@ static int ridge_eigen(pgram_ws *ws, double lambda, double *c, double *primal, d
         ws->in2[p + k] = ws->e[k] * ws->in2[k];
     }
     int rc = lariat_dgram_mult(ws->ctx, &ws->g, 0, 2, ws->in2, ws->out2);
-    if (rc != LARIAT_OK) return rc;
-    for (int j = 0; j < p; j++) {
-        c[j] = is_fixed(prep, j) ? 0.0 : ws->sigma[j] * ws->out2[j];
-        ws->hc[j] = ws->out2[p + j] / ws->sigma[j];
+    if (rc == LARIAT_OK) gap_from_d(ws, lambda, ws->out2, ws->out2 + p, c, primal, gap);
+    return rc;
+}
+
+/* Not collective. The starting ADMM penalty when none is given: the mean
+** eigenvalue of Ht over the free coefficients, trace(Ht) / p_free =
+** sum_j sigma_j^2 xx_j / p_free (1 when standardized without penalty
+** factors), the scale at which (Ht + rho I) is neither dominated by rho
+** nor blind to it; residual balancing corrects it. */
+static double default_rho(const pgram_ws *ws)
+{
+    double trace = 0.0;
+    int free_count = 0;
+    for (int j = 0; j < ws->p; j++) {
+        if (is_fixed(ws->prep, j)) continue;
+        trace += ws->sigma[j] * ws->sigma[j] * ws->prep->xx[j];
+        free_count++;
     }
-    gap_from_hc(ws, lambda, c, ws->hc, primal, gap);
-    return LARIAT_OK;
+    return free_count > 0 && trace > 0.0 ? trace / free_count : 1.0;
 }
 
 /* Not collective. The z-update: z_j = argmin rho/2 (z - t)^2 + g_j(sigma_j z)
@@ -276,70 +304,69 @@ static void z_update(pgram_ws *ws, double lambda, double rho, double r2[2])
     }
 }
 
-/* Collective. ADMM from the feasible warm start c (see the top of the file),
-** with hats for images under Q': xh = Q'x, zh = Q'z, uh = Q'u. Per
-** iteration:
-**   xh = (xyh + rho (zh - uh)) / (e + rho)
-**   [x, Ht z] = Q [xh, e .* zh]      (one product: the gap at z comes free)
-**   z, u from the z-update;  zh = Q'z;  uh += xh - zh,
-** stopping when the gap at z (always feasible) certifies it. The dual
-** variable starts at its fixed point for z, u = (xyt - Ht z) / rho, so a
-** warm start along the path starts from the previous lambda's dual too. */
+/* Collective. The kept factor of Ht + rho I, made when rho changed. */
+static int ensure_admm_factor(pgram_ws *ws)
+{
+    if (ws->factor_rho == ws->rho) return LARIAT_OK;
+    for (int j = 0; j < ws->p; j++) ws->rhs[j] = ws->rho;
+    int pd = 0;
+    int rc = factor(ws, ws->rhs, 0, &pd);
+    if (rc == LARIAT_OK && !pd) {
+        rc = lariat_error(ws->ctx, LARIAT_ENUMERIC, "the Gram plus rho = %g I is not positive definite", ws->rho);
+    }
+    if (rc == LARIAT_OK) ws->factor_rho = ws->rho;
+    return rc;
+}
+
+/* Collective. ADMM from the feasible warm start c (see the top of the file):
+**   x = (Ht + rho I)^-1 (xyt + rho (z - u)),  z, u from the z-update,
+** stopping when the gap at z (always feasible, from Ht z) certifies it.
+** The scaled dual starts at its fixed point for z, u = (xyt - Ht z) / rho,
+** so a warm start along the path starts from the previous lambda's dual
+** too. */
 static int admm(pgram_ws *ws, double lambda, double *c, int *iters, double *primal, double *gap, int *converged)
 {
     const lariat_prep *prep = ws->prep;
     const int p = ws->p;
-    double rho = ws->rho;
     ws->stats.admm_solves++;
+    int rc = ensure_gram(ws);
+    if (rc == LARIAT_OK) rc = ensure_admm_factor(ws);
     for (int j = 0; j < p; j++) ws->z[j] = is_fixed(prep, j) ? 0.0 : c[j] / ws->sigma[j];
-    int rc = lariat_dgram_mult(ws->ctx, &ws->g, 1, 1, ws->z, ws->zh);
-    for (int k = 0; k < p; k++) ws->uh[k] = (ws->xyh[k] - ws->e[k] * ws->zh[k]) / rho;
+    if (rc == LARIAT_OK) rc = lariat_dgram_symv(ws->ctx, &ws->g, ws->z, ws->hd);
     int it = 0;
-    for (; rc == LARIAT_OK; it++) {
-        for (int k = 0; k < p; k++) {
-            ws->xh[k] = (ws->xyh[k] + rho * (ws->zh[k] - ws->uh[k])) / (ws->e[k] + rho);
-            ws->in2[k] = ws->xh[k];
-            ws->in2[p + k] = ws->e[k] * ws->zh[k];
-        }
-        rc = lariat_dgram_mult(ws->ctx, &ws->g, 0, 2, ws->in2, ws->out2);
-        if (rc != LARIAT_OK) break;
-        const double *Hz = ws->out2 + p;
-        for (int j = 0; j < p; j++) {
-            c[j] = is_fixed(prep, j) ? 0.0 : ws->sigma[j] * ws->z[j];
-            ws->hc[j] = Hz[j] / ws->sigma[j];
-        }
-        gap_from_hc(ws, lambda, c, ws->hc, primal, gap);
+    if (rc == LARIAT_OK) {
+        gap_from_d(ws, lambda, ws->z, ws->hd, c, primal, gap);
         *converged = lariat_prep_converged(prep, *gap, ws->tol);
-        if (*converged || it >= ws->max_iter) break;
-        if (it == 0) {
-            for (int j = 0; j < p; j++) ws->u[j] = (ws->xyt[j] - Hz[j]) / rho;
-        }
-        memcpy(ws->x, ws->out2, (size_t)p * sizeof(double));
+        for (int j = 0; j < p; j++) ws->u[j] = (ws->xyt[j] - ws->hd[j]) / ws->rho;
+    }
+    while (rc == LARIAT_OK && !*converged && it < ws->max_iter) {
+        const double rho = ws->rho;
+        for (int j = 0; j < p; j++) ws->rhs[j] = ws->xyt[j] + rho * (ws->z[j] - ws->u[j]);
+        rc = lariat_dgram_solve(ws->ctx, &ws->g, ws->rhs, ws->x);
+        if (rc != LARIAT_OK) break;
         double r2[2];
         z_update(ws, lambda, rho, r2);
-        rc = lariat_dgram_mult(ws->ctx, &ws->g, 1, 1, ws->z, ws->zh);
-        for (int k = 0; k < p; k++) ws->uh[k] += ws->xh[k] - ws->zh[k];
-        if (ws->adapt_rho) {
-            /* Scaled form: u = y / rho, so u scales by 1 / factor. */
-            const double r = sqrt(r2[0]), s = rho * sqrt(r2[1]);
-            const double factor = r > PGRAM_MU * s ? PGRAM_TAU : (s > PGRAM_MU * r ? 1.0 / PGRAM_TAU : 1.0);
-            if (factor != 1.0) {
-                rho *= factor;
-                for (int k = 0; k < p; k++) {
-                    ws->u[k] /= factor;
-                    ws->uh[k] /= factor;
-                }
-            }
-        }
+        it++;
+        rc = lariat_dgram_symv(ws->ctx, &ws->g, ws->z, ws->hd);
+        if (rc != LARIAT_OK) break;
+        gap_from_d(ws, lambda, ws->z, ws->hd, c, primal, gap);
+        *converged = lariat_prep_converged(prep, *gap, ws->tol);
+        if (*converged || !ws->adapt_rho || it % PGRAM_ADAPT_EVERY != 0) continue;
+        /* Scaled form: u = y / rho, so u scales by 1 / factor. */
+        const double r = sqrt(r2[0]), s = rho * sqrt(r2[1]);
+        const double change = r > PGRAM_MU * s ? PGRAM_TAU : (s > PGRAM_MU * r ? 1.0 / PGRAM_TAU : 1.0);
+        if (change == 1.0) continue;
+        ws->rho = rho * change;
+        for (int j = 0; j < p; j++) ws->u[j] /= change;
+        rc = ensure_admm_factor(ws);
     }
-    ws->rho = rho;
     *iters = it;
     return rc;
 }
 
-/* Collective. One lambda: Cholesky for a single-lambda ridge, the closed
-** form from the eigendecomposition for a ridge path, ADMM otherwise or when
-** a direct solution is not certified. */
+/* Collective. One lambda: the closed form on the eigenvectors for a ridge
+** path, Cholesky for other ridge problems, ADMM otherwise or when a direct
+** solution is not certified. */
 static int pgram_solve(void *wsv, double lambda, double *c, lariat_solve_info *info)
 {
     pgram_ws *ws = wsv;
@@ -347,19 +374,19 @@ static int pgram_solve(void *wsv, double lambda, double *c, lariat_solve_info *i
     int iter = 0, converged = 0, rc = LARIAT_OK;
     double primal = 0.0, gap = INFINITY;
     for (int j = 0; j < ws->p; j++) c[j] = fmin(fmax(c[j], prep->lo[j]), prep->hi[j]);
-    if (ws->single && ws->holds != HOLDS_EIGEN) {
+    if (ws->eigen) {
+        rc = ensure_eigen(ws);
+        if (rc == LARIAT_OK) rc = ridge_eigen(ws, lambda, c, &primal, &gap);
+        iter = 1;
+        converged = lariat_prep_converged(prep, gap, ws->tol);
+        /* Not certified (round-off on an ill-conditioned Gram): ADMM takes
+        ** this lambda and Cholesky the rest, on the Gram formed again. */
+        if (!converged) ws->eigen = 0;
+    } else if (ws->ridge) {
         int solved = 0;
         rc = ridge_cholesky(ws, lambda, c, &solved, &primal, &gap);
-        if (rc == LARIAT_OK && solved) {
-            iter = 1;
-            converged = lariat_prep_converged(prep, gap, ws->tol);
-        }
-    }
-    if (rc == LARIAT_OK && !converged) rc = ensure_eigen(ws);
-    if (rc == LARIAT_OK && !converged && ws->closed_form) {
-        rc = ridge_eigen(ws, lambda, c, &primal, &gap);
-        iter++;
-        converged = lariat_prep_converged(prep, gap, ws->tol);
+        iter = solved;
+        converged = solved && lariat_prep_converged(prep, gap, ws->tol);
     }
     if (rc == LARIAT_OK && !converged) {
         int it = 0;
@@ -377,8 +404,8 @@ static int pgram_solve(void *wsv, double lambda, double *c, lariat_solve_info *i
 static int alloc_vectors(pgram_ws *ws)
 {
     const size_t p = (size_t)ws->p;
-    double **vec[] = {&ws->sigma, &ws->colscale, &ws->xyt, &ws->e, &ws->xyh, &ws->x, &ws->z,
-                      &ws->u,     &ws->zold,     &ws->xh,  &ws->zh, &ws->uh, &ws->hc, &ws->v};
+    double **vec[] = {&ws->sigma, &ws->colscale, &ws->xyt, &ws->e,   &ws->xyh, &ws->x, &ws->z,
+                      &ws->u,     &ws->zold,     &ws->rhs, &ws->hd, &ws->hc,  &ws->v};
     const size_t nvec = sizeof(vec) / sizeof(vec[0]);
     ws->block = lariat_malloc(ws->ctx, nvec * p + 2 * (2 * p + 3), sizeof(double), "pgram vectors");
     if (ws->block == NULL) return LARIAT_ENOMEM;
@@ -426,11 +453,8 @@ int lariat_pgram_create(const lariat_prep *prep, const lariat_settings *st, cons
         ws->tol = st->tol;
         ws->max_iter = st->max_iter;
         ws->adapt_rho = st->adapt_rho;
-        ws->rho_given = st->rho;
         if (layout != NULL) ws->layout = *layout;
         ws->ridge = ridge_applies(prep);
-        const int nlambda = st->lambda != NULL ? st->n_lambda_given : st->nlambda;
-        ws->single = ws->ridge && nlambda == 1;
         rc = alloc_vectors(ws);
     }
     rc = lariat_agree(ctx, rc);
@@ -439,11 +463,15 @@ int lariat_pgram_create(const lariat_prep *prep, const lariat_settings *st, cons
     }
     if (rc == LARIAT_OK) {
         set_coordinates(ws);
-        rc = form(ws);
+        const int nlambda = st->lambda != NULL ? st->n_lambda_given : st->nlambda;
+        ws->eigen = ws->closed_form && nlambda > 1;
+        ws->in_place = ws->ridge && nlambda == 1;
+        ws->rho = st->rho > 0.0 ? st->rho : default_rho(ws);
+        rc = ensure_gram(ws);
     }
-    /* A path shares one eigendecomposition; a single ridge lambda only
-    ** needs a Cholesky factor, made in solve(). */
-    if (rc == LARIAT_OK && !ws->single) rc = ensure_eigen(ws);
+    /* A ridge path shares one eigendecomposition; anything else factors in
+    ** solve(). */
+    if (rc == LARIAT_OK && ws->eigen) rc = ensure_eigen(ws);
     if (rc != LARIAT_OK) {
         pgram_destroy(ws);
         return rc;

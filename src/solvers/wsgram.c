@@ -9,24 +9,26 @@
 ** lasso or elastic-net path only the features of the strong sets
 ** (Tibshirani et al. 2012, J. R. Stat. Soc. B 74(2)) ever move, and a
 ** coordinate update needs only its own column of H. glmnet's covariance
-** method keeps exactly such columns for the features that became active
-** (Friedman, Hastie and Tibshirani 2010, J. Stat. Softw. 33(1), section
-** 2.2); here a column is formed when its feature first joins a strong set,
-** k new columns at a time with one DGEMM per row block
-** (lariat_matrix_gram_cols) and one allreduce of p x k values, and kept for
-** the rest of the path. Nothing else communicates: every rank holds the
-** same columns and runs the same iterations.
+** method keeps such columns for the features that became active (Friedman,
+** Hastie and Tibshirani 2010, J. Stat. Softw. 33(1), section 2.2); here a
+** column is formed when its feature first joins a strong set, up to
+** WSG_BATCH at a time with one DGEMM per row block (lariat_matrix_gram_cols)
+** and one allreduce of p values per column, and kept for the rest of the
+** path. Nothing else communicates: every rank holds the same columns and
+** runs the same iterations.
 **
 ** With c the coefficients and A = {j : c_j != 0} (all cached), the negative
-** gradient of the loss is g = xy - sum_{j in A} c_j H_j, p dot products of
-** cached columns; the sweeps keep g up to date on the strong set S only
-** (O(|S|) per moved coordinate), and g is recomputed in full before the
-** KKT check of the features outside S and before the duality gap of prep.h,
-** which it gives in O(p) as in gram.c (v = g, ry = yy - c'xy,
-** rr = ry - c'g). Memory: p doubles per column kept, grown by doubling
-** between sweeps (never inside one), at most p columns.
+** gradient of the loss is g = xy - sum_{j in A} c_j H_j. The sweeps work on
+** the strong set S alone, in a compact copy: gS = g_S and the |S| x |S|
+** block HSS (row q is the column of feature S[q] restricted to S), so that
+** a moved coordinate costs one contiguous DAXPY of length |S|. g is
+** recomputed in full from the columns before the KKT check of the features
+** outside S and before the duality gap of prep.h, which it gives in O(p) as
+** in gram.c (v = g, ry = yy - c'xy, rr = ry - c'g). The diagonal H_jj is
+** prep->xx[j], known for every j without its column.
 **
-** The diagonal H_jj is prep->xx[j], known for every j without its column.
+** Memory: p doubles per column kept and |S|^2 for HSS, both grown by
+** doubling between sweeps (never inside one), at most p columns.
 */
 #include "core/core.h"
 #include "data/matrix.h"
@@ -40,11 +42,15 @@
 
 /* Columns formed per allreduce: a batch is p x WSG_BATCH doubles. */
 #define WSG_BATCH 64
-/* Columns the cache holds at first; it doubles when full. */
+/* A pass that forms columns forms at least this many (when p allows): the
+** features nearest to entering fill the batch, because the pass over X
+** costs about as much for one column as for WSG_MIN_BATCH of them. */
+#define WSG_MIN_BATCH 32
+/* Columns (and strong-set members) the buffers hold at first; they double
+** when full. */
 #define WSG_FIRST_CAP 64
-/* Newton steps (gram.c's active_newton) on at most this many free
-** coordinates, after this many active-set sweeps without convergence. */
-#define WSG_NEWTON_MAX 2048
+/* Newton steps on the free active coordinates, after this many active-set
+** sweeps without convergence (gram.c's NEWTON_AFTER). */
 #define WSG_NEWTON_AFTER 4
 
 typedef struct wsg_ws {
@@ -52,20 +58,23 @@ typedef struct wsg_ws {
     int64_t p;
     double tol;
     int max_iter;
-    /* The column cache: cols + s * p is column slot[j] = s of feature j. */
+    /* The column cache: cols + slot[j] * p is the column of feature j. */
     double *cols;
     int64_t *slot;      /* p: the cache slot of feature j, -1 when not formed */
     int64_t ncols, cap; /* columns held, columns allocated */
     int64_t *want;      /* p: features whose columns are to be formed */
     double *batch;      /* p x WSG_BATCH: one batch before scaling */
-    double *g;          /* p: xy - H c (on S only between refreshes) */
+    double *g;          /* p: xy - H c at the last refresh */
     double *c;          /* the caller's coefficients during solve() */
-    char *in_strong;    /* p flags */
-    int64_t *strong;    /* the strong set S, as a list */
-    int64_t n_strong;
-    int64_t *active;    /* the nonzero coefficients of S */
-    double *A, *rhs;    /* Newton system (ncap x ncap) and right-hand side (ncap) */
-    int64_t ncap;       /* free coordinates the Newton buffers hold: min(cap, WSG_NEWTON_MAX) */
+    /* The strong set and its compact copy. */
+    int64_t *strong;    /* S, as a list of features */
+    int64_t *spos;      /* p: the position of feature j in S, -1 outside */
+    int64_t m;          /* |S| */
+    int64_t hcap;       /* members HSS and the lists below hold */
+    double *HSS;        /* hcap x hcap, row q (stride hcap) = H[S, S[q]] */
+    double *gS;         /* hcap: g on S, kept current by the sweeps */
+    int64_t *active;    /* hcap: positions in S of the nonzero coefficients */
+    double *A, *rhs;    /* hcap x hcap and hcap: the Newton system */
     double last_lambda; /* lambda of the previous solve(); 0 before the first */
 } wsg_ws;
 
@@ -81,12 +90,46 @@ static void wsg_destroy(void *wsv)
     free(ws->want);
     free(ws->batch);
     free(ws->g);
-    free(ws->in_strong);
     free(ws->strong);
+    free(ws->spos);
+    free(ws->HSS);
+    free(ws->gS);
     free(ws->active);
     free(ws->A);
     free(ws->rhs);
     free(ws);
+}
+
+/* Not collective. Makes room for hcap strong-set members in the compact
+** buffers (their contents are rebuilt by the caller). Returns 0 when out of
+** memory, leaving the old buffers in place. */
+static int grow_compact(wsg_ws *ws, int64_t hcap)
+{
+    double *HSS = malloc((size_t)(hcap * hcap) * sizeof(double));
+    double *A = malloc((size_t)(hcap * hcap) * sizeof(double));
+    double *gS = malloc((size_t)hcap * sizeof(double));
+    double *rhs = malloc((size_t)hcap * sizeof(double));
+    int64_t *active = malloc((size_t)hcap * sizeof(int64_t));
+    if (HSS == NULL || A == NULL || gS == NULL || rhs == NULL || active == NULL) {
+        free(HSS);
+        free(A);
+        free(gS);
+        free(rhs);
+        free(active);
+        return 0;
+    }
+    free(ws->HSS);
+    free(ws->A);
+    free(ws->gS);
+    free(ws->rhs);
+    free(ws->active);
+    ws->HSS = HSS;
+    ws->A = A;
+    ws->gS = gS;
+    ws->rhs = rhs;
+    ws->active = active;
+    ws->hcap = hcap;
+    return 1;
 }
 
 /* Collective. Allocates the workspace; no pass over the data yet. */
@@ -112,15 +155,11 @@ static int wsg_create(const lariat_prep *prep, const lariat_settings *st, void *
         ws->want = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "Gram columns wanted");
         ws->batch = lariat_malloc(ctx, (size_t)(p * WSG_BATCH), sizeof(double), "Gram column batch");
         ws->g = lariat_malloc(ctx, (size_t)p, sizeof(double), "gram gradient");
-        ws->in_strong = lariat_malloc(ctx, (size_t)p, 1, "strong set flags");
         ws->strong = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "strong set");
-        ws->active = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "active set");
-        ws->ncap = ws->cap;
-        ws->A = lariat_malloc(ctx, (size_t)(ws->ncap * ws->ncap), sizeof(double), "Newton system");
-        ws->rhs = lariat_malloc(ctx, (size_t)ws->ncap, sizeof(double), "Newton right-hand side");
+        ws->spos = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "strong set positions");
         if (ws->cols == NULL || ws->slot == NULL || ws->want == NULL || ws->batch == NULL || ws->g == NULL ||
-            ws->in_strong == NULL || ws->strong == NULL || ws->active == NULL || ws->A == NULL || ws->rhs == NULL) {
-            rc = LARIAT_ENOMEM;
+            ws->strong == NULL || ws->spos == NULL || !grow_compact(ws, ws->cap)) {
+            rc = lariat_error(ctx, LARIAT_ENOMEM, "out of memory for the gram workspace (p = %lld)", (long long)p);
         }
     }
     rc = lariat_agree(ctx, rc);
@@ -128,17 +167,52 @@ static int wsg_create(const lariat_prep *prep, const lariat_settings *st, void *
         wsg_destroy(ws);
         return rc;
     }
-    for (int64_t j = 0; j < p; j++) ws->slot[j] = -1;
+    for (int64_t j = 0; j < p; j++) ws->slot[j] = ws->spos[j] = -1;
     *out = ws;
     return LARIAT_OK;
+}
+
+/* Not collective. The look-ahead key of feature j: |g_j| / f_j, the lambda
+** at which it would enter were g to stay as it is. */
+static double entry_key(const wsg_ws *ws, int64_t j) { return fabs(ws->g[j]) / ws->prep->pf[j]; }
+
+/* Not collective. Appends to ws->want[k..] up to WSG_MIN_BATCH - k features
+** without a column, the largest entry_key first (those the strong rule and
+** the KKT check ask for next), and returns the new count. g must be fresh;
+** the choice follows from g alone (ties: the smaller index), the same on
+** every rank. Fixed and unpenalized features are never candidates (the
+** latter are in every strong set). */
+static int64_t look_ahead(wsg_ws *ws, int64_t k)
+{
+    const lariat_prep *prep = ws->prep;
+    int64_t *want = ws->want, *best = ws->want + k;
+    const int64_t room = WSG_MIN_BATCH - k;
+    int64_t n = 0;
+    for (int64_t t = 0; t < k; t++) ws->slot[want[t]] = -2; /* asked for already */
+    for (int64_t j = 0; j < ws->p; j++) {
+        if (ws->slot[j] != -1 || is_fixed(prep, j) || prep->pf[j] == 0.0) continue;
+        const double key = entry_key(ws, j);
+        if (n == room && !(key > entry_key(ws, best[n - 1]))) continue;
+        /* Insertion into best[0..n), kept in decreasing key order. */
+        int64_t r = n < room ? n++ : n - 1;
+        while (r > 0 && key > entry_key(ws, best[r - 1])) {
+            best[r] = best[r - 1];
+            r--;
+        }
+        best[r] = j;
+    }
+    for (int64_t t = 0; t < k; t++) ws->slot[want[t]] = -1;
+    return k + n;
 }
 
 /* Collective. Forms the columns of the m features in ws->want that are not
 ** cached yet, WSG_BATCH per pass over the rows: the local centered weighted
 ** sums (lariat_matrix_gram_cols about the means), one allreduce, then the
-** scaling of prep.h, H_lj = G_lj / (s_l s_j W). Every rank asks for the same
-** features (they follow from global quantities), so all take part alike. */
-static int form_columns(wsg_ws *ws, int64_t m)
+** scaling of prep.h, H_lj = G_lj / (s_l s_j W). With fresh set, a batch
+** smaller than WSG_MIN_BATCH is filled up by look_ahead. Every rank asks
+** for the same features (they follow from global quantities), so all take
+** part alike. */
+static int form_columns(wsg_ws *ws, int64_t m, int fresh)
 {
     const lariat_prep *prep = ws->prep;
     lariat_ctx *ctx = prep->ctx;
@@ -149,6 +223,7 @@ static int form_columns(wsg_ws *ws, int64_t m)
     }
     /* k is the same on every rank: nothing to form means no message. */
     if (k == 0) return LARIAT_OK;
+    if (fresh && k < WSG_MIN_BATCH) k = look_ahead(ws, k);
     int rc = LARIAT_OK;
     if (ws->ncols + k > ws->cap) {
         /* Doubling keeps the number of reallocations logarithmic in p. */
@@ -156,26 +231,12 @@ static int form_columns(wsg_ws *ws, int64_t m)
         while (cap < ws->ncols + k) cap *= 2;
         if (cap > p) cap = p;
         double *grown = realloc(ws->cols, (size_t)(p * cap) * sizeof(double));
-        if (grown != NULL) {
-            ws->cols = grown;
-            ws->cap = cap;
-        }
-        /* The Newton buffers follow, up to WSG_NEWTON_MAX coordinates. */
-        const int64_t ncap = cap < WSG_NEWTON_MAX ? cap : WSG_NEWTON_MAX;
-        double *A = grown != NULL && ncap > ws->ncap ? malloc((size_t)(ncap * ncap) * sizeof(double)) : NULL;
-        double *rhs = A != NULL ? malloc((size_t)ncap * sizeof(double)) : NULL;
-        if (rhs != NULL) {
-            free(ws->A);
-            free(ws->rhs);
-            ws->A = A;
-            ws->rhs = rhs;
-            ws->ncap = ncap;
-        } else {
-            free(A);
-        }
-        if (grown == NULL || (ncap > ws->ncap && rhs == NULL)) {
+        if (grown == NULL) {
             rc = lariat_error(ctx, LARIAT_ENOMEM, "out of memory for %lld Gram columns of %lld values",
                               (long long)cap, (long long)p);
+        } else {
+            ws->cols = grown;
+            ws->cap = cap;
         }
     }
     rc = lariat_agree(ctx, rc);
@@ -203,10 +264,11 @@ static int cache_nonzero(wsg_ws *ws)
     for (int64_t j = 0; j < ws->p; j++) {
         if (ws->c[j] != 0.0 && ws->slot[j] < 0) ws->want[m++] = j;
     }
-    return form_columns(ws, m);
+    return form_columns(ws, m, 0);
 }
 
-/* Not collective. g = xy - sum_{c_j != 0} c_j H_j over all p entries. */
+/* Not collective. g = xy - sum_{c_j != 0} c_j H_j over all p entries, and
+** gS = g_S. */
 static void refresh_gradient(wsg_ws *ws)
 {
     const int64_t p = ws->p;
@@ -214,6 +276,7 @@ static void refresh_gradient(wsg_ws *ws)
     for (int64_t j = 0; j < p; j++) {
         if (ws->c[j] != 0.0) cblas_daxpy((int)p, -ws->c[j], ws->cols + ws->slot[j] * p, 1, ws->g, 1);
     }
+    for (int64_t q = 0; q < ws->m; q++) ws->gS[q] = ws->g[ws->strong[q]];
 }
 
 /* Not collective. The objective and gap at c from a fresh g (see gram.c). */
@@ -227,100 +290,161 @@ static void wsg_gap(const wsg_ws *ws, double lambda, double *primal, double *gap
     lariat_prep_gap(prep, lambda, ws->c, ws->g, rr, ry, primal, gap);
 }
 
-/* Not collective. The exact minimizer over coordinate j (gram.c's
-** coordinate_min with H_jj = xx_j). */
-static double coordinate_min(const wsg_ws *ws, int64_t j, double lambda)
+/* Not collective. The exact minimizer over coordinate j given its gradient
+** entry gj (gram.c's coordinate_min with H_jj = xx_j). */
+static double coordinate_min(const wsg_ws *ws, int64_t j, double gj, double lambda)
 {
     const double hjj = ws->prep->xx[j];
-    if (hjj > 0.0) return lariat_prep_prox(ws->prep, j, ws->c[j] + ws->g[j] / hjj, 1.0 / hjj, lambda);
+    if (hjj > 0.0) return lariat_prep_prox(ws->prep, j, ws->c[j] + gj / hjj, 1.0 / hjj, lambda);
     return lariat_prep_prox(ws->prep, j, 0.0, 1.0, lambda);
 }
 
-/* Not collective. One cycle of covariance updates over the m features in
-** idx (all in S, all cached): a moved coordinate corrects g on S with its
-** column. Returns max_j H_jj delta_j^2 (glmnet's convergence measure). */
-static double sweep(wsg_ws *ws, const int64_t *idx, int64_t m, double lambda)
+/* Not collective. Fills HSS rows and columns from position q0 on (earlier
+** entries are kept): row q holds the column of S[q] at S's features. */
+static void fill_compact(wsg_ws *ws, int64_t q0)
 {
-    const int64_t p = ws->p, ns = ws->n_strong;
-    const int64_t *S = ws->strong;
-    double *g = ws->g, change = 0.0;
-    for (int64_t k = 0; k < m; k++) {
-        const int64_t j = idx[k];
-        const double old = ws->c[j], cj = coordinate_min(ws, j, lambda);
+    const int64_t p = ws->p, m = ws->m, ld = ws->hcap;
+    for (int64_t q = 0; q < m; q++) {
+        const double *col = ws->cols + ws->slot[ws->strong[q]] * p;
+        double *row = ws->HSS + q * ld;
+        for (int64_t r = q < q0 ? q0 : 0; r < m; r++) row[r] = col[ws->strong[r]];
+    }
+}
+
+/* Collective. Adds the n features of ws->want (outside S) to S: their
+** columns, room in the compact buffers, and their rows and columns of HSS. */
+static int extend_strong_set(wsg_ws *ws, int64_t n)
+{
+    const int64_t m0 = ws->m;
+    for (int64_t t = 0; t < n; t++) {
+        ws->spos[ws->want[t]] = ws->m;
+        ws->strong[ws->m++] = ws->want[t];
+    }
+    int rc = form_columns(ws, n, 1);
+    int grow = LARIAT_OK;
+    if (rc == LARIAT_OK && ws->m > ws->hcap) {
+        int64_t hcap = ws->hcap;
+        while (hcap < ws->m) hcap *= 2;
+        if (hcap > ws->p) hcap = ws->p;
+        if (!grow_compact(ws, hcap)) {
+            grow = lariat_error(ws->prep->ctx, LARIAT_ENOMEM, "out of memory for a strong set of %lld features",
+                                (long long)ws->m);
+        }
+        rc = lariat_agree(ws->prep->ctx, grow);
+        if (rc == LARIAT_OK) {
+            fill_compact(ws, 0);
+            return LARIAT_OK;
+        }
+    }
+    if (rc == LARIAT_OK) fill_compact(ws, m0);
+    return rc;
+}
+
+/* Not collective. One cycle of covariance updates over the n positions in
+** pos: a moved coordinate corrects gS with its row of HSS. Returns
+** max_j H_jj delta_j^2 (glmnet's convergence measure). */
+static double sweep(wsg_ws *ws, const int64_t *pos, int64_t n, double lambda)
+{
+    const int64_t ld = ws->hcap;
+    const int m = (int)ws->m;
+    double change = 0.0;
+    for (int64_t k = 0; k < n; k++) {
+        const int64_t q = pos[k], j = ws->strong[q];
+        const double old = ws->c[j], cj = coordinate_min(ws, j, ws->gS[q], lambda);
         if (cj == old) continue;
         const double delta = cj - old;
-        const double *col = ws->cols + ws->slot[j] * p;
         ws->c[j] = cj;
-        for (int64_t q = 0; q < ns; q++) g[S[q]] -= delta * col[S[q]];
+        cblas_daxpy(m, -delta, ws->HSS + q * ld, 1, ws->gS, 1);
         const double step = ws->prep->xx[j] * delta * delta;
         if (step > change) change = step;
     }
     return change;
 }
 
-/* Not collective. gram.c's Newton step on the free set F (nonzero
-** coefficients strictly inside their bounds) with the signs held: there the
-** objective is quadratic and its minimizer over F solves
+/* Not collective. Newton's step on the free set F (nonzero coefficients
+** strictly inside their bounds) with the signs held: there the objective is
+** quadratic and its minimizer over F solves
 **   (H_FF + lambda (1-alpha) diag(f_F)) delta
-**       = g_F - lambda (1-alpha) f_F c_F - lambda alpha f_F sign(c_F).
-** The step is kept only when every coefficient keeps its sign and stays
-** inside its bounds (then it is the exact minimizer on this piece); g
-** follows on S. Returns 1 if the step was taken. H_FF comes from the cached
-** columns (every nonzero coefficient has one). */
+**       = g_F - lambda (1-alpha) f_F c_F - lambda alpha f_F sign(c_F)
+** (gram.c's active_newton). Where the full step would flip a sign or leave
+** the bounds, the step stops at the first such breakpoint t in (0, 1) and
+** puts that coordinate exactly at 0 or at its bound: up to there the
+** objective equals the quadratic, which decreases all along the segment to
+** its minimizer, so the step is a descent step either way (the active-set
+** move of Kim and Park 2010, "Fast active-set-type algorithms for
+** L1-regularized linear regression", AISTATS, section 3). gS follows with
+** one row of HSS per coordinate. Returns 1 when the full step was taken. */
 static int active_newton(wsg_ws *ws, double lambda)
 {
     const lariat_prep *prep = ws->prep;
-    const int64_t p = ws->p, ns = ws->n_strong;
+    const int64_t ld = ws->hcap;
     const double a = prep->alpha;
-    int64_t *F = ws->want; /* free between column requests */
-    int64_t m = 0;
-    for (int64_t k = 0; k < ns; k++) {
-        const int64_t j = ws->strong[k];
+    int64_t *F = ws->active; /* the caller's active list is rebuilt after this */
+    int64_t nf = 0;
+    for (int64_t q = 0; q < ws->m; q++) {
+        const int64_t j = ws->strong[q];
         const double cj = ws->c[j];
-        if (cj != 0.0 && cj > prep->lo[j] && cj < prep->hi[j]) F[m++] = j;
+        if (cj != 0.0 && cj > prep->lo[j] && cj < prep->hi[j]) F[nf++] = q;
     }
-    if (m == 0 || m > ws->ncap) return 0;
-    for (int64_t r = 0; r < m; r++) {
-        const int64_t j = F[r];
+    if (nf == 0) return 0;
+    for (int64_t r = 0; r < nf; r++) {
+        const int64_t j = ws->strong[F[r]];
         const double q = lambda * (1.0 - a) * prep->pf[j], tau = lambda * a * prep->pf[j];
-        const double *col = ws->cols + ws->slot[j] * p;
-        ws->rhs[r] = ws->g[j] - q * ws->c[j] - tau * (ws->c[j] > 0.0 ? 1.0 : -1.0);
-        for (int64_t t = 0; t < m; t++) ws->A[r * m + t] = col[F[t]];
-        ws->A[r * m + r] += q;
+        ws->rhs[r] = ws->gS[F[r]] - q * ws->c[j] - tau * (ws->c[j] > 0.0 ? 1.0 : -1.0);
+        for (int64_t t = 0; t < nf; t++) ws->A[r * nf + t] = ws->HSS[F[r] * ld + F[t]];
+        ws->A[r * nf + r] += q;
     }
-    /* Symmetric: row-major storage is the column-major matrix itself. */
-    if (LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)m, 1, ws->A, (lapack_int)m, ws->rhs, (lapack_int)m) != 0) {
+    if (LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)nf, 1, ws->A, (lapack_int)nf, ws->rhs,
+                           (lapack_int)nf) != 0) {
         return 0;
     }
-    for (int64_t r = 0; r < m; r++) {
-        const double cj = ws->c[F[r]], nc = cj + ws->rhs[r];
-        if ((nc > 0.0) != (cj > 0.0) || nc == 0.0 || !(nc > prep->lo[F[r]]) || !(nc < prep->hi[F[r]])) return 0;
+    /* The first breakpoint along c_F + t delta: a coefficient reaching 0
+    ** (its sign would flip) or a bound, whichever comes first. */
+    double t = 1.0, stop_value = 0.0;
+    int64_t stop = -1;
+    for (int64_t r = 0; r < nf; r++) {
+        const int64_t j = ws->strong[F[r]];
+        const double cj = ws->c[j], d = ws->rhs[r];
+        if (d == 0.0) continue;
+        const double bound = d > 0.0 ? prep->hi[j] : prep->lo[j];
+        const double tz = (cj > 0.0) != (d > 0.0) ? -cj / d : INFINITY, tb = (bound - cj) / d;
+        if (fmin(tz, tb) < t) {
+            t = fmin(tz, tb);
+            stop = r;
+            stop_value = tz <= tb ? 0.0 : bound;
+        }
     }
-    for (int64_t r = 0; r < m; r++) {
-        const double *col = ws->cols + ws->slot[F[r]] * p;
-        ws->c[F[r]] += ws->rhs[r];
-        for (int64_t q = 0; q < ns; q++) ws->g[ws->strong[q]] -= ws->rhs[r] * col[ws->strong[q]];
+    const int m = (int)ws->m;
+    for (int64_t r = 0; r < nf; r++) {
+        const int64_t j = ws->strong[F[r]];
+        const double nc = r == stop ? stop_value : fmin(fmax(ws->c[j] + t * ws->rhs[r], prep->lo[j]), prep->hi[j]);
+        const double delta = nc - ws->c[j];
+        if (delta == 0.0) continue;
+        ws->c[j] = nc;
+        cblas_daxpy(m, -delta, ws->HSS + F[r] * ld, 1, ws->gS, 1);
     }
-    return 1;
+    return stop < 0;
 }
 
-/* Collective. The sequential strong rule (gram.c's build_strong_set) from
-** a fresh g, then the columns of its new members. */
+/* Collective. The sequential strong rule (gram.c's build_strong_set) from a
+** fresh g, then the columns of its members and the compact block. */
 static int build_strong_set(wsg_ws *ws, double lambda, double lambda_prev)
 {
     const lariat_prep *prep = ws->prep;
-    int64_t m = 0, nw = 0;
+    int64_t n = 0;
+    for (int64_t q = 0; q < ws->m; q++) ws->spos[ws->strong[q]] = -1;
+    ws->m = 0;
     for (int64_t j = 0; j < ws->p; j++) {
         const double thresh = prep->alpha * prep->pf[j] * (2.0 * lambda - lambda_prev);
-        const int keep = !is_fixed(prep, j) && (ws->c[j] != 0.0 || prep->pf[j] == 0.0 || fabs(ws->g[j]) >= thresh);
-        ws->in_strong[j] = (char)keep;
-        if (keep) {
-            ws->strong[m++] = j;
-            if (ws->slot[j] < 0) ws->want[nw++] = j;
+        if (!is_fixed(prep, j) && (ws->c[j] != 0.0 || prep->pf[j] == 0.0 || fabs(ws->g[j]) >= thresh)) {
+            ws->want[n++] = j;
         }
     }
-    ws->n_strong = m;
-    return form_columns(ws, nw);
+    int rc = extend_strong_set(ws, n);
+    if (rc == LARIAT_OK) {
+        for (int64_t q = 0; q < ws->m; q++) ws->gS[q] = ws->g[ws->strong[q]];
+    }
+    return rc;
 }
 
 /* Collective. The KKT check of the features outside S against a fresh g:
@@ -329,24 +453,26 @@ static int build_strong_set(wsg_ws *ws, double lambda, double lambda_prev)
 ** how many did. */
 static int add_kkt_violators(wsg_ws *ws, double lambda, int64_t *added)
 {
-    int64_t nw = 0;
+    int64_t n = 0;
+    const int64_t m0 = ws->m;
     for (int64_t j = 0; j < ws->p; j++) {
-        if (ws->in_strong[j] || is_fixed(ws->prep, j)) continue;
-        if (coordinate_min(ws, j, lambda) != ws->c[j]) {
-            ws->in_strong[j] = 1;
-            ws->strong[ws->n_strong++] = j;
-            ws->want[nw++] = j;
-        }
+        if (ws->spos[j] >= 0 || is_fixed(ws->prep, j)) continue;
+        if (coordinate_min(ws, j, ws->g[j], lambda) != ws->c[j]) ws->want[n++] = j;
     }
-    *added = nw;
-    return form_columns(ws, nw);
+    *added = n;
+    int rc = n > 0 ? extend_strong_set(ws, n) : LARIAT_OK;
+    if (rc == LARIAT_OK) {
+        for (int64_t q = m0; q < ws->m; q++) ws->gS[q] = ws->g[ws->strong[q]];
+    }
+    return rc;
 }
 
 /* Collective (new columns are summed across ranks); otherwise every rank
 ** runs the same iterations on the same columns. The loop is gram.c's:
-** a cycle over S, cycles over the active set until its steps are small, and
-** when a cycle over S is quiet, the KKT check outside S, then the gap; a gap
-** still too large tightens the step threshold. */
+** a cycle over S, cycles over the active set until its steps are small (with
+** a Newton step when they stay large), and when a cycle over S is quiet, the
+** KKT check outside S, then the gap; a gap still too large tightens the step
+** threshold. */
 static int wsg_solve(void *wsv, double lambda, double *c, lariat_solve_info *info)
 {
     wsg_ws *ws = wsv;
@@ -370,7 +496,10 @@ static int wsg_solve(void *wsv, double lambda, double *c, lariat_solve_info *inf
 
     double thr = ws->tol * prep->N0;
     while (rc == LARIAT_OK && !converged && iter < ws->max_iter) {
-        double change = sweep(ws, ws->strong, ws->n_strong, lambda);
+        /* Every position of S, in order: the active list's buffer holds them. */
+        int64_t *all = ws->active;
+        for (int64_t q = 0; q < ws->m; q++) all[q] = q;
+        double change = sweep(ws, all, ws->m, lambda);
         iter++;
         if (change <= thr) {
             int64_t added = 0;
@@ -382,16 +511,17 @@ static int wsg_solve(void *wsv, double lambda, double *c, lariat_solve_info *inf
             thr *= 0.01;
             continue;
         }
-        int64_t n_active = 0;
-        for (int64_t k = 0; k < ws->n_strong; k++) {
-            if (c[ws->strong[k]] != 0.0) ws->active[n_active++] = ws->strong[k];
-        }
         int inner = 0;
-        while (n_active > 0 && iter < ws->max_iter) {
+        while (iter < ws->max_iter) {
+            int64_t n_active = 0;
+            for (int64_t q = 0; q < ws->m; q++) {
+                if (c[ws->strong[q]] != 0.0) ws->active[n_active++] = q;
+            }
+            if (n_active == 0) break;
             change = sweep(ws, ws->active, n_active, lambda);
             iter++;
             if (change <= thr) break;
-            if (++inner == WSG_NEWTON_AFTER && active_newton(ws, lambda)) break;
+            if (++inner % WSG_NEWTON_AFTER == 0 && active_newton(ws, lambda)) break;
         }
     }
     if (rc == LARIAT_OK && !converged) {

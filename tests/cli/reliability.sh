@@ -15,7 +15,7 @@ export OMPI_MCA_orte_abort_on_non_zero_status=0
 
 # run_all NP ARGS...: lariat at NP ranks, each rank writing its exit status to
 # status/RANK; writes out and err, and sets $rc to the highest status of a
-# rank (124 when the run was stopped after 60 s). One rank runs without
+# rank (124 when the run was stopped after 30 s). One rank runs without
 # mpirun, as `lariat ...` run plainly (SPEC.md section 4).
 run_all() {
     local np=$1
@@ -24,7 +24,7 @@ run_all() {
     rc=0
     local launch=("$MPIEXEC" -n "$np")
     [ "$np" -gt 1 ] || launch=()
-    timeout 60 "${launch[@]}" sh -c \
+    timeout 30 "${launch[@]}" sh -c \
         '"$0" "$@"; s=$?; echo $s >"status/${OMPI_COMM_WORLD_RANK:-${PMIX_RANK:-$$}}"; exit $s' \
         "$LARIAT" "$@" </dev/null >out 2>err || rc=$?
     if [ "$rc" -ne 124 ]; then
@@ -35,7 +35,7 @@ run_all() {
 
 # same_status NP STATUS WHAT: NP ranks each reported STATUS.
 same_status() {
-    [ "$rc" -ne 124 ] || fail "$3: still running after 60 s (a hang)"
+    [ "$rc" -ne 124 ] || fail "$3: still running after 30 s (a hang)"
     local n
     n=$(cat status/* 2>/dev/null | grep -cx "$2" || true)
     [ "$n" -eq "$1" ] || fail "$3: $n of $1 ranks exited with $2 (statuses: $(cat status/* 2>/dev/null | tr '\n' ' '))"

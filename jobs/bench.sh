@@ -1,0 +1,299 @@
+#!/bin/bash
+# lariat side by side with glmnet and scikit-learn, and against the machine's
+# limits, in one run (README "Performance"). Runs here or under Slurm:
+#   jobs/bench.sh                              # mpirun; full sizes; 3 repeats
+#   sbatch jobs/bench.sh                       # srun inside a 2-task allocation
+#   SIZE=tiny REPEATS=1 PEERS=none jobs/bench.sh   # seconds: the ctest smoke test
+# For each case, `lariat gen` writes the data; lariat reads the file (load and
+# fit timed apart, from the model's timings_s) and the peers get the same data
+# as binary arrays (jobs/bench/to_binary.py) and time their fit alone:
+#   tall    100,000 x 100 dense, elastic net (alpha 0.5): path of 100 lambdas, 10-fold CV
+#   wide    2,000 x 10,000 dense, lasso: path and 10-fold CV
+#   ridge   200,000 x 200 dense, ridge (alpha 0): path and CV
+#   sparse  100,000 x 10,000 LIBSVM, 1% nonzero, lasso: path and 10-fold CV
+# Every peer solves at lariat's lambda values; glmnet with thresh THRESH,
+# scikit-learn with tol TOL / 2 (see jobs/bench/peer_*.*). Each timing is the
+# median of REPEATS runs, and lariat and its peers alternate inside each
+# repeat, so that a busy machine slows them alike. lariat also runs at every
+# rank count of RANKS (the speed-up over 1 rank), and lariat_bench measures
+# the one-pass floor of a fista iteration, the gram pass against DSYRK, the
+# loader's MB/s per rank and the allreduce latency and bandwidth, from which
+# it predicts a fista iteration at 16 to 1024 ranks on a 400,000 x 8,000
+# problem (Boyd et al. 2011, section 11).
+# Writes OUT.csv (the comparison: case,task,n,p,nnz,alpha,ranks,lariat_s,
+# lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,
+# speedup_vs_1_rank), OUT-limits.csv (figure,case,ranks,value) and OUT.md (both
+# tables and the machine, for the README), and prints OUT.md.
+# Environment: SIZE (full|tiny), REPEATS (3), RANKS ("1 2"), CASES (all four),
+# PEERS (auto|none|glmnet|sklearn), TOL (1e-7), THRESH (1e-9), PEER_TIMEOUT
+# (seconds, 1800), OUT (lariat-bench), LARIAT (build/lariat), BENCH_TOOL
+# (build/jobs/bench/lariat_bench), RSCRIPT (Rscript), PYTHON (/usr/bin/python3),
+# MPIEXEC (mpirun), KEEP_DATA=1 keeps OUT.d. Needs jq.
+#SBATCH --job-name=lariat-bench
+#SBATCH --ntasks=2
+#SBATCH --cpus-per-task=1
+#SBATCH --time=03:00:00
+#SBATCH --output=lariat-bench-%j.out
+set -euo pipefail
+if [ -n "${SLURM_JOB_ID:-}" ]; then cd "${SLURM_SUBMIT_DIR:-.}"; fi
+# Slurm runs a copy of this script: its helpers are then found from the
+# submission folder (the repository).
+here=$(cd "$(dirname "$0")" && pwd)
+[ -f "$here/bench/peer_glmnet.R" ] || here="$PWD/jobs"
+tools="$here/bench"
+
+SIZE="${SIZE:-full}"
+REPEATS="${REPEATS:-3}"
+RANKS="${RANKS:-1 2}"
+CASES="${CASES:-tall wide ridge sparse}"
+PEERS="${PEERS:-auto}"
+TOL="${TOL:-1e-7}"
+THRESH="${THRESH:-1e-9}"
+PEER_TIMEOUT="${PEER_TIMEOUT:-1800}"
+OUT="${OUT:-lariat-bench}"
+LARIAT="${LARIAT:-build/lariat}"
+BENCH_TOOL="${BENCH_TOOL:-build/jobs/bench/lariat_bench}"
+RSCRIPT="${RSCRIPT:-Rscript}"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+NFOLDS=10
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+
+die() {
+    echo "bench.sh: $*" >&2
+    exit 1
+}
+command -v jq >/dev/null || die "jq is needed to read the models' timings"
+[ -x "$LARIAT" ] || die "no lariat binary at $LARIAT (set LARIAT)"
+[ -x "$BENCH_TOOL" ] || die "no lariat_bench at $BENCH_TOOL (set BENCH_TOOL)"
+case "$SIZE" in full | tiny) ;; *) die "SIZE must be full or tiny, not '$SIZE'" ;; esac
+first_rank=${RANKS%% *}
+[ "$first_rank" = 1 ] || die "RANKS must start with 1 (the single-rank comparison), not '$RANKS'"
+
+# The peers that will run: asked for, and installed.
+use_glmnet=0
+use_sklearn=0
+if [ "$PEERS" = auto ] || [ "$PEERS" = glmnet ]; then
+    if command -v "$RSCRIPT" >/dev/null && "$RSCRIPT" -e 'library(glmnet)' >/dev/null 2>&1; then use_glmnet=1; fi
+fi
+if [ "$PEERS" = auto ] || [ "$PEERS" = sklearn ]; then
+    if "$PYTHON" -c 'import sklearn' >/dev/null 2>&1; then use_sklearn=1; fi
+fi
+[ "$PEERS" = glmnet ] && [ $use_glmnet = 0 ] && die "glmnet asked for but not installed (r-cran-glmnet)"
+[ "$PEERS" = sklearn ] && [ $use_sklearn = 0 ] && die "scikit-learn asked for but not installed (python3-sklearn)"
+
+# launch RANKS PROGRAM ARGS...: under Slurm with srun, else with mpirun;
+# never on the loops' standard input (the launchers read it).
+launch() {
+    local np=$1
+    shift
+    if [ -n "${SLURM_JOB_ID:-}" ]; then
+        srun -n "$np" "$@" </dev/null
+    else
+        "${MPIEXEC:-mpirun}" -n "$np" "$@" </dev/null
+    fi
+}
+
+# The cases: name rows features nonzero corr density alpha extension.
+if [ "$SIZE" = full ]; then
+    case_table="tall 100000 100 10 0.5 1 0.5 csv
+wide 2000 10000 20 0.5 1 1 csv
+ridge 200000 200 20 0.5 1 0 csv
+sparse 100000 10000 20 0 0.01 1 svm"
+    tool_iters=20
+    tool_reps=5
+else
+    case_table="tall 400 8 3 0.5 1 0.5 csv
+wide 30 60 5 0.5 1 1 csv
+ridge 400 6 3 0.5 1 0 csv
+sparse 400 50 5 0 0.2 1 svm"
+    tool_iters=3
+    tool_reps=1
+fi
+
+work="$OUT.d"
+rm -rf "$work"
+mkdir -p "$work"
+raw="$work/raw.csv" # case,task,tool,ranks,rep,seconds,load_seconds
+: >"$raw"
+limits="$OUT-limits.csv"
+echo "figure,case,ranks,value" >"$limits"
+
+# lariat_run CASE TASK RANKS REP: one lariat run, its row appended to raw.
+lariat_run() {
+    local name=$1 task=$2 np=$3 rep=$4 data model
+    data=$(cat "$work/$name.path")
+    model="$work/$name-$task-$np.json"
+    local folds=()
+    [ "$task" = cv ] && folds=(--nfolds "$NFOLDS")
+    launch "$np" "$LARIAT" "$task" --data "$data" --alpha "$(cat "$work/$name.alpha")" "${folds[@]}" \
+        --tol "$TOL" --out "$model" --quiet >"$work/last.out" 2>"$work/last.err" ||
+        die "lariat $task on $name at $np ranks failed: $(cat "$work/last.err")"
+    # In memory: everything but reading the file and writing the model.
+    jq -r --arg c "$name" --arg t "$task" --arg r "$np" --arg k "$rep" \
+        '[$c, $t, "lariat", $r, $k, (.timings_s.total - .timings_s.load - .timings_s.write), .timings_s.load]
+         | map(tostring) | join(",")' "$model" >>"$raw"
+    if [ "$task" = fit ] && [ ! -f "$work/$name.lambda" ]; then jq -r '.path[].lambda' "$model" >"$work/$name.lambda"; fi
+}
+
+# peer_run CASE TASK TOOL REP: one glmnet or scikit-learn run (NA on failure).
+peer_run() {
+    local name=$1 task=$2 tool=$3 rep=$4 secs rc=0 alpha
+    alpha=$(cat "$work/$name.alpha")
+    cp "$work/$name.lambda" "$work/$name.bin.lambda"
+    if [ "$tool" = glmnet ]; then
+        timeout "$PEER_TIMEOUT" "$RSCRIPT" "$tools/peer_glmnet.R" "$task" "$work/$name.bin" "$alpha" "$NFOLDS" \
+            "$THRESH" </dev/null >"$work/peer.out" 2>"$work/peer.err" || rc=$?
+    else
+        timeout "$PEER_TIMEOUT" "$PYTHON" "$tools/peer_sklearn.py" "$task" "$work/$name.bin" "$alpha" "$NFOLDS" \
+            "$(awk -v t="$TOL" 'BEGIN { printf "%.6g", t / 2 }')" </dev/null >"$work/peer.out" 2>"$work/peer.err" || rc=$?
+    fi
+    secs=$(awk '$1 == "seconds" { print $2 }' "$work/peer.out")
+    if [ $rc -ne 0 ] || [ -z "$secs" ]; then
+        [ $rc -eq 124 ] && echo "bench.sh: $tool $task on $name: timed out after $PEER_TIMEOUT s" >&2 ||
+            echo "bench.sh: $tool $task on $name failed: $(tail -3 "$work/peer.err")" >&2
+        secs=NA
+    fi
+    echo "$name,$task,$tool,1,$rep,$secs," >>"$raw"
+}
+
+# The data: one file per case, written by lariat gen at the largest rank
+# count, and binary arrays for the peers.
+max_ranks=$(echo "$RANKS" | tr ' ' '\n' | sort -n | tail -1)
+while read -r name rows feats nz corr density alpha ext; do
+    case " $CASES " in *" $name "*) ;; *) continue ;; esac
+    data="$work/$name.$ext"
+    launch "$max_ranks" "$LARIAT" gen --rows "$rows" --features "$feats" --nonzero "$nz" --corr "$corr" \
+        --density "$density" --seed 1 --out "$data" --quiet >/dev/null 2>"$work/last.err" ||
+        die "lariat gen for $name failed: $(cat "$work/last.err")"
+    echo "$data" >"$work/$name.path"
+    echo "$alpha" >"$work/$name.alpha"
+    echo "$rows $feats" >"$work/$name.shape"
+    if [ $use_glmnet = 1 ] || [ $use_sklearn = 1 ]; then
+        fmt=csv
+        [ "$ext" = svm ] && fmt=libsvm
+        "$PYTHON" "$tools/to_binary.py" "$data" "$fmt" "$feats" "$work/$name.bin" </dev/null ||
+            die "to_binary.py failed on $data"
+    fi
+done <<<"$case_table"
+
+# The comparison: every repeat runs every case and task, lariat first (its
+# first fit gives the peers their lambdas), then the peers, then lariat at
+# the other rank counts.
+for ((rep = 1; rep <= REPEATS; rep++)); do
+    while read -r name _; do
+        case " $CASES " in *" $name "*) ;; *) continue ;; esac
+        for task in fit cv; do
+            lariat_run "$name" "$task" 1 "$rep"
+            [ $use_glmnet = 1 ] && peer_run "$name" "$task" glmnet "$rep"
+            [ $use_sklearn = 1 ] && peer_run "$name" "$task" sklearn "$rep"
+            for np in $RANKS; do
+                [ "$np" = 1 ] || lariat_run "$name" "$task" "$np" "$rep"
+            done
+        done
+        echo "bench.sh: repeat $rep of $REPEATS: $name done" >&2
+    done <<<"$case_table"
+done
+
+# The machine's limits on the tall (and, at full size, wide) data at every
+# rank count; the loader's MB/s per rank from lariat's own fit runs.
+for name in tall wide; do
+    case " $CASES " in *" $name "*) ;; *) continue ;; esac
+    for np in $RANKS; do
+        launch "$np" "$BENCH_TOOL" --data "$(cat "$work/$name.path")" --iters "$tool_iters" --reps "$tool_reps" \
+            >"$work/tool-$name-$np.txt" 2>"$work/last.err" || die "lariat_bench on $name at $np ranks failed: $(cat "$work/last.err")"
+        awk -v c="$name" -v r="$np" 'NF == 2 { print $1 "," c "," r "," $2 }' "$work/tool-$name-$np.txt" >>"$limits"
+        # The model lines: model_ranks_R compute_s X allreduce_s Y iteration_s Z comm_share W.
+        awk -v c="$name" -v r="$np" '$1 ~ /^model_ranks_/ {
+            R = substr($1, 13); print "model_iteration_s_at_" R "," c "," r "," $7;
+            print "model_comm_share_at_" R "," c "," r "," $9 }' "$work/tool-$name-$np.txt" >>"$limits"
+    done
+done
+while read -r name rows feats _ _ _ _ ext; do
+    case " $CASES " in *" $name "*) ;; *) continue ;; esac
+    bytes=$(wc -c <"$(cat "$work/$name.path")")
+    for np in $RANKS; do
+        awk -F, -v c="$name" -v r="$np" -v b="$bytes" '$1 == c && $2 == "fit" && $3 == "lariat" && $4 == r { print $7 }' \
+            "$raw" | sort -g | awk -v c="$name" -v r="$np" -v b="$bytes" '{ v[NR] = $1 }
+            END { if (NR) { m = v[int((NR + 1) / 2)]; if (m > 0) printf "loader_mb_s_per_rank,%s,%s,%.4g\n", c, r, b / 1e6 / m / r } }' >>"$limits"
+    done
+done <<<"$case_table"
+
+# median CASE TASK TOOL RANKS: the median of the repeats, NA if any is NA.
+median() {
+    awk -F, -v c="$1" -v t="$2" -v o="$3" -v r="$4" '$1 == c && $2 == t && $3 == o && $4 == r { print $6 }' "$raw" |
+        sort -g | awk '{ v[NR] = $1; if ($1 == "NA") na = 1 }
+            END { if (NR == 0 || na) print "NA"; else if (NR % 2) printf "%.4g\n", v[(NR + 1) / 2];
+                  else printf "%.4g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+median_load() {
+    awk -F, -v c="$1" -v r="$2" '$1 == c && $3 == "lariat" && $4 == r { print $7 }' "$raw" | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR) printf "%.4g\n", v[int((NR + 1) / 2)]; else print "NA" }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || b + 0 <= 0) print "NA"; else printf "%.4g\n", a / b }'; }
+
+csv="$OUT.csv"
+echo "case,task,n,p,nnz,alpha,ranks,lariat_s,lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,speedup_vs_1_rank" >"$csv"
+while read -r name rows feats _ _ density alpha _; do
+    case " $CASES " in *" $name "*) ;; *) continue ;; esac
+    nnz=$(awk -v n="$rows" -v p="$feats" -v d="$density" 'BEGIN { printf "%.0f", n * p * d }')
+    for task in fit cv; do
+        base=$(median "$name" "$task" lariat 1)
+        for np in $RANKS; do
+            l=$(median "$name" "$task" lariat "$np")
+            g=NA
+            s=NA
+            if [ "$np" = 1 ]; then
+                g=$(median "$name" "$task" glmnet 1)
+                s=$(median "$name" "$task" sklearn 1)
+            fi
+            echo "$name,$task,$rows,$feats,$nnz,$alpha,$np,$l,$(median_load "$name" "$np"),$g,$s,$(ratio "$l" "$g"),$(ratio "$l" "$s"),$(ratio "$base" "$l")" >>"$csv"
+        done
+    done
+done <<<"$case_table"
+
+# fig FIGURE CASE RANKS: one value of OUT-limits.csv (NA when missing).
+fig() {
+    awk -F, -v f="$1" -v c="$2" -v r="$3" '$1 == f && $2 == c && $3 == r { v = $4 } END { print (v == "" ? "NA" : v) }' \
+        "$limits"
+}
+
+# OUT.md: the machine, the comparison and the limits.
+{
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`jobs/bench.sh\` (SIZE=$SIZE, medians of $REPEATS runs) on"
+    echo "$(getconf _NPROCESSORS_ONLN) cores of an $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')," \
+        "$(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) of memory (load average at the end:" \
+        "$(cut -d' ' -f1-3 /proc/loadavg)); lariat $("$LARIAT" --version 2>/dev/null | awk '{ print $NF; exit }')," \
+        "$([ $use_glmnet = 1 ] && "$RSCRIPT" -e 'cat("glmnet", format(packageVersion("glmnet")))' 2>/dev/null || echo "no glmnet"),"\
+        "$([ $use_sklearn = 1 ] && "$PYTHON" -c 'import sklearn; print("scikit-learn", sklearn.__version__)' || echo "no scikit-learn")."
+    echo
+    echo "| case | task | n x p | alpha | ranks | lariat s | load s | glmnet s | scikit-learn s | lariat / glmnet | lariat / scikit-learn | speed-up over 1 rank |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    tail -n +2 "$csv" | awk -F, '{ printf "| %s | %s | %s x %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+        $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $12, $13, $14 }'
+    echo
+    echo "| data | ranks | loader MB/s per rank | memory GB/s per rank | fista iteration / one-pass floor | fused sweep / floor | gram pass / DSYRK | allreduce latency s | allreduce GB/s |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    for name in tall wide; do
+        case " $CASES " in *" $name "*) ;; *) continue ;; esac
+        for np in $RANKS; do
+            echo "| $name | $np | $(fig loader_mb_s_per_rank "$name" "$np") | $(fig bandwidth_gb_s_per_rank "$name" "$np") |" \
+                "$(fig fista_ratio "$name" "$np") | $(fig sweep_ratio "$name" "$np") | $(fig gram_ratio "$name" "$np") |" \
+                "$(fig allreduce_latency_s "$name" "$np") | $(fig allreduce_gb_s "$name" "$np") |"
+        done
+    done
+    # The model from the widest data's run at the most ranks.
+    mcase=tall
+    case " $CASES " in *" wide "*) mcase=wide ;; esac
+    if [ "$max_ranks" -gt 1 ] && grep -q "^model_iteration_s_at_16,$mcase,$max_ranks," "$limits"; then
+        echo
+        echo "Predicted fista iteration, 400,000 x 8,000 dense (from the $mcase data at $max_ranks ranks):"
+        echo
+        echo "| ranks | iteration s | allreduce share |"
+        echo "| --- | --- | --- |"
+        for ((r = 16; r <= 1024; r *= 2)); do
+            echo "| $r | $(fig "model_iteration_s_at_$r" "$mcase" "$max_ranks") | $(fig "model_comm_share_at_$r" "$mcase" "$max_ranks") |"
+        done
+    fi
+} >"$OUT.md"
+cat "$OUT.md"
+[ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$work"

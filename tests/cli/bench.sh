@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# jobs/bench.sh on tiny sizes, without peers: it runs every case and task at
+# 1 and 2 ranks and lariat_bench, and writes the comparison CSV with the
+# expected columns and rows, the limits CSV with every figure, and the
+# Markdown for the README; a failing lariat makes it fail.
+source "$(dirname "$0")/common.sh"
+
+BENCH_TOOL="$(dirname "$LARIAT")/jobs/bench/lariat_bench"
+[ -x "$BENCH_TOOL" ] || fail "no lariat_bench next to lariat ($BENCH_TOOL)"
+bench() {
+    rc=0
+    SIZE=tiny REPEATS=1 RANKS="1 2" PEERS=none LARIAT="$LARIAT" BENCH_TOOL="$BENCH_TOOL" OUT="$WORK/b" \
+        timeout 50 bash "$LARIAT_SOURCE_DIR/jobs/bench.sh" >"$WORK/out" 2>"$WORK/err" || rc=$?
+}
+
+bench
+expect 0 "bench.sh on tiny sizes"
+header="case,task,n,p,nnz,alpha,ranks,lariat_s,lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,speedup_vs_1_rank"
+[ "$(head -1 b.csv)" = "$header" ] || fail "bench CSV header is '$(head -1 b.csv)'"
+# 4 cases x 2 tasks x 2 rank counts, every lariat time positive, the peers
+# absent (NA), and the speed-up of a 1-rank row exactly 1.
+[ "$(tail -n +2 b.csv | wc -l)" -eq 16 ] || fail "bench CSV has $(tail -n +2 b.csv | wc -l) rows, expected 16"
+for c in tall wide ridge sparse; do
+    for t in fit cv; do
+        [ "$(grep -c "^$c,$t," b.csv)" -eq 2 ] || fail "bench CSV: not 2 rows for $c $t"
+    done
+done
+awk -F, 'NR > 1 && !(NF == 14 && $8 > 0 && $9 > 0 && $10 == "NA" && $12 == "NA" && ($7 != 1 || $14 == 1)) {
+    print "bad row " NR ": " $0; bad = 1 } END { exit bad }' b.csv >&2 || fail "bench CSV rows"
+# Every figure of the limits, numeric and positive, for both data sets at both rank counts.
+for f in loader_mb_s_per_rank bandwidth_gb_s_per_rank fista_ratio sweep_ratio gram_ratio allreduce_latency_s; do
+    for r in 1 2; do
+        awk -F, -v f="$f" -v r="$r" '$1 == f && $2 == "tall" && $3 == r && $4 > 0 { ok = 1 } END { exit !ok }' \
+            b-limits.csv || fail "limits CSV: no positive $f for tall at $r ranks"
+    done
+done
+awk -F, '$1 == "model_iteration_s_at_1024" && $3 == 2 && $4 > 0 { ok = 1 } END { exit !ok }' b-limits.csv ||
+    fail "limits CSV: no communication model prediction at 1024 ranks"
+grep -q '^| case | task | n x p |' b.md || fail "bench Markdown has no comparison table"
+grep -q '^| 1024 |' b.md || fail "bench Markdown has no model prediction"
+cmp -s out b.md || fail "bench.sh does not print its Markdown"
+[ ! -e b.d ] || fail "bench.sh left its data folder behind"
+
+# A lariat that fails stops the benchmark with a message.
+LARIAT=/bin/false bench
+[ "$rc" -ne 0 ] || fail "bench.sh with a failing lariat exited 0"
+grep -q 'no lariat binary\|failed' err || fail "bench.sh with a failing lariat said nothing"
+echo "bench: ok"
