@@ -216,7 +216,8 @@ scancel --full --signal=USR1 "$job" || fail "scancel --signal=USR1 $job failed"
 rc=0
 wait "$sbatch_pid" || rc=$?
 [ "$rc" -eq 4 ] || fail "the signalled cv job: sbatch --wait returned $rc, expected 4; log: $(job_log lariat-cv)"
-[ "$(job_log lariat-cv | grep -c '^lariat: error:')" -eq 1 ] || fail "the signalled job did not log exactly one error"
+[ "$(job_log lariat-cv | grep -c '^lariat: \(error:\|stopped by\)')" -eq 1 ] ||
+    fail "the signalled job did not log exactly one message of its stop"
 job_log lariat-cv | grep -q "^lariat: stopped by SIGUSR1 after writing checkpoint $WORK/cv.ckpt" ||
     fail "the signalled job's log: $(job_log lariat-cv | grep -v '^lariat: lambda')"
 [ -s "$WORK/cv.ckpt" ] && [ ! -e "$WORK/ck.json" ] || fail "the signalled job left no checkpoint, or a model"
