@@ -104,8 +104,11 @@ const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lar
     ** columns (2 n p flops and p doubles each); n of them must fit. With
     ** n >= p the path can end with every feature active, where coordinate
     ** descent on the Gram costs p^2 per cycle: fista's passes are cheaper. */
+    /* Only along a path from lambda_max: the strong sets then grow a few
+    ** features at a time, while a lone lambda far below lambda_max keeps
+    ** nearly every feature in its first strong set (all p columns). */
     const double cols_mb = (double)p * (double)prep->n_rows * 8e-6;
-    if (p > AUTO_GRAM_MAX_P && prep->alpha > 0.0 && prep->n_rows < p && cols_mb <= budget_mb) {
+    if (p > AUTO_GRAM_MAX_P && prep->alpha > 0.0 && prep->n_rows < p && cols_mb <= budget_mb && st->lambda == NULL) {
         snprintf(reason, len, "p = %lld > n: coordinate descent on the Gram columns of the strong sets only (%.0f MB "
                  "for n of them)", (long long)p, cols_mb);
         return &lariat_solver_wsgram;
