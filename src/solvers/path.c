@@ -14,6 +14,7 @@
 #include "solvers/solver.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,6 +168,10 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
         fit->lambda_max = lmax;
         fit->n_zero_variance = prep->n_constant;
         /* Sufficient statistics without the rows serve the gram solver only. */
+        if (prep->gram != NULL) {
+            snprintf(fit->solver_reason, sizeof(fit->solver_reason),
+                     "on sufficient statistics: one pass over the data served every fold");
+        }
         ops = prep->gram != NULL ? &lariat_solver_gram
                                  : lariat_solver_choose(prep, st, memory, fit->solver_reason, sizeof(fit->solver_reason));
         if (ops == NULL) rc = lariat_error(ctx, LARIAT_EUSAGE, "%s", fit->solver_reason);
