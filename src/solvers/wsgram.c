@@ -27,8 +27,12 @@
 ** in gram.c (v = g, ry = yy - c'xy, rr = ry - c'g). The diagonal H_jj is
 ** prep->xx[j], known for every j without its column.
 **
-** Memory: p doubles per column kept and |S|^2 for HSS, both grown by
-** doubling between sweeps (never inside one), at most p columns.
+** Memory: p doubles per column kept and |S|^2 for HSS, both grown between
+** sweeps (never inside one), at most p columns. It suits paths whose strong
+** sets stay small next to n and p (dense wide data: a few hundred features
+** of 10,000); when thousands of features enter (sparse, nearly orthogonal
+** columns deep into the path) a cycle costs |S|^2 and naive coordinate
+** descent on the rows would be cheaper.
 */
 #include "core/core.h"
 #include "data/matrix.h"
@@ -50,8 +54,10 @@
 ** when full. */
 #define WSG_FIRST_CAP 64
 /* Newton steps on the free active coordinates, after this many active-set
-** sweeps without convergence (gram.c's NEWTON_AFTER). */
+** sweeps without convergence (gram.c's NEWTON_AFTER), on at most
+** WSG_NEWTON_MAX of them (a factorization of m^3 / 3 flops). */
 #define WSG_NEWTON_AFTER 4
+#define WSG_NEWTON_MAX 1024
 
 typedef struct wsg_ws {
     const lariat_prep *prep;
@@ -74,7 +80,8 @@ typedef struct wsg_ws {
     double *HSS;        /* hcap x hcap, row q (stride hcap) = H[S, S[q]] */
     double *gS;         /* hcap: g on S, kept current by the sweeps */
     int64_t *active;    /* hcap: positions in S of the nonzero coefficients */
-    double *A, *rhs;    /* hcap x hcap and hcap: the Newton system */
+    double *A, *rhs;    /* ncap x ncap and ncap: the Newton system */
+    int64_t ncap;       /* min(hcap, WSG_NEWTON_MAX) */
     double last_lambda; /* lambda of the previous solve(); 0 before the first */
 } wsg_ws;
 
@@ -105,10 +112,11 @@ static void wsg_destroy(void *wsv)
 ** memory, leaving the old buffers in place. */
 static int grow_compact(wsg_ws *ws, int64_t hcap)
 {
+    const int64_t ncap = hcap < WSG_NEWTON_MAX ? hcap : WSG_NEWTON_MAX;
     double *HSS = malloc((size_t)(hcap * hcap) * sizeof(double));
-    double *A = malloc((size_t)(hcap * hcap) * sizeof(double));
+    double *A = malloc((size_t)(ncap * ncap) * sizeof(double));
     double *gS = malloc((size_t)hcap * sizeof(double));
-    double *rhs = malloc((size_t)hcap * sizeof(double));
+    double *rhs = malloc((size_t)ncap * sizeof(double));
     int64_t *active = malloc((size_t)hcap * sizeof(int64_t));
     if (HSS == NULL || A == NULL || gS == NULL || rhs == NULL || active == NULL) {
         free(HSS);
@@ -129,6 +137,7 @@ static int grow_compact(wsg_ws *ws, int64_t hcap)
     ws->rhs = rhs;
     ws->active = active;
     ws->hcap = hcap;
+    ws->ncap = ncap;
     return 1;
 }
 
@@ -323,8 +332,10 @@ static int extend_strong_set(wsg_ws *ws, int64_t n)
     int rc = form_columns(ws, n, 1);
     int grow = LARIAT_OK;
     if (rc == LARIAT_OK && ws->m > ws->hcap) {
-        int64_t hcap = ws->hcap;
-        while (hcap < ws->m) hcap *= 2;
+        /* Growth by a quarter at least: the block is quadratic in hcap, so
+        ** doubling could overshoot the need fourfold. */
+        int64_t hcap = ws->hcap + ws->hcap / 4;
+        if (hcap < ws->m) hcap = ws->m;
         if (hcap > ws->p) hcap = ws->p;
         if (!grow_compact(ws, hcap)) {
             grow = lariat_error(ws->prep->ctx, LARIAT_ENOMEM, "out of memory for a strong set of %lld features",
@@ -386,7 +397,7 @@ static int active_newton(wsg_ws *ws, double lambda)
         const double cj = ws->c[j];
         if (cj != 0.0 && cj > prep->lo[j] && cj < prep->hi[j]) F[nf++] = q;
     }
-    if (nf == 0) return 0;
+    if (nf == 0 || nf > ws->ncap) return 0;
     for (int64_t r = 0; r < nf; r++) {
         const int64_t j = ws->strong[F[r]];
         const double q = lambda * (1.0 - a) * prep->pf[j], tau = lambda * a * prep->pf[j];
