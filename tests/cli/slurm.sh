@@ -44,6 +44,12 @@ cleanup() {
     rm -rf "$WORK" "$MUNGE_DIR"
 }
 trap cleanup EXIT
+# A timeout (ctest, timeout(1)) sends TERM: exit so that the daemons stop too.
+trap 'exit 143' INT TERM
+# Up to 4 tasks share 2 cores under the CPUs=4 override: ranks that poll for
+# messages without yielding make MPI jobs many times slower (60 s, not 3 s,
+# for a fista CV), so every job here yields when idle.
+export OMPI_MCA_mpi_yield_when_idle=1
 
 # free_port: a TCP port no one listens on (Slurm's defaults may be taken by
 # another Slurm on the machine).
@@ -189,10 +195,7 @@ tail -n +2 "$csv" | awk -F, '{ for (k = 6; k <= 10; k++) if ($k !~ /^[0-9.e+-]+$
 # `scancel --full --signal=USR1` (the batch shell ignores USR1, so the
 # tasks get it and the shell lives on) ends with exit status 4, one message
 # and a checkpoint; resubmitted with --resume, it writes the model of an
-# uninterrupted job, field for field. Its 4 tasks share 2 cores (CPUs=4 is
-# an override) and fista reduces once per iteration: ranks that poll for
-# messages without yielding made the CV 20 times slower (60 s, not 3 s).
-export OMPI_MCA_mpi_yield_when_idle=1
+# uninterrupted job, field for field (its ranks yield when idle: see the top).
 "$LARIAT" gen --rows 20000 --features 40 --seed 5 --out "$WORK/ck.csv" --quiet || fail "gen for the checkpoint jobs"
 printf 'data = ck.csv\nsolver = fista\nalpha = 1\nnfolds = 4\nnlambda = 20\ncv-groups = 1\n' >"$WORK/ck.conf"
 CONFIG="$WORK/ck.conf" OUT="$WORK/ckref" submit "uninterrupted cv" jobs/cv.sbatch
