@@ -183,8 +183,9 @@ static void test_path_sparse(void)
 }
 
 /* Collective. auto's solver for alpha = 1 and 0 on one data set, with
-** memory bytes per rank. */
-static void choose_for(const lt_spec *spec, double memory, const lariat_solver_ops *got[2])
+** memory bytes per rank, on the default path (frac < 0) or for the given
+** lambdas {frac lambda_max, frac lambda_max / 10}. */
+static void choose_for(const lt_spec *spec, double memory, double frac, const lariat_solver_ops *got[2])
 {
     lariat_ctx *ctx = lt_ctx();
     lariat_data *d = lt_make_data(spec);
@@ -198,6 +199,11 @@ static void choose_for(const lt_spec *spec, double memory, const lariat_solver_o
         char reason[160];
         got[a] = NULL;
         if (d != NULL && lariat_prep_create(ctx, d, NULL, &pb, &prep) == LARIAT_OK) {
+            double lam[2] = {frac * lariat_prep_lambda_max(prep), 0.1 * frac * lariat_prep_lambda_max(prep)};
+            if (frac >= 0.0) {
+                st.lambda = lam;
+                st.n_lambda_given = 2;
+            }
             got[a] = lariat_solver_choose(prep, &st, memory, reason, sizeof(reason));
         }
         lariat_prep_destroy(prep);
@@ -205,22 +211,28 @@ static void choose_for(const lt_spec *spec, double memory, const lariat_solver_o
     lariat_data_destroy(d);
 }
 
-/* Collective. auto takes wsgram for p > 4096, p > n and an l1
-** term when n columns fit in a quarter of the memory; fista for ridge, for
-** n >= p and without the memory; gram.c below p = 4096. */
+/* Collective. auto takes wsgram for p > 4096, p > n and an l1 term when n
+** columns fit in a quarter of the memory, along the default path or given
+** lambdas that start near lambda_max (as cross-validation's folds get);
+** fista for ridge, for n >= p, without the memory, and for a first lambda
+** far below lambda_max; gram.c below p = 4096. */
 static void test_auto_choice(void)
 {
     const lt_spec wide = {.n = 9, .p = 4200, .seed = 5}, narrow = {.n = 30, .p = 50, .seed = 5};
     const lt_spec tall_wide = {.n = 4300, .p = 4200, .seed = 5, .density = 0.001};
     const lariat_solver_ops *got[2];
-    choose_for(&wide, 1e12, got);
+    choose_for(&wide, 1e12, -1.0, got);
     LT_ASSERT_ALL(got[0] == &lariat_solver_wsgram);
     LT_ASSERT_ALL(got[1] == &lariat_solver_fista);
-    choose_for(&wide, 1e6, got);
+    choose_for(&wide, 1e12, 1.02, got);
+    LT_ASSERT_ALL(got[0] == &lariat_solver_wsgram);
+    choose_for(&wide, 1e12, 0.1, got);
     LT_ASSERT_ALL(got[0] == &lariat_solver_fista);
-    choose_for(&tall_wide, 1e12, got);
+    choose_for(&wide, 1e6, -1.0, got);
     LT_ASSERT_ALL(got[0] == &lariat_solver_fista);
-    choose_for(&narrow, 1e12, got);
+    choose_for(&tall_wide, 1e12, -1.0, got);
+    LT_ASSERT_ALL(got[0] == &lariat_solver_fista);
+    choose_for(&narrow, 1e12, -1.0, got);
     LT_ASSERT_ALL(got[0] == &lariat_solver_gram);
     LT_ASSERT_ALL(got[1] == &lariat_solver_gram);
 }
@@ -234,5 +246,5 @@ void lt_register_wsgram(void)
     CU_add_test(s, "wide elastic net, weights, penalty factors, bounds, constant column = gram's",
                 test_path_enet_weighted_mixed);
     CU_add_test(s, "wide sparse path = gram's", test_path_sparse);
-    CU_add_test(s, "auto: wsgram for p > n, p > 4096 with an l1 term", test_auto_choice);
+    CU_add_test(s, "auto: wsgram for p > n, p > 4096, an l1 term and a path from lambda_max", test_auto_choice);
 }

@@ -3,7 +3,7 @@
 ** file, for jobs/bench.sh (README "Performance"). Not part of the library.
 **
 **   mpirun -n P lariat_bench --data FILE [--format csv|libsvm] [--iters K]
-**                            [--reps R] [--model-rows N --model-cols P]
+**                            [--reps R] [--gram 0|1] [--model-rows N --model-cols P]
 **
 ** Rank 0 prints one "key value" line per figure (seconds, bytes, ratios):
 **
@@ -18,9 +18,9 @@
 **   tol = 0 (so it runs exactly --iters iterations), one allreduce each,
 **   and the fused sweep alone (lariat_matrix_resid_grad); both divided by
 **   the floor.
-** - gram (dense data): the local pass of the gram solver (lariat_matrix_gram:
-**   centering, weighting and DSYRK by blocks) divided by one DSYRK of the
-**   same n_local x p block, the BLAS-3 floor of that pass.
+** - gram (dense data, unless --gram 0): the local pass of the gram solver
+**   (lariat_matrix_gram: centering, weighting and DSYRK by blocks) divided by
+**   one DSYRK of the same n_local x p block, the BLAS-3 floor of that pass.
 ** - allreduce: seconds per MPI_Allreduce of 8 B to 8 MiB, and the
 **   latency + bytes / bandwidth line through the smallest and the largest;
 **   with it, a prediction of the fista time per iteration at 16 to 1024
@@ -48,6 +48,7 @@ typedef struct bench_args {
     const char *format;
     int iters;
     int reps;
+    int gram;
     double model_rows, model_cols;
 } bench_args;
 
@@ -60,6 +61,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
     a->format = NULL;
     a->iters = 20;
     a->reps = 3;
+    a->gram = 1;
     a->model_rows = 400000.0;
     a->model_cols = 8000.0;
     for (int i = 1; i < argc; i++) {
@@ -69,6 +71,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
         else if (strcmp(argv[i], "--format") == 0) a->format = v;
         else if (strcmp(argv[i], "--iters") == 0) a->iters = atoi(v);
         else if (strcmp(argv[i], "--reps") == 0) a->reps = atoi(v);
+        else if (strcmp(argv[i], "--gram") == 0) a->gram = atoi(v);
         else if (strcmp(argv[i], "--model-rows") == 0) a->model_rows = atof(v);
         else if (strcmp(argv[i], "--model-cols") == 0) a->model_cols = atof(v);
         else return 1;
@@ -274,7 +277,7 @@ static int bench(lariat_ctx *ctx, const bench_args *a, int rank, int size)
         printf("fista_iter_s %.6g\nfista_ratio %.4g\nsweep_s %.6g\nsweep_ratio %.4g\n", iter_s, iter_s / floor_s,
                sweep_s, sweep_s / floor_s);
     }
-    if (rc == LARIAT_OK && dense) {
+    if (rc == LARIAT_OK && dense && a->gram) {
         double pass_s, dsyrk_s;
         rc = time_gram(ctx, data, B, a->reps, &pass_s, &dsyrk_s);
         if (rc == LARIAT_OK && rank == 0) {
@@ -308,7 +311,7 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &a) != 0) {
         if (rank == 0) {
             fprintf(stderr, "usage: lariat_bench --data FILE [--format csv|libsvm] [--iters K] [--reps R] "
-                            "[--model-rows N --model-cols P]\n");
+                            "[--gram 0|1] [--model-rows N --model-cols P]\n");
         }
         MPI_Finalize();
         return 1;

@@ -22,6 +22,9 @@
 
 /* The largest p for which auto keeps a replicated p x p Gram (128 MiB). */
 #define AUTO_GRAM_MAX_P 4096
+/* wsgram.c needs a path whose first lambda is at least this fraction of
+** lambda_max (see lariat_solver_choose). */
+#define WSG_FIRST_LAMBDA 0.8
 /* The share of a rank's memory a Gram (or its share of a distributed one) may take. */
 #define GRAM_MEMORY_SHARE 0.25
 
@@ -104,11 +107,20 @@ const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lar
     ** columns (2 n p flops and p doubles each); n of them must fit. With
     ** n >= p the path can end with every feature active, where coordinate
     ** descent on the Gram costs p^2 per cycle: fista's passes are cheaper. */
-    /* Only along a path from lambda_max: the strong sets then grow a few
-    ** features at a time, while a lone lambda far below lambda_max keeps
-    ** nearly every feature in its first strong set (all p columns). */
+    /* Only along a path that starts near lambda_max (the default path, or
+    ** given values whose largest is at least WSG_FIRST_LAMBDA lambda_max, as
+    ** cross-validation passes each fold the path of all rows): the strong
+    ** sets then grow a few features at a time, while a first lambda far
+    ** below lambda_max keeps nearly every feature in its first strong set
+    ** (threshold 2 lambda - lambda_max: all p columns). */
+    double first = INFINITY;
+    if (st->lambda != NULL) {
+        first = 0.0;
+        for (int k = 0; k < st->n_lambda_given; k++) first = fmax(first, st->lambda[k]);
+    }
     const double cols_mb = (double)p * (double)prep->n_rows * 8e-6;
-    if (p > AUTO_GRAM_MAX_P && prep->alpha > 0.0 && prep->n_rows < p && cols_mb <= budget_mb && st->lambda == NULL) {
+    if (p > AUTO_GRAM_MAX_P && prep->alpha > 0.0 && prep->n_rows < p && cols_mb <= budget_mb &&
+        first >= WSG_FIRST_LAMBDA * lariat_prep_lambda_max(prep)) {
         snprintf(reason, len, "p = %lld > n: coordinate descent on the Gram columns of the strong sets only (%.0f MB "
                  "for n of them)", (long long)p, cols_mb);
         return &lariat_solver_wsgram;
