@@ -243,32 +243,53 @@ static void select_lambdas(lariat_cv_curve *c)
     c->index_1se = i1se;
 }
 
-/* Collective. Whether the statistics mode applies: dense rows, the gram
-** solver, and K + 3 sets of p^2 doubles within 1 GiB. Keeps the all-rows
-** prepared problem in *all (its means are the statistics' shift). */
-static int stats_decide(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
-                        const lariat_settings *st, int K, lariat_prep **all, int *use)
+/* Collective. The statistics shift: the all-rows weighted means of the
+** columns and of y (one product X'w and one reduction), or 0 without an
+** intercept, where the sums must be about 0 (prep's means are 0 then). */
+static int stats_shift(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                       cv_work *wk)
 {
-    const int64_t L = LARIAT_STATS_LEN(data->p);
-    *all = NULL;
-    *use = 0;
-    if (lariat_matrix_is_sparse(data->X) || (double)(K + 3) * (double)L * 8.0 > (double)(1 << 30)) return LARIAT_OK;
-    int rc = lariat_prep_create(ctx, data, w, pb, all);
+    const int64_t p = data->p, nl = data->n_local;
+    memset(wk->shift, 0, (size_t)p * sizeof(double));
+    wk->yshift = 0.0;
+    if (!pb->intercept) return LARIAT_OK;
+    double *buf = lariat_malloc(ctx, (size_t)(p + 2), sizeof(double), "column sums");
+    int rc = lariat_agree(ctx, buf != NULL ? LARIAT_OK : LARIAT_ENOMEM);
     if (rc != LARIAT_OK) return rc;
-    char reason[160];
-    double memory = 0.0;
-    rc = lariat_solver_memory(ctx, &memory);
-    if (rc != LARIAT_OK) return rc;
-    *use = lariat_solver_choose(*all, st, memory, reason, sizeof(reason)) == &lariat_solver_gram;
-    return LARIAT_OK;
+    buf[0] = 0.0;
+    buf[1] = 0.0;
+    for (int64_t i = 0; i < nl; i++) {
+        buf[0] += w[i];
+        buf[1] += w[i] * data->y[i];
+    }
+    lariat_matrix_mult_t(data->X, NULL, w, buf + 2);
+    rc = lariat_allreduce_sum(ctx, buf, p + 2);
+    /* No positive weight: the shift stays 0, and lariat_prep_from_stats
+    ** reports the empty set. */
+    if (rc == LARIAT_OK && buf[0] > 0.0) {
+        for (int64_t j = 0; j < p; j++) wk->shift[j] = buf[2 + j] / buf[0];
+        wk->yshift = buf[1] / buf[0];
+    }
+    free(buf);
+    return rc;
 }
 
-/* Collective. The one pass: every fold's sums about the all-rows means. */
-static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_prep *all,
-                       cv_work *wk)
+/* Collective. The statistics mode: on dense rows, with one rank group
+** (given or automatic) and K + 3 sets of p^2 doubles within 1 GiB, one pass
+** builds every fold's sums about the all-rows means. The mode is kept
+** (*use = 1) when the solver chosen for the all-rows problem, prepared from
+** the total of those sums, is gram; otherwise the sums are dropped and the
+** folds run on the rows (that costs one wasted pass, only under a small
+** --max-memory or with another --solver). */
+static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                       const lariat_settings *st, const lariat_cv_settings *cv, cv_work *wk, int *use)
 {
     const int64_t p = data->p, L = LARIAT_STATS_LEN(p);
     const int K = wk->K;
+    *use = 0;
+    if (lariat_matrix_is_sparse(data->X) || cv->groups > 1 || (double)(K + 3) * (double)L * 8.0 > (double)(1 << 30)) {
+        return LARIAT_OK;
+    }
     wk->sums = lariat_malloc(ctx, (size_t)(K * L), sizeof(double), "fold statistics");
     wk->ranges = lariat_malloc(ctx, (size_t)(K * 2 * p), sizeof(double), "fold ranges");
     wk->total = lariat_calloc(ctx, (size_t)L, sizeof(double), "total statistics");
@@ -283,26 +304,41 @@ static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w
                  : LARIAT_ENOMEM;
     rc = lariat_agree(ctx, rc);
     const double t0 = lariat_now();
+    if (rc == LARIAT_OK) rc = stats_shift(ctx, data, w, pb, wk);
     if (rc == LARIAT_OK) {
-        /* Without intercept the sums must be about 0 (prep's means are 0 then). */
-        memcpy(wk->shift, all->mean, (size_t)p * sizeof(double));
-        wk->yshift = all->ybar;
         rc = lariat_stats_by_fold(ctx, data, w, wk->fold, K, wk->shift, wk->yshift, wk->sums, wk->ranges);
     }
-    if (rc != LARIAT_OK) {
+    if (rc == LARIAT_OK) {
+        for (int k = 0; k < K; k++) {
+            for (int64_t t = 0; t < L; t++) wk->total[t] += wk->sums[k * L + t];
+        }
+        for (int64_t t = 0; t < 2 * p; t++) {
+            wk->total_ranges[t] = -INFINITY;
+            for (int k = 0; k < K; k++) {
+                wk->total_ranges[t] = fmax(wk->total_ranges[t], wk->ranges[(int64_t)k * 2 * p + t]);
+            }
+        }
+        rc = lariat_agree(ctx, lariat_ctx_create(MPI_COMM_SELF, &wk->self));
+    }
+    lariat_prep *all = NULL;
+    double memory = 0.0;
+    if (rc == LARIAT_OK) rc = lariat_solver_memory(ctx, &memory);
+    if (rc == LARIAT_OK) {
+        /* The same statistics on every rank: every rank makes the same choice. */
+        rc = lariat_prep_from_stats(wk->self, data, pb, wk->total, wk->total_ranges, wk->shift, wk->yshift, &all);
+        if (rc != LARIAT_OK) rc = lariat_error(ctx, rc, "%s", lariat_errmsg(wk->self));
+        rc = lariat_agree(ctx, rc);
+    }
+    if (rc == LARIAT_OK) {
+        char reason[160];
+        *use = lariat_solver_choose(all, st, memory, reason, sizeof(reason)) == &lariat_solver_gram;
+    }
+    lariat_prep_destroy(all);
+    if (rc != LARIAT_OK || !*use) {
         free(wk->sums);
-        wk->sums = NULL; /* the data mode is then not taken either: rc fails the run */
+        wk->sums = NULL; /* the rows' mode; after a failure rc fails the run */
         return rc;
     }
-    for (int k = 0; k < K; k++) {
-        for (int64_t t = 0; t < L; t++) wk->total[t] += wk->sums[k * L + t];
-    }
-    for (int64_t t = 0; t < 2 * p; t++) {
-        wk->total_ranges[t] = -INFINITY;
-        for (int k = 0; k < K; k++) wk->total_ranges[t] = fmax(wk->total_ranges[t], wk->ranges[(int64_t)k * 2 * p + t]);
-    }
-    rc = lariat_agree(ctx, lariat_ctx_create(MPI_COMM_SELF, &wk->self));
-    if (rc != LARIAT_OK) return rc;
     /* Warnings of the replicated fits come once, from rank 0. */
     lariat_ctx_set_verbosity(wk->self, lariat_ctx_rank(ctx) == 0 ? lariat_ctx_verbosity(ctx) : LARIAT_LOG_QUIET);
     lariat_log(ctx, LARIAT_LOG_VERBOSE, "cv: one pass built the sufficient statistics of %d folds in %.3f s", K,
@@ -634,13 +670,10 @@ int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weight
         const lariat_ckpt_run run = {LARIAT_CKPT_CV, data, row_weights, pb, st, cv};
         rc = lariat_ckpt_open(ctx, &run, &wk.ck);
     }
-    lariat_prep *all = NULL;
     int use_stats = 0;
     if (rc == LARIAT_OK) rc = assign_folds(ctx, data, w, cv, &wk);
-    if (rc == LARIAT_OK) rc = stats_decide(ctx, data, w, pb, &st_run, wk.K, &all, &use_stats);
+    if (rc == LARIAT_OK) rc = setup_stats(ctx, data, w, pb, &st_run, cv, &wk, &use_stats);
     if (rc == LARIAT_OK) rc = setup_groups(ctx, data, w, cv, use_stats, &wk);
-    if (rc == LARIAT_OK && use_stats && wk.G == 1) rc = setup_stats(ctx, data, w, all, &wk);
-    lariat_prep_destroy(all);
     lariat_ckpt_state *rs = lariat_ckpt_restored(wk.ck);
     if (rc == LARIAT_OK) {
         wk.fold_done = lariat_calloc(ctx, (size_t)wk.K, 1, "folds done");
