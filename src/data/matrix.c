@@ -9,6 +9,7 @@
 #include "data/matrix.h"
 
 #include "core/core.h"
+#include "data/sweep.h"
 #include "linalg/blas.h"
 
 #include <math.h>
@@ -298,10 +299,9 @@ int lariat_matrix_colrange(lariat_ctx *ctx, const lariat_matrix *X, const double
     return LARIAT_OK;
 }
 
-/* One sweep: for each block of rows, z = X_blk d (DGEMV), then the residual
-** r = y - c - (z - shift'd), q = w r, and g += X_blk' q (DGEMV) while the
-** block is still in cache. The shift enters g once at the end:
-** (X - 1 s')'q = X'q - s sum(q). */
+/* One sweep: r = y - c - (X d - shift'd), q = w r, g = X'q, each row read
+** once (dense: lariat_sweep_dense, src/data/sweep.c). The shift enters g once
+** at the end: (X - 1 s')'q = X'q - s sum(q). */
 void lariat_matrix_resid_grad(const lariat_matrix *X, const double *shift, const double *d, double c,
                               const double *y, const double *w, double *r, double *g, double sums[3])
 {
@@ -310,22 +310,11 @@ void lariat_matrix_resid_grad(const lariat_matrix *X, const double *shift, const
     double rr = 0.0, qs = 0.0, qy = 0.0;
     memset(g, 0, (size_t)p * sizeof(double));
     if (X->kind == MATRIX_DENSE) {
-        const int64_t nb = block_rows(p);
-        double z[BLOCK_MAX], q[BLOCK_MAX];
-        for (int64_t i0 = 0; i0 < X->rows; i0 += nb) {
-            int m = (int)(X->rows - i0 < nb ? X->rows - i0 : nb);
-            const double *blk = X->val + i0 * p;
-            cblas_dgemv(CblasRowMajor, CblasNoTrans, m, (int)p, 1.0, blk, (int)p, d, 1, 0.0, z, 1);
-            for (int i = 0; i < m; i++) {
-                double ri = y[i0 + i] - c - (z[i] - sd);
-                q[i] = w[i0 + i] * ri;
-                rr += q[i] * ri;
-                qs += q[i];
-                qy += q[i] * y[i0 + i];
-                if (r != NULL) r[i0 + i] = ri;
-            }
-            cblas_dgemv(CblasRowMajor, CblasTrans, m, (int)p, 1.0, blk, (int)p, q, 1, 1.0, g, 1);
-        }
+        double s[3] = {0.0, 0.0, 0.0};
+        lariat_sweep_dense(X->val, X->rows, p, d, c - sd, y, w, r, g, s);
+        rr = s[0];
+        qs = s[1];
+        qy = s[2];
     } else {
         for (int64_t i = 0; i < X->rows; i++) {
             double zi = 0.0;

@@ -481,7 +481,11 @@ void lariat_prep_gap(const lariat_prep *prep, double lambda, const double *c, co
         if (prep->scale[j] == 0.0) continue;
         const double f = prep->pf[j], q = lambda * f * (1.0 - alpha), tau = lambda * f * alpha;
         pen += 0.5 * q * c[j] * c[j] + tau * fabs(c[j]);
-        const double u = kappa * v[j];
+        double u = kappa * v[j];
+        /* kappa makes |u| <= tau towards an unbounded side, but (tau / v_j) v_j
+        ** can round one ulp above tau, where the conjugate is infinite. */
+        if (q == 0.0 && tau > 0.0 && u > tau && isinf(prep->hi[j])) u = tau;
+        if (q == 0.0 && tau > 0.0 && u < -tau && isinf(prep->lo[j])) u = -tau;
         if (q == 0.0 && tau == 0.0 && ((u > 0 && isinf(prep->hi[j])) || (u < 0 && isinf(prep->lo[j])))) {
             free_terms += v[j] * v[j] / (2.0 * prep->xx[j]);
             continue;
