@@ -3,7 +3,8 @@
 ** gram solver's and the closed forms computed here from the gathered raw
 ** rows with LAPACK, on every process grid the rank count allows (1 x P,
 ** P x 1, 2 x 2) and with block sizes (3, 5) that do not divide p; a ridge
-** path from one eigendecomposition equals one Cholesky per lambda; lasso
+** path from one tridiagonal reduction (or one eigendecomposition) equals
+** the closed form and one Cholesky per lambda; lasso
 ** and elastic net (by ADMM) equal gram and fista; the solver choice spreads
 ** the Gram when a copy per rank would not fit; and the path driver and
 ** cross-validation run on it.
@@ -124,17 +125,18 @@ typedef struct run {
     int rc;
     int64_t p;
     double *c;                 /* nlam x p standardized coefficients */
-    lariat_solve_info info[8];
+    lariat_solve_info info[100];
     lariat_pgram_stats stats;  /* pgram only */
     double N0;
 } run;
 
 /* Collective. Solves the lambdas in order (warm starts) with ops, or with
 ** pgram on layout when ops is NULL; nlambda_setting is what the solver is
-** told the path holds (1 = a single ridge lambda: Cholesky). */
-static void solve_path(const lariat_data *d, const problem *pr, const lariat_solver_ops *ops,
-                       const lariat_pgram_layout *layout, int nlambda_setting, const double *lambdas, int nlam,
-                       double tol, run *out)
+** told the path holds (1 = a single ridge lambda: Cholesky); with given,
+** the settings hold the lambdas themselves, as the path driver's do. */
+static void solve_path_given(const lariat_data *d, const problem *pr, const lariat_solver_ops *ops,
+                             const lariat_pgram_layout *layout, int nlambda_setting, int given, const double *lambdas,
+                             int nlam, double tol, run *out)
 {
     const int64_t p = d->p;
     memset(out, 0, sizeof(*out));
@@ -146,6 +148,10 @@ static void solve_path(const lariat_data *d, const problem *pr, const lariat_sol
     st.tol = tol;
     st.max_iter = 200000;
     st.nlambda = nlambda_setting;
+    if (given) {
+        st.lambda = lambdas;
+        st.n_lambda_given = nlam;
+    }
     lariat_prep *prep = NULL;
     void *ws = NULL;
     out->rc = lariat_prep_create(lt_ctx(), d, NULL, &pr->pb, &prep);
@@ -162,6 +168,14 @@ static void solve_path(const lariat_data *d, const problem *pr, const lariat_sol
     if (ws != NULL) solver->destroy(ws);
     lariat_prep_destroy(prep);
     free(c);
+}
+
+/* Collective. solve_path_given without the lambdas in the settings. */
+static void solve_path(const lariat_data *d, const problem *pr, const lariat_solver_ops *ops,
+                       const lariat_pgram_layout *layout, int nlambda_setting, const double *lambdas, int nlam,
+                       double tol, run *out)
+{
+    solve_path_given(d, pr, ops, layout, nlambda_setting, 0, lambdas, nlam, tol, out);
 }
 
 /* Not collective. Every solve converged with a gap of at most tol N0. */
@@ -187,17 +201,19 @@ static void run_free(run *r) { free(r->c); }
 static int layouts_for(int P, lariat_pgram_layout *out)
 {
     int n = 0;
-    out[n++] = (lariat_pgram_layout){1, P, 3};
-    out[n++] = (lariat_pgram_layout){P, 1, 5};
-    if (P == 4) out[n++] = (lariat_pgram_layout){2, 2, 3};
-    out[n++] = (lariat_pgram_layout){0, 0, 0};
+    out[n++] = (lariat_pgram_layout){1, P, 3, 0};
+    out[n++] = (lariat_pgram_layout){P, 1, 5, 0};
+    if (P == 4) out[n++] = (lariat_pgram_layout){2, 2, 3, 0};
+    out[n++] = (lariat_pgram_layout){0, 0, 0, 0};
     return n;
 }
 
-/* Collective. Ridge on every layout: one lambda (Cholesky, no
-** eigendecomposition) and a path of four lambdas down to 0 (one
-** eigendecomposition, no Cholesky) equal the closed form and the replicated
-** gram solver to 1e-9; the whole path forms the Gram once. */
+/* Collective. Ridge on every layout: one lambda (Cholesky, no reduction)
+** and a path of four lambdas down to 0 (one reduction to tridiagonal form,
+** no Cholesky) equal the closed form and the replicated gram solver to
+** 1e-9; the whole path forms the Gram once. The path goes with its lambdas
+** in the settings (one product with Q for all of them), without them (one
+** per lambda), and, on the last layout, by one eigendecomposition. */
 static void check_ridge_layouts(const lt_spec *spec, int constant_column, int factors)
 {
     lariat_data *d = make_data(spec, constant_column);
@@ -220,23 +236,39 @@ static void check_ridge_layouts(const lt_spec *spec, int constant_column, int fa
     lariat_pgram_layout layouts[4];
     const int nlay = layouts_for(lt_size(), layouts);
     for (int l = 0; l < nlay; l++) {
-        run one, path;
+        run one, path, each;
         solve_path(d, &pr, NULL, &layouts[l], 1, lambdas + 1, 1, 1e-10, &one);
-        solve_path(d, &pr, NULL, &layouts[l], nlam, lambdas, nlam, 1e-10, &path);
+        solve_path_given(d, &pr, NULL, &layouts[l], nlam, 1, lambdas, nlam, 1e-10, &path);
+        solve_path(d, &pr, NULL, &layouts[l], nlam, lambdas, nlam, 1e-10, &each);
         if (lt_rank() == 0 && getenv("LT_VERBOSE") != NULL) {
-            printf("\n  ridge p %lld %dx%d nb %d: one %.1e (gap/N0 %.1e) path %.1e", (long long)p, layouts[l].nprow,
-                   layouts[l].npcol, layouts[l].nb, lt_rel_diff(one.c, cf + p, p), one.info[0].gap / one.N0,
-                   path_diff(&path, &closed, nlam));
+            printf("\n  ridge p %lld %dx%d nb %d: one %.1e (gap/N0 %.1e) path %.1e each %.1e", (long long)p,
+                   layouts[l].nprow, layouts[l].npcol, layouts[l].nb, lt_rel_diff(one.c, cf + p, p),
+                   one.info[0].gap / one.N0, path_diff(&path, &closed, nlam), path_diff(&each, &closed, nlam));
         }
-        LT_ASSERT_ALL(all_certified(&one, 1, 1e-10) && all_certified(&path, nlam, 1e-10));
+        LT_ASSERT_ALL(all_certified(&one, 1, 1e-10) && all_certified(&path, nlam, 1e-10) &&
+                      all_certified(&each, nlam, 1e-10));
         LT_ASSERT_ALL(lt_rel_diff(one.c, cf + p, p) <= 1e-9 && lt_rel_diff(one.c, gram.c + p, p) <= 1e-9);
         LT_ASSERT_ALL(path_diff(&path, &closed, nlam) <= 1e-9 && path_diff(&path, &gram, nlam) <= 1e-9);
-        LT_ASSERT_ALL(one.stats.choleskys == 1 && one.stats.eigens == 0 && one.stats.grams == 1);
-        LT_ASSERT_ALL(path.stats.eigens == 1 && path.stats.choleskys == 0 && path.stats.grams == 1 &&
-                      path.stats.admm_solves == 0);
+        LT_ASSERT_ALL(path_diff(&each, &closed, nlam) <= 1e-9 && path_diff(&each, &path, nlam) <= 1e-9);
+        LT_ASSERT_ALL(one.stats.choleskys == 1 && one.stats.tridiags == 0 && one.stats.grams == 1);
+        LT_ASSERT_ALL(path.stats.tridiags == 1 && path.stats.eigens == 0 && path.stats.choleskys == 0 &&
+                      path.stats.grams == 1 && path.stats.admm_solves == 0 && path.stats.q_products == 2);
+        LT_ASSERT_ALL(each.stats.tridiags == 1 && each.stats.choleskys == 0 && each.stats.admm_solves == 0 &&
+                      each.stats.q_products == 1 + nlam);
         run_free(&one);
         run_free(&path);
+        run_free(&each);
     }
+    /* The same path by one eigendecomposition, as before the tridiagonal
+    ** form. */
+    lariat_pgram_layout eig = layouts[nlay - 1];
+    eig.eigen = 1;
+    run epath;
+    solve_path_given(d, &pr, NULL, &eig, nlam, 1, lambdas, nlam, 1e-10, &epath);
+    LT_ASSERT_ALL(all_certified(&epath, nlam, 1e-10) && path_diff(&epath, &closed, nlam) <= 1e-9);
+    LT_ASSERT_ALL(epath.stats.eigens == 1 && epath.stats.tridiags == 0 && epath.stats.choleskys == 0 &&
+                  epath.stats.admm_solves == 0);
+    run_free(&epath);
     run_free(&gram);
     free(cf);
     problem_free(&pr);
@@ -272,7 +304,7 @@ static void test_ridge_unpenalized(void)
     double *cf = calloc((size_t)(2 * p), sizeof(double));
     int info = ridge_closed_form(d, &pr, lambdas[0], cf) | ridge_closed_form(d, &pr, lambdas[1], cf + p);
     run closed = {.p = p, .c = cf}, one, path;
-    lariat_pgram_layout layout = {0, 0, 4};
+    lariat_pgram_layout layout = {0, 0, 4, 0};
     solve_path(d, &pr, NULL, &layout, 1, lambdas + 1, 1, 1e-10, &one);
     solve_path(d, &pr, NULL, &layout, 2, lambdas, 2, 1e-13, &path);
     LT_ASSERT_ALL(info == 0 && all_certified(&one, 1, 1e-10) && all_certified(&path, 2, 1e-13));
@@ -318,7 +350,7 @@ static void check_sparse(const sparse_case *sc)
     LT_ASSERT_ALL(lariat_lambda_max(lt_ctx(), d, NULL, &pr.pb, &lmax) == LARIAT_OK);
     const double lambdas[] = {0.5 * lmax, 0.1 * lmax, 0.02 * lmax};
     const double tol = sc->tol > 0.0 ? sc->tol : 1e-11;
-    const lariat_pgram_layout layout = {lt_size() == 4 ? 2 : 1, lt_size() == 4 ? 2 : lt_size(), 3};
+    const lariat_pgram_layout layout = {lt_size() == 4 ? 2 : 1, lt_size() == 4 ? 2 : lt_size(), 3, 0};
     run pg, gr, fi;
     solve_path(d, &pr, NULL, &layout, 3, lambdas, 3, tol, &pg);
     solve_path(d, &pr, &lariat_solver_gram, NULL, 3, lambdas, 3, tol, &gr);
@@ -337,7 +369,7 @@ static void check_sparse(const sparse_case *sc)
     }
     LT_ASSERT_ALL(ok);
     LT_ASSERT_ALL(dobj <= 1e-6 && dg <= 1e-5 && df <= 1e-5);
-    LT_ASSERT_ALL(pg.stats.eigens == 0 && pg.stats.grams == 1 && pg.stats.admm_solves == 3);
+    LT_ASSERT_ALL(pg.stats.eigens == 0 && pg.stats.tridiags == 0 && pg.stats.grams == 1 && pg.stats.admm_solves == 3);
     run_free(&pg);
     run_free(&gr);
     if (sc->with_fista) run_free(&fi);
@@ -421,7 +453,7 @@ static void test_choice(void)
 ** distributed_gram the fit is the gram solver's (named "gram", its reason
 ** saying "distributed") and equals the replicated path (ridge to 1e-9 on the
 ** original scale, elastic net to 1e-5), and a ridge CV (one
-** eigendecomposition per fold) gives the replicated CV's curve to 1e-8. */
+** tridiagonal reduction per fold) gives the replicated CV's curve to 1e-8. */
 static void test_path_driver_and_cv(void)
 {
     lt_spec spec = {.n = 90, .p = 12, .seed = 59, .corr = 0.5, .weighted = 1, .offset = 1.0};
@@ -482,13 +514,60 @@ static void test_path_driver_and_cv(void)
     lariat_data_destroy(d);
 }
 
+/* Collective. A timing, not a test, run only when LT_PGRAM_BENCH is set to
+** "n p" (or "n p nprow npcol nb" for a given layout): on n x p data, one ridge lambda by PDPOTRF, then a path of 100
+** lambdas by the tridiagonal form and by one eigendecomposition, in one run
+** on the same Gram; rank 0 prints the phases and their ratios to one
+** PDPOTRF, and the last lambda of each path is checked against the
+** Cholesky solution. */
+static void bench_ridge_path(void)
+{
+    const char *env = getenv("LT_PGRAM_BENCH");
+    long long n = 0, p = 0;
+    int shape[3] = {0, 0, 0};
+    if (env == NULL || sscanf(env, "%lld %lld %d %d %d", &n, &p, &shape[0], &shape[1], &shape[2]) < 2) return;
+    lt_spec spec = {.n = n, .p = p, .seed = 61, .corr = 0.3};
+    lariat_data *d = make_data(&spec, 0);
+    LT_ASSERT_ALL(d != NULL);
+    if (d == NULL) return;
+    problem pr;
+    problem_make(&pr, p, 0.0, 0, NAN);
+    enum { L = 100 };
+    double lambdas[L];
+    for (int k = 0; k < L; k++) lambdas[k] = 10.0 * pow(1e-5, (double)k / (L - 1));
+    lariat_pgram_layout tri = {shape[0], shape[1], shape[2], 0}, eig = {shape[0], shape[1], shape[2], 1};
+    run one, tpath, epath;
+    solve_path(d, &pr, NULL, &tri, 1, lambdas + L - 1, 1, 1e-10, &one);
+    solve_path_given(d, &pr, NULL, &tri, L, 1, lambdas, L, 1e-10, &tpath);
+    solve_path_given(d, &pr, NULL, &eig, L, 1, lambdas, L, 1e-10, &epath);
+    const double f = one.stats.t_factor;
+    if (lt_rank() == 0) {
+        printf("\n  n %lld p %lld, %d ranks (grid %d x %d, nb %d; 0 = default): PDPOTRF %.3f s; Gram %.2f s", n, p,
+               lt_size(), shape[0], shape[1], shape[2], f, one.stats.t_gram);
+        printf("\n  tridiagonal path: reduction %.3f s + %d lambdas %.3f s = %.2f PDPOTRF", tpath.stats.t_reduce, L,
+               tpath.stats.t_path, (tpath.stats.t_reduce + tpath.stats.t_path) / f);
+        printf("\n  eigen path:       PDSYEVD   %.3f s + %d lambdas %.3f s = %.2f PDPOTRF", epath.stats.t_reduce, L,
+               epath.stats.t_path, (epath.stats.t_reduce + epath.stats.t_path) / f);
+        printf("\n  last lambda vs Cholesky: tridiagonal %.1e, eigen %.1e\n", lt_rel_diff(tpath.c + (L - 1) * p, one.c, p),
+               lt_rel_diff(epath.c + (L - 1) * p, one.c, p));
+    }
+    LT_ASSERT_ALL(one.rc == LARIAT_OK && tpath.rc == LARIAT_OK && epath.rc == LARIAT_OK);
+    LT_ASSERT_ALL(lt_rel_diff(tpath.c + (L - 1) * p, one.c, p) <= 1e-9);
+    run_free(&one);
+    run_free(&tpath);
+    run_free(&epath);
+    problem_free(&pr);
+    lariat_data_destroy(d);
+}
+
 void lt_register_pgram(void)
 {
     CU_pSuite s = CU_add_suite("pgram", NULL, NULL);
-    CU_add_test(s, "ridge on every grid: Cholesky and eigen path = closed form = gram", test_ridge_tall);
+    CU_add_test(s, "ridge on every grid: Cholesky and tridiagonal path = closed form = gram", test_ridge_tall);
     CU_add_test(s, "ridge, wide, penalty factors, constant column", test_ridge_wide_factors_constant);
     CU_add_test(s, "ridge with an unpenalized column: Cholesky per lambda", test_ridge_unpenalized);
     CU_add_test(s, "lasso and elastic net by ADMM = gram = fista", test_sparse_cases);
     CU_add_test(s, "the switch to the distributed Gram", test_choice);
     CU_add_test(s, "path driver and cross-validation", test_path_driver_and_cv);
+    if (getenv("LT_PGRAM_BENCH") != NULL) CU_add_test(s, "timing: ridge path against PDPOTRF", bench_ridge_path);
 }

@@ -28,7 +28,8 @@ void lariat_dgram_destroy(lariat_dgram *g)
     free(g->bin);
     free(g->bout);
     free(g->rhs);
-    g->a = g->f = g->bin = g->bout = g->rhs = NULL;
+    free(g->tau);
+    g->a = g->f = g->bin = g->bout = g->rhs = g->tau = NULL;
     g->grow = g->gcol = NULL;
     lariat_grid_destroy(&g->grid);
 }
@@ -282,6 +283,124 @@ int lariat_dgram_symv(lariat_ctx *ctx, lariat_dgram *g, const double *in, double
     }
     for (int l = 0; l < m; l++) out[g->grow[l]] += outr[l];
     return lariat_allreduce_sum(ctx, out, g->n);
+}
+
+int lariat_dgram_tridiag(lariat_ctx *ctx, lariat_dgram *g, const double *shift, double *d, double *e)
+{
+    const int one = 1, n = g->n;
+    const lariat_grid *gr = &g->grid;
+    int info = 0, lwork = -1;
+    double wq = 0.0;
+    if (shift != NULL) {
+        for (int j = 0; j < n; j++) {
+            if (lariat_bc_owner(j, gr->nb, gr->nprow) == gr->myrow &&
+                lariat_bc_owner(j, gr->nb, gr->npcol) == gr->mycol) {
+                g->a[lariat_bc_local(j, gr->nb, gr->nprow) + lariat_bc_local(j, gr->nb, gr->npcol) * g->lld] +=
+                    shift[j];
+            }
+        }
+    }
+    /* PDSYTRD's own d and e are spread over the process columns; T's
+    ** diagonals are read back from the matrix instead (below). */
+    const size_t nloc1 = (size_t)g->nloc + 1;
+    double *dl = lariat_malloc(ctx, 2 * nloc1, sizeof(double), "tridiagonal scratch");
+    if (g->tau == NULL) g->tau = lariat_malloc(ctx, nloc1, sizeof(double), "Householder scalars");
+    int rc = lariat_agree(ctx, dl && g->tau ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc == LARIAT_OK) {
+        pdsytrd_("L", &g->n, g->a, &one, &one, g->desc, dl, dl + nloc1, g->tau, &wq, &lwork, &info, 1);
+        rc = check_info(ctx, info, "PDSYTRD (workspace query)");
+    }
+    double *work = NULL;
+    if (rc == LARIAT_OK) {
+        /* The documented minimum, max(nb (local rows + 1), 3 nb), if the
+        ** query says less. */
+        const int nb = gr->nb, least = nb * (g->mloc + 1) > 3 * nb ? nb * (g->mloc + 1) : 3 * nb;
+        lwork = (int)wq > least ? (int)wq : least;
+        work = lariat_malloc(ctx, (size_t)lwork, sizeof(double), "PDSYTRD workspace");
+        rc = lariat_agree(ctx, work ? LARIAT_OK : LARIAT_ENOMEM);
+    }
+    if (rc == LARIAT_OK) {
+        pdsytrd_("L", &g->n, g->a, &one, &one, g->desc, dl, dl + nloc1, g->tau, work, &lwork, &info, 1);
+        rc = check_info(ctx, info, "PDSYTRD");
+    }
+    free(work);
+    free(dl);
+    if (rc != LARIAT_OK) return rc;
+    /* With uplo = 'L' the diagonal and first subdiagonal of the matrix now
+    ** hold T (the ScaLAPACK documentation of PDSYTRD): each entry has one
+    ** owner, so a sum over the ranks of zeros and owned entries gathers
+    ** them exactly. */
+    double *de = lariat_calloc(ctx, 2 * (size_t)n, sizeof(double), "tridiagonal");
+    rc = lariat_agree(ctx, de ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc != LARIAT_OK) return rc;
+    for (int lc = 0; lc < g->nloc; lc++) {
+        const int j = g->gcol[lc];
+        for (int i = j; i <= j + 1 && i < n; i++) {
+            if (lariat_bc_owner(i, gr->nb, gr->nprow) != gr->myrow) continue;
+            de[i == j ? j : n + j] = g->a[lariat_bc_local(i, gr->nb, gr->nprow) + (int64_t)lc * g->lld];
+        }
+    }
+    rc = lariat_allreduce_sum(ctx, de, 2 * (int64_t)n);
+    if (rc == LARIAT_OK) {
+        memcpy(d, de, (size_t)n * sizeof(double));
+        if (n > 1) memcpy(e, de + n, (size_t)(n - 1) * sizeof(double));
+    }
+    free(de);
+    return rc;
+}
+
+int lariat_dgram_qmult(lariat_ctx *ctx, lariat_dgram *g, int trans, int k, double *inout)
+{
+    const int one = 1, zero = 0, n = g->n;
+    const lariat_grid *gr = &g->grid;
+    int info = 0, descc[LARIAT_DLEN];
+    if (n < 2) return LARIAT_OK; /* Q = I */
+    /* The k vectors as an n x k matrix with the Gram's blocking. */
+    const int kloc = numroc_(&k, &gr->nb, &gr->mycol, &zero, &gr->npcol);
+    descinit_(descc, &g->n, &k, &gr->nb, &gr->nb, &zero, &zero, &gr->ctxt, &g->lld, &info);
+    int rc = check_info(ctx, info, "DESCINIT");
+    if (rc != LARIAT_OK) return rc;
+    double *c = lariat_malloc(ctx, (size_t)g->lld * (size_t)(kloc > 0 ? kloc : 1), sizeof(double),
+                              "vectors for PDORMTR");
+    rc = lariat_agree(ctx, c ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc != LARIAT_OK) return rc;
+    for (int lc = 0; lc < kloc; lc++) {
+        const int64_t jc = lariat_bc_global(lc, gr->nb, gr->mycol, gr->npcol);
+        for (int l = 0; l < g->mloc; l++) c[l + (int64_t)lc * g->lld] = inout[g->grow[l] + jc * n];
+    }
+    const char *tr = trans ? "T" : "N";
+    int lwork = -1;
+    double wq = 0.0;
+    pdormtr_("L", "L", tr, &g->n, &k, g->a, &one, &one, g->desc, g->tau, c, &one, &one, descc, &wq, &lwork, &info, 1,
+             1, 1);
+    rc = check_info(ctx, info, "PDORMTR (workspace query)");
+    double *work = NULL;
+    if (rc == LARIAT_OK) {
+        /* The query with the documented bound added, as for PDSYEVD (which
+        ** calls PDORMTR): max(nb (nb-1)/2, (local rows + local columns) nb)
+        ** + nb^2, with a block of slack for the offsets. */
+        const int nb = gr->nb;
+        lwork = (int)wq + (g->mloc + kloc + 2 * nb) * nb + nb * (nb - 1) / 2 + 1;
+        work = lariat_malloc(ctx, (size_t)lwork, sizeof(double), "PDORMTR workspace");
+        rc = lariat_agree(ctx, work ? LARIAT_OK : LARIAT_ENOMEM);
+    }
+    if (rc == LARIAT_OK) {
+        pdormtr_("L", "L", tr, &g->n, &k, g->a, &one, &one, g->desc, g->tau, c, &one, &one, descc, work, &lwork,
+                 &info, 1, 1, 1);
+        rc = check_info(ctx, info, "PDORMTR");
+    }
+    free(work);
+    if (rc == LARIAT_OK) {
+        /* Each entry has one owner: the sum over the ranks is exact. */
+        memset(inout, 0, (size_t)n * (size_t)k * sizeof(double));
+        for (int lc = 0; lc < kloc; lc++) {
+            const int64_t jc = lariat_bc_global(lc, gr->nb, gr->mycol, gr->npcol);
+            for (int l = 0; l < g->mloc; l++) inout[g->grow[l] + jc * n] = c[l + (int64_t)lc * g->lld];
+        }
+        rc = lariat_allreduce_sum(ctx, inout, (int64_t)n * k);
+    }
+    free(c);
+    return rc;
 }
 
 int lariat_dgram_eigen(lariat_ctx *ctx, lariat_dgram *g, double *e)

@@ -2,9 +2,11 @@
 ** The distributed Gram: a symmetric p x p matrix in 2D block-cyclic layout
 ** on a BLACS grid (linalg/scalapack.h), built from the rows that each rank
 ** holds, and the few operations the pgram solver needs on it: Cholesky
-** factors and solves, a full eigendecomposition, and products with vectors
-** that every rank holds whole. No rank ever holds the whole matrix: each has
-** its about p^2 / ranks entries (twice that with a kept factor).
+** factors and solves, a reduction to tridiagonal form and products with
+** its orthogonal factor, a full eigendecomposition, and products with
+** vectors that every rank holds whole. No rank ever holds the whole matrix:
+** each has its about p^2 / ranks entries (twice that with a kept factor or
+** while an eigendecomposition runs).
 **
 ** Only the lower triangle is formed and referenced (ScaLAPACK's uplo = 'L').
 */
@@ -22,7 +24,9 @@ typedef struct lariat_dgram {
     int desc[LARIAT_DLEN];
     int mloc, nloc;     /* local rows and columns */
     int lld;            /* leading dimension of a: max(1, mloc) */
-    double *a;          /* mloc x nloc, column-major: the matrix, its factor or its eigenvectors */
+    double *a;          /* mloc x nloc, column-major: the matrix, its factor, its tridiagonal form or its
+                           eigenvectors */
+    double *tau;        /* NULL, or nloc + 1: the Householder scalars of a tridiagonal reduction */
     double *f;          /* NULL, or the same shape: a Cholesky factor kept beside the matrix */
     int factor_in_a;    /* the last factor was made in place, over a */
     int *grow, *gcol;   /* the global index of each local row and column */
@@ -64,6 +68,28 @@ int lariat_dgram_solve(lariat_ctx *ctx, lariat_dgram *g, const double *b, double
 ** (not after an in-place factor or an eigendecomposition); in and out hold
 ** n values on every rank. One allreduce of n doubles. Errors (agreed): EMPI. */
 int lariat_dgram_symv(lariat_ctx *ctx, lariat_dgram *g, const double *in, double *out);
+
+/* Collective. The reduction of M = A + diag(shift) (shift: n values on
+** every rank, or NULL for none) to tridiagonal form M = Q T Q' (PDSYTRD,
+** Householder reflections, 4/3 n^3 flops, half of them in matrix-vector
+** products): the matrix is replaced by T's two diagonals and the
+** Householder vectors of Q, whose scalars are kept in g->tau. d (n values)
+** and e (n - 1 values, NULL when n = 1 is allowed only for e) receive the
+** diagonal and subdiagonal of T, read back from the matrix and summed over
+** the ranks, so they are bit for bit the same on every rank. Scratch:
+** PDSYTRD's workspace, about nb (local rows + 3) doubles. Errors (agreed):
+** ENOMEM, ENUMERIC for an argument ScaLAPACK refused. */
+int lariat_dgram_tridiag(lariat_ctx *ctx, lariat_dgram *g, const double *shift, double *d, double *e);
+
+/* Collective. inout = Q inout (trans = 0) or Q' inout (trans = 1) for k
+** vectors, Q from the last lariat_dgram_tridiag; inout is n x k,
+** column-major, on every rank. The k vectors are spread block-cyclically
+** like the matrix and PDORMTR applies Q's block reflectors to all of them
+** at once (BLAS-3 when k is large); one allreduce of n k doubles brings
+** them back whole to every rank. Allocates the local part of the n x k
+** matrix and PDORMTR's workspace for the call. Errors (agreed): ENOMEM,
+** EMPI, ENUMERIC for an argument ScaLAPACK refused. */
+int lariat_dgram_qmult(lariat_ctx *ctx, lariat_dgram *g, int trans, int k, double *inout);
 
 /* Collective. Every eigenvalue (e, n values, ascending, bit for bit the same
 ** on every rank) and eigenvector of A by divide and conquer (PDSYEVD): the

@@ -53,6 +53,16 @@ void pdsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const
               const int *desca, double *w, double *z, const int *iz, const int *jz, const int *descz, double *work,
               const int *lwork, int *iwork, const int *liwork, int *info, size_t jobz_len, size_t uplo_len);
 
+/* Reduction of a symmetric matrix to tridiagonal form, A = Q T Q' (a is
+** overwritten by T's two diagonals and the Householder vectors of Q), and
+** the product of Q or Q' with a distributed matrix c. */
+void pdsytrd_(const char *uplo, const int *n, double *a, const int *ia, const int *ja, const int *desca, double *d,
+              double *e, double *tau, double *work, const int *lwork, int *info, size_t uplo_len);
+void pdormtr_(const char *side, const char *uplo, const char *trans, const int *m, const int *n, const double *a,
+              const int *ia, const int *ja, const int *desca, const double *tau, double *c, const int *ic,
+              const int *jc, const int *descc, double *work, const int *lwork, int *info, size_t side_len,
+              size_t uplo_len, size_t trans_len);
+
 /* ------------------------------------------------------------------------- */
 /* Block-cyclic index arithmetic for a dimension cut into blocks of nb over np
 ** processes, starting on process 0. Not collective. */

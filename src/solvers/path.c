@@ -186,6 +186,10 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
     ** digits. "converged" is still judged by the requested tol (SPEC.md 1). */
     lariat_settings inner = *st;
     inner.tol = st->tol * TOL_MARGIN;
+    /* The lambdas still to solve, in order: a solver may prepare for all of
+    ** them at once (pgram's ridge path). */
+    inner.lambda = lam + first;
+    inner.n_lambda_given = nlam - first;
     if (rc == LARIAT_OK && first < nlam) rc = ops->create(prep, &inner, &ws);
     if (rc == LARIAT_OK && first > 0 && first < nlam) {
         if (start->ops == ops && ops->set_state != NULL) ops->set_state(ws, start->state, start->nstate);

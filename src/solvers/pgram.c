@@ -19,9 +19,15 @@
 **   factor has replaced Ht), so it is exact for the data. With unpenalized
 **   columns a path does the same for each lambda, on a copy.
 ** - Ridge path with S F S = I (and each fold's path in cross-validation):
-**   one eigendecomposition Ht = Q diag(e) Q' (PDSYEVD) serves every lambda,
-**   d = Q diag(1 / (e + lambda)) Q' xyt, one pass over Q per lambda
-**   (O(p^2 / ranks)) giving d and Ht d.
+**   one reduction to tridiagonal form Ht = Q T Q' (PDSYTRD, Q kept as
+**   Householder vectors in Ht's storage) serves every lambda (Golub & Van
+**   Loan, Matrix Computations, 4th ed., section 8.3.1):
+**     u = Q' xyt (once),  (T + lambda I) z = u  (O(p), DPTTRF/DPTTRS),
+**     d = Q z,  Ht d = Q (T z),
+**   the products with Q for a group of lambdas in one PDORMTR on 2 L
+**   vectors (BLAS-3). Unlike an eigendecomposition it needs no p x p
+**   eigenvector matrix: PDSYEVD, kept for comparison (layout.eigen), costs
+**   about 30 Choleskys and twice the memory.
 ** - Lasso, elastic net and bounds: ADMM in its global form (Boyd et al.
 **   2011, Found. Trends Mach. Learn. 3(1), sections 3.1 and 6.4) on the
 **   factor of Ht + rho I, kept beside Ht:
@@ -47,6 +53,7 @@
 #include "solvers/pgram.h"
 
 #include "core/core.h"
+#include "core/memory.h"
 #include "data/matrix.h"
 #include "linalg/blas.h"
 #include "linalg/distgram.h"
@@ -66,7 +73,12 @@
 #define PGRAM_ADAPT_EVERY 10
 
 /* What the distributed matrix holds. */
-enum { HOLDS_NOTHING, HOLDS_GRAM, HOLDS_FACTOR, HOLDS_EIGEN };
+enum { HOLDS_NOTHING, HOLDS_GRAM, HOLDS_FACTOR, HOLDS_EIGEN, HOLDS_TRIDIAG };
+
+/* The lambdas of a ridge path whose products with Q are made together use
+** at most this many doubles of replicated vectors (2 p per lambda), or a
+** quarter of the rank's share of the Gram when that is more. */
+#define PGRAM_GROUP_DOUBLES ((int64_t)1 << 19)
 
 typedef struct pgram_ws {
     const lariat_prep *prep;
@@ -79,7 +91,8 @@ typedef struct pgram_ws {
     double factor_rho;  /* the rho whose Ht + rho I is in the kept factor; 0 = none */
     int ridge;          /* alpha = 0 and no bound other than fixed coefficients */
     int closed_form;    /* ridge with every free f_j > 0: sigma = f^-1/2 */
-    int eigen;          /* closed_form on a path: one eigendecomposition */
+    int eigen;          /* closed_form on a path, layout.eigen: one eigendecomposition */
+    int tridiag;        /* closed_form on a path: one reduction to tridiagonal form */
     int in_place;       /* ridge with one lambda: factor over Ht */
     lariat_pgram_layout layout;
     lariat_dgram g;
@@ -87,8 +100,19 @@ typedef struct pgram_ws {
     double *sigma;      /* p: c_j = sigma_j d_j */
     double *colscale;   /* p: inv_scale_j sigma_j, 0 for a fixed coefficient */
     double *xyt;        /* p: sigma_j xy_j, 0 for a fixed coefficient */
-    double *e;          /* p eigenvalues of Ht (ascending, clamped at 0) */
+    double *e;          /* p: the eigenvalues of Ht (ascending, clamped at 0), or T's diagonal */
+    double *offd;       /* p: T's subdiagonal (p - 1 values) */
+    double *dd, *ee;    /* p each: the LDL' factorization of T + lambda I */
     double *xyh;        /* p: Q' xyt */
+    /* The known lambdas of a ridge path (decreasing; NULL when not given)
+    ** and the group whose d and Ht d have been made: columns 2 k and 2 k + 1
+    ** of grp for lambda lam[grp_first + k], grp_ok[k] = 0 when T + lambda I
+    ** was not positive definite. */
+    double *lam;
+    int nlam, next;
+    int grp_first, grp_count, grp_max;
+    double *grp;
+    int *grp_ok;
     double *in2, *out2; /* 2p + 3 each: pairs of vectors for one product */
     double *x, *z, *u, *zold, *rhs, *hd; /* ADMM, p each; hd = Ht d */
     double *hc;         /* p: H c */
@@ -121,6 +145,9 @@ static void pgram_destroy(void *wsv)
     if (ws == NULL) return;
     lariat_dgram_destroy(&ws->g);
     free(ws->block);
+    free(ws->lam);
+    free(ws->grp);
+    free(ws->grp_ok);
     free(ws);
 }
 
@@ -189,8 +216,11 @@ static int ensure_gram(pgram_ws *ws)
     int rc = lariat_dgram_form(ws->ctx, &ws->g, prep->data->X, prep->w, prep->mean, ws->colscale, prep->W);
     ws->holds = rc == LARIAT_OK ? HOLDS_GRAM : HOLDS_NOTHING;
     ws->stats.grams++;
-    lariat_log(ws->ctx, LARIAT_LOG_VERBOSE, "gram: formed the %d x %d Gram on a %d x %d grid (blocks of %d) in %.3f s",
-               ws->p, ws->p, ws->g.grid.nprow, ws->g.grid.npcol, ws->g.grid.nb, lariat_now() - t0);
+    ws->stats.t_gram += lariat_now() - t0;
+    lariat_log(ws->ctx, LARIAT_LOG_VERBOSE,
+               "gram: formed the %d x %d Gram on a %d x %d grid (blocks of %d) in %.3f s; peak RSS %.1f MiB (rank 0)",
+               ws->p, ws->p, ws->g.grid.nprow, ws->g.grid.npcol, ws->g.grid.nb, lariat_now() - t0,
+               lariat_peak_rss_local_mb());
     return rc;
 }
 
@@ -204,10 +234,125 @@ static int ensure_eigen(pgram_ws *ws)
     if (rc != LARIAT_OK) return rc;
     ws->holds = HOLDS_EIGEN;
     ws->stats.eigens++;
-    lariat_log(ws->ctx, LARIAT_LOG_VERBOSE, "gram: eigendecomposition (PDSYEVD) in %.3f s", lariat_now() - t0);
+    lariat_log(ws->ctx, LARIAT_LOG_VERBOSE, "gram: eigendecomposition (PDSYEVD) in %.3f s; peak RSS %.1f MiB (rank 0)",
+               lariat_now() - t0, lariat_peak_rss_local_mb());
     /* Ht is positive semidefinite: negative eigenvalues are round-off. */
     for (int k = 0; k < ws->p; k++) ws->e[k] = fmax(ws->e[k], 0.0);
-    return lariat_dgram_mult(ws->ctx, &ws->g, 1, 1, ws->xyt, ws->xyh);
+    rc = lariat_dgram_mult(ws->ctx, &ws->g, 1, 1, ws->xyt, ws->xyh);
+    ws->stats.t_reduce += lariat_now() - t0;
+    return rc;
+}
+
+/* Collective. Ht + P = Q T Q' (PDSYTRD, over Ht), P with a 1 on the
+** diagonal of each fixed coefficient (whose row and column of Ht are zero,
+** and xyt_j = 0, so that d_j = 0 for every lambda while the free rows of
+** (Ht + P) d equal those of Ht d), then xyh = Q' xyt. */
+static int ensure_tridiag(pgram_ws *ws)
+{
+    if (ws->holds == HOLDS_TRIDIAG) return LARIAT_OK;
+    int rc = ensure_gram(ws);
+    const double t0 = lariat_now();
+    for (int j = 0; j < ws->p; j++) ws->rhs[j] = is_fixed(ws->prep, j) ? 1.0 : 0.0;
+    if (rc == LARIAT_OK) rc = lariat_dgram_tridiag(ws->ctx, &ws->g, ws->rhs, ws->e, ws->offd);
+    if (rc != LARIAT_OK) {
+        ws->holds = HOLDS_NOTHING;
+        return rc;
+    }
+    ws->holds = HOLDS_TRIDIAG;
+    ws->stats.tridiags++;
+    ws->grp_count = 0;
+    memcpy(ws->xyh, ws->xyt, (size_t)ws->p * sizeof(double));
+    rc = lariat_dgram_qmult(ws->ctx, &ws->g, 1, 1, ws->xyh);
+    ws->stats.q_products++;
+    ws->stats.t_reduce += lariat_now() - t0;
+    lariat_log(ws->ctx, LARIAT_LOG_VERBOSE,
+               "gram: tridiagonal reduction (PDSYTRD) and Q' xy in %.3f s; peak RSS %.1f MiB (rank 0)", lariat_now() - t0,
+               lariat_peak_rss_local_mb());
+    return rc;
+}
+
+/* Not collective. z = (T + lambda I)^-1 xyh and tz = T z, T the
+** tridiagonal (diagonal e, subdiagonal offd), by the L D L' factorization of
+** the symmetric positive definite tridiagonal T + lambda I (LAPACK's DPTTRF
+** and DPTTRS): O(p). Returns 0, with z = tz = 0, when T + lambda I is not
+** numerically positive definite (lambda = 0 on a singular Ht). The inputs
+** are the same on every rank, and so is the outcome. */
+static int tridiag_solve(pgram_ws *ws, double lambda, double *z, double *tz)
+{
+    const int p = ws->p;
+    for (int k = 0; k < p; k++) {
+        ws->dd[k] = ws->e[k] + lambda;
+        ws->ee[k] = k + 1 < p ? ws->offd[k] : 0.0;
+    }
+    memcpy(z, ws->xyh, (size_t)p * sizeof(double));
+    int ok = LAPACKE_dpttrf(p, ws->dd, ws->ee) == 0;
+    ok = ok && LAPACKE_dpttrs(LAPACK_COL_MAJOR, p, 1, ws->dd, ws->ee, z, p) == 0;
+    for (int k = 0; k < p && ok; k++) ok = isfinite(z[k]);
+    if (!ok) {
+        memset(z, 0, (size_t)p * sizeof(double));
+        memset(tz, 0, (size_t)p * sizeof(double));
+        return 0;
+    }
+    for (int k = 0; k < p; k++) {
+        tz[k] = ws->e[k] * z[k];
+        if (k > 0) tz[k] += ws->offd[k - 1] * z[k - 1];
+        if (k + 1 < p) tz[k] += ws->offd[k] * z[k + 1];
+    }
+    return 1;
+}
+
+/* Collective. d and Ht d for the group of known lambdas starting at
+** lam[first]: a tridiagonal solve for each, then one PDORMTR applies Q to
+** all 2 L vectors [z_k, T z_k] at once. */
+static int make_group(pgram_ws *ws, int first)
+{
+    const size_t p = (size_t)ws->p;
+    const int count = ws->nlam - first < ws->grp_max ? ws->nlam - first : ws->grp_max;
+    for (int k = 0; k < count; k++) {
+        ws->grp_ok[k] = tridiag_solve(ws, ws->lam[first + k], ws->grp + 2 * k * p, ws->grp + (2 * k + 1) * p);
+    }
+    ws->grp_first = first;
+    ws->grp_count = 0;
+    const double t0 = lariat_now();
+    int rc = lariat_dgram_qmult(ws->ctx, &ws->g, 0, 2 * count, ws->grp);
+    ws->stats.q_products++;
+    ws->stats.t_path += lariat_now() - t0;
+    if (rc == LARIAT_OK) ws->grp_count = count;
+    lariat_log(ws->ctx, LARIAT_LOG_VERBOSE,
+               "gram: d and H d for %d lambdas (PDORMTR on %d vectors) in %.3f s; peak RSS %.1f MiB (rank 0)", count,
+               2 * count, lariat_now() - t0, lariat_peak_rss_local_mb());
+    return rc;
+}
+
+/* Collective. Ridge at lambda from the tridiagonal form (closed_form:
+** S F S = I on the free coefficients), from its group when lambda is the
+** next known one of the path, else on its own (one PDORMTR on 2 vectors).
+** *solved is 0 when T + lambda I was not positive definite. */
+static int ridge_tridiag(pgram_ws *ws, double lambda, double *c, int *solved, double *primal, double *gap)
+{
+    const size_t p = (size_t)ws->p;
+    const double *d = NULL, *hd = NULL;
+    int rc = LARIAT_OK;
+    int k = ws->next;
+    while (k < ws->nlam && ws->lam[k] != lambda) k++;
+    if (k < ws->nlam) {
+        ws->next = k + 1;
+        if (k < ws->grp_first || k >= ws->grp_first + ws->grp_count) rc = make_group(ws, k);
+        if (rc != LARIAT_OK) return rc;
+        *solved = ws->grp_ok[k - ws->grp_first];
+        d = ws->grp + 2 * (size_t)(k - ws->grp_first) * p;
+        hd = d + p;
+    } else {
+        *solved = tridiag_solve(ws, lambda, ws->in2, ws->in2 + p);
+        const double t0 = lariat_now();
+        rc = lariat_dgram_qmult(ws->ctx, &ws->g, 0, 2, ws->in2);
+        ws->stats.q_products++;
+        ws->stats.t_path += lariat_now() - t0;
+        d = ws->in2;
+        hd = ws->in2 + p;
+    }
+    if (rc == LARIAT_OK && *solved) gap_from_d(ws, lambda, d, hd, c, primal, gap);
+    return rc;
 }
 
 /* Collective. The Cholesky factor of Ht + diag(d) (PDPOTRF): kept beside Ht,
@@ -219,7 +364,9 @@ static int factor(pgram_ws *ws, const double *d, int in_place, int *pd)
     if (in_place) ws->holds = HOLDS_FACTOR;
     ws->factor_rho = 0.0;
     ws->stats.choleskys++;
-    lariat_log(ws->ctx, LARIAT_LOG_VERBOSE, "gram: Cholesky factorization (PDPOTRF) in %.3f s", lariat_now() - t0);
+    ws->stats.t_factor += lariat_now() - t0;
+    lariat_log(ws->ctx, LARIAT_LOG_VERBOSE, "gram: Cholesky factorization (PDPOTRF) in %.3f s; peak RSS %.1f MiB (rank 0)",
+               lariat_now() - t0, lariat_peak_rss_local_mb());
     return rc;
 }
 
@@ -264,7 +411,9 @@ static int ridge_eigen(pgram_ws *ws, double lambda, double *c, double *primal, d
         ws->in2[k] = den > floor ? ws->xyh[k] / den : 0.0;
         ws->in2[p + k] = ws->e[k] * ws->in2[k];
     }
+    const double t0 = lariat_now();
     int rc = lariat_dgram_mult(ws->ctx, &ws->g, 0, 2, ws->in2, ws->out2);
+    ws->stats.t_path += lariat_now() - t0;
     if (rc == LARIAT_OK) gap_from_d(ws, lambda, ws->out2, ws->out2 + p, c, primal, gap);
     return rc;
 }
@@ -364,9 +513,9 @@ static int admm(pgram_ws *ws, double lambda, double *c, int *iters, double *prim
     return rc;
 }
 
-/* Collective. One lambda: the closed form on the eigenvectors for a ridge
-** path, Cholesky for other ridge problems, ADMM otherwise or when a direct
-** solution is not certified. */
+/* Collective. One lambda: the closed form on the tridiagonal form (or the
+** eigenvectors) for a ridge path, Cholesky for other ridge problems, ADMM
+** otherwise or when a direct solution is not certified. */
 static int pgram_solve(void *wsv, double lambda, double *c, lariat_solve_info *info)
 {
     pgram_ws *ws = wsv;
@@ -374,7 +523,17 @@ static int pgram_solve(void *wsv, double lambda, double *c, lariat_solve_info *i
     int iter = 0, converged = 0, rc = LARIAT_OK;
     double primal = 0.0, gap = INFINITY;
     for (int j = 0; j < ws->p; j++) c[j] = fmin(fmax(c[j], prep->lo[j]), prep->hi[j]);
-    if (ws->eigen) {
+    if (ws->tridiag) {
+        int solved = 0;
+        rc = ensure_tridiag(ws);
+        if (rc == LARIAT_OK) rc = ridge_tridiag(ws, lambda, c, &solved, &primal, &gap);
+        iter = 1;
+        converged = solved && lariat_prep_converged(prep, gap, ws->tol);
+        /* Not solved or not certified (lambda = 0 on a singular Gram,
+        ** round-off on an ill-conditioned one): ADMM takes this lambda and
+        ** Cholesky the rest, on the Gram formed again. */
+        if (!converged) ws->tridiag = 0;
+    } else if (ws->eigen) {
         rc = ensure_eigen(ws);
         if (rc == LARIAT_OK) rc = ridge_eigen(ws, lambda, c, &primal, &gap);
         iter = 1;
@@ -404,8 +563,8 @@ static int pgram_solve(void *wsv, double lambda, double *c, lariat_solve_info *i
 static int alloc_vectors(pgram_ws *ws)
 {
     const size_t p = (size_t)ws->p;
-    double **vec[] = {&ws->sigma, &ws->colscale, &ws->xyt, &ws->e,   &ws->xyh, &ws->x, &ws->z,
-                      &ws->u,     &ws->zold,     &ws->rhs, &ws->hd, &ws->hc,  &ws->v};
+    double **vec[] = {&ws->sigma, &ws->colscale, &ws->xyt, &ws->e,  &ws->offd, &ws->dd, &ws->ee, &ws->xyh,
+                      &ws->x,     &ws->z,        &ws->u,   &ws->zold, &ws->rhs, &ws->hd, &ws->hc, &ws->v};
     const size_t nvec = sizeof(vec) / sizeof(vec[0]);
     ws->block = lariat_malloc(ws->ctx, nvec * p + 2 * (2 * p + 3), sizeof(double), "pgram vectors");
     if (ws->block == NULL) return LARIAT_ENOMEM;
@@ -413,6 +572,33 @@ static int alloc_vectors(pgram_ws *ws)
     ws->in2 = ws->block + nvec * p;
     ws->out2 = ws->in2 + 2 * p + 3;
     return LARIAT_OK;
+}
+
+/* Not collective. qsort's comparison for decreasing order. */
+static int cmp_decreasing(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+/* Not collective. For a ridge path by the tridiagonal form: the lambdas
+** given (decreasing, as the path driver solves them) and room for a group
+** of them. */
+static int alloc_path(pgram_ws *ws, const lariat_settings *st)
+{
+    const int64_t p = ws->p, share = (int64_t)ws->g.mloc * ws->g.nloc / 4;
+    const int64_t budget = share > PGRAM_GROUP_DOUBLES ? share : PGRAM_GROUP_DOUBLES;
+    if (st->lambda == NULL || st->n_lambda_given < 1) return LARIAT_OK;
+    ws->nlam = st->n_lambda_given;
+    ws->lam = lariat_malloc(ws->ctx, (size_t)ws->nlam, sizeof(double), "lambda sequence");
+    if (ws->lam == NULL) return LARIAT_ENOMEM;
+    memcpy(ws->lam, st->lambda, (size_t)ws->nlam * sizeof(double));
+    qsort(ws->lam, (size_t)ws->nlam, sizeof(double), cmp_decreasing);
+    const int64_t fit = budget / (2 * p);
+    ws->grp_max = fit < 1 ? 1 : (fit < ws->nlam ? (int)fit : ws->nlam);
+    ws->grp = lariat_malloc(ws->ctx, 2 * (size_t)ws->grp_max * (size_t)p, sizeof(double), "ridge path vectors");
+    ws->grp_ok = lariat_malloc(ws->ctx, (size_t)ws->grp_max, sizeof(int), "ridge path flags");
+    return ws->grp != NULL && ws->grp_ok != NULL ? LARIAT_OK : LARIAT_ENOMEM;
 }
 
 /* Not collective. The coordinates: sigma, the column scaling that makes the
@@ -458,19 +644,24 @@ int lariat_pgram_create(const lariat_prep *prep, const lariat_settings *st, cons
         rc = alloc_vectors(ws);
     }
     rc = lariat_agree(ctx, rc);
+    lariat_log(ctx, LARIAT_LOG_VERBOSE, "gram: distributed Gram starting; peak RSS so far %.1f MiB (rank 0)",
+               lariat_peak_rss_local_mb());
     if (rc == LARIAT_OK) {
         rc = lariat_dgram_create(ctx, ws->p, ws->layout.nprow, ws->layout.npcol, ws->layout.nb, &ws->g);
     }
     if (rc == LARIAT_OK) {
         set_coordinates(ws);
         const int nlambda = st->lambda != NULL ? st->n_lambda_given : st->nlambda;
-        ws->eigen = ws->closed_form && nlambda > 1;
+        ws->eigen = ws->closed_form && nlambda > 1 && ws->layout.eigen;
+        ws->tridiag = ws->closed_form && nlambda > 1 && !ws->layout.eigen;
         ws->in_place = ws->ridge && nlambda == 1;
         ws->rho = st->rho > 0.0 ? st->rho : default_rho(ws);
         rc = ensure_gram(ws);
     }
-    /* A ridge path shares one eigendecomposition; anything else factors in
-    ** solve(). */
+    if (rc == LARIAT_OK && ws->tridiag) rc = lariat_agree(ctx, alloc_path(ws, st));
+    /* A ridge path shares one reduction to tridiagonal form (or one
+    ** eigendecomposition); anything else factors in solve(). */
+    if (rc == LARIAT_OK && ws->tridiag) rc = ensure_tridiag(ws);
     if (rc == LARIAT_OK && ws->eigen) rc = ensure_eigen(ws);
     if (rc != LARIAT_OK) {
         pgram_destroy(ws);

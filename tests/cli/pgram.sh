@@ -12,7 +12,7 @@ path_coefs() { jq -r '.path[].coef[], .path[].intercept' "$1"; }
 run 1 gen --rows 240 --features 30 --nonzero 8 --corr 0.4 --seed 5 --out w.csv
 expect 0 "gen"
 
-# A ridge path: one eigendecomposition on the distributed Gram.
+# A ridge path: one tridiagonal reduction on the distributed Gram.
 run 4 fit --data w.csv --alpha 0 --nlambda 20 --solver gram --out rep.json --quiet
 expect 0 "replicated ridge path"
 run 4 fit --data w.csv --alpha 0 --nlambda 20 --solver gram --distributed-gram --out dist.json --quiet
@@ -24,7 +24,7 @@ path_coefs dist.json >b.txt
 d=$(max_rel_diff b.txt a.txt)
 close_enough "$d" 1e-9 || fail "distributed ridge path differs from the replicated one by $d (relative)"
 
-# One lasso lambda by ADMM on the eigenvectors, from a config file.
+# One lasso lambda by ADMM on the Cholesky factor, from a config file.
 lambda=$(jq '.path[12].lambda' rep.json)
 printf 'distributed-gram = true\nsolver = gram\n' >dist.conf
 run 4 fit --data w.csv --alpha 1 --lambda "$lambda" --tol 1e-10 --solver gram --out lrep.json --quiet
@@ -38,7 +38,7 @@ d=$(max_rel_diff b.txt a.txt)
 close_enough "$d" 1e-6 || fail "distributed lasso differs from the replicated one by $d (relative)"
 [ "$(jq .converged ldist.json)" = true ] || fail "the distributed lasso did not converge"
 
-# Ridge CV at 3 ranks: each fold's path from its own eigendecomposition.
+# Ridge CV at 3 ranks: each fold's path from its own tridiagonal reduction.
 run 3 cv --data w.csv --alpha 0 --nfolds 4 --nlambda 12 --solver gram --cv-out rep.csv --out crep.json --quiet
 expect 0 "replicated ridge cv"
 run 3 cv --data w.csv --alpha 0 --nfolds 4 --nlambda 12 --solver gram --distributed-gram --cv-out dist.csv \
