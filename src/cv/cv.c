@@ -154,27 +154,52 @@ static int assign_folds(lariat_ctx *ctx, const lariat_data *data, const double *
     return lariat_agree(ctx, rc);
 }
 
-/* Not collective (inputs are global). The automatic number of groups: one
-** while every rank has a sizeable block (a fold's pass then outweighs its
-** reductions), else as many as folds and ranks allow while each rank's copy
-** of the data stays under 1 GiB. */
-static int auto_groups(const lariat_data *data, int P, int K, char *why, size_t len)
+/* Not collective (inputs are global). The automatic number of groups, from
+** the stored values of the data (bytes of them) and whether the folds'
+** solver repeats its path on every rank of a group (gram: coordinate descent
+** on a replicated Gram, which more ranks do not divide). Folds run side by
+** side, as many groups as folds and ranks allow while each rank's copy of
+** its group's rows stays under 1 GiB, when the path is replicated or the
+** blocks are small; otherwise one group keeps every rank busy on every fold. */
+static int auto_groups(double values, double bytes, int P, int K, int replicated, char *why, size_t len)
 {
-    const double cells = (double)data->n * (double)data->p;
-    if (P == 1 || cells / P >= 250000.0) {
-        snprintf(why, len, "1 group: %.0f values per rank keep every rank busy on every fold", cells / P);
+    if (P == 1 || (!replicated && values / P >= 250000.0)) {
+        snprintf(why, len, "1 group: %.0f values per rank keep every rank busy on every fold", values / P);
         return 1;
     }
     int G = P < K ? P : K;
-    while (G > 1 && cells * 8.0 * G / P > (double)(1 << 30)) G--;
-    snprintf(why, len, "%d groups: small blocks (%.0f values per rank), so folds run side by side", G, cells / P);
+    while (G > 1 && bytes * G / P > (double)(1 << 30)) G--;
+    if (replicated) {
+        snprintf(why, len, "%d groups: gram repeats each fold's path on every rank of a group, so folds run side by side",
+                 G);
+    } else {
+        snprintf(why, len, "%d groups: small blocks (%.0f values per rank), so folds run side by side", G, values / P);
+    }
     return G;
+}
+
+/* Collective. Whether the solver st gives the all-rows problem is gram with
+** its Gram replicated on every rank (one more pass, for the preparation). */
+static int path_replicated(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                           const lariat_settings *st, int *replicated)
+{
+    *replicated = 0;
+    lariat_prep *prep = NULL;
+    double memory = 0.0;
+    int rc = lariat_prep_create(ctx, data, w, pb, &prep);
+    if (rc == LARIAT_OK) rc = lariat_solver_memory(ctx, &memory);
+    if (rc == LARIAT_OK) {
+        char reason[160];
+        *replicated = lariat_solver_choose(prep, st, memory, reason, sizeof(reason)) == &lariat_solver_gram;
+    }
+    lariat_prep_destroy(prep);
+    return rc;
 }
 
 /* Collective. Splits the ranks into groups and gives each rank its group's
 ** rows, weights and folds (or the caller's when there is one group). */
-static int setup_groups(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_cv_settings *cv,
-                        int stats_mode, cv_work *wk)
+static int setup_groups(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                        const lariat_settings *st, const lariat_cv_settings *cv, int stats_mode, cv_work *wk)
 {
     const int P = lariat_ctx_size(ctx);
     char why[160] = "";
@@ -182,8 +207,19 @@ static int setup_groups(lariat_ctx *ctx, const lariat_data *data, const double *
     if (G <= 0 && stats_mode) {
         G = 1;
         snprintf(why, sizeof(why), "gram on dense rows: one pass gives every fold's statistics, 1 group");
+    } else if (G <= 0 && P == 1) {
+        G = 1;
     } else if (G <= 0) {
-        G = auto_groups(data, P, wk->K, why, sizeof(why));
+        int replicated = 0;
+        double values = (double)lariat_matrix_nnz(data->X);
+        lariat_problem first = *pb; /* the first alpha's choice stands for all */
+        if (cv->alphas != NULL) first.alpha = cv->alphas[0];
+        int rc = path_replicated(ctx, data, w, &first, st, &replicated);
+        if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, &values, 1);
+        if (rc != LARIAT_OK) return rc;
+        /* CSR stores a 4-byte column index beside each value. */
+        const double bytes = values * (lariat_matrix_is_sparse(data->X) ? 12.0 : 8.0);
+        G = auto_groups(values, bytes, P, wk->K, replicated, why, sizeof(why));
     }
     if (G > P || G > wk->K) {
         return lariat_error(ctx, LARIAT_EUSAGE, "--cv-groups %d needs at least as many ranks (%d) and folds (%d)", G,
@@ -673,7 +709,7 @@ int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weight
     int use_stats = 0;
     if (rc == LARIAT_OK) rc = assign_folds(ctx, data, w, cv, &wk);
     if (rc == LARIAT_OK) rc = setup_stats(ctx, data, w, pb, &st_run, cv, &wk, &use_stats);
-    if (rc == LARIAT_OK) rc = setup_groups(ctx, data, w, cv, use_stats, &wk);
+    if (rc == LARIAT_OK) rc = setup_groups(ctx, data, w, pb, &st_run, cv, use_stats, &wk);
     lariat_ckpt_state *rs = lariat_ckpt_restored(wk.ck);
     if (rc == LARIAT_OK) {
         wk.fold_done = lariat_calloc(ctx, (size_t)wk.K, 1, "folds done");
