@@ -366,53 +366,72 @@ int lariat_matrix_mult_rows(lariat_ctx *ctx, const lariat_matrix *X, const int64
     return LARIAT_OK;
 }
 
-/* Blocks of rows: B = diag(sqrt w)(X_blk - 1 shift') feeds one DSYRK into
-** sxx, and one DGEMV of B' with [sqrt w, sqrt w .* yc] gives sx and sxy, so
-** the per-entry work is one subtraction, one product and the range test. */
-int lariat_matrix_moments_rows(lariat_ctx *ctx, const lariat_matrix *X, const int64_t *rows, int64_t nrows,
-                               const double *w, const double *y, const double *shift, double yshift, double *set,
-                               double *range)
+/* One set's full buffer of m rows B (already diag(sqrt w)(x - shift)) and
+** v = [sqrt w | sqrt w .* yc] into its sums: one DSYRK into sxx and one
+** DGEMV of B' with each half of v for sx and sxy. */
+static void moments_flush(int64_t p, int64_t m, int64_t nb, const double *B, const double *v, double *set)
 {
-    const int64_t p = X->cols;
+    double *sx = set + 4, *sxy = set + 4 + p, *sxx = set + 4 + 2 * p;
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)m, 1.0, B, (int)p, 1.0, sxx, (int)p);
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, B, (int)p, v, 1, 1.0, sx, 1);
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, B, (int)p, v + nb, 1, 1.0, sxy, 1);
+}
+
+/* X is read once, in memory order (a gather of each set's rows defeats the
+** hardware prefetcher and cost twice the time): each row is centered,
+** weighted and copied into its set's buffer, and a full buffer goes to
+** moments_flush. The per-entry work is one subtraction, one product and the
+** range test; the flops are one DSYRK of all rows. */
+int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const int *set_of, int K, const double *w,
+                                 const double *y, const double *shift, double yshift, double *sets, double *ranges)
+{
+    const int64_t p = X->cols, L = 4 + 2 * p + p * p;
     if (X->kind != MATRIX_DENSE) return lariat_error(ctx, LARIAT_EUSAGE, "row moments need dense storage");
-    const int64_t nb = block_rows(p) * 4;
-    double *B = lariat_malloc(ctx, (size_t)(nb * p), sizeof(double), "moments block");
-    double *v = lariat_malloc(ctx, (size_t)(2 * nb), sizeof(double), "moments weights");
-    if (B == NULL || v == NULL) {
+    const int64_t nb = block_rows(p) * 4; /* DSYRK wants taller blocks than the sweep */
+    double *B = lariat_malloc(ctx, (size_t)(K * nb), (size_t)p * sizeof(double), "moments blocks");
+    double *v = lariat_malloc(ctx, (size_t)(K * 2 * nb), sizeof(double), "moments weights");
+    int64_t *fill = lariat_calloc(ctx, (size_t)K, sizeof(int64_t), "moments block fill");
+    if (B == NULL || v == NULL || fill == NULL) {
         free(B);
         free(v);
+        free(fill);
         return LARIAT_ENOMEM;
     }
-    double *sx = set + 4, *sxy = set + 4 + p, *sxx = set + 4 + 2 * p, *nmin = range, *max = range + p;
-    for (int64_t r0 = 0; r0 < nrows; r0 += nb) {
-        const int64_t m = nrows - r0 < nb ? nrows - r0 : nb;
-        for (int64_t r = 0; r < m; r++) {
-            const int64_t i = rows[r0 + r];
-            const double wi = w[i], yc = y[i] - yshift, sw = sqrt(wi);
-            const double *x = X->val + i * p;
-            double *b = B + r * p;
-            set[0] += wi;
-            set[1] += wi > 0;
-            set[2] += wi * yc;
-            set[3] += wi * yc * yc;
-            v[r] = sw;
-            v[nb + r] = sw * yc;
-            for (int64_t j = 0; j < p; j++) b[j] = sw * (x[j] - shift[j]);
-            if (wi > 0) {
-                /* Plain comparisons (not fmax) so that the loop vectorizes;
-                ** the readers admit no NaN. */
-                for (int64_t j = 0; j < p; j++) {
-                    nmin[j] = -x[j] > nmin[j] ? -x[j] : nmin[j];
-                    max[j] = x[j] > max[j] ? x[j] : max[j];
-                }
+    for (int64_t i = 0; i < X->rows; i++) {
+        if (set_of[i] <= 0) continue;
+        const int k = set_of[i] - 1;
+        double *set = sets + k * L, *nmin = ranges + (int64_t)k * 2 * p, *max = nmin + p;
+        double *Bk = B + (int64_t)k * nb * p, *vk = v + (int64_t)k * 2 * nb;
+        const int64_t r = fill[k]++;
+        const double wi = w[i], yc = y[i] - yshift, sw = sqrt(wi);
+        const double *x = X->val + i * p;
+        double *b = Bk + r * p;
+        set[0] += wi;
+        set[1] += wi > 0;
+        set[2] += wi * yc;
+        set[3] += wi * yc * yc;
+        vk[r] = sw;
+        vk[nb + r] = sw * yc;
+        for (int64_t j = 0; j < p; j++) b[j] = sw * (x[j] - shift[j]);
+        if (wi > 0) {
+            /* Plain comparisons (not fmax) so that the loop vectorizes; the
+            ** readers admit no NaN. */
+            for (int64_t j = 0; j < p; j++) {
+                nmin[j] = -x[j] > nmin[j] ? -x[j] : nmin[j];
+                max[j] = x[j] > max[j] ? x[j] : max[j];
             }
         }
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)m, 1.0, B, (int)p, 1.0, sxx, (int)p);
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, B, (int)p, v, 1, 1.0, sx, 1);
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, B, (int)p, v + nb, 1, 1.0, sxy, 1);
+        if (fill[k] == nb) {
+            moments_flush(p, nb, nb, Bk, vk, set);
+            fill[k] = 0;
+        }
+    }
+    for (int k = 0; k < K; k++) {
+        if (fill[k] > 0) moments_flush(p, fill[k], nb, B + (int64_t)k * nb * p, v + (int64_t)k * 2 * nb, sets + k * L);
     }
     free(B);
     free(v);
+    free(fill);
     return LARIAT_OK;
 }
 

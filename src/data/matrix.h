@@ -72,16 +72,18 @@ void lariat_matrix_resid_grad(const lariat_matrix *X, const double *shift, const
 int lariat_matrix_mult_rows(lariat_ctx *ctx, const lariat_matrix *X, const int64_t *rows, int64_t nrows,
                             const double *B, int64_t k, double *out);
 
-/* The sufficient statistics of a subset of rows (data/stats.h's layout,
-** added to set and range): with b_i = x_i - shift and yc_i = y_i - yshift,
+/* Not collective. The sufficient statistics of K sets of rows (data/stats.h's
+** layout, added to sets, K of LARIAT_STATS_LEN(p) doubles, and ranges, K of
+** 2p): row i belongs to set set_of[i] in 1..K (0: none). With b_i = x_i -
+** shift and yc_i = y_i - yshift, for each set:
 **   set[0] += sum w, set[1] += rows with w > 0, set[2] += sum w yc,
 **   set[3] += sum w yc^2, sx += sum w b, sxy += sum w b yc, sxx += sum w b b'
 ** (upper triangle only: the caller mirrors it), and range = [-min | max] over
-** rows with w > 0. Dense storage only (LARIAT_EUSAGE for CSR). Returns
-** LARIAT_ENOMEM if its block buffer cannot be had. */
-int lariat_matrix_moments_rows(lariat_ctx *ctx, const lariat_matrix *X, const int64_t *rows, int64_t nrows,
-                               const double *w, const double *y, const double *shift, double yshift, double *set,
-                               double *range);
+** rows with w > 0. One pass over X in memory order. Dense storage only
+** (LARIAT_EUSAGE for CSR). Returns LARIAT_ENOMEM if its K block buffers
+** cannot be had. */
+int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const int *set_of, int K, const double *w,
+                                 const double *y, const double *shift, double yshift, double *sets, double *ranges);
 
 /* Columns of the centered weighted Gram for the k column indices in idx:
 **   out[t * cols + j] = sum_i w_i (x_ij - shift_j)(x_{i,idx[t]} - shift_{idx[t]}),

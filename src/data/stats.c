@@ -11,35 +11,16 @@
 int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double *w, const int *fold, int K,
                          const double *shift, double yshift, double *sums, double *ranges)
 {
-    const int64_t p = data->p, nl = data->n_local, L = LARIAT_STATS_LEN(p);
+    const int64_t p = data->p, L = LARIAT_STATS_LEN(p);
     memset(sums, 0, (size_t)(K * L) * sizeof(double));
     for (int64_t t = 0; t < (int64_t)K * 2 * p; t++) ranges[t] = -INFINITY;
-    int64_t *order = lariat_malloc(ctx, (size_t)nl, sizeof(int64_t), "rows by fold");
-    int64_t *start = lariat_calloc(ctx, (size_t)K + 1, sizeof(int64_t), "fold starts");
-    int64_t *next = lariat_malloc(ctx, (size_t)K, sizeof(int64_t), "fold cursors");
-    int rc = (order && start && next) ? LARIAT_OK : LARIAT_ENOMEM;
-    if (rc == LARIAT_OK) {
-        /* Counting sort of the local rows by fold, so each set's rows form blocks. */
-        for (int64_t i = 0; i < nl; i++) {
-            if (fold[i] > 0) start[fold[i]]++;
-        }
-        for (int k = 1; k <= K; k++) start[k] += start[k - 1];
-        for (int k = 0; k < K; k++) next[k] = start[k];
-        for (int64_t i = 0; i < nl; i++) {
-            if (fold[i] > 0) order[next[fold[i] - 1]++] = i;
-        }
-    }
+    int rc = lariat_matrix_moments_by_set(ctx, data->X, fold, K, w, data->y, shift, yshift, sums, ranges);
     for (int k = 0; rc == LARIAT_OK && k < K; k++) {
-        double *set = sums + k * L, *sxx = set + 4 + 2 * p;
-        rc = lariat_matrix_moments_rows(ctx, data->X, order + start[k], start[k + 1] - start[k], w, data->y, shift,
-                                        yshift, set, ranges + (int64_t)k * 2 * p);
+        double *sxx = sums + k * L + 4 + 2 * p;
         for (int64_t j = 0; j < p; j++) {
             for (int64_t l = j + 1; l < p; l++) sxx[l * p + j] = sxx[j * p + l];
         }
     }
-    free(order);
-    free(start);
-    free(next);
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, sums, K * L);
     if (rc == LARIAT_OK && MPI_Allreduce(MPI_IN_PLACE, ranges, (int)(K * 2 * p), MPI_DOUBLE, MPI_MAX,
