@@ -1,8 +1,9 @@
 /*
 ** HDF5 input and output through parallel HDF5 (SPEC.md section 5): the file
 ** is opened with the MPI-IO driver on the context's communicator, and every
-** rank reads or writes only its own rows, with collective hyperslab
-** transfers, so no rank ever holds the whole data set. (Named hdf5_io.h so
+** rank reads or writes only its own rows, by hyperslab transfers
+** (collective when writing, independent when reading, straight into the
+** rank's rows: hdf5.c says why), so no rank ever holds the whole data set. (Named hdf5_io.h so
 ** that it can never shadow the library's own <hdf5.h>.)
 **
 ** The layout, as h5py or any HDF5 tool writes it:

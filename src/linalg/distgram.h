@@ -47,8 +47,8 @@ void lariat_dgram_destroy(lariat_dgram *g);
 **   A = sum_i (w_i / W) a_i a_i',   a_ij = (x_ij - shift_j) colscale_j,
 ** over every rank's rows of X (shift NULL = 0), overwriting the matrix.
 ** Each rank multiplies its rows into one column panel at a time (DGEMM on a
-** few hundred rows at a time) and one MPI_Reduce_scatter per panel sums the
-** panel and delivers each block to its owner. Errors (agreed): ENOMEM, EMPI. */
+** few hundred rows at a time) and one ring reduce-scatter per panel sums
+** the panel and delivers each block to its owner. Errors (agreed): ENOMEM, EMPI. */
 int lariat_dgram_form(lariat_ctx *ctx, lariat_dgram *g, const lariat_matrix *X, const double *w,
                       const double *shift, const double *colscale, double W);
 

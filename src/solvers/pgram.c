@@ -77,8 +77,13 @@ enum { HOLDS_NOTHING, HOLDS_GRAM, HOLDS_FACTOR, HOLDS_EIGEN, HOLDS_TRIDIAG };
 
 /* The lambdas of a ridge path whose products with Q are made together use
 ** at most this many doubles of replicated vectors (2 p per lambda), or a
-** quarter of the rank's share of the Gram when that is more. */
-#define PGRAM_GROUP_DOUBLES ((int64_t)1 << 19)
+** sixteenth of the rank's share of the Gram when that is more. PDORMTR's
+** copy of the vectors and the allreduce that gathers them grow with the
+** group too: at p = 4000 on 4 ranks, 100 lambdas at once (6.4 MB of
+** vectors) raised the path's peak 6 MiB above forming the Gram's; groups
+** of 32 keep it below, for 4 PDORMTRs instead of one (0.3 s instead of
+** 0.17 s, of a 7 s path; README). */
+#define PGRAM_GROUP_DOUBLES ((int64_t)1 << 18)
 
 typedef struct pgram_ws {
     const lariat_prep *prep;
@@ -586,7 +591,7 @@ static int cmp_decreasing(const void *a, const void *b)
 ** of them. */
 static int alloc_path(pgram_ws *ws, const lariat_settings *st)
 {
-    const int64_t p = ws->p, share = (int64_t)ws->g.mloc * ws->g.nloc / 4;
+    const int64_t p = ws->p, share = (int64_t)ws->g.mloc * ws->g.nloc / 16;
     const int64_t budget = share > PGRAM_GROUP_DOUBLES ? share : PGRAM_GROUP_DOUBLES;
     if (st->lambda == NULL || st->n_lambda_given < 1) return LARIAT_OK;
     ws->nlam = st->n_lambda_given;
