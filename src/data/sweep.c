@@ -7,12 +7,12 @@
 ** r_i; then g += sum_i q_i x_i over the group, the rows read again from
 ** L1/L2 and g loaded and stored once per group. Each entry of X costs two
 ** multiply-adds and one load from memory. Reading X strictly in order
-** matters most: OpenBLAS's
-** DGEMV pair on blocks of rows, and a first version of this kernel that took
-** four rows at a time (four interleaved streams, each one row long), both
-** ran at 5-9 GB/s on 100-column rows where one in-order stream runs at
-** 19-25 GB/s, because the hardware prefetcher never locks on to streams that
-** short.
+** matters most: OpenBLAS's DGEMV pair on blocks of rows, and a first version
+** of this kernel that read four rows side by side (four interleaved streams,
+** each one row long), both ran at 5-9 GB/s on 100-column rows where one
+** in-order stream runs at 19-25 GB/s: the hardware prefetcher never locks on
+** to streams that short. Rows of SWEEP_LONG_ROW columns or more are long
+** enough, and are read four side by side (README "Performance").
 **
 ** The arithmetic is written on 8-lane vectors (GCC/Clang vector extensions),
 ** so the order of every sum is the same whatever instructions carry it: GCC
