@@ -191,6 +191,16 @@ tail -n +2 "$csv" | awk -F, '{ for (k = 6; k <= 10; k++) if ($k !~ /^[0-9.e+-]+$
                                if ($8 + $9 > $10) exit 1 }' || fail "scaling: bad timings: $(cat "$csv")"
 [ -z "$(ls "$WORK/scaling.d"/*.h5 2>/dev/null)" ] || fail "scaling: the data files were not removed"
 
+# The benchmark under Slurm, as README "Performance" says it runs: sbatch
+# jobs/bench.sh in its 2-task allocation (srun for lariat and lariat_bench),
+# tiny sizes and no peers; its table and CSV come out as they do locally.
+SIZE=tiny REPEATS=1 PEERS=none OUT="$WORK/bench" LARIAT="$LARIAT" BENCH_TOOL="$(dirname "$LARIAT")/jobs/bench/lariat_bench" \
+    submit bench jobs/bench.sh
+[ "$rc" -eq 0 ] || fail "bench.sh under sbatch: exit status $rc; log: $(job_log lariat-bench)"
+[ "$(tail -n +2 "$WORK/bench.csv" | awk -F, '$7 == 2' | wc -l)" -eq 8 ] ||
+    fail "bench.sh under sbatch: not 8 rows at 2 ranks: $(cat "$WORK/bench.csv")"
+grep -q '^| 1024 |' "$WORK/bench.md" || fail "bench.sh under sbatch: no model prediction"
+
 # Checkpoints under Slurm (SPEC.md section 7): a CV job signalled mid-CV with
 # `scancel --full --signal=USR1` (the batch shell ignores USR1, so the
 # tasks get it and the shell lives on) ends with exit status 4, one message
