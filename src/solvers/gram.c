@@ -73,22 +73,6 @@ typedef struct gram_ws {
 ** factorizations took most of the time (README "Performance"). */
 #define NEWTON_SWEEPS 64
 
-/* Not collective. A coefficient whose bounds leave it one value (a constant
-** column, or equal user bounds). */
-static int is_fixed(const lariat_prep *prep, int64_t j) { return prep->lo[j] == prep->hi[j]; }
-
-/* Not collective. Ridge is solved directly when there is no l1 term and no
-** coefficient is bounded other than fixed ones: then the optimality
-** condition is the linear system (H + lambda diag(f)) c = xy. */
-static int ridge_applies(const lariat_prep *prep)
-{
-    if (prep->alpha != 0.0) return 0;
-    for (int64_t j = 0; j < prep->p; j++) {
-        if (!is_fixed(prep, j) && (isfinite(prep->lo[j]) || isfinite(prep->hi[j]))) return 0;
-    }
-    return 1;
-}
-
 static void gram_destroy(void *wsv)
 {
     gram_ws *ws = wsv;
@@ -128,7 +112,7 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
         ws->p = p;
         ws->tol = st->tol;
         ws->max_iter = st->max_iter;
-        ws->ridge = ridge_applies(prep);
+        ws->ridge = lariat_prep_ridge_applies(prep);
         ws->H = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "Gram matrix");
         ws->g = lariat_malloc(ctx, (size_t)p, sizeof(double), "gram gradient");
         ws->in_strong = lariat_malloc(ctx, (size_t)p, 1, "strong set flags");
@@ -290,7 +274,8 @@ static void build_strong_set(gram_ws *ws, double lambda, double lambda_prev, int
     int64_t m = 0;
     for (int64_t j = 0; j < ws->p; j++) {
         double thresh = prep->alpha * prep->pf[j] * (2.0 * lambda - lambda_prev);
-        int keep = !is_fixed(prep, j) && (ws->c[j] != 0.0 || prep->pf[j] == 0.0 || fabs(ws->g[j]) >= thresh);
+        int keep = !lariat_prep_is_fixed(prep, j) &&
+                   (ws->c[j] != 0.0 || prep->pf[j] == 0.0 || fabs(ws->g[j]) >= thresh);
         ws->in_strong[j] = (char)keep;
         if (keep) ws->strong[m++] = j;
     }
@@ -304,7 +289,7 @@ static int64_t add_kkt_violators(gram_ws *ws, double lambda, int64_t *n_strong)
 {
     int64_t added = 0;
     for (int64_t j = 0; j < ws->p; j++) {
-        if (ws->in_strong[j] || is_fixed(ws->prep, j)) continue;
+        if (ws->in_strong[j] || lariat_prep_is_fixed(ws->prep, j)) continue;
         if (coordinate_min(ws, j, lambda) != ws->c[j]) {
             ws->in_strong[j] = 1;
             ws->strong[(*n_strong)++] = j;
@@ -327,10 +312,12 @@ static int ridge_direct(gram_ws *ws, double lambda)
     memcpy(ws->A, ws->H, (size_t)(p * p) * sizeof(double));
     memcpy(ws->rhs, prep->xy, (size_t)p * sizeof(double));
     for (int64_t j = 0; j < p; j++) {
-        if (is_fixed(prep, j) && prep->lo[j] != 0.0) cblas_daxpy((int)p, -prep->lo[j], ws->H + j * p, 1, ws->rhs, 1);
+        if (lariat_prep_is_fixed(prep, j) && prep->lo[j] != 0.0) {
+            cblas_daxpy((int)p, -prep->lo[j], ws->H + j * p, 1, ws->rhs, 1);
+        }
     }
     for (int64_t j = 0; j < p; j++) {
-        if (is_fixed(prep, j)) {
+        if (lariat_prep_is_fixed(prep, j)) {
             for (int64_t k = 0; k < p; k++) ws->A[j * p + k] = ws->A[k * p + j] = 0.0;
             ws->A[j * p + j] = 1.0;
             ws->rhs[j] = prep->lo[j];

@@ -126,21 +126,6 @@ typedef struct pgram_ws {
     lariat_pgram_stats stats;
 } pgram_ws;
 
-/* Not collective. A coefficient whose bounds leave it one value (0: a
-** constant column, or lower = upper = 0). */
-static int is_fixed(const lariat_prep *prep, int64_t j) { return prep->lo[j] == prep->hi[j]; }
-
-/* Not collective. As gram.c: no l1 term and no bound but on fixed
-** coefficients, so the optimality condition is a linear system. */
-static int ridge_applies(const lariat_prep *prep)
-{
-    if (prep->alpha != 0.0) return 0;
-    for (int64_t j = 0; j < prep->p; j++) {
-        if (!is_fixed(prep, j) && (isfinite(prep->lo[j]) || isfinite(prep->hi[j]))) return 0;
-    }
-    return 1;
-}
-
 /* Collective, unlike the interface's other destroy()s: releasing the BLACS
 ** grid frees its communicators. The path driver, cross-validation and the
 ** tests call it on every rank. */
@@ -183,7 +168,7 @@ static void gap_from_d(pgram_ws *ws, double lambda, const double *d, const doubl
                        double *gap)
 {
     for (int j = 0; j < ws->p; j++) {
-        c[j] = is_fixed(ws->prep, j) ? 0.0 : ws->sigma[j] * d[j];
+        c[j] = lariat_prep_is_fixed(ws->prep, j) ? 0.0 : ws->sigma[j] * d[j];
         ws->hc[j] = hd[j] / ws->sigma[j];
     }
     gap_from_hc(ws, lambda, c, ws->hc, primal, gap);
@@ -257,7 +242,7 @@ static int ensure_tridiag(pgram_ws *ws)
     if (ws->holds == HOLDS_TRIDIAG) return LARIAT_OK;
     int rc = ensure_gram(ws);
     const double t0 = lariat_now();
-    for (int j = 0; j < ws->p; j++) ws->rhs[j] = is_fixed(ws->prep, j) ? 1.0 : 0.0;
+    for (int j = 0; j < ws->p; j++) ws->rhs[j] = lariat_prep_is_fixed(ws->prep, j) ? 1.0 : 0.0;
     if (rc == LARIAT_OK) rc = lariat_dgram_tridiag(ws->ctx, &ws->g, ws->rhs, ws->e, ws->offd);
     if (rc != LARIAT_OK) {
         ws->holds = HOLDS_NOTHING;
@@ -386,14 +371,14 @@ static int ridge_cholesky(pgram_ws *ws, double lambda, double *c, int *solved, d
     *solved = 0;
     int rc = ensure_gram(ws);
     for (int j = 0; j < p; j++) {
-        ws->rhs[j] = is_fixed(prep, j) ? 1.0 : lambda * ws->sigma[j] * ws->sigma[j] * prep->pf[j];
+        ws->rhs[j] = lariat_prep_is_fixed(prep, j) ? 1.0 : lambda * ws->sigma[j] * ws->sigma[j] * prep->pf[j];
     }
     const int in_place = ws->in_place;
     if (rc == LARIAT_OK) rc = factor(ws, ws->rhs, in_place, solved);
     if (rc == LARIAT_OK && *solved) rc = lariat_dgram_solve(ws->ctx, &ws->g, ws->xyt, ws->x);
     if (rc != LARIAT_OK || !*solved) return rc;
     if (in_place) {
-        for (int j = 0; j < p; j++) c[j] = is_fixed(prep, j) ? 0.0 : ws->sigma[j] * ws->x[j];
+        for (int j = 0; j < p; j++) c[j] = lariat_prep_is_fixed(prep, j) ? 0.0 : ws->sigma[j] * ws->x[j];
         return gap_from_data(ws, lambda, c, primal, gap);
     }
     rc = lariat_dgram_symv(ws->ctx, &ws->g, ws->x, ws->hd);
@@ -433,7 +418,7 @@ static double default_rho(const pgram_ws *ws)
     double trace = 0.0;
     int free_count = 0;
     for (int j = 0; j < ws->p; j++) {
-        if (is_fixed(ws->prep, j)) continue;
+        if (lariat_prep_is_fixed(ws->prep, j)) continue;
         trace += ws->sigma[j] * ws->sigma[j] * ws->prep->xx[j];
         free_count++;
     }
@@ -451,7 +436,7 @@ static void z_update(pgram_ws *ws, double lambda, double rho, double r2[2])
     for (int j = 0; j < ws->p; j++) {
         const double s = ws->sigma[j], t = ws->x[j] + ws->u[j];
         ws->zold[j] = ws->z[j];
-        ws->z[j] = is_fixed(prep, j) ? 0.0 : lariat_prep_prox(prep, j, s * t, s * s / rho, lambda) / s;
+        ws->z[j] = lariat_prep_is_fixed(prep, j) ? 0.0 : lariat_prep_prox(prep, j, s * t, s * s / rho, lambda) / s;
         ws->u[j] += ws->x[j] - ws->z[j];
         r2[0] += (ws->x[j] - ws->z[j]) * (ws->x[j] - ws->z[j]);
         r2[1] += (ws->z[j] - ws->zold[j]) * (ws->z[j] - ws->zold[j]);
@@ -485,7 +470,7 @@ static int admm(pgram_ws *ws, double lambda, double *c, int *iters, double *prim
     ws->stats.admm_solves++;
     int rc = ensure_gram(ws);
     if (rc == LARIAT_OK) rc = ensure_admm_factor(ws);
-    for (int j = 0; j < p; j++) ws->z[j] = is_fixed(prep, j) ? 0.0 : c[j] / ws->sigma[j];
+    for (int j = 0; j < p; j++) ws->z[j] = lariat_prep_is_fixed(prep, j) ? 0.0 : c[j] / ws->sigma[j];
     if (rc == LARIAT_OK) rc = lariat_dgram_symv(ws->ctx, &ws->g, ws->z, ws->hd);
     int it = 0;
     if (rc == LARIAT_OK) {
@@ -612,10 +597,10 @@ static void set_coordinates(pgram_ws *ws)
 {
     const lariat_prep *prep = ws->prep;
     int all_penalized = 1;
-    for (int j = 0; j < ws->p; j++) all_penalized &= is_fixed(prep, j) || prep->pf[j] > 0.0;
+    for (int j = 0; j < ws->p; j++) all_penalized &= lariat_prep_is_fixed(prep, j) || prep->pf[j] > 0.0;
     ws->closed_form = ws->ridge && all_penalized;
     for (int j = 0; j < ws->p; j++) {
-        const int fixed = is_fixed(prep, j);
+        const int fixed = lariat_prep_is_fixed(prep, j);
         ws->sigma[j] = ws->closed_form && !fixed ? 1.0 / sqrt(prep->pf[j]) : 1.0;
         ws->colscale[j] = fixed ? 0.0 : prep->inv_scale[j] * ws->sigma[j];
         ws->xyt[j] = fixed ? 0.0 : ws->sigma[j] * prep->xy[j];
@@ -645,7 +630,7 @@ int lariat_pgram_create(const lariat_prep *prep, const lariat_settings *st, cons
         ws->max_iter = st->max_iter;
         ws->adapt_rho = st->adapt_rho;
         if (layout != NULL) ws->layout = *layout;
-        ws->ridge = ridge_applies(prep);
+        ws->ridge = lariat_prep_ridge_applies(prep);
         rc = alloc_vectors(ws);
     }
     rc = lariat_agree(ctx, rc);

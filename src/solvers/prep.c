@@ -495,3 +495,12 @@ void lariat_prep_gap(const lariat_prep *prep, double lambda, const double *c, co
     *primal = 0.5 * rr_true + pen;
     *gap = *primal - (kappa * ry - 0.5 * kappa * kappa * rr - conj) + free_terms;
 }
+
+int lariat_prep_ridge_applies(const lariat_prep *prep)
+{
+    if (prep->alpha != 0.0) return 0;
+    for (int64_t j = 0; j < prep->p; j++) {
+        if (!lariat_prep_is_fixed(prep, j) && (isfinite(prep->lo[j]) || isfinite(prep->hi[j]))) return 0;
+    }
+    return 1;
+}

@@ -87,6 +87,16 @@ double lariat_prep_penalty(const lariat_prep *prep, double lambda, const double 
 ** argmin_c  (1/(2 t)) (c - z)^2 + lambda f_j ((1-alpha)/2 c^2 + alpha |c|),  lo_j <= c <= hi_j. */
 double lariat_prep_prox(const lariat_prep *prep, int64_t j, double z, double t, double lambda);
 
+/* Not collective. Whether coefficient j's bounds leave it one value (a
+** constant column, or equal bounds). Inline: the solvers ask in their
+** per-coordinate loops. */
+static inline int lariat_prep_is_fixed(const lariat_prep *prep, int64_t j) { return prep->lo[j] == prep->hi[j]; }
+
+/* Not collective. Whether ridge can be solved directly: no l1 term and no
+** bound but on fixed coefficients, so that the optimality condition is the
+** linear system (H + lambda diag(f)) c = xy. */
+int lariat_prep_ridge_applies(const lariat_prep *prep);
+
 /* Not collective. Did the gap certify convergence: gap <= tol * N0. */
 int lariat_prep_converged(const lariat_prep *prep, double gap, double tol);
 

@@ -85,9 +85,6 @@ typedef struct wsg_ws {
     double last_lambda; /* lambda of the previous solve(); 0 before the first */
 } wsg_ws;
 
-/* Not collective. A coefficient whose bounds leave it one value. */
-static int is_fixed(const lariat_prep *prep, int64_t j) { return prep->lo[j] == prep->hi[j]; }
-
 static void wsg_destroy(void *wsv)
 {
     wsg_ws *ws = wsv;
@@ -199,7 +196,7 @@ static int64_t look_ahead(wsg_ws *ws, int64_t k)
     int64_t n = 0;
     for (int64_t t = 0; t < k; t++) ws->slot[want[t]] = -2; /* asked for already */
     for (int64_t j = 0; j < ws->p; j++) {
-        if (ws->slot[j] != -1 || is_fixed(prep, j) || prep->pf[j] == 0.0) continue;
+        if (ws->slot[j] != -1 || lariat_prep_is_fixed(prep, j) || prep->pf[j] == 0.0) continue;
         const double key = entry_key(ws, j);
         if (n == room && !(key > entry_key(ws, best[n - 1]))) continue;
         /* Insertion into best[0..n), kept in decreasing key order. */
@@ -447,7 +444,7 @@ static int build_strong_set(wsg_ws *ws, double lambda, double lambda_prev)
     ws->m = 0;
     for (int64_t j = 0; j < ws->p; j++) {
         const double thresh = prep->alpha * prep->pf[j] * (2.0 * lambda - lambda_prev);
-        if (!is_fixed(prep, j) && (ws->c[j] != 0.0 || prep->pf[j] == 0.0 || fabs(ws->g[j]) >= thresh)) {
+        if (!lariat_prep_is_fixed(prep, j) && (ws->c[j] != 0.0 || prep->pf[j] == 0.0 || fabs(ws->g[j]) >= thresh)) {
             ws->want[n++] = j;
         }
     }
@@ -467,7 +464,7 @@ static int add_kkt_violators(wsg_ws *ws, double lambda, int64_t *added)
     int64_t n = 0;
     const int64_t m0 = ws->m;
     for (int64_t j = 0; j < ws->p; j++) {
-        if (ws->spos[j] >= 0 || is_fixed(ws->prep, j)) continue;
+        if (ws->spos[j] >= 0 || lariat_prep_is_fixed(ws->prep, j)) continue;
         if (coordinate_min(ws, j, ws->g[j], lambda) != ws->c[j]) ws->want[n++] = j;
     }
     *added = n;
