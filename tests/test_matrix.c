@@ -42,6 +42,37 @@ static void free_pair(pair *pr)
     free(pr->X);
 }
 
+/* Not collective. lariat_matrix_resid_grad on M (whose rows are the
+** n_local x p array X) against naive loops: r, g and the three sums. */
+static int sweep_ok(const lariat_matrix *M, const double *X, int64_t nl, int64_t p, const double *shift,
+                    const double *v, const double *y, const double *w)
+{
+    int ok = 1;
+    double sums[3], c = 0.25;
+    double *r = malloc((size_t)(nl + 1) * sizeof(double)), *g = malloc((size_t)p * sizeof(double));
+    lariat_matrix_resid_grad(M, shift, v, c, y, w, r, g, sums);
+    double rr = 0, qs = 0, qy = 0;
+    for (int64_t i = 0; i < nl; i++) {
+        double z = 0;
+        for (int64_t j = 0; j < p; j++) z += (X[i * p + j] - shift[j]) * v[j];
+        double ri = y[i] - c - z;
+        ok &= fabs(r[i] - ri) <= 1e-12 * (1 + fabs(ri));
+        rr += w[i] * ri * ri;
+        qs += w[i] * ri;
+        qy += w[i] * ri * y[i];
+    }
+    ok &= fabs(sums[0] - rr) <= 1e-10 * (1 + rr) && fabs(sums[1] - qs) <= 1e-10 * (1 + fabs(qs)) &&
+          fabs(sums[2] - qy) <= 1e-10 * (1 + fabs(qy));
+    for (int64_t j = 0; j < p; j++) {
+        double s = 0;
+        for (int64_t i = 0; i < nl; i++) s += w[i] * r[i] * (X[i * p + j] - shift[j]);
+        ok &= fabs(g[j] - s) <= 1e-10 * (1 + fabs(s));
+    }
+    free(r);
+    free(g);
+    return ok;
+}
+
 static void check_kernels(int64_t n, int64_t p, double density)
 {
     pair pr = make_pair(n, p, density);
@@ -98,26 +129,7 @@ static void check_kernels(int64_t n, int64_t p, double density)
             ok &= lo[j] == mn && hi[j] == mx;
         }
         /* the fused sweep */
-        double sums[3], c = 0.25;
-        double *r = malloc((size_t)(nl + 1) * sizeof(double));
-        lariat_matrix_resid_grad(M[k], shift, v, c, y, w, r, g, sums);
-        double rr = 0, qs = 0, qy = 0;
-        for (int64_t i = 0; i < nl; i++) {
-            double z = 0;
-            for (int64_t j = 0; j < p; j++) z += (X[i * p + j] - shift[j]) * v[j];
-            double ri = y[i] - c - z;
-            ok &= fabs(r[i] - ri) <= 1e-12 * (1 + fabs(ri));
-            rr += w[i] * ri * ri;
-            qs += w[i] * ri;
-            qy += w[i] * ri * y[i];
-        }
-        ok &= fabs(sums[0] - rr) <= 1e-10 * (1 + rr) && fabs(sums[1] - qs) <= 1e-10 * (1 + fabs(qs)) &&
-              fabs(sums[2] - qy) <= 1e-10 * (1 + fabs(qy));
-        for (int64_t j = 0; j < p; j++) {
-            double s = 0;
-            for (int64_t i = 0; i < nl; i++) s += w[i] * r[i] * (X[i * p + j] - shift[j]);
-            ok &= fabs(g[j] - s) <= 1e-10 * (1 + fabs(s));
-        }
+        ok &= sweep_ok(M[k], X, nl, p, shift, v, y, w);
         free(out);
         free(g);
         free(G);
@@ -125,7 +137,6 @@ static void check_kernels(int64_t n, int64_t p, double density)
         free(s2);
         free(lo);
         free(hi);
-        free(r);
     }
     LT_ASSERT_ALL(ok);
     free(shift);
@@ -137,6 +148,26 @@ static void test_kernels_tall(void) { check_kernels(700, 7, 0.3); }
 static void test_kernels_wide(void) { check_kernels(20, 300, 0.1); }
 /* More rows than a dense block (the fused sweep works in blocks). */
 static void test_kernels_blocks(void) { check_kernels(3000, 130, 0.05); }
+/* Rows long enough for the sweep to read four side by side
+** (src/data/sweep.c, 8192 columns or more), groups of four and a remainder on
+** every rank, a column count that is no multiple of the vector width. */
+static void test_sweep_long_rows(void)
+{
+    const int64_t n = 4 * lt_size() + 3, p = 8197;
+    pair pr = make_pair(n, p, 0.02);
+    double *shift = malloc((size_t)p * sizeof(double)), *v = malloc((size_t)p * sizeof(double));
+    for (int64_t j = 0; j < p; j++) {
+        shift[j] = 0.1 * sin((double)j) - 0.3;
+        v[j] = sin((double)j + 1.0);
+    }
+    const lariat_data *d = pr.dense;
+    LT_ASSERT_ALL(sweep_ok(d->X, pr.X, d->n_local, p, shift, v, d->y, d->w) &&
+                  sweep_ok(pr.sparse->X, pr.X, d->n_local, p, shift, v, d->y, d->w));
+    free(shift);
+    free(v);
+    free_pair(&pr);
+}
+
 /* Fewer rows than ranks: some ranks hold none. */
 static void test_kernels_tiny(void) { check_kernels(2, 5, 0.5); }
 
@@ -147,4 +178,5 @@ void lt_register_matrix(void)
     CU_add_test(s, "dense = CSR = naive, wide", test_kernels_wide);
     CU_add_test(s, "dense = CSR = naive, many blocks", test_kernels_blocks);
     CU_add_test(s, "dense = CSR = naive, ranks without rows", test_kernels_tiny);
+    CU_add_test(s, "fused sweep = naive, rows of 8197 columns", test_sweep_long_rows);
 }
