@@ -18,7 +18,10 @@
 **   subject to lower_j <= b_j <= upper_j
 **
 ** with s_j the weighted standard deviation of column j when standardizing
-** (root mean square without intercept) and s_j = 1 otherwise.
+** (root mean square without intercept) and s_j = 1 otherwise. That is the
+** gaussian family; the binomial and multinomial families (SPEC.md section 9)
+** replace the squared error by the cross-entropy of K linear predictors
+** eta_ik = b0k + x_i'b_k with the same penalty, bounds and standardization.
 */
 #ifndef LARIAT_H
 #define LARIAT_H
@@ -146,6 +149,9 @@ void lariat_data_destroy(lariat_data *data);
 
 typedef enum { LARIAT_SOLVER_AUTO = 0, LARIAT_SOLVER_GRAM, LARIAT_SOLVER_ADMM, LARIAT_SOLVER_FISTA } lariat_solver_kind;
 
+/* The loss (SPEC.md section 9; glmnet's family names). */
+typedef enum { LARIAT_FAMILY_GAUSSIAN = 0, LARIAT_FAMILY_BINOMIAL, LARIAT_FAMILY_MULTINOMIAL } lariat_family_kind;
+
 typedef struct lariat_problem {
     double alpha;                 /* in [0, 1] */
     const double *penalty_factor; /* p values >= 0, or NULL = all 1 */
@@ -153,7 +159,16 @@ typedef struct lariat_problem {
     const double *upper;          /* p upper bounds (may be +INFINITY), or NULL = none */
     int standardize;              /* default 1 */
     int intercept;                /* default 1 */
+    lariat_family_kind family;    /* default GAUSSIAN */
+    int grouped;                  /* multinomial: 1 = a feature enters for all classes at once (glmnet's
+                                     type.multinomial = "grouped"); default 0 */
 } lariat_problem;
+
+/* The curvature of gram's quadratic model for the cross-entropy families
+** (SPEC.md section 9): the IRLS weights at each outer step (one Gram pass
+** per step), or the fixed bound X'WX/4 (binomial; Bohning's X'WX/2 for
+** multinomial) formed once. AUTO chooses. */
+typedef enum { LARIAT_CURVATURE_AUTO = 0, LARIAT_CURVATURE_EXACT, LARIAT_CURVATURE_BOUND } lariat_curvature;
 
 typedef struct lariat_settings {
     lariat_solver_kind solver; /* default AUTO */
@@ -176,22 +191,27 @@ typedef struct lariat_settings {
                                   only when a replicated Gram would take over 1/4 of a rank's memory */
     double max_memory;         /* bytes a rank may use (--max-memory); <= 0 (default) = the node's
                                   MemAvailable over its ranks */
+    lariat_curvature curvature; /* binomial and multinomial gram (proximal Newton): its quadratic model */
 } lariat_settings;
 
 /* Not collective. */
 void lariat_problem_default(lariat_problem *pb);
 void lariat_settings_default(lariat_settings *st);
 
-/* One solution: on the ORIGINAL scale of the data. */
+/* One solution: on the ORIGINAL scale of the data. A fit has nlin linear
+** predictors (lariat_fit.nlin): 1 for gaussian and binomial, K for
+** multinomial. */
 typedef struct lariat_solution {
     double lambda;
-    double intercept;
-    double *coef;       /* p values */
-    int64_t nonzero;
+    double intercept;   /* the intercept when nlin == 1 (0 for multinomial) */
+    double *coef;       /* nlin * p values: predictor k's coefficients at coef + k p */
+    int64_t nonzero;    /* coefficients != 0 (multinomial: features with any class != 0) */
     double objective;   /* the SPEC objective at (intercept, coef) */
     double duality_gap; /* its certificate */
     int iterations;
     int converged;      /* gap <= tol * N0 */
+    double dev_ratio;   /* 1 - L(b) / L(0), L(0) the loss of the intercept-only model (SPEC.md 9) */
+    double *intercepts; /* multinomial: nlin intercepts, centred (they sum to 0); NULL when nlin == 1 */
 } lariat_solution;
 
 /* A fitted path (one entry per lambda, in decreasing lambda order). */
@@ -205,6 +225,13 @@ typedef struct lariat_fit {
     const char *solver_name; /* "gram", "admm" or "fista" (static string) */
     char solver_reason[160]; /* why auto chose it ("" when given) */
     int n_zero_variance;     /* columns with s_j = 0, fixed at 0 */
+    lariat_family_kind family;
+    int nlin;                /* linear predictors: 1, or K for multinomial (0 is read as 1) */
+    int grouped;             /* multinomial penalty grouped over the classes */
+    int nclass;              /* classes (2 for binomial, K for multinomial; 0 for gaussian) */
+    double *classes;         /* nclass label values, ascending (NULL for gaussian) */
+    int path_stopped;        /* 1 when the default path stopped after its last lambda because
+                                dev_ratio exceeded 0.999 (glmnet's devmax; SPEC.md 9) */
 } lariat_fit;
 
 /* Collective. Fits the lambda path of SPEC.md section 2 (or the explicit
@@ -222,6 +249,18 @@ int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_
 
 /* Not collective. NULL is a no-op. */
 void lariat_fit_destroy(lariat_fit *fit);
+
+/* Collective. The classes of SPEC.md section 9 for the labels of the rows
+** with positive weight in row_weights (NULL = data->w): binomial {0, 1}
+** when every label lies in [0, 1] (proportions allowed), else the two
+** distinct values; multinomial the distinct values, which must be integers;
+** gaussian none (*classes NULL, *nclass 0). *classes (malloc'ed, ascending)
+** is the caller's. Errors, agreed: LARIAT_EDATA with *bad_row the global row
+** (0-based, file order) of the first label that is not a class (a third
+** binomial value, a non-integer multinomial label), or -1 when no one row is
+** at fault (a single class, too many classes); LARIAT_ENOMEM, LARIAT_EMPI. */
+int lariat_classes(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, lariat_family_kind family,
+                   double **classes, int *nclass, int64_t *bad_row);
 
 /* Not collective, and async-signal-safe: it only sets a flag, so a signal
 ** handler may call it. Asks the running lariat_fit_path or lariat_cv with a
@@ -242,6 +281,18 @@ int lariat_lambda_max(lariat_ctx *ctx, const lariat_data *data, const double *ro
 
 typedef enum { LARIAT_SELECT_1SE = 0, LARIAT_SELECT_MIN } lariat_select;
 
+/* The CV measure (SPEC.md section 9, glmnet's type.measure). DEFAULT is mse
+** for gaussian and deviance for binomial and multinomial; AUC is binomial's
+** only and is maximized. */
+typedef enum {
+    LARIAT_MEASURE_DEFAULT = 0,
+    LARIAT_MEASURE_MSE,
+    LARIAT_MEASURE_MAE,
+    LARIAT_MEASURE_DEVIANCE,
+    LARIAT_MEASURE_CLASS,
+    LARIAT_MEASURE_AUC
+} lariat_measure;
+
 typedef struct lariat_cv_settings {
     int nfolds;           /* K, default 10 (ignored when foldid is given: K = its max) */
     uint64_t seed;        /* default 1 */
@@ -250,6 +301,7 @@ typedef struct lariat_cv_settings {
     lariat_select select; /* the refit's lambda: lambda_1se (default) or lambda_min */
     const double *alphas; /* alphas to cross-validate, or NULL = the problem's alpha */
     int nalpha;
+    lariat_measure measure; /* default DEFAULT (see lariat_measure) */
 } lariat_cv_settings;
 
 /* The CV curve of one alpha, over its own lambda path (decreasing). */
@@ -273,6 +325,7 @@ typedef struct lariat_cv_result {
     int best;                   /* the curve of the smallest cvm */
     double alpha_min, lambda_min, lambda_1se;
     int selected;               /* index into curves[best].fit->path of the refit model */
+    lariat_measure measure;     /* the measure used (never DEFAULT) */
 } lariat_cv_result;
 
 /* Not collective. */
@@ -297,6 +350,23 @@ int lariat_fold_of(uint64_t seed, int64_t n, int K, int64_t i);
 
 /* Not collective. pred[i] = intercept + x_i'coef for this rank's rows. */
 void lariat_predict(const lariat_data *data, double intercept, const double *coef, double *pred);
+
+/* What a prediction returns (SPEC.md section 9, `predict --type`). */
+typedef enum { LARIAT_PREDICT_RESPONSE = 0, LARIAT_PREDICT_LINK, LARIAT_PREDICT_CLASS } lariat_predict_type;
+
+/* Not collective. The number of values per row lariat_predict_solution
+** writes: 1 for gaussian, for binomial and for CLASS; K (nlin) for
+** multinomial RESPONSE and LINK. */
+int lariat_predict_width(const lariat_fit *fit, lariat_predict_type type);
+
+/* Not collective. Predictions of solution sol of fit for this rank's rows,
+** out[i * width + k] (width of lariat_predict_width): LINK the linear
+** predictors eta; RESPONSE the mean (gaussian eta; binomial the probability
+** of class 1; multinomial the K class probabilities); CLASS the label value
+** of the most probable class (binomial: class 1 when p > 0.5; gaussian: eta).
+** Returns LARIAT_ENOMEM (recorded in ctx) if its row buffer cannot be had. */
+int lariat_predict_solution(lariat_ctx *ctx, const lariat_data *data, const lariat_fit *fit,
+                            const lariat_solution *sol, lariat_predict_type type, double *out);
 
 #ifdef __cplusplus
 }

@@ -51,7 +51,8 @@ double lt_rel_diff(const double *a, const double *b, int64_t n);
     X(pgram)         \
     X(wsgram)        \
     X(reliability)   \
-    X(reference)
+    X(reference)     \
+    X(glm)
 
 #define LT_DECLARE(name) void lt_register_##name(void);
 LT_SUITES(LT_DECLARE)

@@ -209,7 +209,7 @@ static void test_model_keys(void)
     double lam[2] = {0.5, 0.25}, cvm[2] = {2.0, 1.5}, cvsd[2] = {0.1, 0.2};
     int64_t nz[2] = {1, 3};
     lariat_cv_curve curves[2] = {{0.5, 2, lam, cvm, cvsd, nz, 1, 0, NULL}, {1.0, 2, lam, cvm, cvsd, nz, 1, 1, NULL}};
-    lariat_cv_result cv = {5, 42, LARIAT_SELECT_MIN, 1, 2, curves, 1, 1.0, 0.25, 0.5, 1};
+    lariat_cv_result cv = {5, 42, LARIAT_SELECT_MIN, 1, 2, curves, 1, 1.0, 0.25, 0.5, 1, LARIAT_MEASURE_MSE};
     lariat_metrics test = {10, 10.0, 0.25, 0.5, 0.375, 0.875};
     lariat_model_info info;
     lariat_model_info_default(&info);

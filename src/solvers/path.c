@@ -9,6 +9,7 @@
 #include "ckpt/ckpt.h"
 #include "core/core.h"
 #include "data/matrix.h"
+#include "solvers/glm.h"
 #include "solvers/path.h"
 #include "solvers/prep.h"
 #include "solvers/solver.h"
@@ -25,9 +26,13 @@ void lariat_fit_destroy(lariat_fit *fit)
 {
     if (fit == NULL) return;
     if (fit->path != NULL) {
-        for (int k = 0; k < fit->nlambda; k++) free(fit->path[k].coef);
+        for (int k = 0; k < fit->nlambda; k++) {
+            free(fit->path[k].coef);
+            free(fit->path[k].intercepts);
+        }
         free(fit->path);
     }
+    free(fit->classes);
     free(fit);
 }
 
@@ -37,11 +42,8 @@ static int cmp_decreasing(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-/* Not collective. The lambda values, decreasing: the explicit list sorted,
-** or nlambda values log-spaced from lambda_max down to
-** lambda_max * lambda_min_ratio (glmnet's sequence; no early truncation). */
-static int lambda_sequence(lariat_ctx *ctx, const lariat_prep *prep, const lariat_settings *st, double lmax,
-                           double **out, int *count)
+int lariat_path_lambdas(lariat_ctx *ctx, int64_t nrows, int64_t p, const lariat_settings *st, double lmax, double **out,
+                        int *count)
 {
     int n = st->lambda != NULL ? st->n_lambda_given : st->nlambda;
     if (n < 1) return lariat_error(ctx, LARIAT_EUSAGE, "nlambda must be at least 1");
@@ -58,7 +60,7 @@ static int lambda_sequence(lariat_ctx *ctx, const lariat_prep *prep, const laria
         qsort(lam, (size_t)n, sizeof(double), cmp_decreasing);
     } else {
         double ratio = st->lambda_min_ratio;
-        if (ratio <= 0.0) ratio = prep->data->n >= prep->p ? 1e-4 : 1e-2;
+        if (ratio <= 0.0) ratio = nrows >= p ? 1e-4 : 1e-2;
         if (!(ratio < 1.0)) {
             free(lam);
             return lariat_error(ctx, LARIAT_EUSAGE, "lambda-min-ratio must be in (0, 1), not %g", ratio);
@@ -90,6 +92,8 @@ static int to_original_scale(lariat_ctx *ctx, const lariat_prep *prep, double la
     sol->intercept = prep->intercept ? b0 : 0.0;
     sol->nonzero = nz;
     sol->objective = info->primal;
+    /* The loss is the objective less the penalty (SPEC.md section 9). */
+    sol->dev_ratio = prep->N0 > 0.0 ? 1.0 - (info->primal - lariat_prep_penalty(prep, lambda, c)) / prep->N0 : 0.0;
     sol->duality_gap = info->gap;
     sol->iterations = info->iterations;
     sol->converged = info->converged;
@@ -151,7 +155,7 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
     /* Everything below up to the solver's create() is local and identical on
     ** every rank (it depends on reduced quantities only), but allocations can
     ** fail on one rank: agree before the first collective. */
-    if (rc == LARIAT_OK) rc = lambda_sequence(ctx, prep, st, lmax, &lam, &nlam);
+    if (rc == LARIAT_OK) rc = lariat_path_lambdas(ctx, prep->data->n, prep->p, st, lmax, &lam, &nlam);
     if (rc == LARIAT_OK) {
         fit = lariat_calloc(ctx, 1, sizeof(*fit), "fit");
         c = lariat_calloc(ctx, (size_t)prep->p, sizeof(double), "coefficients");
@@ -241,6 +245,14 @@ int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_
                     const lariat_settings *st, lariat_fit **out)
 {
     *out = NULL;
+    if (pb->family != LARIAT_FAMILY_GAUSSIAN) {
+        /* The cross-entropy families: their own prepared problem and path. */
+        lariat_glm *g = NULL;
+        int rc = lariat_glm_create(ctx, data, row_weights, pb, NULL, 0, &g);
+        if (rc == LARIAT_OK) rc = lariat_glm_path(ctx, g, st, out);
+        lariat_glm_destroy(g);
+        return rc;
+    }
     lariat_prep *prep = NULL;
     int rc = lariat_prep_create(ctx, data, row_weights, pb, &prep);
     if (rc == LARIAT_OK) rc = lariat_ckpt_fit(ctx, prep, pb, st, out);
@@ -257,10 +269,4 @@ int lariat_lambda_max(lariat_ctx *ctx, const lariat_data *data, const double *ro
     *lambda_max = lariat_prep_lambda_max(prep);
     lariat_prep_destroy(prep);
     return LARIAT_OK;
-}
-
-void lariat_predict(const lariat_data *data, double intercept, const double *coef, double *pred)
-{
-    lariat_matrix_mult(data->X, NULL, coef, pred);
-    for (int64_t i = 0; i < data->n_local; i++) pred[i] += intercept;
 }

@@ -14,6 +14,13 @@
 ** (lariat_ckpt_fit, ckpt/ckpt.h, is the entry with checkpoints). */
 int lariat_fit_prepared(lariat_ctx *ctx, const lariat_prep *prep, const lariat_settings *st, lariat_fit **out);
 
+/* Not collective. The lambda values, decreasing: the explicit st->lambda
+** sorted, or st->nlambda values log-spaced from lmax down to
+** lmax * lambda_min_ratio (glmnet's sequence; the ratio's default 1e-4 when
+** n >= p, else 1e-2). *out is malloc'ed. */
+int lariat_path_lambdas(lariat_ctx *ctx, int64_t n, int64_t p, const lariat_settings *st, double lmax, double **out,
+                        int *count);
+
 /* A path's position: the solutions so far, the standardized coefficients
 ** after the last of them (the next lambda's warm start) and the state the
 ** solver carries to the next lambda (solver.h). Together they determine the

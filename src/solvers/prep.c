@@ -388,10 +388,7 @@ int lariat_prep_converged(const lariat_prep *prep, double gap, double tol)
     return gap <= tol * fmax(prep->N0, DBL_MIN);
 }
 
-/* The conjugate of g_j(c) = q c^2/2 + tau |c| + indicator[lo, hi] at u:
-** sup_c u c - g_j(c), attained at the clipped maximizer. Only called where it
-** is finite. */
-static double conj_term(double u, double q, double tau, double lo, double hi)
+double lariat_prep_conj(double u, double q, double tau, double lo, double hi)
 {
     double c;
     if (q > 0.0) {
@@ -490,7 +487,7 @@ void lariat_prep_gap(const lariat_prep *prep, double lambda, const double *c, co
             free_terms += v[j] * v[j] / (2.0 * prep->xx[j]);
             continue;
         }
-        conj += conj_term(u, q, tau, prep->lo[j], prep->hi[j]);
+        conj += lariat_prep_conj(u, q, tau, prep->lo[j], prep->hi[j]);
     }
     *primal = 0.5 * rr_true + pen;
     *gap = *primal - (kappa * ry - 0.5 * kappa * kappa * rr - conj) + free_terms;

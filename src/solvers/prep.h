@@ -87,6 +87,11 @@ double lariat_prep_penalty(const lariat_prep *prep, double lambda, const double 
 ** argmin_c  (1/(2 t)) (c - z)^2 + lambda f_j ((1-alpha)/2 c^2 + alpha |c|),  lo_j <= c <= hi_j. */
 double lariat_prep_prox(const lariat_prep *prep, int64_t j, double z, double t, double lambda);
 
+/* Not collective. The conjugate of g(c) = q c^2/2 + tau |c| + indicator[lo, hi]
+** at u: sup_c u c - g(c), attained at the clipped maximizer. Only for u
+** where it is finite (q > 0, or |u| <= tau towards an unbounded side). */
+double lariat_prep_conj(double u, double q, double tau, double lo, double hi);
+
 /* Not collective. Whether coefficient j's bounds leave it one value (a
 ** constant column, or equal bounds). Inline: the solvers ask in their
 ** per-coordinate loops. */

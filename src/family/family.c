@@ -1,0 +1,324 @@
+/*
+** The three families' row losses, means, gradients, IRLS weights and
+** conjugates (family.h), the null model, and the cross-validation measures
+** of SPEC.md section 9.
+*/
+#include "family/family.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* cv.glmnet clamps probabilities to [1e-5, 1 - 1e-5] before scoring. */
+#define PROB_CLAMP 1e-5
+/* glmnet floors the IRLS weights p (1 - p) away from 0 so that the Newton
+** model stays positive definite on (nearly) separated rows. */
+#define IRLS_FLOOR (1e-5 * (1.0 - 1e-5))
+
+/* x log x with 0 log 0 = 0. */
+static double xlogx(double x) { return x > 0.0 ? x * log(x) : 0.0; }
+
+/* ---------------------------------------------------------------- gaussian */
+
+static double gaussian_eval(int64_t n, int K, const double *eta, const double *Y, const double *w, double *mu,
+                            double *R, double *V)
+{
+    (void)K;
+    double loss = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        const double e = eta[i] - Y[i];
+        loss += w[i] * 0.5 * e * e;
+        if (mu != NULL) mu[i] = eta[i];
+        if (R != NULL) R[i] = w[i] * e;
+        if (V != NULL) V[i] = w[i];
+    }
+    return loss;
+}
+
+static double gaussian_diff(int64_t n, int K, const double *a, const double *b, const double *Y, const double *w)
+{
+    (void)K;
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++) s += w[i] * (a[i] - b[i]) * (0.5 * (a[i] + b[i]) - Y[i]);
+    return s;
+}
+
+static double gaussian_conj(int64_t n, int K, const double *mu, const double *Y, const double *w,
+                            const double *delta, double kappa)
+{
+    (void)K;
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        const double u = kappa * (mu[i] - delta[0] - Y[i]);
+        s += w[i] * (0.5 * u * u + u * Y[i]);
+    }
+    return s;
+}
+
+/* ---------------------------------------------------------------- binomial */
+
+/* log(1 + exp(e)) without overflow. */
+static double log1pexp(double e) { return e > 0.0 ? e + log1p(exp(-e)) : log1p(exp(e)); }
+
+static double binomial_eval(int64_t n, int K, const double *eta, const double *Y, const double *w, double *mu,
+                            double *R, double *V)
+{
+    (void)K;
+    double loss = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        const double e = eta[i];
+        loss += w[i] * (log1pexp(e) - Y[i] * e);
+        const double p = e >= 0.0 ? 1.0 / (1.0 + exp(-e)) : exp(e) / (1.0 + exp(e));
+        if (mu != NULL) mu[i] = p;
+        if (R != NULL) R[i] = w[i] * (p - Y[i]);
+        if (V != NULL) V[i] = w[i] * fmax(p * (1.0 - p), IRLS_FLOOR);
+    }
+    return loss;
+}
+
+/* log(1 + e^a) - log(1 + e^b) = log1p(sigma(b) expm1(a - b)): exact in
+** the difference, whatever the size of the two terms. */
+static double binomial_diff(int64_t n, int K, const double *a, const double *b, const double *Y, const double *w)
+{
+    (void)K;
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        const double e = b[i], d = a[i] - b[i];
+        const double sb = e >= 0.0 ? 1.0 / (1.0 + exp(-e)) : exp(e) / (1.0 + exp(e));
+        const double t = sb * expm1(d);
+        /* For large steps (t huge) the direct form has no cancellation to fear. */
+        const double lse = t > 1e10 ? log1pexp(a[i]) - log1pexp(e) : log1p(t);
+        s += w[i] * (lse - Y[i] * d);
+    }
+    return s;
+}
+
+static double binomial_conj(int64_t n, int K, const double *mu, const double *Y, const double *w,
+                            const double *delta, double kappa)
+{
+    (void)K;
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        if (w[i] == 0.0) continue;
+        const double t = Y[i] + kappa * (mu[i] - delta[0] - Y[i]);
+        if (!(t >= 0.0 && t <= 1.0)) return INFINITY;
+        s += w[i] * (xlogx(t) + xlogx(1.0 - t));
+    }
+    return s;
+}
+
+/* ------------------------------------------------------------- multinomial */
+
+static double multinomial_eval(int64_t n, int K, const double *eta, const double *Y, const double *w, double *mu,
+                               double *R, double *V)
+{
+    double loss = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        /* log sum exp, shifted by the largest predictor. */
+        double m = eta[i];
+        for (int k = 1; k < K; k++) m = fmax(m, eta[k * n + i]);
+        double z = 0.0, ye = 0.0;
+        for (int k = 0; k < K; k++) {
+            z += exp(eta[k * n + i] - m);
+            ye += Y[k * n + i] * eta[k * n + i];
+        }
+        const double lse = m + log(z);
+        loss += w[i] * (lse - ye);
+        for (int k = 0; k < K; k++) {
+            const double p = exp(eta[k * n + i] - lse);
+            if (mu != NULL) mu[k * n + i] = p;
+            if (R != NULL) R[k * n + i] = w[i] * (p - Y[k * n + i]);
+            if (V != NULL) V[k * n + i] = w[i] * fmax(p * (1.0 - p), IRLS_FLOOR);
+        }
+    }
+    return loss;
+}
+
+/* lse(a) - lse(b) = log1p(sum_k p_k(b) expm1(a_k - b_k)). */
+static double multinomial_diff(int64_t n, int K, const double *a, const double *b, const double *Y, const double *w)
+{
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        double m = b[i];
+        for (int k = 1; k < K; k++) m = fmax(m, b[k * n + i]);
+        double z = 0.0;
+        for (int k = 0; k < K; k++) z += exp(b[k * n + i] - m);
+        double t = 0.0, yd = 0.0;
+        for (int k = 0; k < K; k++) {
+            const double d = a[k * n + i] - b[k * n + i];
+            t += exp(b[k * n + i] - m) / z * expm1(d);
+            yd += Y[k * n + i] * d;
+        }
+        s += w[i] * (log1p(t) - yd);
+    }
+    return s;
+}
+
+static double multinomial_conj(int64_t n, int K, const double *mu, const double *Y, const double *w,
+                               const double *delta, double kappa)
+{
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        if (w[i] == 0.0) continue;
+        for (int k = 0; k < K; k++) {
+            const double t = Y[k * n + i] + kappa * (mu[k * n + i] - delta[k] - Y[k * n + i]);
+            if (!(t >= 0.0 && t <= 1.0)) return INFINITY;
+            s += w[i] * xlogx(t);
+        }
+    }
+    return s;
+}
+
+const lariat_family lariat_family_gaussian = {"gaussian", LARIAT_FAMILY_GAUSSIAN, 1.0, gaussian_eval,
+                                              gaussian_diff, gaussian_conj};
+const lariat_family lariat_family_binomial = {"binomial", LARIAT_FAMILY_BINOMIAL, 0.25, binomial_eval,
+                                              binomial_diff, binomial_conj};
+const lariat_family lariat_family_multinomial = {"multinomial", LARIAT_FAMILY_MULTINOMIAL, 0.5, multinomial_eval,
+                                                 multinomial_diff, multinomial_conj};
+
+const lariat_family *lariat_family_of(lariat_family_kind kind)
+{
+    switch (kind) {
+    case LARIAT_FAMILY_GAUSSIAN: return &lariat_family_gaussian;
+    case LARIAT_FAMILY_BINOMIAL: return &lariat_family_binomial;
+    case LARIAT_FAMILY_MULTINOMIAL: return &lariat_family_multinomial;
+    }
+    return NULL;
+}
+
+const char *lariat_family_name(lariat_family_kind kind)
+{
+    const lariat_family *f = lariat_family_of(kind);
+    return f != NULL ? f->name : "?";
+}
+
+double lariat_family_null(const lariat_family *fam, int K, const double *ybar, int intercept, double *b0)
+{
+    switch (fam->kind) {
+    case LARIAT_FAMILY_GAUSSIAN:
+        b0[0] = intercept ? ybar[0] : 0.0;
+        return NAN;
+    case LARIAT_FAMILY_BINOMIAL:
+        if (!intercept) {
+            b0[0] = 0.0;
+            return log(2.0);
+        }
+        b0[0] = log(ybar[0]) - log1p(-ybar[0]);
+        return -(xlogx(ybar[0]) + xlogx(1.0 - ybar[0]));
+    case LARIAT_FAMILY_MULTINOMIAL: {
+        if (!intercept) {
+            for (int k = 0; k < K; k++) b0[k] = 0.0;
+            return log((double)K);
+        }
+        double mean = 0.0, h = 0.0;
+        for (int k = 0; k < K; k++) {
+            b0[k] = log(ybar[k]);
+            mean += b0[k] / K;
+            h -= xlogx(ybar[k]);
+        }
+        for (int k = 0; k < K; k++) b0[k] -= mean;
+        return h;
+    }
+    }
+    return NAN;
+}
+
+lariat_measure lariat_measure_resolve(lariat_family_kind kind, lariat_measure m)
+{
+    if (m != LARIAT_MEASURE_DEFAULT) return m;
+    return kind == LARIAT_FAMILY_GAUSSIAN ? LARIAT_MEASURE_MSE : LARIAT_MEASURE_DEVIANCE;
+}
+
+const char *lariat_measure_name(lariat_measure m)
+{
+    switch (m) {
+    case LARIAT_MEASURE_DEFAULT: return "default";
+    case LARIAT_MEASURE_MSE: return "mse";
+    case LARIAT_MEASURE_MAE: return "mae";
+    case LARIAT_MEASURE_DEVIANCE: return "deviance";
+    case LARIAT_MEASURE_CLASS: return "class";
+    case LARIAT_MEASURE_AUC: return "auc";
+    }
+    return "?";
+}
+
+int lariat_measure_minimized(lariat_measure m) { return m != LARIAT_MEASURE_AUC; }
+
+static double clamp_prob(double p) { return fmin(fmax(p, PROB_CLAMP), 1.0 - PROB_CLAMP); }
+
+double lariat_family_row_error(const lariat_family *fam, lariat_measure m, int K, const double *eta, int64_t stride,
+                               const double *y, int64_t ystride)
+{
+    if (fam->kind == LARIAT_FAMILY_GAUSSIAN) {
+        const double e = y[0] - eta[0];
+        return m == LARIAT_MEASURE_MAE ? fabs(e) : e * e;
+    }
+    if (fam->kind == LARIAT_FAMILY_BINOMIAL) {
+        const double e = eta[0], yy = y[0];
+        const double raw = e >= 0.0 ? 1.0 / (1.0 + exp(-e)) : exp(e) / (1.0 + exp(e));
+        const double p = clamp_prob(raw);
+        switch (m) {
+        case LARIAT_MEASURE_DEVIANCE:
+            return 2.0 * (xlogx(yy) - yy * log(p) + xlogx(1.0 - yy) - (1.0 - yy) * log(1.0 - p));
+        case LARIAT_MEASURE_CLASS: return p > 0.5 ? 1.0 - yy : yy;
+        case LARIAT_MEASURE_MSE: return 2.0 * (yy - p) * (yy - p);
+        case LARIAT_MEASURE_MAE: return 2.0 * fabs(yy - p);
+        default: return NAN;
+        }
+    }
+    /* Multinomial: softmax, then the clamp on each class's probability. */
+    double mx = eta[0];
+    for (int k = 1; k < K; k++) mx = fmax(mx, eta[k * stride]);
+    double z = 0.0;
+    for (int k = 0; k < K; k++) z += exp(eta[k * stride] - mx);
+    double err = 0.0, best = -1.0, ybest = 0.0;
+    for (int k = 0; k < K; k++) {
+        const double raw = exp(eta[k * stride] - mx) / z, p = clamp_prob(raw), yk = y[k * ystride];
+        switch (m) {
+        case LARIAT_MEASURE_DEVIANCE: err += 2.0 * (xlogx(yk) - yk * log(p)); break;
+        case LARIAT_MEASURE_MSE: err += (yk - p) * (yk - p); break;
+        case LARIAT_MEASURE_MAE: err += fabs(yk - p); break;
+        case LARIAT_MEASURE_CLASS:
+            if (raw > best) { /* the first of equal maxima, as R's which.max */
+                best = raw;
+                ybest = yk;
+            }
+            break;
+        default: return NAN;
+        }
+    }
+    return m == LARIAT_MEASURE_CLASS ? 1.0 - ybest : err;
+}
+
+static const double *auc_scores;
+
+static int by_score(const void *a, const void *b)
+{
+    const double x = auc_scores[*(const int64_t *)a], y = auc_scores[*(const int64_t *)b];
+    return (x > y) - (x < y);
+}
+
+double lariat_auc(int64_t n, const double *s, const double *y, const double *w, int64_t *idx)
+{
+    for (int64_t i = 0; i < n; i++) idx[i] = i;
+    auc_scores = s;
+    qsort(idx, (size_t)n, sizeof(int64_t), by_score);
+    auc_scores = NULL;
+    /* Walk the scores upwards in groups of ties: a positive beats every
+    ** negative below its group and half of those in it. */
+    double P = 0.0, N = 0.0, below = 0.0, sum = 0.0;
+    for (int64_t a = 0; a < n;) {
+        int64_t b = a;
+        double gp = 0.0, gn = 0.0;
+        while (b < n && s[idx[b]] == s[idx[a]]) {
+            const int64_t i = idx[b++];
+            gp += w[i] * y[i];
+            gn += w[i] * (1.0 - y[i]);
+        }
+        sum += gp * (below + 0.5 * gn);
+        below += gn;
+        P += gp;
+        N += gn;
+        a = b;
+    }
+    return (P > 0.0 && N > 0.0) ? sum / (P * N) : NAN;
+}

@@ -1,0 +1,600 @@
+/*
+** The prepared problem of the cross-entropy families (glm.h): classes and
+** labels, the null model and lambda_max (SPEC.md section 9), one pass at a
+** point, the duality gap and the grouped proximal map.
+*/
+#include "solvers/glm.h"
+
+#include "core/core.h"
+#include "data/matrix.h"
+#include "linalg/blas.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The most distinct label values a multinomial problem may have. */
+#define MAX_CLASSES LARIAT_GLM_MAX_GROUP
+
+void lariat_glm_destroy(lariat_glm *g)
+{
+    if (g == NULL) return;
+    lariat_prep_destroy(g->std);
+    free(g->classes);
+    free(g->Y);
+    free(g->ybar);
+    free(g->a_null);
+    free(g->v_null);
+    free(g);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Not collective. Index of value v in the ascending classes, or -1. */
+static int class_index(const double *classes, int nclass, double v)
+{
+    int lo = 0, hi = nclass - 1;
+    while (lo <= hi) {
+        const int mid = (lo + hi) / 2;
+        if (classes[mid] == v) return mid;
+        if (classes[mid] < v) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return -1;
+}
+
+/* Collective. Binomial: every label in [0, 1] gives the classes 0 and 1
+** (proportions allowed); otherwise exactly two distinct values. Each rank
+** sends its first three distinct values in row order with their global
+** rows; merged in rank order they give the global values in row order, and
+** the row where a third one first appears (at most two of a rank's first
+** three can be values seen before it). */
+static int binomial_classes(lariat_ctx *ctx, const lariat_data *data, const double *w, double *classes,
+                            int64_t *bad_row)
+{
+    const int P = lariat_ctx_size(ctx);
+    double mine[7] = {0.0};
+    int m = 0, outside = 0;
+    for (int64_t i = 0; i < data->n_local; i++) {
+        if (!(w[i] > 0.0)) continue;
+        const double y = data->y[i];
+        outside |= !(y >= 0.0 && y <= 1.0);
+        int seen = 0;
+        for (int t = 0; t < m; t++) seen |= mine[2 * t] == y;
+        if (!seen && m < 3) {
+            mine[2 * m] = y;
+            mine[2 * m + 1] = (double)(data->row0 + i);
+            m++;
+        }
+    }
+    mine[6] = m + 8.0 * outside;
+    double *all = malloc((size_t)P * 7 * sizeof(double));
+    int rc = all ? LARIAT_OK : lariat_error(ctx, LARIAT_ENOMEM, "out of memory gathering the labels");
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) return rc;
+    if (MPI_Allgather(mine, 7, MPI_DOUBLE, all, 7, MPI_DOUBLE, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        free(all);
+        return lariat_agree(ctx, lariat_error(ctx, LARIAT_EMPI, "MPI_Allgather of the labels failed"));
+    }
+    int any_outside = 0, nv = 0;
+    double vals[3];
+    *bad_row = -1;
+    for (int r = 0; r < P; r++) {
+        const int mr = (int)all[7 * r + 6] % 8;
+        any_outside |= all[7 * r + 6] >= 8.0;
+        for (int t = 0; t < mr; t++) {
+            const double y = all[7 * r + 2 * t];
+            int seen = 0;
+            for (int u = 0; u < nv; u++) seen |= vals[u] == y;
+            if (seen) continue;
+            if (nv == 2 && *bad_row < 0) {
+                *bad_row = (int64_t)all[7 * r + 2 * t + 1];
+                vals[2] = y;
+            }
+            if (nv < 2) vals[nv++] = y;
+        }
+    }
+    free(all);
+    if (!any_outside) {
+        classes[0] = 0.0;
+        classes[1] = 1.0;
+        *bad_row = -1;
+        return LARIAT_OK;
+    }
+    if (*bad_row >= 0) {
+        return lariat_error(ctx, LARIAT_EDATA,
+                            "row %lld: label %.17g is a third value (binomial labels take two values, here %.17g "
+                            "and %.17g, or lie in [0, 1])",
+                            (long long)*bad_row, vals[2], fmin(vals[0], vals[1]), fmax(vals[0], vals[1]));
+    }
+    if (nv < 2) {
+        return lariat_error(ctx, LARIAT_EDATA, "binomial labels need two classes, but every label is %.17g",
+                            vals[0]);
+    }
+    classes[0] = fmin(vals[0], vals[1]);
+    classes[1] = fmax(vals[0], vals[1]);
+    return LARIAT_OK;
+}
+
+/* Collective. Multinomial: the distinct integer labels, from every rank's
+** sorted distinct values (one allgather of counts, one of values). */
+static int multinomial_classes(lariat_ctx *ctx, const lariat_data *data, const double *w, double **classes,
+                               int *nclass, int64_t *bad_row)
+{
+    const int P = lariat_ctx_size(ctx);
+    const int64_t n = data->n_local;
+    double *v = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+    int *counts = malloc((size_t)P * sizeof(int)), *displs = malloc((size_t)P * sizeof(int));
+    double *all = NULL;
+    int rc = (v && counts && displs) ? LARIAT_OK : lariat_error(ctx, LARIAT_ENOMEM, "out of memory gathering labels");
+    /* The first row with a non-integer label: a MIN-reduction of its index. */
+    long long first_bad = -1, m = 0;
+    for (int64_t i = 0; rc == LARIAT_OK && i < n; i++) {
+        if (!(w[i] > 0.0)) continue;
+        if (data->y[i] != floor(data->y[i]) && first_bad < 0) first_bad = (long long)(data->row0 + i);
+        v[m++] = data->y[i];
+    }
+    if (rc == LARIAT_OK) {
+        qsort(v, (size_t)m, sizeof(double), cmp_double);
+        int64_t u = 0;
+        for (int64_t i = 0; i < m; i++) {
+            if (u == 0 || v[i] != v[u - 1]) v[u++] = v[i];
+        }
+        m = u > MAX_CLASSES ? MAX_CLASSES + 1 : u;
+    }
+    rc = lariat_agree(ctx, rc);
+    long long red[2] = {first_bad < 0 ? -LLONG_MAX : -first_bad, m};
+    if (rc == LARIAT_OK &&
+        MPI_Allreduce(MPI_IN_PLACE, red, 2, MPI_LONG_LONG, MPI_MAX, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of the labels failed");
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK && red[0] != -LLONG_MAX) {
+        *bad_row = -red[0];
+        double val = 0.0;
+        if (*bad_row >= data->row0 && *bad_row < data->row0 + n) val = data->y[*bad_row - data->row0];
+        MPI_Allreduce(MPI_IN_PLACE, &val, 1, MPI_DOUBLE, MPI_SUM, lariat_ctx_comm(ctx));
+        rc = lariat_error(ctx, LARIAT_EDATA, "row %lld: label %.17g is not an integer (multinomial labels are classes)",
+                          (long long)*bad_row, val);
+    }
+    if (rc == LARIAT_OK && red[1] > MAX_CLASSES) {
+        rc = lariat_error(ctx, LARIAT_EDATA, "more than %d distinct labels: not classes for multinomial", MAX_CLASSES);
+    }
+    int mine = (int)m, total = 0;
+    if (rc == LARIAT_OK &&
+        MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allgather of the labels failed");
+    }
+    if (rc == LARIAT_OK) {
+        for (int r = 0; r < P; r++) {
+            displs[r] = total;
+            total += counts[r];
+        }
+        all = malloc((size_t)(total > 0 ? total : 1) * sizeof(double));
+        if (all == NULL) rc = lariat_error(ctx, LARIAT_ENOMEM, "out of memory gathering labels");
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK && MPI_Allgatherv(v, mine, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE,
+                                          lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        rc = lariat_agree(ctx, lariat_error(ctx, LARIAT_EMPI, "MPI_Allgatherv of the labels failed"));
+    }
+    if (rc == LARIAT_OK) {
+        qsort(all, (size_t)total, sizeof(double), cmp_double);
+        int u = 0;
+        for (int i = 0; i < total; i++) {
+            if (u == 0 || all[i] != all[u - 1]) all[u++] = all[i];
+        }
+        if (u > MAX_CLASSES) {
+            rc = lariat_error(ctx, LARIAT_EDATA, "more than %d distinct labels: not classes for multinomial",
+                              MAX_CLASSES);
+        } else if (u < 2) {
+            rc = lariat_error(ctx, LARIAT_EDATA, "multinomial labels need at least two classes, but every label is %.17g",
+                              total > 0 ? all[0] : 0.0);
+        } else {
+            *classes = all;
+            *nclass = u;
+            all = NULL;
+        }
+    }
+    free(v);
+    free(counts);
+    free(displs);
+    free(all);
+    return rc;
+}
+
+int lariat_glm_classes(lariat_ctx *ctx, const lariat_data *data, const double *w, lariat_family_kind kind,
+                       double **classes, int *nclass)
+{
+    int64_t bad = -1;
+    return lariat_classes(ctx, data, w, kind, classes, nclass, &bad);
+}
+
+int lariat_classes(lariat_ctx *ctx, const lariat_data *data, const double *w, lariat_family_kind kind,
+                   double **classes, int *nclass, int64_t *bad_row)
+{
+    *classes = NULL;
+    *nclass = 0;
+    *bad_row = -1;
+    if (w == NULL) w = data->w;
+    if (kind == LARIAT_FAMILY_MULTINOMIAL) return multinomial_classes(ctx, data, w, classes, nclass, bad_row);
+    if (kind != LARIAT_FAMILY_BINOMIAL) return LARIAT_OK;
+    double *c = lariat_malloc(ctx, 2, sizeof(double), "classes");
+    int rc = lariat_agree(ctx, c ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc == LARIAT_OK) rc = lariat_agree(ctx, binomial_classes(ctx, data, w, c, bad_row));
+    if (rc != LARIAT_OK) {
+        free(c);
+        return rc;
+    }
+    *classes = c;
+    *nclass = 2;
+    return LARIAT_OK;
+}
+
+/* Not collective. Y (K x n) from the labels: binomial with classes {0, 1}
+** the label itself (a proportion), else the indicator of class 1;
+** multinomial the one-hot indicator. A label that is no class (a row of a
+** held-out set, weight 0) gets all zeros. */
+static void fill_labels(lariat_glm *g)
+{
+    const int64_t n = g->n;
+    const double *y = g->data->y;
+    memset(g->Y, 0, (size_t)(g->K * n) * sizeof(double));
+    const int proportions = g->fam->kind == LARIAT_FAMILY_BINOMIAL && g->classes[0] == 0.0 && g->classes[1] == 1.0;
+    for (int64_t i = 0; i < n; i++) {
+        if (proportions) {
+            g->Y[i] = (y[i] >= 0.0 && y[i] <= 1.0) ? y[i] : 0.0;
+        } else if (g->fam->kind == LARIAT_FAMILY_BINOMIAL) {
+            g->Y[i] = y[i] == g->classes[1] ? 1.0 : 0.0;
+        } else {
+            const int k = class_index(g->classes, g->nclass, y[i]);
+            if (k >= 0) g->Y[(int64_t)k * n + i] = 1.0;
+        }
+    }
+}
+
+int lariat_glm_work_alloc(const lariat_glm *g, int with_V, lariat_glm_work *wk)
+{
+    memset(wk, 0, sizeof(*wk));
+    const size_t Kn = (size_t)(g->K * (g->n > 0 ? g->n : 1)), Kp = (size_t)(g->K * g->p);
+    wk->eta = lariat_malloc(g->ctx, Kn, sizeof(double), "linear predictors");
+    wk->mu = lariat_malloc(g->ctx, Kn, sizeof(double), "means");
+    wk->R = lariat_malloc(g->ctx, Kn, sizeof(double), "gradient rows");
+    wk->V = with_V ? lariat_malloc(g->ctx, Kn, sizeof(double), "IRLS weights") : NULL;
+    wk->col = lariat_malloc(g->ctx, (size_t)(g->n > 0 ? g->n : 1), sizeof(double), "column");
+    wk->d = lariat_malloc(g->ctx, (size_t)g->p, sizeof(double), "scaled coefficients");
+    wk->buf = lariat_malloc(g->ctx, Kp + (size_t)g->K + 1, sizeof(double), "reduction buffer");
+    wk->pen_v = lariat_malloc(g->ctx, Kp, sizeof(double), "gap scratch");
+    if (g->std->nU > 0) {
+        wk->mu_adj = lariat_malloc(g->ctx, Kn, sizeof(double), "gap scratch");
+        if (wk->mu_adj == NULL) return LARIAT_ENOMEM;
+    }
+    if (!wk->eta || !wk->mu || !wk->R || (with_V && !wk->V) || !wk->col || !wk->d || !wk->buf || !wk->pen_v) {
+        return LARIAT_ENOMEM;
+    }
+    return LARIAT_OK;
+}
+
+void lariat_glm_work_free(lariat_glm_work *wk)
+{
+    free(wk->eta);
+    free(wk->mu);
+    free(wk->R);
+    free(wk->V);
+    free(wk->col);
+    free(wk->d);
+    free(wk->buf);
+    free(wk->pen_v);
+    free(wk->mu_adj);
+    memset(wk, 0, sizeof(*wk));
+}
+
+void lariat_glm_eta(const lariat_glm *g, const double *a, const double *c, lariat_glm_work *wk, double *eta)
+{
+    const lariat_prep *s = g->std;
+    const double *shift = s->intercept ? s->mean : NULL;
+    for (int k = 0; k < g->K; k++) {
+        for (int64_t j = 0; j < g->p; j++) wk->d[j] = c[k * g->p + j] * s->inv_scale[j];
+        double *e = eta + (int64_t)k * g->n;
+        lariat_matrix_mult(g->data->X, shift, wk->d, e);
+        for (int64_t i = 0; i < g->n; i++) e[i] += a[k];
+    }
+}
+
+int lariat_glm_pass(const lariat_glm *g, lariat_glm_work *wk, lariat_glm_point *pt)
+{
+    const lariat_prep *s = g->std;
+    const int K = g->K;
+    const int64_t p = g->p, n = g->n;
+    const double *shift = s->intercept ? s->mean : NULL;
+    double *buf = wk->buf;
+    const double loss = g->fam->eval(n, K, wk->eta, g->Y, g->w, wk->mu, wk->R, wk->V);
+    for (int k = 0; k < K; k++) {
+        const double *r = wk->R + (int64_t)k * n;
+        double sr = 0.0;
+        for (int64_t i = 0; i < n; i++) sr += r[i];
+        lariat_matrix_mult_t(g->data->X, shift, r, buf + k * p);
+        buf[K * p + k] = sr;
+    }
+    buf[K * p + K] = loss;
+    int rc = lariat_allreduce_sum(g->ctx, buf, K * p + K + 1);
+    if (rc != LARIAT_OK) return rc;
+    const double invW = 1.0 / g->W;
+    for (int k = 0; k < K; k++) {
+        for (int64_t j = 0; j < p; j++) pt->v[k * p + j] = -buf[k * p + j] * s->inv_scale[j] * invW;
+        pt->g0[k] = s->intercept ? buf[K * p + k] * invW : 0.0;
+    }
+    pt->loss = buf[K * p + K] * invW;
+    return LARIAT_OK;
+}
+
+double lariat_glm_penalty(const lariat_glm *g, double lambda, const double *c)
+{
+    const lariat_prep *s = g->std;
+    double sq = 0.0, ab = 0.0;
+    for (int64_t j = 0; j < g->p; j++) {
+        double cj2 = 0.0, cj1 = 0.0;
+        for (int k = 0; k < g->K; k++) {
+            const double x = c[k * g->p + j];
+            cj2 += x * x;
+            cj1 += fabs(x);
+        }
+        sq += s->pf[j] * cj2;
+        ab += s->pf[j] * (g->grouped ? sqrt(cj2) : cj1);
+    }
+    return lambda * (0.5 * (1.0 - g->alpha) * sq + g->alpha * ab);
+}
+
+void lariat_glm_prox_group(const lariat_glm *g, int64_t j, const double *z, double t, double lambda, double *out)
+{
+    /* argmin ||c - z||^2/(2t) + q ||c||^2/2 + tau ||c||: the block
+    ** soft-threshold (1 - t tau / ||z||)_+ z / (1 + t q) (Yuan and Lin 2006;
+    ** Parikh and Boyd 2014, section 6.5.1). Bounds do not combine with the
+    ** grouped penalty (lariat_glm_create refuses them). */
+    const double f = g->std->pf[j], q = lambda * f * (1.0 - g->alpha), tau = lambda * f * g->alpha;
+    double nz = 0.0;
+    for (int k = 0; k < g->K; k++) nz += z[k] * z[k];
+    nz = sqrt(nz);
+    const double fac = (g->std->lo[j] == g->std->hi[j] || nz <= t * tau) ? 0.0 : (1.0 - t * tau / nz) / (1.0 + t * q);
+    for (int k = 0; k < g->K; k++) out[k] = fac * z[k];
+}
+
+/* The dual point of family.h at kappa in (0, 1]: theta_ik = kappa (w_i/W)
+** (mu_ik - delta_k - y_ik), where delta_k = dL/da_k makes sum_i theta_ik = 0
+** (the intercepts' dual constraint; 0 without an intercept) and leaves
+** -Xs'theta = kappa v, since the columns are centred in w. kappa is the
+** largest value that keeps -Xs'theta in the penalty conjugate's domain (as
+** lariat_prep_gap), and
+**   G = L + pen + F*(theta) + sum_j g_j*(kappa v_j),
+**   F*(theta) = (1/W) sum_i w_i l_i*(kappa (mu_i - delta - y_i))
+** (Ndiaye et al. 2017, section 2.2; Fenchel-Young: G = 0 exactly at the
+** optimum). Unpenalized columns left with a gradient towards an unbounded
+** side (their conjugate is infinite) enter through the decrease one exact
+** coordinate step would make under the curvature bound, v^2 / (2 B xx_j):
+** zero at the optimum, an estimate rather than a bound (as prep.c). */
+/* Not collective. The dual point's projection for the unpenalized columns
+** (as lariat_prep_gap's): for predictor k, the columns S of U whose v_jk
+** points to an unbounded side must have Xs_S'theta_k = 0, else their
+** conjugate is infinite. With HU_SS a = v_S (prep's Gram columns HU =
+** (1/W) Xs'W Xs_U), theta_k + (w/W) Xs_S a has v_S = 0: v becomes
+** v - HU_:S a and the means mu_k + Xs_S a (one product with X). On return
+** *v and *mu point at the projected copies (unchanged when nothing is
+** projected or the system is singular). */
+static void project_unpenalized(const lariat_glm *g, lariat_glm_work *wk, const double **v, const double **mu)
+{
+    const lariat_prep *s = g->std;
+    const int64_t p = g->p, n = g->n, nU = s->nU;
+    const double *shift = s->intercept ? s->mean : NULL;
+    double *vp = wk->pen_v, *a = s->gap_work + p;
+    memcpy(vp, *v, (size_t)(g->K * p) * sizeof(double));
+    memcpy(wk->mu_adj, *mu, (size_t)(g->K * n) * sizeof(double));
+    for (int k = 0; k < g->K; k++) {
+        double *vk = vp + k * p;
+        int64_t m = 0;
+        for (int64_t t = 0; t < nU; t++) {
+            const int64_t j = s->U[t];
+            if ((vk[j] > 0.0 && isinf(s->hi[j])) || (vk[j] < 0.0 && isinf(s->lo[j])) ||
+                (isinf(s->lo[j]) && isinf(s->hi[j]))) {
+                s->Usel[m++] = t;
+            }
+        }
+        if (m == 0) continue;
+        for (int64_t r = 0; r < m; r++) {
+            a[r] = vk[s->U[s->Usel[r]]];
+            for (int64_t t = 0; t < m; t++) s->LU[r * m + t] = s->HU[s->U[s->Usel[r]] * nU + s->Usel[t]];
+        }
+        if (LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)m, 1, s->LU, (lapack_int)m, a, (lapack_int)m) != 0) {
+            continue;
+        }
+        memset(wk->d, 0, (size_t)p * sizeof(double));
+        for (int64_t r = 0; r < m; r++) {
+            const int64_t kr = s->Usel[r];
+            cblas_daxpy((int)p, -a[r], s->HU + kr, (int)nU, vk, 1);
+            wk->d[s->U[kr]] = a[r] * s->inv_scale[s->U[kr]];
+        }
+        for (int64_t r = 0; r < m; r++) vk[s->U[s->Usel[r]]] = 0.0;
+        lariat_matrix_mult(g->data->X, shift, wk->d, wk->col);
+        for (int64_t i = 0; i < n; i++) wk->mu_adj[(int64_t)k * n + i] += wk->col[i];
+    }
+    *v = vp;
+    *mu = wk->mu_adj;
+}
+
+int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const lariat_glm_point *pt,
+                   lariat_glm_work *wk, double *primal, double *gap)
+{
+    const lariat_prep *s = g->std;
+    const int K = g->K;
+    const int64_t p = g->p;
+    const double alpha = g->alpha;
+    const double *V = pt->v, *mu = wk->mu;
+    if (s->nU > 0) project_unpenalized(g, wk, &V, &mu);
+    double kappa = 1.0;
+    for (int64_t j = 0; j < p; j++) {
+        const double f = s->pf[j], q = lambda * f * (1.0 - alpha), tau = lambda * f * alpha;
+        if (s->scale[j] == 0.0 || q > 0.0 || tau <= 0.0) continue;
+        if (g->grouped) {
+            double nv = 0.0;
+            for (int k = 0; k < K; k++) nv += V[k * p + j] * V[k * p + j];
+            nv = sqrt(nv);
+            if (nv > tau) kappa = fmin(kappa, tau / nv);
+            continue;
+        }
+        for (int k = 0; k < K; k++) {
+            const double v = V[k * p + j];
+            if (v > tau && isinf(s->hi[j])) kappa = fmin(kappa, tau / v);
+            if (v < -tau && isinf(s->lo[j])) kappa = fmin(kappa, tau / -v);
+        }
+    }
+    double local = g->fam->conj(g->n, K, mu, g->Y, g->w, pt->g0, kappa);
+    int rc = lariat_allreduce_sum(g->ctx, &local, 1);
+    if (rc != LARIAT_OK) return rc;
+    const double fstar = local / g->W;
+    double conj = 0.0, free_terms = 0.0;
+    for (int64_t j = 0; j < p; j++) {
+        if (s->scale[j] == 0.0) continue;
+        const double f = s->pf[j], q = lambda * f * (1.0 - alpha), tau = lambda * f * alpha;
+        if (g->grouped) {
+            double nu = 0.0;
+            for (int k = 0; k < K; k++) nu += V[k * p + j] * V[k * p + j];
+            nu = kappa * sqrt(nu);
+            if (q > 0.0) {
+                const double e = fmax(nu - tau, 0.0);
+                conj += e * e / (2.0 * q);
+            } else if (tau == 0.0 && nu > 0.0) {
+                free_terms += nu * nu / (2.0 * g->fam->curvature_bound * s->xx[j]);
+            }
+            continue;
+        }
+        for (int k = 0; k < K; k++) {
+            const double v = V[k * p + j];
+            double u = kappa * v;
+            if (q == 0.0 && tau > 0.0 && u > tau && isinf(s->hi[j])) u = tau;
+            if (q == 0.0 && tau > 0.0 && u < -tau && isinf(s->lo[j])) u = -tau;
+            if (q == 0.0 && tau == 0.0 && ((u > 0 && isinf(s->hi[j])) || (u < 0 && isinf(s->lo[j])))) {
+                free_terms += v * v / (2.0 * g->fam->curvature_bound * s->xx[j]);
+                continue;
+            }
+            conj += lariat_prep_conj(u, q, tau, s->lo[j], s->hi[j]);
+        }
+    }
+    *primal = pt->loss + lariat_glm_penalty(g, lambda, c);
+    *gap = isfinite(fstar) ? *primal + fstar + conj + free_terms : INFINITY;
+    return LARIAT_OK;
+}
+
+int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                      const double *classes, int nclass, lariat_glm **out)
+{
+    *out = NULL;
+    if (w == NULL) w = data->w;
+    const lariat_family *fam = lariat_family_of(pb->family);
+    lariat_glm *g = lariat_calloc(ctx, 1, sizeof(*g), "problem");
+    int rc = g ? LARIAT_OK : LARIAT_ENOMEM;
+    if (rc == LARIAT_OK && (fam == NULL || pb->family == LARIAT_FAMILY_GAUSSIAN)) {
+        rc = lariat_error(ctx, LARIAT_EUSAGE, "the cross-entropy solvers serve binomial and multinomial only");
+    }
+    if (rc == LARIAT_OK && pb->grouped && pb->family == LARIAT_FAMILY_MULTINOMIAL && (pb->lower || pb->upper)) {
+        rc = lariat_error(ctx, LARIAT_EUSAGE, "the grouped multinomial penalty takes no bounds (lower/upper)");
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) {
+        g->ctx = ctx;
+        g->data = data;
+        g->fam = fam;
+        g->p = data->p;
+        g->n = data->n_local;
+        g->alpha = pb->alpha;
+        g->grouped = pb->family == LARIAT_FAMILY_MULTINOMIAL && pb->grouped;
+        if (classes != NULL) {
+            g->classes = lariat_malloc(ctx, (size_t)nclass, sizeof(double), "classes");
+            if (g->classes != NULL) memcpy(g->classes, classes, (size_t)nclass * sizeof(double));
+            g->nclass = nclass;
+            rc = lariat_agree(ctx, g->classes ? LARIAT_OK : LARIAT_ENOMEM);
+        } else {
+            rc = lariat_glm_classes(ctx, data, w, pb->family, &g->classes, &g->nclass);
+        }
+    }
+    if (rc == LARIAT_OK) rc = lariat_prep_create(ctx, data, w, pb, &g->std);
+    if (rc == LARIAT_OK) {
+        g->w = g->std->w;
+        g->W = g->std->W;
+        g->K = pb->family == LARIAT_FAMILY_MULTINOMIAL ? g->nclass : 1;
+        const size_t Kn = (size_t)(g->K * (g->n > 0 ? g->n : 1));
+        g->Y = lariat_malloc(ctx, Kn, sizeof(double), "labels");
+        g->ybar = lariat_calloc(ctx, (size_t)(2 * g->nclass + g->K), sizeof(double), "label means");
+        g->a_null = lariat_calloc(ctx, (size_t)g->K, sizeof(double), "null intercepts");
+        g->v_null = lariat_calloc(ctx, (size_t)(g->K * g->p), sizeof(double), "null gradient");
+        if (!g->Y || !g->ybar || !g->a_null || !g->v_null) rc = LARIAT_ENOMEM;
+        rc = lariat_agree(ctx, rc);
+    }
+    if (rc == LARIAT_OK) {
+        /* The label means and, per class, the rows of positive weight in it
+        ** (binomial: class 1 has the rows with y > 0, class 0 those with y < 1). */
+        fill_labels(g);
+        double *sums = g->ybar; /* [K means | nclass counts], reduced together */
+        for (int k = 0; k < g->K; k++) {
+            for (int64_t i = 0; i < g->n; i++) sums[k] += g->w[i] * g->Y[(int64_t)k * g->n + i];
+        }
+        for (int64_t i = 0; i < g->n; i++) {
+            if (!(g->w[i] > 0.0)) continue;
+            if (g->K == 1) {
+                sums[g->K + 1] += g->Y[i] > 0.0;
+                sums[g->K + 0] += g->Y[i] < 1.0;
+            } else {
+                for (int k = 0; k < g->K; k++) sums[g->K + k] += g->Y[(int64_t)k * g->n + i] > 0.0;
+            }
+        }
+        rc = lariat_allreduce_sum(ctx, sums, g->K + g->nclass);
+    }
+    for (int k = 0; rc == LARIAT_OK && k < g->nclass; k++) {
+        if (g->ybar[g->K + k] < 2.0) {
+            rc = lariat_error(ctx, LARIAT_EDATA, "class %.17g has %.0f row%s of positive weight; a class needs two",
+                              g->classes[k], g->ybar[g->K + k], g->ybar[g->K + k] == 1.0 ? "" : "s");
+        }
+    }
+    if (rc == LARIAT_OK) {
+        for (int k = 0; k < g->K; k++) g->ybar[k] /= g->W;
+        g->N0 = lariat_family_null(fam, g->K, g->ybar, g->std->intercept, g->a_null);
+        /* v at the null model: lambda_max (SPEC.md section 9). */
+        lariat_glm_work wk;
+        double *g0 = lariat_malloc(ctx, (size_t)g->K, sizeof(double), "null gradient");
+        rc = lariat_glm_work_alloc(g, 0, &wk);
+        if (g0 == NULL) rc = LARIAT_ENOMEM;
+        rc = lariat_agree(ctx, rc);
+        if (rc == LARIAT_OK) {
+            memset(wk.pen_v, 0, (size_t)(g->K * g->p) * sizeof(double));
+            lariat_glm_eta(g, g->a_null, wk.pen_v, &wk, wk.eta);
+            lariat_glm_point pt = {0.0, g0, g->v_null};
+            rc = lariat_glm_pass(g, &wk, &pt);
+        }
+        lariat_glm_work_free(&wk);
+        free(g0);
+    }
+    if (rc == LARIAT_OK) {
+        const double a = g->alpha > 1e-3 ? g->alpha : 1e-3;
+        double lmax = 0.0;
+        for (int64_t j = 0; j < g->p; j++) {
+            if (!(g->std->pf[j] > 0.0) || g->std->scale[j] == 0.0) continue;
+            double m = 0.0, s2 = 0.0;
+            for (int k = 0; k < g->K; k++) {
+                const double v = g->v_null[k * g->p + j];
+                m = fmax(m, fabs(v));
+                s2 += v * v;
+            }
+            lmax = fmax(lmax, (g->grouped ? sqrt(s2) : m) / (a * g->std->pf[j]));
+        }
+        g->lambda_max = lmax;
+    }
+    if (rc != LARIAT_OK) {
+        lariat_glm_destroy(g);
+        return rc;
+    }
+    *out = g;
+    return LARIAT_OK;
+}

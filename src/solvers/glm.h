@@ -1,0 +1,144 @@
+/*
+** The prepared problem of the cross-entropy families (SPEC.md section 9),
+** and the interface of the solvers that serve them.
+**
+** Solvers work in the standardized coordinates of prep.h: c_jk = s_j b_jk on
+** the columns xs_ij = (x_ij - m_j) / s_j (centred when there is an
+** intercept), with K linear predictors
+**
+**   eta_ik = a_k + xs_i'c_k,
+**   P(a, c) = (1/W) sum_i w_i l_i(eta_i) + lambda sum_j f_j pen_j(c_j),
+**
+** pen_j the elastic net of each c_jk (ungrouped) or of the vector c_j
+** (grouped: (1-alpha)/2 ||c_j||^2 + alpha ||c_j||_2), c_jk in [lo_j, hi_j].
+** On the original scale b_jk = c_jk / s_j and b0_k = a_k - m'b_k.
+**
+** The standardization, penalty factors, bounds and the scalar prox come from
+** a lariat_prep made on the same rows (its gaussian fields are unused); the
+** family (family/family.h) answers everything about the loss. Nothing here
+** asks which family it is.
+*/
+#ifndef LARIAT_GLM_H
+#define LARIAT_GLM_H
+
+#include "family/family.h"
+#include "lariat.h"
+#include "solvers/prep.h"
+#include "solvers/solver.h"
+
+typedef struct lariat_glm {
+    lariat_ctx *ctx;
+    const lariat_data *data;
+    const lariat_family *fam;
+    lariat_prep *std;   /* standardization, penalty factors, bounds on c, prox */
+    const double *w;    /* row weights in use (std->w) */
+    int64_t p, n;       /* features; this rank's rows */
+    int K;              /* linear predictors */
+    int grouped;        /* multinomial: the grouped penalty */
+    double alpha, W;
+    int nclass;
+    double *classes;    /* nclass label values, ascending */
+    double *Y;          /* K x n labels, class-major (family.h) */
+    double *ybar;       /* K weighted label means */
+    double *a_null;     /* K intercepts of the null model */
+    double N0;          /* the loss of the null model (SPEC.md 9) */
+    double *v_null;     /* K x p: -dL/dc at c = 0 with a = a_null */
+    double lambda_max;
+} lariat_glm;
+
+/* Collective. The problem of family pb->family on the rows of data with
+** positive weight in w (NULL = data->w): prep_create's two passes, the
+** classes (ascending label values, one allgather of each rank's distinct
+** values), the labels Y, the null model and lambda_max (one more pass).
+** classes (nclass values) fixes the class values instead of finding them
+** (cross-validation folds use the all-rows classes); NULL = find them.
+** Errors, agreed: LARIAT_EDATA naming the global row (0-based) and value of
+** a label that is not a class (a third value for binomial, a non-integer for
+** multinomial), or a class with fewer than two rows of positive weight;
+** LARIAT_EUSAGE for a grouped penalty with bounds; those of
+** lariat_prep_create. */
+int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                      const double *classes, int nclass, lariat_glm **out);
+void lariat_glm_destroy(lariat_glm *g);
+
+/* Collective. The classes of the labels of rows with positive weight in w
+** (NULL = data->w) for family kind: binomial the two values (or 0 and 1
+** when every label is in [0, 1]), multinomial the distinct values. Errors,
+** agreed, as lariat_glm_create. *classes is malloc'ed. */
+int lariat_glm_classes(lariat_ctx *ctx, const lariat_data *data, const double *w, lariat_family_kind kind,
+                       double **classes, int *nclass);
+
+/* Everything one pass over the rows gives at a point (a, c), after its one
+** allreduce (lariat_glm_pass). */
+typedef struct lariat_glm_point {
+    double loss;   /* L = (1/W) sum_i w_i l_i */
+    double *g0;    /* K: dL/da = (1/W) sum_i R_ik (R of family.h) */
+    double *v;     /* K x p: -dL/dc = -(1/W) Xs'R_k */
+} lariat_glm_point;
+
+/* Not collective. The work arrays of one solver: eta, mu, R and V (K x n
+** each, V only when with_V) and the reduction buffer. */
+typedef struct lariat_glm_work {
+    double *eta, *mu, *R, *V;
+    double *col;   /* n: one column */
+    double *d;     /* p: scaled coefficients */
+    double *buf;   /* K p + K + 1 */
+    double *pen_v; /* K p: the gap's scratch */
+    double *mu_adj; /* K n: the gap's projected means (only with unpenalized columns) */
+} lariat_glm_work;
+
+int lariat_glm_work_alloc(const lariat_glm *g, int with_V, lariat_glm_work *wk);
+void lariat_glm_work_free(lariat_glm_work *wk);
+
+/* Not collective. eta = a + Xs c for this rank's rows (K products with X). */
+void lariat_glm_eta(const lariat_glm *g, const double *a, const double *c, lariat_glm_work *wk, double *eta);
+
+/* Collective. At eta (already in wk->eta): mu, R (and V when wk->V), then
+** the gradient with one allreduce into pt (g0 and v are the caller's K and
+** K p arrays). */
+int lariat_glm_pass(const lariat_glm *g, lariat_glm_work *wk, lariat_glm_point *pt);
+
+/* Collective (one allreduce of a scalar). The primal objective at (a, c)
+** and its duality gap (family.h, Ndiaye et al. 2017) from the point's
+** quantities and wk->mu. +INFINITY when the dual point is not feasible yet. */
+int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const lariat_glm_point *pt,
+                   lariat_glm_work *wk, double *primal, double *gap);
+
+/* The duality gap's own round-off, relative to the objective: the loss and
+** the conjugate are sums of O(1) terms that cancel to the gap. Solvers stop
+** at max(target, LARIAT_GLM_GAP_FLOOR * objective). */
+#define LARIAT_GLM_GAP_FLOOR 1e-12
+
+/* Not collective. The penalty lambda sum_j f_j pen_j(c_j). */
+double lariat_glm_penalty(const lariat_glm *g, double lambda, const double *c);
+
+/* The most classes (linear predictors) a problem may have. */
+#define LARIAT_GLM_MAX_GROUP 1000
+
+/* Not collective. The grouped penalty's proximal map for feature j, on its
+** K coefficients at once: z (K values) -> out (K values),
+** argmin ||c - z||^2 / (2 t) + lambda f_j ((1-alpha)/2 ||c||^2 + alpha ||c||).
+** (Ungrouped coefficients use lariat_prep_prox one at a time.) */
+void lariat_glm_prox_group(const lariat_glm *g, int64_t j, const double *z, double t, double lambda, double *out);
+
+/* A solver of the cross-entropy families: as solver.h's, with the
+** intercepts a (K values) solved for alongside c (K p values). */
+typedef struct lariat_glm_solver_ops {
+    const char *name;
+    int (*create)(const lariat_glm *g, const lariat_settings *st, void **ws);
+    int (*solve)(void *ws, double lambda, double *a, double *c, lariat_solve_info *info);
+    void (*destroy)(void *ws);
+} lariat_glm_solver_ops;
+
+/* Proximal Newton with the IRLS curvature (glm_newton.c; its name is "gram"). */
+extern const lariat_glm_solver_ops lariat_glm_solver_newton;
+/* The same with the fixed curvature bound, formed once. */
+extern const lariat_glm_solver_ops lariat_glm_solver_newton_bound;
+extern const lariat_glm_solver_ops lariat_glm_solver_fista;
+
+/* Collective. The path of SPEC.md sections 2 and 9 on a prepared problem:
+** the lambda sequence from g->lambda_max (or st->lambda), warm starts, the
+** devmax stop on the default path, each solution on the original scale. */
+int lariat_glm_path(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st, lariat_fit **out);
+
+#endif /* LARIAT_GLM_H */

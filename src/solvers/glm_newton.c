@@ -1,0 +1,405 @@
+/*
+** The `gram` solver of the cross-entropy families: a proximal Newton method
+** (Lee, Sun and Saunders 2014, SIAM J. Optim. 24(3), algorithm 3.1; glmnet's
+** IRLS outer loop, Friedman, Hastie and Tibshirani 2010, section 3, with the
+** line search glmnet lacks).
+**
+** Each outer step at (a, c), with the pass's L, g0 = dL/da and v = -dL/dc:
+**   1. the quadratic model of L, block-diagonal over the K predictors,
+**        m(a', c') = sum_k [ g0_k da_k - v_k'dc_k + 1/2 [da_k dc_k]' H_k [da_k dc_k] ],
+**      H_k = (1/W) [1 Xs]' V_k [1 Xs] with the IRLS weights V_k of family.h
+**      (exact: formed in one pass and ONE allreduce per step), or
+**      H_k = B (1/W) [1 Xs]' W [1 Xs] with the family's curvature bound B
+**      (formed once in create(): every step is then a gradient pass only);
+**   2. coordinate descent on m + the penalty (glmnet's covariance updates on
+**      the model's Gram, active sets first, then a full sweep to confirm);
+**      the grouped penalty moves the K coefficients of a feature at once,
+**      majorized by the largest of its K diagonal entries;
+**   3. a backtracking line search on the true objective along the step,
+**      Armijo's rule with the predicted decrease
+**        Delta = g0'da - v'dc + pen(c + dc) - pen(c)
+**      (Tseng and Yun 2009, Math. Program. 117, eq. 9), one product with X
+**      for the step's eta and one scalar allreduce per trial.
+** Every outer step's pass also certifies the point (lariat_glm_gap).
+*/
+#include "core/core.h"
+#include "data/matrix.h"
+#include "linalg/blas.h"
+#include "solvers/glm.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Armijo's sufficient-decrease fraction and the fewest step halvings that
+** count as failure. */
+#define ARMIJO 1e-4
+#define MAX_HALVINGS 40
+/* Coordinate descent on one model stops when no coordinate moves the model
+** by more than this fraction of the current gap (floored at a fraction of
+** the target), and after MAX_SWEEPS sweeps. */
+#define INNER_FRACTION 1e-3
+#define MAX_SWEEPS 20000
+/* Consecutive failed line searches (each with a tighter inner solve)
+** before the solve gives up at the current point. */
+#define MAX_STALLS 4
+/* Consecutive steps too small for a line search to judge (see below). */
+#define MAX_BLIND 3
+
+typedef struct newton_ws {
+    const lariat_glm *g;
+    int K, exact;
+    int64_t p, n;
+    double tol;
+    int max_iter;
+    lariat_glm_work wk;
+    double *H;         /* exact: K p x p; bound: one p x p shared by the K predictors */
+    double *h0;        /* K p: (1/W) Xs'V_k 1 (0 in the bound, whose columns are centred) */
+    double *h00;       /* K: (1/W) sum V_k */
+    double *hbuf;      /* exact: the reduction of K (p^2 + p + 1) */
+    double *g0, *v;    /* the point: K and K p */
+    double *x, *x0;    /* the model's iterate: K p and K */
+    double *q, *q0;    /* the model's gradient at x: K p and K */
+    double *deta, *etat; /* K n: the step's eta, the trial eta */
+    char *active;      /* K p */
+} newton_ws;
+
+static void newton_destroy(void *wsv)
+{
+    newton_ws *ws = wsv;
+    if (ws == NULL) return;
+    lariat_glm_work_free(&ws->wk);
+    free(ws->H);
+    free(ws->h0);
+    free(ws->h00);
+    free(ws->hbuf);
+    free(ws->g0);
+    free(ws->v);
+    free(ws->x);
+    free(ws->x0);
+    free(ws->q);
+    free(ws->q0);
+    free(ws->deta);
+    free(ws->etat);
+    free(ws->active);
+    free(ws);
+}
+
+/* Collective. The model's curvature from per-row weights V (K x n, or one
+** column shared when shared = 1): raw sums of K Grams about the column means,
+** of Xs'V_k and of V_k in one allreduce, then scaled to standardized
+** coordinates and divided by W, times factor. */
+static int form_curvature(newton_ws *ws, const double *V, int nmat, double factor)
+{
+    const lariat_glm *g = ws->g;
+    const lariat_prep *s = g->std;
+    const int64_t p = ws->p, n = ws->n, len = p * p + p + 1;
+    const double *shift = s->intercept ? s->mean : NULL;
+    int rc = LARIAT_OK;
+    for (int k = 0; rc == LARIAT_OK && k < nmat; k++) {
+        double *blk = ws->hbuf + k * len;
+        const double *vk = V + (int64_t)k * n;
+        rc = lariat_matrix_gram(g->ctx, g->data->X, vk, shift, blk);
+        lariat_matrix_mult_t(g->data->X, shift, vk, blk + p * p);
+        double sv = 0.0;
+        for (int64_t i = 0; i < n; i++) sv += vk[i];
+        blk[p * p + p] = sv;
+    }
+    rc = lariat_agree(g->ctx, rc);
+    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(g->ctx, ws->hbuf, nmat * len);
+    if (rc != LARIAT_OK) return rc;
+    const double f = factor / g->W;
+    for (int k = 0; k < nmat; k++) {
+        const double *blk = ws->hbuf + k * len;
+        double *H = ws->H + k * p * p;
+        for (int64_t i = 0; i < p; i++) {
+            for (int64_t j = 0; j < p; j++) H[i * p + j] = blk[i * p + j] * s->inv_scale[i] * s->inv_scale[j] * f;
+            ws->h0[k * p + i] = s->intercept ? blk[p * p + i] * s->inv_scale[i] * f : 0.0;
+        }
+        ws->h00[k] = blk[p * p + p] * f;
+    }
+    /* The bound is shared: its h0 and h00 serve every predictor. */
+    for (int k = nmat; k < ws->K; k++) {
+        memcpy(ws->h0 + k * p, ws->h0, (size_t)p * sizeof(double));
+        ws->h00[k] = ws->h00[0];
+    }
+    return LARIAT_OK;
+}
+
+static int newton_create_mode(const lariat_glm *g, const lariat_settings *st, int exact, void **out)
+{
+    lariat_ctx *ctx = g->ctx;
+    const int K = g->K;
+    const int64_t p = g->p, n = g->n > 0 ? g->n : 1;
+    *out = NULL;
+    newton_ws *ws = lariat_calloc(ctx, 1, sizeof(*ws), "newton workspace");
+    int rc = ws ? LARIAT_OK : LARIAT_ENOMEM;
+    if (rc == LARIAT_OK && !lariat_blas_fits(p, p)) {
+        rc = lariat_error(ctx, LARIAT_ENOMEM, "the gram solver cannot handle %lld features", (long long)p);
+    }
+    if (rc == LARIAT_OK) {
+        ws->g = g;
+        ws->K = K;
+        ws->p = p;
+        ws->n = g->n;
+        ws->exact = exact;
+        ws->tol = st->tol;
+        ws->max_iter = st->max_iter;
+        const int nmat = exact ? K : 1;
+        rc = lariat_glm_work_alloc(g, exact, &ws->wk);
+        ws->H = lariat_malloc(ctx, (size_t)(nmat * p * p), sizeof(double), "model curvature");
+        ws->hbuf = lariat_malloc(ctx, (size_t)(nmat * (p * p + p + 1)), sizeof(double), "curvature reduction");
+        ws->h0 = lariat_calloc(ctx, (size_t)(K * p), sizeof(double), "model curvature");
+        ws->h00 = lariat_calloc(ctx, (size_t)K, sizeof(double), "model curvature");
+        ws->g0 = lariat_malloc(ctx, (size_t)K, sizeof(double), "gradient");
+        ws->v = lariat_malloc(ctx, (size_t)(K * p), sizeof(double), "gradient");
+        ws->x = lariat_malloc(ctx, (size_t)(K * p), sizeof(double), "model iterate");
+        ws->x0 = lariat_malloc(ctx, (size_t)K, sizeof(double), "model iterate");
+        ws->q = lariat_malloc(ctx, (size_t)(K * p), sizeof(double), "model gradient");
+        ws->q0 = lariat_malloc(ctx, (size_t)K, sizeof(double), "model gradient");
+        ws->deta = lariat_malloc(ctx, (size_t)(K * n), sizeof(double), "step");
+        ws->etat = lariat_malloc(ctx, (size_t)(K * n), sizeof(double), "trial step");
+        ws->active = lariat_calloc(ctx, (size_t)(K * p), 1, "active set");
+        if (!ws->H || !ws->hbuf || !ws->h0 || !ws->h00 || !ws->g0 || !ws->v || !ws->x || !ws->x0 || !ws->q ||
+            !ws->q0 || !ws->deta || !ws->etat || !ws->active) {
+            rc = LARIAT_ENOMEM;
+        }
+    }
+    rc = lariat_agree(ctx, rc);
+    /* The fixed bound B (1/W) [1 Xs]'W[1 Xs], formed once. */
+    if (rc == LARIAT_OK && !exact) rc = form_curvature(ws, g->w, 1, g->fam->curvature_bound);
+    if (rc != LARIAT_OK) {
+        newton_destroy(ws);
+        return rc;
+    }
+    *out = ws;
+    return LARIAT_OK;
+}
+
+static int newton_create_exact(const lariat_glm *g, const lariat_settings *st, void **out)
+{
+    return newton_create_mode(g, st, 1, out);
+}
+
+static int newton_create_bound(const lariat_glm *g, const lariat_settings *st, void **out)
+{
+    return newton_create_mode(g, st, 0, out);
+}
+
+/* Not collective. Moves coordinate (k, j) of the model's iterate to new,
+** updating the model's gradient. */
+static void move(newton_ws *ws, int k, int64_t j, double diff)
+{
+    const int64_t p = ws->p;
+    const double *H = ws->H + (ws->exact ? (int64_t)k * p * p : 0);
+    ws->x[k * p + j] += diff;
+    cblas_daxpy((int)p, diff, H + j * p, 1, ws->q + k * p, 1);
+    ws->q0[k] += diff * ws->h0[k * p + j];
+}
+
+static double diag(const newton_ws *ws, int k, int64_t j)
+{
+    return ws->H[(ws->exact ? (int64_t)k * ws->p * ws->p : 0) + j * ws->p + j];
+}
+
+/* Not collective. One sweep of coordinate descent on the model plus the
+** penalty over every coordinate (all) or the active ones; returns the
+** largest model decrease scale H_jj diff^2 of a move. */
+static double sweep(newton_ws *ws, double lambda, int all)
+{
+    const lariat_glm *g = ws->g;
+    const lariat_prep *s = g->std;
+    const int64_t p = ws->p;
+    const int K = ws->K;
+    double big = 0.0;
+    if (g->grouped) {
+        double z[LARIAT_GLM_MAX_GROUP], nw[LARIAT_GLM_MAX_GROUP];
+        for (int64_t j = 0; j < p; j++) {
+            if (lariat_prep_is_fixed(s, j) || (!all && !ws->active[j])) continue;
+            double h = 0.0;
+            for (int k = 0; k < K; k++) h = fmax(h, diag(ws, k, j));
+            if (!(h > 0.0)) continue;
+            for (int k = 0; k < K; k++) z[k] = ws->x[k * p + j] - ws->q[k * p + j] / h;
+            lariat_glm_prox_group(g, j, z, 1.0 / h, lambda, nw);
+            int any = 0;
+            for (int k = 0; k < K; k++) {
+                const double diff = nw[k] - ws->x[k * p + j];
+                if (diff != 0.0) {
+                    move(ws, k, j, diff);
+                    big = fmax(big, h * diff * diff);
+                }
+                any |= nw[k] != 0.0;
+            }
+            if (any) ws->active[j] = 1;
+        }
+    } else {
+        for (int k = 0; k < K; k++) {
+            for (int64_t j = 0; j < p; j++) {
+                if (lariat_prep_is_fixed(s, j) || (!all && !ws->active[k * p + j])) continue;
+                const double h = diag(ws, k, j);
+                if (!(h > 0.0)) continue;
+                const double old = ws->x[k * p + j];
+                const double nw = lariat_prep_prox(s, j, old - ws->q[k * p + j] / h, 1.0 / h, lambda);
+                if (nw != old) {
+                    move(ws, k, j, nw - old);
+                    big = fmax(big, h * (nw - old) * (nw - old));
+                }
+                if (nw != 0.0) ws->active[k * p + j] = 1;
+            }
+        }
+    }
+    if (s->intercept) {
+        for (int k = 0; k < K; k++) {
+            if (!(ws->h00[k] > 0.0)) continue;
+            const double diff = -ws->q0[k] / ws->h00[k];
+            ws->x0[k] += diff;
+            cblas_daxpy((int)p, diff, ws->h0 + k * p, 1, ws->q + k * p, 1);
+            ws->q0[k] += diff * ws->h00[k];
+            big = fmax(big, ws->h00[k] * diff * diff);
+        }
+    }
+    return big;
+}
+
+/* Not collective. Minimizes the model plus the penalty from (a, c): active
+** sweeps until they settle, then a full sweep, until a full sweep settles. */
+static void solve_model(newton_ws *ws, double lambda, const double *a, const double *c, double inner_tol)
+{
+    const int64_t Kp = ws->K * ws->p;
+    memcpy(ws->x, c, (size_t)Kp * sizeof(double));
+    memcpy(ws->x0, a, (size_t)ws->K * sizeof(double));
+    for (int64_t t = 0; t < Kp; t++) ws->q[t] = -ws->v[t];
+    memcpy(ws->q0, ws->g0, (size_t)ws->K * sizeof(double));
+    for (int64_t t = 0; t < Kp; t++) ws->active[t] = c[t] != 0.0;
+    int sweeps = 0;
+    while (sweeps < MAX_SWEEPS) {
+        double big = sweep(ws, lambda, 1);
+        sweeps++;
+        if (big <= inner_tol) break;
+        while (sweeps < MAX_SWEEPS && big > inner_tol) {
+            big = sweep(ws, lambda, 0);
+            sweeps++;
+        }
+    }
+}
+
+/* Collective. One scalar allreduce: L(trial) - L(current), row by row from
+** the difference of the etas (family.h's diff keeps its digits). */
+static int trial_change(newton_ws *ws, const double *eta, double *change)
+{
+    const lariat_glm *g = ws->g;
+    double l = g->fam->diff(ws->n, ws->K, eta, ws->wk.eta, g->Y, g->w);
+    int rc = lariat_allreduce_sum(g->ctx, &l, 1);
+    *change = l / g->W;
+    return rc;
+}
+
+static void swap(double **a, double **b)
+{
+    double *t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static int newton_solve(void *wsv, double lambda, double *a, double *c, lariat_solve_info *info)
+{
+    newton_ws *ws = wsv;
+    const lariat_glm *g = ws->g;
+    const lariat_prep *s = g->std;
+    const int K = ws->K;
+    const int64_t p = ws->p, Kp = K * p, Kn = K * ws->n;
+    double *trial = ws->wk.pen_v; /* K p scratch: c + t dc */
+    lariat_glm_point pt = {0.0, ws->g0, ws->v};
+    double primal = 0.0, gap = INFINITY;
+    int iter = 0, stalls = 0, blind = 0, converged = 0;
+
+    for (int64_t t = 0; t < Kp; t++) c[t] = fmin(fmax(c[t], s->lo[t % p]), s->hi[t % p]);
+    if (!s->intercept) memset(a, 0, (size_t)K * sizeof(double));
+    lariat_glm_eta(g, a, c, &ws->wk, ws->wk.eta);
+    int rc = lariat_glm_pass(g, &ws->wk, &pt);
+    const double floor_tol = ws->tol * fmax(g->N0, DBL_MIN);
+    double inner_scale = INNER_FRACTION;
+    while (rc == LARIAT_OK) {
+        rc = lariat_glm_gap(g, lambda, c, &pt, &ws->wk, &primal, &gap);
+        if (rc != LARIAT_OK) break;
+        converged = gap <= fmax(floor_tol, LARIAT_GLM_GAP_FLOOR * fabs(primal));
+        if (converged || iter >= ws->max_iter || stalls >= MAX_STALLS) break;
+        iter++;
+        if (ws->exact) rc = form_curvature(ws, ws->wk.V, K, 1.0);
+        if (rc != LARIAT_OK) break;
+        /* The gap of a lasso point is linear in its coefficients' error
+        ** (through kappa), the model's decrease quadratic: the model is
+        ** solved to the square of the gap, so that each step's error
+        ** shrinks quadratically as Newton's does. */
+        const double gscale = isfinite(gap) ? fmin(gap, g->N0) : g->N0;
+        const double inner_tol = fmax(inner_scale * gscale * gscale / fmax(g->N0, DBL_MIN), 1e-30);
+        solve_model(ws, lambda, a, c, inner_tol);
+        /* The step and its predicted decrease. */
+        double delta = 0.0;
+        for (int k = 0; k < K; k++) {
+            ws->x0[k] -= a[k];
+            delta += ws->g0[k] * ws->x0[k];
+        }
+        for (int64_t t = 0; t < Kp; t++) {
+            ws->x[t] -= c[t];
+            delta -= ws->v[t] * ws->x[t];
+        }
+        const double pen0 = lariat_glm_penalty(g, lambda, c);
+        for (int64_t t = 0; t < Kp; t++) trial[t] = c[t] + ws->x[t];
+        delta += lariat_glm_penalty(g, lambda, trial) - pen0;
+        lariat_glm_eta(g, ws->x0, ws->x, &ws->wk, ws->deta);
+        /* Backtracking: every rank sees the same reduced loss, so all take
+        ** the same branch. Round-off in the objective is allowed for. */
+        const double slack = 8.0 * DBL_EPSILON * fabs(pt.loss + pen0);
+        /* A step whose predicted decrease is below the objective's
+        ** round-off cannot be judged by a line search, but it still mends
+        ** the optimality conditions to first order (the gap is linear in
+        ** them, the objective quadratic): such steps are taken whole, a
+        ** few in a row at most, after which the point is optimal to
+        ** working precision. */
+        if (!(delta < -slack)) {
+            if (++blind > MAX_BLIND) break;
+            for (int k = 0; k < K; k++) a[k] += ws->x0[k];
+            for (int64_t t = 0; t < Kp; t++) c[t] += ws->x[t];
+            for (int64_t t = 0; t < Kn; t++) ws->wk.eta[t] += ws->deta[t];
+            rc = lariat_glm_pass(g, &ws->wk, &pt);
+            continue;
+        }
+        blind = 0;
+        double step = 1.0;
+        int accepted = 0;
+        for (int h = 0; rc == LARIAT_OK && h < MAX_HALVINGS && delta < 0.0; h++, step *= 0.5) {
+            for (int64_t t = 0; t < Kn; t++) ws->etat[t] = ws->wk.eta[t] + step * ws->deta[t];
+            for (int64_t t = 0; t < Kp; t++) trial[t] = c[t] + step * ws->x[t];
+            double change = 0.0;
+            rc = trial_change(ws, ws->etat, &change);
+            if (rc == LARIAT_OK && change + (lariat_glm_penalty(g, lambda, trial) - pen0) <= ARMIJO * step * delta + slack) {
+                accepted = 1;
+                break;
+            }
+        }
+        if (rc != LARIAT_OK) break;
+        if (!accepted) {
+            /* The model was not solved closely enough to give a descent
+            ** direction: solve it tighter from the same point. */
+            stalls++;
+            inner_scale *= 1e-2;
+            continue;
+        }
+        stalls = 0;
+        for (int k = 0; k < K; k++) a[k] += step * ws->x0[k];
+        for (int64_t t = 0; t < Kp; t++) c[t] = trial[t];
+        swap(&ws->wk.eta, &ws->etat);
+        rc = lariat_glm_pass(g, &ws->wk, &pt);
+    }
+    info->iterations = iter;
+    info->converged = converged;
+    info->gap = gap;
+    info->primal = primal;
+    return rc;
+}
+
+const lariat_glm_solver_ops lariat_glm_solver_newton = {"gram", newton_create_exact, newton_solve, newton_destroy};
+const lariat_glm_solver_ops lariat_glm_solver_newton_bound = {"gram", newton_create_bound, newton_solve,
+                                                              newton_destroy};
