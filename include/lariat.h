@@ -272,7 +272,8 @@ int lariat_classes(lariat_ctx *ctx, const lariat_data *data, const double *row_w
 ** checkpoint file never looks at the request: it waits for one that has. */
 void lariat_request_stop(int signo);
 
-/* Collective. lambda_max of SPEC.md section 2 for these rows. */
+/* Collective. lambda_max of SPEC.md section 2 (section 9 for the
+** cross-entropy families) for these rows. */
 int lariat_lambda_max(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
                       const lariat_problem *pb, double *lambda_max);
 

@@ -141,4 +141,12 @@ extern const lariat_glm_solver_ops lariat_glm_solver_fista;
 ** devmax stop on the default path, each solution on the original scale. */
 int lariat_glm_path(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st, lariat_fit **out);
 
+/* Collective. lariat_fit_path for the cross-entropy families with the
+** classes fixed (classes NULL: found from the rows, as lariat_fit_path
+** does): cross-validation fits every fold with the all-rows classes, so
+** that a class missing from a fold's training rows is an error naming it
+** rather than a different model. */
+int lariat_glm_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                        const lariat_settings *st, const double *classes, int nclass, lariat_fit **out);
+
 #endif /* LARIAT_GLM_H */

@@ -245,14 +245,8 @@ int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_
                     const lariat_settings *st, lariat_fit **out)
 {
     *out = NULL;
-    if (pb->family != LARIAT_FAMILY_GAUSSIAN) {
-        /* The cross-entropy families: their own prepared problem and path. */
-        lariat_glm *g = NULL;
-        int rc = lariat_glm_create(ctx, data, row_weights, pb, NULL, 0, &g);
-        if (rc == LARIAT_OK) rc = lariat_glm_path(ctx, g, st, out);
-        lariat_glm_destroy(g);
-        return rc;
-    }
+    /* The cross-entropy families: their own prepared problem and path. */
+    if (pb->family != LARIAT_FAMILY_GAUSSIAN) return lariat_glm_fit_path(ctx, data, row_weights, pb, st, NULL, 0, out);
     lariat_prep *prep = NULL;
     int rc = lariat_prep_create(ctx, data, row_weights, pb, &prep);
     if (rc == LARIAT_OK) rc = lariat_ckpt_fit(ctx, prep, pb, st, out);
@@ -263,6 +257,13 @@ int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_
 int lariat_lambda_max(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
                       double *lambda_max)
 {
+    if (pb->family != LARIAT_FAMILY_GAUSSIAN) {
+        lariat_glm *g = NULL;
+        int rc = lariat_glm_create(ctx, data, row_weights, pb, NULL, 0, &g);
+        if (rc == LARIAT_OK) *lambda_max = g->lambda_max;
+        lariat_glm_destroy(g);
+        return rc;
+    }
     lariat_prep *prep = NULL;
     int rc = lariat_prep_create(ctx, data, row_weights, pb, &prep);
     if (rc != LARIAT_OK) return rc;
