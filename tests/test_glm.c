@@ -6,6 +6,7 @@
 ** section 9 defines it, and a certified duality gap at every solution.
 */
 #include "core/core.h"
+#include "data/matrix.h"
 #include "harness.h"
 #include "solvers/glm.h"
 
@@ -224,9 +225,141 @@ static void check_case(const char *name)
     static void test_##c(void) { check_case("glmnet_class_" #c); }
 GLM_CASES(GLM_TEST_FN)
 
+
+/* Collective. Sparse storage: the breast cancer data written as LIBSVM
+** (read back as CSR, with some entries zeroed so rows are truly sparse)
+** gives the same path as the same numbers stored dense, for gram and fista. */
+static void test_sparse_equals_dense(void)
+{
+    char src[512];
+    snprintf(src, sizeof(src), "%s/class_breast.csv", lt_fixtures_dir());
+    const char *csv = lt_path("sparse_breast.csv"), *svm = lt_path("sparse_breast.svm");
+    if (lt_rank() == 0) {
+        FILE *in = fopen(src, "r"), *oc = fopen(csv, "w"), *os = fopen(svm, "w");
+        char line[4096];
+        int row = 0;
+        if (in && oc && os && fgets(line, sizeof(line), in)) {
+            fputs(line, oc);
+            while (fgets(line, sizeof(line), in)) {
+                double v[16];
+                int m = 0;
+                for (char *t = strtok(line, ",\n"); t && m < 16; t = strtok(NULL, ",\n")) v[m++] = strtod(t, NULL);
+                /* Zero a pattern of entries so that the CSR rows differ in length. */
+                for (int j = 1; j < m; j++) {
+                    if ((row + j) % 3 == 0) v[j] = 0.0;
+                }
+                fprintf(oc, "%.17g", v[0]);
+                fprintf(os, "%.17g", v[0]);
+                for (int j = 1; j < m; j++) {
+                    fprintf(oc, ",%.17g", v[j]);
+                    if (v[j] != 0.0) fprintf(os, " %d:%.17g", j, v[j]);
+                }
+                fputs("\n", oc);
+                fputs("\n", os);
+                row++;
+            }
+        }
+        if (in) fclose(in);
+        if (oc) fclose(oc);
+        if (os) fclose(os);
+    }
+    MPI_Barrier(lt_comm());
+    lariat_read_options ropt;
+    lariat_read_options_default(&ropt);
+    lariat_data *dd = NULL, *ds = NULL;
+    int rc = lariat_data_read(lt_ctx(), csv, &ropt, &dd);
+    ropt.n_features = 10;
+    if (rc == LARIAT_OK) rc = lariat_data_read(lt_ctx(), svm, &ropt, &ds);
+    LT_ASSERT_ALL(rc == LARIAT_OK);
+    if (rc != LARIAT_OK) return;
+    LT_ASSERT_ALL(lariat_matrix_is_sparse(ds->X) && !lariat_matrix_is_sparse(dd->X));
+    const lariat_solver_kind kinds[] = {LARIAT_SOLVER_GRAM, LARIAT_SOLVER_FISTA};
+    for (int fam = 0; fam < 2; fam++) {
+        lariat_problem pb;
+        lariat_problem_default(&pb);
+        pb.family = LARIAT_FAMILY_BINOMIAL;
+        pb.alpha = fam == 0 ? 1.0 : 0.5;
+        for (size_t s = 0; s < 2; s++) {
+            lariat_settings st;
+            lariat_settings_default(&st);
+            st.solver = kinds[s];
+            st.nlambda = 8;
+            st.lambda_min_ratio = 0.05;
+            st.max_iter = 100000;
+            lariat_fit *fd = NULL, *fs = NULL;
+            rc = lariat_fit_path(lt_ctx(), dd, NULL, &pb, &st, &fd);
+            if (rc == LARIAT_OK) rc = lariat_fit_path(lt_ctx(), ds, NULL, &pb, &st, &fs);
+            LT_ASSERT_ALL(rc == LARIAT_OK && fd->nlambda == fs->nlambda);
+            if (rc == LARIAT_OK && fd->nlambda == fs->nlambda) {
+                double worst = 0.0;
+                for (int k = 0; k < fd->nlambda; k++) {
+                    worst = fmax(worst, fabs(fd->path[k].objective - fs->path[k].objective));
+                    LT_ASSERT_ALL(fd->path[k].converged && fs->path[k].converged);
+                }
+                LT_ASSERT_ALL(worst <= 1e-10);
+            }
+            lariat_fit_destroy(fd);
+            lariat_fit_destroy(fs);
+        }
+    }
+    lariat_data_destroy(dd);
+    lariat_data_destroy(ds);
+}
+
+/* Collective. multinomial with admm is bad usage on every rank, naming the
+** solvers that serve it. */
+static void test_multinomial_admm_refused(void)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/class_iris.csv", lt_fixtures_dir());
+    lariat_read_options ropt;
+    lariat_read_options_default(&ropt);
+    lariat_data *d = NULL;
+    int rc = lariat_data_read(lt_ctx(), path, &ropt, &d);
+    LT_ASSERT_ALL(rc == LARIAT_OK);
+    if (rc != LARIAT_OK) return;
+    lariat_problem pb;
+    lariat_problem_default(&pb);
+    pb.family = LARIAT_FAMILY_MULTINOMIAL;
+    lariat_settings st;
+    lariat_settings_default(&st);
+    st.solver = LARIAT_SOLVER_ADMM;
+    lariat_fit *fit = NULL;
+    rc = lariat_fit_path(lt_ctx(), d, NULL, &pb, &st, &fit);
+    LT_ASSERT_ALL(rc == LARIAT_EUSAGE && fit == NULL && strstr(lariat_errmsg(lt_ctx()), "gram") != NULL &&
+                  strstr(lariat_errmsg(lt_ctx()), "fista") != NULL);
+    lariat_data_destroy(d);
+}
+
+/* Collective. A third binomial label value is bad data naming its row. */
+static void test_third_label(void)
+{
+    const char *path = lt_path("third_label.csv");
+    lt_write_file(path, "y,x1,x2\n0,1,2\n1,2,1\n0,3,3\n1,1,1\n2,5,1\n0,2,2\n1,0,1\n");
+    lariat_read_options ropt;
+    lariat_read_options_default(&ropt);
+    lariat_data *d = NULL;
+    int rc = lariat_data_read(lt_ctx(), path, &ropt, &d);
+    LT_ASSERT_ALL(rc == LARIAT_OK);
+    if (rc != LARIAT_OK) return;
+    double *classes = NULL;
+    int nclass = 0;
+    int64_t bad = -2;
+    rc = lariat_classes(lt_ctx(), d, NULL, LARIAT_FAMILY_BINOMIAL, &classes, &nclass, &bad);
+    LT_ASSERT_ALL(rc == LARIAT_EDATA && bad == 4 && classes == NULL);
+    free(classes);
+    rc = lariat_classes(lt_ctx(), d, NULL, LARIAT_FAMILY_MULTINOMIAL, &classes, &nclass, &bad);
+    LT_ASSERT_ALL(rc == LARIAT_OK && nclass == 3 && classes[0] == 0.0 && classes[2] == 2.0);
+    free(classes);
+    lariat_data_destroy(d);
+}
+
 void lt_register_glm(void)
 {
     CU_pSuite s = CU_add_suite("glm", NULL, NULL);
 #define GLM_ADD(c) CU_add_test(s, #c, test_##c);
     GLM_CASES(GLM_ADD)
+    CU_add_test(s, "sparse storage equals dense", test_sparse_equals_dense);
+    CU_add_test(s, "multinomial with admm is refused", test_multinomial_admm_refused);
+    CU_add_test(s, "a third binomial label names its row", test_third_label);
 }
