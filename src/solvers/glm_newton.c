@@ -46,6 +46,9 @@
 #define MAX_STALLS 4
 /* Consecutive steps too small for a line search to judge (see below). */
 #define MAX_BLIND 3
+/* The IRLS curvature is formed anew when a step shrank the gap by less
+** than this factor (see newton_solve). */
+#define REFRESH_RATIO 0.1
 
 typedef struct newton_ws {
     const lariat_glm *g;
@@ -63,6 +66,7 @@ typedef struct newton_ws {
     double *q, *q0;    /* the model's gradient at x: K p and K */
     double *deta, *etat; /* K n: the step's eta, the trial eta */
     char *active;      /* K p */
+    int formed;        /* exact: H holds the IRLS curvature of some earlier point */
 } newton_ws;
 
 static void newton_destroy(void *wsv)
@@ -313,6 +317,7 @@ static int newton_solve(void *wsv, double lambda, double *a, double *c, lariat_s
     lariat_glm_point pt = {0.0, ws->g0, ws->v};
     double primal = 0.0, gap = INFINITY;
     int iter = 0, stalls = 0, blind = 0, converged = 0;
+    double prev_gap = INFINITY;
 
     for (int64_t t = 0; t < Kp; t++) c[t] = fmin(fmax(c[t], s->lo[t % p]), s->hi[t % p]);
     if (!s->intercept) memset(a, 0, (size_t)K * sizeof(double));
@@ -326,7 +331,16 @@ static int newton_solve(void *wsv, double lambda, double *a, double *c, lariat_s
         converged = gap <= fmax(floor_tol, LARIAT_GLM_GAP_FLOOR * fabs(primal));
         if (converged || iter >= ws->max_iter || stalls >= MAX_STALLS) break;
         iter++;
-        if (ws->exact) rc = form_curvature(ws, ws->wk.V, K, 1.0);
+        /* The IRLS curvature is kept from step to step and from lambda to
+        ** lambda (warm starts keep the points close) while the steps make
+        ** good progress: a Gram pass costs p times a gradient pass. A failed
+        ** line search, or a gap that shrinks by less than REFRESH_RATIO in
+        ** a step, forms it anew at the current point. */
+        if (ws->exact && (!ws->formed || stalls > 0 || gap > REFRESH_RATIO * prev_gap)) {
+            rc = form_curvature(ws, ws->wk.V, K, 1.0);
+            ws->formed = 1;
+        }
+        prev_gap = gap;
         if (rc != LARIAT_OK) break;
         /* The gap of a lasso point is linear in its coefficients' error
         ** (through kappa), the model's decrease quadratic: the model is
