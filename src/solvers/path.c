@@ -6,10 +6,8 @@
 ** start from a position saved in a checkpoint and calls a hook after every
 ** lambda, where checkpoints are written (ckpt/ckpt.h).
 */
-#include "ckpt/ckpt.h"
 #include "core/core.h"
 #include "data/matrix.h"
-#include "solvers/glm.h"
 #include "solvers/path.h"
 #include "solvers/prep.h"
 #include "solvers/solver.h"
@@ -238,36 +236,5 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
         return rc;
     }
     *out = fit;
-    return LARIAT_OK;
-}
-
-int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
-                    const lariat_settings *st, lariat_fit **out)
-{
-    *out = NULL;
-    /* The cross-entropy families: their own prepared problem and path. */
-    if (pb->family != LARIAT_FAMILY_GAUSSIAN) return lariat_glm_fit_path(ctx, data, row_weights, pb, st, NULL, 0, out);
-    lariat_prep *prep = NULL;
-    int rc = lariat_prep_create(ctx, data, row_weights, pb, &prep);
-    if (rc == LARIAT_OK) rc = lariat_ckpt_fit(ctx, prep, pb, st, out);
-    lariat_prep_destroy(prep);
-    return rc;
-}
-
-int lariat_lambda_max(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
-                      double *lambda_max)
-{
-    if (pb->family != LARIAT_FAMILY_GAUSSIAN) {
-        lariat_glm *g = NULL;
-        int rc = lariat_glm_create(ctx, data, row_weights, pb, NULL, 0, &g);
-        if (rc == LARIAT_OK) *lambda_max = g->lambda_max;
-        lariat_glm_destroy(g);
-        return rc;
-    }
-    lariat_prep *prep = NULL;
-    int rc = lariat_prep_create(ctx, data, row_weights, pb, &prep);
-    if (rc != LARIAT_OK) return rc;
-    *lambda_max = lariat_prep_lambda_max(prep);
-    lariat_prep_destroy(prep);
     return LARIAT_OK;
 }

@@ -1,0 +1,55 @@
+/*
+** The public entries of one fit (include/lariat.h): the prepared problem of
+** the family, then its path, with the checkpoint session's hook installed
+** when the settings ask for checkpoints. The solvers and the path driver
+** know nothing of checkpoints; this is where the two meet.
+*/
+#include "ckpt/ckpt.h"
+#include "core/core.h"
+#include "solvers/glm.h"
+#include "solvers/path.h"
+#include "solvers/prep.h"
+
+/* Not collective. The cross-entropy families do not checkpoint yet: say so
+** before any work, rather than ignore the file (SPEC.md section 7). */
+static int glm_checkpoint_refused(lariat_ctx *ctx, const lariat_problem *pb, const lariat_settings *st)
+{
+    if (st->checkpoint == NULL) return LARIAT_OK;
+    return lariat_error(ctx, LARIAT_EUSAGE, "checkpoints (%s) are not yet supported for the %s family",
+                        st->checkpoint, pb->family == LARIAT_FAMILY_BINOMIAL ? "binomial" : "multinomial");
+}
+
+int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
+                    const lariat_settings *st, lariat_fit **out)
+{
+    *out = NULL;
+    /* The cross-entropy families: their own prepared problem and path. */
+    if (pb->family != LARIAT_FAMILY_GAUSSIAN) {
+        int rc = glm_checkpoint_refused(ctx, pb, st);
+        if (rc == LARIAT_OK) rc = lariat_glm_fit_path(ctx, data, row_weights, pb, st, NULL, 0, out);
+        return rc;
+    }
+    lariat_prep *prep = NULL;
+    int rc = lariat_prep_create(ctx, data, row_weights, pb, &prep);
+    if (rc == LARIAT_OK) rc = lariat_ckpt_fit(ctx, prep, pb, st, out);
+    lariat_prep_destroy(prep);
+    return rc;
+}
+
+int lariat_lambda_max(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
+                      double *lambda_max)
+{
+    if (pb->family != LARIAT_FAMILY_GAUSSIAN) {
+        lariat_glm *g = NULL;
+        int rc = lariat_glm_create(ctx, data, row_weights, pb, NULL, 0, &g);
+        if (rc == LARIAT_OK) *lambda_max = g->lambda_max;
+        lariat_glm_destroy(g);
+        return rc;
+    }
+    lariat_prep *prep = NULL;
+    int rc = lariat_prep_create(ctx, data, row_weights, pb, &prep);
+    if (rc != LARIAT_OK) return rc;
+    *lambda_max = lariat_prep_lambda_max(prep);
+    lariat_prep_destroy(prep);
+    return LARIAT_OK;
+}
