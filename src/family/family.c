@@ -65,9 +65,11 @@ static double binomial_eval(int64_t n, int K, const double *eta, const double *Y
     (void)K;
     double loss = 0.0;
     for (int64_t i = 0; i < n; i++) {
-        const double e = eta[i];
-        loss += w[i] * (log1pexp(e) - Y[i] * e);
-        const double p = e >= 0.0 ? 1.0 / (1.0 + exp(-e)) : exp(e) / (1.0 + exp(e));
+        /* One exponential serves both: t = exp(-|e|), log(1 + exp(e)) =
+        ** max(e, 0) + log1p(t), and p = 1 / (1 + t) or t / (1 + t). */
+        const double e = eta[i], t = exp(-fabs(e));
+        loss += w[i] * (fmax(e, 0.0) + log1p(t) - Y[i] * e);
+        const double p = e >= 0.0 ? 1.0 / (1.0 + t) : t / (1.0 + t);
         if (mu != NULL) mu[i] = p;
         if (R != NULL) R[i] = w[i] * (p - Y[i]);
         if (V != NULL) V[i] = w[i] * fmax(p * (1.0 - p), IRLS_FLOOR);

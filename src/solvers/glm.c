@@ -308,12 +308,17 @@ void lariat_glm_eta(const lariat_glm *g, const double *a, const double *c, laria
 
 int lariat_glm_pass(const lariat_glm *g, lariat_glm_work *wk, lariat_glm_point *pt)
 {
+    const double loss = g->fam->eval(g->n, g->K, wk->eta, g->Y, g->w, wk->mu, wk->R, wk->V);
+    return lariat_glm_reduce(g, wk, loss, pt);
+}
+
+int lariat_glm_reduce(const lariat_glm *g, lariat_glm_work *wk, double loss, lariat_glm_point *pt)
+{
     const lariat_prep *s = g->std;
     const int K = g->K;
     const int64_t p = g->p, n = g->n;
     const double *shift = s->intercept ? s->mean : NULL;
     double *buf = wk->buf;
-    const double loss = g->fam->eval(n, K, wk->eta, g->Y, g->w, wk->mu, wk->R, wk->V);
     for (int k = 0; k < K; k++) {
         const double *r = wk->R + (int64_t)k * n;
         double sr = 0.0;

@@ -98,6 +98,11 @@ void lariat_glm_eta(const lariat_glm *g, const double *a, const double *c, laria
 ** K p arrays). */
 int lariat_glm_pass(const lariat_glm *g, lariat_glm_work *wk, lariat_glm_point *pt);
 
+/* Collective. The second half of lariat_glm_pass, when the family has
+** already been evaluated at wk->eta (mu, R, V filled) and local_loss is this
+** rank's sum_i w_i l_i: the products X'R and the one allreduce. */
+int lariat_glm_reduce(const lariat_glm *g, lariat_glm_work *wk, double local_loss, lariat_glm_point *pt);
+
 /* Collective (one allreduce of a scalar). The primal objective at (a, c)
 ** and its duality gap (family.h, Ndiaye et al. 2017) from the point's
 ** quantities and wk->mu. +INFINITY when the dual point is not feasible yet. */
