@@ -270,10 +270,11 @@ int lariat_glm_work_alloc(const lariat_glm *g, int with_V, lariat_glm_work *wk)
     wk->d = lariat_malloc(g->ctx, (size_t)g->p, sizeof(double), "scaled coefficients");
     wk->buf = lariat_malloc(g->ctx, Kp + (size_t)g->K + 1, sizeof(double), "reduction buffer");
     wk->pen_v = lariat_malloc(g->ctx, Kp, sizeof(double), "gap scratch");
-    if (g->std->nU > 0) {
-        wk->mu_adj = lariat_malloc(g->ctx, Kn, sizeof(double), "gap scratch");
-        if (wk->mu_adj == NULL) return LARIAT_ENOMEM;
-    }
+    wk->mu_adj = lariat_malloc(g->ctx, Kn, sizeof(double), "gap scratch");
+    wk->mu_sh = lariat_malloc(g->ctx, Kn, sizeof(double), "gap scratch");
+    wk->v_sh = lariat_malloc(g->ctx, Kp, sizeof(double), "gap scratch");
+    wk->kk = lariat_malloc(g->ctx, (size_t)(g->K * g->K), sizeof(double), "gap scratch");
+    if (!wk->mu_adj || !wk->mu_sh || !wk->v_sh || !wk->kk) return LARIAT_ENOMEM;
     if (!wk->eta || !wk->mu || !wk->R || (with_V && !wk->V) || !wk->col || !wk->d || !wk->buf || !wk->pen_v) {
         return LARIAT_ENOMEM;
     }
@@ -291,6 +292,9 @@ void lariat_glm_work_free(lariat_glm_work *wk)
     free(wk->buf);
     free(wk->pen_v);
     free(wk->mu_adj);
+    free(wk->mu_sh);
+    free(wk->v_sh);
+    free(wk->kk);
     memset(wk, 0, sizeof(*wk));
 }
 
@@ -396,8 +400,8 @@ static void project_unpenalized(const lariat_glm *g, lariat_glm_work *wk, const 
     const int64_t p = g->p, n = g->n, nU = s->nU;
     const double *shift = s->intercept ? s->mean : NULL;
     double *vp = wk->pen_v, *a = s->gap_work + p;
-    memcpy(vp, *v, (size_t)(g->K * p) * sizeof(double));
-    memcpy(wk->mu_adj, *mu, (size_t)(g->K * n) * sizeof(double));
+    memmove(vp, *v, (size_t)(g->K * p) * sizeof(double));
+    memmove(wk->mu_adj, *mu, (size_t)(g->K * n) * sizeof(double));
     for (int k = 0; k < g->K; k++) {
         double *vk = vp + k * p;
         int64_t m = 0;
@@ -430,15 +434,15 @@ static void project_unpenalized(const lariat_glm *g, lariat_glm_work *wk, const 
     *mu = wk->mu_adj;
 }
 
-int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const lariat_glm_point *pt,
-                   lariat_glm_work *wk, double *primal, double *gap)
+/* Collective (one scalar allreduce). The gap at the dual point made of the
+** means mu shifted by delta, whose gradient is V (see lariat_glm_gap). */
+static int gap_at(const lariat_glm *g, double lambda, const double *c, double loss, const double *V,
+                  const double *mu, const double *delta, double *primal, double *gap)
 {
     const lariat_prep *s = g->std;
     const int K = g->K;
     const int64_t p = g->p;
     const double alpha = g->alpha;
-    const double *V = pt->v, *mu = wk->mu;
-    if (s->nU > 0) project_unpenalized(g, wk, &V, &mu);
     double kappa = 1.0;
     for (int64_t j = 0; j < p; j++) {
         const double f = s->pf[j], q = lambda * f * (1.0 - alpha), tau = lambda * f * alpha;
@@ -456,7 +460,7 @@ int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const la
             if (v < -tau && isinf(s->lo[j])) kappa = fmin(kappa, tau / -v);
         }
     }
-    double local = g->fam->conj(g->n, K, mu, g->Y, g->w, pt->g0, kappa);
+    double local = g->fam->conj(g->n, K, mu, g->Y, g->w, delta, kappa);
     int rc = lariat_allreduce_sum(g->ctx, &local, 1);
     if (rc != LARIAT_OK) return rc;
     const double fstar = local / g->W;
@@ -488,9 +492,94 @@ int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const la
             conj += lariat_prep_conj(u, q, tau, s->lo[j], s->hi[j]);
         }
     }
-    *primal = pt->loss + lariat_glm_penalty(g, lambda, c);
+    *primal = loss + lariat_glm_penalty(g, lambda, c);
     *gap = isfinite(fstar) ? *primal + fstar + conj + free_terms : INFINITY;
     return LARIAT_OK;
+}
+
+/* Collective. The intercepts' dual constraint met by a shift along each
+** row's curvature instead of a constant one: rows whose means sit at 0 or 1
+** (nearly separated data, small lambda) leave no room for a constant shift
+** in the conjugate's domain, but the curvature H_i = diag(mu_i) - mu_i mu_i'
+** vanishes there. With M = sum_i w_i H_i and M d = W g0 (binomial: a
+** scalar; multinomial: M + (tr M / K) 11'/K, since M 1 = 0 and 1'g0 = 0),
+** the means become mu_i - H_i d, whose weighted sum meets the constraint
+** and which stay in [0, 1] (on the simplex) while d is small; the gradient
+** follows with one transposed product per predictor and one allreduce:
+** v_k + (1/W) Xs' (w (H d)_k). Results in wk->mu_sh and wk->v_sh. */
+static int curvature_shift(const lariat_glm *g, const lariat_glm_point *pt, lariat_glm_work *wk)
+{
+    const lariat_prep *s = g->std;
+    const int K = g->K;
+    const int64_t n = g->n, p = g->p;
+    const double *mu = wk->mu, *shift = s->intercept ? s->mean : NULL;
+    double *M = wk->kk, d[LARIAT_GLM_MAX_GROUP];
+    memset(M, 0, (size_t)(K * K) * sizeof(double));
+    for (int64_t i = 0; i < n; i++) {
+        for (int k = 0; k < K; k++) {
+            const double mk = mu[(int64_t)k * n + i];
+            M[k * K + k] += g->w[i] * mk * (K == 1 ? 1.0 - mk : 1.0);
+            if (K == 1) continue;
+            for (int l = 0; l < K; l++) M[k * K + l] -= g->w[i] * mk * mu[(int64_t)l * n + i];
+        }
+    }
+    int rc = lariat_allreduce_sum(g->ctx, M, K * K);
+    if (rc != LARIAT_OK) return rc;
+    for (int k = 0; k < K; k++) d[k] = pt->g0[k] * g->W;
+    if (K == 1) {
+        d[0] = M[0] > 0.0 ? d[0] / M[0] : 0.0;
+    } else {
+        double tr = 0.0;
+        for (int k = 0; k < K; k++) tr += M[k * K + k];
+        for (int t = 0; t < K * K; t++) M[t] += tr / ((double)K * K);
+        if (LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', K, 1, M, K, d, K) != 0) memset(d, 0, (size_t)K * sizeof(double));
+    }
+    for (int64_t i = 0; i < n; i++) {
+        double md = 0.0;
+        for (int l = 0; l < K; l++) md += mu[(int64_t)l * n + i] * d[l];
+        for (int k = 0; k < K; k++) {
+            const double mk = mu[(int64_t)k * n + i];
+            const double h = K == 1 ? mk * (1.0 - mk) * d[0] : mk * (d[k] - md);
+            wk->mu_sh[(int64_t)k * n + i] = mk - h;
+        }
+    }
+    /* The products: one per predictor, packed into one reduction. */
+    for (int k = 0; k < K; k++) {
+        for (int64_t i = 0; i < n; i++) {
+            double md = 0.0;
+            for (int l = 0; l < K; l++) md += mu[(int64_t)l * n + i] * d[l];
+            const double mk = mu[(int64_t)k * n + i];
+            wk->col[i] = g->w[i] * (K == 1 ? mk * (1.0 - mk) * d[0] : mk * (d[k] - md));
+        }
+        lariat_matrix_mult_t(g->data->X, shift, wk->col, wk->v_sh + k * p);
+    }
+    rc = lariat_allreduce_sum(g->ctx, wk->v_sh, K * p);
+    if (rc != LARIAT_OK) return rc;
+    for (int k = 0; k < K; k++) {
+        for (int64_t j = 0; j < p; j++) {
+            wk->v_sh[k * p + j] = pt->v[k * p + j] + wk->v_sh[k * p + j] * s->inv_scale[j] / g->W;
+        }
+    }
+    return LARIAT_OK;
+}
+
+int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const lariat_glm_point *pt,
+                   lariat_glm_work *wk, double *primal, double *gap)
+{
+    const lariat_prep *s = g->std;
+    const double *V = pt->v, *mu = wk->mu;
+    if (s->nU > 0) project_unpenalized(g, wk, &V, &mu);
+    int rc = gap_at(g, lambda, c, pt->loss, V, mu, pt->g0, primal, gap);
+    if (rc != LARIAT_OK || isfinite(*gap) || !s->intercept) return rc;
+    /* The constant shift left the conjugate's domain: shift along the
+    ** curvature instead (then project again: the shift moved v). */
+    const double zero[LARIAT_GLM_MAX_GROUP] = {0.0};
+    rc = curvature_shift(g, pt, wk);
+    if (rc != LARIAT_OK) return rc;
+    V = wk->v_sh;
+    mu = wk->mu_sh;
+    if (s->nU > 0) project_unpenalized(g, wk, &V, &mu);
+    return gap_at(g, lambda, c, pt->loss, V, mu, zero, primal, gap);
 }
 
 int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,

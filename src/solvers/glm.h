@@ -84,7 +84,10 @@ typedef struct lariat_glm_work {
     double *d;     /* p: scaled coefficients */
     double *buf;   /* K p + K + 1 */
     double *pen_v; /* K p: the gap's scratch */
-    double *mu_adj; /* K n: the gap's projected means (only with unpenalized columns) */
+    double *mu_adj; /* K n: the gap's projected means */
+    double *mu_sh;  /* K n: the gap's means shifted along the curvature (see lariat_glm_gap) */
+    double *v_sh;   /* K p: the gradient that goes with them */
+    double *kk;     /* K K: their system */
 } lariat_glm_work;
 
 int lariat_glm_work_alloc(const lariat_glm *g, int with_V, lariat_glm_work *wk);

@@ -57,10 +57,11 @@ typedef struct newton_ws {
     double tol;
     int max_iter;
     lariat_glm_work wk;
-    double *H;         /* exact: K p x p; bound: one p x p shared by the K predictors */
-    double *h0;        /* K p: (1/W) Xs'V_k 1 (0 in the bound, whose columns are centred) */
-    double *h00;       /* K: (1/W) sum V_k */
-    double *hbuf;      /* exact: the reduction of K (p^2 + p + 1) */
+    int full;          /* multinomial exact: the cross-class blocks too (see form_full_curvature) */
+    double *H;         /* exact: K blocks p x p (full: K^2, block (k, l) at (k K + l) p^2); bound: one */
+    double *h0;        /* K p (full: K^2 p): (1/W) Xs'V_kl 1 (0 in the bound, whose columns are centred) */
+    double *h00;       /* K (full: K^2): (1/W) sum V_kl */
+    double *hbuf;      /* exact: the reduction of the blocks and their p + 1 extra values */
     double *g0, *v;    /* the point: K and K p */
     double *x, *x0;    /* the model's iterate: K p and K */
     double *q, *q0;    /* the model's gradient at x: K p and K */
@@ -131,6 +132,80 @@ static int form_curvature(newton_ws *ws, const double *V, int nmat, double facto
     return LARIAT_OK;
 }
 
+/* Collective. The multinomial loss's exact curvature: row i contributes
+** w_i (diag(mu_i) - mu_i mu_i') (x) xs_i xs_i', so block (k, l) of the
+** Hessian is (1/W) [1 Xs]' diag(w mu_k (delta_kl - mu_l)) [1 Xs]. The
+** diagonal blocks use the floored IRLS weights V_k; the cross blocks are
+** minus the Grams of w mu_k mu_l (non-negative weights, as the Gram kernel
+** needs). K (K + 1) / 2 Grams, one allreduce. Without the cross blocks
+** (glmnet's per-class weights) the steps converge only linearly on nearly
+** separated classes: 34 to 260 steps per lambda on the wine data's path. */
+static int form_full_curvature(newton_ws *ws)
+{
+    const lariat_glm *g = ws->g;
+    const lariat_prep *s = g->std;
+    const int K = ws->K;
+    const int64_t p = ws->p, n = ws->n, len = p * p + p + 1;
+    const double *shift = s->intercept ? s->mean : NULL, *mu = ws->wk.mu;
+    double *wt = ws->wk.col;
+    int rc = LARIAT_OK;
+    for (int k = 0; rc == LARIAT_OK && k < K; k++) {
+        for (int l = k; rc == LARIAT_OK && l < K; l++) {
+            double *blk = ws->hbuf + (k * K + l) * len;
+            for (int64_t i = 0; i < n; i++) {
+                wt[i] = k == l ? ws->wk.V[(int64_t)k * n + i] : g->w[i] * mu[(int64_t)k * n + i] * mu[(int64_t)l * n + i];
+            }
+            rc = lariat_matrix_gram(g->ctx, g->data->X, wt, shift, blk);
+            lariat_matrix_mult_t(g->data->X, shift, wt, blk + p * p);
+            double sw = 0.0;
+            for (int64_t i = 0; i < n; i++) sw += wt[i];
+            blk[p * p + p] = sw;
+        }
+    }
+    rc = lariat_agree(g->ctx, rc);
+    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(g->ctx, ws->hbuf, K * K * len);
+    if (rc != LARIAT_OK) return rc;
+    const double invW = 1.0 / g->W;
+    for (int k = 0; k < K; k++) {
+        for (int l = k; l < K; l++) {
+            const double *blk = ws->hbuf + (k * K + l) * len;
+            const double f = (k == l ? 1.0 : -1.0) * invW;
+            double *A = ws->H + (k * K + l) * p * p, *B = ws->H + (l * K + k) * p * p;
+            for (int64_t i = 0; i < p; i++) {
+                for (int64_t j = 0; j < p; j++) {
+                    A[i * p + j] = blk[i * p + j] * s->inv_scale[i] * s->inv_scale[j] * f;
+                }
+                ws->h0[(k * K + l) * p + i] = s->intercept ? blk[p * p + i] * s->inv_scale[i] * f : 0.0;
+                ws->h0[(l * K + k) * p + i] = ws->h0[(k * K + l) * p + i];
+            }
+            if (B != A) memcpy(B, A, (size_t)(p * p) * sizeof(double));
+            ws->h00[k * K + l] = ws->h00[l * K + k] = blk[p * p + p] * f;
+        }
+    }
+    return LARIAT_OK;
+}
+
+/* Not collective. Block (k, l) of the model's curvature, its intercept
+** column and corner; NULL and 0 for a block the model leaves out. */
+static const double *blk_H(const newton_ws *ws, int k, int l)
+{
+    if (ws->full) return ws->H + (int64_t)(k * ws->K + l) * ws->p * ws->p;
+    if (k != l) return NULL;
+    return ws->H + (ws->exact ? (int64_t)k * ws->p * ws->p : 0);
+}
+
+static const double *blk_h0(const newton_ws *ws, int k, int l)
+{
+    if (ws->full) return ws->h0 + (int64_t)(k * ws->K + l) * ws->p;
+    return k == l ? ws->h0 + (int64_t)k * ws->p : NULL;
+}
+
+static double blk_h00(const newton_ws *ws, int k, int l)
+{
+    if (ws->full) return ws->h00[k * ws->K + l];
+    return k == l ? ws->h00[k] : 0.0;
+}
+
 static int newton_create_mode(const lariat_glm *g, const lariat_settings *st, int exact, void **out)
 {
     lariat_ctx *ctx = g->ctx;
@@ -148,14 +223,15 @@ static int newton_create_mode(const lariat_glm *g, const lariat_settings *st, in
         ws->p = p;
         ws->n = g->n;
         ws->exact = exact;
+        ws->full = exact && K > 1;
         ws->tol = st->tol;
         ws->max_iter = st->max_iter;
-        const int nmat = exact ? K : 1;
+        const int nmat = ws->full ? K * K : (exact ? K : 1);
         rc = lariat_glm_work_alloc(g, exact, &ws->wk);
         ws->H = lariat_malloc(ctx, (size_t)(nmat * p * p), sizeof(double), "model curvature");
         ws->hbuf = lariat_malloc(ctx, (size_t)(nmat * (p * p + p + 1)), sizeof(double), "curvature reduction");
-        ws->h0 = lariat_calloc(ctx, (size_t)(K * p), sizeof(double), "model curvature");
-        ws->h00 = lariat_calloc(ctx, (size_t)K, sizeof(double), "model curvature");
+        ws->h0 = lariat_calloc(ctx, (size_t)((ws->full ? K * K : K) * p), sizeof(double), "model curvature");
+        ws->h00 = lariat_calloc(ctx, (size_t)(ws->full ? K * K : K), sizeof(double), "model curvature");
         ws->g0 = lariat_malloc(ctx, (size_t)K, sizeof(double), "gradient");
         ws->v = lariat_malloc(ctx, (size_t)(K * p), sizeof(double), "gradient");
         ws->x = lariat_malloc(ctx, (size_t)(K * p), sizeof(double), "model iterate");
@@ -191,21 +267,22 @@ static int newton_create_bound(const lariat_glm *g, const lariat_settings *st, v
     return newton_create_mode(g, st, 0, out);
 }
 
-/* Not collective. Moves coordinate (k, j) of the model's iterate to new,
-** updating the model's gradient. */
+/* Not collective. Moves coordinate (k, j) of the model's iterate by diff,
+** updating the model's gradient of every predictor the block couples
+** (blocks are symmetric: row j is column j). */
 static void move(newton_ws *ws, int k, int64_t j, double diff)
 {
     const int64_t p = ws->p;
-    const double *H = ws->H + (ws->exact ? (int64_t)k * p * p : 0);
     ws->x[k * p + j] += diff;
-    cblas_daxpy((int)p, diff, H + j * p, 1, ws->q + k * p, 1);
-    ws->q0[k] += diff * ws->h0[k * p + j];
+    for (int l = 0; l < ws->K; l++) {
+        const double *H = blk_H(ws, l, k);
+        if (H == NULL) continue;
+        cblas_daxpy((int)p, diff, H + j * p, 1, ws->q + l * p, 1);
+        ws->q0[l] += diff * blk_h0(ws, l, k)[j];
+    }
 }
 
-static double diag(const newton_ws *ws, int k, int64_t j)
-{
-    return ws->H[(ws->exact ? (int64_t)k * ws->p * ws->p : 0) + j * ws->p + j];
-}
+static double diag(const newton_ws *ws, int k, int64_t j) { return blk_H(ws, k, k)[j * ws->p + j]; }
 
 /* Not collective. One sweep of coordinate descent on the model plus the
 ** penalty over every coordinate (all) or the active ones; returns the
@@ -221,8 +298,15 @@ static double sweep(newton_ws *ws, double lambda, int all)
         double z[LARIAT_GLM_MAX_GROUP], nw[LARIAT_GLM_MAX_GROUP];
         for (int64_t j = 0; j < p; j++) {
             if (lariat_prep_is_fixed(s, j) || (!all && !ws->active[j])) continue;
+            /* A majorizer of the K x K block of feature j: its largest
+            ** diagonal entry, or with cross-class blocks its largest
+            ** absolute row sum (Gershgorin). */
             double h = 0.0;
-            for (int k = 0; k < K; k++) h = fmax(h, diag(ws, k, j));
+            for (int k = 0; k < K; k++) {
+                double r = 0.0;
+                for (int l = 0; l < K; l++) r += ws->full ? fabs(blk_H(ws, k, l)[j * p + j]) : (l == k) * diag(ws, k, j);
+                h = fmax(h, r);
+            }
             if (!(h > 0.0)) continue;
             for (int k = 0; k < K; k++) z[k] = ws->x[k * p + j] - ws->q[k * p + j] / h;
             lariat_glm_prox_group(g, j, z, 1.0 / h, lambda, nw);
@@ -255,12 +339,17 @@ static double sweep(newton_ws *ws, double lambda, int all)
     }
     if (s->intercept) {
         for (int k = 0; k < K; k++) {
-            if (!(ws->h00[k] > 0.0)) continue;
-            const double diff = -ws->q0[k] / ws->h00[k];
+            const double hkk = blk_h00(ws, k, k);
+            if (!(hkk > 0.0)) continue;
+            const double diff = -ws->q0[k] / hkk;
             ws->x0[k] += diff;
-            cblas_daxpy((int)p, diff, ws->h0 + k * p, 1, ws->q + k * p, 1);
-            ws->q0[k] += diff * ws->h00[k];
-            big = fmax(big, ws->h00[k] * diff * diff);
+            for (int l = 0; l < K; l++) {
+                const double *h0 = blk_h0(ws, l, k);
+                if (h0 == NULL) continue;
+                cblas_daxpy((int)p, diff, h0, 1, ws->q + l * p, 1);
+                ws->q0[l] += diff * blk_h00(ws, l, k);
+            }
+            big = fmax(big, hkk * diff * diff);
         }
     }
     return big;
@@ -337,7 +426,7 @@ static int newton_solve(void *wsv, double lambda, double *a, double *c, lariat_s
         ** line search, or a gap that shrinks by less than REFRESH_RATIO in
         ** a step, forms it anew at the current point. */
         if (ws->exact && (!ws->formed || stalls > 0 || gap > REFRESH_RATIO * prev_gap)) {
-            rc = form_curvature(ws, ws->wk.V, K, 1.0);
+            rc = ws->full ? form_full_curvature(ws) : form_curvature(ws, ws->wk.V, K, 1.0);
             ws->formed = 1;
         }
         prev_gap = gap;

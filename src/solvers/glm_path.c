@@ -24,8 +24,9 @@
 /* glmnet's devmax: the default path ends after the first lambda whose
 ** fraction of deviance explained exceeds it. */
 #define DEVMAX 0.999
-/* auto keeps the IRLS curvature (K Gram passes per outer step) while the K
-** p x p matrices take at most this many doubles; the bound beyond. */
+/* auto keeps the IRLS curvature (one Gram pass per block per refresh) while
+** its blocks (1, or K^2 for multinomial) take at most this many doubles;
+** the bound beyond. */
 #define EXACT_MAX_DOUBLES (16.0 * 1024 * 1024)
 /* The widest problem auto gives the Newton solver (as choose.c's gram). */
 #define AUTO_NEWTON_MAX_P 4096
@@ -35,7 +36,8 @@ static const lariat_glm_solver_ops *choose(lariat_ctx *ctx, const lariat_glm *g,
                                            char *reason, size_t len)
 {
     reason[0] = '\0';
-    const double kpp = (double)g->K * (double)g->p * (double)g->p;
+    /* The exact multinomial model has K^2 blocks (glm_newton.c). */
+    const double kpp = (double)g->K * (g->K > 1 ? (double)g->K : 1.0) * (double)g->p * (double)g->p;
     const int exact = st->curvature == LARIAT_CURVATURE_EXACT ||
                       (st->curvature == LARIAT_CURVATURE_AUTO && kpp <= EXACT_MAX_DOUBLES);
     switch (st->solver) {
