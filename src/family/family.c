@@ -170,12 +170,47 @@ static double multinomial_conj(int64_t n, int K, const double *mu, const double 
     return s;
 }
 
+static double gaussian_kappa(int64_t n, int K, const double *mu, const double *Y, const double *w,
+                             const double *delta, double cap)
+{
+    (void)n, (void)K, (void)mu, (void)Y, (void)w, (void)delta;
+    return cap;
+}
+
+/* t = y + kappa u must stay in [0, 1] (each class's, for multinomial: the
+** sum stays 1 since the u sum to 0, so t_k >= 0 is enough). */
+static double binomial_kappa(int64_t n, int K, const double *mu, const double *Y, const double *w,
+                             const double *delta, double cap)
+{
+    (void)K;
+    for (int64_t i = 0; i < n; i++) {
+        if (w[i] == 0.0) continue;
+        const double u = mu[i] - delta[0] - Y[i];
+        if (u > 0.0) cap = fmin(cap, (1.0 - Y[i]) / u);
+        if (u < 0.0) cap = fmin(cap, Y[i] / -u);
+    }
+    return fmax(cap, 0.0);
+}
+
+static double multinomial_kappa(int64_t n, int K, const double *mu, const double *Y, const double *w,
+                                const double *delta, double cap)
+{
+    for (int64_t i = 0; i < n; i++) {
+        if (w[i] == 0.0) continue;
+        for (int k = 0; k < K; k++) {
+            const double u = mu[k * n + i] - delta[k] - Y[k * n + i];
+            if (u < 0.0) cap = fmin(cap, Y[k * n + i] / -u);
+        }
+    }
+    return fmax(cap, 0.0);
+}
+
 const lariat_family lariat_family_gaussian = {"gaussian", LARIAT_FAMILY_GAUSSIAN, 1.0, gaussian_eval,
-                                              gaussian_diff, gaussian_conj};
+                                              gaussian_diff, gaussian_conj, gaussian_kappa};
 const lariat_family lariat_family_binomial = {"binomial", LARIAT_FAMILY_BINOMIAL, 0.25, binomial_eval,
-                                              binomial_diff, binomial_conj};
+                                              binomial_diff, binomial_conj, binomial_kappa};
 const lariat_family lariat_family_multinomial = {"multinomial", LARIAT_FAMILY_MULTINOMIAL, 0.5, multinomial_eval,
-                                                 multinomial_diff, multinomial_conj};
+                                                 multinomial_diff, multinomial_conj, multinomial_kappa};
 
 const lariat_family *lariat_family_of(lariat_family_kind kind)
 {

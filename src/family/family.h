@@ -57,6 +57,11 @@ typedef struct lariat_family {
     ** when a point is outside the conjugate's domain. delta has K values. */
     double (*conj)(int64_t n, int K, const double *mu, const double *Y, const double *w, const double *delta,
                    double kappa);
+    /* Not collective. The largest kappa in [0, cap] that keeps every
+    ** kappa (mu_i - delta - y_i) in the conjugate's domain (cap itself when
+    ** all of [0, cap] is). */
+    double (*kappa_max)(int64_t n, int K, const double *mu, const double *Y, const double *w, const double *delta,
+                        double cap);
 } lariat_family;
 
 extern const lariat_family lariat_family_gaussian;

@@ -437,13 +437,14 @@ static void project_unpenalized(const lariat_glm *g, lariat_glm_work *wk, const 
 /* Collective (one scalar allreduce). The gap at the dual point made of the
 ** means mu shifted by delta, whose gradient is V (see lariat_glm_gap). */
 static int gap_at(const lariat_glm *g, double lambda, const double *c, double loss, const double *V,
-                  const double *mu, const double *delta, double *primal, double *gap)
+                  const double *mu, const double *delta, int limit_kappa, double *primal, double *gap)
 {
     const lariat_prep *s = g->std;
     const int K = g->K;
     const int64_t p = g->p;
     const double alpha = g->alpha;
     double kappa = 1.0;
+    int rc = LARIAT_OK;
     for (int64_t j = 0; j < p; j++) {
         const double f = s->pf[j], q = lambda * f * (1.0 - alpha), tau = lambda * f * alpha;
         if (s->scale[j] == 0.0 || q > 0.0 || tau <= 0.0) continue;
@@ -460,8 +461,15 @@ static int gap_at(const lariat_glm *g, double lambda, const double *c, double lo
             if (v < -tau && isinf(s->lo[j])) kappa = fmin(kappa, tau / -v);
         }
     }
+    if (limit_kappa) {
+        /* Also within the loss conjugate's domain: one MIN-reduction. */
+        kappa = g->fam->kappa_max(g->n, K, mu, g->Y, g->w, delta, kappa);
+        if (MPI_Allreduce(MPI_IN_PLACE, &kappa, 1, MPI_DOUBLE, MPI_MIN, lariat_ctx_comm(g->ctx)) != MPI_SUCCESS) {
+            return lariat_error(g->ctx, LARIAT_EMPI, "MPI_Allreduce of the dual scaling failed");
+        }
+    }
     double local = g->fam->conj(g->n, K, mu, g->Y, g->w, delta, kappa);
-    int rc = lariat_allreduce_sum(g->ctx, &local, 1);
+    rc = lariat_allreduce_sum(g->ctx, &local, 1);
     if (rc != LARIAT_OK) return rc;
     const double fstar = local / g->W;
     double conj = 0.0, free_terms = 0.0;
@@ -569,8 +577,9 @@ int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const la
     const lariat_prep *s = g->std;
     const double *V = pt->v, *mu = wk->mu;
     if (s->nU > 0) project_unpenalized(g, wk, &V, &mu);
-    int rc = gap_at(g, lambda, c, pt->loss, V, mu, pt->g0, primal, gap);
-    if (rc != LARIAT_OK || isfinite(*gap) || !s->intercept) return rc;
+    int rc = gap_at(g, lambda, c, pt->loss, V, mu, pt->g0, 0, primal, gap);
+    if (rc != LARIAT_OK || isfinite(*gap)) return rc;
+    if (!s->intercept) return gap_at(g, lambda, c, pt->loss, V, mu, pt->g0, 1, primal, gap);
     /* The constant shift left the conjugate's domain: shift along the
     ** curvature instead (then project again: the shift moved v). */
     const double zero[LARIAT_GLM_MAX_GROUP] = {0.0};
@@ -579,7 +588,11 @@ int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const la
     V = wk->v_sh;
     mu = wk->mu_sh;
     if (s->nU > 0) project_unpenalized(g, wk, &V, &mu);
-    return gap_at(g, lambda, c, pt->loss, V, mu, zero, primal, gap);
+    rc = gap_at(g, lambda, c, pt->loss, V, mu, zero, 0, primal, gap);
+    /* Still outside: the largest kappa that the loss's conjugate allows
+    ** too, which always gives a finite (if loose) bound. */
+    if (rc == LARIAT_OK && !isfinite(*gap)) rc = gap_at(g, lambda, c, pt->loss, V, mu, zero, 1, primal, gap);
+    return rc;
 }
 
 int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
