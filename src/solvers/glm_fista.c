@@ -30,7 +30,6 @@
 #define POWER_RTOL 1e-4
 #define POWER_MAX_STEPS 50
 #define BACKTRACK_GROWTH 1.5
-#define STEP_SHRINK 0.9
 
 typedef struct gfista_ws {
     const lariat_glm *g;
@@ -189,13 +188,7 @@ static int gfista_solve(void *wsv, double lambda, double *a, double *c, lariat_s
             break;
         }
         iter++;
-        /* x_{k+1} = prox_{1/L}(y - grad / L), with backtracking on L. L
-        ** first shrinks a little: the loss's curvature along the path is
-        ** often far below the bound (nearly separated rows have p (1 - p)
-        ** near 0), and the descent check makes any L that passes safe
-        ** (Scheinberg, Goldfarb and Bai 2014, Found. Comput. Math. 14(3):
-        ** FISTA with a non-monotone step). */
-        ws->L *= STEP_SHRINK;
+        /* x_{k+1} = prox_{1/L}(y - grad / L), with backtracking on L. */
         for (;;) {
             const double step = 1.0 / ws->L;
             for (int k = 0; k < K; k++) ws->xn[k] = icpt ? ws->y[k] - step * ws->g0[k] : 0.0;
