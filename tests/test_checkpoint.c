@@ -4,9 +4,11 @@
 ** lariat_ckpt_test_stop_after) returns LARIAT_ESIGNAL with its message on
 ** every rank, and resumed, again and again until it finishes, gives exactly
 ** (bit for bit) the result of an uninterrupted run without checkpoints:
-** fit with gram, fista and admm; CV in the statistics mode, in the data mode
-** (CSR rows) with fista and admm, with one group and with two. A checkpoint
-** of other data or settings, a missing and a damaged file are refused with a
+** fit with gram, fista and admm; the binomial and multinomial fits with the
+** Newton solver (its kept IRLS curvature, and the bound) and fista; CV in
+** the statistics mode, in the data mode (CSR rows) with fista and admm, with
+** one group and with two. A checkpoint of other data or settings (another
+** family among them), a missing and a damaged file are refused with a
 ** message naming what is wrong. A stop requested on rank 0 alone stops every
 ** rank.
 */
@@ -19,17 +21,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Not collective. Solutions equal bit for bit (coefficients, intercept,
-** certificate, iterations). */
+/* Not collective. Solutions equal bit for bit (coefficients, intercepts,
+** certificate, iterations, deviance ratio), and the family's fit alike
+** (classes, predictors, the devmax stop). */
 static int same_fit(const lariat_fit *a, const lariat_fit *b)
 {
     if (a == NULL || b == NULL || a->nlambda != b->nlambda || a->p != b->p) return 0;
     if (strcmp(a->solver_name, b->solver_name) != 0 || a->lambda_max != b->lambda_max) return 0;
+    if (a->family != b->family || a->nlin != b->nlin || a->grouped != b->grouped || a->nclass != b->nclass ||
+        a->path_stopped != b->path_stopped ||
+        (a->nclass > 0 && memcmp(a->classes, b->classes, (size_t)a->nclass * sizeof(double)) != 0)) {
+        return 0;
+    }
+    const int nlin = a->nlin > 1 ? a->nlin : 1;
     for (int k = 0; k < a->nlambda; k++) {
         const lariat_solution *x = &a->path[k], *y = &b->path[k];
         if (x->lambda != y->lambda || x->intercept != y->intercept || x->duality_gap != y->duality_gap ||
             x->objective != y->objective || x->iterations != y->iterations || x->converged != y->converged ||
-            x->nonzero != y->nonzero || memcmp(x->coef, y->coef, (size_t)a->p * sizeof(double)) != 0) {
+            x->nonzero != y->nonzero || memcmp(&x->dev_ratio, &y->dev_ratio, sizeof(double)) != 0 ||
+            memcmp(x->coef, y->coef, (size_t)(nlin * a->p) * sizeof(double)) != 0) {
+            return 0;
+        }
+        if (nlin > 1 && (x->intercepts == NULL || y->intercepts == NULL ||
+                         memcmp(x->intercepts, y->intercepts, (size_t)nlin * sizeof(double)) != 0)) {
             return 0;
         }
     }
@@ -118,6 +132,150 @@ static void test_fit_resumed(void)
         lariat_fit_destroy(fit);
     }
     lariat_data_destroy(d);
+}
+
+/* Collective. A fixture of tests/fixtures (the label in column 0). */
+static lariat_data *read_fixture(const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", lt_fixtures_dir(), name);
+    lariat_data *d = NULL;
+    int rc = lariat_data_read(lt_ctx(), path, NULL, &d);
+    LT_ASSERT_ALL(rc == LARIAT_OK && d != NULL);
+    return d;
+}
+
+/* Collective. The path of one family, uninterrupted and stopped after
+** every `every` lambdas: the same fit bit for bit, with at least min_stops
+** stops; stopped says whether the path ends at devmax. */
+static void check_glm_resumed(lariat_data *d, const lariat_problem *pb, const lariat_settings *st, int every,
+                              int min_stops, int stopped)
+{
+    lariat_fit *ref = NULL, *fit = NULL;
+    int rc = lariat_fit_path(lt_ctx(), d, NULL, pb, st, &ref);
+    int stops = 0;
+    int rc2 = run_interrupted(d, pb, *st, NULL, lt_path("glm.ckpt"), every, &fit, NULL, &stops);
+    int ok = rc == LARIAT_OK && rc2 == LARIAT_OK && stops >= min_stops && ref->path_stopped == stopped &&
+             same_fit(fit, ref);
+    if (!ok && lt_rank() == 0) {
+        fprintf(stderr, "family %d solver %d curvature %d every %d: status %d, %d, stops %d, %d and %d lambdas\n",
+                (int)pb->family, (int)st->solver, (int)st->curvature, every, rc, rc2, stops,
+                ref ? ref->nlambda : -1, fit ? fit->nlambda : -1);
+    }
+    LT_ASSERT_ALL(ok);
+    lariat_fit_destroy(ref);
+    lariat_fit_destroy(fit);
+}
+
+/* The binomial path (breast cancer) and the multinomial path (wine,
+** ungrouped and grouped), stopped at chosen lambdas and resumed: equal to
+** the uninterrupted path bit for bit, with the Newton solver (its IRLS
+** curvature kept across lambdas, which the checkpoint holds; and the fixed
+** bound) and with fista (its step carried along the path). */
+static void test_glm_fit_resumed(void)
+{
+    lariat_data *breast = read_fixture("class_breast.csv"), *wine = read_fixture("class_wine.csv");
+    lariat_problem pb;
+    lariat_settings st;
+    lariat_problem_default(&pb);
+    lariat_settings_default(&st);
+    pb.alpha = 0.8;
+    pb.family = LARIAT_FAMILY_BINOMIAL;
+    st.nlambda = 24;
+    /* Stopped after every 3rd lambda. */
+    check_glm_resumed(breast, &pb, &st, 3, 8, 0);
+    /* The bound and fista converge slowly on nearly separable classes: a
+    ** capped number of steps still makes a path to compare. */
+    st.curvature = LARIAT_CURVATURE_BOUND;
+    st.max_iter = 100;
+    check_glm_resumed(breast, &pb, &st, 4, 2, 0);
+    st.curvature = LARIAT_CURVATURE_AUTO;
+    st.solver = LARIAT_SOLVER_FISTA;
+    check_glm_resumed(breast, &pb, &st, 5, 4, 0);
+
+    lariat_settings_default(&st);
+    pb.family = LARIAT_FAMILY_MULTINOMIAL;
+    pb.alpha = 0.5;
+    st.nlambda = 16;
+    st.lambda_min_ratio = 1e-2;
+    check_glm_resumed(wine, &pb, &st, 2, 8, 0);
+    /* Down to a tiny lambda the path stops at glmnet's devmax before its
+    ** last lambda: stopped after every lambda, the last checkpoint holds
+    ** the stopped path, whose resume solves nothing. */
+    st.lambda_min_ratio = 1e-6;
+    st.nlambda = 8;
+    check_glm_resumed(wine, &pb, &st, 1, 4, 1);
+    st.nlambda = 16;
+    st.lambda_min_ratio = 1e-2;
+    pb.grouped = 1;
+    check_glm_resumed(wine, &pb, &st, 3, 3, 0);
+    st.solver = LARIAT_SOLVER_FISTA;
+    st.max_iter = 300;
+    check_glm_resumed(wine, &pb, &st, 4, 2, 0);
+    lariat_data_destroy(breast);
+    lariat_data_destroy(wine);
+}
+
+/* Collective. Resuming fit with these inputs is refused with LARIAT_EUSAGE
+** and a message containing text and the file's name. */
+static void expect_fit_refused(lariat_data *d, const lariat_problem *pb, const lariat_settings *st, const char *file,
+                               const char *text)
+{
+    lariat_settings s = *st;
+    lariat_fit *fit = NULL;
+    s.checkpoint = file;
+    s.resume = 1;
+    int rc = lariat_fit_path(lt_ctx(), d, NULL, pb, &s, &fit);
+    const char *msg = lariat_errmsg(lt_ctx());
+    int ok = rc == LARIAT_EUSAGE && fit == NULL && strstr(msg, text) != NULL && strstr(msg, file) != NULL;
+    if (!ok && lt_rank() == 0) fprintf(stderr, "status %d, message '%s'; expected '%s'\n", rc, msg, text);
+    LT_ASSERT_ALL(ok);
+    lariat_fit_destroy(fit);
+}
+
+/* Collective. Writes a checkpoint of fit stopped at its second lambda. */
+static void make_fit_checkpoint(lariat_data *d, const lariat_problem *pb, const lariat_settings *st, const char *file)
+{
+    lariat_settings s = *st;
+    lariat_fit *fit = NULL;
+    remove_file(file);
+    s.checkpoint = file;
+    lariat_ckpt_test_stop_after(2);
+    int rc = lariat_fit_path(lt_ctx(), d, NULL, pb, &s, &fit);
+    lariat_ckpt_test_stop_after(0);
+    LT_ASSERT_ALL(rc == LARIAT_ESIGNAL && fit == NULL);
+}
+
+/* A checkpoint of one family resumed as another, with the other
+** multinomial penalty or the other curvature: refused, naming it. */
+static void test_glm_refused(void)
+{
+    lariat_data *breast = read_fixture("class_breast.csv"), *wine = read_fixture("class_wine.csv");
+    lariat_problem pb, pb2;
+    lariat_settings st, st2;
+    lariat_problem_default(&pb);
+    lariat_settings_default(&st);
+    st.nlambda = 6;
+    const char *file = lt_path("family.ckpt");
+    make_fit_checkpoint(breast, &pb, &st, file);
+    pb2 = pb;
+    pb2.family = LARIAT_FAMILY_BINOMIAL;
+    expect_fit_refused(breast, &pb2, &st, file, "was made with family gaussian, but this run has family binomial");
+
+    make_fit_checkpoint(breast, &pb2, &st, file);
+    expect_fit_refused(breast, &pb, &st, file, "was made with family binomial, but this run has family gaussian");
+    st2 = st;
+    st2.curvature = LARIAT_CURVATURE_BOUND;
+    expect_fit_refused(breast, &pb2, &st2, file, "was made with curvature auto, but this run has curvature bound");
+
+    pb.family = LARIAT_FAMILY_MULTINOMIAL;
+    make_fit_checkpoint(wine, &pb, &st, file);
+    pb2 = pb;
+    pb2.grouped = 1;
+    expect_fit_refused(wine, &pb2, &st, file,
+                       "was made with multinomial ungrouped, but this run has multinomial grouped");
+    lariat_data_destroy(breast);
+    lariat_data_destroy(wine);
 }
 
 /* Collective. CV of two alphas, uninterrupted without a checkpoint and
@@ -315,6 +473,8 @@ void lt_register_checkpoint(void)
 {
     CU_pSuite s = CU_add_suite("checkpoint", NULL, NULL);
     CU_add_test(s, "a fit path resumed equals an uninterrupted one", test_fit_resumed);
+    CU_add_test(s, "binomial and multinomial paths resumed equal uninterrupted ones", test_glm_fit_resumed);
+    CU_add_test(s, "a checkpoint of another family or penalty is refused", test_glm_refused);
     CU_add_test(s, "CV from statistics resumed equals an uninterrupted one", test_cv_stats_resumed);
     CU_add_test(s, "CV with masked fits resumed equals an uninterrupted one", test_cv_data_resumed);
     CU_add_test(s, "checkpoints of other data or settings are refused", test_refused);

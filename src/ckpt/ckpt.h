@@ -28,6 +28,7 @@
 #define LARIAT_CKPT_H
 
 #include "lariat.h"
+#include "solvers/glm.h"
 #include "solvers/path.h"
 #include "solvers/prep.h"
 #include "solvers/solver.h"
@@ -111,6 +112,15 @@ int lariat_ckpt_write(lariat_ckpt *ck, const lariat_ckpt_state *state, int stop)
 ** lariat_fit_prepared. */
 int lariat_ckpt_fit(lariat_ctx *ctx, const lariat_prep *prep, const lariat_problem *pb, const lariat_settings *st,
                     lariat_fit **out);
+
+/* Collective. The same for the cross-entropy families: the path of g (made
+** from pb on its rows, which the caller keeps) as lariat_glm_path, with the
+** checkpoints of st->checkpoint. The saved position holds [a | c] and the
+** solver's state (the Newton solver's kept IRLS curvature, K (p^2 + p + 1)
+** values), so the resumed path equals an uninterrupted one bit for bit at
+** the same rank count. */
+int lariat_ckpt_glm_fit(lariat_ctx *ctx, const lariat_glm *g, const lariat_problem *pb, const lariat_settings *st,
+                        lariat_fit **out);
 
 /* Not collective. FOR TESTS ONLY: makes this process request a stop, as
 ** lariat_request_stop(0) would, at the boundaries-th boundary polled from now

@@ -19,11 +19,13 @@
 ** of non-negative terms), xsum1 against xscale = sum_j a_j sqrt(s2_j R),
 ** which bounds sum_j a_j |s1_j| (Cauchy-Schwarz).
 **
-** Settings: every one that changes the saved state (alphas, the lambda
-** sequence, standardization, intercept, penalty factors, bounds, tol,
-** max-iter, solver, rho, adapt-rho, the folds). --select and --cv-groups are
-** not in it: the state does not depend on them (the selection is made after
-** the last fold; groups change the fold errors by round-off only).
+** Settings: every one that changes the saved state (the family, with the
+** multinomial grouping and the curvature of the cross-entropy gram solver;
+** alphas, the lambda sequence, standardization, intercept, penalty factors,
+** bounds, tol, max-iter, solver, rho, adapt-rho, the folds). --select and
+** --cv-groups are not in it: the state does not depend on them (the
+** selection is made after the last fold; groups change the fold errors by
+** round-off only).
 */
 #include "ckpt/internal.h"
 #include "core/core.h"
@@ -151,6 +153,9 @@ int ckpt_fingerprint(lariat_ctx *ctx, const lariat_ckpt_run *run, ckpt_fp *fp)
         fp->solver = st->solver;
         fp->rho = st->rho > 0.0 ? st->rho : 0.0;
         fp->adapt_rho = st->adapt_rho != 0;
+        fp->family = pb->family;
+        fp->grouped = pb->family == LARIAT_FAMILY_MULTINOMIAL && pb->grouped;
+        fp->curvature = pb->family != LARIAT_FAMILY_GAUSSIAN ? st->curvature : LARIAT_CURVATURE_AUTO;
         if (cv != NULL) {
             fp->nfolds = cv->foldid != NULL ? 0 : cv->nfolds;
             fp->seed = cv->foldid != NULL ? 0 : cv->seed;
@@ -208,6 +213,25 @@ static int other(lariat_ctx *ctx, const char *path, const char *what)
                         path, what);
 }
 
+static const char *family_text(int64_t kind)
+{
+    switch (kind) {
+    case LARIAT_FAMILY_GAUSSIAN: return "gaussian";
+    case LARIAT_FAMILY_BINOMIAL: return "binomial";
+    case LARIAT_FAMILY_MULTINOMIAL: return "multinomial";
+    default: return "unknown";
+    }
+}
+
+static const char *curvature_text(int64_t kind)
+{
+    switch (kind) {
+    case LARIAT_CURVATURE_EXACT: return "exact";
+    case LARIAT_CURVATURE_BOUND: return "bound";
+    default: return "auto";
+    }
+}
+
 static const char *solver_text(int64_t kind)
 {
     switch (kind) {
@@ -224,6 +248,11 @@ int ckpt_fp_compare(lariat_ctx *ctx, const char *path, const ckpt_fp *a, const c
     if (a->kind != b->kind) {
         return lariat_error(ctx, LARIAT_EUSAGE, "checkpoint %s was written by lariat %s, not by lariat %s", path,
                             a->kind == LARIAT_CKPT_CV ? "cv" : "fit", b->kind == LARIAT_CKPT_CV ? "cv" : "fit");
+    }
+    if (a->family != b->family) return differ(ctx, path, "family", family_text(a->family), family_text(b->family));
+    if (a->grouped != b->grouped) {
+        return differ(ctx, path, "multinomial", a->grouped ? "grouped" : "ungrouped",
+                      b->grouped ? "grouped" : "ungrouped");
     }
     if (a->n != b->n || a->p != b->p) {
         return lariat_error(ctx, LARIAT_EUSAGE,
@@ -277,6 +306,9 @@ int ckpt_fp_compare(lariat_ctx *ctx, const char *path, const ckpt_fp *a, const c
         return differ(ctx, path, "max-iter", x, y);
     }
     if (a->solver != b->solver) return differ(ctx, path, "solver", solver_text(a->solver), solver_text(b->solver));
+    if (a->curvature != b->curvature) {
+        return differ(ctx, path, "curvature", curvature_text(a->curvature), curvature_text(b->curvature));
+    }
     if (bits(a->rho) != bits(b->rho)) {
         return differ(ctx, path, "rho", list_text(&a->rho, 1, 1, x, sizeof(x)),
                       list_text(&b->rho, 1, 1, y, sizeof(y)));

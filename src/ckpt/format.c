@@ -8,16 +8,26 @@
 **   fingerprint  kind n p ranks rows_hash xsum1 xsum2 xscale
 **                nalpha alpha[] nlambda_given lambda[] nlambda lambda_min_ratio
 **                standardize intercept pf_hash bounds_hash tol max_iter solver
-**                rho adapt_rho nfolds seed foldid_hash
+**                rho adapt_rho nfolds seed foldid_hash family grouped curvature
 **   state        nalpha_done, per complete alpha: alpha fit cvm[] cvsd[] index_min index_1se
 **                has_alpha_fit [fit]  K nlambda [fold_done[K] fold_err[K*nlambda+K]]
-**                unit [solver fit c[p] nstate state[]]
+**                unit [solver fit nc c[nc] nstate state[]]
 **   fit          p alpha nlambda null_objective lambda_max solver_name solver_reason
-**                n_zero_variance, per lambda: lambda intercept nonzero objective
-**                duality_gap iterations converged coef[p]
+**                n_zero_variance family nlin grouped nclass classes[nclass]
+**                path_stopped, per lambda: lambda intercept nonzero objective
+**                duality_gap iterations converged dev_ratio
+**                [intercepts[nlin] when nlin > 1] coef[max(nlin, 1) p]
+**
+** A path's solver is numbered in one list of the gaussian and the
+** cross-entropy solvers; its c is the gaussian path's p standardized
+** coefficients or the cross-entropy path's [a (K) | c (K p)], and its state
+** what the solver carries from one lambda to the next (for the Newton
+** solver with the IRLS curvature, the kept curvature: K (p^2 + p + 1)
+** values once formed).
 */
 #include "ckpt/internal.h"
 #include "core/core.h"
+#include "solvers/glm.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +143,9 @@ void ckpt_fp_put(ckpt_buf *b, const ckpt_fp *fp)
     ckpt_put_i64(b, fp->nfolds);
     ckpt_put(b, &fp->seed, sizeof(fp->seed));
     ckpt_put(b, &fp->foldid_hash, sizeof(fp->foldid_hash));
+    ckpt_put_i64(b, fp->family);
+    ckpt_put_i64(b, fp->grouped);
+    ckpt_put_i64(b, fp->curvature);
 }
 
 int ckpt_fp_get(lariat_ctx *ctx, ckpt_reader *r, ckpt_fp *fp)
@@ -168,8 +181,26 @@ int ckpt_fp_get(lariat_ctx *ctx, ckpt_reader *r, ckpt_fp *fp)
     fp->nfolds = ckpt_get_i64(r);
     ckpt_get(r, &fp->seed, sizeof(fp->seed));
     ckpt_get(r, &fp->foldid_hash, sizeof(fp->foldid_hash));
+    fp->family = ckpt_get_i64(r);
+    fp->grouped = ckpt_get_i64(r);
+    fp->curvature = ckpt_get_i64(r);
     return LARIAT_OK;
 }
+
+/* Not collective. A count of doubles read from the file: in [0, max], and
+** no more than the bytes left hold (checked before anything is allocated). */
+static int64_t get_f64_count(ckpt_reader *r, int64_t max)
+{
+    const int64_t n = ckpt_get_count(r, max);
+    if ((uint64_t)n > (r->len - r->pos) / sizeof(double)) {
+        r->bad = 1;
+        return 0;
+    }
+    return n;
+}
+
+/* Not collective. The linear predictors of a fit (nlin 0 is read as 1). */
+static int64_t fit_nlin(const lariat_fit *f) { return f->nlin > 1 ? f->nlin : 1; }
 
 static void put_fit(ckpt_buf *b, const lariat_fit *f, int64_t p)
 {
@@ -181,6 +212,13 @@ static void put_fit(ckpt_buf *b, const lariat_fit *f, int64_t p)
     ckpt_put_str(b, f->solver_name);
     ckpt_put_str(b, f->solver_reason);
     ckpt_put_i64(b, f->n_zero_variance);
+    ckpt_put_i64(b, f->family);
+    ckpt_put_i64(b, f->nlin);
+    ckpt_put_i64(b, f->grouped);
+    ckpt_put_i64(b, f->nclass);
+    ckpt_put_f64s(b, f->classes, f->nclass);
+    ckpt_put_i64(b, f->path_stopped);
+    const int64_t nlin = fit_nlin(f);
     for (int k = 0; k < f->nlambda; k++) {
         const lariat_solution *s = &f->path[k];
         ckpt_put_f64(b, s->lambda);
@@ -190,14 +228,22 @@ static void put_fit(ckpt_buf *b, const lariat_fit *f, int64_t p)
         ckpt_put_f64(b, s->duality_gap);
         ckpt_put_i64(b, s->iterations);
         ckpt_put_i64(b, s->converged);
-        ckpt_put_f64s(b, s->coef, p);
+        ckpt_put_f64(b, s->dev_ratio);
+        if (nlin > 1) ckpt_put_f64s(b, s->intercepts, nlin);
+        ckpt_put_f64s(b, s->coef, nlin * p);
     }
 }
 
-/* The solvers as the file numbers them (a path's position names its solver). */
+/* The solvers as the file numbers them (a path's position names its
+** solver): the gaussian ones, then those of the cross-entropy families. */
 static const lariat_solver_ops *const solvers[] = {&lariat_solver_gram, &lariat_solver_pgram, &lariat_solver_admm,
                                                    &lariat_solver_fista, &lariat_solver_wsgram};
-enum { N_SOLVERS = sizeof(solvers) / sizeof(solvers[0]) };
+static const lariat_glm_solver_ops *const glm_solvers[] = {&lariat_glm_solver_newton, &lariat_glm_solver_newton_bound,
+                                                           &lariat_glm_solver_fista};
+enum {
+    N_SOLVERS = sizeof(solvers) / sizeof(solvers[0]),
+    N_GLM_SOLVERS = sizeof(glm_solvers) / sizeof(glm_solvers[0])
+};
 
 /* Not collective. The solver's static name for a name read back, or NULL. */
 static const char *solver_name(const char *name)
@@ -205,15 +251,22 @@ static const char *solver_name(const char *name)
     for (int k = 0; k < N_SOLVERS; k++) {
         if (strcmp(name, solvers[k]->name) == 0) return solvers[k]->name;
     }
+    for (int k = 0; k < N_GLM_SOLVERS; k++) {
+        if (strcmp(name, glm_solvers[k]->name) == 0) return glm_solvers[k]->name;
+    }
     return NULL;
 }
 
-/* Not collective. The file's number of a solver. */
-static int64_t solver_index(const lariat_solver_ops *ops)
+/* Not collective. The file's number of a position's solver. */
+static int64_t solver_index(const lariat_path_pos *pos)
 {
     int64_t k = 0;
-    while (k < N_SOLVERS && solvers[k] != ops) k++;
-    return k;
+    if (pos->ops != NULL) {
+        while (k < N_SOLVERS && solvers[k] != pos->ops) k++;
+        return k;
+    }
+    while (k < N_GLM_SOLVERS && glm_solvers[k] != pos->glm_ops) k++;
+    return N_SOLVERS + k;
 }
 
 static int get_fit(lariat_ctx *ctx, ckpt_reader *r, int64_t p, lariat_fit **out)
@@ -230,10 +283,25 @@ static int get_fit(lariat_ctx *ctx, ckpt_reader *r, int64_t p, lariat_fit **out)
     ckpt_get_str(r, name, sizeof(name));
     ckpt_get_str(r, f->solver_reason, sizeof(f->solver_reason));
     f->n_zero_variance = (int)ckpt_get_i64(r);
+    const int64_t family = ckpt_get_i64(r);
+    f->nlin = (int)ckpt_get_count(r, LARIAT_GLM_MAX_GROUP);
+    f->grouped = (int)ckpt_get_i64(r);
     f->solver_name = solver_name(name);
-    if (f->p != p || f->solver_name == NULL) r->bad = 1;
+    if (f->p != p || f->solver_name == NULL || family < LARIAT_FAMILY_GAUSSIAN || family > LARIAT_FAMILY_MULTINOMIAL) {
+        r->bad = 1;
+    }
+    f->family = (lariat_family_kind)family;
+    const int64_t nclass = get_f64_count(r, LARIAT_GLM_MAX_GROUP);
     int rc = LARIAT_OK;
-    if (!r->bad) {
+    if (!r->bad && nclass > 0) {
+        f->classes = lariat_malloc(ctx, (size_t)nclass, sizeof(double), "checkpoint classes");
+        if (f->classes == NULL) rc = LARIAT_ENOMEM;
+        else ckpt_get_f64s(r, f->classes, nclass);
+        f->nclass = f->classes != NULL ? (int)nclass : 0;
+    }
+    f->path_stopped = (int)ckpt_get_i64(r);
+    const int64_t nlin = fit_nlin(f);
+    if (rc == LARIAT_OK && !r->bad) {
         f->path = lariat_calloc(ctx, (size_t)nlam, sizeof(lariat_solution), "checkpoint path");
         if (f->path == NULL) rc = LARIAT_ENOMEM;
     }
@@ -246,13 +314,26 @@ static int get_fit(lariat_ctx *ctx, ckpt_reader *r, int64_t p, lariat_fit **out)
         s->duality_gap = ckpt_get_f64(r);
         s->iterations = (int)ckpt_get_i64(r);
         s->converged = (int)ckpt_get_i64(r);
-        s->coef = lariat_malloc(ctx, (size_t)p, sizeof(double), "checkpoint coefficients");
+        s->dev_ratio = ckpt_get_f64(r);
+        f->nlambda = (int)k + 1;
+        if ((uint64_t)(nlin * p + (nlin > 1 ? nlin : 0)) > (r->len - r->pos) / sizeof(double)) {
+            r->bad = 1;
+            break;
+        }
+        if (nlin > 1) {
+            s->intercepts = lariat_malloc(ctx, (size_t)nlin, sizeof(double), "checkpoint intercepts");
+            if (s->intercepts == NULL) {
+                rc = LARIAT_ENOMEM;
+                break;
+            }
+            ckpt_get_f64s(r, s->intercepts, nlin);
+        }
+        s->coef = lariat_malloc(ctx, (size_t)(nlin * p), sizeof(double), "checkpoint coefficients");
         if (s->coef == NULL) {
             rc = LARIAT_ENOMEM;
             break;
         }
-        ckpt_get_f64s(r, s->coef, p);
-        f->nlambda = (int)k + 1;
+        ckpt_get_f64s(r, s->coef, nlin * p);
     }
     if (rc != LARIAT_OK || r->bad) {
         lariat_fit_destroy(f);
@@ -284,9 +365,10 @@ void ckpt_state_put(ckpt_buf *b, const lariat_ckpt_state *s, int64_t p)
     }
     ckpt_put_i64(b, s->unit);
     if (s->unit >= 0) {
-        ckpt_put_i64(b, solver_index(s->path.ops));
+        ckpt_put_i64(b, solver_index(&s->path));
         put_fit(b, s->path.fit, p);
-        ckpt_put_f64s(b, s->path.c, p);
+        ckpt_put_i64(b, s->path.nc);
+        ckpt_put_f64s(b, s->path.c, s->path.nc);
         ckpt_put_i64(b, s->path.nstate);
         ckpt_put_f64s(b, s->path.state, s->path.nstate);
     }
@@ -320,8 +402,10 @@ void ckpt_restored_free(ckpt_restored *rs)
     lariat_ckpt_state_free(&rs->state);
     lariat_fit_destroy(rs->path_fit);
     free(rs->path_c);
+    free(rs->path_state);
     rs->path_fit = NULL;
     rs->path_c = NULL;
+    rs->path_state = NULL;
     rs->state.unit = -1;
 }
 
@@ -383,17 +467,29 @@ int ckpt_state_get(lariat_ctx *ctx, ckpt_reader *r, int64_t p, ckpt_restored *ou
     if (rc == LARIAT_OK && !r->bad) {
         s->unit = (int)ckpt_get_i64(r);
         if (s->unit >= 0) {
-            const int64_t solver = ckpt_get_count(r, N_SOLVERS - 1);
-            s->path.ops = r->bad ? NULL : solvers[solver];
+            const int64_t solver = ckpt_get_count(r, N_SOLVERS + N_GLM_SOLVERS - 1);
+            const int glm = solver >= N_SOLVERS;
+            if (!r->bad && !glm) s->path.ops = solvers[solver];
+            if (!r->bad && glm) s->path.glm_ops = glm_solvers[solver - N_SOLVERS];
             rc = get_fit(ctx, r, p, &out->path_fit);
             if (rc == LARIAT_OK && !r->bad) {
-                out->path_c = lariat_malloc(ctx, (size_t)p, sizeof(double), "checkpoint coefficients");
-                if (out->path_c == NULL) rc = LARIAT_ENOMEM;
+                /* The gaussian path's c and small state, or the cross-entropy path's [a | c] and state. */
+                const int64_t K = fit_nlin(out->path_fit);
+                s->path.nc = get_f64_count(r, glm ? K + K * p : p);
+                if (s->path.nc != (glm ? K + K * p : p)) r->bad = 1;
             }
             if (rc == LARIAT_OK && !r->bad) {
-                ckpt_get_f64s(r, out->path_c, p);
-                s->path.nstate = (int)ckpt_get_count(r, LARIAT_SOLVER_STATE_MAX);
-                ckpt_get_f64s(r, out->path_state, s->path.nstate);
+                out->path_c = lariat_malloc(ctx, (size_t)s->path.nc, sizeof(double), "checkpoint coefficients");
+                if (out->path_c == NULL) rc = LARIAT_ENOMEM;
+                else ckpt_get_f64s(r, out->path_c, s->path.nc);
+            }
+            if (rc == LARIAT_OK && !r->bad) {
+                s->path.nstate = get_f64_count(r, glm ? INT64_MAX : LARIAT_SOLVER_STATE_MAX);
+                out->path_state = lariat_malloc(ctx, (size_t)s->path.nstate, sizeof(double), "checkpoint solver state");
+                if (out->path_state == NULL) rc = LARIAT_ENOMEM;
+                else ckpt_get_f64s(r, out->path_state, s->path.nstate);
+            }
+            if (rc == LARIAT_OK && !r->bad) {
                 s->path.fit = out->path_fit;
                 s->path.c = out->path_c;
                 s->path.state = out->path_state;

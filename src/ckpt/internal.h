@@ -29,14 +29,17 @@ typedef struct ckpt_fp {
     int64_t adapt_rho;
     int64_t nfolds;                 /* CV: K as given, 0 for fit */
     uint64_t seed, foldid_hash;     /* CV: the seed; the foldid (0 = none) */
+    int64_t family;                 /* lariat_family_kind */
+    int64_t grouped;                /* multinomial: the grouped penalty (0 otherwise) */
+    int64_t curvature;              /* binomial and multinomial: the gram solver's curvature (0 for gaussian) */
 } ckpt_fp;
 
 /* A restored state with the storage its path position points to. */
 typedef struct ckpt_restored {
     lariat_ckpt_state state;
     lariat_fit *path_fit;
-    double *path_c;
-    double path_state[LARIAT_SOLVER_STATE_MAX];
+    double *path_c;     /* the position's nc values */
+    double *path_state; /* its nstate values */
 } ckpt_restored;
 
 struct lariat_ckpt {

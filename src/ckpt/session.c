@@ -17,7 +17,10 @@
 #include <string.h>
 
 #define CKPT_MAGIC "LARIATCK"
-enum { CKPT_VERSION = 1 };
+/* 2: the family's fit (classes, K intercepts and K p coefficients per
+** solution, dev_ratio, the devmax stop), a position's c counted, and the
+** fingerprint's family, grouping and curvature. */
+enum { CKPT_VERSION = 2 };
 /* Read back as another value on a machine of another byte order. */
 #define CKPT_BYTE_ORDER 0x0102030405060708ULL
 /* Magic, version and byte-order mark; the checksum trails the file. */
@@ -273,6 +276,22 @@ int lariat_ckpt_fit(lariat_ctx *ctx, const lariat_prep *prep, const lariat_probl
     const lariat_ckpt_state *s = lariat_ckpt_restored(ck);
     const lariat_path_pos *start = (s != NULL && s->unit == 0) ? &s->path : NULL;
     rc = lariat_path_run(ctx, prep, st, start, fit_hook, ck, out);
+    lariat_ckpt_close(ck);
+    return rc;
+}
+
+int lariat_ckpt_glm_fit(lariat_ctx *ctx, const lariat_glm *g, const lariat_problem *pb, const lariat_settings *st,
+                        lariat_fit **out)
+{
+    *out = NULL;
+    if (st->checkpoint == NULL) return lariat_glm_path(ctx, g, st, out);
+    lariat_ckpt *ck = NULL;
+    const lariat_ckpt_run run = {LARIAT_CKPT_FIT, g->data, g->w, pb, st, NULL};
+    int rc = lariat_ckpt_open(ctx, &run, &ck);
+    if (rc != LARIAT_OK) return rc;
+    const lariat_ckpt_state *s = lariat_ckpt_restored(ck);
+    const lariat_path_pos *start = (s != NULL && s->unit == 0) ? &s->path : NULL;
+    rc = lariat_glm_path_run(ctx, g, st, start, fit_hook, ck, out);
     lariat_ckpt_close(ck);
     return rc;
 }

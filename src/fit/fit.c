@@ -10,23 +10,16 @@
 #include "solvers/path.h"
 #include "solvers/prep.h"
 
-/* Not collective. The cross-entropy families do not checkpoint yet: say so
-** before any work, rather than ignore the file (SPEC.md section 7). */
-static int glm_checkpoint_refused(lariat_ctx *ctx, const lariat_problem *pb, const lariat_settings *st)
-{
-    if (st->checkpoint == NULL) return LARIAT_OK;
-    return lariat_error(ctx, LARIAT_EUSAGE, "checkpoints (%s) are not yet supported for the %s family",
-                        st->checkpoint, pb->family == LARIAT_FAMILY_BINOMIAL ? "binomial" : "multinomial");
-}
-
 int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
                     const lariat_settings *st, lariat_fit **out)
 {
     *out = NULL;
     /* The cross-entropy families: their own prepared problem and path. */
     if (pb->family != LARIAT_FAMILY_GAUSSIAN) {
-        int rc = glm_checkpoint_refused(ctx, pb, st);
-        if (rc == LARIAT_OK) rc = lariat_glm_fit_path(ctx, data, row_weights, pb, st, NULL, 0, out);
+        lariat_glm *g = NULL;
+        int rc = lariat_glm_create(ctx, data, row_weights, pb, NULL, 0, &g);
+        if (rc == LARIAT_OK) rc = lariat_ckpt_glm_fit(ctx, g, pb, st, out);
+        lariat_glm_destroy(g);
         return rc;
     }
     lariat_prep *prep = NULL;

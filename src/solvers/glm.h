@@ -23,6 +23,7 @@
 
 #include "family/family.h"
 #include "lariat.h"
+#include "solvers/path.h"
 #include "solvers/prep.h"
 #include "solvers/solver.h"
 
@@ -136,6 +137,15 @@ typedef struct lariat_glm_solver_ops {
     int (*create)(const lariat_glm *g, const lariat_settings *st, void **ws);
     int (*solve)(void *ws, double lambda, double *a, double *c, lariat_solve_info *info);
     void (*destroy)(void *ws);
+    /* Not collective. The state one solve() leaves to the next besides
+    ** (a, c), the same on every rank, so that a path resumed from a
+    ** checkpoint repeats an uninterrupted one exactly (it may be large:
+    ** the kept IRLS curvature). get_state points *values at the
+    ** workspace's own copy (valid until the next solve()) and returns
+    ** their count; set_state copies n values into a fresh workspace and is
+    ** LARIAT_EUSAGE when n is not a count this workspace holds. */
+    int64_t (*get_state)(const void *ws, const double **values);
+    int (*set_state)(void *ws, const double *values, int64_t n);
 } lariat_glm_solver_ops;
 
 /* Proximal Newton with the IRLS curvature (glm_newton.c; its name is "gram"). */
@@ -148,6 +158,16 @@ extern const lariat_glm_solver_ops lariat_glm_solver_fista;
 ** the lambda sequence from g->lambda_max (or st->lambda), warm starts, the
 ** devmax stop on the default path, each solution on the original scale. */
 int lariat_glm_path(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st, lariat_fit **out);
+
+/* Collective. lariat_glm_path from a position and with a hook, as
+** lariat_path_run (path.h): start (NULL = from the beginning) is a position
+** saved by an earlier run of the same path (pos->glm_ops set, pos->c the
+** K + K p values [a | c]); its solutions are copied and only the remaining
+** lambdas are solved (none when it holds them all or its path stopped at
+** devmax). A start that does not fit this path is LARIAT_EUSAGE. hook
+** (NULL = none) is called with arg after each lambda solved. */
+int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st, const lariat_path_pos *start,
+                        lariat_path_hook hook, void *arg, lariat_fit **out);
 
 /* Collective. lariat_fit_path for the cross-entropy families with the
 ** classes fixed (classes NULL: found from the rows, as lariat_fit_path

@@ -250,4 +250,24 @@ static int gfista_solve(void *wsv, double lambda, double *a, double *c, lariat_s
     return rc;
 }
 
-const lariat_glm_solver_ops lariat_glm_solver_fista = {"fista", gfista_create, gfista_solve, gfista_destroy};
+/* Not collective. The step's curvature L, which backtracking only grows
+** and each solve() starts from. */
+static int64_t gfista_get_state(const void *wsv, const double **values)
+{
+    const gfista_ws *ws = wsv;
+    *values = &ws->L;
+    return 1;
+}
+
+static int gfista_set_state(void *wsv, const double *values, int64_t n)
+{
+    gfista_ws *ws = wsv;
+    if (n != 1 || !(values[0] > 0.0)) {
+        return lariat_error(ws->g->ctx, LARIAT_EUSAGE, "the checkpoint's fista state does not fit this solver");
+    }
+    ws->L = values[0];
+    return LARIAT_OK;
+}
+
+const lariat_glm_solver_ops lariat_glm_solver_fista = {"fista", gfista_create, gfista_solve, gfista_destroy,
+                                                       gfista_get_state, gfista_set_state};

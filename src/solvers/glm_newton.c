@@ -21,6 +21,14 @@
 **      (Tseng and Yun 2009, Math. Program. 117, eq. 9), one product with X
 **      for the step's eta and one scalar allreduce per trial.
 ** Every outer step's pass also certifies the point (lariat_glm_gap).
+**
+** The only state carried from one solve() to the next besides (a, c) is
+** the kept IRLS curvature (exact: H, h0, h00, and whether they were formed
+** yet; every other array is rewritten before it is read). It is the
+** state a checkpoint saves (get_state), so that a resumed path keeps the
+** same curvature and repeats the uninterrupted one bit for bit, without a
+** Gram pass more for anyone. The bound is formed from the data alone and
+** holds no state.
 */
 #include "core/core.h"
 #include "data/matrix.h"
@@ -58,6 +66,8 @@ typedef struct newton_ws {
     int max_iter;
     lariat_glm_work wk;
     int full;          /* multinomial exact: the cross-class blocks too (see form_full_curvature) */
+    double *curv;      /* [h00 | h0 | H]: one block, the state of get_state */
+    int64_t ncurv;     /* its length */
     double *H;         /* exact: K blocks p x p (full: K^2, block (k, l) at (k K + l) p^2); bound: one */
     double *h0;        /* K p (full: K^2 p): (1/W) Xs'V_kl 1 (0 in the bound, whose columns are centred) */
     double *h00;       /* K (full: K^2): (1/W) sum V_kl */
@@ -75,9 +85,7 @@ static void newton_destroy(void *wsv)
     newton_ws *ws = wsv;
     if (ws == NULL) return;
     lariat_glm_work_free(&ws->wk);
-    free(ws->H);
-    free(ws->h0);
-    free(ws->h00);
+    free(ws->curv);
     free(ws->hbuf);
     free(ws->g0);
     free(ws->v);
@@ -228,10 +236,15 @@ static int newton_create_mode(const lariat_glm *g, const lariat_settings *st, in
         ws->max_iter = st->max_iter;
         const int nmat = ws->full ? K * K : (exact ? K : 1);
         rc = lariat_glm_work_alloc(g, exact, &ws->wk);
-        ws->H = lariat_malloc(ctx, (size_t)(nmat * p * p), sizeof(double), "model curvature");
+        const int64_t nh = ws->full ? K * K : K;
+        ws->ncurv = nh + nh * p + nmat * p * p;
+        ws->curv = lariat_calloc(ctx, (size_t)ws->ncurv, sizeof(double), "model curvature");
+        if (ws->curv != NULL) {
+            ws->h00 = ws->curv;
+            ws->h0 = ws->h00 + nh;
+            ws->H = ws->h0 + nh * p;
+        }
         ws->hbuf = lariat_malloc(ctx, (size_t)(nmat * (p * p + p + 1)), sizeof(double), "curvature reduction");
-        ws->h0 = lariat_calloc(ctx, (size_t)((ws->full ? K * K : K) * p), sizeof(double), "model curvature");
-        ws->h00 = lariat_calloc(ctx, (size_t)(ws->full ? K * K : K), sizeof(double), "model curvature");
         ws->g0 = lariat_malloc(ctx, (size_t)K, sizeof(double), "gradient");
         ws->v = lariat_malloc(ctx, (size_t)(K * p), sizeof(double), "gradient");
         ws->x = lariat_malloc(ctx, (size_t)(K * p), sizeof(double), "model iterate");
@@ -241,7 +254,7 @@ static int newton_create_mode(const lariat_glm *g, const lariat_settings *st, in
         ws->deta = lariat_malloc(ctx, (size_t)(K * n), sizeof(double), "step");
         ws->etat = lariat_malloc(ctx, (size_t)(K * n), sizeof(double), "trial step");
         ws->active = lariat_calloc(ctx, (size_t)(K * p), 1, "active set");
-        if (!ws->H || !ws->hbuf || !ws->h0 || !ws->h00 || !ws->g0 || !ws->v || !ws->x || !ws->x0 || !ws->q ||
+        if (!ws->curv || !ws->hbuf || !ws->g0 || !ws->v || !ws->x || !ws->x0 || !ws->q ||
             !ws->q0 || !ws->deta || !ws->etat || !ws->active) {
             rc = LARIAT_ENOMEM;
         }
@@ -503,6 +516,28 @@ static int newton_solve(void *wsv, double lambda, double *a, double *c, lariat_s
     return rc;
 }
 
-const lariat_glm_solver_ops lariat_glm_solver_newton = {"gram", newton_create_exact, newton_solve, newton_destroy};
+/* Not collective. The kept IRLS curvature, once formed: [h00 | h0 | H]. */
+static int64_t newton_get_state(const void *wsv, const double **values)
+{
+    const newton_ws *ws = wsv;
+    *values = ws->curv;
+    return ws->exact && ws->formed ? ws->ncurv : 0;
+}
+
+static int newton_set_state(void *wsv, const double *values, int64_t n)
+{
+    newton_ws *ws = wsv;
+    if (n != 0 && !(ws->exact && n == ws->ncurv)) {
+        return lariat_error(ws->g->ctx, LARIAT_EUSAGE,
+                            "the checkpoint's curvature (%lld values) does not fit this solver's (%lld)", (long long)n,
+                            (long long)(ws->exact ? ws->ncurv : 0));
+    }
+    if (n > 0) memcpy(ws->curv, values, (size_t)n * sizeof(double));
+    ws->formed = n > 0;
+    return LARIAT_OK;
+}
+
+const lariat_glm_solver_ops lariat_glm_solver_newton = {"gram", newton_create_exact, newton_solve, newton_destroy,
+                                                        newton_get_state, newton_set_state};
 const lariat_glm_solver_ops lariat_glm_solver_newton_bound = {"gram", newton_create_bound, newton_solve,
-                                                              newton_destroy};
+                                                              newton_destroy, newton_get_state, newton_set_state};

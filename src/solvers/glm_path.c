@@ -2,7 +2,9 @@
 ** The path of the cross-entropy families (SPEC.md sections 2 and 9): the
 ** lambda sequence from the family's lambda_max, one solver workspace, warm
 ** starts, glmnet's devmax stop on the default path, and every solution
-** mapped back to the original scale.
+** mapped back to the original scale. As the gaussian path (path.c), it can
+** start from a position saved in a checkpoint and calls a hook after every
+** lambda, where checkpoints are written (ckpt/ckpt.h).
 */
 #include "core/core.h"
 #include "solvers/glm.h"
@@ -110,21 +112,68 @@ static int to_original_scale(lariat_ctx *ctx, const lariat_glm *g, double lambda
     return LARIAT_OK;
 }
 
+/* Not collective. Copies solution src of a K-predictor fit into dst. */
+static int copy_solution(lariat_ctx *ctx, int K, int64_t p, const lariat_solution *src, lariat_solution *dst)
+{
+    *dst = *src;
+    dst->intercepts = NULL;
+    dst->coef = lariat_malloc(ctx, (size_t)(K * p), sizeof(double), "coefficients");
+    if (dst->coef == NULL) return LARIAT_ENOMEM;
+    memcpy(dst->coef, src->coef, (size_t)(K * p) * sizeof(double));
+    if (K > 1) {
+        dst->intercepts = lariat_malloc(ctx, (size_t)K, sizeof(double), "intercepts");
+        if (dst->intercepts == NULL) return LARIAT_ENOMEM;
+        memcpy(dst->intercepts, src->intercepts, (size_t)K * sizeof(double));
+    }
+    return LARIAT_OK;
+}
+
+/* Not collective. Takes the solutions, the devmax stop and [a | c] of a
+** saved position (the solver's state is set once its workspace exists). */
+static int restore_position(lariat_ctx *ctx, const lariat_glm *g, const lariat_path_pos *start, int nlam,
+                            lariat_fit *fit, double *ac)
+{
+    const lariat_fit *done = start->fit;
+    const int64_t p = g->p;
+    if (start->glm_ops == NULL || done->nlambda > nlam || done->p != p || done->family != g->fam->kind ||
+        done->nlin != g->K || start->nc != g->K + g->K * p) {
+        return lariat_error(ctx, LARIAT_EUSAGE,
+                            "the checkpoint's path (%d lambdas, %d predictors of %lld features) does not fit this "
+                            "run's (%d lambdas, %d predictors of %lld features)",
+                            done->nlambda, done->nlin, (long long)done->p, nlam, g->K, (long long)p);
+    }
+    for (int k = 0; k < done->nlambda; k++) {
+        int rc = copy_solution(ctx, g->K, p, &done->path[k], &fit->path[k]);
+        fit->nlambda = k + 1;
+        if (rc != LARIAT_OK) return rc;
+    }
+    fit->path_stopped = done->path_stopped;
+    memcpy(ac, start->c, (size_t)start->nc * sizeof(double));
+    return LARIAT_OK;
+}
+
 int lariat_glm_path(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st, lariat_fit **out)
+{
+    return lariat_glm_path_run(ctx, g, st, NULL, NULL, NULL, out);
+}
+
+int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st, const lariat_path_pos *start,
+                        lariat_path_hook hook, void *arg, lariat_fit **out)
 {
     *out = NULL;
     lariat_fit *fit = NULL;
-    double *lam = NULL, *a = NULL, *c = NULL;
+    double *lam = NULL, *ac = NULL;
     void *ws = NULL;
     int nlam = 0;
     const lariat_glm_solver_ops *ops = NULL;
     int rc = lariat_path_lambdas(ctx, g->data->n, g->p, st, g->lambda_max, &lam, &nlam);
     if (rc == LARIAT_OK) {
         fit = lariat_calloc(ctx, 1, sizeof(*fit), "fit");
-        a = lariat_malloc(ctx, (size_t)g->K, sizeof(double), "intercepts");
-        c = lariat_calloc(ctx, (size_t)(g->K * g->p), sizeof(double), "coefficients");
-        if (fit == NULL || a == NULL || c == NULL) rc = LARIAT_ENOMEM;
+        /* [a | c] in one array: a path's position (path.h) holds it as it is. */
+        ac = lariat_calloc(ctx, (size_t)(g->K + g->K * g->p), sizeof(double), "coefficients");
+        if (fit == NULL || ac == NULL) rc = LARIAT_ENOMEM;
     }
+    double *a = ac, *c = ac != NULL ? ac + g->K : NULL;
     if (rc == LARIAT_OK) {
         fit->path = lariat_calloc(ctx, (size_t)nlam, sizeof(lariat_solution), "path");
         fit->classes = lariat_malloc(ctx, (size_t)g->nclass, sizeof(double), "classes");
@@ -146,12 +195,31 @@ int lariat_glm_path(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings 
         if (ops == NULL) rc = LARIAT_EUSAGE;
         else fit->solver_name = ops->name;
     }
+    if (rc == LARIAT_OK && start != NULL) rc = restore_position(ctx, g, start, nlam, fit, ac);
     rc = lariat_agree(ctx, rc);
+    /* The lambdas still to solve: none after a devmax stop. */
+    const int first = rc == LARIAT_OK ? fit->nlambda : 0;
+    const int last = rc == LARIAT_OK && fit->path_stopped ? first : nlam;
     lariat_settings inner = *st;
     inner.tol = st->tol * TOL_MARGIN;
-    if (rc == LARIAT_OK) rc = ops->create(g, &inner, &ws);
+    if (rc == LARIAT_OK && first < last) rc = ops->create(g, &inner, &ws);
+    if (rc == LARIAT_OK && first > 0 && first < last) {
+        /* The state (the kept curvature) of the solver that made the
+        ** position; choose() depends on the fingerprinted settings only, so
+        ** it is this solver unless the position is another run's. */
+        if (start->glm_ops == ops) {
+            rc = lariat_agree(ctx, ops->set_state(ws, start->state, start->nstate));
+        } else {
+            lariat_log(ctx, LARIAT_LOG_NORMAL,
+                       "the checkpoint's path was solved by another solver (%s); this run continues it with %s, "
+                       "which agrees to the tolerance",
+                       start->fit->solver_name, ops->name);
+        }
+        lariat_log(ctx, LARIAT_LOG_VERBOSE, "path: resuming at lambda %d/%d", first + 1, nlam);
+    }
     int not_converged = 0;
-    for (int k = 0; rc == LARIAT_OK && k < nlam; k++) {
+    for (int k = 0; k < first; k++) not_converged += !fit->path[k].converged;
+    for (int k = first; rc == LARIAT_OK && k < last; k++) {
         lariat_solve_info info = {0, 0, 0.0, 0.0};
         rc = ops->solve(ws, lam[k], a, c, &info);
         info.converged = info.gap <= st->tol * g->N0;
@@ -167,8 +235,14 @@ int lariat_glm_path(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings 
             fit->path_stopped = 1;
             lariat_log(ctx, LARIAT_LOG_VERBOSE, "path: stopped after lambda %d/%d, deviance ratio %.6f > %g", k + 1,
                        nlam, fit->path[k].dev_ratio, DEVMAX);
-            break;
         }
+        if (hook != NULL) {
+            const double *state = NULL;
+            const int64_t nstate = ops->get_state(ws, &state);
+            const lariat_path_pos pos = {NULL, ops, fit, ac, g->K + g->K * g->p, state, nstate};
+            rc = hook(arg, &pos);
+        }
+        if (fit->path_stopped) break;
     }
     if (rc == LARIAT_OK && not_converged > 0) {
         lariat_log(ctx, LARIAT_LOG_NORMAL,
@@ -177,8 +251,7 @@ int lariat_glm_path(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings 
     }
     if (ops != NULL) ops->destroy(ws);
     free(lam);
-    free(a);
-    free(c);
+    free(ac);
     if (rc != LARIAT_OK) {
         lariat_fit_destroy(fit);
         return rc;

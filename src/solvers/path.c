@@ -115,7 +115,8 @@ static int restore_position(lariat_ctx *ctx, const lariat_prep *prep, const lari
                             lariat_fit *fit, double *c)
 {
     const lariat_fit *done = start->fit;
-    if (done->nlambda > nlam || done->p != prep->p || start->nstate > LARIAT_SOLVER_STATE_MAX) {
+    if (done->nlambda > nlam || done->p != prep->p || start->ops == NULL || start->nc != prep->p ||
+        start->nstate > LARIAT_SOLVER_STATE_MAX) {
         return lariat_error(ctx, LARIAT_EUSAGE,
                             "the checkpoint's path (%d lambdas, %lld features) does not fit this run's (%d lambdas, "
                             "%lld features)",
@@ -194,7 +195,7 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
     inner.n_lambda_given = nlam - first;
     if (rc == LARIAT_OK && first < nlam) rc = ops->create(prep, &inner, &ws);
     if (rc == LARIAT_OK && first > 0 && first < nlam) {
-        if (start->ops == ops && ops->set_state != NULL) ops->set_state(ws, start->state, start->nstate);
+        if (start->ops == ops && ops->set_state != NULL) ops->set_state(ws, start->state, (int)start->nstate);
         if (start->ops != ops) {
             lariat_log(ctx, LARIAT_LOG_NORMAL,
                        "the checkpoint's path was solved by another solver (%s); this run continues it with %s%s%s, "
@@ -219,7 +220,7 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
         if (rc == LARIAT_OK && hook != NULL) {
             double state[LARIAT_SOLVER_STATE_MAX];
             const int nstate = ops->get_state != NULL ? ops->get_state(ws, state) : 0;
-            const lariat_path_pos pos = {ops, fit, c, state, nstate};
+            const lariat_path_pos pos = {ops, NULL, fit, c, prep->p, state, nstate};
             rc = hook(arg, &pos);
         }
     }

@@ -21,17 +21,22 @@ int lariat_fit_prepared(lariat_ctx *ctx, const lariat_prep *prep, const lariat_s
 int lariat_path_lambdas(lariat_ctx *ctx, int64_t n, int64_t p, const lariat_settings *st, double lmax, double **out,
                         int *count);
 
-/* A path's position: the solutions so far, the standardized coefficients
-** after the last of them (the next lambda's warm start) and the state the
-** solver carries to the next lambda (solver.h). Together they determine the
-** rest of the path, so a path continued from them repeats an uninterrupted
-** one exactly. */
+/* A path's position: the solutions so far, the coefficients after the last
+** of them (the next lambda's warm start) and the state the solver carries
+** to the next lambda (solver.h, glm.h). Together they determine the rest of
+** the path, so a path continued from them repeats an uninterrupted one
+** exactly. The gaussian path (ops) holds its p standardized coefficients;
+** the cross-entropy path (glm_ops, glm.h) its intercepts and coefficients
+** [a (K) | c (K p)]. */
+struct lariat_glm_solver_ops;
 typedef struct lariat_path_pos {
-    const lariat_solver_ops *ops; /* the solver that made it */
+    const lariat_solver_ops *ops;                /* gaussian: the solver that made it (else NULL) */
+    const struct lariat_glm_solver_ops *glm_ops; /* cross-entropy: the solver that made it (else NULL) */
     const lariat_fit *fit; /* fit->nlambda solutions: the first ones of the sequence */
-    const double *c;       /* p values */
+    const double *c;       /* nc values */
+    int64_t nc;
     const double *state;   /* nstate values */
-    int nstate;
+    int64_t nstate;
 } lariat_path_pos;
 
 /* Collective on the path's context. Called after each lambda with the path
