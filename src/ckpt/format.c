@@ -14,7 +14,7 @@
 **                unit [solver fit c[p] nstate state[]]
 **   fit          p alpha nlambda null_objective lambda_max solver_name solver_reason
 **                n_zero_variance, per lambda: lambda intercept nonzero objective
-**                duality_gap iterations converged coef[p]
+**                duality_gap dev_ratio iterations converged coef[p]
 */
 #include "ckpt/internal.h"
 #include "core/core.h"
@@ -188,6 +188,7 @@ static void put_fit(ckpt_buf *b, const lariat_fit *f, int64_t p)
         ckpt_put_i64(b, s->nonzero);
         ckpt_put_f64(b, s->objective);
         ckpt_put_f64(b, s->duality_gap);
+        ckpt_put_f64(b, s->dev_ratio);
         ckpt_put_i64(b, s->iterations);
         ckpt_put_i64(b, s->converged);
         ckpt_put_f64s(b, s->coef, p);
@@ -244,6 +245,7 @@ static int get_fit(lariat_ctx *ctx, ckpt_reader *r, int64_t p, lariat_fit **out)
         s->nonzero = ckpt_get_i64(r);
         s->objective = ckpt_get_f64(r);
         s->duality_gap = ckpt_get_f64(r);
+        s->dev_ratio = ckpt_get_f64(r);
         s->iterations = (int)ckpt_get_i64(r);
         s->converged = (int)ckpt_get_i64(r);
         s->coef = lariat_malloc(ctx, (size_t)p, sizeof(double), "checkpoint coefficients");

@@ -17,7 +17,8 @@
 #include <string.h>
 
 #define CKPT_MAGIC "LARIATCK"
-enum { CKPT_VERSION = 1 };
+/* Version 2 keeps each solution's dev_ratio (the model file reports it). */
+enum { CKPT_VERSION = 2 };
 /* Read back as another value on a machine of another byte order. */
 #define CKPT_BYTE_ORDER 0x0102030405060708ULL
 /* Magic, version and byte-order mark; the checksum trails the file. */
