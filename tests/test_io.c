@@ -9,6 +9,7 @@
 #include "harness.h"
 #include "io/byterange.h"
 #include "io/numparse.h"
+#include "io/read.h"
 #include "testdata.h"
 
 #include <float.h>
@@ -505,6 +506,48 @@ static void test_byterange_tiling(void)
     LT_ASSERT_ALL(ok);
 }
 
+/* lariat_data_row_where: the line of a data row as the readers count rows
+** (a CSV header, blank lines, LIBSVM comment-only lines skipped), the same on
+** every rank; HDF5 names /y[ROW]; a row the file does not have falls back to
+** the row number. */
+static void test_row_where(void)
+{
+    lariat_ctx *ctx = lt_ctx();
+    char path[512], where[1024], want[1100];
+    lariat_read_options opt;
+    lariat_read_options_default(&opt);
+    snprintf(path, sizeof(path), "%s", lt_path("where.csv"));
+    lt_write_file(path, "\ny,a,b\n1,2,3\n\n\n4,5,6\r\n7,8,9\n\n10,11,12");
+    static const int64_t csv_lines[] = {3, 6, 7, 9};
+    for (int64_t r = 0; r < 4; r++) {
+        int rc = lariat_data_row_where(ctx, path, &opt, r, where, sizeof(where));
+        snprintf(want, sizeof(want), "%s:%lld", path, (long long)csv_lines[r]);
+        LT_ASSERT_ALL(rc == LARIAT_OK && strcmp(where, want) == 0);
+    }
+    /* Without a header (forced), the first non-blank line is row 0. */
+    opt.header = LARIAT_HEADER_NO;
+    snprintf(path, sizeof(path), "%s", lt_path("where_nohead.csv"));
+    lt_write_file(path, "\n1,2\n3,4\n");
+    int rc = lariat_data_row_where(ctx, path, &opt, 1, where, sizeof(where));
+    snprintf(want, sizeof(want), "%s:3", path);
+    LT_ASSERT_ALL(rc == LARIAT_OK && strcmp(where, want) == 0);
+    rc = lariat_data_row_where(ctx, path, &opt, 5, where, sizeof(where));
+    snprintf(want, sizeof(want), "%s: row 5 (0-based)", path);
+    LT_ASSERT_ALL(rc == LARIAT_OK && strcmp(where, want) == 0);
+
+    lariat_read_options_default(&opt);
+    snprintf(path, sizeof(path), "%s", lt_path("where.svm"));
+    lt_write_file(path, "# a comment\n1 1:2\n   # another\n\n-1 2:3 # trailing\n1\n");
+    static const int64_t svm_lines[] = {2, 5, 6};
+    for (int64_t r = 0; r < 3; r++) {
+        rc = lariat_data_row_where(ctx, path, &opt, r, where, sizeof(where));
+        snprintf(want, sizeof(want), "%s:%lld", path, (long long)svm_lines[r]);
+        LT_ASSERT_ALL(rc == LARIAT_OK && strcmp(where, want) == 0);
+    }
+    rc = lariat_data_row_where(ctx, "data.h5", NULL, 12, where, sizeof(where));
+    LT_ASSERT_ALL(rc == LARIAT_OK && strcmp(where, "data.h5: /y[12] (row 12, 0-based)") == 0);
+}
+
 static void test_numparse(void)
 {
     const char *good[] = {"0", "-0", "+1", ".5", "5.", "1e5", "1E+05", "1e-5", "0.000123", "00012",
@@ -565,4 +608,5 @@ void lt_register_io(void)
     CU_add_test(s, "read: usage errors and format choice", test_read_usage_errors);
     CU_add_test(s, "libsvm: sparse content", test_libsvm_content);
     CU_add_test(s, "libsvm: bad input names file, line, field", test_libsvm_errors);
+    CU_add_test(s, "read: the line of a data row", test_row_where);
 }

@@ -97,6 +97,7 @@ static lariat_fit *make_fit(int64_t p, int nlambda)
         s->duality_gap = 1.1e-9 / (k + 1);
         s->iterations = 57 + k;
         s->converged = k % 2 == 0;
+        s->dev_ratio = awkward(k + 5);
     }
     return fit;
 }
@@ -210,7 +211,7 @@ static void test_model_keys(void)
     int64_t nz[2] = {1, 3};
     lariat_cv_curve curves[2] = {{0.5, 2, lam, cvm, cvsd, nz, 1, 0, NULL}, {1.0, 2, lam, cvm, cvsd, nz, 1, 1, NULL}};
     lariat_cv_result cv = {5, 42, LARIAT_SELECT_MIN, 1, 2, curves, 1, 1.0, 0.25, 0.5, 1, LARIAT_MEASURE_MSE};
-    lariat_metrics test = {10, 10.0, 0.25, 0.5, 0.375, 0.875};
+    lariat_metrics test = {10, 10.0, 0.25, 0.5, 0.375, 0.875, LARIAT_FAMILY_GAUSSIAN, 0.0, 0.0, 0.0, 0.0};
     lariat_model_info info;
     lariat_model_info_default(&info);
     info.cv = &cv;
@@ -223,31 +224,34 @@ static void test_model_keys(void)
     int rc = lariat_model_write(ctx, path, fit, &info);
     LT_ASSERT_ALL(rc == LARIAT_OK);
 
-    static const char *const top[] = {"format", "version", "alpha", "lambda", "intercept", "coef", "feature_names",
-                                      "standardize", "fit_intercept", "n_samples", "n_features", "ranks", "solver",
-                                      "iterations", "converged", "duality_gap", "objective", "path", "cv",
-                                      "test_metrics", "timings_s", "peak_rss_mb"};
+    static const char *const top[] = {"format", "version", "family", "alpha", "lambda", "intercept", "coef",
+                                      "feature_names", "standardize", "fit_intercept", "n_samples", "n_features",
+                                      "ranks", "solver", "iterations", "converged", "duality_gap", "objective",
+                                      "dev_ratio", "path", "cv", "test_metrics", "timings_s", "peak_rss_mb"};
     static const char *const entry[] = {"lambda", "intercept", "coef", "nonzero", "objective", "duality_gap",
-                                        "iterations"};
-    static const char *const cvkeys[] = {"nfolds", "seed", "select", "lambda_min", "lambda_1se", "alpha_min", "table"};
+                                        "iterations", "dev_ratio"};
+    static const char *const cvkeys[] = {"nfolds", "seed", "select", "type_measure", "lambda_min", "lambda_1se",
+                                         "alpha_min", "table"};
     static const char *const row[] = {"alpha", "lambda", "cvm", "cvsd", "nonzero"};
     static const char *const met[] = {"mse", "rmse", "mae", "r2"};
     static const char *const tim[] = {"load", "prepare", "solve", "cv", "write", "total"};
     char *text = slurp(path, NULL);
     cJSON *root = text != NULL ? cJSON_Parse(text) : NULL;
-    int ok = root != NULL && keys_are(root, top, 22);
+    int ok = root != NULL && keys_are(root, top, 24);
+    ok = ok && strcmp(cJSON_GetObjectItemCaseSensitive(root, "family")->valuestring, "gaussian") == 0;
     const cJSON *pathv = cJSON_GetObjectItemCaseSensitive(root, "path");
     ok = ok && cJSON_GetArraySize(pathv) == 3;
     for (int k = 0; ok && k < 3; k++) {
         const cJSON *e = cJSON_GetArrayItem(pathv, k);
-        ok = keys_are(e, entry, 7);
+        ok = keys_are(e, entry, 8);
+        ok = ok && cJSON_GetObjectItemCaseSensitive(e, "dev_ratio")->valuedouble == fit->path[k].dev_ratio;
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "coef");
         for (int64_t j = 0; ok && j < p; j++) ok = cJSON_GetArrayItem(c, (int)j)->valuedouble == fit->path[k].coef[j];
         ok = ok && cJSON_GetObjectItemCaseSensitive(e, "nonzero")->valueint == fit->path[k].nonzero;
     }
     const cJSON *cvj = cJSON_GetObjectItemCaseSensitive(root, "cv");
     const cJSON *table = cJSON_GetObjectItemCaseSensitive(cvj, "table");
-    ok = ok && keys_are(cvj, cvkeys, 7) && cJSON_GetArraySize(table) == 4 && keys_are(cJSON_GetArrayItem(table, 3), row, 5);
+    ok = ok && keys_are(cvj, cvkeys, 8) && cJSON_GetArraySize(table) == 4 && keys_are(cJSON_GetArrayItem(table, 3), row, 5);
     ok = ok && strcmp(cJSON_GetObjectItemCaseSensitive(cvj, "select")->valuestring, "min") == 0 &&
          cJSON_GetObjectItemCaseSensitive(cvj, "seed")->valuedouble == 42.0 &&
          cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(table, 2), "alpha")->valuedouble == 1.0;
@@ -267,15 +271,144 @@ static void test_model_keys(void)
     rc = lariat_model_write(ctx, path, one, &info);
     text = slurp(path, NULL);
     root = text != NULL ? cJSON_Parse(text) : NULL;
-    static const char *const plain[] = {"format", "version", "alpha", "lambda", "intercept", "coef", "feature_names",
-                                        "standardize", "fit_intercept", "n_samples", "n_features", "ranks", "solver",
-                                        "iterations", "converged", "duality_gap", "objective", "timings_s",
-                                        "peak_rss_mb"};
-    LT_ASSERT_ALL(rc == LARIAT_OK && keys_are(root, plain, 19));
+    static const char *const plain[] = {"format", "version", "family", "alpha", "lambda", "intercept", "coef",
+                                        "feature_names", "standardize", "fit_intercept", "n_samples", "n_features",
+                                        "ranks", "solver", "iterations", "converged", "duality_gap", "objective",
+                                        "dev_ratio", "timings_s", "peak_rss_mb"};
+    LT_ASSERT_ALL(rc == LARIAT_OK && keys_are(root, plain, 21));
     cJSON_Delete(root);
     free(text);
     free_fit(one);
     free_fit(fit);
+}
+
+/* A hand-built multinomial fit (K classes, labels -1, 2.5, 7, ...) or,
+** with K = 1, a binomial fit of classes -1 and 1; the default path stopped
+** at devmax after its last lambda. */
+static lariat_fit *make_class_fit(int64_t p, int nlambda, int K)
+{
+    lariat_fit *fit = make_fit(p, nlambda);
+    const int nlin = K > 1 ? K : 1;
+    fit->family = K > 1 ? LARIAT_FAMILY_MULTINOMIAL : LARIAT_FAMILY_BINOMIAL;
+    fit->nlin = nlin;
+    fit->grouped = K > 1;
+    fit->nclass = K > 1 ? K : 2;
+    fit->classes = calloc((size_t)fit->nclass, sizeof(double));
+    for (int k = 0; k < fit->nclass; k++) fit->classes[k] = K > 1 ? -1.0 + 3.5 * k : -1.0 + 2.0 * k;
+    fit->path_stopped = 1;
+    for (int l = 0; l < nlambda && K > 1; l++) {
+        lariat_solution *s = &fit->path[l];
+        free(s->coef);
+        s->coef = calloc((size_t)(nlin * p), sizeof(double));
+        s->intercepts = calloc((size_t)nlin, sizeof(double));
+        for (int k = 0; k < nlin; k++) {
+            s->intercepts[k] = awkward(k + l) - 0.5;
+            for (int64_t j = 0; j < p; j++) s->coef[k * p + j] = awkward((int)j + 3 * k + l);
+        }
+        s->intercept = 0.0;
+    }
+    return fit;
+}
+
+static void free_class_fit(lariat_fit *fit)
+{
+    for (int k = 0; k < fit->nlambda; k++) free(fit->path[k].intercepts);
+    free(fit->classes);
+    free_fit(fit);
+}
+
+/* SPEC.md section 9's keys: family, classes, multinomial, K intercepts and
+** K lists of coefficients at the top and in the path, path_stop; read back
+** bit-exact into a one-solution fit that predicts as the original. */
+static void test_model_classes(void)
+{
+    lariat_ctx *ctx = lt_ctx();
+    const int64_t p = 4;
+    const char *path = lt_path("classes.json");
+    for (int K = 1; K <= 3; K += 2) {
+        lariat_fit *fit = make_class_fit(p, 3, K);
+        lariat_model_info info;
+        lariat_model_info_default(&info);
+        info.selected = 1;
+        int rc = lariat_model_write(ctx, path, fit, &info);
+        LT_ASSERT_ALL(rc == LARIAT_OK);
+        char *text = slurp(path, NULL);
+        cJSON *root = text != NULL ? cJSON_Parse(text) : NULL;
+        static const char *const top[] = {"format", "version", "family", "classes", "multinomial", "alpha",
+                                          "lambda", "intercept", "coef", "feature_names", "standardize",
+                                          "fit_intercept", "n_samples", "n_features", "ranks", "solver",
+                                          "iterations", "converged", "duality_gap", "objective", "dev_ratio",
+                                          "path_stop", "path", "timings_s", "peak_rss_mb"};
+        static const char *const top2[] = {"format", "version", "family", "classes", "alpha", "lambda",
+                                           "intercept", "coef", "feature_names", "standardize", "fit_intercept",
+                                           "n_samples", "n_features", "ranks", "solver", "iterations", "converged",
+                                           "duality_gap", "objective", "dev_ratio", "path_stop", "path",
+                                           "timings_s", "peak_rss_mb"};
+        static const char *const stop[] = {"after_lambda", "lambda", "dev_ratio", "reason"};
+        int ok = root != NULL && (K > 1 ? keys_are(root, top, 25) : keys_are(root, top2, 24));
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(root, "path_stop");
+        ok = ok && keys_are(st, stop, 4) && cJSON_GetObjectItemCaseSensitive(st, "after_lambda")->valueint == 2 &&
+             cJSON_GetObjectItemCaseSensitive(st, "dev_ratio")->valuedouble == fit->path[2].dev_ratio;
+        const cJSON *entry = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "path"), 2);
+        const cJSON *coef = cJSON_GetObjectItemCaseSensitive(entry, "coef");
+        if (K > 1) {
+            ok = ok && cJSON_GetArraySize(coef) == K && cJSON_GetArraySize(cJSON_GetArrayItem(coef, 2)) == p &&
+                 cJSON_GetArrayItem(cJSON_GetArrayItem(coef, 2), 3)->valuedouble == fit->path[2].coef[2 * p + 3] &&
+                 cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(entry, "intercept")) == K &&
+                 strcmp(cJSON_GetObjectItemCaseSensitive(root, "multinomial")->valuestring, "grouped") == 0;
+        } else {
+            ok = ok && cJSON_GetArraySize(coef) == p && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(entry, "intercept"));
+        }
+        LT_ASSERT_ALL(ok);
+        cJSON_Delete(root);
+        free(text);
+
+        lariat_model *m = NULL;
+        rc = lariat_model_read(ctx, path, &m);
+        LT_ASSERT_ALL(rc == LARIAT_OK && m != NULL);
+        if (rc == LARIAT_OK) {
+            const lariat_solution *s = &fit->path[1];
+            const int nlin = K > 1 ? K : 1;
+            int same = m->family == fit->family && m->nlin == nlin && m->nclass == fit->nclass &&
+                       memcmp(m->classes, fit->classes, (size_t)fit->nclass * sizeof(double)) == 0 &&
+                       memcmp(m->coef, s->coef, (size_t)(nlin * p) * sizeof(double)) == 0 &&
+                       m->grouped == fit->grouped && m->fit.nlambda == 1 && m->fit.path == &m->sol &&
+                       m->sol.coef == m->coef && m->fit.classes == m->classes;
+            if (K > 1) same = same && memcmp(m->intercepts, s->intercepts, (size_t)K * sizeof(double)) == 0;
+            else same = same && memcmp(&m->intercept, &s->intercept, sizeof(double)) == 0;
+            LT_ASSERT_ALL(same);
+            lariat_model_destroy(m);
+        }
+        free_class_fit(fit);
+    }
+    /* Class errors name the key. */
+    static const struct {
+        const char *text, *key;
+    } cases[] = {
+        {"{\"format\": \"lariat-model\", \"version\": 1, \"n_features\": 1, \"family\": \"poisson\"}", "\"family\""},
+        {"{\"format\": \"lariat-model\", \"version\": 1, \"n_features\": 1, \"family\": \"binomial\", "
+         "\"classes\": [0, 1, 2]}",
+         "\"classes\""},
+        {"{\"format\": \"lariat-model\", \"version\": 1, \"n_features\": 1, \"family\": \"multinomial\", "
+         "\"classes\": [0, 2, 1]}",
+         "\"classes\""},
+        {"{\"format\": \"lariat-model\", \"version\": 1, \"n_features\": 1, \"family\": \"multinomial\", "
+         "\"classes\": [0, 1, 2], \"alpha\": 1, \"lambda\": 0.1, \"intercept\": 0, \"coef\": [1]}",
+         "\"intercept\""},
+        {"{\"format\": \"lariat-model\", \"version\": 1, \"n_features\": 1, \"family\": \"multinomial\", "
+         "\"classes\": [0, 1, 2], \"alpha\": 1, \"lambda\": 0.1, \"intercept\": [0, 0, 0], \"coef\": [[1], [2]]}",
+         "\"coef\""},
+        {"{\"format\": \"lariat-model\", \"version\": 1, \"n_features\": 1, \"family\": \"multinomial\", "
+         "\"classes\": [0, 1, 2], \"alpha\": 1, \"lambda\": 0.1, \"intercept\": [0, 0, 0], "
+         "\"coef\": [[1], [2], [3, 4]]}",
+         "\"coef\" list 3"},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        lt_write_file(path, cases[k].text);
+        lariat_model *m = NULL;
+        int rc = lariat_model_read(ctx, path, &m);
+        LT_ASSERT_ALL(rc == LARIAT_EDATA && m == NULL && strstr(lariat_errmsg(ctx), cases[k].key) != NULL);
+    }
 }
 
 /* Reading rejects what is not a lariat model, naming the file and key. */
@@ -717,6 +850,7 @@ void lt_register_model(void)
     CU_add_test(s, "model write/read round trip bit-exact", test_model_round_trip);
     CU_add_test(s, "model keys of SPEC section 5 in order", test_model_keys);
     CU_add_test(s, "model reader rejects bad files", test_model_read_errors);
+    CU_add_test(s, "model of the classification families", test_model_classes);
     CU_add_test(s, "atomic writes leave nothing on failure", test_atomic_failures);
     CU_add_test(s, "gen byte-identical at any rank count", test_gen_rank_independent);
     CU_add_test(s, "gen writes the model it documents", test_gen_content);

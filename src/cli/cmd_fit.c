@@ -1,7 +1,11 @@
 /*
 ** `lariat fit` (SPEC.md section 4): read the data, hold out the
 ** --test-fraction rows, fit the lambda path (or the given lambdas) for one
-** alpha, write the model JSON and print the summary.
+** alpha, write the model JSON and print the summary. Binomial and
+** multinomial (SPEC.md section 9) first check every row's label, so that a
+** bad one is named by its line, and fit with the classes of all rows, so
+** that a class seen only in held-out rows is an error rather than a model
+** of fewer classes.
 */
 #include "cli/checkpoint.h"
 #include "cli/commands.h"
@@ -11,6 +15,7 @@
 #include "core/core.h"
 #include "data/split.h"
 #include "io/model.h"
+#include "solvers/glm.h"
 #include "solvers/path.h"
 #include "solvers/prep.h"
 
@@ -20,8 +25,10 @@ int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
 {
     lariat_data *data = NULL;
     lariat_prep *prep = NULL;
+    lariat_glm *glm = NULL;
     lariat_fit *fit = NULL;
-    double *train_w = NULL, *test_w = NULL;
+    double *train_w = NULL, *test_w = NULL, *classes = NULL;
+    int nclass = 0;
     lc_problem_arrays arrays = {NULL, NULL, NULL};
     lariat_read_options ropt;
     lariat_problem pb;
@@ -48,13 +55,14 @@ int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
     lc_read_options(o, &ropt);
     if (rc == LARIAT_OK) rc = lc_load_data(ctx, o, &ropt, &data, &info.timings.load);
     if (rc == LARIAT_OK) rc = lc_problem_from_options(ctx, o, data->p, &pb, &arrays);
+    if (rc == LARIAT_OK) rc = lc_check_labels(ctx, o, &ropt, data, pb.family, &classes, &nclass);
 
     /* The held-out rows get weight 0 in the fit and are scored afterwards. */
     if (rc == LARIAT_OK) rc = lc_test_split(ctx, o, data, &train_w, &test_w, &n_train, &n_test);
 
     /* lariat_fit_path in its two steps, timed apart: "prepare" is the
     ** statistics and standardization, "solve" the path (SPEC.md section 5). */
-    if (rc == LARIAT_OK) {
+    if (rc == LARIAT_OK && pb.family == LARIAT_FAMILY_GAUSSIAN) {
         double t0 = lariat_now();
         rc = lariat_prep_create(ctx, data, train_w, &pb, &prep);
         double t1 = lariat_now();
@@ -63,11 +71,22 @@ int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
         info.timings.solve = lariat_now() - t1;
         lariat_prep_destroy(prep);
         prep = NULL;
+    } else if (rc == LARIAT_OK) {
+        /* lariat_fit_path in its two steps, with the classes of all rows
+        ** and the checkpoints of --checkpoint. */
+        double t0 = lariat_now();
+        rc = lariat_glm_create(ctx, data, train_w, &pb, classes, nclass, &glm);
+        double t1 = lariat_now();
+        info.timings.prepare = t1 - t0;
+        if (rc == LARIAT_OK) rc = lariat_ckpt_glm_fit(ctx, glm, &pb, &st, &fit);
+        info.timings.solve = lariat_now() - t1;
+        lariat_glm_destroy(glm);
+        glm = NULL;
+        rc = lc_data_error(ctx, o, pb.family, rc);
     }
     if (rc == LARIAT_OK) info.selected = fit->nlambda - 1;
     if (rc == LARIAT_OK && fraction > 0.0) {
-        const lariat_solution *sol = &fit->path[info.selected];
-        rc = lariat_metrics_compute(ctx, data, test_w, sol->intercept, sol->coef, &metrics);
+        rc = lariat_metrics_compute_fit(ctx, data, test_w, fit, &fit->path[info.selected], &metrics);
         info.test = &metrics;
     }
     if (rc == LARIAT_OK) {
@@ -80,7 +99,7 @@ int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
     }
     if (rc == LARIAT_OK) {
         lc_summary summary = {"fit", lc_text(o, LC_OPT_DATA), data, n_train, n_test, fit, info.selected, st.tol,
-                              &info, out, NULL};
+                              &info, out, NULL, st.nlambda};
         lc_summary_print(ctx, &summary);
     }
     /* --strict: not converging is a failure, reported after the model (which
@@ -95,6 +114,7 @@ int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
     }
     lariat_fit_destroy(fit);
     lc_problem_arrays_free(&arrays);
+    free(classes);
     free(train_w);
     free(test_w);
     lariat_data_destroy(data);

@@ -1,7 +1,14 @@
 /*
-** `lariat predict` (SPEC.md sections 4 and 5): a model's predictions for the
-** rows of a data file, as CSV with the header `prediction` and one row per
-** input row, in input order.
+** `lariat predict` (SPEC.md sections 4, 5 and 9): a model's predictions for
+** the rows of a data file, as CSV with one row per input row, in input
+** order, and the header of the family and --type:
+**   gaussian     prediction (response and link are the same number)
+**   binomial     probability (of class 1), link, or class
+**   multinomial  probability_<label> or link_<label>, one column per class in
+**                class order, or class
+** Class labels are written as the model file writes numbers (the shortest
+** text that reads back as the same double: 0, 1, -1, 2.5). --type class of a
+** gaussian model is bad usage: it has no classes.
 **
 ** Each rank formats the predictions of its own rows. To a file, the ranks
 ** write in parallel: rank 0 creates the temporary of an atomic write
@@ -16,6 +23,7 @@
 #include "core/core.h"
 #include "io/atomic.h"
 #include "io/model.h"
+#include "family/family.h"
 #include "io/numfmt.h"
 
 #include <errno.h>
@@ -28,21 +36,51 @@
 /* Bytes per message when the texts travel to rank 0 for standard output. */
 #define LC_STDOUT_CHUNK (1 << 20)
 
-static const char header[] = "prediction\n";
-
-/* Not collective. This rank's text: the header on rank 0, then one number per line. */
-static int format_predictions(lariat_ctx *ctx, const double *pred, int64_t n_local, char **text, size_t *len)
+/* Not collective. The CSV header line (malloc'ed) of a model's predictions
+** of this type (see the top of the file). */
+static char *make_header(lariat_ctx *ctx, const lariat_fit *fit, lariat_predict_type type)
 {
-    size_t cap = sizeof(header) + (size_t)n_local * (LARIAT_DOUBLE_CHARS + 1);
+    const int width = lariat_predict_width(fit, type);
+    char *h = lariat_malloc(ctx, (size_t)width, 16 + LARIAT_DOUBLE_CHARS, "prediction header");
+    if (h == NULL) return NULL;
+    if (fit->family == LARIAT_FAMILY_GAUSSIAN) {
+        strcpy(h, "prediction\n");
+    } else if (type == LARIAT_PREDICT_CLASS) {
+        strcpy(h, "class\n");
+    } else if (width == 1) {
+        strcpy(h, type == LARIAT_PREDICT_LINK ? "link\n" : "probability\n");
+    } else {
+        size_t at = 0;
+        for (int k = 0; k < width; k++) {
+            char v[LARIAT_DOUBLE_CHARS];
+            lariat_format_double(v, fit->classes[k]);
+            at += (size_t)sprintf(h + at, "%s%s_%s", k == 0 ? "" : ",",
+                                  type == LARIAT_PREDICT_LINK ? "link" : "probability", v);
+        }
+        strcpy(h + at, "\n");
+    }
+    return h;
+}
+
+/* Not collective. This rank's text: the header on rank 0, then one line of
+** width comma-separated numbers per row. */
+static int format_predictions(lariat_ctx *ctx, const char *header, const double *pred, int64_t n_local, int width,
+                              char **text, size_t *len)
+{
+    const size_t head = strlen(header);
+    size_t cap = head + 1 + (size_t)n_local * (size_t)width * (LARIAT_DOUBLE_CHARS + 1);
     char *buf = lariat_malloc(ctx, cap, 1, "prediction text");
     if (buf == NULL) return LARIAT_ENOMEM;
     size_t at = 0;
     if (lariat_ctx_rank(ctx) == 0) {
-        memcpy(buf, header, sizeof(header) - 1);
-        at = sizeof(header) - 1;
+        memcpy(buf, header, head);
+        at = head;
     }
     for (int64_t i = 0; i < n_local; i++) {
-        at += (size_t)lariat_format_double(buf + at, pred[i]);
+        for (int k = 0; k < width; k++) {
+            if (k > 0) buf[at++] = ',';
+            at += (size_t)lariat_format_double(buf + at, pred[i * width + k]);
+        }
         buf[at++] = '\n';
     }
     *text = buf;
@@ -173,14 +211,23 @@ int lc_cmd_predict(lariat_ctx *ctx, const lc_options *o, double t_start)
     lariat_model *model = NULL;
     lariat_data *data = NULL;
     double *pred = NULL;
-    char *text = NULL;
+    char *text = NULL, *header = NULL;
     size_t len = 0;
     double load_s = 0.0;
     const char *model_path = lc_text(o, LC_OPT_MODEL), *out = lc_text(o, LC_OPT_OUT);
 
+    const char *type_text = lc_text(o, LC_OPT_TYPE);
+    const lariat_predict_type type = strcmp(type_text, "link") == 0    ? LARIAT_PREDICT_LINK
+                                     : strcmp(type_text, "class") == 0 ? LARIAT_PREDICT_CLASS
+                                                                       : LARIAT_PREDICT_RESPONSE;
     int rc = lc_require(ctx, o, LC_OPT_MODEL);
     if (rc == LARIAT_OK) rc = lc_require(ctx, o, LC_OPT_DATA);
     if (rc == LARIAT_OK) rc = lariat_model_read(ctx, model_path, &model);
+    /* The model is the same on every rank: so is this verdict. */
+    if (rc == LARIAT_OK && type == LARIAT_PREDICT_CLASS && model->family == LARIAT_FAMILY_GAUSSIAN) {
+        rc = lariat_error(ctx, LARIAT_EUSAGE, "%s class: the model %s is gaussian and has no classes (use response)",
+                          lc_origin(o, LC_OPT_TYPE), model_path);
+    }
     if (rc == LARIAT_OK) {
         lariat_read_options ropt;
         lc_read_options(o, &ropt);
@@ -195,10 +242,13 @@ int lc_cmd_predict(lariat_ctx *ctx, const lc_options *o, double t_start)
     }
     if (rc == LARIAT_OK) warn_names(ctx, data, model);
     if (rc == LARIAT_OK) {
-        pred = lariat_malloc(ctx, (size_t)data->n_local, sizeof(double), "predictions");
-        if (pred == NULL) rc = LARIAT_ENOMEM;
-        else lariat_predict(data, model->intercept, model->coef, pred);
-        if (rc == LARIAT_OK) rc = format_predictions(ctx, pred, data->n_local, &text, &len);
+        const int width = lariat_predict_width(&model->fit, type);
+        const int64_t cells = data->n_local * width;
+        pred = lariat_malloc(ctx, (size_t)(cells > 0 ? cells : 1), sizeof(double), "predictions");
+        header = make_header(ctx, &model->fit, type);
+        if (pred == NULL || header == NULL) rc = LARIAT_ENOMEM;
+        if (rc == LARIAT_OK) rc = lariat_predict_solution(ctx, data, &model->fit, &model->sol, type, pred);
+        if (rc == LARIAT_OK) rc = format_predictions(ctx, header, pred, data->n_local, width, &text, &len);
         rc = lariat_agree(ctx, rc);
     }
     if (rc == LARIAT_OK) rc = out != NULL ? write_parallel(ctx, out, text, len) : write_stdout(ctx, text, len);
@@ -207,6 +257,7 @@ int lc_cmd_predict(lariat_ctx *ctx, const lc_options *o, double t_start)
                    (long long)data->n, out, lariat_now() - t_start, load_s);
     }
     free(text);
+    free(header);
     free(pred);
     lariat_data_destroy(data);
     lariat_model_destroy(model);

@@ -91,8 +91,16 @@ typedef enum {
       "penalize the coefficients as given instead of scaled by their column's standard deviation")             \
     X(NO_INTERCEPT, "no-intercept", LC_FLAG, LC_ANY, NULL, "fit an intercept", "", LC_TRAIN,                      \
       "fix the intercept at 0")                                                                                  \
+    X(FAMILY, "family", LC_WORD, LC_CHOICE, "gaussian", "gaussian", "gaussian|binomial|multinomial",            \
+      LC_TRAIN | LC_GEN, "the loss (glmnet's family): squared error, or the cross-entropy of two classes or of K " \
+      "classes (SPEC section 9); gen draws the labels from that model")                                         \
+    X(MULTINOMIAL, "multinomial", LC_WORD, LC_CHOICE, "ungrouped", "ungrouped", "ungrouped|grouped", LC_TRAIN,    \
+      "multinomial penalty: each class's coefficient on its own, or a feature in or out for all classes at once " \
+      "(glmnet's type.multinomial); an error with another family")                                              \
     X(SOLVER, "solver", LC_WORD, LC_CHOICE, "auto", "auto", "auto|gram|admm|fista", LC_TRAIN,                    \
-      "algorithm; auto picks by n, p, sparsity and memory and says why")                                         \
+      "algorithm; auto picks by n, p, sparsity and memory and says why (multinomial: gram or fista)")            \
+    X(CURVATURE, "curvature", LC_WORD, LC_CHOICE, "auto", "auto", "auto|exact|bound", LC_TRAIN,                  \
+      "binomial and multinomial gram: the IRLS curvature at every Newton step, or a fixed bound formed once")    \
     X(DISTRIBUTED_GRAM, "distributed-gram", LC_FLAG, LC_ANY, NULL, "when a copy would take 1/4 of a rank's memory", \
       "", LC_TRAIN, "gram: spread the p x p Gram over the ranks (ScaLAPACK) instead of a copy on every rank")   \
     X(TOL, "tol", LC_REAL, LC_POS, "1e-7", "1e-7", "T", LC_TRAIN,                                                \
@@ -110,6 +118,9 @@ typedef enum {
       "seed of the folds, the --test-fraction split and generated data")                                         \
     X(SELECT, "select", LC_WORD, LC_CHOICE, "1se", "1se", "min|1se", LC_CV,                                      \
       "refit at lambda_min or lambda_1se")                                                                       \
+    X(TYPE_MEASURE, "type-measure", LC_WORD, LC_CHOICE, NULL, "mse (gaussian), deviance (binomial, multinomial)", \
+      "mse|mae|deviance|class|auc", LC_CV,                                                                       \
+      "cross-validation error (glmnet's type.measure); auc for binomial only")                                   \
     X(CV_GROUPS, "cv-groups", LC_INT, LC_GE1_AUTO, "auto", "auto", "G", LC_CV,                                   \
       "groups of ranks that train different folds at the same time")                                             \
     X(TEST_FRACTION, "test-fraction", LC_REAL, LC_FRACTION, "0", "0", "F", LC_TRAIN,                             \
@@ -129,9 +140,14 @@ typedef enum {
     X(NONZERO, "nonzero", LC_INT, LC_NONNEG, NULL, "min(P, 10)", "K", LC_GEN,                          \
       "nonzero coefficients of the true model")                                                                  \
     X(CORR, "corr", LC_REAL, LC_FRACTION, "0", "0", "R", LC_GEN, "correlation between features, in [0, 1)")      \
-    X(NOISE, "noise", LC_REAL, LC_NONNEG, "1", "1", "S", LC_GEN, "standard deviation of the noise")              \
+    X(NOISE, "noise", LC_REAL, LC_NONNEG, "1", "1", "S", LC_GEN,                                                 \
+      "standard deviation of the noise (gaussian; the other families draw their labels)")                       \
     X(DENSITY, "density", LC_REAL, LC_DENSITY, "1", "1", "D", LC_GEN,                                            \
       "fraction of nonzero entries of X, in (0, 1]")                                                             \
+    X(CLASSES, "classes", LC_INT, LC_GE2, "3", "3", "K", LC_GEN,                                                 \
+      "classes of --family multinomial (labels 0..K-1)")                                                         \
+    X(TYPE, "type", LC_WORD, LC_CHOICE, "response", "response", "response|link|class", LC_PREDICT,              \
+      "what to predict: the mean (probabilities), the linear predictor, or the label of the most probable class") \
     X(MAX_MEMORY, "max-memory", LC_BYTES, LC_POS, NULL, "the node's available memory / its ranks", "BYTES",     \
       LC_READ, "refuse before reading when the estimated memory per rank (data, Gram, factors) exceeds BYTES "    \
       "(512M, 4G: powers of 1024)")                                                                            \

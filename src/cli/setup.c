@@ -6,6 +6,8 @@
 
 #include "cli/preflight.h"
 #include "core/core.h"
+#include "family/family.h"
+#include "io/read.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -86,6 +88,8 @@ int lc_problem_from_options(lariat_ctx *ctx, const lc_options *o, int64_t p, lar
     pb->alpha = lc_list(o, LC_OPT_ALPHA, &nalpha)[0];
     pb->standardize = !lc_flag(o, LC_OPT_NO_STANDARDIZE);
     pb->intercept = !lc_flag(o, LC_OPT_NO_INTERCEPT);
+    pb->family = lc_family(o);
+    pb->grouped = pb->family == LARIAT_FAMILY_MULTINOMIAL && strcmp(lc_text(o, LC_OPT_MULTINOMIAL), "grouped") == 0;
 
     int rc = LARIAT_OK;
     if (lc_given(o, LC_OPT_LOWER)) {
@@ -135,9 +139,106 @@ static int as_int(lariat_ctx *ctx, const lc_options *o, int id, int *out)
     return LARIAT_OK;
 }
 
+lariat_family_kind lc_family(const lc_options *o)
+{
+    const char *f = (lc_option_commands(LC_OPT_FAMILY) & o->command) ? lc_text(o, LC_OPT_FAMILY) : NULL;
+    if (f != NULL && strcmp(f, "binomial") == 0) return LARIAT_FAMILY_BINOMIAL;
+    if (f != NULL && strcmp(f, "multinomial") == 0) return LARIAT_FAMILY_MULTINOMIAL;
+    return LARIAT_FAMILY_GAUSSIAN;
+}
+
+lariat_measure lc_measure(const lc_options *o)
+{
+    static const struct {
+        const char *name;
+        lariat_measure m;
+    } names[] = {{"mse", LARIAT_MEASURE_MSE},
+                 {"mae", LARIAT_MEASURE_MAE},
+                 {"deviance", LARIAT_MEASURE_DEVIANCE},
+                 {"class", LARIAT_MEASURE_CLASS},
+                 {"auc", LARIAT_MEASURE_AUC}};
+    const char *t = (lc_option_commands(LC_OPT_TYPE_MEASURE) & o->command) ? lc_text(o, LC_OPT_TYPE_MEASURE) : NULL;
+    for (size_t k = 0; t != NULL && k < sizeof(names) / sizeof(names[0]); k++) {
+        if (strcmp(t, names[k].name) == 0) return names[k].m;
+    }
+    return LARIAT_MEASURE_DEFAULT;
+}
+
+int lc_check_family_options(lariat_ctx *ctx, const lc_options *o)
+{
+    const lariat_family_kind family = lc_family(o);
+    const char *name = lariat_family_name(family);
+    if (family != LARIAT_FAMILY_MULTINOMIAL && lc_given(o, LC_OPT_MULTINOMIAL)) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "%s %s applies to --family multinomial only (the family is %s)",
+                            lc_origin(o, LC_OPT_MULTINOMIAL), lc_text(o, LC_OPT_MULTINOMIAL), name);
+    }
+    if (family == LARIAT_FAMILY_MULTINOMIAL && strcmp(lc_text(o, LC_OPT_SOLVER), "admm") == 0) {
+        return lariat_error(ctx, LARIAT_EUSAGE,
+                            "%s admm does not serve the multinomial family: use --solver gram or --solver fista "
+                            "(or auto)", lc_origin(o, LC_OPT_SOLVER));
+    }
+    const lariat_measure m = lc_measure(o);
+    if (m == LARIAT_MEASURE_AUC && family != LARIAT_FAMILY_BINOMIAL) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "%s auc needs --family binomial (the family is %s)",
+                            lc_origin(o, LC_OPT_TYPE_MEASURE), name);
+    }
+    if (m == LARIAT_MEASURE_CLASS && family == LARIAT_FAMILY_GAUSSIAN) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "%s class needs --family binomial or multinomial (the family is %s)",
+                            lc_origin(o, LC_OPT_TYPE_MEASURE), name);
+    }
+    /* `fit` checkpoints every family; cross-validation of these families
+    ** does not checkpoint yet. */
+    if (family != LARIAT_FAMILY_GAUSSIAN && o->command == LC_CV && lc_text(o, LC_OPT_CHECKPOINT) != NULL) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "%s: cross-validation of the %s family has no checkpoints yet",
+                            lc_origin(o, LC_OPT_CHECKPOINT), name);
+    }
+    return LARIAT_OK;
+}
+
+int lc_check_labels(lariat_ctx *ctx, const lc_options *o, const lariat_read_options *ropt, const lariat_data *data,
+                    lariat_family_kind family, double **classes, int *nclass)
+{
+    const char *path = lc_text(o, LC_OPT_DATA);
+    int64_t bad = -1;
+    int rc = lariat_classes(ctx, data, NULL, family, classes, nclass, &bad);
+    if (rc != LARIAT_EDATA) return rc;
+    /* The library names the row ("row R: label V is ..."), which the data
+    ** layer cannot turn into a line: the file is scanned again, on this
+    ** error path only, for the line of that row. bad is the same on every
+    ** rank (the library agreed on it), and so is the message. */
+    char msg[1024], where[1024];
+    snprintf(msg, sizeof(msg), "%s", lariat_errmsg(ctx));
+    const char *text = msg;
+    if (bad >= 0) {
+        char prefix[64];
+        int len = snprintf(prefix, sizeof(prefix), "row %lld: ", (long long)bad);
+        if (strncmp(msg, prefix, (size_t)len) == 0) text = msg + len;
+        rc = lariat_data_row_where(ctx, path, ropt, bad, where, sizeof(where));
+        if (rc != LARIAT_OK) return rc;
+    } else {
+        snprintf(where, sizeof(where), "%s", path);
+    }
+    return lariat_error(ctx, LARIAT_EDATA, "%s: %s", where, text);
+}
+
+int lc_data_error(lariat_ctx *ctx, const lc_options *o, lariat_family_kind family, int rc)
+{
+    const char *path = lc_text(o, LC_OPT_DATA);
+    if (rc != LARIAT_EDATA || family == LARIAT_FAMILY_GAUSSIAN || path == NULL) return rc;
+    const char *msg = lariat_errmsg(ctx);
+    if (strncmp(msg, path, strlen(path)) == 0) return rc;
+    char copy[1024];
+    snprintf(copy, sizeof(copy), "%s", msg);
+    return lariat_error(ctx, rc, "%s: %s", path, copy);
+}
+
 int lc_settings_from_options(lariat_ctx *ctx, const lc_options *o, lariat_settings *st)
 {
     lariat_settings_default(st);
+    const char *curvature = lc_text(o, LC_OPT_CURVATURE);
+    if (strcmp(curvature, "exact") == 0) st->curvature = LARIAT_CURVATURE_EXACT;
+    else if (strcmp(curvature, "bound") == 0) st->curvature = LARIAT_CURVATURE_BOUND;
+    else st->curvature = LARIAT_CURVATURE_AUTO;
     const char *solver = lc_text(o, LC_OPT_SOLVER);
     if (strcmp(solver, "gram") == 0) st->solver = LARIAT_SOLVER_GRAM;
     else if (strcmp(solver, "admm") == 0) st->solver = LARIAT_SOLVER_ADMM;
@@ -150,7 +251,8 @@ int lc_settings_from_options(lariat_ctx *ctx, const lc_options *o, lariat_settin
     if (lc_given(o, LC_OPT_MAX_MEMORY)) st->max_memory = (double)lc_int(o, LC_OPT_MAX_MEMORY);
     if (lc_given(o, LC_OPT_LAMBDA_MIN_RATIO)) st->lambda_min_ratio = lc_real(o, LC_OPT_LAMBDA_MIN_RATIO);
     if (lc_given(o, LC_OPT_LAMBDA)) st->lambda = lc_list(o, LC_OPT_LAMBDA, &st->n_lambda_given);
-    int rc = as_int(ctx, o, LC_OPT_MAX_ITER, &st->max_iter);
+    int rc = lc_check_family_options(ctx, o);
+    if (rc == LARIAT_OK) rc = as_int(ctx, o, LC_OPT_MAX_ITER, &st->max_iter);
     if (rc == LARIAT_OK) rc = as_int(ctx, o, LC_OPT_NLAMBDA, &st->nlambda);
     return rc;
 }

@@ -38,10 +38,46 @@ int lc_problem_from_options(lariat_ctx *ctx, const lc_options *o, int64_t p, lar
 void lc_problem_arrays_free(lc_problem_arrays *arrays);
 
 /* Not collective. The settings from --solver, --tol, --max-iter, --rho,
-** --no-adapt-rho, --nlambda, --lambda-min-ratio and --lambda (st->lambda
-** points into o). LARIAT_EUSAGE naming the option when a count does not fit
-** an int. */
+** --no-adapt-rho, --nlambda, --lambda-min-ratio, --lambda and --curvature
+** (st->lambda points into o), after lc_check_family_options.
+** LARIAT_EUSAGE naming the option when a count does not fit an int or the
+** family check fails. */
 int lc_settings_from_options(lariat_ctx *ctx, const lc_options *o, lariat_settings *st);
+
+/* Not collective. The family of --family (gaussian for commands without it). */
+lariat_family_kind lc_family(const lc_options *o);
+
+/* Not collective. The CV measure of --type-measure (DEFAULT when not given). */
+lariat_measure lc_measure(const lc_options *o);
+
+/* Not collective. The options that only some families take, checked before
+** any data is read (LARIAT_EUSAGE naming the option):
+** - --multinomial given with a family other than multinomial (rejected
+**   rather than ignored: it says the user meant a multinomial fit);
+** - --solver admm with multinomial (gram and fista serve it, SPEC.md 9);
+** - --type-measure auc with a family other than binomial, and mae or class
+**   where SPEC.md 9 gives them no meaning (class with gaussian);
+** - --checkpoint with binomial or multinomial: their path is not
+**   checkpointed, and a run that ignored the option would not stop with
+**   status 4 when the scheduler asks. */
+int lc_check_family_options(lariat_ctx *ctx, const lc_options *o);
+
+/* Collective. For binomial and multinomial, checks the labels of every row
+** of --data with positive weight (lariat_classes): a label that is not a
+** class is LARIAT_EDATA with ONE message "FILE:LINE: label V is ..." (the
+** line found by lariat_data_row_where; "FILE: /y[ROW] ..." for HDF5), at
+** any rank count; an error that no one row causes (a single class) gets
+** "FILE: " in front. *classes and *nclass (NULL, 0 for gaussian) are the
+** classes of all rows, malloc'ed, the caller's. */
+int lc_check_labels(lariat_ctx *ctx, const lc_options *o, const lariat_read_options *ropt, const lariat_data *data,
+                    lariat_family_kind family, double **classes, int *nclass);
+
+/* Not collective (the message is agreed). For a binomial or multinomial
+** fit, a LARIAT_EDATA from the library (a class with too few rows in the
+** training rows or in a fold) is about the rows of --data: its message gets
+** "FILE: " in front unless it already names the file. Returns rc. Gaussian
+** errors pass unchanged. */
+int lc_data_error(lariat_ctx *ctx, const lc_options *o, lariat_family_kind family, int rc);
 
 /* Collective. Rank 0 reads exactly count numbers, one per line (blank lines
 ** only at the end), from path and broadcasts them into out (count values on

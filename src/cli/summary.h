@@ -2,7 +2,9 @@
 ** The human summary that rank 0 prints on standard output after a fit
 ** (SPEC.md section 4): the data (n, p, ranks), the solver and why, the chosen
 ** alpha and lambda, nonzeros, metrics, and the time spent in load / prepare /
-** solve / cv / write.
+** solve / cv / write. For binomial and multinomial (SPEC.md section 9) also
+** the family and its classes, the deviance explained by the reported
+** solution, and where and why the default path stopped early.
 */
 #ifndef LARIAT_CLI_SUMMARY_H
 #define LARIAT_CLI_SUMMARY_H
@@ -23,6 +25,7 @@ typedef struct lc_summary {
     const lariat_model_info *info; /* test metrics, timings, peak RSS (after lariat_model_write) */
     const char *out;               /* the model file written */
     const lariat_cv_result *cv;    /* cv only (NULL for fit): folds, alphas, lambda_min and lambda_1se */
+    int nlambda_planned;           /* lambdas the default path would have had (where a devmax stop came) */
 } lc_summary;
 
 /* Not collective. Rank 0 prints the summary on stdout (other ranks print

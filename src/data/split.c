@@ -6,7 +6,9 @@
 
 #include "core/core.h"
 #include "core/rng.h"
+#include "family/family.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -88,6 +90,8 @@ int lariat_metrics_compute(lariat_ctx *ctx, const lariat_data *data, const doubl
 
     out->n = (int64_t)s[0];
     out->W = W;
+    out->family = LARIAT_FAMILY_GAUSSIAN;
+    out->deviance = out->class_error = out->brier = out->auc = NAN;
     out->mse = s[3] / W;
     out->rmse = sqrt(out->mse);
     out->mae = s[4] / W;
@@ -100,5 +104,146 @@ int lariat_metrics_compute(lariat_ctx *ctx, const lariat_data *data, const doubl
 
 cleanup:
     free(pred);
+    return rc;
+}
+
+/* Not collective. Row i's labels in the family's layout (family.h) into y
+** (K values): binomial with classes {0, 1} the label itself when it lies in
+** [0, 1] (a proportion), else the indicator of class 1; multinomial the
+** one-hot indicator of the row's class. */
+static void row_labels(const lariat_fit *fit, double label, int K, double *y)
+{
+    for (int k = 0; k < K; k++) y[k] = 0.0;
+    if (fit->family == LARIAT_FAMILY_BINOMIAL) {
+        const int proportions = fit->classes[0] == 0.0 && fit->classes[1] == 1.0;
+        if (proportions) y[0] = label >= 0.0 && label <= 1.0 ? label : 0.0;
+        else y[0] = label == fit->classes[1] ? 1.0 : 0.0;
+        return;
+    }
+    for (int k = 0; k < K && k < fit->nclass; k++) {
+        if (fit->classes[k] == label) y[k] = 1.0;
+    }
+}
+
+/* Collective. The AUC of the scored rows: rank 0 gathers every rank's
+** (eta, y, w) triples, computes it and broadcasts it. */
+static int gathered_auc(lariat_ctx *ctx, const double *trip, int64_t m, double *auc)
+{
+    MPI_Comm comm = lariat_ctx_comm(ctx);
+    const int rank = lariat_ctx_rank(ctx), size = lariat_ctx_size(ctx);
+    long long mine = (long long)m, total = 0;
+    if (MPI_Allreduce(&mine, &total, 1, MPI_LONG_LONG, MPI_SUM, comm) != MPI_SUCCESS) {
+        return lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of the test row count failed");
+    }
+    /* MPI counts are int: the triples of all test rows must fit one. */
+    if (total > INT_MAX / 3) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "%lld held-out rows are too many to gather for the test AUC (at most %d)",
+                            total, INT_MAX / 3);
+    }
+    int count = (int)(3 * m);
+    int *counts = rank == 0 ? lariat_malloc(ctx, (size_t)size, sizeof(int), "gather counts") : NULL;
+    int *displs = rank == 0 ? lariat_malloc(ctx, (size_t)size, sizeof(int), "gather offsets") : NULL;
+    double *all = rank == 0 ? lariat_malloc(ctx, (size_t)(3 * total > 0 ? 3 * total : 1), sizeof(double), "test rows")
+                            : NULL;
+    int64_t *idx = rank == 0 ? lariat_malloc(ctx, (size_t)(total > 0 ? total : 1), sizeof(int64_t), "AUC order")
+                             : NULL;
+    int rc = lariat_agree(ctx, rank == 0 && !(counts && displs && all && idx) ? LARIAT_ENOMEM : LARIAT_OK);
+    if (rc == LARIAT_OK && MPI_Gather(&count, 1, MPI_INT, counts, 1, MPI_INT, 0, comm) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Gather of the test row counts failed");
+    }
+    if (rc == LARIAT_OK && rank == 0) {
+        int at = 0;
+        for (int r = 0; r < size; r++) {
+            displs[r] = at;
+            at += counts[r];
+        }
+    }
+    if (rc == LARIAT_OK &&
+        MPI_Gatherv(trip, count, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0, comm) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Gatherv of the test rows failed");
+    }
+    double value = NAN;
+    if (rc == LARIAT_OK && rank == 0) {
+        /* Split the triples into the three arrays lariat_auc takes, in place
+        ** of the gather buffer's order: s, then y, then w. */
+        double *s = lariat_malloc(ctx, (size_t)(3 * total > 0 ? 3 * total : 1), sizeof(double), "AUC rows");
+        if (s == NULL) {
+            rc = LARIAT_ENOMEM;
+        } else {
+            for (long long i = 0; i < total; i++) {
+                s[i] = all[3 * i];
+                s[total + i] = all[3 * i + 1];
+                s[2 * total + i] = all[3 * i + 2];
+            }
+            value = lariat_auc((int64_t)total, s, s + total, s + 2 * total, idx);
+            free(s);
+        }
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK && MPI_Bcast(&value, 1, MPI_DOUBLE, 0, comm) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Bcast of the test AUC failed");
+    }
+    *auc = value;
+    free(counts);
+    free(displs);
+    free(all);
+    free(idx);
+    return rc;
+}
+
+int lariat_metrics_compute_fit(lariat_ctx *ctx, const lariat_data *data, const double *weights, const lariat_fit *fit,
+                               const lariat_solution *sol, lariat_metrics *out)
+{
+    if (fit->family == LARIAT_FAMILY_GAUSSIAN) {
+        return lariat_metrics_compute(ctx, data, weights, sol->intercept, sol->coef, out);
+    }
+    const lariat_family *fam = lariat_family_of(fit->family);
+    const double *w = weights != NULL ? weights : data->w;
+    const int K = fit->nlin > 0 ? fit->nlin : 1;
+    const int64_t n = data->n_local;
+    const int binomial = fit->family == LARIAT_FAMILY_BINOMIAL;
+    double *eta = lariat_malloc(ctx, (size_t)(n * K > 0 ? n * K : 1), sizeof(double), "test predictions");
+    double *y = lariat_malloc(ctx, (size_t)K, sizeof(double), "row labels");
+    double *trip = binomial ? lariat_malloc(ctx, (size_t)(3 * n > 0 ? 3 * n : 1), sizeof(double), "test rows") : NULL;
+    int rc = lariat_agree(ctx, eta == NULL || y == NULL || (binomial && trip == NULL) ? LARIAT_ENOMEM : LARIAT_OK);
+    if (rc == LARIAT_OK) rc = lariat_agree(ctx, lariat_predict_solution(ctx, data, fit, sol, LARIAT_PREDICT_LINK, eta));
+    /* One pass, one allreduce: count, W, and the weighted sums of the three
+    ** row errors; the binomial rows' (eta, y, w) kept for the AUC. */
+    double s[5] = {0, 0, 0, 0, 0};
+    int64_t m = 0;
+    for (int64_t i = 0; rc == LARIAT_OK && i < n; i++) {
+        if (!(w[i] > 0.0)) continue;
+        const double *e = eta + i * K;
+        row_labels(fit, data->y[i], K, y);
+        s[0] += 1.0;
+        s[1] += w[i];
+        s[2] += w[i] * lariat_family_row_error(fam, LARIAT_MEASURE_DEVIANCE, K, e, 1, y, 1);
+        s[3] += w[i] * lariat_family_row_error(fam, LARIAT_MEASURE_CLASS, K, e, 1, y, 1);
+        s[4] += w[i] * lariat_family_row_error(fam, LARIAT_MEASURE_MSE, K, e, 1, y, 1);
+        if (binomial) {
+            trip[3 * m] = e[0];
+            trip[3 * m + 1] = y[0];
+            trip[3 * m + 2] = w[i];
+            m++;
+        }
+    }
+    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, s, 5);
+    if (rc == LARIAT_OK && s[0] == 0.0) {
+        rc = lariat_error(ctx, LARIAT_EDATA, "no rows with positive weight to compute metrics on");
+    }
+    if (rc == LARIAT_OK) {
+        out->n = (int64_t)s[0];
+        out->W = s[1];
+        out->family = fit->family;
+        out->mse = out->rmse = out->mae = out->r2 = NAN;
+        out->deviance = s[2] / s[1];
+        out->class_error = s[3] / s[1];
+        out->brier = s[4] / s[1];
+        out->auc = NAN;
+    }
+    if (rc == LARIAT_OK && binomial) rc = gathered_auc(ctx, trip, m, &out->auc);
+    free(eta);
+    free(y);
+    free(trip);
     return rc;
 }

@@ -20,6 +20,19 @@
 ** sample_weight). When the test labels are constant the denominator of r2 is
 ** 0: r2 is then 1 for a perfect prediction and 0 otherwise (scikit-learn's
 ** force_finite rule), so the number is always finite.
+**
+** For the binomial and multinomial families (SPEC.md section 9) the metrics
+** are the cross-validation measures of family.h, per row from its linear
+** predictors and weighted the same way, over the rows scored:
+**     deviance    = sum_i w_i dev_i / W     (probabilities clamped to [1e-5, 1 - 1e-5])
+**     class_error = sum_i w_i [most probable class != the row's] / W
+**     brier       = sum_i w_i sum_k (y_ik - p_ik)^2 / W   (the mse measure: for
+**                   binomial 2 (y - p)^2, as glmnet)
+**     auc         (binomial) the weighted area under the ROC curve of eta,
+**                 ties one half (lariat_auc); every scored row's (eta, y, w)
+**                 is gathered to rank 0, which computes it and broadcasts it:
+**                 held-out rows are a small share of the data, and the AUC
+**                 needs them all in one order.
 */
 #ifndef LARIAT_SPLIT_H
 #define LARIAT_SPLIT_H
@@ -31,7 +44,10 @@
 typedef struct lariat_metrics {
     int64_t n; /* rows scored (positive weight), global */
     double W;  /* their weight sum */
-    double mse, rmse, mae, r2;
+    double mse, rmse, mae, r2;  /* gaussian */
+    lariat_family_kind family;  /* which metrics apply */
+    double deviance, class_error, brier; /* binomial and multinomial */
+    double auc;                 /* binomial */
 } lariat_metrics;
 
 /* Not collective. 1 when global row `row` is held out for testing at this
@@ -54,5 +70,14 @@ int lariat_split_weights(lariat_ctx *ctx, const lariat_data *data, uint64_t seed
 ** (agreed): LARIAT_EDATA when no row has positive weight; LARIAT_ENOMEM. */
 int lariat_metrics_compute(lariat_ctx *ctx, const lariat_data *data, const double *weights, double intercept,
                            const double *coef, lariat_metrics *out);
+
+/* Collective. The metrics of solution sol of fit (of any family: gaussian
+** as lariat_metrics_compute, binomial and multinomial as above) on the rows
+** of data with weights[i] > 0 (NULL = data->w). Labels that are no class of
+** the fit count as no class (all y_ik = 0). Errors (agreed): LARIAT_EDATA
+** when no row has positive weight; LARIAT_EUSAGE when more held-out rows
+** than an MPI count can gather for the AUC; LARIAT_ENOMEM; LARIAT_EMPI. */
+int lariat_metrics_compute_fit(lariat_ctx *ctx, const lariat_data *data, const double *weights, const lariat_fit *fit,
+                               const lariat_solution *sol, lariat_metrics *out);
 
 #endif /* LARIAT_SPLIT_H */

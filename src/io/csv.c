@@ -421,3 +421,43 @@ cleanup:
     *out = d;
     return rc;
 }
+
+int lariat_csv_row_line(lariat_ctx *ctx, const char *path, const lariat_read_options *opt, int64_t row,
+                        int64_t *line)
+{
+    *line = 0;
+    csv_layout lay = {.delim = opt->delimiter, .trim = !is_space(opt->delimiter)};
+    lariat_byterange *br = NULL;
+    char *first = NULL;
+    long long meta[3] = {-1, 0, 0};
+    /* The header is decided as lariat_csv_read decides it, from the first
+    ** non-blank line and the same options. */
+    int rc = read_first_line(ctx, path, &first, meta);
+    if (rc == LARIAT_OK && meta[0] < 0) rc = lariat_error(ctx, LARIAT_EDATA, "%s: no data rows", path);
+    if (rc == LARIAT_OK) {
+        lay.first_offset = meta[1];
+        rc = make_layout(ctx, path, opt, first, (size_t)meta[0], &lay);
+    }
+    if (rc == LARIAT_OK) rc = lariat_byterange_open(ctx, path, 0, 1, 0, &br);
+    /* The data rows are the non-blank lines but the header, as parse_part counts them. */
+    int64_t seen = 0;
+    while (rc == LARIAT_OK) {
+        const char *text;
+        size_t len;
+        int64_t offset;
+        rc = lariat_byterange_next(ctx, br, &text, &len, &offset);
+        if (rc != LARIAT_OK || text == NULL) break;
+        if (len == 0 || (lay.header && offset == lay.first_offset)) continue;
+        if (seen++ == row) {
+            *line = lariat_byterange_lines(br);
+            break;
+        }
+    }
+    if (rc == LARIAT_OK && *line == 0) {
+        rc = lariat_error(ctx, LARIAT_EDATA, "%s: has no data row %lld (0-based)", path, (long long)row);
+    }
+    lariat_byterange_close(br);
+    free(first);
+    layout_free(&lay);
+    return rc;
+}

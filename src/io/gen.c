@@ -38,6 +38,15 @@ void lariat_gen_options_default(lariat_gen_options *opt)
     opt->density = 1.0;
     opt->seed = 1;
     opt->format = LARIAT_FORMAT_AUTO;
+    opt->family = LARIAT_FAMILY_GAUSSIAN;
+    opt->classes = 3;
+}
+
+/* Not collective. The coefficient vectors of the options: K for
+** multinomial, else 1. */
+static int gen_nlin(const lariat_gen_options *o)
+{
+    return o->family == LARIAT_FAMILY_MULTINOMIAL ? o->classes : 1;
 }
 
 /* Not collective. 1 when name ends with suffix, in any case (as the readers
@@ -70,6 +79,13 @@ static int check_options(lariat_ctx *ctx, const lariat_gen_options *o, const cha
     }
     if (!(o->density > 0.0 && o->density <= 1.0)) {
         return lariat_error(ctx, LARIAT_EUSAGE, "--density %g: not in (0, 1]", o->density);
+    }
+    if (o->family != LARIAT_FAMILY_GAUSSIAN && o->family != LARIAT_FAMILY_BINOMIAL &&
+        o->family != LARIAT_FAMILY_MULTINOMIAL) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "--family: unknown family code %d", (int)o->family);
+    }
+    if (o->family == LARIAT_FAMILY_MULTINOMIAL && o->classes < 2) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "--classes %d: a multinomial needs at least 2", o->classes);
     }
     *k = o->nonzero < 0 ? (o->features < 10 ? o->features : 10) : o->nonzero;
     *format = o->format;
@@ -127,11 +143,17 @@ int lariat_gen_coef(lariat_ctx *ctx, const lariat_gen_options *opt, double *coef
         idx[t] = idx[r];
         idx[r] = tmp;
     }
-    for (int64_t j = 0; j < p; j++) coef[j] = 0.0;
-    for (int64_t t = 0; t < k; t++) {
-        uint64_t j = (uint64_t)idx[t];
-        double sign = lariat_uniform(opt->seed, LARIAT_STREAM_GEN_COEF, j, 1) < 0.5 ? -1.0 : 1.0;
-        coef[j] = sign * (1.0 + lariat_uniform(opt->seed, LARIAT_STREAM_GEN_COEF, j, 2));
+    /* Class c's sign and size of coefficient j come from slots 2c + 1 and
+    ** 2c + 2: class 0 is the gaussian b of the same seed. */
+    const int K = gen_nlin(opt);
+    for (int64_t j = 0; j < (int64_t)K * p; j++) coef[j] = 0.0;
+    for (int c = 0; c < K; c++) {
+        const uint64_t slot = 2 * (uint64_t)c;
+        for (int64_t t = 0; t < k; t++) {
+            uint64_t j = (uint64_t)idx[t];
+            double sign = lariat_uniform(opt->seed, LARIAT_STREAM_GEN_COEF, j, slot + 1) < 0.5 ? -1.0 : 1.0;
+            coef[c * p + (int64_t)j] = sign * (1.0 + lariat_uniform(opt->seed, LARIAT_STREAM_GEN_COEF, j, slot + 2));
+        }
     }
     free(idx);
     return LARIAT_OK;
@@ -141,8 +163,9 @@ int lariat_gen_coef(lariat_ctx *ctx, const lariat_gen_options *opt, double *coef
 typedef struct gen_rows {
     const lariat_gen_options *opt;
     int libsvm;
-    const double *coef;
+    const double *coef;   /* K p values (class-major) */
     double *x;
+    double *eta;          /* K values: one row's linear predictors */
     double a, c; /* sqrt(1 - rho), sqrt(rho) */
     size_t max_line;
 } gen_rows;
@@ -163,7 +186,35 @@ static double generate_row(const gen_rows *g, int64_t i, double *x)
         x[j] = kept ? g->a * lariat_normal(seed, LARIAT_STREAM_GEN_X, row, (uint64_t)j + 1) + g->c * f : 0.0;
         eta += x[j] * g->coef[j];
     }
-    return eta + o->noise * lariat_normal(seed, LARIAT_STREAM_GEN_NOISE, row, 0);
+    if (o->family == LARIAT_FAMILY_GAUSSIAN) return eta + o->noise * lariat_normal(seed, LARIAT_STREAM_GEN_NOISE, row, 0);
+    /* The label's uniform: slot 2 of the noise stream (the gaussian noise
+    ** takes slots 0 and 1). */
+    const double u = lariat_uniform(seed, LARIAT_STREAM_GEN_NOISE, row, 2);
+    if (o->family == LARIAT_FAMILY_BINOMIAL) {
+        const double prob = eta >= 0.0 ? 1.0 / (1.0 + exp(-eta)) : exp(eta) / (1.0 + exp(eta));
+        const int one = u < prob;
+        return g->libsvm ? (one ? 1.0 : -1.0) : (one ? 1.0 : 0.0);
+    }
+    /* Multinomial: the K predictors (the common intercept cancels in the
+    ** softmax), then the class whose cumulative probability first passes u. */
+    const int K = o->classes;
+    g->eta[0] = eta - LARIAT_GEN_INTERCEPT;
+    double mx = g->eta[0];
+    for (int c = 1; c < K; c++) {
+        const double *b = g->coef + (int64_t)c * p;
+        double e = 0.0;
+        for (int64_t j = 0; j < p; j++) e += x[j] * b[j];
+        g->eta[c] = e;
+        mx = e > mx ? e : mx;
+    }
+    double z = 0.0;
+    for (int c = 0; c < K; c++) z += exp(g->eta[c] - mx);
+    double cum = 0.0;
+    for (int c = 0; c < K - 1; c++) {
+        cum += exp(g->eta[c] - mx) / z;
+        if (u < cum) return (double)c;
+    }
+    return (double)(K - 1);
 }
 
 /* Not collective. A lariat_hdf5_fill_fn: rows [first, first + count) as
@@ -254,11 +305,15 @@ static int write_rounds(lariat_ctx *ctx, const gen_rows *g, int fd, char *buf, i
 
 /* Not collective (rank 0). The true coefficients, one per line, atomically
 ** staged: opened and written here, committed by the caller. */
-static int write_coef(lariat_ctx *ctx, const char *coef_path, const double *coef, int64_t p, lariat_atomic_file *w)
+static int write_coef(lariat_ctx *ctx, const char *coef_path, const double *coef, int64_t p, int K,
+                      lariat_atomic_file *w)
 {
     int rc = lariat_atomic_open(ctx, coef_path, w);
     if (rc != LARIAT_OK) return rc;
-    for (int64_t j = 0; j < p; j++) fprintf(w->fp, "%.17g\n", coef[j]);
+    for (int64_t j = 0; j < p; j++) {
+        for (int c = 0; c < K; c++) fprintf(w->fp, c == 0 ? "%.17g" : ",%.17g", coef[c * p + j]);
+        fputc('\n', w->fp);
+    }
     if (fflush(w->fp) != 0 || ferror(w->fp)) {
         rc = lariat_error(ctx, LARIAT_EIO, "cannot write '%s': %s", coef_path, strerror(errno));
         lariat_atomic_abort(w);
@@ -291,7 +346,7 @@ int lariat_gen_write(lariat_ctx *ctx, const lariat_gen_options *opt, const char 
     lariat_format format = LARIAT_FORMAT_CSV;
     int64_t k = 0, p = opt->features;
     char coef_name[4096];
-    double *coef = NULL, *x = NULL;
+    double *coef = NULL, *x = NULL, *eta = NULL;
     char *buf = NULL, *tmp_name = NULL;
     int64_t *counts = NULL;
     lariat_atomic_file data_w = {NULL, -1, NULL, NULL}, coef_w = {NULL, -1, NULL, NULL};
@@ -318,23 +373,25 @@ int lariat_gen_write(lariat_ctx *ctx, const lariat_gen_options *opt, const char 
         g.a = sqrt(1.0 - opt->corr);
         g.c = sqrt(opt->corr);
         g.max_line = (size_t)(p + 1) * (GEN_NUMBER_MAX + GEN_INDEX_MAX) + 2;
-        coef = lariat_malloc(ctx, (size_t)p, sizeof(double), "coefficients");
+        coef = lariat_malloc(ctx, (size_t)gen_nlin(opt), (size_t)p * sizeof(double), "coefficients");
         x = lariat_malloc(ctx, (size_t)p, sizeof(double), "a generated row");
+        eta = lariat_malloc(ctx, (size_t)gen_nlin(opt), sizeof(double), "a row's linear predictors");
         /* At least one row fits, whatever the buffer size asked for. */
         if (buffer < g.max_line) buffer = g.max_line;
         buf = lariat_malloc(ctx, buffer, 1, "the text buffer");
         counts = lariat_malloc(ctx, 2 * (size_t)size, sizeof(int64_t), "the text sizes");
-        if (coef == NULL || x == NULL || buf == NULL || counts == NULL) rc = LARIAT_ENOMEM;
+        if (coef == NULL || x == NULL || eta == NULL || buf == NULL || counts == NULL) rc = LARIAT_ENOMEM;
     }
     if (rc == LARIAT_OK) rc = lariat_gen_coef(ctx, opt, coef);
     rc = lariat_agree(ctx, rc);
     if (rc != LARIAT_OK) goto cleanup;
     g.coef = coef;
     g.x = x;
+    g.eta = eta;
 
     /* Rank 0 stages both temporaries; the others open the data one by name. */
     if (rank == 0) rc = lariat_atomic_open(ctx, path, &data_w);
-    if (rank == 0 && rc == LARIAT_OK) rc = write_coef(ctx, coef_name, coef, p, &coef_w);
+    if (rank == 0 && rc == LARIAT_OK) rc = write_coef(ctx, coef_name, coef, p, gen_nlin(opt), &coef_w);
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) rc = bcast_name(ctx, data_w.tmp, &tmp_name);
     /* HDF5 opens the temporary itself (collectively, through MPI-IO); rank 0's
@@ -377,6 +434,7 @@ cleanup:
     free(tmp_name);
     free(buf);
     free(x);
+    free(eta);
     free(coef);
     return rc;
 }

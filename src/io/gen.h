@@ -1,6 +1,6 @@
 /*
-** `lariat gen`: synthetic regression data, written as CSV, LIBSVM or HDF5,
-** and its true coefficients beside it.
+** `lariat gen`: synthetic regression or classification data, written as
+** CSV, LIBSVM or HDF5, and its true coefficients beside it.
 **
 ** Every value is a pure function of (seed, global row index, column), drawn
 ** from src/core/rng.h, so the file is byte-identical for any rank count. The
@@ -18,6 +18,22 @@
 ** uniformly without replacement, are b_j = s_j (1 + u_j) with a random sign
 ** s_j and u_j ~ U(0, 1); the others are 0.
 **
+** Classification (--family binomial or multinomial, SPEC.md section 9): the
+** same x_ij, and labels drawn from the model's probabilities instead of the
+** noise (`noise` is not used), with u_i ~ U(0, 1) from the noise stream:
+**
+**     binomial     eta_i = LARIAT_GEN_INTERCEPT + x_i'b,
+**                  y_i = 1 when u_i < 1 / (1 + exp(-eta_i)), else 0
+**                  (LIBSVM files write -1 and +1, the labels LIBSVM tools use)
+**     multinomial  eta_ik = x_i'b_k for the K classes (every class's
+**                  intercept LARIAT_GEN_INTERCEPT, which the softmax does not
+**                  see), y_i = the first k with u_i < sum_{l <= k} p_il,
+**                  p_i = softmax(eta_i); labels 0..K-1
+**
+** Class k's coefficients b_k have their nonzeros at the same positions as
+** b (the positions drawn once), with a sign and a size of their own; class
+** 0's are b itself, so binomial and gaussian data of one seed share b.
+**
 ** Output formats:
 ** - CSV: header "y,x1,...,xp", then one row per line, y first.
 ** - LIBSVM: "y idx:value ..." with 1-based increasing indices and only the
@@ -27,7 +43,8 @@
 ** Numbers are "%.17g" (read back bit-exact). Lines end in "\n".
 ** The true coefficients go to coef_path, default: the data path with its
 ** extension replaced by ".coef.csv" ("data.csv" -> "data.coef.csv"); one
-** value per line, p lines, no header (the format of --penalty-factor).
+** value per line, p lines, no header (the format of --penalty-factor);
+** multinomial: K comma-separated values per line, the classes in order.
 ** The intercept is not in that file: it is always LARIAT_GEN_INTERCEPT.
 */
 #ifndef LARIAT_GEN_H
@@ -54,6 +71,8 @@ typedef struct lariat_gen_options {
                              case), HDF5 for ".h5" or ".hdf5", else CSV */
     size_t buffer_bytes;  /* text buffered per rank; 0 = 32 MiB (default). Small
                              values give many rounds (tests use that). */
+    lariat_family_kind family; /* how the labels are drawn; default GAUSSIAN */
+    int classes;          /* K >= 2 for MULTINOMIAL (default 3); unused otherwise */
 } lariat_gen_options;
 
 /* Not collective. rows = features = 0 (to be set), the defaults above. */
@@ -63,8 +82,9 @@ void lariat_gen_options_default(lariat_gen_options *opt);
 ** (see above) into buf of size len. LARIAT_EUSAGE if it does not fit. */
 int lariat_gen_coef_path(lariat_ctx *ctx, const char *path, char *buf, size_t len);
 
-/* Not collective. The true coefficient vector b (p values) of these options,
-** into coef (caller-allocated). LARIAT_EUSAGE on bad options. */
+/* Not collective. The true coefficients of these options into coef
+** (caller-allocated): b (p values), or for multinomial the K vectors b_k,
+** class k at coef + k p (K p values). LARIAT_EUSAGE on bad options. */
 int lariat_gen_coef(lariat_ctx *ctx, const lariat_gen_options *opt, double *coef);
 
 /* Collective. Writes the data set to path and its true coefficients to
@@ -79,7 +99,7 @@ int lariat_gen_coef(lariat_ctx *ctx, const lariat_gen_options *opt, double *coef
 ** goes through the same temporary and rename, written by lariat_hdf5_write.
 ** Errors, agreed: LARIAT_EUSAGE (bad options; the message names the option
 ** as `lariat gen` spells it: --rows, --features, --nonzero, --corr, --noise,
-** --density, --format), LARIAT_EIO (naming the file), LARIAT_ENOMEM,
+** --density, --format, --classes), LARIAT_EIO (naming the file), LARIAT_ENOMEM,
 ** LARIAT_EMPI. */
 int lariat_gen_write(lariat_ctx *ctx, const lariat_gen_options *opt, const char *path, const char *coef_path);
 

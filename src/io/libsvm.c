@@ -248,3 +248,33 @@ cleanup:
     *out = d;
     return rc;
 }
+
+int lariat_libsvm_row_line(lariat_ctx *ctx, const char *path, int64_t row, int64_t *line)
+{
+    *line = 0;
+    lariat_byterange *br = NULL;
+    int rc = lariat_byterange_open(ctx, path, 0, 1, 0, &br);
+    /* The data rows are the lines with more than blanks before any '#', as
+    ** parse_part counts them. */
+    int64_t seen = 0;
+    while (rc == LARIAT_OK) {
+        const char *text;
+        size_t len;
+        rc = lariat_byterange_next(ctx, br, &text, &len, NULL);
+        if (rc != LARIAT_OK || text == NULL) break;
+        const char *hash = memchr(text, '#', len);
+        if (hash != NULL) len = (size_t)(hash - text);
+        size_t k = 0;
+        while (k < len && is_space(text[k])) k++;
+        if (k == len) continue;
+        if (seen++ == row) {
+            *line = lariat_byterange_lines(br);
+            break;
+        }
+    }
+    if (rc == LARIAT_OK && *line == 0) {
+        rc = lariat_error(ctx, LARIAT_EDATA, "%s: has no data row %lld (0-based)", path, (long long)row);
+    }
+    lariat_byterange_close(br);
+    return rc;
+}

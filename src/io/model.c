@@ -11,6 +11,7 @@
 
 #include "core/core.h"
 #include "core/memory.h"
+#include "family/family.h"
 #include "io/atomic.h"
 #include "io/numfmt.h"
 
@@ -129,8 +130,40 @@ static void emit_vector(emitter *e, const char *key, const double *v, int64_t n)
     if (e->bad_key != NULL && strcmp(e->bad_key, "(array element)") == 0) e->bad_key = key;
 }
 
+static void emit_null(emitter *e, const char *key)
+{
+    emit_prefix(e, key);
+    fputs("null", e->fp);
+}
+
+/* K vectors of p numbers as a list of K lists (multinomial "coef"). */
+static void emit_matrix(emitter *e, const char *key, const double *v, int K, int64_t p)
+{
+    emit_open(e, key, '[', 0);
+    for (int k = 0; k < K; k++) emit_vector(e, NULL, v + (int64_t)k * p, p);
+    emit_close(e);
+    if (e->bad_key != NULL && strcmp(e->bad_key, "(array element)") == 0) e->bad_key = key;
+}
+
 /* ------------------------------------------------------------------------- */
 /* Writing. */
+
+/* The linear predictors of a fit (0 in a fit made before section 9 means 1). */
+static int fit_nlin(const lariat_fit *fit) { return fit->nlin > 0 ? fit->nlin : 1; }
+
+/* "intercept" and "coef" of one solution: numbers and p values, or for
+** multinomial K intercepts and K lists of p values. */
+static void emit_solution_coef(emitter *e, const lariat_fit *fit, const lariat_solution *s)
+{
+    const int K = fit_nlin(fit);
+    if (K > 1) {
+        emit_vector(e, "intercept", s->intercepts, K);
+        emit_matrix(e, "coef", s->coef, K, fit->p);
+    } else {
+        emit_number(e, "intercept", s->intercept);
+        emit_vector(e, "coef", s->coef, fit->p);
+    }
+}
 
 void lariat_model_info_default(lariat_model_info *info)
 {
@@ -140,13 +173,14 @@ void lariat_model_info_default(lariat_model_info *info)
     info->fit_intercept = 1;
 }
 
-static void emit_cv(emitter *e, const lariat_cv_result *cv)
+static void emit_cv(emitter *e, const lariat_cv_result *cv, lariat_family_kind family)
 {
     emit_open(e, "cv", '{', 1);
     emit_int(e, "nfolds", cv->nfolds);
     emit_prefix(e, "seed");
     fprintf(e->fp, "%llu", (unsigned long long)cv->seed);
     emit_string(e, "select", cv->select == LARIAT_SELECT_MIN ? "min" : "1se");
+    emit_string(e, "type_measure", lariat_measure_name(lariat_measure_resolve(family, cv->measure)));
     emit_number(e, "lambda_min", cv->lambda_min);
     emit_number(e, "lambda_1se", cv->lambda_1se);
     emit_number(e, "alpha_min", cv->alpha_min);
@@ -175,10 +209,12 @@ static void emit_model(emitter *e, lariat_ctx *ctx, const lariat_fit *fit, laria
     emit_open(e, NULL, '{', 1);
     emit_string(e, "format", "lariat-model");
     emit_int(e, "version", 1);
+    emit_string(e, "family", lariat_family_name(fit->family));
+    if (fit->family != LARIAT_FAMILY_GAUSSIAN) emit_vector(e, "classes", fit->classes, fit->nclass);
+    if (fit->family == LARIAT_FAMILY_MULTINOMIAL) emit_string(e, "multinomial", fit->grouped ? "grouped" : "ungrouped");
     emit_number(e, "alpha", fit->alpha);
     emit_number(e, "lambda", s->lambda);
-    emit_number(e, "intercept", s->intercept);
-    emit_vector(e, "coef", s->coef, fit->p);
+    emit_solution_coef(e, fit, s);
     emit_open(e, "feature_names", '[', 0);
     for (int64_t j = 0; j < fit->p; j++) {
         if (info->feature_names != NULL) {
@@ -200,29 +236,50 @@ static void emit_model(emitter *e, lariat_ctx *ctx, const lariat_fit *fit, laria
     emit_bool(e, "converged", s->converged);
     emit_number(e, "duality_gap", s->duality_gap);
     emit_number(e, "objective", s->objective);
+    emit_number(e, "dev_ratio", s->dev_ratio);
+    if (fit->path_stopped) {
+        /* The default path ended early at its last lambda (SPEC.md 9). */
+        const lariat_solution *last = &fit->path[fit->nlambda - 1];
+        emit_open(e, "path_stop", '{', 0);
+        emit_int(e, "after_lambda", fit->nlambda - 1);
+        emit_number(e, "lambda", last->lambda);
+        emit_number(e, "dev_ratio", last->dev_ratio);
+        emit_string(e, "reason", "deviance ratio above 0.999 (glmnet's devmax)");
+        emit_close(e);
+    }
     if (fit->nlambda > 1) {
         emit_open(e, "path", '[', 1);
         for (int k = 0; k < fit->nlambda; k++) {
             const lariat_solution *q = &fit->path[k];
             emit_open(e, NULL, '{', 0);
             emit_number(e, "lambda", q->lambda);
-            emit_number(e, "intercept", q->intercept);
-            emit_vector(e, "coef", q->coef, fit->p);
+            emit_solution_coef(e, fit, q);
             emit_int(e, "nonzero", (long long)q->nonzero);
             emit_number(e, "objective", q->objective);
             emit_number(e, "duality_gap", q->duality_gap);
             emit_int(e, "iterations", q->iterations);
+            emit_number(e, "dev_ratio", q->dev_ratio);
             emit_close(e);
         }
         emit_close(e);
     }
-    if (info->cv != NULL) emit_cv(e, info->cv);
-    if (info->test != NULL) {
+    if (info->cv != NULL) emit_cv(e, info->cv, fit->family);
+    const lariat_metrics *m = info->test;
+    if (m != NULL && m->family == LARIAT_FAMILY_GAUSSIAN) {
         emit_open(e, "test_metrics", '{', 0);
-        emit_number(e, "mse", info->test->mse);
-        emit_number(e, "rmse", info->test->rmse);
-        emit_number(e, "mae", info->test->mae);
-        emit_number(e, "r2", info->test->r2);
+        emit_number(e, "mse", m->mse);
+        emit_number(e, "rmse", m->rmse);
+        emit_number(e, "mae", m->mae);
+        emit_number(e, "r2", m->r2);
+        emit_close(e);
+    } else if (m != NULL) {
+        emit_open(e, "test_metrics", '{', 0);
+        emit_number(e, "deviance", m->deviance);
+        emit_number(e, "class_error", m->class_error);
+        /* Held-out rows of one class have no ROC curve: null, not an error. */
+        if (m->family == LARIAT_FAMILY_BINOMIAL && isfinite(m->auc)) emit_number(e, "auc", m->auc);
+        else if (m->family == LARIAT_FAMILY_BINOMIAL) emit_null(e, "auc");
+        emit_number(e, "brier", m->brier);
         emit_close(e);
     }
     /* The file cannot hold the time of its own final sync: "write" is the

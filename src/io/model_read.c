@@ -24,6 +24,8 @@ void lariat_model_destroy(lariat_model *model)
         free(model->feature_names);
     }
     free(model->coef);
+    free(model->classes);
+    free(model->intercepts);
     free(model);
 }
 
@@ -128,6 +130,101 @@ static int get_bool(lariat_ctx *ctx, const char *path, const cJSON *root, const 
     return LARIAT_OK;
 }
 
+/* Not collective. The n numbers of array item (named key in messages; an
+** entry of it when sub > 0: "coef" list sub, 1-based) into out. */
+static int get_numbers(lariat_ctx *ctx, const char *path, const cJSON *item, const char *key, int sub, int64_t n,
+                       double *out)
+{
+    char name[64];
+    if (sub > 0) snprintf(name, sizeof(name), "\"%s\" list %d", key, sub);
+    else snprintf(name, sizeof(name), "\"%s\"", key);
+    if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) != (int)n) {
+        return lariat_error(ctx, LARIAT_EDATA, "model '%s': %s is not an array of %lld numbers", path, name,
+                            (long long)n);
+    }
+    int64_t j = 0;
+    /* Walk the array's list (cJSON_GetArrayItem would be quadratic in n). */
+    for (const cJSON *c = item->child; c != NULL; c = c->next, j++) {
+        if (!cJSON_IsNumber(c)) {
+            return lariat_error(ctx, LARIAT_EDATA, "model '%s': %s entry %lld is not a number", path, name,
+                                (long long)(j + 1));
+        }
+        out[j] = c->valuedouble;
+    }
+    return LARIAT_OK;
+}
+
+/* The most classes a model may name (solvers/glm.h's LARIAT_GLM_MAX_GROUP). */
+#define MODEL_MAX_CLASSES 1000
+
+/* Not collective. "family", "classes" and "multinomial" into m (nlin, nclass,
+** classes). A model without "family" is gaussian (files before SPEC.md 9). */
+static int parse_family(lariat_ctx *ctx, const char *path, const cJSON *root, lariat_model *m)
+{
+    m->family = LARIAT_FAMILY_GAUSSIAN;
+    m->nlin = 1;
+    const cJSON *fam = cJSON_GetObjectItemCaseSensitive(root, "family");
+    if (fam != NULL) {
+        const char *name = cJSON_IsString(fam) ? fam->valuestring : "";
+        if (strcmp(name, "gaussian") == 0) m->family = LARIAT_FAMILY_GAUSSIAN;
+        else if (strcmp(name, "binomial") == 0) m->family = LARIAT_FAMILY_BINOMIAL;
+        else if (strcmp(name, "multinomial") == 0) m->family = LARIAT_FAMILY_MULTINOMIAL;
+        else return lariat_error(ctx, LARIAT_EDATA, "model '%s': \"family\" is not gaussian, binomial or multinomial", path);
+    }
+    if (m->family == LARIAT_FAMILY_GAUSSIAN) return LARIAT_OK;
+    const cJSON *classes = cJSON_GetObjectItemCaseSensitive(root, "classes");
+    int K = cJSON_IsArray(classes) ? cJSON_GetArraySize(classes) : 0;
+    const int binomial = m->family == LARIAT_FAMILY_BINOMIAL;
+    if ((binomial && K != 2) || K < 2 || K > MODEL_MAX_CLASSES) {
+        return lariat_error(ctx, LARIAT_EDATA, "model '%s': \"classes\" is not an array of %s label values", path,
+                            binomial ? "2" : "2 to 1000");
+    }
+    m->classes = lariat_malloc(ctx, (size_t)K, sizeof(double), "model classes");
+    if (m->classes == NULL) return LARIAT_ENOMEM;
+    int rc = get_numbers(ctx, path, classes, "classes", 0, K, m->classes);
+    for (int k = 1; rc == LARIAT_OK && k < K; k++) {
+        if (!(m->classes[k] > m->classes[k - 1])) {
+            rc = lariat_error(ctx, LARIAT_EDATA, "model '%s': \"classes\" are not in ascending order", path);
+        }
+    }
+    if (rc != LARIAT_OK) return rc;
+    m->nclass = K;
+    if (binomial) return LARIAT_OK;
+    m->nlin = K;
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "multinomial");
+    if (type != NULL) {
+        const char *name = cJSON_IsString(type) ? type->valuestring : "";
+        if (strcmp(name, "grouped") == 0) m->grouped = 1;
+        else if (strcmp(name, "ungrouped") != 0) {
+            return lariat_error(ctx, LARIAT_EDATA, "model '%s': \"multinomial\" is not ungrouped or grouped", path);
+        }
+    }
+    return LARIAT_OK;
+}
+
+/* Not collective. The one-lambda fit of the model's solution (model.h). */
+static void make_view(lariat_model *m)
+{
+    lariat_solution *s = &m->sol;
+    memset(s, 0, sizeof(*s));
+    s->lambda = m->lambda;
+    s->intercept = m->intercept;
+    s->coef = m->coef;
+    s->intercepts = m->intercepts;
+    s->converged = 1;
+    lariat_fit *f = &m->fit;
+    memset(f, 0, sizeof(*f));
+    f->p = m->p;
+    f->alpha = m->alpha;
+    f->nlambda = 1;
+    f->path = s;
+    f->family = m->family;
+    f->nlin = m->nlin;
+    f->grouped = m->grouped;
+    f->nclass = m->nclass;
+    f->classes = m->classes;
+}
+
 /* Not collective. The line of a parse error, for the message. */
 static int error_line(const char *text, const char *at)
 {
@@ -164,9 +261,16 @@ static int parse_model(lariat_ctx *ctx, const char *path, const char *text, long
     if (rc == LARIAT_OK && !(p >= 1 && p <= INT_MAX && p == floor(p))) {
         rc = lariat_error(ctx, LARIAT_EDATA, "model '%s': \"n_features\" is not a positive integer", path);
     }
+    if (rc == LARIAT_OK) rc = parse_family(ctx, path, root, m);
     if (rc == LARIAT_OK) rc = get_number(ctx, path, root, "alpha", &m->alpha);
     if (rc == LARIAT_OK) rc = get_number(ctx, path, root, "lambda", &m->lambda);
-    if (rc == LARIAT_OK) rc = get_number(ctx, path, root, "intercept", &m->intercept);
+    if (rc == LARIAT_OK && m->nlin == 1) rc = get_number(ctx, path, root, "intercept", &m->intercept);
+    if (rc == LARIAT_OK && m->nlin > 1) {
+        m->intercepts = lariat_malloc(ctx, (size_t)m->nlin, sizeof(double), "model intercepts");
+        rc = m->intercepts == NULL ? LARIAT_ENOMEM
+                                   : get_numbers(ctx, path, cJSON_GetObjectItemCaseSensitive(root, "intercept"),
+                                                 "intercept", 0, m->nlin, m->intercepts);
+    }
     if (rc == LARIAT_OK) rc = get_bool(ctx, path, root, "standardize", &m->standardize);
     if (rc == LARIAT_OK) rc = get_bool(ctx, path, root, "fit_intercept", &m->fit_intercept);
     if (rc == LARIAT_OK && cJSON_GetObjectItemCaseSensitive(root, "n_samples") != NULL) {
@@ -178,9 +282,15 @@ static int parse_model(lariat_ctx *ctx, const char *path, const char *text, long
     }
     const cJSON *coef = cJSON_GetObjectItemCaseSensitive(root, "coef");
     const cJSON *names = cJSON_GetObjectItemCaseSensitive(root, "feature_names");
-    if (rc == LARIAT_OK && (!cJSON_IsArray(coef) || cJSON_GetArraySize(coef) != (int)p)) {
+    const int K = m->nlin;
+    if (rc == LARIAT_OK && K == 1 && (!cJSON_IsArray(coef) || cJSON_GetArraySize(coef) != (int)p)) {
         rc = lariat_error(ctx, LARIAT_EDATA, "model '%s': \"coef\" is not an array of n_features = %.0f numbers", path,
                           p);
+    }
+    if (rc == LARIAT_OK && K > 1 && (!cJSON_IsArray(coef) || cJSON_GetArraySize(coef) != K)) {
+        rc = lariat_error(ctx, LARIAT_EDATA,
+                          "model '%s': \"coef\" is not an array of %d arrays (one per class) of n_features = %.0f "
+                          "numbers", path, K, p);
     }
     if (rc == LARIAT_OK && names != NULL && (!cJSON_IsArray(names) || cJSON_GetArraySize(names) != (int)p)) {
         rc = lariat_error(ctx, LARIAT_EDATA,
@@ -188,19 +298,15 @@ static int parse_model(lariat_ctx *ctx, const char *path, const char *text, long
     }
     if (rc == LARIAT_OK) {
         m->p = (int64_t)p;
-        m->coef = lariat_malloc(ctx, (size_t)m->p, sizeof(double), "model coefficients");
+        m->coef = lariat_malloc(ctx, (size_t)K * (size_t)m->p, sizeof(double), "model coefficients");
         m->feature_names = lariat_calloc(ctx, (size_t)m->p, sizeof(char *), "model feature names");
         if (m->coef == NULL || m->feature_names == NULL) rc = LARIAT_ENOMEM;
     }
-    if (rc == LARIAT_OK) {
-        int64_t j = 0;
-        for (const cJSON *c = coef->child; c != NULL && rc == LARIAT_OK; c = c->next, j++) {
-            if (!cJSON_IsNumber(c)) {
-                rc = lariat_error(ctx, LARIAT_EDATA, "model '%s': \"coef\" entry %lld is not a number", path,
-                                  (long long)(j + 1));
-            } else {
-                m->coef[j] = c->valuedouble;
-            }
+    if (rc == LARIAT_OK && K == 1) rc = get_numbers(ctx, path, coef, "coef", 0, m->p, m->coef);
+    if (rc == LARIAT_OK && K > 1) {
+        int k = 0;
+        for (const cJSON *c = coef->child; c != NULL && rc == LARIAT_OK; c = c->next, k++) {
+            rc = get_numbers(ctx, path, c, "coef", k + 1, m->p, m->coef + (int64_t)k * m->p);
         }
     }
     /* Walk the array's list (cJSON_GetArrayItem would be quadratic in p). */
@@ -216,6 +322,7 @@ static int parse_model(lariat_ctx *ctx, const char *path, const char *text, long
         m->feature_names[j] = strdup(c != NULL ? c->valuestring : fallback);
         if (m->feature_names[j] == NULL) rc = lariat_error(ctx, LARIAT_ENOMEM, "out of memory reading '%s'", path);
     }
+    if (rc == LARIAT_OK) make_view(m);
     cJSON_Delete(root);
     return rc;
 }

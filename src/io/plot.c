@@ -5,6 +5,7 @@
 #include "io/plot.h"
 
 #include "core/core.h"
+#include "family/family.h"
 #include "io/atomic.h"
 
 #include <math.h>
@@ -32,7 +33,24 @@ static double nice_step(double range, int n)
     return (f < 1.5 ? 1.0 : f < 3.5 ? 2.0 : f < 7.5 ? 5.0 : 10.0) * mag;
 }
 
-static void axes(FILE *f, const scale *sx, const scale *sy)
+/* The measure's name on the vertical axis, as plot.cv.glmnet labels it. */
+static const char *measure_label(const lariat_cv_result *res)
+{
+    const lariat_fit *fit = res->curves[res->best].fit;
+    const lariat_family_kind family = fit != NULL ? fit->family : LARIAT_FAMILY_GAUSSIAN;
+    switch (lariat_measure_resolve(family, res->measure)) {
+    case LARIAT_MEASURE_MAE: return "Mean absolute error";
+    case LARIAT_MEASURE_CLASS: return "Misclassification error";
+    case LARIAT_MEASURE_AUC: return "AUC";
+    case LARIAT_MEASURE_DEVIANCE:
+        if (family == LARIAT_FAMILY_BINOMIAL) return "Binomial deviance";
+        if (family == LARIAT_FAMILY_MULTINOMIAL) return "Multinomial deviance";
+        return "Mean-squared error";
+    default: return "Mean-squared error";
+    }
+}
+
+static void axes(FILE *f, const scale *sx, const scale *sy, const char *ylabel)
 {
     fprintf(f, "<rect x='%d' y='%d' width='%d' height='%d' fill='white' stroke='#444' stroke-width='1'/>\n", LEFT,
             TOP, RIGHT - LEFT, BOTTOM - TOP);
@@ -52,8 +70,8 @@ static void axes(FILE *f, const scale *sx, const scale *sy)
                 fabs(t) < 1e-12 * step ? 0.0 : t);
     }
     fprintf(f, "<text x='%d' y='%d' text-anchor='middle'>log(\xce\xbb)</text>\n", (LEFT + RIGHT) / 2, BOTTOM + 44);
-    fprintf(f, "<text transform='translate(22 %d) rotate(-90)' text-anchor='middle'>Mean-squared error</text>\n",
-            (TOP + BOTTOM) / 2);
+    fprintf(f, "<text transform='translate(22 %d) rotate(-90)' text-anchor='middle'>%s</text>\n",
+            (TOP + BOTTOM) / 2, ylabel);
 }
 
 /* The nonzero counts of the best curve along the top, at about ten lambdas. */
@@ -128,7 +146,7 @@ static void write_svg(FILE *f, const lariat_cv_result *res)
     fprintf(f, "<text x='%d' y='24' text-anchor='middle' font-size='16' font-weight='bold'>%d-fold "
                "cross-validation</text>\n",
             (LEFT + RIGHT) / 2, res->nfolds);
-    axes(f, &sx, &sy);
+    axes(f, &sx, &sy, measure_label(res));
     const lariat_cv_curve *best = &res->curves[res->best];
     nonzero_axis(f, best, &sx);
     for (int a = 0; a < res->nalpha; a++) curve(f, &res->curves[a], &sx, &sy, palette[a % 8]);

@@ -1,6 +1,7 @@
 /*
 ** The CV curve picture (`--plot FILE.svg`), after glmnet's plot(cv.glmnet):
-** log(lambda) across, mean squared error up, cvm with +/- cvsd bars, dashed
+** log(lambda) across, the CV measure up (named as plot.cv.glmnet names it;
+** mean squared error for gaussian), cvm with +/- cvsd bars, dashed
 ** lines at lambda_min and lambda_1se, the number of nonzero coefficients along
 ** the top; one curve per alpha with a legend.
 */

@@ -8,6 +8,7 @@
 #include "io/read.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 void lariat_read_options_default(lariat_read_options *opt)
@@ -150,4 +151,38 @@ const char *lariat_read_excerpt(char *buf, const char *s, size_t len)
     for (size_t i = 0; i < n; i++) buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
     strcpy(buf + n, len > 40 ? "..." : "");
     return buf;
+}
+
+int lariat_data_row_where(lariat_ctx *ctx, const char *path, const lariat_read_options *opt, int64_t row, char *buf,
+                          size_t len)
+{
+    lariat_read_options defaults;
+    if (opt == NULL) {
+        lariat_read_options_default(&defaults);
+        opt = &defaults;
+    }
+    lariat_format format = opt->format != LARIAT_FORMAT_AUTO ? opt->format : format_from_name(path);
+    if (format == LARIAT_FORMAT_HDF5) {
+        snprintf(buf, len, "%s: /y[%lld] (row %lld, 0-based)", path, (long long)row, (long long)row);
+        return LARIAT_OK;
+    }
+    /* Rank 0 rescans the file; the other ranks wait for its answer. The
+    ** message of a failed rescan is dropped: the error being reported is the
+    ** caller's, and the row number still names the place. */
+    long long line = 0;
+    if (lariat_ctx_rank(ctx) == 0) {
+        int64_t found = 0;
+        char saved[1024];
+        snprintf(saved, sizeof(saved), "%s", lariat_errmsg(ctx));
+        int rc = format == LARIAT_FORMAT_LIBSVM ? lariat_libsvm_row_line(ctx, path, row, &found)
+                                                : lariat_csv_row_line(ctx, path, opt, row, &found);
+        if (rc == LARIAT_OK) line = (long long)found;
+        else lariat_error(ctx, LARIAT_OK, "%s", saved);
+    }
+    if (MPI_Bcast(&line, 1, MPI_LONG_LONG, 0, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        return lariat_error(ctx, LARIAT_EMPI, "MPI_Bcast of the line of row %lld of %s failed", (long long)row, path);
+    }
+    if (line > 0) snprintf(buf, len, "%s:%lld", path, line);
+    else snprintf(buf, len, "%s: row %lld (0-based)", path, (long long)row);
+    return LARIAT_OK;
 }

@@ -27,6 +27,14 @@ run() {
     timeout 60 "$MPIEXEC" -n "$np" "$LARIAT" "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
 }
 
+# run_plain ARGS...: lariat without a launcher (one rank, an MPI singleton), as
+# run sets $rc and the outputs. Quicker than mpiexec for a run that fails:
+# mpiexec takes seconds to wind down after a non-zero exit.
+run_plain() {
+    rc=0
+    timeout 60 "$LARIAT" "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+}
+
 # expect STATUS WHAT: the last run exited with STATUS.
 expect() {
     [ "$rc" -eq "$1" ] || fail "$2: exit status $rc, expected $1"

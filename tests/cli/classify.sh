@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The classification families end to end (SPEC.md section 9) without
+# cross-validation (classify_cv.sh): gen writes the same bytes at 1 and 3
+# ranks; fit gives the same model at 1 and 3 ranks and writes the model keys
+# of section 9, read back by predict; predictions of every --type have the
+# right header and agree with each other (probabilities in [0, 1] summing to
+# 1, the link through the logistic or softmax gives the probabilities, the
+# class is a label value); the default path stops at glmnet's devmax on
+# separable data; bad labels and options fail with one message naming the
+# line or the option, and write nothing.
+source "$(dirname "$0")/common.sh"
+
+# The rows of a CSV of predictions without its header, and its header.
+body() { tail -n +2 "$1"; }
+header() { head -1 "$1"; }
+
+# --- gen: byte-identical at 1 and 3 ranks; labels of each family.
+for np in 1 3; do
+    run "$np" gen --rows 400 --features 6 --nonzero 3 --family binomial --seed 4 --out "b$np.csv"
+    expect 0 "gen binomial at $np ranks"
+    run "$np" gen --rows 400 --features 6 --nonzero 3 --family multinomial --classes 3 --seed 4 --out "m$np.csv"
+    expect 0 "gen multinomial at $np ranks"
+    run "$np" gen --rows 300 --features 5 --family binomial --density 0.7 --seed 2 --out "s$np.svm"
+    expect 0 "gen binomial libsvm at $np ranks"
+done
+for f in b m; do
+    cmp "${f}1.csv" "${f}3.csv" || fail "gen $f: different bytes at 1 and 3 ranks"
+    cmp "${f}1.coef.csv" "${f}3.coef.csv" || fail "gen $f: different coefficients at 1 and 3 ranks"
+done
+cmp s1.svm s3.svm || fail "gen binomial libsvm: different bytes at 1 and 3 ranks"
+[ "$(tail -n +2 b1.csv | cut -d, -f1 | sort -u | tr '\n' ' ')" = "0 1 " ] || fail "gen binomial: labels are not 0 and 1"
+[ "$(tail -n +2 m1.csv | cut -d, -f1 | sort -u | tr '\n' ' ')" = "0 1 2 " ] || fail "gen multinomial: labels are not 0..2"
+[ "$(cut -d' ' -f1 s1.svm | sort -u | tr '\n' ' ')" = "-1 1 " ] || fail "gen libsvm binomial: labels are not -1 and 1"
+[ "$(awk -F, '{ print NF }' m1.coef.csv | sort -u)" = 3 ] || fail "gen multinomial: the coefficient file has not 3 columns"
+run_plain gen --rows 10 --features 3 --classes 4 --out x.csv
+expect_error 1 "--classes" "gen --classes without --family multinomial"
+run_plain gen --rows 10 --features 3 --family binomial --noise 2 --out x.csv
+expect_error 1 "--noise" "gen --noise with --family binomial"
+
+# --- fit at 1 and 3 ranks: the same model, with the keys of section 9.
+for np in 1 3; do
+    run "$np" fit --data b1.csv --family binomial --nlambda 20 --out "bfit$np.json"
+    expect 0 "fit binomial at $np ranks"
+    run "$np" fit --data m1.csv --family multinomial --nlambda 20 --out "mfit$np.json"
+    expect 0 "fit multinomial at $np ranks"
+done
+grep -q '^  family    multinomial (ungrouped): 3 classes 0, 1, 2$' out || fail "the summary does not name the family"
+for f in bfit mfit; do
+    jq -r '.path[] | (.intercept | if type == "array" then .[] else . end), (.coef | flatten | .[])' "${f}1.json" >a.txt
+    jq -r '.path[] | (.intercept | if type == "array" then .[] else . end), (.coef | flatten | .[])' "${f}3.json" >b.txt
+    d=$(max_rel_diff b.txt a.txt)
+    close_enough "$d" 1e-6 || fail "$f: the path at 3 ranks differs from 1 rank by $d (relative)"
+done
+jq -e '.family == "binomial" and .classes == [0, 1] and (.intercept | type) == "number" and
+       (.coef | length) == 6 and (.dev_ratio > 0 and .dev_ratio < 1) and (.path | length) == 20 and
+       all(.path[]; has("dev_ratio")) and (has("multinomial") | not) and (has("path_stop") | not)' bfit3.json \
+    >/dev/null || fail "binomial model keys: $(jq -c 'del(.path)' bfit3.json)"
+jq -e '.family == "multinomial" and .classes == [0, 1, 2] and .multinomial == "ungrouped" and
+       (.intercept | length) == 3 and ((.intercept | add) | fabs) < 1e-9 and (.coef | length) == 3 and
+       all(.coef[]; length == 6) and all(.path[]; (.coef | length) == 3 and (.intercept | length) == 3 and
+       has("dev_ratio"))' mfit3.json >/dev/null || fail "multinomial model keys: $(jq -c 'del(.path)' mfit3.json)"
+run 3 fit --data m1.csv --family multinomial --multinomial grouped --lambda 0.05 --out grouped.json
+expect 0 "fit grouped multinomial"
+jq -e '.multinomial == "grouped" and ([range(6) as $j | [.coef[][$j] != 0] | (all or (any | not))] | all)' \
+    grouped.json >/dev/null || fail "grouped: a feature is in for some classes only"
+grep -q '^  family    multinomial (grouped): 3 classes 0, 1, 2$' out || fail "the summary does not say grouped"
+grep -q 'deviance explained' out || fail "the summary does not give the deviance explained"
+
+# --- predict: every type, from a model read back, at 3 ranks.
+for t in response link class; do
+    run 3 predict --model bfit3.json --data b1.csv --type "$t" --out "bp_$t.csv"
+    expect 0 "predict binomial --type $t"
+    run 3 predict --model mfit3.json --data m1.csv --type "$t" --out "mp_$t.csv"
+    expect 0 "predict multinomial --type $t"
+    [ "$(wc -l <"bp_$t.csv")" -eq 401 ] && [ "$(wc -l <"mp_$t.csv")" -eq 401 ] || fail "--type $t: not one line per row"
+done
+[ "$(header bp_response.csv)" = probability ] || fail "binomial response header '$(header bp_response.csv)'"
+[ "$(header bp_link.csv)" = link ] || fail "binomial link header '$(header bp_link.csv)'"
+[ "$(header bp_class.csv)" = class ] || fail "binomial class header '$(header bp_class.csv)'"
+[ "$(header mp_response.csv)" = probability_0,probability_1,probability_2 ] ||
+    fail "multinomial response header '$(header mp_response.csv)'"
+[ "$(header mp_link.csv)" = link_0,link_1,link_2 ] || fail "multinomial link header '$(header mp_link.csv)'"
+[ "$(header mp_class.csv)" = class ] || fail "multinomial class header '$(header mp_class.csv)'"
+run 1 predict --model bfit3.json --data b1.csv
+expect 0 "predict binomial to stdout at 1 rank"
+cmp -s out bp_response.csv || fail "the default --type is not response"
+# The checks of the numbers, in Python: probabilities, link through the
+# inverse link, classes as labels and as the most probable class.
+python3 - bp_response.csv bp_link.csv bp_class.csv mp_response.csv mp_link.csv mp_class.csv <<'PY' ||
+import csv, math, sys
+def rows(path):
+    with open(path) as f:
+        return [[float(v) for v in r] for r in list(csv.reader(f))[1:]]
+bp, bl, bc, mp, ml, mc = (rows(p) for p in sys.argv[1:])
+for (p,), (e,), (c,) in zip(bp, bl, bc):
+    assert 0.0 <= p <= 1.0, p
+    assert abs(1.0 / (1.0 + math.exp(-e)) - p) <= 1e-12, (e, p)
+    assert c == (1.0 if p > 0.5 else 0.0), (p, c)
+for p, e, (c,) in zip(mp, ml, mc):
+    assert all(0.0 <= v <= 1.0 for v in p) and abs(sum(p) - 1.0) <= 1e-12, p
+    m = max(e)
+    z = sum(math.exp(v - m) for v in e)
+    assert all(abs(math.exp(v - m) / z - q) <= 1e-12 for v, q in zip(e, p)), (e, p)
+    assert c in (0.0, 1.0, 2.0) and p[int(c)] == max(p), (p, c)
+PY
+    fail "predictions of the three types do not agree (see the Python traceback above)"
+
+# LIBSVM -1/+1 labels: classes -1 and 1, class predictions are those labels.
+run 3 fit --data s1.svm --family binomial --lambda 0.01 --out svm.json
+expect 0 "fit binomial on libsvm -1/+1"
+jq -e '.classes == [-1, 1]' svm.json >/dev/null || fail "libsvm classes $(jq -c .classes svm.json)"
+run 3 predict --model svm.json --data s1.svm --type class --out sc.csv
+expect 0 "predict class on libsvm"
+[ "$(body sc.csv | sort -u | tr '\n' ' ')" = "-1 1 " ] || fail "libsvm class predictions are not -1 and 1"
+run 1 predict --model svm.json --data s1.svm --type link --out sl.csv
+expect 0 "predict link on libsvm"
+
+# --test-fraction: the metrics of the family.
+run 3 fit --data b1.csv --family binomial --lambda 0.01 --test-fraction 0.3 --out btest.json
+expect 0 "binomial with a test fraction"
+jq -e '.test_metrics | keys == ["auc", "brier", "class_error", "deviance"] and .auc > 0.5 and .auc <= 1 and
+       .class_error >= 0 and .class_error < 0.5 and .deviance > 0 and .brier > 0' btest.json >/dev/null ||
+    fail "binomial test metrics $(jq -c .test_metrics btest.json)"
+grep -q 'auc' out || fail "no test auc in the summary"
+run 1 fit --data b1.csv --family binomial --lambda 0.01 --test-fraction 0.3 --out btest1.json
+expect 0 "binomial with a test fraction at 1 rank"
+d=$(jq -n --slurpfile a btest.json --slurpfile b btest1.json '[$a[0].test_metrics[] ] as $x | [$b[0].test_metrics[]] as $y | [range(4) | ($x[.] - $y[.]) | fabs] | max')
+close_enough "$d" 1e-8 || fail "test metrics at 3 ranks differ from 1 rank by $d"
+run 3 fit --data m1.csv --family multinomial --lambda 0.01 --test-fraction 0.3 --out mtest.json
+expect 0 "multinomial with a test fraction"
+jq -e '.test_metrics | keys == ["brier", "class_error", "deviance"]' mtest.json >/dev/null ||
+    fail "multinomial test metrics $(jq -c .test_metrics mtest.json)"
+
+# --- separable data: the default path stops at devmax, and says so. The
+# label is the sign of x1, on the rows with |x1| > 1: a margin, so that the
+# path reaches the devmax well before its end.
+awk -F, 'NR == 1 { print; next } $2 > 1 || $2 < -1 { $1 = ($2 > 0) ? 1 : 0; print }' OFS=, b1.csv >sep.csv
+run 3 fit --data sep.csv --family binomial --out sep.json
+expect 0 "fit separable data"
+jq -e '.path_stop.after_lambda == (.path | length) - 1 and (.path | length) < 100 and .path_stop.dev_ratio > 0.999 and
+       .path_stop.reason == "deviance ratio above 0.999 (glmnet'"'"'s devmax)" and .path_stop.lambda == .lambda' sep.json \
+    >/dev/null || fail "no path_stop on separable data: $(jq -c '.path_stop, (.path | length)' sep.json)"
+grep -Eq '^  path +stopped after lambda [0-9]+/100: deviance ratio 0\.999[0-9]* > 0\.999' out ||
+    fail "the summary does not say where the path stopped"
+run 1 fit --data sep.csv --family binomial --lambda 0.1,0.01,0.001,0.0001 --out given.json
+expect 0 "fit separable data with given lambdas"
+jq -e '(.path | length) == 4 and (has("path_stop") | not)' given.json >/dev/null || fail "a given lambda list was cut"
+
+# --- bad labels: one message naming FILE:LINE and the value, nothing written.
+# A third binomial value on line 301 (a blank line before it counts).
+awk 'NR == 5 { print "" } NR == 300 { sub(/^[01]/, "7") } { print }' b1.csv >third.csv
+awk 'NR == 201 { sub(/^[012]/, "1.5") } { print }' m1.csv >frac.csv
+for np in 1 3; do
+    if [ "$np" = 1 ]; then run_plain fit --data third.csv --family binomial --out bad.json
+    else run "$np" fit --data third.csv --family binomial --out bad.json; fi
+    expect_error 2 "third.csv:301: label 7 " "a third binomial label at $np ranks"
+    [ ! -e bad.json ] || fail "a model was written after a bad label"
+    if [ "$np" = 1 ]; then run_plain fit --data frac.csv --family multinomial --out bad.json
+    else run "$np" fit --data frac.csv --family multinomial --out bad.json; fi
+    expect_error 2 "frac.csv:201: label 1.5 " "a non-integer multinomial label at $np ranks"
+    [ ! -e bad.json ] || fail "a model was written after a non-integer label"
+done
+awk 'NR == 1 || NR > 3' b1.csv | awk -F, 'NR == 1 || $1 == 1' >oneclass.csv
+run 3 fit --data oneclass.csv --family binomial --out bad.json
+expect_error 2 "oneclass.csv" "a binomial file of one class"
+
+# --- usage errors: exit 1 naming the option, before reading the data.
+run 3 cv --data b1.csv --type-measure auc --out bad.json
+expect_error 1 "--type-measure" "auc with gaussian"
+run_plain cv --data m1.csv --family multinomial --type-measure auc --out bad.json
+expect_error 1 "--type-measure" "auc with multinomial"
+run 3 fit --data m1.csv --family multinomial --solver admm --out bad.json
+expect_error 1 "--solver" "admm with multinomial"
+grep 'error' err | grep -q 'gram' && grep 'error' err | grep -q 'fista' || fail "admm with multinomial: gram and fista not named"
+run_plain fit --data b1.csv --multinomial grouped --family binomial --out bad.json
+expect_error 1 "--multinomial" "--multinomial with binomial"
+run_plain cv --data b1.csv --family binomial --checkpoint ck.bin --out bad.json
+expect_error 1 "--checkpoint" "cv --checkpoint with binomial"
+# fit checkpoints every family: a run with a checkpoint file equals one without.
+run 2 fit --data b1.csv --family binomial --nlambda 12 --checkpoint ckfit.bin --out ck.json
+expect 0 "fit --checkpoint with binomial"
+run 2 fit --data b1.csv --family binomial --nlambda 12 --out nock.json
+expect 0 "fit without a checkpoint"
+[ "$(jq -c '[.path[] | .coef, .intercept]' ck.json)" = "$(jq -c '[.path[] | .coef, .intercept]' nock.json)" ] ||
+    fail "fit with a checkpoint file differs from fit without"
+[ ! -e bad.json ] || fail "a model was written after a usage error"
+run 1 fit --data b1.csv --lambda 0.1 --out gauss.json
+expect 0 "gaussian fit of 0/1 labels"
+jq -e '.family == "gaussian" and has("dev_ratio") and (has("classes") | not)' gauss.json >/dev/null ||
+    fail "gaussian model keys"
+run 3 predict --model gauss.json --data b1.csv --type class --out bad.csv
+expect_error 1 "--type" "--type class of a gaussian model"
+[ ! -e bad.csv ] || fail "predictions written after a usage error"
+echo "classify: ok"
