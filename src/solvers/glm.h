@@ -135,6 +135,9 @@ extern const lariat_glm_solver_ops lariat_glm_solver_newton;
 /* The same with the fixed curvature bound, formed once. */
 extern const lariat_glm_solver_ops lariat_glm_solver_newton_bound;
 extern const lariat_glm_solver_ops lariat_glm_solver_fista;
+/* Consensus ADMM over the row blocks whose x-update is each rank's own
+** L2-regularized logistic fit (glm_admm.c); binomial only (K = 1). */
+extern const lariat_glm_solver_ops lariat_glm_solver_admm;
 
 /* Collective. The path of SPEC.md sections 2 and 9 on a prepared problem:
 ** the lambda sequence from g->lambda_max (or st->lambda), warm starts, the

@@ -41,6 +41,7 @@ static const lariat_glm_solver_ops *choose(lariat_ctx *ctx, const lariat_glm *g,
     switch (st->solver) {
     case LARIAT_SOLVER_FISTA: return &lariat_glm_solver_fista;
     case LARIAT_SOLVER_ADMM:
+        if (g->fam->kind == LARIAT_FAMILY_BINOMIAL) return &lariat_glm_solver_admm;
         lariat_error(ctx, LARIAT_EUSAGE, "solver admm does not serve the %s family: use gram or fista",
                      g->fam->name);
         return NULL;
