@@ -140,7 +140,7 @@ typedef struct lariat_glm_solver_ops {
     /* Not collective. The state one solve() leaves to the next besides
     ** (a, c), the same on every rank, so that a path resumed from a
     ** checkpoint repeats an uninterrupted one exactly (it may be large:
-    ** the kept IRLS curvature). get_state points *values at the
+    ** the kept IRLS curvature; NULL for a solver whose state is per rank). get_state points *values at the
     ** workspace's own copy (valid until the next solve()) and returns
     ** their count; set_state copies n values into a fresh workspace and is
     ** LARIAT_EUSAGE when n is not a count this workspace holds. */
@@ -153,6 +153,9 @@ extern const lariat_glm_solver_ops lariat_glm_solver_newton;
 /* The same with the fixed curvature bound, formed once. */
 extern const lariat_glm_solver_ops lariat_glm_solver_newton_bound;
 extern const lariat_glm_solver_ops lariat_glm_solver_fista;
+/* Consensus ADMM over the row blocks whose x-update is each rank's own
+** L2-regularized logistic fit (glm_admm.c); binomial only (K = 1). */
+extern const lariat_glm_solver_ops lariat_glm_solver_admm;
 
 /* Collective. The path of SPEC.md sections 2 and 9 on a prepared problem:
 ** the lambda sequence from g->lambda_max (or st->lambda), warm starts, the

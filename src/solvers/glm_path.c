@@ -45,6 +45,7 @@ static const lariat_glm_solver_ops *choose(lariat_ctx *ctx, const lariat_glm *g,
     switch (st->solver) {
     case LARIAT_SOLVER_FISTA: return &lariat_glm_solver_fista;
     case LARIAT_SOLVER_ADMM:
+        if (g->fam->kind == LARIAT_FAMILY_BINOMIAL) return &lariat_glm_solver_admm;
         lariat_error(ctx, LARIAT_EUSAGE, "solver admm does not serve the %s family: use gram or fista",
                      g->fam->name);
         return NULL;
@@ -207,8 +208,10 @@ int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_setti
         /* The state (the kept curvature) of the solver that made the
         ** position; choose() depends on the fingerprinted settings only, so
         ** it is this solver unless the position is another run's. */
-        if (start->glm_ops == ops) {
+        if (start->glm_ops == ops && ops->set_state != NULL) {
             rc = lariat_agree(ctx, ops->set_state(ws, start->state, start->nstate));
+        } else if (start->glm_ops == ops) {
+            lariat_log(ctx, LARIAT_LOG_VERBOSE, "path: %s keeps no state across lambdas in a checkpoint", ops->name);
         } else {
             lariat_log(ctx, LARIAT_LOG_NORMAL,
                        "the checkpoint's path was solved by another solver (%s); this run continues it with %s, "
@@ -238,7 +241,7 @@ int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_setti
         }
         if (hook != NULL) {
             const double *state = NULL;
-            const int64_t nstate = ops->get_state(ws, &state);
+            const int64_t nstate = ops->get_state != NULL ? ops->get_state(ws, &state) : 0;
             const lariat_path_pos pos = {NULL, ops, fit, ac, g->K + g->K * g->p, state, nstate};
             rc = hook(arg, &pos);
         }
