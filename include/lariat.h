@@ -311,8 +311,8 @@ typedef struct lariat_cv_curve {
     int nlambda;
     double *lambda, *cvm, *cvsd;
     int64_t *nonzero;   /* nonzeros of the fit on all rows (as cv.glmnet's nzero) */
-    int index_min;      /* smallest cvm, the largest lambda on ties */
-    int index_1se;      /* largest lambda with cvm <= cvm[min] + cvsd[min] */
+    int index_min;      /* smallest cvm (auc: largest), the largest lambda on ties */
+    int index_1se;      /* largest lambda with cvm <= cvm[min] + cvsd[min] (auc: cvm >= cvm[min] - cvsd[min]) */
     lariat_fit *fit;    /* the path fit on all (training) rows */
 } lariat_cv_curve;
 
@@ -323,7 +323,7 @@ typedef struct lariat_cv_result {
     int groups;                 /* the number of rank groups used */
     int nalpha;
     lariat_cv_curve *curves;    /* one per alpha, in the order given */
-    int best;                   /* the curve of the smallest cvm */
+    int best;                   /* the curve of the smallest cvm (auc: largest) */
     double alpha_min, lambda_min, lambda_1se;
     int selected;               /* index into curves[best].fit->path of the refit model */
     lariat_measure measure;     /* the measure used (never DEFAULT) */
@@ -337,9 +337,19 @@ void lariat_cv_settings_default(lariat_cv_settings *cv);
 ** such as a held-out test set, are in no fold's training or scoring). The
 ** lambda path is computed on all rows and shared by every fold; each fold's
 ** model is standardized with its training rows' own statistics. The refit is
-** the fit on all rows at the selected lambda. With st->checkpoint, as
-** lariat_fit_path: the boundaries are the lambdas of the paths that every
-** rank takes part in, each alpha's all-rows path and each round of folds. */
+** the fit on all rows at the selected lambda. The curves are of cv->measure
+** (SPEC.md section 9; res->measure is the one used): each held-out row's
+** error weighted by its weight, or for auc each fold's weighted AUC,
+** through cv.glmnet's grouped formulas. Binomial and multinomial folds are
+** fit with the all-rows classes. Errors, agreed, before any fit: a measure
+** the family lacks (class for gaussian, auc but for binomial), an auc fold
+** with fewer than 10 held-out rows or with one class, and a checkpoint file
+** with binomial or multinomial (not yet supported) are LARIAT_EUSAGE; a
+** class with fewer than two rows of positive weight in a fold's training
+** rows is LARIAT_EDATA naming the fold and the class. With st->checkpoint
+** (gaussian), as lariat_fit_path: the boundaries are the lambdas of the
+** paths that every rank takes part in, each alpha's all-rows path and each
+** round of folds. */
 int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
               const lariat_settings *st, const lariat_cv_settings *cv, lariat_cv_result **out);
 

@@ -44,6 +44,7 @@ double lt_rel_diff(const double *a, const double *b, int64_t n);
     X(solvers)       \
     X(admm)          \
     X(cv)            \
+    X(cv_class)      \
     X(checkpoint)    \
     X(model)         \
     X(io)            \

@@ -1,0 +1,413 @@
+/*
+** Cross-validation of the cross-entropy families (SPEC.md sections 3 and 9)
+** against cv.glmnet (tests/fixtures/cvglmnet_class_*.json, made by
+** make_cvglmnet_class.R at thresh 1e-24): with the fixture's foldid and
+** lambdas at the default tol, cvm and cvsd within 1e-6 of cv.glmnet's
+** (class and auc 1e-12) and the same lambda_min and lambda_1se, for every
+** measure, with one rank group and with two; the measure's errors (a class short in a fold's training rows,
+** auc's small or one-class folds, a measure the family lacks, checkpoints);
+** and gaussian mae and deviance.
+*/
+#include "core/core.h"
+#include "harness.h"
+#include "testdata.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* At the default tol (1e-7: the fold fits reach a duality gap of about
+** 1e-12 N0) the curves of the measures that follow the probabilities
+** (deviance, mse, mae) agree with cv.glmnet's to 4e-7 at most (the grouped
+** multinomial deviance; 3e-8 to 1.3e-7 elsewhere); class and auc, which
+** follow only the order of the probabilities, to round-off. The verbose
+** output (LT_VERBOSE=1) prints the differences. */
+#define CURVE_TOL 1e-6
+#define ORDER_TOL 1e-12
+
+/* Not collective: every rank reads the fixture itself. */
+static cJSON *load_json(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s.json", lt_fixtures_dir(), name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return NULL;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = malloc((size_t)size + 1);
+    cJSON *root = NULL;
+    if (text != NULL && fread(text, 1, (size_t)size, f) == (size_t)size) {
+        text[size] = '\0';
+        root = cJSON_Parse(text);
+    }
+    free(text);
+    fclose(f);
+    return root;
+}
+
+static double *number_array(const cJSON *a, int *n)
+{
+    *n = cJSON_GetArraySize(a);
+    double *v = malloc((size_t)(*n > 0 ? *n : 1) * sizeof(double));
+    for (int i = 0; i < *n; i++) v[i] = cJSON_GetArrayItem(a, i)->valuedouble;
+    return v;
+}
+
+static double max_abs_diff(const double *a, const double *b, int n)
+{
+    double m = 0.0;
+    for (int i = 0; i < n; i++) m = fmax(m, fabs(a[i] - b[i]));
+    return m;
+}
+
+static lariat_measure measure_of(const char *name)
+{
+    if (strcmp(name, "mse") == 0) return LARIAT_MEASURE_MSE;
+    if (strcmp(name, "mae") == 0) return LARIAT_MEASURE_MAE;
+    if (strcmp(name, "deviance") == 0) return LARIAT_MEASURE_DEVIANCE;
+    if (strcmp(name, "class") == 0) return LARIAT_MEASURE_CLASS;
+    if (strcmp(name, "auc") == 0) return LARIAT_MEASURE_AUC;
+    return LARIAT_MEASURE_DEFAULT;
+}
+
+/* Collective. One fixture: lariat_cv with its foldid, lambdas and measure,
+** with one rank group and (on two ranks or more) two. */
+static void check_case(const char *name)
+{
+    cJSON *root = load_json(name);
+    LT_ASSERT_ALL(root != NULL);
+    if (root == NULL) return;
+    char data_path[512];
+    snprintf(data_path, sizeof(data_path), "%s/%s", lt_fixtures_dir(), cJSON_GetObjectItem(root, "data")->valuestring);
+    lariat_read_options ropt;
+    lariat_read_options_default(&ropt);
+    ropt.label = cJSON_GetObjectItem(root, "label")->valuestring;
+    const cJSON *wcol = cJSON_GetObjectItem(root, "weights");
+    if (cJSON_IsString(wcol)) ropt.weights = wcol->valuestring;
+    lariat_data *d = NULL;
+    int rc = lariat_data_read(lt_ctx(), data_path, &ropt, &d);
+    int nlam = 0, nf = 0, ncvm = 0, ncvsd = 0;
+    double *lam = number_array(cJSON_GetObjectItem(root, "lambda"), &nlam);
+    double *fold_all = number_array(cJSON_GetObjectItem(root, "foldid"), &nf);
+    double *cvm = number_array(cJSON_GetObjectItem(root, "cvm"), &ncvm);
+    double *cvsd = number_array(cJSON_GetObjectItem(root, "cvsd"), &ncvsd);
+    LT_ASSERT_ALL(rc == LARIAT_OK && d->n == nf && ncvm == nlam && ncvsd == nlam);
+    if (rc == LARIAT_OK && d->n == nf && ncvm == nlam && ncvsd == nlam) {
+        int *fold = malloc((size_t)(d->n_local + 1) * sizeof(int));
+        for (int64_t i = 0; i < d->n_local; i++) fold[i] = (int)fold_all[d->row0 + i];
+        lariat_problem pb;
+        lariat_settings st;
+        lariat_cv_settings cv;
+        lariat_problem_default(&pb);
+        lariat_settings_default(&st);
+        lariat_cv_settings_default(&cv);
+        const char *family = cJSON_GetObjectItem(root, "family")->valuestring;
+        pb.family = strcmp(family, "binomial") == 0 ? LARIAT_FAMILY_BINOMIAL : LARIAT_FAMILY_MULTINOMIAL;
+        const cJSON *mt = cJSON_GetObjectItem(root, "multinomial");
+        pb.grouped = cJSON_IsString(mt) && strcmp(mt->valuestring, "grouped") == 0;
+        pb.alpha = cJSON_GetObjectItem(root, "alpha")->valuedouble;
+        pb.standardize = cJSON_IsTrue(cJSON_GetObjectItem(root, "standardize"));
+        pb.intercept = cJSON_IsTrue(cJSON_GetObjectItem(root, "intercept"));
+        st.lambda = lam;
+        st.n_lambda_given = nlam;
+        cv.foldid = fold;
+        cv.measure = measure_of(cJSON_GetObjectItem(root, "type_measure")->valuestring);
+        const double lmin = cJSON_GetObjectItem(root, "lambda_min")->valuedouble;
+        const double l1se = cJSON_GetObjectItem(root, "lambda_1se")->valuedouble;
+        for (int groups = 1; groups <= (lt_size() > 1 ? 2 : 1); groups++) {
+            cv.groups = groups;
+            lariat_cv_result *res = NULL;
+            const double t0 = lariat_now();
+            rc = lariat_cv(lt_ctx(), d, NULL, &pb, &st, &cv, &res);
+            LT_ASSERT_ALL(rc == LARIAT_OK);
+            if (rc != LARIAT_OK) {
+                if (lt_rank() == 0) fprintf(stderr, "cv_class %s: %s\n", name, lariat_errmsg(lt_ctx()));
+                continue;
+            }
+            const lariat_cv_curve *c = &res->curves[0];
+            int ok = c->nlambda == nlam && res->nfolds == 5 && res->groups == groups && res->measure == cv.measure;
+            double dm = INFINITY, ds = INFINITY;
+            if (ok) {
+                dm = max_abs_diff(c->cvm, cvm, nlam);
+                ds = max_abs_diff(c->cvsd, cvsd, nlam);
+            }
+            if (lt_rank() == 0 && getenv("LT_VERBOSE") != NULL) {
+                printf("\n    %s groups %d: |cvm diff| %.2e |cvsd diff| %.2e, lambda_min %s, lambda_1se %s (%.2f s)",
+                       name, groups, dm, ds, res->lambda_min == lmin ? "equal" : "DIFFERS",
+                       res->lambda_1se == l1se ? "equal" : "DIFFERS", lariat_now() - t0);
+            }
+            const double tol =
+                cv.measure == LARIAT_MEASURE_CLASS || cv.measure == LARIAT_MEASURE_AUC ? ORDER_TOL : CURVE_TOL;
+            ok &= dm <= tol && ds <= tol;
+            ok &= res->lambda_min == lmin && res->lambda_1se == l1se;
+            LT_ASSERT_ALL(ok);
+            lariat_cv_destroy(res);
+        }
+        free(fold);
+    }
+    lariat_data_destroy(d);
+    free(lam);
+    free(fold_all);
+    free(cvm);
+    free(cvsd);
+    cJSON_Delete(root);
+}
+
+#define CV_CLASS_CASES(X)                                                                                              \
+    X(binom_breast_deviance) X(binom_breast_class) X(binom_breast_mse) X(binom_breast_mae) X(binom_breast_auc)        \
+    X(binom_breast_w_deviance) X(binom_breast_w_auc) X(binom_prop_deviance) X(multi_wine_deviance)                   \
+    X(multi_wine_class) X(multi_wine_mse) X(multi_wine_mae) X(multi_wine_grouped_deviance)
+
+#define CV_CLASS_TEST_FN(c)                                                                                            \
+    static void test_##c(void) { check_case("cvglmnet_class_" #c); }
+CV_CLASS_CASES(CV_CLASS_TEST_FN)
+
+/* Collective. Data of n rows (global row i: label label(i), fold fold(i))
+** from the test generator, labels replaced; *fold this rank's folds. */
+static lariat_data *labelled_data(int64_t n, double (*label)(int64_t), int (*foldof)(int64_t), int **fold)
+{
+    lt_spec spec = {.n = n, .p = 4, .seed = 17, .corr = 0.2};
+    lariat_data *d = lt_make_data(&spec);
+    *fold = malloc((size_t)(d->n_local + 1) * sizeof(int));
+    for (int64_t i = 0; i < d->n_local; i++) {
+        d->y[i] = label(d->row0 + i);
+        (*fold)[i] = foldof(d->row0 + i);
+    }
+    return d;
+}
+
+/* Collective. lariat_cv fails with status want on every rank, no result,
+** and the message contains text. */
+static void expect_error(const lariat_data *d, const lariat_problem *pb, const lariat_settings *st,
+                         const lariat_cv_settings *cv, int want, const char *text)
+{
+    lariat_cv_result *res = NULL;
+    int rc = lariat_cv(lt_ctx(), d, NULL, pb, st, cv, &res);
+    const char *msg = lariat_errmsg(lt_ctx());
+    const int ok = rc == want && res == NULL && strstr(msg, text) != NULL;
+    if (!ok && lt_rank() == 0) fprintf(stderr, "\n    expected %d \"%s\", got %d \"%s\"\n", want, text, rc, msg);
+    LT_ASSERT_ALL(ok);
+    lariat_cv_destroy(res);
+}
+
+/* Three classes; class 2 has rows 5, 17 and 33 only. */
+static double label_short(int64_t i) { return (i == 5 || i == 17 || i == 33) ? 2.0 : (double)(i % 2); }
+/* Rows 17 and 33 in fold 3: its training rows keep one row of class 2. */
+static int fold_short(int64_t i) { return (i == 17 || i == 33) ? 3 : (int)(i % 5) + 1; }
+static int fold_five(int64_t i) { return (int)(i % 5) + 1; }
+/* Binomial labels 0/1 with fold 2 (the rows i % 5 == 1) all of class 0. */
+static double label_fold2_one_class(int64_t i) { return (i % 5 == 1) ? 0.0 : (double)((i / 5) % 2); }
+
+/* A class with fewer than two rows in a fold's training rows is bad data
+** naming the fold and the class; auc with a small or one-class fold, auc
+** or class for a family that lacks it, and checkpoints are bad usage; each
+** before any fit and with nothing written. */
+static void test_bad_input(void)
+{
+    lariat_problem pb;
+    lariat_settings st;
+    lariat_cv_settings cv;
+    lariat_problem_default(&pb);
+    lariat_settings_default(&st);
+    lariat_cv_settings_default(&cv);
+    st.nlambda = 5;
+    int *fold = NULL;
+
+    lariat_data *d = labelled_data(60, label_short, fold_short, &fold);
+    pb.family = LARIAT_FAMILY_MULTINOMIAL;
+    cv.foldid = fold;
+    expect_error(d, &pb, &st, &cv, LARIAT_EDATA,
+                 "fold 3: class 2 has 1 row of positive weight in its training rows; a class needs two");
+    cv.groups = lt_size() > 1 ? 2 : 1;
+    expect_error(d, &pb, &st, &cv, LARIAT_EDATA, "fold 3: class 2 has 1 row");
+    cv.groups = 0;
+    /* auc is binomial's only; class is not gaussian's. */
+    cv.measure = LARIAT_MEASURE_AUC;
+    expect_error(d, &pb, &st, &cv, LARIAT_EUSAGE, "type-measure auc serves the binomial family only");
+    pb.family = LARIAT_FAMILY_GAUSSIAN;
+    expect_error(d, &pb, &st, &cv, LARIAT_EUSAGE, "type-measure auc serves the binomial family only");
+    cv.measure = LARIAT_MEASURE_CLASS;
+    expect_error(d, &pb, &st, &cv, LARIAT_EUSAGE, "type-measure class serves the binomial and multinomial");
+    lariat_data_destroy(d);
+    free(fold);
+
+    /* auc: 40 rows in 5 folds leave 8 held-out rows per fold. */
+    d = labelled_data(40, label_fold2_one_class, fold_five, &fold);
+    pb.family = LARIAT_FAMILY_BINOMIAL;
+    cv.foldid = fold;
+    cv.measure = LARIAT_MEASURE_AUC;
+    expect_error(d, &pb, &st, &cv, LARIAT_EUSAGE,
+                 "fold 1 has 8 held-out rows of positive weight; type-measure auc needs at least 10 in every fold");
+    lariat_data_destroy(d);
+    free(fold);
+    d = labelled_data(100, label_fold2_one_class, fold_five, &fold);
+    cv.foldid = fold;
+    expect_error(d, &pb, &st, &cv, LARIAT_EUSAGE, "fold 2: its held-out rows are all of class 0");
+    /* The same data and folds make a curve with deviance. */
+    cv.measure = LARIAT_MEASURE_DEFAULT;
+    lariat_cv_result *res = NULL;
+    int rc = lariat_cv(lt_ctx(), d, NULL, &pb, &st, &cv, &res);
+    LT_ASSERT_ALL(rc == LARIAT_OK && res->measure == LARIAT_MEASURE_DEVIANCE);
+    lariat_cv_destroy(res);
+
+    /* Checkpoints: refused up front, and no file appears. */
+    const char *ck = lt_path("cv_class.ckpt");
+    st.checkpoint = ck;
+    expect_error(d, &pb, &st, &cv, LARIAT_EUSAGE,
+                 "checkpoints are not yet supported for the binomial and multinomial families");
+    LT_ASSERT_ALL(access(ck, F_OK) != 0);
+    st.checkpoint = NULL;
+    lariat_data_destroy(d);
+    free(fold);
+}
+
+/* Several alphas with auc: the best curve is the one of the LARGEST cvm,
+** and each curve's lambda_min its largest cvm. */
+static void test_auc_alphas(void)
+{
+    lt_spec spec = {.n = 200, .p = 6, .seed = 23, .corr = 0.3, .weighted = 1};
+    lariat_data *d = lt_make_data(&spec);
+    for (int64_t i = 0; i < d->n_local; i++) d->y[i] = d->y[i] > 0.5 ? 1.0 : -1.0; /* -1/+1 labels */
+    lariat_problem pb;
+    lariat_settings st;
+    lariat_cv_settings cv;
+    lariat_problem_default(&pb);
+    lariat_settings_default(&st);
+    lariat_cv_settings_default(&cv);
+    pb.family = LARIAT_FAMILY_BINOMIAL;
+    st.nlambda = 12;
+    cv.nfolds = 4;
+    cv.measure = LARIAT_MEASURE_AUC;
+    double alphas[3] = {0.1, 0.5, 1.0};
+    cv.alphas = alphas;
+    cv.nalpha = 3;
+    lariat_cv_result *res = NULL;
+    int rc = lariat_cv(lt_ctx(), d, NULL, &pb, &st, &cv, &res);
+    LT_ASSERT_ALL(rc == LARIAT_OK);
+    if (rc == LARIAT_OK) {
+        int ok = res->measure == LARIAT_MEASURE_AUC;
+        double bestv = -INFINITY;
+        for (int a = 0; a < res->nalpha; a++) {
+            const lariat_cv_curve *c = &res->curves[a];
+            for (int l = 0; l < c->nlambda; l++) {
+                ok &= c->cvm[l] >= 0.0 && c->cvm[l] <= 1.0;
+                ok &= c->cvm[l] <= c->cvm[c->index_min];
+            }
+            bestv = fmax(bestv, c->cvm[c->index_min]);
+            ok &= c->cvm[c->index_1se] >= c->cvm[c->index_min] - c->cvsd[c->index_min];
+            ok &= c->index_1se <= c->index_min;
+        }
+        const lariat_cv_curve *b = &res->curves[res->best];
+        ok &= b->cvm[b->index_min] == bestv && res->lambda_min == b->lambda[b->index_min];
+        LT_ASSERT_ALL(ok);
+    }
+    lariat_cv_destroy(res);
+    lariat_data_destroy(d);
+}
+
+/* Gaussian: deviance is mse (bit for bit), and mae is the weighted mean
+** absolute error of each fold's fit (recomputed here on one process from
+** lariat_fit_path on the fold's training rows), across ranks and groups. */
+static void test_gaussian_mae(void)
+{
+    lt_spec spec = {.n = 140, .p = 7, .seed = 31, .corr = 0.4, .weighted = 1, .offset = 0.5};
+    lariat_data *d = lt_make_data(&spec);
+    lariat_problem pb;
+    lariat_settings st;
+    lariat_cv_settings cv;
+    lariat_problem_default(&pb);
+    lariat_settings_default(&st);
+    lariat_cv_settings_default(&cv);
+    pb.alpha = 0.8;
+    st.nlambda = 15;
+    st.tol = 1e-12;
+    cv.nfolds = 4;
+    lariat_cv_result *mse = NULL, *dev = NULL;
+    int rc1 = lariat_cv(lt_ctx(), d, NULL, &pb, &st, &cv, &mse);
+    cv.measure = LARIAT_MEASURE_DEVIANCE;
+    int rc2 = lariat_cv(lt_ctx(), d, NULL, &pb, &st, &cv, &dev);
+    LT_ASSERT_ALL(rc1 == LARIAT_OK && rc2 == LARIAT_OK);
+    if (rc1 == LARIAT_OK && rc2 == LARIAT_OK) {
+        const lariat_cv_curve *a = &mse->curves[0], *b = &dev->curves[0];
+        LT_ASSERT_ALL(mse->measure == LARIAT_MEASURE_MSE && dev->measure == LARIAT_MEASURE_DEVIANCE &&
+                      a->nlambda == b->nlambda && memcmp(a->cvm, b->cvm, (size_t)a->nlambda * sizeof(double)) == 0 &&
+                      memcmp(a->cvsd, b->cvsd, (size_t)a->nlambda * sizeof(double)) == 0);
+    }
+    lariat_cv_destroy(dev);
+
+    /* The reference: every fold on one process, from the gathered rows. */
+    double *X, *y, *w;
+    lt_gather_all(d, &X, &y, &w);
+    const int64_t n = d->n, p = d->p;
+    const int K = cv.nfolds;
+    lariat_ctx *self = NULL;
+    lariat_ctx_create(MPI_COMM_SELF, &self);
+    lariat_ctx_set_verbosity(self, LARIAT_LOG_QUIET);
+    lariat_data *all = NULL;
+    lariat_data_from_dense(self, n, p, X, y, w, &all);
+    const int nlam = rc1 == LARIAT_OK ? mse->curves[0].nlambda : 0;
+    double *err = calloc((size_t)(K * nlam + K + 1), sizeof(double));
+    double *mask = malloc((size_t)n * sizeof(double));
+    double *pred = malloc((size_t)n * sizeof(double));
+    lariat_settings fst = st;
+    fst.lambda = rc1 == LARIAT_OK ? mse->curves[0].lambda : NULL;
+    fst.n_lambda_given = nlam;
+    int ok = rc1 == LARIAT_OK;
+    for (int k = 1; ok && k <= K; k++) {
+        for (int64_t i = 0; i < n; i++) mask[i] = lariat_fold_of(cv.seed, n, K, i) == k ? 0.0 : w[i];
+        lariat_fit *fit = NULL;
+        ok &= lariat_fit_path(self, all, mask, &pb, &fst, &fit) == LARIAT_OK;
+        for (int l = 0; ok && l < nlam; l++) {
+            lariat_predict(all, fit->path[l].intercept, fit->path[l].coef, pred);
+            for (int64_t i = 0; i < n; i++) {
+                if (mask[i] == 0.0) err[(k - 1) * nlam + l] += w[i] * fabs(y[i] - pred[i]);
+            }
+        }
+        for (int64_t i = 0; i < n; i++) err[K * nlam + k - 1] += mask[i] == 0.0 ? w[i] : 0.0;
+        lariat_fit_destroy(fit);
+    }
+    double *ref = calloc((size_t)(nlam + 1), sizeof(double)), W = 0.0;
+    for (int k = 0; k < K; k++) W += err[K * nlam + k];
+    for (int l = 0; l < nlam; l++) {
+        for (int k = 0; k < K; k++) ref[l] += err[k * nlam + l] / W;
+    }
+    cv.measure = LARIAT_MEASURE_MAE;
+    for (int groups = 1; ok && groups <= (lt_size() > 1 ? 2 : 1); groups++) {
+        cv.groups = groups;
+        lariat_cv_result *mae = NULL;
+        int rc = lariat_cv(lt_ctx(), d, NULL, &pb, &st, &cv, &mae);
+        LT_ASSERT_ALL(rc == LARIAT_OK);
+        if (rc != LARIAT_OK) continue;
+        const lariat_cv_curve *c = &mae->curves[0];
+        LT_ASSERT_ALL(mae->measure == LARIAT_MEASURE_MAE && c->nlambda == nlam &&
+                      lt_rel_diff(c->cvm, ref, nlam) <= 1e-9);
+        lariat_cv_destroy(mae);
+    }
+    LT_ASSERT_ALL(ok);
+    free(ref);
+    free(err);
+    free(mask);
+    free(pred);
+    lariat_cv_destroy(mse);
+    lariat_data_destroy(all);
+    lariat_ctx_destroy(self);
+    lariat_data_destroy(d);
+    free(X);
+    free(y);
+    free(w);
+}
+
+void lt_register_cv_class(void)
+{
+    CU_pSuite s = CU_add_suite("cv_class", NULL, NULL);
+#define CV_CLASS_ADD(c) CU_add_test(s, #c " equals cv.glmnet", test_##c);
+    CV_CLASS_CASES(CV_CLASS_ADD)
+#undef CV_CLASS_ADD
+    CU_add_test(s, "bad input and usage are refused before any fit", test_bad_input);
+    CU_add_test(s, "auc over several alphas picks the largest", test_auc_alphas);
+    CU_add_test(s, "gaussian deviance is mse and mae the mean absolute error", test_gaussian_mae);
+}
