@@ -69,25 +69,7 @@ void lariat_cv_row_labels(lariat_family_kind family, const double *classes, int 
 
 double lariat_cv_row_error(const lariat_family *fam, lariat_measure m, int nlin, const double *eta, const double *lab)
 {
-    if (fam->kind == LARIAT_FAMILY_GAUSSIAN || (m != LARIAT_MEASURE_MSE && m != LARIAT_MEASURE_MAE)) {
-        return lariat_family_row_error(fam, m, nlin, eta, 1, lab, 1);
-    }
-    if (fam->kind == LARIAT_FAMILY_BINOMIAL) {
-        /* Over both classes: (y - p)^2 + ((1 - y) - (1 - p))^2 = 2 (y - p)^2. */
-        const double e = eta[0];
-        const double p = e >= 0.0 ? 1.0 / (1.0 + exp(-e)) : exp(e) / (1.0 + exp(e));
-        return m == LARIAT_MEASURE_MSE ? 2.0 * (lab[0] - p) * (lab[0] - p) : 2.0 * fabs(lab[0] - p);
-    }
-    double mx = eta[0];
-    for (int k = 1; k < nlin; k++) mx = fmax(mx, eta[k]);
-    double z = 0.0;
-    for (int k = 0; k < nlin; k++) z += exp(eta[k] - mx);
-    double err = 0.0;
-    for (int k = 0; k < nlin; k++) {
-        const double d = lab[k] - exp(eta[k] - mx) / z;
-        err += m == LARIAT_MEASURE_MSE ? d * d : fabs(d);
-    }
-    return err;
+    return lariat_family_row_error(fam, m, nlin, eta, 1, lab, 1);
 }
 
 int lariat_cv_check_folds(lariat_ctx *ctx, const lariat_data *data, const double *w, const int *fold, int K,

@@ -8,7 +8,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* cv.glmnet clamps probabilities to [1e-5, 1 - 1e-5] before scoring. */
+/* cv.glmnet clamps probabilities to [1e-5, 1 - 1e-5] for the deviance
+** (checked against its fixtures: mse and mae use them unclamped). */
 #define PROB_CLAMP 1e-5
 /* glmnet floors the IRLS weights p (1 - p) away from 0 so that the Newton
 ** model stays positive definite on (nearly) separated rows. */
@@ -297,8 +298,8 @@ double lariat_family_row_error(const lariat_family *fam, lariat_measure m, int K
         case LARIAT_MEASURE_DEVIANCE:
             return 2.0 * (xlogx(yy) - yy * log(p) + xlogx(1.0 - yy) - (1.0 - yy) * log(1.0 - p));
         case LARIAT_MEASURE_CLASS: return p > 0.5 ? 1.0 - yy : yy;
-        case LARIAT_MEASURE_MSE: return 2.0 * (yy - p) * (yy - p);
-        case LARIAT_MEASURE_MAE: return 2.0 * fabs(yy - p);
+        case LARIAT_MEASURE_MSE: return 2.0 * (yy - raw) * (yy - raw);
+        case LARIAT_MEASURE_MAE: return 2.0 * fabs(yy - raw);
         default: return NAN;
         }
     }
@@ -312,8 +313,8 @@ double lariat_family_row_error(const lariat_family *fam, lariat_measure m, int K
         const double raw = exp(eta[k * stride] - mx) / z, p = clamp_prob(raw), yk = y[k * ystride];
         switch (m) {
         case LARIAT_MEASURE_DEVIANCE: err += 2.0 * (xlogx(yk) - yk * log(p)); break;
-        case LARIAT_MEASURE_MSE: err += (yk - p) * (yk - p); break;
-        case LARIAT_MEASURE_MAE: err += fabs(yk - p); break;
+        case LARIAT_MEASURE_MSE: err += (yk - raw) * (yk - raw); break;
+        case LARIAT_MEASURE_MAE: err += fabs(yk - raw); break;
         case LARIAT_MEASURE_CLASS:
             if (raw > best) { /* the first of equal maxima, as R's which.max */
                 best = raw;

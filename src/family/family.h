@@ -93,8 +93,8 @@ int lariat_measure_minimized(lariat_measure m);
 /* Not collective. The error of one held-out row under measure m (not AUC),
 ** SPEC.md section 9, from its K linear predictors eta (stride: eta[k *
 ** stride]) and its labels y (y[k * ystride]): gaussian (y - eta)^2 or
-** |y - eta|; binomial and multinomial with the probabilities clamped to
-** [1e-5, 1 - 1e-5] as cv.glmnet: deviance 2 sum_k y_k log(y_k / p_k),
+** |y - eta|; binomial and multinomial: deviance 2 sum_k y_k log(y_k / p_k)
+** with the probabilities clamped to [1e-5, 1 - 1e-5] (as cv.glmnet),
 ** class (binomial y (p <= 1/2) + (1 - y) (p > 1/2); multinomial 1 when the
 ** most probable class is not the row's), mse sum_k (y_k - p_k)^2 and mae
 ** sum_k |y_k - p_k| over both classes for binomial (2 (y - p)^2, 2 |y - p|). */
