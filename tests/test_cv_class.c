@@ -28,34 +28,6 @@
 #define CURVE_TOL 1e-6
 #define ORDER_TOL 1e-12
 
-/* Not collective: every rank reads the fixture itself. */
-static cJSON *load_json(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s.json", lt_fixtures_dir(), name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)size + 1);
-    cJSON *root = NULL;
-    if (text != NULL && fread(text, 1, (size_t)size, f) == (size_t)size) {
-        text[size] = '\0';
-        root = cJSON_Parse(text);
-    }
-    free(text);
-    fclose(f);
-    return root;
-}
-
-static double *number_array(const cJSON *a, int *n)
-{
-    *n = cJSON_GetArraySize(a);
-    double *v = malloc((size_t)(*n > 0 ? *n : 1) * sizeof(double));
-    for (int i = 0; i < *n; i++) v[i] = cJSON_GetArrayItem(a, i)->valuedouble;
-    return v;
-}
 
 static double max_abs_diff(const double *a, const double *b, int n)
 {
@@ -78,7 +50,7 @@ static lariat_measure measure_of(const char *name)
 ** with one rank group and (on two ranks or more) two. */
 static void check_case(const char *name)
 {
-    cJSON *root = load_json(name);
+    cJSON *root = lt_fixture_json(name);
     LT_ASSERT_ALL(root != NULL);
     if (root == NULL) return;
     char data_path[512];
@@ -91,10 +63,10 @@ static void check_case(const char *name)
     lariat_data *d = NULL;
     int rc = lariat_data_read(lt_ctx(), data_path, &ropt, &d);
     int nlam = 0, nf = 0, ncvm = 0, ncvsd = 0;
-    double *lam = number_array(cJSON_GetObjectItem(root, "lambda"), &nlam);
-    double *fold_all = number_array(cJSON_GetObjectItem(root, "foldid"), &nf);
-    double *cvm = number_array(cJSON_GetObjectItem(root, "cvm"), &ncvm);
-    double *cvsd = number_array(cJSON_GetObjectItem(root, "cvsd"), &ncvsd);
+    double *lam = lt_json_numbers(cJSON_GetObjectItem(root, "lambda"), &nlam);
+    double *fold_all = lt_json_numbers(cJSON_GetObjectItem(root, "foldid"), &nf);
+    double *cvm = lt_json_numbers(cJSON_GetObjectItem(root, "cvm"), &ncvm);
+    double *cvsd = lt_json_numbers(cJSON_GetObjectItem(root, "cvsd"), &ncvsd);
     LT_ASSERT_ALL(rc == LARIAT_OK && d->n == nf && ncvm == nlam && ncvsd == nlam);
     if (rc == LARIAT_OK && d->n == nf && ncvm == nlam && ncvsd == nlam) {
         int *fold = malloc((size_t)(d->n_local + 1) * sizeof(int));

@@ -8,6 +8,7 @@
 #include "core/core.h"
 #include "data/matrix.h"
 #include "harness.h"
+#include "testdata.h"
 #include "solvers/glm.h"
 
 #include <cjson/cJSON.h>
@@ -27,34 +28,6 @@
 ** whole paths, whose later lambdas need 100 to 300 each. */
 #define ADMM_LAMBDAS 12
 
-/* Not collective: every rank reads the fixture itself. */
-static cJSON *load_json(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s.json", lt_fixtures_dir(), name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)size + 1);
-    cJSON *root = NULL;
-    if (text != NULL && fread(text, 1, (size_t)size, f) == (size_t)size) {
-        text[size] = '\0';
-        root = cJSON_Parse(text);
-    }
-    free(text);
-    fclose(f);
-    return root;
-}
-
-static double *number_array(const cJSON *a, int *n)
-{
-    *n = cJSON_GetArraySize(a);
-    double *v = malloc((size_t)(*n > 0 ? *n : 1) * sizeof(double));
-    for (int i = 0; i < *n; i++) v[i] = cJSON_GetArrayItem(a, i)->valuedouble;
-    return v;
-}
 
 /* Not collective. A per-feature array, or a scalar repeated (the fixtures
 ** write bounds as arrays). NULL when absent. */
@@ -122,7 +95,7 @@ static const solver_case solvers[] = {
 static void check_case(const char *name)
 {
     if (getenv("LT_GLM_CASE") && strstr(name, getenv("LT_GLM_CASE")) == NULL) return;
-    cJSON *root = load_json(name);
+    cJSON *root = lt_fixture_json(name);
     LT_ASSERT_ALL(root != NULL);
     if (root == NULL) return;
     const int64_t p = (int64_t)cJSON_GetObjectItem(root, "p")->valuedouble;
@@ -155,7 +128,7 @@ static void check_case(const char *name)
     pb.lower = lo;
     pb.upper = hi;
     int nlam = 0;
-    double *lam = number_array(cJSON_GetObjectItem(root, "lambda"), &nlam);
+    double *lam = lt_json_numbers(cJSON_GetObjectItem(root, "lambda"), &nlam);
     const cJSON *sols = cJSON_GetObjectItem(root, "solutions");
     const double lmax_spec = cJSON_GetObjectItem(root, "lambda_max_spec")->valuedouble;
 

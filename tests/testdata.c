@@ -5,7 +5,9 @@
 #include "data/matrix.h"
 #include "harness.h"
 
+#include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,4 +108,32 @@ void lt_gather_all(const lariat_data *d, double **Xall, double **yall, double **
     MPI_Allreduce(MPI_IN_PLACE, *Xall, (int)(n * p), MPI_DOUBLE, MPI_SUM, lt_comm());
     MPI_Allreduce(MPI_IN_PLACE, *yall, (int)n, MPI_DOUBLE, MPI_SUM, lt_comm());
     MPI_Allreduce(MPI_IN_PLACE, *wall, (int)n, MPI_DOUBLE, MPI_SUM, lt_comm());
+}
+
+cJSON *lt_fixture_json(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s.json", lt_fixtures_dir(), name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return NULL;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = malloc((size_t)size + 1);
+    cJSON *root = NULL;
+    if (text != NULL && fread(text, 1, (size_t)size, f) == (size_t)size) {
+        text[size] = '\0';
+        root = cJSON_Parse(text);
+    }
+    free(text);
+    fclose(f);
+    return root;
+}
+
+double *lt_json_numbers(const cJSON *a, int *n)
+{
+    *n = cJSON_GetArraySize(a);
+    double *v = malloc((size_t)(*n > 0 ? *n : 1) * sizeof(double));
+    for (int i = 0; i < *n; i++) v[i] = cJSON_GetArrayItem(a, i)->valuedouble;
+    return v;
 }

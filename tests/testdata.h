@@ -30,4 +30,12 @@ void lt_gather_all(const lariat_data *d, double **Xall, double **yall, double **
 /* The uneven row range [begin, end) of rank r out of size for n rows. */
 void lt_split(int64_t n, int rank, int size, int64_t *begin, int64_t *end);
 
+/* Not collective: every rank reads tests/fixtures/<name>.json itself.
+** NULL when it cannot be read or parsed. The caller deletes it. */
+struct cJSON;
+struct cJSON *lt_fixture_json(const char *name);
+
+/* Not collective. The numbers of a JSON array (malloc'ed), *n of them. */
+double *lt_json_numbers(const struct cJSON *a, int *n);
+
 #endif /* LARIAT_TESTDATA_H */
