@@ -161,6 +161,18 @@ jq -e '.cv.nfolds == 5 and .ranks == 4 and .n_samples == 442 and (.cv.table | le
 [ "$(cut -d, -f1 "$WORK/cv.csv" | tail -n +2 | sort -u | wc -l)" -eq 4 ] || fail "cv.sbatch: not 4 alphas in the table"
 grep -q '<svg' "$WORK/cv.svg" || fail "cv.sbatch: no SVG plot"
 
+# classify: configs/breast-cancer.conf (binomial, 2 alphas) on 4 ranks, then
+# predict's classes and probabilities of every row.
+OUT="$WORK/classify" submit classify jobs/classify.sbatch --nfolds 5
+[ "$rc" -eq 0 ] || fail "classify.sbatch: exit status $rc; log: $(job_log lariat-classify)"
+jq -e '.family == "binomial" and .classes == [0, 1] and .cv.nfolds == 5 and .cv.type_measure == "deviance" and
+       .n_samples == 569 and .ranks == 4' "$WORK/classify.json" >/dev/null ||
+    fail "classify.sbatch: unexpected model $(head -c 300 "$WORK/classify.json")"
+[ "$(head -n 1 "$WORK/classify-class.csv")" = "class" ] || fail "classify.sbatch: bad class header"
+[ "$(tail -n +2 "$WORK/classify-class.csv" | sort -u | tr '\n' ' ')" = "0 1 " ] || fail "classify.sbatch: classes not 0/1"
+[ "$(head -n 1 "$WORK/classify-probability.csv")" = "probability" ] || fail "classify.sbatch: bad probability header"
+[ "$(tail -n +2 "$WORK/classify-probability.csv" | wc -l)" -eq 569 ] || fail "classify.sbatch: not 569 predictions"
+
 # A failing job fails sbatch --wait with lariat's exit status (2: bad data).
 printf 'data = no-such-file.csv\n' >"$WORK/missing.conf"
 CONFIG="$WORK/missing.conf" OUT="$WORK/bad" submit "failing fit" jobs/fit.sbatch
