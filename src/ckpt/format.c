@@ -34,7 +34,8 @@
 
 void ckpt_put(ckpt_buf *b, const void *src, size_t n)
 {
-    if (b->nomem) return;
+    /* n = 0 may come with src NULL (a gaussian fit's classes): memcpy must not see it. */
+    if (b->nomem || n == 0) return;
     if (b->len + n > b->cap) {
         size_t cap = b->cap > 0 ? b->cap : 4096;
         while (cap < b->len + n) cap *= 2;
@@ -63,6 +64,7 @@ void ckpt_put_str(ckpt_buf *b, const char *s)
 
 void ckpt_get(ckpt_reader *r, void *dst, size_t n)
 {
+    if (n == 0) return; /* dst may be NULL then (ckpt_put) */
     if (r->bad || n > r->len - r->pos) {
         r->bad = 1;
         memset(dst, 0, n);
