@@ -100,7 +100,7 @@ typedef enum {
     X(SOLVER, "solver", LC_WORD, LC_CHOICE, "auto", "auto", "auto|gram|admm|fista", LC_TRAIN,                    \
       "algorithm; auto picks by n, p, sparsity and memory and says why (multinomial: gram or fista)")            \
     X(CURVATURE, "curvature", LC_WORD, LC_CHOICE, "auto", "auto", "auto|exact|bound", LC_TRAIN,                  \
-      "binomial and multinomial gram: the IRLS curvature at every Newton step, or a fixed bound formed once")    \
+      "binomial and multinomial gram: the IRLS curvature (refreshed when steps slow), or a fixed bound formed once")    \
     X(DISTRIBUTED_GRAM, "distributed-gram", LC_FLAG, LC_ANY, NULL, "when a copy would take 1/4 of a rank's memory", \
       "", LC_TRAIN, "gram: spread the p x p Gram over the ranks (ScaLAPACK) instead of a copy on every rank")   \
     X(TOL, "tol", LC_REAL, LC_POS, "1e-7", "1e-7", "T", LC_TRAIN,                                                \

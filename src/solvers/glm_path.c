@@ -58,7 +58,7 @@ static const lariat_glm_solver_ops *choose(lariat_ctx *ctx, const lariat_glm *g,
         }
         snprintf(reason, len,
                  "proximal Newton with the %s curvature (%s); no one-pass statistics serve the %s family",
-                 exact ? "IRLS" : "fixed-bound", exact ? "one Gram pass per outer step" : "formed once",
+                 exact ? "IRLS" : "fixed-bound", exact ? "a Gram pass when the steps slow" : "formed once",
                  g->fam->name);
         break;
     default: lariat_error(ctx, LARIAT_EUSAGE, "unknown solver kind %d", (int)st->solver); return NULL;
