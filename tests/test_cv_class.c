@@ -9,6 +9,8 @@
 ** and gaussian mae and deviance.
 */
 #include "core/core.h"
+#include "cv/folds.h"
+#include "solvers/glm.h"
 #include "harness.h"
 #include "testdata.h"
 
@@ -373,6 +375,78 @@ static void test_gaussian_mae(void)
     free(w);
 }
 
+/* The lockstep paths (lariat_glm_batch_paths: the all-rows model and one
+** per fold, every pass over X shared) against each model's own path
+** (lariat_glm_fit_path at model 0's lambdas): the same objective to 1e-9
+** and a gap within the tolerance at every lambda, on weighted rows split
+** unevenly over the ranks. */
+static void test_lockstep_paths(void)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/class_breast_w.csv", lt_fixtures_dir());
+    lariat_read_options ropt;
+    lariat_read_options_default(&ropt);
+    ropt.label = "y";
+    ropt.weights = "w";
+    lariat_data *d = NULL;
+    int rc = lariat_data_read(lt_ctx(), path, &ropt, &d);
+    LT_ASSERT_ALL(rc == LARIAT_OK);
+    if (rc != LARIAT_OK) return;
+    enum { K = 4 };
+    lariat_problem pb;
+    lariat_settings st;
+    lariat_problem_default(&pb);
+    lariat_settings_default(&st);
+    pb.family = LARIAT_FAMILY_BINOMIAL;
+    pb.alpha = 0.5;
+    st.nlambda = 25;
+    st.tol = 1e-10;
+    const int64_t nl = d->n_local;
+    int *fold = malloc((size_t)(nl + 1) * sizeof(int));
+    double *masks = malloc((size_t)(K * nl + 1) * sizeof(double));
+    const double *ws[K + 1];
+    int excl[K + 1];
+    ws[0] = d->w;
+    excl[0] = 0;
+    for (int64_t i = 0; i < nl; i++) fold[i] = lariat_fold_of(7, d->n, K, d->row0 + i);
+    for (int k = 1; k <= K; k++) {
+        for (int64_t i = 0; i < nl; i++) masks[(k - 1) * nl + i] = fold[i] == k ? 0.0 : d->w[i];
+        ws[k] = masks + (k - 1) * nl;
+        excl[k] = k;
+    }
+    lariat_fit *fits[K + 1];
+    rc = lariat_glm_batch_paths(lt_ctx(), d, ws, K + 1, fold, K, excl, &pb, &st, NULL, 0, fits);
+    LT_ASSERT_ALL(rc == LARIAT_OK);
+    if (rc == LARIAT_OK) {
+        const int nlam = fits[0]->nlambda;
+        double *lam = malloc((size_t)nlam * sizeof(double));
+        for (int l = 0; l < nlam; l++) lam[l] = fits[0]->path[l].lambda;
+        lariat_settings fst = st;
+        fst.lambda = lam;
+        fst.n_lambda_given = nlam;
+        double worst = 0.0;
+        int ok = nlam > 10;
+        for (int m = 0; m <= K; m++) {
+            lariat_fit *own = NULL;
+            ok &= lariat_glm_fit_path(lt_ctx(), d, ws[m], &pb, m == 0 ? &st : &fst, NULL, 0, &own) == LARIAT_OK;
+            ok &= own != NULL && own->nlambda == nlam && fits[m]->nlambda == nlam;
+            for (int l = 0; ok && l < nlam; l++) {
+                const lariat_solution *a = &fits[m]->path[l], *b = &own->path[l];
+                worst = fmax(worst, fabs(a->objective - b->objective) / fmax(1.0, fabs(b->objective)));
+                ok &= a->duality_gap <= st.tol * fits[m]->null_objective;
+            }
+            lariat_fit_destroy(own);
+            lariat_fit_destroy(fits[m]);
+        }
+        if (lt_rank() == 0) printf("\n    lockstep against own paths: %d lambdas, worst objective diff %.2e", nlam, worst);
+        LT_ASSERT_ALL(ok && worst <= 1e-9);
+        free(lam);
+    }
+    free(fold);
+    free(masks);
+    lariat_data_destroy(d);
+}
+
 void lt_register_cv_class(void)
 {
     CU_pSuite s = CU_add_suite("cv_class", NULL, NULL);
@@ -382,4 +456,5 @@ void lt_register_cv_class(void)
     CU_add_test(s, "bad input and usage are refused before any fit", test_bad_input);
     CU_add_test(s, "auc over several alphas picks the largest", test_auc_alphas);
     CU_add_test(s, "gaussian deviance is mse and mae the mean absolute error", test_gaussian_mae);
+    CU_add_test(s, "lockstep paths equal each model's own path", test_lockstep_paths);
 }

@@ -95,6 +95,8 @@ typedef struct cv_work {
     double *own_w;
     int *own_fold;
     int *fold;          /* n_local folds in 1..K, 0 for rows of weight 0 */
+    int batch;          /* binomial on dense rows: the models in lockstep (lariat_glm_batch_paths) */
+    lariat_fit **bfits; /* K + 1: their paths, the all-rows one first */
     double *wmask;      /* training weights of the current fold */
     int64_t *rows;      /* local rows of the current fold */
     int64_t max_rows;   /* the most rows of one fold among this rank's group rows */
@@ -126,8 +128,11 @@ typedef struct cv_work {
     double *err_sum;       /* K x nlambda + K: err reduced, for a checkpoint */
 } cv_work;
 
+static void batch_free_folds(cv_work *wk);
+
 static void work_free(lariat_ctx *ctx, cv_work *wk)
 {
+    batch_free_folds(wk);
     if (wk->sub != NULL && wk->sub != ctx) lariat_ctx_destroy(wk->sub);
     lariat_ctx_destroy(wk->self);
     lariat_data_destroy(wk->own_data);
@@ -266,13 +271,36 @@ static int path_replicated(lariat_ctx *ctx, const lariat_data *data, const doubl
 
 /* Collective. Splits the ranks into groups and gives each rank its group's
 ** rows, weights and folds (or the caller's when there is one group). */
+/* The widest problem the lockstep mode takes: K + 1 curvatures of p x p
+** doubles in at most this many (as glm_path.c's auto for one). */
+#define LOCKSTEP_MAX_DOUBLES (32.0 * 1024 * 1024)
+
+/* Not collective (the storage kind and p are every rank's). Whether the
+** lockstep mode (lariat_glm_batch_paths) serves this cross-validation:
+** binomial, dense rows, the gram solver (or auto, which picks it for these
+** sizes) with the IRLS curvature. */
+static int lockstep_serves(const lariat_data *data, const lariat_problem *pb, const lariat_settings *st, int K)
+{
+    const double p = (double)data->p;
+    return pb->family == LARIAT_FAMILY_BINOMIAL && !lariat_matrix_is_sparse(data->X) &&
+           (st->solver == LARIAT_SOLVER_GRAM || st->solver == LARIAT_SOLVER_AUTO) &&
+           st->curvature != LARIAT_CURVATURE_BOUND && (K + 1.0) * p * p <= LOCKSTEP_MAX_DOUBLES;
+}
+
 static int setup_groups(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
                         const lariat_settings *st, const lariat_cv_settings *cv, int stats_mode, cv_work *wk)
 {
     const int P = lariat_ctx_size(ctx);
     char why[320] = "";
     int G = cv->groups;
-    if (wk->family != LARIAT_FAMILY_GAUSSIAN) {
+    if (wk->family != LARIAT_FAMILY_GAUSSIAN && lockstep_serves(data, pb, st, wk->K) && G <= 1) {
+        wk->batch = 1;
+        G = 1;
+        snprintf(why, sizeof(why),
+                 "no one-pass statistics for the %s family; on dense rows the all-rows and %d fold models advance "
+                 "in lockstep, one product with X per pass for all: 1 group",
+                 lariat_family_name(wk->family), wk->K);
+    } else if (wk->family != LARIAT_FAMILY_GAUSSIAN) {
         /* The statistics mode is the squared error's: the cross-entropy
         ** families fit every fold on its rows. */
         int len = snprintf(why, sizeof(why), "no one-pass statistics for the %s family: folds are fit on the rows",
@@ -696,6 +724,32 @@ static int score_auc(cv_work *wk, const lariat_fit *fit, int k, int64_t nrows, i
     return LARIAT_OK;
 }
 
+/* Collective on the group. Fold k's path (fit) scored on the fold's nrows
+** held-out rows (wk->rows): the error sums into wk->err. */
+static int score_fold(cv_work *wk, const lariat_fit *fit, int k, int64_t nrows, int nlam)
+{
+    const lariat_data *gd = wk->gdata;
+    const int64_t p = gd->p;
+    int rc;
+    /* B: p x (nlam nlin), column l nlin + c the coefficients of predictor c at lambda l. */
+    const int nlin = fit->nlin > 0 ? fit->nlin : 1;
+    const int64_t cols = (int64_t)nlam * nlin;
+    for (int64_t j = 0; j < p; j++) {
+        for (int l = 0; l < nlam; l++) {
+            for (int c = 0; c < nlin; c++) wk->B[j * cols + l * nlin + c] = fit->path[l].coef[c * p + j];
+        }
+    }
+    rc = lariat_matrix_mult_rows(wk->sub, gd->X, wk->rows, nrows, wk->B, cols, wk->pred);
+    if (wk->measure == LARIAT_MEASURE_AUC) {
+        /* The exchange is the group's: it goes on only if every member can. */
+        rc = lariat_agree(wk->sub, rc);
+        if (rc == LARIAT_OK) rc = score_auc(wk, fit, k, nrows, nlam);
+    } else if (rc == LARIAT_OK) {
+        score_rows(wk, fit, k, nrows, nlam);
+    }
+    return rc;
+}
+
 /* Collective on the group. Fold k's path on the group's rows with the
 ** fold's rows masked out, scored on them (error sums into wk->err). With
 ** checkpoints and one group, the path is every rank's: it is resumed from
@@ -705,7 +759,7 @@ static int cv_fold(lariat_ctx *ctx, const lariat_problem *pb, const lariat_setti
                    const lariat_cv_curve *curve, int k, const lariat_path_pos *start)
 {
     const lariat_data *gd = wk->gdata;
-    const int64_t p = gd->p, nl = gd->n_local;
+    const int64_t nl = gd->n_local;
     const int nlam = curve->nlambda;
     int64_t nrows = 0;
     for (int64_t i = 0; i < nl; i++) {
@@ -726,23 +780,63 @@ static int cv_fold(lariat_ctx *ctx, const lariat_problem *pb, const lariat_setti
         rc = lariat_fit_path(wk->sub, gd, wk->wmask, pb, fold_st, &fit);
     }
     if (rc != LARIAT_OK) return rc;
-    /* B: p x (nlam nlin), column l nlin + c the coefficients of predictor c at lambda l. */
-    const int nlin = fit->nlin > 0 ? fit->nlin : 1;
-    const int64_t cols = (int64_t)nlam * nlin;
-    for (int64_t j = 0; j < p; j++) {
-        for (int l = 0; l < nlam; l++) {
-            for (int c = 0; c < nlin; c++) wk->B[j * cols + l * nlin + c] = fit->path[l].coef[c * p + j];
-        }
-    }
-    rc = lariat_matrix_mult_rows(wk->sub, gd->X, wk->rows, nrows, wk->B, cols, wk->pred);
-    if (wk->measure == LARIAT_MEASURE_AUC) {
-        /* The exchange is the group's: it goes on only if every member can. */
-        rc = lariat_agree(wk->sub, rc);
-        if (rc == LARIAT_OK) rc = score_auc(wk, fit, k, nrows, nlam);
-    } else if (rc == LARIAT_OK) {
-        score_rows(wk, fit, k, nrows, nlam);
-    }
+    rc = score_fold(wk, fit, k, nrows, nlam);
     lariat_fit_destroy(fit);
+    return rc;
+}
+
+/* Collective. The lockstep mode's paths (lariat_glm_batch_paths): model 0
+** on all rows, model k on the rows outside fold k; wk->bfits[k] receives
+** model k's path. */
+static int batch_paths(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                       const lariat_settings *st, cv_work *wk)
+{
+    const int K = wk->K;
+    const int64_t nl = data->n_local > 0 ? data->n_local : 1;
+    const double **ws = lariat_malloc(ctx, (size_t)(K + 1), sizeof(*ws), "fold weights");
+    double *masks = lariat_malloc(ctx, (size_t)(K * nl), sizeof(double), "fold weights");
+    int *excl = lariat_malloc(ctx, (size_t)(K + 1), sizeof(int), "fold sets");
+    wk->bfits = lariat_calloc(ctx, (size_t)(K + 1), sizeof(lariat_fit *), "fold paths");
+    int rc = ws && masks && excl && wk->bfits ? LARIAT_OK : LARIAT_ENOMEM;
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) {
+        ws[0] = w;
+        excl[0] = 0;
+        for (int k = 1; k <= K; k++) {
+            double *mk = masks + (int64_t)(k - 1) * nl;
+            for (int64_t i = 0; i < data->n_local; i++) mk[i] = wk->fold[i] == k ? 0.0 : w[i];
+            ws[k] = mk;
+            excl[k] = k;
+        }
+        rc = lariat_glm_batch_paths(ctx, data, (const double *const *)ws, K + 1, wk->fold, K, excl, pb, st,
+                                    wk->classes, wk->nclass, wk->bfits);
+    }
+    free(ws);
+    free(masks);
+    free(excl);
+    return rc;
+}
+
+/* Not collective. The lockstep mode's fold paths, freed. */
+static void batch_free_folds(cv_work *wk)
+{
+    if (wk->bfits == NULL) return;
+    for (int k = 1; k <= wk->K; k++) lariat_fit_destroy(wk->bfits[k]);
+    free(wk->bfits);
+    wk->bfits = NULL;
+}
+
+/* Collective. The lockstep mode's folds scored on their held-out rows. */
+static int batch_score(cv_work *wk, int nlam)
+{
+    int rc = LARIAT_OK;
+    for (int k = 1; k <= wk->K && rc == LARIAT_OK; k++) {
+        int64_t nrows = 0;
+        for (int64_t i = 0; i < wk->gdata->n_local; i++) {
+            if (wk->gfold[i] == k) wk->rows[nrows++] = i;
+        }
+        rc = lariat_agree(wk->sub, score_fold(wk, wk->bfits[k], k, nrows, nlam));
+    }
     return rc;
 }
 
@@ -777,10 +871,16 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
         rc = lariat_prep_create(ctx, data, w, pb, &prep);
         if (rc == LARIAT_OK) rc = lariat_path_run(ctx, prep, st, start, cv_hook, &h, &curve->fit);
         lariat_prep_destroy(prep);
+    } else if (wk->batch) {
+        rc = batch_paths(ctx, data, w, pb, st, wk);
+        if (rc == LARIAT_OK) curve->fit = wk->bfits[0];
     } else {
         rc = lariat_fit_path(ctx, data, w, pb, st, &curve->fit);
     }
-    if (rc != LARIAT_OK) return rc;
+    if (rc != LARIAT_OK) {
+        batch_free_folds(wk);
+        return rc;
+    }
     const int nlam = curve->fit->nlambda, nlin = curve->fit->nlin > 0 ? curve->fit->nlin : 1;
     const int64_t cols = (int64_t)nlam * nlin, prow = wk->max_rows > 0 ? wk->max_rows : 1;
     curve->alpha = pb->alpha;
@@ -836,6 +936,12 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
     if (wk->sums != NULL) {
         rc = cv_stats_alpha(ctx, data, pb, st, wk, curve);
         return rc == LARIAT_OK ? finish_curve(ctx, wk->err, K, 1, curve) : rc;
+    }
+    if (wk->batch) {
+        rc = batch_score(wk, nlam);
+        batch_free_folds(wk);
+        if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, wk->err, K * nlam + K);
+        return rc == LARIAT_OK ? finish_curve(ctx, wk->err, K, lariat_measure_minimized(wk->measure), curve) : rc;
     }
     lariat_settings fold_st = *st;
     fold_st.lambda = curve->lambda;

@@ -366,6 +366,93 @@ int lariat_matrix_mult_rows(lariat_ctx *ctx, const lariat_matrix *X, const int64
     return LARIAT_OK;
 }
 
+void lariat_matrix_mult_multi(const lariat_matrix *X, const double *B, int64_t k, double *out)
+{
+    const int64_t n = X->rows, p = X->cols;
+    if (n == 0 || k == 0) return;
+    if (X->kind == MATRIX_DENSE) {
+        /* Row-major X is X' in column-major: out = (X')' B, one DGEMM per
+        ** block of rows, so that BLAS packs a block that is still in cache
+        ** (one DGEMM over all rows packs X in a copy as large as X: two
+        ** passes more over memory when k is small). */
+        const int64_t nb = block_rows(p) * 4;
+        for (int64_t i0 = 0; i0 < n; i0 += nb) {
+            const int64_t m = n - i0 < nb ? n - i0 : nb;
+            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)m, (int)k, (int)p, 1.0, X->val + i0 * p,
+                        (int)p, B, (int)p, 0.0, out + i0, (int)n);
+        }
+        return;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        for (int64_t l = 0; l < k; l++) {
+            const double *b = B + l * p;
+            double s = 0.0;
+            for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) s += X->val[t] * b[X->colind[t]];
+            out[l * n + i] = s;
+        }
+    }
+}
+
+void lariat_matrix_mult_t_multi(const lariat_matrix *X, const double *R, int64_t k, double *out)
+{
+    const int64_t n = X->rows, p = X->cols;
+    memset(out, 0, (size_t)(p * k) * sizeof(double));
+    if (n == 0 || k == 0) return;
+    if (X->kind == MATRIX_DENSE) {
+        const int64_t nb = block_rows(p) * 4;
+        for (int64_t i0 = 0; i0 < n; i0 += nb) {
+            const int64_t m = n - i0 < nb ? n - i0 : nb;
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)k, (int)m, 1.0, X->val + i0 * p,
+                        (int)p, R + i0, (int)n, 1.0, out, (int)p);
+        }
+        return;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        for (int64_t l = 0; l < k; l++) {
+            const double r = R[l * n + i];
+            double *o = out + l * p;
+            for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) o[X->colind[t]] += X->val[t] * r;
+        }
+    }
+}
+
+void lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k, double *out,
+                               lariat_matrix_rowfn rowfn, void *arg, const double *R, double *G)
+{
+    const int64_t n = X->rows, p = X->cols;
+    memset(G, 0, (size_t)(p * k) * sizeof(double));
+    if (n == 0 || k == 0) return;
+    const int64_t nb = X->kind == MATRIX_DENSE ? block_rows(p) * 4 : 1024;
+    for (int64_t i0 = 0; i0 < n; i0 += nb) {
+        const int64_t m = n - i0 < nb ? n - i0 : nb;
+        if (X->kind == MATRIX_DENSE) {
+            const double *Xb = X->val + i0 * p;
+            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)m, (int)k, (int)p, 1.0, Xb, (int)p, B, (int)p,
+                        0.0, out + i0, (int)n);
+            rowfn(arg, i0, m);
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)k, (int)m, 1.0, Xb, (int)p, R + i0,
+                        (int)n, 1.0, G, (int)p);
+            continue;
+        }
+        for (int64_t i = i0; i < i0 + m; i++) {
+            for (int64_t l = 0; l < k; l++) {
+                const double *b = B + l * p;
+                double s = 0.0;
+                for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) s += X->val[t] * b[X->colind[t]];
+                out[l * n + i] = s;
+            }
+        }
+        rowfn(arg, i0, m);
+        for (int64_t i = i0; i < i0 + m; i++) {
+            for (int64_t l = 0; l < k; l++) {
+                const double r = R[l * n + i];
+                double *o = G + l * p;
+                for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) o[X->colind[t]] += X->val[t] * r;
+            }
+        }
+    }
+}
+
 /* One set's full buffer of m rows B (already diag(sqrt w)(x - shift)) and
 ** v = [sqrt w | sqrt w .* yc] into its sums: one DSYRK into sxx and one
 ** DGEMV of B' with each half of v for sx and sxy. */

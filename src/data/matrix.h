@@ -72,6 +72,28 @@ void lariat_matrix_resid_grad(const lariat_matrix *X, const double *shift, const
 int lariat_matrix_mult_rows(lariat_ctx *ctx, const lariat_matrix *X, const int64_t *rows, int64_t nrows,
                             const double *B, int64_t k, double *out);
 
+/* Products with several vectors at once, for solvers that advance several
+** models on the same rows together: a pass over X then serves them all, and
+** on dense storage it is one DGEMM (compute-bound) where one DGEMV per
+** model would be bound by memory bandwidth. Column-major blocks:
+**   mult_multi:   out[l rows + i] = x_i' B[l cols .. l cols + cols - 1],
+**   mult_t_multi: out[l cols + j] = sum_i x_ij R[l rows + i],
+** for l < k (overwrite out). No centering: callers shift with column sums. */
+void lariat_matrix_mult_multi(const lariat_matrix *X, const double *B, int64_t k, double *out);
+void lariat_matrix_mult_t_multi(const lariat_matrix *X, const double *R, int64_t k, double *out);
+
+/* The fused pass of several models' steps: block by block of rows (a block
+** of X stays in cache between its two products),
+**   out[l rows + i] = x_i' B[l cols ..]          (as mult_multi),
+**   rowfn(arg, i0, m)                             (rows i0 .. i0 + m - 1: the
+**                                                  caller's work on them, which
+**                                                  fills R's rows from out's),
+**   G[l cols + j] += sum_i x_ij R[l rows + i]     (as mult_t_multi),
+** for l < k; G is overwritten first. One pass over X for both products. */
+typedef void (*lariat_matrix_rowfn)(void *arg, int64_t i0, int64_t m);
+void lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k, double *out,
+                               lariat_matrix_rowfn rowfn, void *arg, const double *R, double *G);
+
 /* Not collective. The sufficient statistics of K sets of rows (data/stats.h's
 ** layout, added to sets, K of LARIAT_STATS_LEN(p) doubles, and ranges, K of
 ** 2p): row i belongs to set set_of[i] in 1..K (0: none). With b_i = x_i -

@@ -118,6 +118,18 @@ int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const la
 ** at max(target, LARIAT_GLM_GAP_FLOOR * objective). */
 #define LARIAT_GLM_GAP_FLOOR 1e-12
 
+/* How far inside the requested gap the solvers aim. path.c's 1e-3 gives
+** the gaussian coefficients many digits; here, with a ridge part, the
+** probabilities' error goes as the square root of the gap over the
+** curvature, which is small on nearly separated rows: 1e-3 left them 6e-6
+** from glmnet's on the iris and wine fixtures. 1e-5 (a gap of 1e-12 N0 at
+** the default tol, near the certificate's own round-off) leaves them under
+** 1e-7; Newton's quadratic convergence makes the margin cheap. */
+#define LARIAT_GLM_TOL_MARGIN 1e-5
+/* glmnet's devmax: the default path ends after the first lambda whose
+** fraction of deviance explained exceeds it. */
+#define LARIAT_GLM_DEVMAX 0.999
+
 /* Not collective. The penalty lambda sum_j f_j pen_j(c_j). */
 double lariat_glm_penalty(const lariat_glm *g, double lambda, const double *c);
 
@@ -171,6 +183,30 @@ int lariat_glm_path(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings 
 ** (NULL = none) is called with arg after each lambda solved. */
 int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st, const lariat_path_pos *start,
                         lariat_path_hook hook, void *arg, lariat_fit **out);
+
+/* Not collective. A fit of g's shape (family, classes, alpha, N0, lambda_max)
+** with room for nlam solutions and none made yet. On failure *out may be
+** partly made: the caller destroys it. */
+int lariat_glm_fit_new(lariat_ctx *ctx, const lariat_glm *g, int nlam, lariat_fit **out);
+
+/* Not collective. The solution at lambda on the original scale: b_jk =
+** c_jk / s_j, b0_k = a_k - m'b_k, multinomial intercepts centred to sum 0
+** (SPEC.md section 9), with info's objective, gap and iterations. */
+int lariat_glm_solution(lariat_ctx *ctx, const lariat_glm *g, double lambda, const double *a, const double *c,
+                        const lariat_solve_info *info, lariat_solution *sol);
+
+/* Collective. The paths of M binomial models on the same rows that differ
+** in their row weights (w[m]: model m is lariat_glm_create's on w[m]), at
+** the lambdas of model 0's path (st as lariat_glm_path; the devmax stop of
+** model 0 ends every path), solved in lockstep by proximal Newton steps
+** whose passes over X serve all models at once (glm_batch.c). The models'
+** IRLS curvatures come from one pass of weighted moments by row set:
+** set_of[i] in 1..nsets (0: the row is in no model), model m trains on
+** every set but excl[m] (0: all), and the weights are model 0's. Dense
+** rows only (LARIAT_EUSAGE for CSR). fits[m] receive the paths. */
+int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const double *const *w, int M,
+                           const int *set_of, int nsets, const int *excl, const lariat_problem *pb,
+                           const lariat_settings *st, const double *classes, int nclass, lariat_fit **fits);
 
 /* Collective. lariat_fit_path for the cross-entropy families with the
 ** classes fixed (classes NULL: found from the rows, as lariat_fit_path

@@ -15,17 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How far inside the requested gap the solvers aim. path.c's 1e-3 gives
-** the gaussian coefficients many digits; here, with a ridge part, the
-** probabilities' error goes as the square root of the gap over the
-** curvature, which is small on nearly separated rows: 1e-3 left them 6e-6
-** from glmnet's on the iris and wine fixtures. 1e-5 (a gap of 1e-12 N0 at
-** the default tol, near the certificate's own round-off) leaves them under
-** 1e-7; Newton's quadratic convergence makes the margin cheap. */
-#define TOL_MARGIN 1e-5
-/* glmnet's devmax: the default path ends after the first lambda whose
-** fraction of deviance explained exceeds it. */
-#define DEVMAX 0.999
 /* auto keeps the IRLS curvature (one Gram pass per block per refresh) while
 ** its blocks (1, or K^2 for multinomial) take at most this many doubles;
 ** the bound beyond. */
@@ -66,9 +55,7 @@ static const lariat_glm_solver_ops *choose(lariat_ctx *ctx, const lariat_glm *g,
     return exact ? &lariat_glm_solver_newton : &lariat_glm_solver_newton_bound;
 }
 
-/* Not collective. b_jk = c_jk / s_j, b0_k = a_k - m'b_k; multinomial
-** intercepts centred to sum 0 (SPEC.md section 9). */
-static int to_original_scale(lariat_ctx *ctx, const lariat_glm *g, double lambda, const double *a, const double *c,
+int lariat_glm_solution(lariat_ctx *ctx, const lariat_glm *g, double lambda, const double *a, const double *c,
                              const lariat_solve_info *info, lariat_solution *sol)
 {
     const int K = g->K;
@@ -153,6 +140,27 @@ static int restore_position(lariat_ctx *ctx, const lariat_glm *g, const lariat_p
     return LARIAT_OK;
 }
 
+int lariat_glm_fit_new(lariat_ctx *ctx, const lariat_glm *g, int nlam, lariat_fit **out)
+{
+    lariat_fit *fit = lariat_calloc(ctx, 1, sizeof(*fit), "fit");
+    *out = fit;
+    if (fit == NULL) return LARIAT_ENOMEM;
+    fit->path = lariat_calloc(ctx, (size_t)(nlam > 0 ? nlam : 1), sizeof(lariat_solution), "path");
+    fit->classes = lariat_malloc(ctx, (size_t)g->nclass, sizeof(double), "classes");
+    if (fit->path == NULL || fit->classes == NULL) return LARIAT_ENOMEM;
+    fit->p = g->p;
+    fit->family = g->fam->kind;
+    fit->nlin = g->K;
+    fit->grouped = g->grouped;
+    fit->nclass = g->nclass;
+    memcpy(fit->classes, g->classes, (size_t)g->nclass * sizeof(double));
+    fit->alpha = g->alpha;
+    fit->null_objective = g->N0;
+    fit->lambda_max = g->lambda_max;
+    fit->n_zero_variance = g->std->n_constant;
+    return LARIAT_OK;
+}
+
 int lariat_glm_path(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st, lariat_fit **out)
 {
     return lariat_glm_path_run(ctx, g, st, NULL, NULL, NULL, out);
@@ -169,28 +177,13 @@ int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_setti
     const lariat_glm_solver_ops *ops = NULL;
     int rc = lariat_path_lambdas(ctx, g->data->n, g->p, st, g->lambda_max, &lam, &nlam);
     if (rc == LARIAT_OK) {
-        fit = lariat_calloc(ctx, 1, sizeof(*fit), "fit");
+        rc = lariat_glm_fit_new(ctx, g, nlam, &fit);
         /* [a | c] in one array: a path's position (path.h) holds it as it is. */
         ac = lariat_calloc(ctx, (size_t)(g->K + g->K * g->p), sizeof(double), "coefficients");
-        if (fit == NULL || ac == NULL) rc = LARIAT_ENOMEM;
+        if (ac == NULL) rc = LARIAT_ENOMEM;
     }
     double *a = ac, *c = ac != NULL ? ac + g->K : NULL;
     if (rc == LARIAT_OK) {
-        fit->path = lariat_calloc(ctx, (size_t)nlam, sizeof(lariat_solution), "path");
-        fit->classes = lariat_malloc(ctx, (size_t)g->nclass, sizeof(double), "classes");
-        if (fit->path == NULL || fit->classes == NULL) rc = LARIAT_ENOMEM;
-    }
-    if (rc == LARIAT_OK) {
-        fit->p = g->p;
-        fit->family = g->fam->kind;
-        fit->nlin = g->K;
-        fit->grouped = g->grouped;
-        fit->nclass = g->nclass;
-        memcpy(fit->classes, g->classes, (size_t)g->nclass * sizeof(double));
-        fit->alpha = g->alpha;
-        fit->null_objective = g->N0;
-        fit->lambda_max = g->lambda_max;
-        fit->n_zero_variance = g->std->n_constant;
         memcpy(a, g->a_null, (size_t)g->K * sizeof(double));
         ops = choose(ctx, g, st, fit->solver_reason, sizeof(fit->solver_reason));
         if (ops == NULL) rc = LARIAT_EUSAGE;
@@ -202,7 +195,7 @@ int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_setti
     const int first = rc == LARIAT_OK ? fit->nlambda : 0;
     const int last = rc == LARIAT_OK && fit->path_stopped ? first : nlam;
     lariat_settings inner = *st;
-    inner.tol = st->tol * TOL_MARGIN;
+    inner.tol = st->tol * LARIAT_GLM_TOL_MARGIN;
     if (rc == LARIAT_OK && first < last) rc = ops->create(g, &inner, &ws);
     if (rc == LARIAT_OK && first > 0 && first < last) {
         /* The state (the kept curvature) of the solver that made the
@@ -226,7 +219,7 @@ int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_setti
         lariat_solve_info info = {0, 0, 0.0, 0.0};
         rc = ops->solve(ws, lam[k], a, c, &info);
         info.converged = info.gap <= st->tol * g->N0;
-        if (rc == LARIAT_OK) rc = lariat_agree(ctx, to_original_scale(ctx, g, lam[k], a, c, &info, &fit->path[k]));
+        if (rc == LARIAT_OK) rc = lariat_agree(ctx, lariat_glm_solution(ctx, g, lam[k], a, c, &info, &fit->path[k]));
         if (rc != LARIAT_OK) break;
         fit->nlambda = k + 1;
         not_converged += !info.converged;
@@ -234,10 +227,10 @@ int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_setti
                    k + 1, nlam, lam[k], info.iterations, info.gap, (long long)fit->path[k].nonzero,
                    fit->path[k].dev_ratio);
         /* glmnet's devmax, on the default path only: a given list is never cut. */
-        if (st->lambda == NULL && fit->path[k].dev_ratio > DEVMAX && k + 1 < nlam) {
+        if (st->lambda == NULL && fit->path[k].dev_ratio > LARIAT_GLM_DEVMAX && k + 1 < nlam) {
             fit->path_stopped = 1;
             lariat_log(ctx, LARIAT_LOG_VERBOSE, "path: stopped after lambda %d/%d, deviance ratio %.6f > %g", k + 1,
-                       nlam, fit->path[k].dev_ratio, DEVMAX);
+                       nlam, fit->path[k].dev_ratio, LARIAT_GLM_DEVMAX);
         }
         if (hook != NULL) {
             const double *state = NULL;
