@@ -219,13 +219,14 @@ grep -q '^| 1024 |' "$WORK/bench.md" || fail "bench.sh under sbatch: no model pr
 # and a checkpoint; resubmitted with --resume, it writes the model of an
 # uninterrupted job, field for field (its ranks yield when idle: see the top).
 "$LARIAT" gen --rows 20000 --features 40 --seed 5 --out "$WORK/ck.csv" --quiet || fail "gen for the checkpoint jobs"
-printf 'data = ck.csv\nsolver = fista\nalpha = 1\nnfolds = 4\nnlambda = 20\ncv-groups = 1\n' >"$WORK/ck.conf"
+printf 'data = ck.csv\nsolver = fista\nalpha = 1\nnfolds = 4\nnlambda = 60\ncv-groups = 1\n' >"$WORK/ck.conf"
 CONFIG="$WORK/ck.conf" OUT="$WORK/ckref" submit "uninterrupted cv" jobs/cv.sbatch
 [ "$rc" -eq 0 ] || fail "cv.sbatch without a checkpoint: exit status $rc; log: $(job_log lariat-cv)"
 
 # sbatch --wait in the background returns the job's exit status; the job id
-# is its first line. The signal goes once rank 0 has logged 50 of the 100
-# lambdas (inside the folds), however fast the machine.
+# is its first line. The signal goes once rank 0 has logged 30 of the 300
+# lambdas (inside the first fold), however fast the machine: at 50 of 100 a
+# quiet machine finished the job before the signal arrived.
 (cd "$LARIAT_SOURCE_DIR" && CONFIG="$WORK/ck.conf" OUT="$WORK/ck" timeout 120 sbatch --parsable --wait \
     --output="$WORK/%x-%j.out" jobs/cv.sbatch --checkpoint "$WORK/cv.ckpt" --verbose) \
     >"$WORK/sbatch.out" 2>"$WORK/err" &
@@ -233,7 +234,7 @@ sbatch_pid=$!
 job=""
 for _ in $(seq 1200); do
     job=$(head -n 1 "$WORK/sbatch.out" | cut -d';' -f1)
-    [ -n "$job" ] && [ "$(job_log lariat-cv | grep -c '^lariat: lambda ' || true)" -ge 50 ] && break
+    [ -n "$job" ] && [ "$(job_log lariat-cv | grep -c '^lariat: lambda ' || true)" -ge 30 ] && break
     kill -0 "$sbatch_pid" 2>/dev/null || fail "the checkpointing job ended before the signal: $(job_log lariat-cv)"
     sleep 0.05
 done
