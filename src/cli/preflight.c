@@ -33,6 +33,18 @@
 **                                                  the path's coefficients
 **           and G n_loc-shares of data with --cv-groups G > 1 (the rows a
 **           group spreads over its members)
+**   binomial and multinomial, with k linear predictors (1; multinomial:
+**   the classes are not known before reading, so k = 3, the fewest, and
+**   the estimate is a lower bound):
+**     solver  11 k n_loc 8                        the per-row arrays of the
+**                                                  solvers (glm.h's work,
+**                                                  labels, weights, the step)
+**             + k^2 p^2 8 (gram)                  the curvature's blocks
+**     cv      binomial on dense rows, gram or auto, one group, (K + 1) p^2
+**             <= 32 Mi doubles (the lockstep mode, glm_batch.c):
+**             (K + 1)(17 n_loc + p^2) 8 + K n_loc 8  every model's arrays
+**                                                  and curvature, the folds'
+**                                                  weights
 **
 ** The suggestion of a rank count solves estimate(P') <= limit for the
 ** smallest P' (the estimate is not linear in 1/P: admm's wide factor is
@@ -242,7 +254,11 @@ typedef struct estimate_inputs {
     double limit;    /* bytes per rank, for the spread-Gram rule */
     double K, nlam;  /* cv folds and path length */
     double groups;   /* --cv-groups (0 or 1: none) */
+    lariat_family_kind family;
 } estimate_inputs;
+
+/* The lockstep CV's limit (cv.c's LOCKSTEP_MAX_DOUBLES). */
+#define LOCKSTEP_MAX_DOUBLES (32.0 * 1024 * 1024)
 
 /* Not collective. The solver's matrices for one kind with n_loc rows per rank. */
 static double solver_bytes(const estimate_inputs *in, lariat_solver_kind kind, double ranks, double n_loc)
@@ -275,6 +291,17 @@ static void estimate_at(const estimate_inputs *in, lariat_solver_kind kind, doub
         return;
     }
     est->solver = solver_bytes(in, kind, ranks, n_loc);
+    if (in->family != LARIAT_FAMILY_GAUSSIAN) {
+        const double k = in->family == LARIAT_FAMILY_MULTINOMIAL ? 3.0 : 1.0;
+        est->solver = 11.0 * k * n_loc * 8.0 + (kind == LARIAT_SOLVER_FISTA ? 8.0 * 6.0 * k * p : 8.0 * k * k * p * p);
+        const int lockstep = in->family == LARIAT_FAMILY_BINOMIAL && in->format != FMT_LIBSVM &&
+                             (kind == LARIAT_SOLVER_GRAM || kind == LARIAT_SOLVER_AUTO) && in->groups <= 1.0 &&
+                             (in->K + 1.0) * p * p <= LOCKSTEP_MAX_DOUBLES;
+        if (in->command == LC_CV && lockstep) {
+            est->cv = (in->K + 1.0) * (17.0 * n_loc + p * p) * 8.0 + in->K * n_loc * 8.0;
+            return;
+        }
+    }
     if (in->command == LC_CV) {
         const double L = p * p + 2.0 * p + 4.0;
         if (kind == LARIAT_SOLVER_GRAM && in->format == FMT_CSV && (in->K + 3.0) * L * 8.0 <= CV_STATS_MAX_BYTES) {
@@ -311,6 +338,10 @@ static void make_inputs(const lc_options *o, const long long shape[SH_COUNT], do
     int nlambda = 0;
     if (lc_given(o, LC_OPT_LAMBDA)) lc_list(o, LC_OPT_LAMBDA, &nlambda);
     in->nlam = nlambda > 0 ? (double)nlambda : (double)lc_int(o, LC_OPT_NLAMBDA);
+    const char *family = lc_text(o, LC_OPT_FAMILY);
+    in->family = strcmp(family, "binomial") == 0      ? LARIAT_FAMILY_BINOMIAL
+                 : strcmp(family, "multinomial") == 0 ? LARIAT_FAMILY_MULTINOMIAL
+                                                      : LARIAT_FAMILY_GAUSSIAN;
     if (o->command == LC_CV) {
         in->K = (double)lc_int(o, LC_OPT_NFOLDS);
         in->groups = (double)lc_int(o, LC_OPT_CV_GROUPS);
