@@ -6,6 +6,7 @@
 */
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/version.h"
 #include "core/core.h"
 
 #include <ctype.h>
@@ -80,7 +81,7 @@ static int run(lariat_ctx *ctx, int argc, char **argv, double t_start)
         return LARIAT_OK;
     }
     if (strcmp(name, "--version") == 0) {
-        if (rank == 0) printf("lariat %s\n", LARIAT_VERSION);
+        if (rank == 0) lc_print_version(stdout);
         return LARIAT_OK;
     }
     if (strcmp(name, "help-options") == 0) return help_options(ctx, argc - 2, argv + 2);
