@@ -5,6 +5,7 @@
 #   lib/cmake/lariat/                       the CMake package
 #   lib/pkgconfig/lariat.pc                 the pkg-config module
 #   share/man/man1/lariat.1                 the manual page
+#   share/doc/lariat/examples/              the example program and its build files
 # tests/install/install.sh installs into a temporary prefix and builds the
 # example against it, with CMake and with pkg-config.
 include(CMakePackageConfigHelpers)
@@ -67,3 +68,4 @@ configure_file(${CMAKE_CURRENT_LIST_DIR}/lariat.pc.in ${PROJECT_BINARY_DIR}/lari
 install(FILES ${PROJECT_BINARY_DIR}/lariat.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 install(FILES ${PROJECT_SOURCE_DIR}/man/lariat.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
