@@ -61,8 +61,11 @@ if [ "$mode" = static ]; then
 else
     so="$libdir/liblariat.so.$version"
     [ -f "$so" ] || fail "no liblariat.so.$version"
+    # The ABI's number: major.minor while the major version is 0, then major.
+    abi=${version%%.*}
+    [ "$abi" != 0 ] || abi=${version%.*}
     soname=$(readelf -d "$so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
-    [ "$soname" = "liblariat.so.${version%.*}" ] || fail "SONAME is '$soname', expected liblariat.so.${version%.*}"
+    [ "$soname" = "liblariat.so.$abi" ] || fail "SONAME is '$soname', expected liblariat.so.$abi"
     [ "$(readlink "$libdir/liblariat.so")" = "$soname" ] || fail "liblariat.so does not point to $soname"
     # Exactly the functions lariat.h declares with LARIAT_API are exported.
     nm -D --defined-only "$so" | awk '{ print $NF }' | sort > exported.txt
