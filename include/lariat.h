@@ -34,7 +34,20 @@
 extern "C" {
 #endif
 
+/* The version; CMakeLists.txt checks that it equals the project's. */
 #define LARIAT_VERSION "0.1.0"
+
+/* LARIAT_API marks the functions the shared library exports. The library is
+** compiled with hidden visibility, so only what this header declares is
+** visible to programs that link it; its internal functions (src/) are not.
+** Define LARIAT_API yourself to override it. */
+#ifndef LARIAT_API
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define LARIAT_API __attribute__((visibility("default")))
+#else
+#define LARIAT_API
+#endif
+#endif
 
 /* ------------------------------------------------------------------------- */
 /* Status codes. One table: name, exit status of the CLI (SPEC.md section 8),
@@ -58,9 +71,9 @@ typedef enum {
 } lariat_status;
 
 /* The CLI exit status for a status code. Not collective. */
-int lariat_status_exit_code(int status);
+LARIAT_API int lariat_status_exit_code(int status);
 /* The generic message for a status code ("bad input data"). Not collective. */
-const char *lariat_status_string(int status);
+LARIAT_API const char *lariat_status_string(int status);
 
 /* ------------------------------------------------------------------------- */
 /* Context: a duplicate of the caller's communicator, the error message and the
@@ -70,18 +83,18 @@ typedef struct lariat_ctx lariat_ctx;
 enum { LARIAT_LOG_QUIET = 0, LARIAT_LOG_NORMAL = 1, LARIAT_LOG_VERBOSE = 2 };
 
 /* Collective on comm. Duplicates comm; *out is NULL on failure. */
-int lariat_ctx_create(MPI_Comm comm, lariat_ctx **out);
+LARIAT_API int lariat_ctx_create(MPI_Comm comm, lariat_ctx **out);
 /* Collective. Frees the duplicate communicator. NULL is a no-op. */
-void lariat_ctx_destroy(lariat_ctx *ctx);
+LARIAT_API void lariat_ctx_destroy(lariat_ctx *ctx);
 /* Not collective. */
-MPI_Comm lariat_ctx_comm(const lariat_ctx *ctx);
-int lariat_ctx_rank(const lariat_ctx *ctx);
-int lariat_ctx_size(const lariat_ctx *ctx);
-void lariat_ctx_set_verbosity(lariat_ctx *ctx, int level);
-int lariat_ctx_verbosity(const lariat_ctx *ctx);
+LARIAT_API MPI_Comm lariat_ctx_comm(const lariat_ctx *ctx);
+LARIAT_API int lariat_ctx_rank(const lariat_ctx *ctx);
+LARIAT_API int lariat_ctx_size(const lariat_ctx *ctx);
+LARIAT_API void lariat_ctx_set_verbosity(lariat_ctx *ctx, int level);
+LARIAT_API int lariat_ctx_verbosity(const lariat_ctx *ctx);
 /* Not collective. The last error message recorded (or agreed) on this rank;
 ** "" when there is none. Owned by the context. */
-const char *lariat_errmsg(const lariat_ctx *ctx);
+LARIAT_API const char *lariat_errmsg(const lariat_ctx *ctx);
 
 /* ------------------------------------------------------------------------- */
 /* Distributed data: each rank holds a contiguous block of rows, in file order.
@@ -113,7 +126,7 @@ typedef struct lariat_read_options {
 } lariat_read_options;
 
 /* Not collective. Fills the defaults of SPEC.md section 4. */
-void lariat_read_options_default(lariat_read_options *opt);
+LARIAT_API void lariat_read_options_default(lariat_read_options *opt);
 
 /* Collective. Reads the file: each rank reads only its own byte range, aligned
 ** to line starts (text), or its even share of the rows with collective
@@ -131,18 +144,18 @@ void lariat_read_options_default(lariat_read_options *opt);
 ** LARIAT_EUSAGE. HDF5 errors name the dataset instead of a line ("FILE: /X:
 ** text"; a NaN or infinity as "FILE: /X[ROW,COL] ...", 0-based). Blank
 ** lines are skipped anywhere. */
-int lariat_data_read(lariat_ctx *ctx, const char *path, const lariat_read_options *opt,
-                     lariat_data **out);
+LARIAT_API int lariat_data_read(lariat_ctx *ctx, const char *path, const lariat_read_options *opt,
+                                lariat_data **out);
 
 /* Collective. Builds a dataset from this rank's rows, copying them: X is
 ** n_local x p row-major, y has n_local values, w n_local values or NULL (all 1).
 ** Row order is rank order. A non-finite value or a negative weight on any
 ** rank is LARIAT_EDATA on every rank, naming the global row (0-based). */
-int lariat_data_from_dense(lariat_ctx *ctx, int64_t n_local, int64_t p, const double *X,
-                           const double *y, const double *w, lariat_data **out);
+LARIAT_API int lariat_data_from_dense(lariat_ctx *ctx, int64_t n_local, int64_t p, const double *X,
+                                      const double *y, const double *w, lariat_data **out);
 
 /* Not collective. NULL is a no-op. */
-void lariat_data_destroy(lariat_data *data);
+LARIAT_API void lariat_data_destroy(lariat_data *data);
 
 /* ------------------------------------------------------------------------- */
 /* The problem, the settings and the result. */
@@ -195,8 +208,8 @@ typedef struct lariat_settings {
 } lariat_settings;
 
 /* Not collective. */
-void lariat_problem_default(lariat_problem *pb);
-void lariat_settings_default(lariat_settings *st);
+LARIAT_API void lariat_problem_default(lariat_problem *pb);
+LARIAT_API void lariat_settings_default(lariat_settings *st);
 
 /* One solution: on the ORIGINAL scale of the data. A fit has nlin linear
 ** predictors (lariat_fit.nlin): 1 for gaussian and binomial, K for
@@ -244,11 +257,11 @@ typedef struct lariat_fit {
 ** and st->resume continues it from the file: the result equals an
 ** uninterrupted run's. A checkpoint of other data or settings is
 ** LARIAT_EUSAGE naming what differs. */
-int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
-                    const lariat_problem *pb, const lariat_settings *st, lariat_fit **out);
+LARIAT_API int lariat_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
+                               const lariat_problem *pb, const lariat_settings *st, lariat_fit **out);
 
 /* Not collective. NULL is a no-op. */
-void lariat_fit_destroy(lariat_fit *fit);
+LARIAT_API void lariat_fit_destroy(lariat_fit *fit);
 
 /* Collective. The classes of SPEC.md section 9 for the labels of the rows
 ** with positive weight in row_weights (NULL = data->w): binomial {0, 1}
@@ -259,8 +272,8 @@ void lariat_fit_destroy(lariat_fit *fit);
 ** (0-based, file order) of the first label that is not a class (a third
 ** binomial value, a non-integer multinomial label), or -1 when no one row is
 ** at fault (a single class, too many classes); LARIAT_ENOMEM, LARIAT_EMPI. */
-int lariat_classes(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, lariat_family_kind family,
-                   double **classes, int *nclass, int64_t *bad_row);
+LARIAT_API int lariat_classes(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
+                              lariat_family_kind family, double **classes, int *nclass, int64_t *bad_row);
 
 /* Not collective, and async-signal-safe: it only sets a flag, so a signal
 ** handler may call it. Asks the running lariat_fit_path or lariat_cv with a
@@ -270,12 +283,12 @@ int lariat_classes(lariat_ctx *ctx, const lariat_data *data, const double *row_w
 ** SIGxxx after writing checkpoint FILE". signo names the signal (0: a request
 ** without one). A request on any one rank stops every rank. A run without a
 ** checkpoint file never looks at the request: it waits for one that has. */
-void lariat_request_stop(int signo);
+LARIAT_API void lariat_request_stop(int signo);
 
 /* Collective. lambda_max of SPEC.md section 2 (section 9 for the
 ** cross-entropy families) for these rows. */
-int lariat_lambda_max(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
-                      const lariat_problem *pb, double *lambda_max);
+LARIAT_API int lariat_lambda_max(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
+                                 const lariat_problem *pb, double *lambda_max);
 
 /* ------------------------------------------------------------------------- */
 /* Cross-validation (SPEC.md section 3). */
@@ -330,7 +343,7 @@ typedef struct lariat_cv_result {
 } lariat_cv_result;
 
 /* Not collective. */
-void lariat_cv_settings_default(lariat_cv_settings *cv);
+LARIAT_API void lariat_cv_settings_default(lariat_cv_settings *cv);
 
 /* Collective. K-fold cross-validation of the path for each alpha on the rows
 ** whose weight in row_weights is positive (NULL = data->w; rows of weight 0,
@@ -350,17 +363,18 @@ void lariat_cv_settings_default(lariat_cv_settings *cv);
 ** (gaussian), as lariat_fit_path: the boundaries are the lambdas of the
 ** paths that every rank takes part in, each alpha's all-rows path and each
 ** round of folds. */
-int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
-              const lariat_settings *st, const lariat_cv_settings *cv, lariat_cv_result **out);
+LARIAT_API int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
+                         const lariat_problem *pb, const lariat_settings *st, const lariat_cv_settings *cv,
+                         lariat_cv_result **out);
 
 /* Not collective. NULL is a no-op. */
-void lariat_cv_destroy(lariat_cv_result *res);
+LARIAT_API void lariat_cv_destroy(lariat_cv_result *res);
 
 /* Not collective. The fold (1..K) of global row i of n under seed. */
-int lariat_fold_of(uint64_t seed, int64_t n, int K, int64_t i);
+LARIAT_API int lariat_fold_of(uint64_t seed, int64_t n, int K, int64_t i);
 
 /* Not collective. pred[i] = intercept + x_i'coef for this rank's rows. */
-void lariat_predict(const lariat_data *data, double intercept, const double *coef, double *pred);
+LARIAT_API void lariat_predict(const lariat_data *data, double intercept, const double *coef, double *pred);
 
 /* What a prediction returns (SPEC.md section 9, `predict --type`). */
 typedef enum { LARIAT_PREDICT_RESPONSE = 0, LARIAT_PREDICT_LINK, LARIAT_PREDICT_CLASS } lariat_predict_type;
@@ -368,7 +382,7 @@ typedef enum { LARIAT_PREDICT_RESPONSE = 0, LARIAT_PREDICT_LINK, LARIAT_PREDICT_
 /* Not collective. The number of values per row lariat_predict_solution
 ** writes: 1 for gaussian, for binomial and for CLASS; K (nlin) for
 ** multinomial RESPONSE and LINK. */
-int lariat_predict_width(const lariat_fit *fit, lariat_predict_type type);
+LARIAT_API int lariat_predict_width(const lariat_fit *fit, lariat_predict_type type);
 
 /* Not collective. Predictions of solution sol of fit for this rank's rows,
 ** out[i * width + k] (width of lariat_predict_width): LINK the linear
@@ -376,8 +390,8 @@ int lariat_predict_width(const lariat_fit *fit, lariat_predict_type type);
 ** of class 1; multinomial the K class probabilities); CLASS the label value
 ** of the most probable class (binomial: class 1 when p > 0.5; gaussian: eta).
 ** Returns LARIAT_ENOMEM (recorded in ctx) if its row buffer cannot be had. */
-int lariat_predict_solution(lariat_ctx *ctx, const lariat_data *data, const lariat_fit *fit,
-                            const lariat_solution *sol, lariat_predict_type type, double *out);
+LARIAT_API int lariat_predict_solution(lariat_ctx *ctx, const lariat_data *data, const lariat_fit *fit,
+                                       const lariat_solution *sol, lariat_predict_type type, double *out);
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,9 @@
 ** and every rank exits with the same status (the status is agreed first).
 */
 #include "cli/commands.h"
+#include "cli/man.h"
 #include "cli/options.h"
+#include "cli/version.h"
 #include "core/core.h"
 
 #include <ctype.h>
@@ -59,13 +61,26 @@ static void print_command_help(FILE *f, int k)
     fprintf(f, "  --help                      this text\n");
 }
 
-/* `lariat help-options --markdown`: the README's options table (hidden). */
+/* `lariat help-options --markdown` or `--man`: the README's options table,
+** or the manual page lariat(1) (hidden; man/lariat.1 is its copy). */
 static int help_options(lariat_ctx *ctx, int argc, char **argv)
 {
-    if (argc != 1 || strcmp(argv[0], "--markdown") != 0) {
-        return lariat_error(ctx, LARIAT_EUSAGE, "usage: lariat help-options --markdown");
+    int markdown = argc == 1 && strcmp(argv[0], "--markdown") == 0;
+    int man = argc == 1 && strcmp(argv[0], "--man") == 0;
+    if (!markdown && !man) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "usage: lariat help-options --markdown | --man");
     }
-    if (lariat_ctx_rank(ctx) == 0) lc_help_markdown(stdout);
+    if (lariat_ctx_rank(ctx) != 0) return LARIAT_OK;
+    if (markdown) {
+        lc_help_markdown(stdout);
+    } else {
+        lc_command_doc docs[N_COMMANDS];
+        for (int k = 0; k < N_COMMANDS; k++) {
+            docs[k] = (lc_command_doc){lc_command_name(command_table[k].bit), command_table[k].usage,
+                                       command_table[k].summary};
+        }
+        lc_man_page(stdout, docs, N_COMMANDS);
+    }
     return LARIAT_OK;
 }
 
@@ -80,7 +95,7 @@ static int run(lariat_ctx *ctx, int argc, char **argv, double t_start)
         return LARIAT_OK;
     }
     if (strcmp(name, "--version") == 0) {
-        if (rank == 0) printf("lariat %s\n", LARIAT_VERSION);
+        if (rank == 0) lc_print_version(stdout);
         return LARIAT_OK;
     }
     if (strcmp(name, "help-options") == 0) return help_options(ctx, argc - 2, argv + 2);

@@ -1,8 +1,10 @@
 /*
 ** The option table's machinery: strict value parsing, the command line,
-** typed access, and the help text and README table generated from the table.
+** typed access, and the help text, README table and manual page's options
+** generated from the table.
 */
 #include "cli/options.h"
+#include "cli/man.h"
 #include "core/core.h"
 
 #include <errno.h>
@@ -517,5 +519,38 @@ void lc_help_markdown(FILE *f)
             }
         }
         fputs(" |\n", f);
+    }
+}
+
+void lc_help_man_options(FILE *f)
+{
+    for (int id = 0; id < LC_OPT_COUNT; id++) {
+        fputs(".TP\n\\fB", f);
+        char name[64];
+        snprintf(name, sizeof(name), "--%s", table[id].name);
+        lc_roff_text(f, name);
+        fputs("\\fR", f);
+        if (table[id].meta[0] != '\0') {
+            fputs(" \\fI", f);
+            lc_roff_text(f, table[id].meta);
+            fputs("\\fR", f);
+        }
+        fputc('\n', f);
+        lc_roff_text(f, table[id].help);
+        fputs(".\n.br\nCommands: ", f);
+        const char *sep = "";
+        for (int k = 0; k < N_COMMANDS; k++) {
+            if (table[id].commands & commands[k].bit) {
+                fprintf(f, "%s%s", sep, commands[k].name);
+                sep = ", ";
+            }
+        }
+        if (strcmp(table[id].doc, "required") == 0) {
+            fputs(". Required", f);
+        } else if (table[id].doc[0] != '\0') {
+            fputs(". Default: ", f);
+            lc_roff_text(f, table[id].doc);
+        }
+        fputs(".\n", f);
     }
 }

@@ -2,8 +2,9 @@
 ** The options of the command line (SPEC.md sections 4 and 6): ONE table that
 ** names every option, its argument, default, help text and the commands that
 ** take it. The same table parses the command line and config files, checks
-** values, prints `lariat CMD --help` and the README's options table
-** (`lariat help-options --markdown`), so they cannot drift apart (the
+** values, prints `lariat CMD --help`, the README's options table
+** (`lariat help-options --markdown`) and the manual page's options
+** (`lariat help-options --man`), so they cannot drift apart (the
 ** libuv/Redis practice of one table of configuration keys).
 **
 ** Everything here is Not collective unless said otherwise: argv is the same
@@ -240,5 +241,7 @@ int lc_require(lariat_ctx *ctx, const lc_options *o, int id);
 void lc_help_options(FILE *f, int command);
 /* Not collective. Prints the markdown table of every option (for README.md). */
 void lc_help_markdown(FILE *f);
+/* Not collective. Prints every option as a roff .TP entry (for lariat(1), cli/man.h). */
+void lc_help_man_options(FILE *f);
 
 #endif /* LARIAT_CLI_OPTIONS_H */

@@ -110,8 +110,11 @@ static inline void dot4(const double *x0, const double *d, int64_t p, double z[S
     }
 }
 
+/* The clones are static behind the plain function below: GCC 12 makes the
+** dispatcher of a non-static target_clones function a global dynamic symbol
+** whatever its visibility, and liblariat exports only the lariat.h API. */
 SWEEP_CLONES
-void lariat_sweep_dense(const double *X, int64_t m, int64_t p, const double *d, double base, const double *y,
+static void sweep_dense(const double *X, int64_t m, int64_t p, const double *d, double base, const double *y,
                         const double *w, double *r, double *g, double sums[3])
 {
     const int64_t pv = p - p % LANES;
@@ -159,4 +162,10 @@ void lariat_sweep_dense(const double *X, int64_t m, int64_t p, const double *d, 
     sums[0] += rr;
     sums[1] += qs;
     sums[2] += qy;
+}
+
+void lariat_sweep_dense(const double *X, int64_t m, int64_t p, const double *d, double base, const double *y,
+                        const double *w, double *r, double *g, double sums[3])
+{
+    sweep_dense(X, m, p, d, base, y, w, r, g, sums);
 }

@@ -19,9 +19,24 @@ expect 0 "lariat fit --help at 2 ranks"
 [ "$(grep -c '^usage:' out)" -eq 1 ] || fail "help printed by more than one rank"
 
 version=$(sed -n 's/^#define LARIAT_VERSION "\(.*\)"/\1/p' "$LARIAT_SOURCE_DIR/include/lariat.h")
-run 1 --version
+# --version: the version on the first line, then what lariat was built with,
+# each as the library itself reports it (ompi_info's way), printed once.
+run 2 --version
 expect 0 "lariat --version"
-[ "$(cat out)" = "lariat $version" ] || fail "lariat --version printed '$(cat out)', expected 'lariat $version'"
+[ "$(head -1 out)" = "lariat $version" ] || fail "lariat --version printed '$(head -1 out)', expected 'lariat $version'"
+[ "$(grep -c '^lariat ' out)" -eq 1 ] || fail "lariat --version printed by more than one rank"
+for key in compiler MPI BLAS LAPACK ScaLAPACK HDF5 cJSON; do
+    grep -q "^  $key: *[^ ]" out || fail "lariat --version has no '$key:' line: $(cat out)"
+done
+mpi_version=$("$MPIEXEC" --version 2>/dev/null | sed -n 's/^mpi[a-z]* (Open MPI) \([0-9.]*\).*/\1/p')
+if [ -n "$mpi_version" ]; then
+    grep -q "^  MPI: *Open MPI v$mpi_version," out || fail "lariat --version does not name Open MPI $mpi_version: $(grep MPI: out)"
+fi
+if pkg-config --exists hdf5-openmpi; then
+    grep -q "^  HDF5: *$(pkg-config --modversion hdf5-openmpi) (parallel)$" out ||
+        fail "lariat --version does not name parallel HDF5 $(pkg-config --modversion hdf5-openmpi): $(grep HDF5: out)"
+fi
+grep -q "^  BLAS: *OpenBLAS [0-9]" out || fail "lariat --version does not name OpenBLAS: $(grep BLAS: out)"
 
 # Every option of a command's help is in the markdown table, and the table
 # has one row per option.
