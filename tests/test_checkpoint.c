@@ -331,6 +331,59 @@ static void test_cv_data_resumed(void)
     }
 }
 
+/* Collective. The CV of a cross-entropy family over two alphas, stopped
+** every `every` boundaries: the same result bit for bit as uninterrupted. */
+static void check_glm_cv(lariat_data *d, const lariat_problem *pb, lariat_solver_kind solver, int groups, int every,
+                         int min_stops)
+{
+    lariat_settings st;
+    lariat_cv_settings cv;
+    lariat_settings_default(&st);
+    lariat_cv_settings_default(&cv);
+    double alphas[2] = {0.5, 1.0};
+    st.solver = solver;
+    st.nlambda = 10;
+    st.lambda_min_ratio = 0.05;
+    cv.nfolds = 4;
+    cv.groups = groups;
+    cv.alphas = alphas;
+    cv.nalpha = 2;
+    lariat_cv_result *ref = NULL, *res = NULL;
+    int rc = lariat_cv(lt_ctx(), d, NULL, pb, &st, &cv, &ref);
+    int stops = 0;
+    int rc2 = run_interrupted(d, pb, st, &cv, lt_path("glmcv.ckpt"), every, NULL, &res, &stops);
+    if ((rc != LARIAT_OK || rc2 != LARIAT_OK || stops < min_stops) && lt_rank() == 0) {
+        fprintf(stderr, "family %d solver %d groups %d every %d: status %d, %d, %d stops\n", (int)pb->family,
+                (int)solver, groups, every, rc, rc2, stops);
+    }
+    LT_ASSERT_ALL(rc == LARIAT_OK && rc2 == LARIAT_OK && stops >= min_stops);
+    LT_ASSERT_ALL(rc2 == LARIAT_OK && same_cv(res, ref));
+    lariat_cv_destroy(ref);
+    lariat_cv_destroy(res);
+}
+
+/* The families' CV: binomial in lockstep (a boundary after each alpha's
+** whole lockstep) and fold by fold with fista (the all-rows path's every
+** lambda, then each fold), multinomial fold by fold; with two groups, the
+** rounds of folds. */
+static void test_glm_cv_resumed(void)
+{
+    lariat_data *breast = read_fixture("class_breast.csv"), *wine = read_fixture("class_wine.csv");
+    lariat_problem pb;
+    lariat_problem_default(&pb);
+    pb.family = LARIAT_FAMILY_BINOMIAL;
+    check_glm_cv(breast, &pb, LARIAT_SOLVER_AUTO, 0, 1, 2);
+    check_glm_cv(breast, &pb, LARIAT_SOLVER_FISTA, 1, 4, 5);
+    pb.family = LARIAT_FAMILY_MULTINOMIAL;
+    check_glm_cv(wine, &pb, LARIAT_SOLVER_GRAM, 1, 3, 5);
+    if (lt_size() >= 2) {
+        pb.family = LARIAT_FAMILY_BINOMIAL;
+        check_glm_cv(breast, &pb, LARIAT_SOLVER_GRAM, 2, 2, 3);
+    }
+    lariat_data_destroy(breast);
+    lariat_data_destroy(wine);
+}
+
 /* Collective. Writes a checkpoint of a CV stopped at its first boundary. */
 static void make_cv_checkpoint(lariat_data *d, const lariat_problem *pb, const lariat_settings *st,
                                const lariat_cv_settings *cv, const char *file)
@@ -390,6 +443,9 @@ static void test_refused(void)
     lariat_settings st2 = st;
     st2.solver = LARIAT_SOLVER_FISTA;
     expect_refused(d, &pb, &st2, &cv, file, LARIAT_EUSAGE, "solver auto, but this run has solver fista");
+    cv2 = cv;
+    cv2.measure = LARIAT_MEASURE_MAE;
+    expect_refused(d, &pb, &st, &cv2, file, LARIAT_EUSAGE, "type-measure default, but this run has type-measure mae");
 
     /* A fit's checkpoint is not a CV's. */
     lariat_settings sf = st;
@@ -477,6 +533,7 @@ void lt_register_checkpoint(void)
     CU_add_test(s, "a checkpoint of another family or penalty is refused", test_glm_refused);
     CU_add_test(s, "CV from statistics resumed equals an uninterrupted one", test_cv_stats_resumed);
     CU_add_test(s, "CV with masked fits resumed equals an uninterrupted one", test_cv_data_resumed);
+    CU_add_test(s, "binomial and multinomial CV resumed equal uninterrupted ones", test_glm_cv_resumed);
     CU_add_test(s, "checkpoints of other data or settings are refused", test_refused);
     CU_add_test(s, "a stop on one rank stops all; saving changes nothing", test_request_one_rank);
 }

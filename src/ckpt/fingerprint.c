@@ -22,7 +22,8 @@
 ** Settings: every one that changes the saved state (the family, with the
 ** multinomial grouping and the curvature of the cross-entropy gram solver;
 ** alphas, the lambda sequence, standardization, intercept, penalty factors,
-** bounds, tol, max-iter, solver, rho, adapt-rho, the folds). --select and
+** bounds, tol, max-iter, solver, rho, adapt-rho, the folds, the CV
+** measure, on which the saved fold errors depend). --select and
 ** --cv-groups are not in it: the state does not depend on them (the
 ** selection is made after the last fold; groups change the fold errors by
 ** round-off only).
@@ -30,6 +31,7 @@
 #include "ckpt/internal.h"
 #include "core/core.h"
 #include "core/rng.h"
+#include "family/family.h"
 #include "data/matrix.h"
 #include "io/numfmt.h"
 
@@ -159,6 +161,7 @@ int ckpt_fingerprint(lariat_ctx *ctx, const lariat_ckpt_run *run, ckpt_fp *fp)
         if (cv != NULL) {
             fp->nfolds = cv->foldid != NULL ? 0 : cv->nfolds;
             fp->seed = cv->foldid != NULL ? 0 : cv->seed;
+            fp->measure = cv->measure;
         }
     }
     rc = lariat_agree(ctx, rc);
@@ -230,6 +233,11 @@ static const char *curvature_text(int64_t kind)
     case LARIAT_CURVATURE_BOUND: return "bound";
     default: return "auto";
     }
+}
+
+static const char *measure_text(int64_t m)
+{
+    return lariat_measure_name((lariat_measure)m);
 }
 
 static const char *solver_text(int64_t kind)
@@ -315,6 +323,9 @@ int ckpt_fp_compare(lariat_ctx *ctx, const char *path, const ckpt_fp *a, const c
     }
     if (a->adapt_rho != b->adapt_rho) {
         return differ(ctx, path, "adapt-rho", a->adapt_rho ? "on" : "off", b->adapt_rho ? "on" : "off");
+    }
+    if (a->measure != b->measure) {
+        return differ(ctx, path, "type-measure", measure_text(a->measure), measure_text(b->measure));
     }
     if (a->foldid_hash != b->foldid_hash) return other(ctx, path, "folds (--foldid)");
     if (a->nfolds != b->nfolds) {

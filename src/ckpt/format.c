@@ -8,7 +8,7 @@
 **   fingerprint  kind n p ranks rows_hash xsum1 xsum2 xscale
 **                nalpha alpha[] nlambda_given lambda[] nlambda lambda_min_ratio
 **                standardize intercept pf_hash bounds_hash tol max_iter solver
-**                rho adapt_rho nfolds seed foldid_hash family grouped curvature
+**                rho adapt_rho nfolds seed foldid_hash family grouped curvature measure
 **   state        nalpha_done, per complete alpha: alpha fit cvm[] cvsd[] index_min index_1se
 **                has_alpha_fit [fit]  K nlambda [fold_done[K] fold_err[K*nlambda+K]]
 **                unit [solver fit nc c[nc] nstate state[]]
@@ -148,6 +148,7 @@ void ckpt_fp_put(ckpt_buf *b, const ckpt_fp *fp)
     ckpt_put_i64(b, fp->family);
     ckpt_put_i64(b, fp->grouped);
     ckpt_put_i64(b, fp->curvature);
+    ckpt_put_i64(b, fp->measure);
 }
 
 int ckpt_fp_get(lariat_ctx *ctx, ckpt_reader *r, ckpt_fp *fp)
@@ -186,6 +187,7 @@ int ckpt_fp_get(lariat_ctx *ctx, ckpt_reader *r, ckpt_fp *fp)
     fp->family = ckpt_get_i64(r);
     fp->grouped = ckpt_get_i64(r);
     fp->curvature = ckpt_get_i64(r);
+    fp->measure = ckpt_get_i64(r);
     return LARIAT_OK;
 }
 

@@ -32,6 +32,7 @@ typedef struct ckpt_fp {
     int64_t family;                 /* lariat_family_kind */
     int64_t grouped;                /* multinomial: the grouped penalty (0 otherwise) */
     int64_t curvature;              /* binomial and multinomial: the gram solver's curvature (0 for gaussian) */
+    int64_t measure;                /* cross-validation: --type-measure as given (0 = the family's default) */
 } ckpt_fp;
 
 /* A restored state with the storage its path position points to. */

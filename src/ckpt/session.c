@@ -20,7 +20,8 @@
 /* 2: the family's fit (classes, K intercepts and K p coefficients per
 ** solution, dev_ratio, the devmax stop), a position's c counted, and the
 ** fingerprint's family, grouping and curvature. */
-enum { CKPT_VERSION = 2 };
+/* 3: the fingerprint holds the CV measure (the fold errors depend on it). */
+enum { CKPT_VERSION = 3 };
 /* Read back as another value on a machine of another byte order. */
 #define CKPT_BYTE_ORDER 0x0102030405060708ULL
 /* Magic, version and byte-order mark; the checksum trails the file. */

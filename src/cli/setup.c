@@ -186,12 +186,6 @@ int lc_check_family_options(lariat_ctx *ctx, const lc_options *o)
         return lariat_error(ctx, LARIAT_EUSAGE, "%s class needs --family binomial or multinomial (the family is %s)",
                             lc_origin(o, LC_OPT_TYPE_MEASURE), name);
     }
-    /* `fit` checkpoints every family; cross-validation of these families
-    ** does not checkpoint yet. */
-    if (family != LARIAT_FAMILY_GAUSSIAN && o->command == LC_CV && lc_text(o, LC_OPT_CHECKPOINT) != NULL) {
-        return lariat_error(ctx, LARIAT_EUSAGE, "%s: cross-validation of the %s family has no checkpoints yet",
-                            lc_origin(o, LC_OPT_CHECKPOINT), name);
-    }
     return LARIAT_OK;
 }
 

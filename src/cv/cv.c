@@ -32,12 +32,16 @@
 ** over rows, is computed per fold from the fold's held-out rows brought
 ** together (score.h) and enters the formulas as W_k AUC_k.
 **
-** Checkpoints (ckpt/ckpt.h), gaussian only for now: the folds run in rounds (round r trains fold
+** Checkpoints (ckpt/ckpt.h): the folds run in rounds (round r trains fold
 ** r G + g + 1 on group g, or fold r P + i + 1 on rank i in the statistics
 ** mode), and with a checkpoint file every rank agrees at the end of each
 ** round, at the end of each all-rows path, and after each lambda of the
 ** paths that all ranks share (the all-rows path and, with one group, the
-** folds' paths of the data mode). A checkpoint holds the complete alphas'
+** gaussian folds' paths of the data mode; a cross-entropy fold is a unit
+** whole). The lockstep mode has one boundary per alpha, after its folds
+** are scored: it solves an alpha whole or not at all, and solves anew an
+** alpha that a checkpoint holds only in part (from a run with other
+** groups). A checkpoint holds the complete alphas'
 ** curves, the all-rows path of the alpha in progress, its folds done with
 ** their error sums reduced over all ranks, and the path in progress. On
 ** resume the reduced sums go to rank 0 and zeros elsewhere: x + 0 = x
@@ -608,6 +612,16 @@ static int round_open(const cv_work *wk, int first, int count)
     return 0;
 }
 
+/* Not collective. Whether every fold of the restored alpha in progress is done. */
+static int folds_all_done(const lariat_ckpt_state *rs, int K)
+{
+    if (rs->K != K || rs->fold_done == NULL) return 0;
+    for (int k = 0; k < K; k++) {
+        if (!rs->fold_done[k]) return 0;
+    }
+    return 1;
+}
+
 /* Not collective. The folds done of a restored alpha: flagged, and their
 ** reduced sums on rank 0 (zeros elsewhere, as err already holds). */
 static void restore_folds(lariat_ctx *ctx, cv_work *wk, const lariat_ckpt_state *rs, int nlam)
@@ -850,6 +864,11 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
     const int64_t p = data->p;
     const int K = wk->K;
     int rc;
+    /* The lockstep solves the all-rows path and every fold together: it
+    ** continues an alpha only when the checkpoint holds it whole (saved
+    ** after its folds), and otherwise solves it anew (a checkpoint of a
+    ** run whose folds went one by one: another --cv-groups). */
+    if (wk->batch && rs != NULL && rs->alpha_fit != NULL && !folds_all_done(rs, K)) rs = NULL;
     const int restored = rs != NULL && rs->alpha_fit != NULL;
     if (restored) {
         curve->fit = rs->alpha_fit;
@@ -863,6 +882,17 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
         if (rc != LARIAT_OK) rc = lariat_error(ctx, rc, "%s", lariat_errmsg(wk->self));
         rc = lariat_agree(ctx, rc);
         lariat_prep_destroy(prep);
+    } else if (wk->batch) {
+        rc = batch_paths(ctx, data, w, pb, st, wk);
+        if (rc == LARIAT_OK) curve->fit = wk->bfits[0];
+    } else if (wk->ck != NULL && wk->family != LARIAT_FAMILY_GAUSSIAN) {
+        /* The same for the cross-entropy families, with the all-rows classes. */
+        lariat_glm *g = NULL;
+        cv_hook_arg h = {ctx, wk, curve, 0};
+        const lariat_path_pos *start = (rs != NULL && rs->unit == 0) ? &rs->path : NULL;
+        rc = lariat_glm_create(ctx, data, w, pb, wk->classes, wk->nclass, &g);
+        if (rc == LARIAT_OK) rc = lariat_glm_path_run(ctx, g, st, start, cv_hook, &h, &curve->fit);
+        lariat_glm_destroy(g);
     } else if (wk->ck != NULL) {
         /* The all-rows path with its checkpoints, resumed if it was in progress. */
         lariat_prep *prep = NULL;
@@ -871,9 +901,6 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
         rc = lariat_prep_create(ctx, data, w, pb, &prep);
         if (rc == LARIAT_OK) rc = lariat_path_run(ctx, prep, st, start, cv_hook, &h, &curve->fit);
         lariat_prep_destroy(prep);
-    } else if (wk->batch) {
-        rc = batch_paths(ctx, data, w, pb, st, wk);
-        if (rc == LARIAT_OK) curve->fit = wk->bfits[0];
     } else {
         rc = lariat_fit_path(ctx, data, w, pb, st, &curve->fit);
     }
@@ -930,16 +957,23 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
     }
     restore_folds(ctx, wk, rs, nlam);
     /* The all-rows path is a unit: a boundary before the folds (unless it
-    ** was restored, and no work was done since the resume). */
-    if (!restored) rc = cv_boundary(ctx, wk, curve, -1, NULL);
+    ** was restored, and no work was done since the resume; or the lockstep
+    ** solved the folds with it: its boundary comes after their scores). */
+    if (!restored && !wk->batch) rc = cv_boundary(ctx, wk, curve, -1, NULL);
     if (rc != LARIAT_OK) return rc;
     if (wk->sums != NULL) {
         rc = cv_stats_alpha(ctx, data, pb, st, wk, curve);
         return rc == LARIAT_OK ? finish_curve(ctx, wk->err, K, 1, curve) : rc;
     }
     if (wk->batch) {
-        rc = batch_score(wk, nlam);
-        batch_free_folds(wk);
+        if (!restored) {
+            rc = batch_score(wk, nlam);
+            batch_free_folds(wk);
+            if (rc == LARIAT_OK) {
+                memset(wk->fold_done, 1, (size_t)K);
+                rc = cv_boundary(ctx, wk, curve, -1, NULL);
+            }
+        }
         if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, wk->err, K * nlam + K);
         return rc == LARIAT_OK ? finish_curve(ctx, wk->err, K, lariat_measure_minimized(wk->measure), curve) : rc;
     }
@@ -1020,11 +1054,6 @@ int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weight
     wk.res = res;
     /* Before the folds are known: the measure (and before any file is touched). */
     if (rc == LARIAT_OK) rc = setup_measure(ctx, pb, cv, &wk);
-    if (rc == LARIAT_OK && st->checkpoint != NULL && pb->family != LARIAT_FAMILY_GAUSSIAN) {
-        rc = lariat_agree(ctx, lariat_error(ctx, LARIAT_EUSAGE,
-                                            "checkpoints are not yet supported for the binomial and multinomial "
-                                            "families"));
-    }
     if (rc == LARIAT_OK && st->checkpoint != NULL) {
         const lariat_ckpt_run run = {LARIAT_CKPT_CV, data, row_weights, pb, st, cv};
         rc = lariat_ckpt_open(ctx, &run, &wk.ck);

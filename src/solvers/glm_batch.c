@@ -59,6 +59,8 @@
 ** the decreases do (an inner solve as loose as the decrease made the
 ** steps converge only linearly, at about that ratio). */
 #define EST_FRACTION 1e-7
+/* Steps at one lambda after which a model still slow forms its own curvature. */
+#define OWN_AFTER 8
 /* The curvatures are formed anew when more than a quarter of the running
 ** models made a step whose actual decrease exceeded this fraction of the
 ** step before it (linear convergence at a gap ratio of about 0.1, the
@@ -77,6 +79,7 @@ typedef struct bmodel {
     double *x, x0, *q, q0; /* the model's iterate and its gradient */
     double *trial;        /* p: c + t dc */
     char *active;
+    int own;              /* the model keeps its own IRLS curvature (see solve_lambda) */
     /* Per lambda. */
     int run, iter, stalls, blind, has_gap, moved, blind_step;
     double gap, primal, inner_scale, dec_last, dec_prev, est;
@@ -97,10 +100,11 @@ typedef struct batch {
     double *red;          /* M (p + 2): the gradients' reduction */
     double *sets, *ranges; /* nsets moments (stats layout) and their ranges */
     double *S;            /* 4 + 2p + p^2: one model's summed moments */
+    double *own;          /* p^2 + p + 1: one model's own curvature (own_refresh) */
     int formed;
     /* Work done, for the verbose log: products with X (each serving
     ** several models), model evaluations, gaps and curvature passes. */
-    long n_products, n_evals, n_gaps, n_refresh, n_steps;
+    long n_products, n_evals, n_gaps, n_refresh, n_steps, n_own;
 } batch;
 
 static void model_free(bmodel *bm)
@@ -137,6 +141,7 @@ static void batch_free(batch *bt)
     free(bt->sets);
     free(bt->ranges);
     free(bt->S);
+    free(bt->own);
 }
 
 /* Collective. Model m's problem and arrays. */
@@ -262,6 +267,7 @@ static int refresh(batch *bt)
     for (int m = 0; m < bt->M; m++) {
         bmodel *bm = &bt->m[m];
         const lariat_prep *s = bm->g->std;
+        if (bm->own) continue;
         memset(S, 0, (size_t)L * sizeof(double));
         for (int f = 0; f < bt->nsets; f++) {
             if (f + 1 == bt->excl[m]) continue;
@@ -283,6 +289,33 @@ static int refresh(batch *bt)
     }
     bt->formed = 1;
     bt->n_refresh++;
+    return LARIAT_OK;
+}
+
+/* Collective. Model bm's own IRLS curvature from its own weights at its
+** point (glm_newton.c's form_curvature for one predictor): one Gram pass
+** about its means and one allreduce. */
+static int own_refresh(batch *bt, bmodel *bm)
+{
+    const lariat_glm *g = bm->g;
+    const lariat_prep *s = g->std;
+    const int64_t p = bt->p, n = bt->n;
+    double *blk = bt->own;
+    int rc = lariat_matrix_gram(bt->ctx, bt->data->X, bm->wk.V, s->mean, blk);
+    lariat_matrix_mult_t(bt->data->X, s->mean, bm->wk.V, blk + p * p);
+    double sv = 0.0;
+    for (int64_t i = 0; i < n; i++) sv += bm->wk.V[i];
+    blk[p * p + p] = sv;
+    rc = lariat_agree(bt->ctx, rc);
+    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(bt->ctx, blk, p * p + p + 1);
+    if (rc != LARIAT_OK) return rc;
+    const double f = 1.0 / g->W;
+    for (int64_t i = 0; i < p; i++) {
+        for (int64_t j = 0; j < p; j++) bm->H[i * p + j] = blk[i * p + j] * s->inv_scale[i] * s->inv_scale[j] * f;
+        bm->h0[i] = s->intercept ? blk[p * p + i] * s->inv_scale[i] * f : 0.0;
+    }
+    bm->h00 = blk[p * p + p] * f;
+    bt->n_own++;
     return LARIAT_OK;
 }
 
@@ -555,15 +588,28 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
         bm->est = 1e-3 * bm->g->N0;
     }
     while (rc == LARIAT_OK) {
-        int nrun = 0, want = 0;
-        for (int m = 0; m < bt->M; m++) {
-            const bmodel *bm = &bt->m[m];
+        int nrun = 0, nshared = 0, want = 0;
+        for (int m = 0; m < bt->M && rc == LARIAT_OK; m++) {
+            bmodel *bm = &bt->m[m];
             if (!bm->run) continue;
             nrun++;
-            want += bm->stalls > 0 || (bm->dec_prev > 0.0 && bm->dec_last > REFRESH_RATIO * bm->dec_prev);
+            const int slow = bm->stalls > 0 || (bm->dec_prev > 0.0 && bm->dec_last > REFRESH_RATIO * bm->dec_prev);
+            /* A model still slow after OWN_AFTER steps at this lambda (the
+            ** shared curvature, made with model 0's weights, is too far
+            ** from its own: nearly separated rows, where the weights
+            ** differ by orders of magnitude between models) keeps its own
+            ** curvature from then on, formed anew when it slows. */
+            if (bt->formed && slow && (bm->own || bm->iter >= OWN_AFTER)) {
+                bm->own = 1;
+                rc = own_refresh(bt, bm);
+                continue;
+            }
+            if (bm->own) continue;
+            nshared++;
+            want += slow;
         }
-        if (nrun == 0) break;
-        if (!bt->formed || 4 * want > nrun) {
+        if (nrun == 0 || rc != LARIAT_OK) break;
+        if (!bt->formed || 4 * want > nshared) {
             rc = refresh(bt);
             if (rc != LARIAT_OK) break;
         }
@@ -638,7 +684,11 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
         bt.sets = lariat_malloc(ctx, (size_t)(nsets * L), sizeof(double), "moments");
         bt.ranges = lariat_malloc(ctx, (size_t)(nsets * 2 * p), sizeof(double), "moments ranges");
         bt.S = lariat_malloc(ctx, (size_t)L, sizeof(double), "moments");
-        if (!bt.m || !bt.list || !bt.Bm || !bt.out || !bt.Rg || !bt.Gm || !bt.red || !bt.sets || !bt.ranges || !bt.S) rc = LARIAT_ENOMEM;
+        bt.own = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "model curvature");
+        if (!bt.m || !bt.list || !bt.Bm || !bt.out || !bt.Rg || !bt.Gm || !bt.red || !bt.sets || !bt.ranges || !bt.S ||
+            !bt.own) {
+            rc = LARIAT_ENOMEM;
+        }
     }
     rc = lariat_agree(ctx, rc);
     for (int m = 0; m < M && rc == LARIAT_OK; m++) {
@@ -703,9 +753,9 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
     }
     if (rc == LARIAT_OK) {
         lariat_log(ctx, LARIAT_LOG_VERBOSE,
-                   "lockstep: %d models, %d lambdas: %ld model steps, %ld products with X, %ld curvature passes, "
-                   "%ld row evaluations, %ld gaps",
-                   M, fits[0]->nlambda, bt.n_steps, bt.n_products, bt.n_refresh, bt.n_evals, bt.n_gaps);
+                   "lockstep: %d models, %d lambdas: %ld model steps, %ld products with X, %ld shared and %ld own "
+                   "curvature passes, %ld row evaluations, %ld gaps",
+                   M, fits[0]->nlambda, bt.n_steps, bt.n_products, bt.n_refresh, bt.n_own, bt.n_evals, bt.n_gaps);
     }
     free(lam);
     batch_free(&bt);

@@ -174,9 +174,13 @@ expect_error 1 "--solver" "admm with multinomial"
 grep 'error' err | grep -q 'gram' && grep 'error' err | grep -q 'fista' || fail "admm with multinomial: gram and fista not named"
 run_plain fit --data b1.csv --multinomial grouped --family binomial --out bad.json
 expect_error 1 "--multinomial" "--multinomial with binomial"
-run_plain cv --data b1.csv --family binomial --checkpoint ck.bin --out bad.json
-expect_error 1 "--checkpoint" "cv --checkpoint with binomial"
-# fit checkpoints every family: a run with a checkpoint file equals one without.
+# fit and cv checkpoint every family: a run with a checkpoint file equals one without.
+run 2 cv --data b1.csv --family binomial --nfolds 4 --nlambda 12 --checkpoint ckcv.bin --out ckcv.json
+expect 0 "cv --checkpoint with binomial"
+run 2 cv --data b1.csv --family binomial --nfolds 4 --nlambda 12 --out nockcv.json
+expect 0 "cv without a checkpoint"
+[ "$(jq -c '[.cv, .coef, .intercept]' ckcv.json)" = "$(jq -c '[.cv, .coef, .intercept]' nockcv.json)" ] ||
+    fail "cv with a checkpoint file differs from cv without"
 run 2 fit --data b1.csv --family binomial --nlambda 12 --checkpoint ckfit.bin --out ck.json
 expect 0 "fit --checkpoint with binomial"
 run 2 fit --data b1.csv --family binomial --nlambda 12 --out nock.json
