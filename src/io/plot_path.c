@@ -128,9 +128,10 @@ static void titles(FILE *f, const lariat_fit *fit, int c, int K)
 {
     const int mid = (LEFT + RIGHT) / 2;
     fprintf(f, "<text x='%d' y='24' text-anchor='middle' font-size='16' font-weight='bold'>Coefficient paths", mid);
-    if (K > 1) fprintf(f, ": class %g", fit->classes[c]);
+    if (K > 1 && fit->classes != NULL) fprintf(f, ": class %g", fit->classes[c]);
+    else if (K > 1) fprintf(f, ": predictor %d", c + 1);
     fprintf(f, "</text>\n<text x='%d' y='46' text-anchor='middle' font-size='12' fill='#555'>", mid);
-    if (fit->family == LARIAT_FAMILY_BINOMIAL && fit->nclass == 2) {
+    if (fit->family == LARIAT_FAMILY_BINOMIAL && fit->nclass == 2 && fit->classes != NULL) {
         fprintf(f, "binomial: log-odds of class %g against %g", fit->classes[1], fit->classes[0]);
     } else if (K > 1) {
         fprintf(f, "multinomial (%s), %d classes, one panel each", fit->grouped ? "grouped" : "ungrouped", K);
