@@ -1,7 +1,8 @@
 /*
 ** `lariat fit` (SPEC.md section 4): read the data, hold out the
 ** --test-fraction rows, fit the lambda path (or the given lambdas) for one
-** alpha, write the model JSON and print the summary. Binomial and
+** alpha, write the model JSON and the coefficient paths (--plot), and print
+** the summary. Binomial and
 ** multinomial (SPEC.md section 9) first check every row's label, so that a
 ** bad one is named by its line, and fit with the classes of all rows, so
 ** that a class seen only in held-out rows is an error rather than a model
@@ -15,6 +16,7 @@
 #include "core/core.h"
 #include "data/split.h"
 #include "io/model.h"
+#include "io/plot.h"
 #include "solvers/glm.h"
 #include "solvers/path.h"
 #include "solvers/prep.h"
@@ -96,6 +98,9 @@ int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
         info.n_samples = n_train;
         info.ranks = lariat_ctx_size(ctx);
         rc = lariat_model_write(ctx, out, fit, &info);
+    }
+    if (rc == LARIAT_OK && lc_text(o, LC_OPT_PLOT) != NULL) {
+        rc = lariat_path_plot_svg(ctx, fit, data->feature_names, lc_text(o, LC_OPT_PLOT));
     }
     if (rc == LARIAT_OK) {
         lc_summary summary = {"fit", lc_text(o, LC_OPT_DATA), data, n_train, n_test, fit, info.selected, st.tol,

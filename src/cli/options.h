@@ -128,7 +128,8 @@ typedef enum {
       "hold out a seeded fraction of rows in [0, 1) and report test metrics")                                    \
     X(CV_OUT, "cv-out", LC_PATH, LC_ANY, NULL, "none", "FILE", LC_CV,                                            \
       "CV table (CSV: alpha,lambda,cvm,cvsd,nonzero)")                                                           \
-    X(PLOT, "plot", LC_PATH, LC_ANY, NULL, "none", "FILE.svg", LC_CV, "picture of the CV curve")                 \
+    X(PLOT, "plot", LC_PATH, LC_ANY, NULL, "none", "FILE.svg", LC_TRAIN,                                         \
+      "SVG picture: the coefficient paths against log(lambda) (fit) or the CV curve (cv)")                      \
     X(CHECKPOINT, "checkpoint", LC_PATH, LC_ANY, NULL, "none", "FILE", LC_TRAIN,                                 \
       "save the solver state to FILE every --checkpoint-every seconds and on SIGTERM, SIGUSR1 or SIGINT, "       \
       "then exit with status 4")                                                                                 \

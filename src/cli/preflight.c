@@ -378,8 +378,9 @@ static int check_outputs(lariat_ctx *ctx, const lc_options *o)
         } else if (o->command == LC_PREDICT && lc_text(o, LC_OPT_OUT) != NULL) {
             rc = check_output(ctx, lc_origin(o, LC_OPT_OUT), lc_text(o, LC_OPT_OUT));
         }
+        /* --cv-out is cv's; --plot is fit's and cv's (unset for the others). */
         const int extra[] = {LC_OPT_CV_OUT, LC_OPT_PLOT};
-        for (int k = 0; k < 2 && rc == LARIAT_OK && o->command == LC_CV; k++) {
+        for (int k = 0; k < 2 && rc == LARIAT_OK && (o->command & LC_TRAIN); k++) {
             if (lc_text(o, extra[k]) != NULL) rc = check_output(ctx, lc_origin(o, extra[k]), lc_text(o, extra[k]));
         }
     }

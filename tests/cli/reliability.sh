@@ -132,6 +132,7 @@ cases=$(
 3|afile/model.json|fit --data @ --out afile/model.json
 3|--cv-out|cv --data @ --out ;model.json --cv-out afile/cv.csv
 3|--plot|cv --data @ --out ;model.json --plot afile/cv.svg
+3|--plot|fit --data @ --out ;model.json --plot afile/fit.svg
 TABLE
 )
 
