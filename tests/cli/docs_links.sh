@@ -27,15 +27,22 @@ mapfile -t files < <(cd "$src" && find . \( -name '.?*' -o -name 'build*' \) -pr
     sed 's|^\./||' | sort)
 
 # scan FILE: one record per heading ("H<TAB>text") and per link
-# ("L<TAB>line<TAB>target") of FILE, outside fenced code blocks and code spans.
+# ("L<TAB>line<TAB>target") of FILE, outside fenced code blocks and code spans
+# (which may run on over a line break, not over a blank line).
 # (No {m,n} in the patterns: Debian's mawk does not know them.)
 scan() {
     awk '
-        /^ ? ? ?(```|~~~)/ { fence = !fence; next }
+        /^ ? ? ?(```|~~~)/ { fence = !fence; span = 0; next }
         fence { next }
+        /^[ \t]*$/ { span = 0 }
         {
             line = $0
+            if (span) {
+                if (!match(line, /`/)) next
+                line = substr(line, RSTART + 1); span = 0
+            }
             gsub(/`[^`]*`/, "", line)
+            if (match(line, /`/)) { line = substr(line, 1, RSTART - 1); span = 1 }
             if (line ~ /^##?#?#?#?#? /) {
                 h = $0
                 gsub(/`/, "", h); sub(/^#+ +/, "", h); sub(/ +#* *$/, "", h)
