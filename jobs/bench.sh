@@ -1,6 +1,6 @@
 #!/bin/bash
 # lariat side by side with glmnet and scikit-learn, and against the machine's
-# limits, in one run (README "Performance"). Runs here or under Slurm:
+# limits, in one run (docs/performance.md). Runs here or under Slurm:
 #   jobs/bench.sh                              # mpirun; full sizes; 3 repeats
 #   sbatch jobs/bench.sh                       # srun inside a 2-task allocation
 #   SIZE=tiny REPEATS=1 PEERS=none jobs/bench.sh   # seconds: the ctest smoke test
@@ -23,7 +23,7 @@
 # Writes OUT.csv (the comparison: case,task,n,p,nnz,alpha,ranks,lariat_s,
 # lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,
 # speedup_vs_1_rank), OUT-limits.csv (figure,case,ranks,value) and OUT.md (both
-# tables and the machine, for the README), and prints OUT.md.
+# tables and the machine, for docs/performance.md), and prints OUT.md.
 # Environment: SIZE (full|tiny), REPEATS (3), RANKS ("1 2"), CASES (all four),
 # PEERS (auto|none|glmnet|sklearn), TOL (1e-7), THRESH (1e-9), PEER_TIMEOUT
 # (300: a peer run stopped then counts as ">300"), PEER_ONCE (120: a peer run

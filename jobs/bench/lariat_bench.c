@@ -1,6 +1,6 @@
 /*
 ** lariat_bench: the machine's limits next to lariat's kernels, on one data
-** file, for jobs/bench.sh (README "Performance"). Not part of the library.
+** file, for jobs/bench.sh (docs/performance.md). Not part of the library.
 **
 **   mpirun -n P lariat_bench --data FILE [--format csv|libsvm] [--iters K]
 **                            [--reps R] [--gram 0|1] [--model-rows N --model-cols P]

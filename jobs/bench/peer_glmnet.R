@@ -10,7 +10,7 @@
 #
 # glmnet standardizes x as lariat does; for alpha < 1 it also scales y to
 # unit variance, so its ridge term is lambda (1 - alpha) / sd(y) on lariat's
-# scale (README "What is solved"): the same data, lambda values and folds
+# scale (docs/problem.md): the same data, lambda values and folds
 # count, a slightly different elastic net. For alpha = 1 it is the same problem.
 suppressMessages(library(glmnet))
 

@@ -61,7 +61,7 @@ static void print_command_help(FILE *f, int k)
     fprintf(f, "  --help                      this text\n");
 }
 
-/* `lariat help-options --markdown` or `--man`: the README's options table,
+/* `lariat help-options --markdown` or `--man`: docs/cli.md's options table,
 ** or the manual page lariat(1) (hidden; man/lariat.1 is its copy). */
 static int help_options(lariat_ctx *ctx, int argc, char **argv)
 {

@@ -1,6 +1,6 @@
 /*
 ** The manual page lariat(1), written in roff (man macros) from the same
-** tables as `--help` and the README's options table: the commands of
+** tables as `--help` and the options table of docs/cli.md: the commands of
 ** main.c, the options of options.h and the status codes of lariat.h.
 ** `lariat help-options --man` prints it; man/lariat.1 is its committed copy
 ** (tests/cli/man.sh checks that it is current and renders cleanly).

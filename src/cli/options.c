@@ -1,7 +1,7 @@
 /*
 ** The option table's machinery: strict value parsing, the command line,
-** typed access, and the help text, README table and manual page's options
-** generated from the table.
+** typed access, and the help text, the options table of docs/cli.md and the
+** manual page's options generated from the table.
 */
 #include "cli/options.h"
 #include "cli/man.h"
@@ -447,7 +447,7 @@ int lc_require(lariat_ctx *ctx, const lc_options *o, int id)
 /* Help. */
 
 /* Prints text from column col, wrapped before column 80, dropping the
-** markdown backquotes the table's texts use for the README. */
+** markdown backquotes the table's texts use for docs/cli.md. */
 static void print_wrapped(FILE *f, const char *text, int col)
 {
     const int width = 79;

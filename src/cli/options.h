@@ -2,7 +2,7 @@
 ** The options of the command line (SPEC.md sections 4 and 6): ONE table that
 ** names every option, its argument, default, help text and the commands that
 ** take it. The same table parses the command line and config files, checks
-** values, prints `lariat CMD --help`, the README's options table
+** values, prints `lariat CMD --help`, the options table of docs/cli.md
 ** (`lariat help-options --markdown`) and the manual page's options
 ** (`lariat help-options --man`), so they cannot drift apart (the
 ** libuv/Redis practice of one table of configuration keys).
@@ -240,7 +240,7 @@ int lc_require(lariat_ctx *ctx, const lc_options *o, int id);
 
 /* Not collective. Prints the options of a command, wrapped, to f. */
 void lc_help_options(FILE *f, int command);
-/* Not collective. Prints the markdown table of every option (for README.md). */
+/* Not collective. Prints the markdown table of every option (docs/cli.md). */
 void lc_help_markdown(FILE *f);
 /* Not collective. Prints every option as a roff .TP entry (for lariat(1), cli/man.h). */
 void lc_help_man_options(FILE *f);

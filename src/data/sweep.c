@@ -12,7 +12,8 @@
 ** each one row long), both ran at 5-9 GB/s on 100-column rows where one
 ** in-order stream runs at 19-25 GB/s: the hardware prefetcher never locks on
 ** to streams that short. Rows of SWEEP_LONG_ROW columns or more are long
-** enough, and are read four side by side (README "Performance").
+** enough, and are read four side by side (docs/performance.md, "The fused
+** sweep").
 **
 ** The arithmetic is written on 8-lane vectors (GCC/Clang vector extensions),
 ** so the order of every sum is the same whatever instructions carry it: GCC

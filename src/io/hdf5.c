@@ -18,7 +18,7 @@
 ** each rank, ROMIO through cb_buffer_size (16 MiB). Measured with
 ** `lariat info` on 6000 x 4000 doubles on 4 ranks (46 MiB of rows each),
 ** the peak went from 106 MiB per rank to 74, and the read got faster (see
-** the README, "Wide problems").
+** docs/solvers.md, "Wide problems").
 **
 ** Decisions where SPEC.md is silent: /X, /y and /w may be float32 or float64
 ** (float32 widens to double exactly; integers and strings are refused, as a

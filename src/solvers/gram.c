@@ -70,7 +70,7 @@ typedef struct gram_ws {
 ** tried only while it costs no more than NEWTON_SWEEPS sweeps, i.e.
 ** m^2 <= 3 NEWTON_SWEEPS p. Measured on a 100,000 x 2,000 sparse lasso path
 ** whose last lambdas have 2,000 nonzeros and need 6 sweeps each, the
-** factorizations took most of the time (README "Performance"). */
+** factorizations took most of the time (docs/performance.md). */
 #define NEWTON_SWEEPS 64
 
 static void gram_destroy(void *wsv)

@@ -38,7 +38,8 @@
 **   residuals (section 3.4.1) every PGRAM_ADAPT_EVERY iterations at most,
 **   since each change costs a factorization.
 **
-** Why ADMM on a Cholesky factor (measured at p = 4000 on 4 ranks, README):
+** Why ADMM on a Cholesky factor (measured at p = 4000 on 4 ranks; see
+** docs/solvers.md):
 ** coordinate descent needs one column of the Gram per coordinate update,
 ** one message per update on a 2D layout. ADMM on the eigenvectors would
 ** change rho for free, but its x-update reads Q twice where PDPOTRS reads
@@ -82,7 +83,7 @@ enum { HOLDS_NOTHING, HOLDS_GRAM, HOLDS_FACTOR, HOLDS_EIGEN, HOLDS_TRIDIAG };
 ** group too: at p = 4000 on 4 ranks, 100 lambdas at once (6.4 MB of
 ** vectors) raised the path's peak 6 MiB above forming the Gram's; groups
 ** of 32 keep it below, for 4 PDORMTRs instead of one (0.3 s instead of
-** 0.17 s, of a 7 s path; README). */
+** 0.17 s, of a 7 s path; docs/solvers.md). */
 #define PGRAM_GROUP_DOUBLES ((int64_t)1 << 18)
 
 typedef struct pgram_ws {

@@ -434,7 +434,8 @@ static int64_t select_projected(const lariat_prep *prep, const double *v)
 ** largest value that gives it. A column left with an infinite conjugate
 ** (lambda = 0 with f_j > 0, or collinear unpenalized columns) enters through
 ** the decrease one exact coordinate step would still make, v_j^2 / (2 xx_j):
-** zero at the optimum, but then G is an estimate, not a bound (README). */
+** zero at the optimum, but then G is an estimate, not a bound
+** (docs/problem.md, Certificate). */
 void lariat_prep_gap(const lariat_prep *prep, double lambda, const double *c, const double *v, double rr, double ry,
                      double *primal, double *gap)
 {

@@ -2,7 +2,7 @@
 # jobs/bench.sh on tiny sizes, without peers: it runs every case and task at
 # 1 and 2 ranks and lariat_bench, and writes the comparison CSV with the
 # expected columns and rows, the limits CSV with every figure, and the
-# Markdown for the README; a failing lariat makes it fail.
+# Markdown for docs/performance.md; a failing lariat makes it fail.
 source "$(dirname "$0")/common.sh"
 
 BENCH_TOOL="$(dirname "$LARIAT")/jobs/bench/lariat_bench"

@@ -203,7 +203,7 @@ tail -n +2 "$csv" | awk -F, '{ for (k = 6; k <= 10; k++) if ($k !~ /^[0-9.e+-]+$
                                if ($8 + $9 > $10) exit 1 }' || fail "scaling: bad timings: $(cat "$csv")"
 [ -z "$(ls "$WORK/scaling.d"/*.h5 2>/dev/null)" ] || fail "scaling: the data files were not removed"
 
-# The benchmark under Slurm, as README "Performance" says it runs: sbatch
+# The benchmark under Slurm, as docs/performance.md says it runs: sbatch
 # jobs/bench.sh in its 2-task allocation (srun for lariat and lariat_bench),
 # tiny sizes and no peers; its table and CSV come out as they do locally.
 SIZE=tiny REPEATS=1 PEERS=none OUT="$WORK/bench" LARIAT="$LARIAT" BENCH_TOOL="$(dirname "$LARIAT")/jobs/bench/lariat_bench" \
