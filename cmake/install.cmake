@@ -6,8 +6,11 @@
 #   lib/pkgconfig/lariat.pc                 the pkg-config module
 #   share/man/man1/lariat.1                 the manual page
 #   share/doc/lariat/examples/              the example program and its build files
+#   lib/python3/dist-packages/lariat/       the Python package (LARIAT_INSTALL_PYTHONDIR;
+#                                           with the shared library only)
 # tests/install/install.sh installs into a temporary prefix and builds the
-# example against it, with CMake and with pkg-config.
+# example against it, with CMake and with pkg-config; tests/python/install.sh
+# imports the Python package from the prefix.
 include(CMakePackageConfigHelpers)
 
 set(LARIAT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/lariat)
@@ -69,3 +72,14 @@ install(FILES ${PROJECT_BINARY_DIR}/lariat.pc DESTINATION ${CMAKE_INSTALL_LIBDIR
 
 install(FILES ${PROJECT_SOURCE_DIR}/man/lariat.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+
+# The Python package: pure Python (ctypes over the shared liblariat), so it
+# goes where Debian's python3 looks for packages under a prefix, and it finds
+# the library three folders up (python/lariat/_capi.py). Elsewhere, set
+# PYTHONPATH to this folder.
+if(BUILD_SHARED_LIBS)
+  set(LARIAT_INSTALL_PYTHONDIR lib/python3/dist-packages CACHE STRING
+    "Where cmake --install puts the Python package lariat (relative to the prefix)")
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/python/lariat DESTINATION ${LARIAT_INSTALL_PYTHONDIR}
+    FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)
+endif()

@@ -84,6 +84,15 @@ enum { LARIAT_LOG_QUIET = 0, LARIAT_LOG_NORMAL = 1, LARIAT_LOG_VERBOSE = 2 };
 
 /* Collective on comm. Duplicates comm; *out is NULL on failure. */
 LARIAT_API int lariat_ctx_create(MPI_Comm comm, lariat_ctx **out);
+/* Collective on comm. lariat_ctx_create for a communicator given as its
+** Fortran handle (MPI_Comm_c2f, mpi4py's comm.py2f(), a Fortran INTEGER),
+** converted with MPI_Comm_f2c. This is the entry for language bindings that
+** reach the library through a foreign-function interface (Python's ctypes,
+** python/lariat): an MPI_Comm is a pointer in Open MPI and an int in MPICH,
+** so a binding cannot pass one without knowing which MPI the library was
+** built with, while a Fortran handle is an integer in every MPI. The handle
+** of MPI_COMM_NULL is LARIAT_EUSAGE (there is no context to hold a message). */
+LARIAT_API int lariat_ctx_create_f(MPI_Fint comm, lariat_ctx **out);
 /* Collective. Frees the duplicate communicator. NULL is a no-op. */
 LARIAT_API void lariat_ctx_destroy(lariat_ctx *ctx);
 /* Not collective. */
@@ -153,6 +162,19 @@ LARIAT_API int lariat_data_read(lariat_ctx *ctx, const char *path, const lariat_
 ** rank is LARIAT_EDATA on every rank, naming the global row (0-based). */
 LARIAT_API int lariat_data_from_dense(lariat_ctx *ctx, int64_t n_local, int64_t p, const double *X,
                                       const double *y, const double *w, lariat_data **out);
+
+/* Collective. As lariat_data_from_dense, for this rank's rows in compressed
+** sparse row form (scipy.sparse's csr_matrix, LIBSVM's storage), copied and
+** kept sparse: the entries of local row i are colind[k], val[k] for k from
+** rowptr[i] to rowptr[i + 1] - 1 (rowptr has n_local + 1 values; rowptr[0]
+** need not be 0), column indices 0-based and strictly increasing within a
+** row (sorted, no duplicates); missing entries are zeros. Column indices
+** outside [0, p), indices not increasing, a rowptr that decreases, and the
+** non-finite values of lariat_data_from_dense are LARIAT_EDATA on every
+** rank, naming the global row (0-based). p must be below 2^31. */
+LARIAT_API int lariat_data_from_csr(lariat_ctx *ctx, int64_t n_local, int64_t p, const int64_t *rowptr,
+                                    const int32_t *colind, const double *val, const double *y, const double *w,
+                                    lariat_data **out);
 
 /* Not collective. NULL is a no-op. */
 LARIAT_API void lariat_data_destroy(lariat_data *data);

@@ -61,6 +61,28 @@ static void test_ctx_on_split(void)
     MPI_Comm_free(&half);
 }
 
+/* lariat_ctx_create_f: a communicator passed as its Fortran handle (what
+** mpi4py's comm.py2f() gives Python) makes a context on that communicator;
+** the handle of MPI_COMM_NULL is refused on every rank. */
+static void test_ctx_from_fortran_handle(void)
+{
+    MPI_Comm half;
+    MPI_Comm_split(lt_comm(), lt_rank() % 2, lt_rank(), &half);
+    lariat_ctx *ctx = NULL;
+    int rc = lariat_ctx_create_f(MPI_Comm_c2f(half), &ctx);
+    int expect = (lt_size() + 1 - lt_rank() % 2) / 2, rank = -1;
+    MPI_Comm_rank(half, &rank);
+    LT_ASSERT_ALL(rc == LARIAT_OK && lariat_ctx_size(ctx) == expect && lariat_ctx_rank(ctx) == rank);
+    double v = 1.0;
+    rc = ctx != NULL ? lariat_allreduce_sum(ctx, &v, 1) : LARIAT_EMPI;
+    LT_ASSERT_ALL(rc == LARIAT_OK && v == (double)expect);
+    lariat_ctx_destroy(ctx);
+    MPI_Comm_free(&half);
+    ctx = NULL;
+    rc = lariat_ctx_create_f(MPI_Comm_c2f(MPI_COMM_NULL), &ctx);
+    LT_ASSERT_ALL(rc == LARIAT_EUSAGE && ctx == NULL);
+}
+
 void lt_register_core(void)
 {
     CU_pSuite s = CU_add_suite("core", NULL, NULL);
@@ -68,4 +90,5 @@ void lt_register_core(void)
     CU_add_test(s, "agree on the most severe status", test_agree_severity);
     CU_add_test(s, "exit codes of SPEC section 8", test_exit_codes);
     CU_add_test(s, "context on a sub-communicator", test_ctx_on_split);
+    CU_add_test(s, "context from a Fortran handle", test_ctx_from_fortran_handle);
 }

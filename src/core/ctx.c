@@ -62,6 +62,19 @@ int lariat_ctx_create(MPI_Comm comm, lariat_ctx **out)
     return LARIAT_OK;
 }
 
+int lariat_ctx_create_f(MPI_Fint comm, lariat_ctx **out)
+{
+    *out = NULL;
+    /* MPI-2 (section 4.12.4) lets MPI_Comm_f2c return "an invalid C
+    ** handle" for a Fortran handle that names no communicator: Open MPI's is
+    ** a null pointer, hence the second test (0 in MPICH, where handles are
+    ** ints, names no communicator either). MPI_COMM_NULL has nothing to
+    ** duplicate. */
+    MPI_Comm c = MPI_Comm_f2c(comm);
+    if (c == MPI_COMM_NULL || c == (MPI_Comm)0) return LARIAT_EUSAGE;
+    return lariat_ctx_create(c, out);
+}
+
 void lariat_ctx_destroy(lariat_ctx *ctx)
 {
     if (ctx == NULL) return;
