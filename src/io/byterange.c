@@ -5,6 +5,7 @@
 #include "io/byterange.h"
 
 #include "core/core.h"
+#include "core/memory.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -104,6 +105,7 @@ int lariat_byterange_open(lariat_ctx *ctx, const char *path, int part, int npart
         rc = LARIAT_ENOMEM;
         goto cleanup;
     }
+    lariat_advise_huge(br->buf, br->cap);
 
     /* Nominal bounds floor(r * size / P), computed without overflowing. */
     int64_t q = br->size / nparts, r = br->size % nparts;
@@ -184,6 +186,18 @@ int lariat_byterange_next(lariat_ctx *ctx, lariat_byterange *br, const char **li
         br->fill += want;
         br->next += (int64_t)want;
     }
+}
+
+int64_t lariat_byterange_estimate(const lariat_byterange *br, char c)
+{
+    /* The buffer holds bytes [buf_offset, buf_offset + fill) of the part. */
+    const int64_t part = br->end - br->begin;
+    const int64_t seen = br->fill < ((size_t)1 << 20) ? (int64_t)br->fill : (int64_t)1 << 20;
+    if (seen == 0) return 0;
+    int64_t count = 0;
+    for (int64_t i = 0; i < seen; i++) count += br->buf[i] == c;
+    if (seen >= part) return count;
+    return (int64_t)((double)count * ((double)part / (double)seen));
 }
 
 int64_t lariat_byterange_file_size(const lariat_byterange *br) { return br->size; }

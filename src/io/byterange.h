@@ -54,6 +54,14 @@ int64_t lariat_byterange_begin(const lariat_byterange *br);
 int64_t lariat_byterange_end(const lariat_byterange *br);
 int64_t lariat_byterange_lines(const lariat_byterange *br);
 
+/* Not collective. An estimate of how many bytes equal to c this part holds
+** (c = '\n': its lines, give or take the last), extrapolated from the bytes
+** lariat_byterange_next has buffered (at most a MiB of them is counted):
+** exact when the whole part is in the buffer, 0 before the first call.
+** For sizing the readers' arrays once, instead of growing them as rows come
+** (each growth may copy everything read so far). */
+int64_t lariat_byterange_estimate(const lariat_byterange *br, char c);
+
 /* A data error found on this rank: where (the local 1-based line number, as
 ** counted by lariat_byterange_lines, and the 1-based field, 0 = no field) and
 ** what, without the location. line == 0 means no error. */

@@ -15,6 +15,7 @@
 ** option made only of digits is a 0-based index, anything else a header name.
 */
 #include "core/core.h"
+#include "core/memory.h"
 #include "data/dataset.h"
 #include "data/matrix.h"
 #include "io/byterange.h"
@@ -58,7 +59,8 @@ static int is_space(char c) { return c == ' ' || c == '\t'; }
 static int read_first_line(lariat_ctx *ctx, const char *path, char **text, long long meta[3])
 {
     lariat_byterange *br = NULL;
-    int rc = lariat_byterange_open(ctx, path, 0, 1, 0, &br);
+    /* A small buffer: only the first line is wanted (a longer one grows it). */
+    int rc = lariat_byterange_open(ctx, path, 0, 1, (size_t)64 << 10, &br);
     meta[0] = -1;
     meta[1] = meta[2] = 0;
     while (rc == LARIAT_OK) {
@@ -293,6 +295,8 @@ static int rows_resize(lariat_ctx *ctx, csv_rows *r, int64_t cap)
     }
     double *x = realloc(r->x, (size_t)cap * (size_t)r->p * sizeof(double));
     if (x != NULL) r->x = x;
+    /* Before the rows are written: fresh pages cost a fault each (core/memory.h). */
+    if (x != NULL && cap > r->cap) lariat_advise_huge(x, (size_t)cap * (size_t)r->p * sizeof(double));
     double *y = realloc(r->y, (size_t)cap * sizeof(double));
     if (y != NULL) r->y = y;
     double *w = realloc(r->w, (size_t)cap * sizeof(double));
@@ -309,10 +313,10 @@ static int rows_resize(lariat_ctx *ctx, csv_rows *r, int64_t cap)
 static int parse_part(lariat_ctx *ctx, const csv_layout *lay, lariat_byterange *br, csv_rows *r,
                       lariat_line_error *err)
 {
-    /* First guess of the row count: the part's bytes over its first data
-    ** line's length, capped so that a short first line cannot reserve far
-    ** too much; the storage doubles from there when the guess is short. */
-    int64_t bytes = lariat_byterange_end(br) - lariat_byterange_begin(br);
+    /* The storage is sized once, at the first data line, for the lines the
+    ** part holds (estimated from the first MiB of it, plus a margin), and
+    ** grows by half when that was short: each growth may copy the rows read
+    ** so far. */
     int rc = LARIAT_OK;
     for (;;) {
         const char *line;
@@ -322,8 +326,8 @@ static int parse_part(lariat_ctx *ctx, const csv_layout *lay, lariat_byterange *
         if (rc != LARIAT_OK || line == NULL) break;
         if (len == 0 || (lay->header && offset == lay->first_offset)) continue;
         if (r->n == r->cap) {
-            int64_t guess = bytes / (int64_t)(len + 1) + 1;
-            rc = rows_resize(ctx, r, r->cap > 0 ? 2 * r->cap : guess < 65536 ? guess : 65536);
+            int64_t lines = lariat_byterange_estimate(br, '\n') + 1;
+            rc = rows_resize(ctx, r, r->cap > 0 ? r->cap + r->cap / 2 : lines + lines / 64 + 16);
             if (rc != LARIAT_OK) break;
         }
         r->w[r->n] = 1.0;

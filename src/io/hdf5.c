@@ -28,6 +28,7 @@
 #include "io/hdf5_io.h"
 
 #include "core/core.h"
+#include "core/memory.h"
 #include "data/dataset.h"
 #include "data/matrix.h"
 #include "io/read.h"
@@ -460,6 +461,8 @@ int lariat_hdf5_read(lariat_ctx *ctx, const char *path, const lariat_read_option
     if (rc == LARIAT_OK) {
         X = lariat_malloc(ctx, (size_t)count, (size_t)p * sizeof(double), "the rows of /X");
         if (X == NULL) rc = LARIAT_ENOMEM;
+        /* Before the rows are read into it: fresh pages cost a fault each (core/memory.h). */
+        lariat_advise_huge(X, (size_t)count * (size_t)p * sizeof(double));
     }
     rc = lariat_agree(ctx, rc);
     if (rc != LARIAT_OK) goto done;

@@ -11,6 +11,7 @@
 ** whitespace-separated tokens of the line, the label being field 1.
 */
 #include "core/core.h"
+#include "core/memory.h"
 #include "data/dataset.h"
 #include "data/matrix.h"
 #include "io/byterange.h"
@@ -53,6 +54,9 @@ static int rows_reserve(lariat_ctx *ctx, svm_rows *r, int64_t nnz_more)
         if (colind != NULL) r->colind = colind;
         double *val = realloc(r->val, (size_t)cap * sizeof(double));
         if (val != NULL) r->val = val;
+        /* Before the entries are written: fresh pages cost a fault each (core/memory.h). */
+        lariat_advise_huge(colind, (size_t)cap * sizeof(int32_t));
+        lariat_advise_huge(val, (size_t)cap * sizeof(double));
         if (colind == NULL || val == NULL) {
             return lariat_error(ctx, LARIAT_ENOMEM, "out of memory reading %lld nonzeros", (long long)cap);
         }
