@@ -42,7 +42,11 @@ void lariat_byterange_close(lariat_byterange *br);
 ** '\n'; a UTF-8 byte order mark at the start of the file is dropped.
 ** *offset (may be NULL) receives the line's first byte in the file.
 ** Returns LARIAT_EIO on a read failure, LARIAT_ENOMEM when a long line
-** cannot be buffered. */
+** cannot be buffered.
+** The line is padded for the fast number parser (io/numparse_fast.h): the
+** LARIAT_NUMPARSE_PAD_BEFORE bytes before it and LARIAT_NUMPARSE_PAD_AFTER
+** after its end are readable, and the byte at its end is '\n', '\r' or
+** '\0' (a last line without its '\n'). */
 int lariat_byterange_next(lariat_ctx *ctx, lariat_byterange *br, const char **line, size_t *len,
                           int64_t *offset);
 

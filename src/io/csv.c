@@ -20,6 +20,7 @@
 #include "data/matrix.h"
 #include "io/byterange.h"
 #include "io/numparse.h"
+#include "io/numparse_fast.h"
 #include "io/read.h"
 
 #include <limits.h>
@@ -247,26 +248,50 @@ static int row_error(const csv_layout *lay, const lariat_byterange *br, const ch
                                  "expected %lld fields, found %lld", (long long)lay->nfields, (long long)count);
 }
 
-/* Not collective. Parses one data line into xrow (p values), *y and *w. */
-static int parse_row(const csv_layout *lay, const lariat_byterange *br, const char *s, size_t len, double *xrow,
-                     double *y, double *w, lariat_line_error *err)
+/* Not collective. Field f of a data line, from p, the general way: spaces
+** around it (unless one of them is the delimiter), the numbers that
+** lariat_numparse_fast leaves to lariat_numparse, and every error. Sets *v
+** and *next, the start of the next field. */
+static int parse_field(const csv_layout *lay, const lariat_byterange *br, const char *s, size_t len, int64_t f,
+                       const char *p, double *v, const char **next, lariat_line_error *err)
+{
+    const char *end = s + len, *stop;
+    if (lay->trim) {
+        while (p < end && is_space(*p)) p++;
+    }
+    if (lariat_numparse(p, end, v, &stop) != LARIAT_NUM_OK) return row_error(lay, br, s, len, f, err);
+    if (lay->trim) {
+        while (stop < end && is_space(*stop)) stop++;
+    }
+    /* Every field but the last ends at a delimiter, the last at the line's end. */
+    if (f + 1 < lay->nfields ? (stop == end || *stop != lay->delim) : stop != end) {
+        return row_error(lay, br, s, len, f, err);
+    }
+    *next = stop + (stop < end); /* past the delimiter */
+    return LARIAT_OK;
+}
+
+/* Not collective. Parses one data line (padded: byterange.h) into xrow (p
+** values), *y and *w. A field that is a number right at its start and ends
+** at the delimiter (the last at the line's end) takes the inline fast path;
+** any other goes to parse_field, which gives the same value or the error. */
+static int parse_row(const csv_layout *lay, const lariat_pow5 *pow5, const lariat_byterange *br, const char *s,
+                     size_t len, double *xrow, double *y, double *w, lariat_line_error *err)
 {
     const char *p = s, *end = s + len;
-    for (int64_t f = 0; f < lay->nfields; f++) {
-        if (lay->trim) {
-            while (p < end && is_space(*p)) p++;
-        }
+    const char delim = lay->delim;
+    const int64_t last = lay->nfields - 1;
+    for (int64_t f = 0; f <= last; f++) {
         double v;
         const char *stop;
-        if (lariat_numparse(p, end, &v, &stop) != LARIAT_NUM_OK) return row_error(lay, br, s, len, f, err);
-        if (lay->trim) {
-            while (stop < end && is_space(*stop)) stop++;
+        /* The byte at the line's end is never the delimiter, so a field
+        ** that ends at one is not the line's last. */
+        if (p < end && lariat_numparse_fast(pow5, p, end, &v, &stop) && (f < last ? *stop == delim : stop == end)) {
+            p = stop + 1;
+        } else {
+            int rc = parse_field(lay, br, s, len, f, p, &v, &p, err);
+            if (rc != LARIAT_OK) return rc;
         }
-        /* Every field but the last ends at a delimiter, the last at the line's end. */
-        if (f + 1 < lay->nfields ? (stop == end || *stop != lay->delim) : stop != end) {
-            return row_error(lay, br, s, len, f, err);
-        }
-        p = stop + (stop < end); /* past the delimiter */
         int64_t d = lay->dest[f];
         if (d >= 0) {
             xrow[d] = v;
@@ -318,6 +343,7 @@ static int parse_part(lariat_ctx *ctx, const csv_layout *lay, lariat_byterange *
     ** grows by half when that was short: each growth may copy the rows read
     ** so far. */
     int rc = LARIAT_OK;
+    const lariat_pow5 *pow5 = lariat_pow5_table();
     for (;;) {
         const char *line;
         size_t len;
@@ -331,7 +357,7 @@ static int parse_part(lariat_ctx *ctx, const csv_layout *lay, lariat_byterange *
             if (rc != LARIAT_OK) break;
         }
         r->w[r->n] = 1.0;
-        rc = parse_row(lay, br, line, len, r->x + r->n * r->p, r->y + r->n, r->w + r->n, err);
+        rc = parse_row(lay, pow5, br, line, len, r->x + r->n * r->p, r->y + r->n, r->w + r->n, err);
         if (rc != LARIAT_OK) break;
         r->n++;
     }
