@@ -90,6 +90,31 @@ static const double lariat_exact_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
 static inline int lariat_is_digit(char c) { return (unsigned)(c - '0') < 10; }
 
 #ifdef LARIAT_NUMPARSE_SSE2
+/* Eight bytes in a word (x86 is little-endian: the first byte lowest). Non-
+** zero from the first byte that is not an ASCII digit on: a digit's high
+** nibble is 3 and stays 3 when 6 is added (a low nibble above 9 carries
+** into it); adding 6 carries out of a byte only when it is not a digit,
+** and carries go towards later bytes, so the flags up to the first
+** non-digit are exact. */
+static inline uint64_t lariat_nondigit_bytes(uint64_t x)
+{
+    const uint64_t hi = 0xf0f0f0f0f0f0f0f0ULL, three = 0x3030303030303030ULL;
+    return ((x & hi) ^ three) | (((x + 0x0606060606060606ULL) & hi) ^ three);
+}
+
+/* The value of eight digits given as their bytes minus '0' (each 0..9, the
+** first the most significant; leading zero bytes are leading zeros): 10 a +
+** b in 16-bit lanes, 100 a + b in 32-bit lanes, then 10^4 a + b. To take
+** k < 8 digits, shift them to the top of the word first (x << 8 (8 - k)):
+** subtracting '0' borrows only out of the non-digits after them, upwards,
+** and those fall off. */
+static inline uint64_t lariat_eight_value(uint64_t x)
+{
+    x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ffULL;
+    x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffffULL;
+    return (x * 10000 + (x >> 32)) & 0xffffffffULL;
+}
+
 /* Sixteen 0x00 then sixteen 0xff: 16 bytes loaded from k keep the last k lanes. */
 static const unsigned char lariat_keep_last[32] = {0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
                                                    0,    0,    0,    0,    0,    0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -121,6 +146,9 @@ static inline uint64_t lariat_value16(__m128i d)
 
 /* The run of digits at p (at most 19 of them taken: *count says how many
 ** there are, and *value is exact when *count <= 19); returns its end. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline const char *lariat_digits_fast(const char *p, uint64_t *value, int64_t *count)
 {
     const char *start = p;
@@ -173,6 +201,9 @@ static inline const char *lariat_digits_fast(const char *p, uint64_t *value, int
 ** under the padding contract above: returns 1 with *out and *stop exactly
 ** as lariat_numparse would set them for LARIAT_NUM_OK, or 0 when it leaves
 ** the number to lariat_numparse. pow5 is lariat_pow5_table(). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline int lariat_numparse_fast(const lariat_pow5 *pow5, const char *s, const char *end, double *out,
                                        const char **stop)
 {
