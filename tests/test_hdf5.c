@@ -416,6 +416,26 @@ static void test_errors(void)
     double wneg[5] = {1, 1, 1, 1, -0.5};
     h5_part wbad[] = {{"/X", 2, {5, 3, 0}, F, D, X}, y5, {"/w", 1, {5, 0, 0}, F, D, wneg}};
     LT_ASSERT_ALL(file_fails("wneg.h5", wbad, 3, "/w[4] (row 4, 0-based): negative weight -0.5"));
+    /* A bad label before a bad feature value wins: /X is checked as its
+    ** rows come in, /y after. */
+    double ynan[5] = {1, NAN, 3, 4, 5};
+    h5_part ybefore[] = {{"/X", 2, {5, 3, 0}, F, D, Xbad}, {"/y", 1, {5, 0, 0}, F, D, ynan}};
+    LT_ASSERT_ALL(file_fails("ybefore.h5", ybefore, 2, "/y[1] (row 1, 0-based): NaN"));
+    /* /X in many read rounds (4 MiB each: 512 rows of 1024): the first bad
+    ** value in row order, wherever the rounds and the ranks' rows end. */
+    const int64_t nb = 1100, pb = 1024;
+    double *Xbig = malloc((size_t)(nb * pb) * sizeof(double)), *ybig = malloc((size_t)nb * sizeof(double));
+    for (int64_t k = 0; k < nb * pb; k++) Xbig[k] = (double)(k % 97) - 48.0;
+    for (int64_t i = 0; i < nb; i++) ybig[i] = (double)i;
+    Xbig[1000 * pb + 1000] = -INFINITY;
+    Xbig[1050 * pb + 3] = NAN;
+    Xbig[600 * pb + 777] = NAN;
+    h5_part big[] = {{"/X", 2, {(hsize_t)nb, (hsize_t)pb, 0}, F, D, Xbig}, {"/y", 1, {(hsize_t)nb, 0, 0}, F, D, ybig}};
+    LT_ASSERT_ALL(file_fails("xbig.h5", big, 2, "/X[600,777] (row 600, column 777, 0-based): NaN"));
+    Xbig[600 * pb + 777] = 1.0;
+    LT_ASSERT_ALL(file_fails("xbig2.h5", big, 2, "/X[1000,1000] (row 1000, column 1000, 0-based): infinite value"));
+    free(Xbig);
+    free(ybig);
     double wzero[5] = {0};
     h5_part wz[] = {{"/X", 2, {5, 3, 0}, F, D, X}, y5, {"/w", 1, {5, 0, 0}, F, D, wzero}};
     LT_ASSERT_ALL(file_fails("wzero.h5", wz, 3, "the weights are all zero"));
