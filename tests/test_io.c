@@ -594,6 +594,31 @@ static void test_numparse(void)
     LT_ASSERT_ALL(ok);
 }
 
+/* The field a LIBSVM message names counts every token before it (a qid,
+** tabs and runs of spaces between them), wherever the error is found. */
+static void test_libsvm_error_fields(void)
+{
+    const struct {
+        const char *text, *where, *what;
+    } cases[] = {
+        {"1 1:2\n2 qid:7\t 2:1  \t5:x\n", ":2:4:", "not a number: 'x'"},
+        {"1 1:2\n2\t1:1 99999999999:1\n", ":2:3:", "too large"},
+        {"1 1:2\n2 qid:1 3:1 3:2\n", ":2:4:", "indices must increase"},
+        {"1 1:2\n  2   qid:1   0:1\n", ":2:3:", "index 0"},
+        {"1 1:2\n2 1:1 qid:2 7#:1\n", ":2:4:", "expected index:value, found '7'"},
+        {"1 1:2 # note\n2 1:1 4:2.5.1 # 3:x\n", ":2:3:", "not a number: '2.5.1'"},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        char name[32], path[512], loc[600];
+        snprintf(name, sizeof(name), "sf%zu.svm", k);
+        lariat_data *d = NULL;
+        int rc = write_and_read(name, cases[k].text, NULL, &d, path, sizeof(path));
+        snprintf(loc, sizeof(loc), "%s%s", path, cases[k].where);
+        LT_ASSERT_ALL(failed_with(rc, d, LARIAT_EDATA, loc, cases[k].what));
+        lariat_data_destroy(d);
+    }
+}
+
 /* ---- numbers against strtod ---- */
 
 /* Not collective. 1 when text reads as strtod reads it, bit for bit (and as
@@ -829,6 +854,7 @@ void lt_register_io(void)
     CU_add_test(s, "numparse: random doubles and forms agree with strtod", test_numparse_random);
     CU_add_test(s, "numparse: halfway cases and edges agree with strtod", test_numparse_halfway);
     CU_add_test(s, "csv, libsvm: every number form, fast path or not", test_number_forms_in_files);
+    CU_add_test(s, "libsvm: the field of an error counts every token", test_libsvm_error_fields);
     CU_add_test(s, "byterange: parts tile the lines", test_byterange_tiling);
     CU_add_test(s, "csv: header yes/no/auto, quoted names, blank lines", test_csv_header_modes);
     CU_add_test(s, "csv: label and weights by name and index", test_csv_label_and_weights);

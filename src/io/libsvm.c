@@ -78,6 +78,16 @@ static const char *token_end(const char *p, const char *end)
     return p;
 }
 
+/* Not collective. The 1-based field of the token that starts at t on the
+** line that starts at s: one more than the tokens before it (the label is
+** field 1). Only for messages: the parser does not count as it goes. */
+static int64_t field_of(const char *s, const char *t)
+{
+    int64_t tokens = 0;
+    for (const char *p = s; p < t; p++) tokens += !is_space(*p) && (p == s || is_space(p[-1]));
+    return tokens + 1;
+}
+
 /* Not collective. Records what is wrong with the token at t (field `field`)
 ** whose index part did not parse: not index:value at all, or a bad index. */
 static int index_error(const lariat_byterange *br, lariat_line_error *err, int64_t field, const char *t,
@@ -136,11 +146,13 @@ static int parse_row(lariat_ctx *ctx, const lariat_pow5 *pow5, const lariat_byte
     double label;
     if (p == end || !svm_number(pow5, p, end, &label, &stop)) return number_error(br, err, 1, "label: ", p, end);
     int64_t nnz = r->nnz, prev = 0;
+    int32_t *const colind = r->colind;
+    double *const val = r->val;
     /* Indices above this are errors (the caller's number of features, or
     ** what an int32 column index holds). */
     const uint64_t most = n_features > 0 ? (uint64_t)n_features : (uint64_t)INT32_MAX + 1;
     p = stop;
-    for (int64_t field = 2;; field++) {
+    for (;;) {
         while (p < end && is_space(*p)) p++;
         if (p == end) break;
         /* The index: decimal digits only (the byte at the line's end is not
@@ -168,10 +180,11 @@ static int parse_row(lariat_ctx *ctx, const lariat_pow5 *pow5, const lariat_byte
                 p = token_end(t, end);
                 continue;
             }
-            return index_error(br, err, field, t, end);
+            return index_error(br, err, field_of(s, t), t, end);
         }
         if (index - 1 >= most || (int64_t)index <= prev) {
             /* index - 1 wraps for index 0. */
+            const int64_t field = field_of(s, t);
             if (index == 0) return lariat_line_error_set(br, err, field, "feature index 0: indices start at 1");
             if ((int64_t)index <= prev) {
                 return lariat_line_error_set(br, err, field, "feature index %lld after %lld: indices must increase",
@@ -186,9 +199,9 @@ static int parse_row(lariat_ctx *ctx, const lariat_pow5 *pow5, const lariat_byte
         }
         double v;
         p++; /* the colon */
-        if (p == end || !svm_number(pow5, p, end, &v, &stop)) return number_error(br, err, field, "", p, end);
-        r->colind[nnz] = (int32_t)(index - 1);
-        r->val[nnz++] = v;
+        if (p == end || !svm_number(pow5, p, end, &v, &stop)) return number_error(br, err, field_of(s, t), "", p, end);
+        colind[nnz] = (int32_t)(index - 1);
+        val[nnz++] = v;
         prev = (int64_t)index;
         p = stop;
     }
