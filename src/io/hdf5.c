@@ -5,11 +5,11 @@
 ** order: the file is opened with the MPI-IO driver and collective metadata
 ** operations (rank 0 reads the metadata and broadcasts it, instead of every
 ** rank hitting the file system), and rows move in rounds that every rank
-** takes part in. A rank whose rows are done, or that has none, still takes
-** part in each round with an empty selection (a collective transfer needs
-** every rank). Ranks agree on the status after each step that can fail on
-** one rank only, so a failure never leaves the others waiting in a
-** collective call.
+** takes part in (but /X's rows read with pread, below). A rank whose rows
+** are done, or that has none, still takes part in each round with an empty
+** selection (a collective transfer needs every rank). Ranks agree on the
+** status after each step that can fail on one rank only, so a failure never
+** leaves the others waiting in a collective call.
 **
 ** Rows are written collectively but read independently. A rank's rows are
 ** one contiguous range of the file, so two-phase collective I/O has nothing
@@ -18,7 +18,13 @@
 ** each rank, ROMIO through cb_buffer_size (16 MiB). Measured with
 ** `lariat info` on 6000 x 4000 doubles on 4 ranks (46 MiB of rows each),
 ** the peak went from 106 MiB per rank to 74, and the read got faster (see
-** the README, "Wide problems").
+** the README, "Wide problems"). When /X is stored as one contiguous block
+** of native doubles (what lariat gen and h5py write by default), each rank
+** reads its rows of that block itself with pread, as cat would, and looks
+** each 4 MiB piece over for NaN and infinity while it is in the cache, with
+** no HDF5 call and no synchronization per piece (every rank takes this path
+** or none); other layouts (chunked, compressed, float32, big-endian) go
+** through H5Dread in rounds. /y and /w are small.
 **
 ** Decisions where SPEC.md is silent: /X, /y and /w may be float32 or float64
 ** (float32 widens to double exactly; integers and strings are refused, as a
@@ -36,6 +42,7 @@
 #include <hdf5.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +328,59 @@ static int move_rows(lariat_ctx *ctx, const char *path, const char *name, const 
     return rc;
 }
 
+/* Not collective. *addr is where the n x p values of dset lie in the file,
+** when they are one contiguous block of native doubles (no chunks, no
+** filters, no external storage, every value written: H5Dget_offset counts
+** from the file's first byte, user block included); returns 1 then, 0
+** otherwise (read them with H5Dread). */
+static int contiguous_doubles(hid_t dset, int64_t n, int64_t p, haddr_t *addr)
+{
+    hid_t dcpl = H5Dget_create_plist(dset), type = H5Dget_type(dset);
+    int ok = dcpl >= 0 && type >= 0 && H5Pget_layout(dcpl) == H5D_CONTIGUOUS && H5Pget_external_count(dcpl) == 0 &&
+             H5Tequal(type, H5T_NATIVE_DOUBLE) > 0 &&
+             H5Dget_storage_size(dset) == (hsize_t)n * (hsize_t)p * sizeof(double);
+    close_id(type);
+    close_id(dcpl);
+    *addr = ok ? H5Dget_offset(dset) : HADDR_UNDEF;
+    return *addr != HADDR_UNDEF;
+}
+
+/* Not collective. Reads rows [row0, row0 + count) of an n x p block of
+** doubles at byte addr of path into X with pread, in pieces of
+** HDF5_READ_ROUND_BYTES, each looked over for NaN and infinity (bad) while
+** it is in the cache. */
+static int read_rows_direct(lariat_ctx *ctx, const char *path, haddr_t addr, int64_t row0, int64_t count, int64_t p,
+                            double *X, h5_bad *bad)
+{
+    if (count == 0) return LARIAT_OK;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return lariat_error(ctx, LARIAT_EIO, "%s: /X: cannot open: %s", path, strerror(errno));
+    const int64_t block = round_rows(HDF5_READ_ROUND_BYTES, p);
+    int rc = LARIAT_OK;
+    for (int64_t lo = 0; lo < count && rc == LARIAT_OK; lo += block) {
+        const int64_t k = count - lo < block ? count - lo : block;
+        char *dst = (char *)(X + lo * p);
+        size_t left = (size_t)k * (size_t)p * sizeof(double);
+        off_t off = (off_t)addr + (off_t)((row0 + lo) * p) * (off_t)sizeof(double);
+        while (left > 0) {
+            ssize_t got = pread(fd, dst, left, off);
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) {
+                rc = lariat_error(ctx, LARIAT_EIO, "%s: /X: cannot read rows %lld to %lld: %s", path,
+                                  (long long)(row0 + lo), (long long)(row0 + lo + k - 1),
+                                  got < 0 ? strerror(errno) : "the file is shorter than its datasets");
+                break;
+            }
+            dst += got;
+            left -= (size_t)got;
+            off += got;
+        }
+        if (rc == LARIAT_OK) find_nonfinite(X + lo * p, lo, k, p, bad);
+    }
+    close(fd);
+    return rc;
+}
+
 /* Not collective. Puts the name of column j (len bytes at s) in names[j];
 ** an empty or missing name keeps the default already there. */
 static int take_names(lariat_ctx *ctx, char **names, int64_t j, const char *s, size_t len)
@@ -511,11 +571,23 @@ int lariat_hdf5_read(lariat_ctx *ctx, const char *path, const lariat_read_option
     if (rc != LARIAT_OK) goto done;
     d->row0 = row0;
 
+    /* /X: with pread when every rank can (the same file: they all can, or
+    ** none), else by rounds of H5Dread, which every rank takes part in. */
     h5_bad bad = {-1, -1};
-    h5_rows rx = {xset, H5I_INVALID_HID, 2, p, row0, count, 0, 0, dxpl, NULL, NULL, NULL, &bad};
-    rx.block = round_rows(HDF5_READ_ROUND_BYTES, p);
-    rx.rounds = round_count(n, size, rx.block);
-    rc = move_rows(ctx, path, "/X", &rx, 0, X);
+    haddr_t xaddr = HADDR_UNDEF;
+    int direct = contiguous_doubles(xset, n, p, &xaddr);
+    if (MPI_Allreduce(MPI_IN_PLACE, &direct, 1, MPI_INT, MPI_MIN, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        rc = lariat_agree(ctx, lariat_error(ctx, LARIAT_EMPI, "%s: MPI_Allreduce failed", path));
+        goto done;
+    }
+    if (direct) {
+        rc = lariat_agree(ctx, read_rows_direct(ctx, path, xaddr, row0, count, p, X, &bad));
+    } else {
+        h5_rows rx = {xset, H5I_INVALID_HID, 2, p, row0, count, 0, 0, dxpl, NULL, NULL, NULL, &bad};
+        rx.block = round_rows(HDF5_READ_ROUND_BYTES, p);
+        rx.rounds = round_count(n, size, rx.block);
+        rc = move_rows(ctx, path, "/X", &rx, 0, X);
+    }
     h5_rows ry = {yset, H5I_INVALID_HID, ynd, 1, row0, count, 0, 0, dxpl, NULL, NULL, NULL, NULL};
     ry.block = round_rows(HDF5_ROUND_BYTES, 1);
     ry.rounds = round_count(n, size, ry.block);
