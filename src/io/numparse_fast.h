@@ -239,7 +239,9 @@ static inline int lariat_numparse_fast(const lariat_pow5 *pow5, const char *s, c
         if (!lariat_is_digit(*e)) return 0;
         int64_t ex = 0;
         const char *e0 = e;
-        while (lariat_is_digit(*e)) ex = ex * 10 + (*e++ - '0');
+        for (; lariat_is_digit(*e); e++) {
+            if (ex < 100000) ex = ex * 10 + (*e - '0'); /* no overflow: longer ones are declined */
+        }
         if (e - e0 > 4) return 0;
         q += eneg ? -ex : ex;
         p = e;
