@@ -415,11 +415,14 @@ int lariat_csv_read(lariat_ctx *ctx, const char *path, const lariat_read_options
     if (rc != LARIAT_OK) goto cleanup;
 
     /* Hand the rows to a dataset (a rank without rows still has arrays). */
-    rc = lariat_data_alloc(ctx, rows.n, lay.p, &d);
+    /* Made for no rows, then given the rows' y and w: arrays of n_local
+    ** made only to be freed would cost a page fault per 4 KiB. */
+    rc = lariat_data_alloc(ctx, 0, lay.p, &d);
     if (rc == LARIAT_OK && rows.cap == 0) rc = rows_resize(ctx, &rows, 1);
     if (rc == LARIAT_OK) {
         free(d->y);
         free(d->w);
+        d->n_local = rows.n;
         d->y = rows.y;
         d->w = rows.w;
         rows.y = rows.w = NULL;
