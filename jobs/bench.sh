@@ -19,7 +19,11 @@
 # the one-pass floor of a fista iteration, the gram pass against DSYRK, the
 # loader's MB/s per rank and the allreduce latency and bandwidth, from which
 # it predicts a fista iteration at 16 to 1024 ranks on a 400,000 x 8,000
-# problem (Boyd et al. 2011, section 11).
+# problem (Boyd et al. 2011, section 11). lariat_loadbench times each case's
+# file (and an HDF5 copy of the tall data) against the page cache: every
+# rank reads its share of the file with pread, as cat does, then loads it,
+# LOAD_REPS times in one process, alternating; the medians go in the
+# loading table (at SIZE=tiny, no HDF5 copy and the most ranks only).
 # Writes OUT.csv (the comparison: case,task,n,p,nnz,alpha,ranks,lariat_s,
 # lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,
 # speedup_vs_1_rank), OUT-limits.csv (figure,case,ranks,value) and OUT.md (both
@@ -28,7 +32,8 @@
 # PEERS (auto|none|glmnet|sklearn), TOL (1e-7), THRESH (1e-9), PEER_TIMEOUT
 # (300: a peer run stopped then counts as ">300"), PEER_ONCE (120: a peer run
 # that took longer, or timed out, is not repeated), OUT (lariat-bench), LARIAT (build/lariat), BENCH_TOOL
-# (build/jobs/bench/lariat_bench), RSCRIPT (Rscript), PYTHON (/usr/bin/python3),
+# (build/jobs/bench/lariat_bench), LOAD_TOOL (lariat_loadbench next to BENCH_TOOL), LOAD_REPS
+# (7; 1 at SIZE=tiny), RSCRIPT (Rscript), PYTHON (/usr/bin/python3),
 # MPIEXEC (mpirun), KEEP_DATA=1 keeps OUT.d. Needs jq.
 #SBATCH --job-name=lariat-bench
 #SBATCH --ntasks=2
@@ -55,6 +60,7 @@ PEER_ONCE="${PEER_ONCE:-120}"
 OUT="${OUT:-lariat-bench}"
 LARIAT="${LARIAT:-build/lariat}"
 BENCH_TOOL="${BENCH_TOOL:-build/jobs/bench/lariat_bench}"
+LOAD_TOOL="${LOAD_TOOL:-$(dirname "$BENCH_TOOL")/lariat_loadbench}"
 RSCRIPT="${RSCRIPT:-Rscript}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 NFOLDS=10
@@ -67,6 +73,7 @@ die() {
 command -v jq >/dev/null || die "jq is needed to read the models' timings"
 [ -x "$LARIAT" ] || die "no lariat binary at $LARIAT (set LARIAT)"
 [ -x "$BENCH_TOOL" ] || die "no lariat_bench at $BENCH_TOOL (set BENCH_TOOL)"
+[ -x "$LOAD_TOOL" ] || die "no lariat_loadbench at $LOAD_TOOL (set LOAD_TOOL)"
 case "$SIZE" in full | tiny) ;; *) die "SIZE must be full or tiny, not '$SIZE'" ;; esac
 first_rank=${RANKS%% *}
 [ "$first_rank" = 1 ] || die "RANKS must start with 1 (the single-rank comparison), not '$RANKS'"
@@ -103,6 +110,9 @@ ridge 200000 200 20 0.5 1 0 csv
 sparse 100000 2000 20 0 0.01 1 svm"
     tool_iters=50
     tool_reps=5
+    load_reps=${LOAD_REPS:-7}
+    load_hdf5=1
+    load_ranks=$RANKS
 else
     case_table="tall 400 8 3 0.5 1 0.5 csv
 wide 30 60 5 0.5 1 1 csv
@@ -110,6 +120,9 @@ ridge 400 6 3 0.5 1 0 csv
 sparse 400 50 5 0 0.2 1 svm"
     tool_iters=3
     tool_reps=1
+    load_reps=${LOAD_REPS:-1}
+    load_hdf5=0 # a 30 KB file measures only HDF5's fixed costs
+    load_ranks=${RANKS##* } # one launch: the smoke test has a time limit
 fi
 
 work="$OUT.d"
@@ -176,6 +189,12 @@ while read -r name rows feats nz corr density alpha ext; do
         die "lariat gen for $name failed: $(cat "$work/last.err")"
     echo "$data" >"$work/$name.path"
     echo "$alpha" >"$work/$name.alpha"
+    # The tall data again as HDF5, for the loading table only.
+    if [ "$name" = tall ] && [ "$load_hdf5" = 1 ]; then
+        launch "$max_ranks" "$LARIAT" gen --rows "$rows" --features "$feats" --nonzero "$nz" --corr "$corr" \
+            --density "$density" --seed 1 --out "$work/tall.h5" --quiet >/dev/null 2>"$work/last.err" ||
+            die "lariat gen of the HDF5 copy failed: $(cat "$work/last.err")"
+    fi
     echo "$rows $feats" >"$work/$name.shape"
     if [ $use_glmnet = 1 ] || [ $use_sklearn = 1 ]; then
         fmt=csv
@@ -229,6 +248,25 @@ while read -r name rows feats _ _ _ _ ext; do
             END { if (NR) { m = v[int((NR + 1) / 2)]; if (m > 0) printf "loader_mb_s_per_rank,%s,%s,%.4g\n", c, r, b / 1e6 / m / r } }' >>"$limits"
     done
 done <<<"$case_table"
+
+# Loading against the page cache: each case's file, and the HDF5 copy of
+# the tall data, at every rank count (lariat_loadbench's medians). Lines:
+# FILE bytes B pagecache_mb_s_per_rank X load_mb_s_per_rank Y load_over_pagecache Z ...
+load_files=()
+while read -r name _; do
+    case " $CASES " in *" $name "*) load_files+=("$(cat "$work/$name.path")") ;; esac
+done <<<"$case_table"
+[ -f "$work/tall.h5" ] && load_files+=("$work/tall.h5")
+for np in $load_ranks; do
+    [ ${#load_files[@]} -gt 0 ] || break
+    launch "$np" "$LOAD_TOOL" --reps "$load_reps" "${load_files[@]}" >"$work/load-$np.txt" 2>"$work/last.err" ||
+        die "lariat_loadbench at $np ranks failed: $(cat "$work/last.err")"
+    awk -v r="$np" '{ f = $1; sub(/.*\//, "", f); c = f; sub(/\.[a-z0-9]*$/, "", c); if (f ~ /\.h5$/) c = c "-h5"
+        print "loadbench_file_mb," c "," r "," $3 / 1e6
+        print "loadbench_pagecache_mb_s_per_rank," c "," r "," $5
+        print "loadbench_mb_s_per_rank," c "," r "," $7
+        print "loadbench_over_pagecache," c "," r "," $9 }' "$work/load-$np.txt" >>"$limits"
+done
 
 # median CASE TASK TOOL RANKS: the median of the repeats; NA if any is NA,
 # ">T" if one was stopped at T seconds.
@@ -284,10 +322,21 @@ fig() {
         "$([ $use_glmnet = 1 ] && "$RSCRIPT" -e 'cat("glmnet", format(packageVersion("glmnet")))' 2>/dev/null || echo "no glmnet"),"\
         "$([ $use_sklearn = 1 ] && "$PYTHON" -c 'import sklearn; print("scikit-learn", sklearn.__version__)' || echo "no scikit-learn")."
     echo
-    echo "| case | task | n x p | alpha | ranks | lariat s | load s | glmnet s | scikit-learn s | lariat / glmnet | lariat / scikit-learn | speed-up over 1 rank |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-    tail -n +2 "$csv" | awk -F, '{ printf "| %s | %s | %s x %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-        $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $12, $13, $14 }'
+    echo "| case | task | n x p | alpha | ranks | lariat s | load s | glmnet s | scikit-learn s | lariat / glmnet | lariat / scikit-learn | speed-up over 1 rank | load + lariat / faster peer |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    # The last column: lariat end to end (reading the file and fitting)
+    # against the faster peer's fit alone (its data already in memory); "<x"
+    # when every peer that ran was stopped at its time limit.
+    tail -n +2 "$csv" | awk -F, '{ best = ""; bound = ""
+        for (k = 10; k <= 11; k++) {
+            if ($k ~ /^>/) { t = substr($k, 2) + 0; if (bound == "" || t < bound) bound = t }
+            else if ($k != "NA" && $k + 0 > 0 && (best == "" || $k + 0 < best)) best = $k + 0 }
+        e2e = "NA"
+        if ($8 != "NA" && $9 != "") {
+            if (best != "") e2e = sprintf("%.4g", ($8 + $9) / best)
+            else if (bound != "") e2e = sprintf("<%.4g", ($8 + $9) / bound) }
+        printf "| %s | %s | %s x %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+        $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $12, $13, $14, e2e }'
     echo
     echo "| data | ranks | loader MB/s per rank | memory GB/s per rank | fista iteration / one-pass floor | fused sweep / floor | gram pass / DSYRK | allreduce latency s | allreduce GB/s |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
@@ -297,6 +346,18 @@ fig() {
             echo "| $name | $np | $(fig loader_mb_s_per_rank "$name" "$np") | $(fig bandwidth_gb_s_per_rank "$name" "$np") |" \
                 "$(fig fista_ratio "$name" "$np") | $(fig sweep_ratio "$name" "$np") | $(fig gram_ratio "$name" "$np") |" \
                 "$(fig allreduce_latency_s "$name" "$np") | $(fig allreduce_gb_s "$name" "$np") |"
+        done
+    done
+    echo
+    echo "Loading (lariat_loadbench, medians of $load_reps runs in one process; the page cache: every rank reading its share of the file with pread into one 4 MiB buffer, as cat does):"
+    echo
+    echo "| data | file MB | ranks | load MB/s per rank | page cache MB/s per rank | load time / page-cache time |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    for name in $CASES tall-h5; do
+        for np in $RANKS; do
+            grep -q "^loadbench_mb_s_per_rank,$name,$np," "$limits" || continue
+            echo "| $name | $(fig loadbench_file_mb "$name" "$np") | $np | $(fig loadbench_mb_s_per_rank "$name" "$np") |" \
+                "$(fig loadbench_pagecache_mb_s_per_rank "$name" "$np") | $(fig loadbench_over_pagecache "$name" "$np") |"
         done
     done
     # The model from the widest data's run at the most ranks.

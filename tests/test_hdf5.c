@@ -416,6 +416,26 @@ static void test_errors(void)
     double wneg[5] = {1, 1, 1, 1, -0.5};
     h5_part wbad[] = {{"/X", 2, {5, 3, 0}, F, D, X}, y5, {"/w", 1, {5, 0, 0}, F, D, wneg}};
     LT_ASSERT_ALL(file_fails("wneg.h5", wbad, 3, "/w[4] (row 4, 0-based): negative weight -0.5"));
+    /* A bad label before a bad feature value wins: /X is checked as its
+    ** rows come in, /y after. */
+    double ynan[5] = {1, NAN, 3, 4, 5};
+    h5_part ybefore[] = {{"/X", 2, {5, 3, 0}, F, D, Xbad}, {"/y", 1, {5, 0, 0}, F, D, ynan}};
+    LT_ASSERT_ALL(file_fails("ybefore.h5", ybefore, 2, "/y[1] (row 1, 0-based): NaN"));
+    /* /X in many read rounds (4 MiB each: 512 rows of 1024): the first bad
+    ** value in row order, wherever the rounds and the ranks' rows end. */
+    const int64_t nb = 1100, pb = 1024;
+    double *Xbig = malloc((size_t)(nb * pb) * sizeof(double)), *ybig = malloc((size_t)nb * sizeof(double));
+    for (int64_t k = 0; k < nb * pb; k++) Xbig[k] = (double)(k % 97) - 48.0;
+    for (int64_t i = 0; i < nb; i++) ybig[i] = (double)i;
+    Xbig[1000 * pb + 1000] = -INFINITY;
+    Xbig[1050 * pb + 3] = NAN;
+    Xbig[600 * pb + 777] = NAN;
+    h5_part big[] = {{"/X", 2, {(hsize_t)nb, (hsize_t)pb, 0}, F, D, Xbig}, {"/y", 1, {(hsize_t)nb, 0, 0}, F, D, ybig}};
+    LT_ASSERT_ALL(file_fails("xbig.h5", big, 2, "/X[600,777] (row 600, column 777, 0-based): NaN"));
+    Xbig[600 * pb + 777] = 1.0;
+    LT_ASSERT_ALL(file_fails("xbig2.h5", big, 2, "/X[1000,1000] (row 1000, column 1000, 0-based): infinite value"));
+    free(Xbig);
+    free(ybig);
     double wzero[5] = {0};
     h5_part wz[] = {{"/X", 2, {5, 3, 0}, F, D, X}, y5, {"/w", 1, {5, 0, 0}, F, D, wzero}};
     LT_ASSERT_ALL(file_fails("wzero.h5", wz, 3, "the weights are all zero"));
@@ -483,6 +503,61 @@ static void test_open_errors_are_quiet(void)
     LT_ASSERT_ALL(failed_with(r3, d, LARIAT_EUSAGE, "/w", "CSV only"));
 }
 
+/* /X read with pread (a contiguous block of native doubles, here behind a
+** 1 KiB user block, which H5Dget_offset counts) and through H5Dread (big-
+** endian doubles, converted), the same values either way, at 1-4 ranks with
+** rows split unevenly; and a NaN found in either. */
+static void test_user_block_and_byte_order(void)
+{
+    const int64_t n = 37, p = 5;
+    double X[37 * 5], y[37];
+    for (int64_t k = 0; k < n * p; k++) X[k] = (double)(k * 7 % 41) / 3.0 - 2.0;
+    for (int64_t i = 0; i < n; i++) y[i] = (double)i - 0.5;
+    for (int pass = 0; pass < 4; pass++) {
+        const int big_endian = pass % 2, with_nan = pass / 2;
+        char path[512];
+        snprintf(path, sizeof(path), "%s", lt_path(big_endian ? "be.h5" : "userblock.h5"));
+        double Xw[37 * 5];
+        memcpy(Xw, X, sizeof(X));
+        if (with_nan) Xw[29 * p + 4] = NAN;
+        int ok = 1;
+        if (lt_rank() == 0) {
+            hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+            if (!big_endian) H5Pset_userblock(fcpl, 1024);
+            hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+            hsize_t xd[2] = {(hsize_t)n, (hsize_t)p}, yd[1] = {(hsize_t)n};
+            hid_t xs = H5Screate_simple(2, xd, NULL), ys = H5Screate_simple(1, yd, NULL);
+            hid_t xset = H5Dcreate2(file, "/X", big_endian ? H5T_IEEE_F64BE : H5T_IEEE_F64LE, xs, H5P_DEFAULT,
+                                    H5P_DEFAULT, H5P_DEFAULT);
+            hid_t yset = H5Dcreate2(file, "/y", H5T_IEEE_F64LE, ys, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            ok = xset >= 0 && yset >= 0 && H5Dwrite(xset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, Xw) >= 0 &&
+                 H5Dwrite(yset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, y) >= 0;
+            H5Dclose(yset);
+            H5Dclose(xset);
+            H5Sclose(ys);
+            H5Sclose(xs);
+            if (H5Fclose(file) < 0) ok = 0;
+            H5Pclose(fcpl);
+        }
+        LT_ASSERT_ALL(ok);
+        lariat_data *d = NULL;
+        int rc = lariat_data_read(lt_ctx(), path, NULL, &d);
+        if (with_nan) {
+            LT_ASSERT_ALL(failed_with(rc, d, LARIAT_EDATA, path, "/X[29,4] (row 29, column 4, 0-based): NaN"));
+            continue;
+        }
+        LT_ASSERT_ALL(rc == LARIAT_OK);
+        if (rc != LARIAT_OK) continue;
+        double *Xa, *ya, *wa;
+        lt_gather_all(d, &Xa, &ya, &wa);
+        LT_ASSERT_ALL(d->n == n && d->p == p && memcmp(Xa, X, sizeof(X)) == 0 && memcmp(ya, y, sizeof(y)) == 0);
+        free(Xa);
+        free(ya);
+        free(wa);
+        lariat_data_destroy(d);
+    }
+}
+
 void lt_register_hdf5(void)
 {
     CU_pSuite s = CU_add_suite("hdf5", NULL, NULL);
@@ -491,5 +566,6 @@ void lt_register_hdf5(void)
     CU_add_test(s, "read: a chunked, compressed /X split unevenly", test_chunked_rows);
     CU_add_test(s, "read: fixed-length names, float32, n x 1 labels", test_names_and_types);
     CU_add_test(s, "read: bad files name the file and the dataset", test_errors);
+    CU_add_test(s, "read: /X behind a user block, /X big-endian", test_user_block_and_byte_order);
     CU_add_test(s, "read: open errors, quiet HDF5, CSV options refused", test_open_errors_are_quiet);
 }

@@ -9,6 +9,7 @@
 #include "harness.h"
 #include "io/byterange.h"
 #include "io/numparse.h"
+#include "io/numparse_fast.h"
 #include "io/read.h"
 #include "testdata.h"
 
@@ -593,10 +594,267 @@ static void test_numparse(void)
     LT_ASSERT_ALL(ok);
 }
 
+/* The field a LIBSVM message names counts every token before it (a qid,
+** tabs and runs of spaces between them), wherever the error is found. */
+static void test_libsvm_error_fields(void)
+{
+    const struct {
+        const char *text, *where, *what;
+    } cases[] = {
+        {"1 1:2\n2 qid:7\t 2:1  \t5:x\n", ":2:4:", "not a number: 'x'"},
+        {"1 1:2\n2\t1:1 99999999999:1\n", ":2:3:", "too large"},
+        {"1 1:2\n2 qid:1 3:1 3:2\n", ":2:4:", "indices must increase"},
+        {"1 1:2\n  2   qid:1   0:1\n", ":2:3:", "index 0"},
+        {"1 1:2\n2 1:1 qid:2 7#:1\n", ":2:4:", "expected index:value, found '7'"},
+        {"1 1:2 # note\n2 1:1 4:2.5.1 # 3:x\n", ":2:3:", "not a number: '2.5.1'"},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        char name[32], path[512], loc[600];
+        snprintf(name, sizeof(name), "sf%zu.svm", k);
+        lariat_data *d = NULL;
+        int rc = write_and_read(name, cases[k].text, NULL, &d, path, sizeof(path));
+        snprintf(loc, sizeof(loc), "%s%s", path, cases[k].where);
+        LT_ASSERT_ALL(failed_with(rc, d, LARIAT_EDATA, loc, cases[k].what));
+        lariat_data_destroy(d);
+    }
+}
+
+/* ---- numbers against strtod ---- */
+
+/* Not collective. 1 when text reads as strtod reads it, bit for bit (and as
+** out of range when strtod overflows), both through lariat_numparse_field
+** and, when it takes the number, through the readers' fast path on the text
+** placed as in a line buffer: digits before it and after the byte that ends
+** it (the previous and next fields), which neither may take. Counts the
+** numbers the fast path took in *fast. */
+static int reads_as_strtod(const char *text, char terminator, int64_t *fast)
+{
+    const size_t len = strlen(text);
+    double ref = strtod(text, NULL), v = 0.0;
+    int code = lariat_numparse_field(text, len, &v);
+    int ok = isinf(ref) ? code == LARIAT_NUM_RANGE : code == LARIAT_NUM_OK && memcmp(&v, &ref, sizeof(v)) == 0;
+    char buf[LARIAT_NUMPARSE_PAD_BEFORE + 512 + LARIAT_NUMPARSE_PAD_AFTER];
+    if (len > 512 - 1) return ok;
+    for (size_t i = 0; i < sizeof(buf); i++) buf[i] = (char)('0' + i % 10);
+    char *s = buf + LARIAT_NUMPARSE_PAD_BEFORE;
+    memcpy(s, text, len);
+    s[len] = terminator;
+    double fv = 0.0;
+    const char *stop = NULL;
+    if (lariat_numparse_fast(lariat_pow5_table(), s, s + len, &fv, &stop)) {
+        (*fast)++;
+        ok = ok && code == LARIAT_NUM_OK && stop == s + len && memcmp(&fv, &ref, sizeof(fv)) == 0;
+    }
+    return ok;
+}
+
+/* Not collective. A finite double from the random bits of i, every kind
+** often: subnormals, the smallest and largest exponents, and the rest. */
+static double random_double(uint64_t i)
+{
+    uint64_t bits = lariat_hash(11, LARIAT_STREAM_GEN_X, i, 0);
+    uint64_t kind = lariat_hash(11, LARIAT_STREAM_GEN_X, i, 1) % 8;
+    if (kind == 0) bits &= 0x800fffffffffffffULL;                                    /* subnormal */
+    if (kind == 1) bits = (bits & 0x800fffffffffffffULL) | ((uint64_t)(1 + i % 60) << 52); /* tiny */
+    if (kind == 2) bits = (bits & 0x800fffffffffffffULL) | ((uint64_t)(2046 - i % 60) << 52); /* huge */
+    if (kind == 3) bits = (bits & 0x800fffffffffffffULL) | ((uint64_t)(1023 - 30 + i % 60) << 52); /* near 1 */
+    double x;
+    memcpy(&x, &bits, sizeof(x));
+    return isfinite(x) ? x : 1.5;
+}
+
+/* Random bit patterns printed with "%.17g" (which reads back to the same
+** double), with fewer digits, in exponent and fixed forms, with a '+' or
+** an upper-case 'E': every one as strtod reads it, and most through the
+** fast path. */
+static void test_numparse_random(void)
+{
+    int ok = 1;
+    int64_t fast = 0, total = 0;
+    char text[600];
+    for (uint64_t i = 0; i < 120000 && ok; i++) {
+        const double x = random_double(i);
+        const uint64_t h = lariat_hash(12, LARIAT_STREAM_GEN_X, i, 0);
+        const int digits = 1 + (int)(h % 17);
+        switch ((h >> 8) % 6) {
+        case 0:
+        case 1: snprintf(text, sizeof(text), "%.17g", x); break;
+        case 2: snprintf(text, sizeof(text), "%.*g", digits, x); break;
+        case 3: snprintf(text, sizeof(text), (h >> 16) % 2 ? "%.*E" : "%+.*e", digits + 2, x); break;
+        case 4: snprintf(text, sizeof(text), "%.*f", (int)(h >> 20) % 25, fabs(x) < 1e22 ? x : x * 1e-300); break;
+        default: snprintf(text, sizeof(text), "%.*g", digits, x * 1e-3); break;
+        }
+        ok = reads_as_strtod(text, (h >> 24) % 2 ? '\n' : ',', &fast);
+        if (ok && (h >> 8) % 6 < 2) { /* "%.17g" is exact */
+            double v = 0.0;
+            ok = lariat_numparse_field(text, strlen(text), &v) == LARIAT_NUM_OK && memcmp(&v, &x, sizeof(v)) == 0;
+        }
+        total++;
+    }
+    if (!ok) fprintf(stderr, "numparse: '%s' does not read as strtod reads it\n", text);
+    LT_ASSERT_ALL(ok);
+    LT_ASSERT_ALL(fast > total / 2);
+}
+
+/* Not collective. Checks the decimal integer m (a u64) scaled by 10^-point
+** (its last `point` digits are a fraction), in plain and exponent form, and
+** its neighbours m - 1 and m + 1 in the last digit. */
+static int tie_reads_as_strtod(uint64_t m, int point, int64_t *fast)
+{
+    int ok = 1;
+    for (int d = -1; d <= 1 && ok; d++) {
+        char digits[32], text[64];
+        snprintf(digits, sizeof(digits), "%llu", (unsigned long long)(m + (uint64_t)(int64_t)d));
+        size_t n = strlen(digits);
+        if (point > 0 && (size_t)point < n) {
+            snprintf(text, sizeof(text), "%.*s.%s", (int)(n - (size_t)point), digits, digits + n - (size_t)point);
+        } else {
+            snprintf(text, sizeof(text), "%s", digits);
+        }
+        ok = reads_as_strtod(text, '\n', fast);
+        snprintf(text, sizeof(text), "%se-%d", digits, point);
+        ok = ok && reads_as_strtod(text, ',', fast);
+        snprintf(text, sizeof(text), "-0.%se%d", digits, (int)n - point);
+        ok = ok && reads_as_strtod(text, '\n', fast);
+    }
+    return ok;
+}
+
+/* Halfway cases: the midpoint of two neighbouring doubles, which rounds to
+** the even one, and its neighbours in the last decimal digit, which do not
+** tie. Those with at most 19 digits (midpoints of doubles between 2^50 and
+** 2^63: 9007199254740993 = 2^53 + 1 is one) test the fast paths' refusal
+** to round a tie they cannot see; the exact midpoints of random doubles
+** (hundreds of digits) test the path for long numbers. */
+static void test_numparse_halfway(void)
+{
+    int ok = tie_reads_as_strtod(9007199254740993ULL, 0, &(int64_t){0});
+    int64_t fast = 0;
+    for (uint64_t i = 0; i < 20000 && ok; i++) {
+        const uint64_t h = lariat_hash(13, LARIAT_STREAM_GEN_X, i, 0);
+        /* Neighbours k 2^u and (k + 1) 2^u, k in [2^52, 2^53), meet at
+        ** (2k + 1) 2^(u - 1); u - 1 from -3 (a fraction in eighths,
+        ** written exactly with 3 decimals) to 9. */
+        const uint64_t k = ((uint64_t)1 << 52) | (h >> 12);
+        const int e = (int)((h & 0xff) % 13) - 3;
+        if (e >= 0) {
+            ok = tie_reads_as_strtod((2 * k + 1) << e, 0, &fast);
+        } else {
+            uint64_t m = 2 * k + 1;
+            for (int j = 0; j < -e; j++) m *= 5; /* (2k + 1) / 2^-e = (2k + 1) 5^-e / 10^-e */
+            ok = tie_reads_as_strtod(m, -e, &fast);
+        }
+    }
+    LT_ASSERT_ALL(ok);
+#if LDBL_MANT_DIG >= 64
+    /* Long double holds the midpoint of two doubles exactly; "%.800Le"
+    ** prints it exactly (every double is a finite binary fraction). */
+    char text[900];
+    for (uint64_t i = 0; i < 3000 && ok; i++) {
+        const double x = fabs(random_double(i + 1000000));
+        const double y = nextafter(x, INFINITY);
+        if (!isfinite(y)) continue;
+        const long double mid = ((long double)x + (long double)y) / 2;
+        snprintf(text, sizeof(text), "%.800Le", mid);
+        /* Drop the zeros that pad the digits. */
+        char *e = strchr(text, 'e'), *z = e;
+        while (z[-1] == '0') z--;
+        memmove(z, e, strlen(e) + 1);
+        ok = reads_as_strtod(text, '\n', &fast);
+    }
+    if (!ok) fprintf(stderr, "numparse: '%.60s...' does not read as strtod reads it\n", text);
+    LT_ASSERT_ALL(ok);
+#endif
+    /* Edges: the largest double and the first beyond, the smallest normal
+    ** and subnormal, underflow to zero, saturated exponents, zeros that
+    ** lead or trail beyond 19 digits. */
+    static const char *edges[] = {"1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308",
+                                  "2.2250738585072011e-308", "2.2250738585072014e-308", "4.9406564584124654e-324",
+                                  "2.4703282292062327e-324", "2.4703282292062328e-324", "1e-400", "-1e-400",
+                                  "0e99999999999999999999", "1e-99999999999999999999", "123.456e-99999",
+                                  "1e18446744073709551626", "1e-18446744073709551606", "1e00005", "1e-0000022",
+                                  "0.000000000000000000000000000012345678901234567", "1.00000000000000000000000000",
+                                  "00000000000000000000000000000000001.5", "18446744073709551616.5",
+                                  "18446744073709551615", "9999999999999999999", "99999999999999999999",
+                                  "0.1e1", "5e-1", "1e22", "1e23", "8.98846567431158e307", "4.4501477170144023e-308",
+                                  "2.225073858507201136057409796709131975934819546351645648e-308"};
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]) && ok; i++) ok = reads_as_strtod(edges[i], ',', &fast);
+    LT_ASSERT_ALL(ok);
+}
+
+/* Numbers in every form the fast path takes or leaves, with spaces around
+** some, in a CSV and a LIBSVM file read at the running rank count: each
+** value as strtod reads it. */
+static void test_number_forms_in_files(void)
+{
+    static const char *forms[] = {"%.17g", "%.3e", " %.17g ", "%+.10g", "%.0f.", "%.12E", "\t%.1f", "%.25g",
+                                  "%.5g", "%025.17g"};
+    const int nforms = (int)(sizeof(forms) / sizeof(forms[0]));
+    const int64_t n = 97, p = 7;
+    double *X = malloc((size_t)(n * p) * sizeof(double)), *y = malloc((size_t)n * sizeof(double));
+    char *csv = malloc((size_t)(n * (p + 1) * 48 + 1)), *svm = malloc((size_t)(n * (p + 1) * 56 + 1));
+    char *c = csv, *v = svm, field[64];
+    for (int64_t i = 0; i < n; i++) {
+        for (int64_t j = 0; j <= p; j++) {
+            const uint64_t k = (uint64_t)(i * (p + 1) + j);
+            const char *fmt = forms[k % (uint64_t)nforms];
+            double x = random_double(k + 777);
+            if (k % 3 == 0) x = x * 1e-300 * 1e300; /* keep the magnitude sane but the bits random */
+            if (strstr(fmt, ".0f") != NULL) x = fmod(x, 1e15);
+            snprintf(field, sizeof(field), fmt, x);
+            const double val = strtod(field, NULL);
+            if (j == 0) y[i] = val;
+            else X[i * p + j - 1] = val;
+            c += sprintf(c, j == 0 ? "%s" : ",%s", field);
+            /* LIBSVM: no space inside index:value, so the spaces go before it. */
+            const char *t = field + strspn(field, " \t");
+            const int tn = (int)strcspn(t, " \t");
+            if (j == 0) v += sprintf(v, "%.*s", tn, t);
+            else v += sprintf(v, "%s%lld:%.*s", k % 4 ? " " : " \t ", (long long)j, tn, t);
+        }
+        *c++ = '\n';
+        v += sprintf(v, i % 2 ? "\n" : "\r\n");
+    }
+    *c = *v = '\0';
+    for (int64_t k = 0; k < n * p; k++) {
+        if (!isfinite(X[k])) X[k] = 0.0;
+    }
+    char path[512];
+    lariat_data *d = NULL;
+    int rc = write_and_read("forms.csv", csv, NULL, &d, path, sizeof(path));
+    LT_ASSERT_ALL(rc == LARIAT_OK && content_ok(d, n, p, X, y, NULL));
+    lariat_data_destroy(d);
+    d = NULL;
+    rc = write_and_read("forms.svm", svm, NULL, &d, path, sizeof(path));
+    LT_ASSERT_ALL(rc == LARIAT_OK && d != NULL && d->n == n);
+    if (d != NULL && rc == LARIAT_OK) {
+        /* Zeros are kept as entries: compare the rows densely. */
+        double *row = malloc((size_t)p * sizeof(double));
+        int same = row != NULL;
+        for (int64_t i = 0; same && i < d->n_local; i++) {
+            const int64_t g = d->row0 + i;
+            lariat_matrix_get_row(d->X, i, row);
+            same = memcmp(&d->y[i], &y[g], sizeof(double)) == 0;
+            for (int64_t j = 0; same && j < p; j++) same = row[j] == X[g * p + j];
+        }
+        free(row);
+        LT_ASSERT_ALL(same);
+    }
+    lariat_data_destroy(d);
+    free(X);
+    free(y);
+    free(csv);
+    free(svm);
+}
+
 void lt_register_io(void)
 {
     CU_pSuite s = CU_add_suite("io", NULL, NULL);
     CU_add_test(s, "numparse: exact, strict", test_numparse);
+    CU_add_test(s, "numparse: random doubles and forms agree with strtod", test_numparse_random);
+    CU_add_test(s, "numparse: halfway cases and edges agree with strtod", test_numparse_halfway);
+    CU_add_test(s, "csv, libsvm: every number form, fast path or not", test_number_forms_in_files);
+    CU_add_test(s, "libsvm: the field of an error counts every token", test_libsvm_error_fields);
     CU_add_test(s, "byterange: parts tile the lines", test_byterange_tiling);
     CU_add_test(s, "csv: header yes/no/auto, quoted names, blank lines", test_csv_header_modes);
     CU_add_test(s, "csv: label and weights by name and index", test_csv_label_and_weights);

@@ -1,11 +1,17 @@
 /*
-** Peak resident set size, per rank and over the ranks.
+** Peak resident set size, per rank and over the ranks; huge-page advice.
 */
+/* madvise's MADV_HUGEPAGE is a Linux extension, outside strict POSIX. */
+#define _DEFAULT_SOURCE 1
+
 #include "core/memory.h"
 
 #include "core/core.h"
 
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 double lariat_peak_rss_local_mb(void)
 {
@@ -23,4 +29,25 @@ int lariat_peak_rss_mb(lariat_ctx *ctx, double *mb)
         return lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of the peak memory failed");
     }
     return LARIAT_OK;
+}
+
+void lariat_advise_huge(void *ptr, size_t bytes)
+{
+#if defined(MADV_HUGEPAGE)
+    if (ptr == NULL || bytes < LARIAT_HUGE_MIN_BYTES) return;
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0) return;
+    /* madvise wants page boundaries. Rounding outwards stays inside memory
+    ** the process has mapped (the pages that hold the range's ends), and the
+    ** advice changes no contents. It must: malloc serves a large array with a
+    ** mapping of its own that begins a few bytes before the array, and
+    ** advice on part of a mapping splits it in two, after which realloc can
+    ** no longer move it with mremap and copies the array instead. */
+    const uintptr_t mask = (uintptr_t)page - 1;
+    uintptr_t a = (uintptr_t)ptr & ~mask, b = ((uintptr_t)ptr + bytes + mask) & ~mask;
+    (void)madvise((void *)a, (size_t)(b - a), MADV_HUGEPAGE);
+#else
+    (void)ptr;
+    (void)bytes;
+#endif
 }

@@ -5,6 +5,8 @@
 #include "io/byterange.h"
 
 #include "core/core.h"
+#include "core/memory.h"
+#include "io/numparse_fast.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +16,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define DEFAULT_CHUNK ((size_t)4 << 20)
+
+/* Readable bytes around the buffer's contents (byterange.h): the fast
+** number parser's padding, zeros where no file bytes are. */
+#define PAD_BEFORE LARIAT_NUMPARSE_PAD_BEFORE
+#define PAD_AFTER LARIAT_NUMPARSE_PAD_AFTER
 
 struct lariat_byterange {
     const char *path; /* the caller's string, for messages */
@@ -23,7 +33,8 @@ struct lariat_byterange {
     int64_t size;
     int64_t begin, end; /* this part's lines are the bytes [begin, end) */
     int64_t next;       /* file offset of the next byte to read into buf */
-    char *buf;
+    char *mem;          /* PAD_BEFORE + cap + PAD_AFTER bytes */
+    char *buf;          /* mem + PAD_BEFORE: cap bytes */
     size_t cap;
     size_t head, fill;  /* unread bytes are buf[head, fill) */
     size_t scanned;     /* buf[head, scanned) holds no '\n' */
@@ -99,11 +110,14 @@ int lariat_byterange_open(lariat_ctx *ctx, const char *path, int part, int npart
     ** the buffer is never empty); a long line grows the buffer later. */
     br->cap = chunk > 0 ? chunk : DEFAULT_CHUNK;
     if ((int64_t)br->cap > br->size + 1) br->cap = (size_t)br->size + 1;
-    br->buf = lariat_malloc(ctx, br->cap, 1, "file buffer");
-    if (br->buf == NULL) {
+    br->mem = lariat_malloc(ctx, PAD_BEFORE + br->cap + PAD_AFTER, 1, "file buffer");
+    if (br->mem == NULL) {
         rc = LARIAT_ENOMEM;
         goto cleanup;
     }
+    lariat_advise_huge(br->mem, PAD_BEFORE + br->cap + PAD_AFTER);
+    memset(br->mem, 0, PAD_BEFORE);
+    br->buf = br->mem + PAD_BEFORE;
 
     /* Nominal bounds floor(r * size / P), computed without overflowing. */
     int64_t q = br->size / nparts, r = br->size % nparts;
@@ -127,7 +141,7 @@ void lariat_byterange_close(lariat_byterange *br)
 {
     if (br == NULL) return;
     if (br->fd >= 0) close(br->fd);
-    free(br->buf);
+    free(br->mem);
     free(br);
 }
 
@@ -169,12 +183,13 @@ int lariat_byterange_next(lariat_ctx *ctx, lariat_byterange *br, const char **li
         br->scanned = br->fill;
         if (br->fill == br->cap) {
             if (br->cap > SIZE_MAX / 2) return lariat_error(ctx, LARIAT_ENOMEM, "%s: line too long", br->path);
-            char *bigger = realloc(br->buf, br->cap * 2);
+            char *bigger = realloc(br->mem, PAD_BEFORE + br->cap * 2 + PAD_AFTER);
             if (bigger == NULL) {
                 return lariat_error(ctx, LARIAT_ENOMEM, "%s: out of memory buffering a line of more than %zu bytes",
                                     br->path, br->cap);
             }
-            br->buf = bigger;
+            br->mem = bigger;
+            br->buf = bigger + PAD_BEFORE;
             br->cap *= 2;
         }
         size_t want = br->cap - br->fill;
@@ -183,7 +198,35 @@ int lariat_byterange_next(lariat_ctx *ctx, lariat_byterange *br, const char **li
         if (rc != LARIAT_OK) return rc;
         br->fill += want;
         br->next += (int64_t)want;
+        /* Zeros after the contents: the last line may end there, and its
+        ** reader may look a little beyond it. */
+        memset(br->buf + br->fill, 0, PAD_AFTER);
     }
+}
+
+int64_t lariat_byterange_estimate(const lariat_byterange *br, char c)
+{
+    /* The buffer holds bytes [buf_offset, buf_offset + fill) of the part. */
+    const int64_t part = br->end - br->begin;
+    const int64_t seen = br->fill < ((size_t)1 << 20) ? (int64_t)br->fill : (int64_t)1 << 20;
+    if (seen == 0) return 0;
+    int64_t count = 0, i = 0;
+#if defined(__SSE2__)
+    /* 16 bytes at a time: each match subtracts -1 from its byte's counter,
+    ** and the counters are summed before they can overflow. */
+    const __m128i key = _mm_set1_epi8(c), zero = _mm_setzero_si128();
+    while (seen - i >= 16) {
+        __m128i acc = zero;
+        for (int k = 0; k < 255 && seen - i >= 16; k++, i += 16) {
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(br->buf + i)), key));
+        }
+        const __m128i sums = _mm_sad_epu8(acc, zero);
+        count += _mm_cvtsi128_si32(sums) + _mm_cvtsi128_si32(_mm_srli_si128(sums, 8));
+    }
+#endif
+    for (; i < seen; i++) count += br->buf[i] == c;
+    if (seen >= part) return count;
+    return (int64_t)((double)count * ((double)part / (double)seen));
 }
 
 int64_t lariat_byterange_file_size(const lariat_byterange *br) { return br->size; }

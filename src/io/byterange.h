@@ -42,7 +42,11 @@ void lariat_byterange_close(lariat_byterange *br);
 ** '\n'; a UTF-8 byte order mark at the start of the file is dropped.
 ** *offset (may be NULL) receives the line's first byte in the file.
 ** Returns LARIAT_EIO on a read failure, LARIAT_ENOMEM when a long line
-** cannot be buffered. */
+** cannot be buffered.
+** The line is padded for the fast number parser (io/numparse_fast.h): the
+** LARIAT_NUMPARSE_PAD_BEFORE bytes before it and LARIAT_NUMPARSE_PAD_AFTER
+** after its end are readable, and the byte at its end is '\n', '\r' or
+** '\0' (a last line without its '\n'). */
 int lariat_byterange_next(lariat_ctx *ctx, lariat_byterange *br, const char **line, size_t *len,
                           int64_t *offset);
 
@@ -53,6 +57,14 @@ int64_t lariat_byterange_file_size(const lariat_byterange *br);
 int64_t lariat_byterange_begin(const lariat_byterange *br);
 int64_t lariat_byterange_end(const lariat_byterange *br);
 int64_t lariat_byterange_lines(const lariat_byterange *br);
+
+/* Not collective. An estimate of how many bytes equal to c this part holds
+** (c = '\n': its lines, give or take the last), extrapolated from the bytes
+** lariat_byterange_next has buffered (at most a MiB of them is counted):
+** exact when the whole part is in the buffer, 0 before the first call.
+** For sizing the readers' arrays once, instead of growing them as rows come
+** (each growth may copy everything read so far). */
+int64_t lariat_byterange_estimate(const lariat_byterange *br, char c);
 
 /* A data error found on this rank: where (the local 1-based line number, as
 ** counted by lariat_byterange_lines, and the 1-based field, 0 = no field) and

@@ -15,10 +15,12 @@
 ** option made only of digits is a 0-based index, anything else a header name.
 */
 #include "core/core.h"
+#include "core/memory.h"
 #include "data/dataset.h"
 #include "data/matrix.h"
 #include "io/byterange.h"
 #include "io/numparse.h"
+#include "io/numparse_fast.h"
 #include "io/read.h"
 
 #include <limits.h>
@@ -58,7 +60,8 @@ static int is_space(char c) { return c == ' ' || c == '\t'; }
 static int read_first_line(lariat_ctx *ctx, const char *path, char **text, long long meta[3])
 {
     lariat_byterange *br = NULL;
-    int rc = lariat_byterange_open(ctx, path, 0, 1, 0, &br);
+    /* A small buffer: only the first line is wanted (a longer one grows it). */
+    int rc = lariat_byterange_open(ctx, path, 0, 1, (size_t)64 << 10, &br);
     meta[0] = -1;
     meta[1] = meta[2] = 0;
     while (rc == LARIAT_OK) {
@@ -245,26 +248,50 @@ static int row_error(const csv_layout *lay, const lariat_byterange *br, const ch
                                  "expected %lld fields, found %lld", (long long)lay->nfields, (long long)count);
 }
 
-/* Not collective. Parses one data line into xrow (p values), *y and *w. */
-static int parse_row(const csv_layout *lay, const lariat_byterange *br, const char *s, size_t len, double *xrow,
-                     double *y, double *w, lariat_line_error *err)
+/* Not collective. Field f of a data line, from p, the general way: spaces
+** around it (unless one of them is the delimiter), the numbers that
+** lariat_numparse_fast leaves to lariat_numparse, and every error. Sets *v
+** and *next, the start of the next field. */
+static int parse_field(const csv_layout *lay, const lariat_byterange *br, const char *s, size_t len, int64_t f,
+                       const char *p, double *v, const char **next, lariat_line_error *err)
+{
+    const char *end = s + len, *stop;
+    if (lay->trim) {
+        while (p < end && is_space(*p)) p++;
+    }
+    if (lariat_numparse(p, end, v, &stop) != LARIAT_NUM_OK) return row_error(lay, br, s, len, f, err);
+    if (lay->trim) {
+        while (stop < end && is_space(*stop)) stop++;
+    }
+    /* Every field but the last ends at a delimiter, the last at the line's end. */
+    if (f + 1 < lay->nfields ? (stop == end || *stop != lay->delim) : stop != end) {
+        return row_error(lay, br, s, len, f, err);
+    }
+    *next = stop + (stop < end); /* past the delimiter */
+    return LARIAT_OK;
+}
+
+/* Not collective. Parses one data line (padded: byterange.h) into xrow (p
+** values), *y and *w. A field that is a number right at its start and ends
+** at the delimiter (the last at the line's end) takes the inline fast path;
+** any other goes to parse_field, which gives the same value or the error. */
+static int parse_row(const csv_layout *lay, const lariat_pow5 *pow5, const lariat_byterange *br, const char *s,
+                     size_t len, double *xrow, double *y, double *w, lariat_line_error *err)
 {
     const char *p = s, *end = s + len;
-    for (int64_t f = 0; f < lay->nfields; f++) {
-        if (lay->trim) {
-            while (p < end && is_space(*p)) p++;
-        }
+    const char delim = lay->delim;
+    const int64_t last = lay->nfields - 1;
+    for (int64_t f = 0; f <= last; f++) {
         double v;
         const char *stop;
-        if (lariat_numparse(p, end, &v, &stop) != LARIAT_NUM_OK) return row_error(lay, br, s, len, f, err);
-        if (lay->trim) {
-            while (stop < end && is_space(*stop)) stop++;
+        /* The byte at the line's end is never the delimiter, so a field
+        ** that ends at one is not the line's last. */
+        if (p < end && lariat_numparse_fast(pow5, p, end, &v, &stop) && (f < last ? *stop == delim : stop == end)) {
+            p = stop + 1;
+        } else {
+            int rc = parse_field(lay, br, s, len, f, p, &v, &p, err);
+            if (rc != LARIAT_OK) return rc;
         }
-        /* Every field but the last ends at a delimiter, the last at the line's end. */
-        if (f + 1 < lay->nfields ? (stop == end || *stop != lay->delim) : stop != end) {
-            return row_error(lay, br, s, len, f, err);
-        }
-        p = stop + (stop < end); /* past the delimiter */
         int64_t d = lay->dest[f];
         if (d >= 0) {
             xrow[d] = v;
@@ -293,6 +320,8 @@ static int rows_resize(lariat_ctx *ctx, csv_rows *r, int64_t cap)
     }
     double *x = realloc(r->x, (size_t)cap * (size_t)r->p * sizeof(double));
     if (x != NULL) r->x = x;
+    /* Before the rows are written: fresh pages cost a fault each (core/memory.h). */
+    if (x != NULL && cap > r->cap) lariat_advise_huge(x, (size_t)cap * (size_t)r->p * sizeof(double));
     double *y = realloc(r->y, (size_t)cap * sizeof(double));
     if (y != NULL) r->y = y;
     double *w = realloc(r->w, (size_t)cap * sizeof(double));
@@ -309,11 +338,12 @@ static int rows_resize(lariat_ctx *ctx, csv_rows *r, int64_t cap)
 static int parse_part(lariat_ctx *ctx, const csv_layout *lay, lariat_byterange *br, csv_rows *r,
                       lariat_line_error *err)
 {
-    /* First guess of the row count: the part's bytes over its first data
-    ** line's length, capped so that a short first line cannot reserve far
-    ** too much; the storage doubles from there when the guess is short. */
-    int64_t bytes = lariat_byterange_end(br) - lariat_byterange_begin(br);
+    /* The storage is sized once, at the first data line, for the lines the
+    ** part holds (estimated from the first MiB of it, plus a margin), and
+    ** grows by half when that was short: each growth may copy the rows read
+    ** so far. */
     int rc = LARIAT_OK;
+    const lariat_pow5 *pow5 = lariat_pow5_table();
     for (;;) {
         const char *line;
         size_t len;
@@ -322,12 +352,12 @@ static int parse_part(lariat_ctx *ctx, const csv_layout *lay, lariat_byterange *
         if (rc != LARIAT_OK || line == NULL) break;
         if (len == 0 || (lay->header && offset == lay->first_offset)) continue;
         if (r->n == r->cap) {
-            int64_t guess = bytes / (int64_t)(len + 1) + 1;
-            rc = rows_resize(ctx, r, r->cap > 0 ? 2 * r->cap : guess < 65536 ? guess : 65536);
+            int64_t lines = lariat_byterange_estimate(br, '\n') + 1;
+            rc = rows_resize(ctx, r, r->cap > 0 ? r->cap + r->cap / 2 : lines + lines / 64 + 16);
             if (rc != LARIAT_OK) break;
         }
         r->w[r->n] = 1.0;
-        rc = parse_row(lay, br, line, len, r->x + r->n * r->p, r->y + r->n, r->w + r->n, err);
+        rc = parse_row(lay, pow5, br, line, len, r->x + r->n * r->p, r->y + r->n, r->w + r->n, err);
         if (rc != LARIAT_OK) break;
         r->n++;
     }
@@ -385,11 +415,14 @@ int lariat_csv_read(lariat_ctx *ctx, const char *path, const lariat_read_options
     if (rc != LARIAT_OK) goto cleanup;
 
     /* Hand the rows to a dataset (a rank without rows still has arrays). */
-    rc = lariat_data_alloc(ctx, rows.n, lay.p, &d);
+    /* Made for no rows, then given the rows' y and w: arrays of n_local
+    ** made only to be freed would cost a page fault per 4 KiB. */
+    rc = lariat_data_alloc(ctx, 0, lay.p, &d);
     if (rc == LARIAT_OK && rows.cap == 0) rc = rows_resize(ctx, &rows, 1);
     if (rc == LARIAT_OK) {
         free(d->y);
         free(d->w);
+        d->n_local = rows.n;
         d->y = rows.y;
         d->w = rows.w;
         rows.y = rows.w = NULL;

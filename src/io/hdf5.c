@@ -5,11 +5,11 @@
 ** order: the file is opened with the MPI-IO driver and collective metadata
 ** operations (rank 0 reads the metadata and broadcasts it, instead of every
 ** rank hitting the file system), and rows move in rounds that every rank
-** takes part in. A rank whose rows are done, or that has none, still takes
-** part in each round with an empty selection (a collective transfer needs
-** every rank). Ranks agree on the status after each step that can fail on
-** one rank only, so a failure never leaves the others waiting in a
-** collective call.
+** takes part in (but /X's rows read with pread, below). A rank whose rows
+** are done, or that has none, still takes part in each round with an empty
+** selection (a collective transfer needs every rank). Ranks agree on the
+** status after each step that can fail on one rank only, so a failure never
+** leaves the others waiting in a collective call.
 **
 ** Rows are written collectively but read independently. A rank's rows are
 ** one contiguous range of the file, so two-phase collective I/O has nothing
@@ -18,7 +18,13 @@
 ** each rank, ROMIO through cb_buffer_size (16 MiB). Measured with
 ** `lariat info` on 6000 x 4000 doubles on 4 ranks (46 MiB of rows each),
 ** the peak went from 106 MiB per rank to 74, and the read got faster (see
-** docs/solvers.md, "Wide problems").
+** docs/solvers.md, "Wide problems"). When /X is stored as one contiguous block
+** of native doubles (what lariat gen and h5py write by default), each rank
+** reads its rows of that block itself with pread, as cat would, and looks
+** each 4 MiB piece over for NaN and infinity while it is in the cache, with
+** no HDF5 call and no synchronization per piece (every rank takes this path
+** or none); other layouts (chunked, compressed, float32, big-endian) go
+** through H5Dread in rounds. /y and /w are small.
 **
 ** Decisions where SPEC.md is silent: /X, /y and /w may be float32 or float64
 ** (float32 widens to double exactly; integers and strings are refused, as a
@@ -28,6 +34,7 @@
 #include "io/hdf5_io.h"
 
 #include "core/core.h"
+#include "core/memory.h"
 #include "data/dataset.h"
 #include "data/matrix.h"
 #include "io/read.h"
@@ -35,6 +42,7 @@
 #include <hdf5.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +50,12 @@
 
 /* Bytes of one dataset moved per rank and round: large enough that each
 ** round is worth its synchronization, small enough that MPI-IO never meets
-** a request beyond 2 GiB. */
+** a request beyond 2 GiB. Reads of /X take smaller rounds, which are
+** checked for NaN and infinity while they are still in the cache (one pass
+** over memory fewer): a round costs an H5Dread and an allreduce, some tens
+** of microseconds, against about a millisecond to read 4 MiB. */
 #define HDF5_ROUND_BYTES ((size_t)64 << 20)
+#define HDF5_READ_ROUND_BYTES ((size_t)4 << 20)
 
 /* HDF5's automatic error printing, saved while lariat silences it. */
 typedef struct h5_quiet {
@@ -206,11 +218,18 @@ static int check_vector(lariat_ctx *ctx, const char *path, const char *name, hid
     return check_float(ctx, path, name, dset);
 }
 
+/* The first NaN or infinity of the rows read so far: its row (local,
+** 0-based) and column; row -1 when there is none. */
+typedef struct h5_bad {
+    int64_t row, col;
+} h5_bad;
+
 /* A transfer of one rank's rows [row0, row0 + count) of dset (ndims 1 or
 ** 2, cols values per row) in `rounds` rounds of at most block
 ** rows. Without fill, the buffer holds all count rows at their places; with
 ** fill (writing), it holds one round's rows, which fill produces (with their
-** labels in ybuf, written to ydset) before each round. */
+** labels in ybuf, written to ydset) before each round. With bad (reading),
+** each round's rows are looked over for the first value that is not finite. */
 typedef struct h5_rows {
     hid_t dset, ydset; /* the dataset; /y when writing from fill */
     int ndims;
@@ -219,7 +238,37 @@ typedef struct h5_rows {
     lariat_hdf5_fill_fn fill;
     void *arg;
     double *ybuf;
+    h5_bad *bad;
 } h5_rows;
+
+/* Not collective. Records in bad the first value of the k rows of cols
+** values at x (local rows first, first + k) that is not finite, unless an
+** earlier one is recorded. x - x is 0 for a finite x and NaN otherwise, so
+** a block of rows is looked over with no branch per value, and only a block
+** that has one is searched. */
+static void find_nonfinite(const double *x, int64_t first, int64_t k, int64_t cols, h5_bad *bad)
+{
+    if (bad->row >= 0) return;
+    const int64_t n = k * cols, block = 512;
+    for (int64_t a = 0; a < n; a += block) {
+        const int64_t b = n - a < block ? n - a : block;
+        double s0 = 0.0, s1 = 0.0;
+        int64_t i = 0;
+        for (; i + 1 < b; i += 2) {
+            s0 += x[a + i] - x[a + i];
+            s1 += x[a + i + 1] - x[a + i + 1];
+        }
+        if (i < b) s0 += x[a + i] - x[a + i];
+        if (s0 + s1 == 0.0) continue;
+        for (i = 0; i < b; i++) {
+            if (!isfinite(x[a + i])) {
+                bad->row = first + (a + i) / cols;
+                bad->col = (a + i) % cols;
+                return;
+            }
+        }
+    }
+}
 
 /* Not collective. Selects rows [first, first + k) of a dataset's file space
 ** (nothing when k = 0) and a memory space of as many values. */
@@ -265,6 +314,7 @@ static int move_rows(lariat_ctx *ctx, const char *path, const char *name, const 
             e = select_rows(yspace, ymspace, 1, 1, r->row0 + lo, k);
             if (e >= 0) e = H5Dwrite(r->ydset, H5T_NATIVE_DOUBLE, ymspace, yspace, r->dxpl, r->ybuf);
         }
+        if (e >= 0 && !write && r->bad != NULL && k > 0) find_nonfinite(at, lo, k, r->cols, r->bad);
         if (e < 0) {
             rc = lariat_error(ctx, LARIAT_EIO, "%s: %s: cannot %s rows %lld to %lld", path, name,
                               write ? "write" : "read", (long long)(r->row0 + lo), (long long)(r->row0 + lo + k - 1));
@@ -275,6 +325,59 @@ static int move_rows(lariat_ctx *ctx, const char *path, const char *name, const 
     close_id(mspace);
     close_id(yspace);
     close_id(fspace);
+    return rc;
+}
+
+/* Not collective. *addr is where the n x p values of dset lie in the file,
+** when they are one contiguous block of native doubles (no chunks, no
+** filters, no external storage, every value written: H5Dget_offset counts
+** from the file's first byte, user block included); returns 1 then, 0
+** otherwise (read them with H5Dread). */
+static int contiguous_doubles(hid_t dset, int64_t n, int64_t p, haddr_t *addr)
+{
+    hid_t dcpl = H5Dget_create_plist(dset), type = H5Dget_type(dset);
+    int ok = dcpl >= 0 && type >= 0 && H5Pget_layout(dcpl) == H5D_CONTIGUOUS && H5Pget_external_count(dcpl) == 0 &&
+             H5Tequal(type, H5T_NATIVE_DOUBLE) > 0 &&
+             H5Dget_storage_size(dset) == (hsize_t)n * (hsize_t)p * sizeof(double);
+    close_id(type);
+    close_id(dcpl);
+    *addr = ok ? H5Dget_offset(dset) : HADDR_UNDEF;
+    return *addr != HADDR_UNDEF;
+}
+
+/* Not collective. Reads rows [row0, row0 + count) of an n x p block of
+** doubles at byte addr of path into X with pread, in pieces of
+** HDF5_READ_ROUND_BYTES, each looked over for NaN and infinity (bad) while
+** it is in the cache. */
+static int read_rows_direct(lariat_ctx *ctx, const char *path, haddr_t addr, int64_t row0, int64_t count, int64_t p,
+                            double *X, h5_bad *bad)
+{
+    if (count == 0) return LARIAT_OK;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return lariat_error(ctx, LARIAT_EIO, "%s: /X: cannot open: %s", path, strerror(errno));
+    const int64_t block = round_rows(HDF5_READ_ROUND_BYTES, p);
+    int rc = LARIAT_OK;
+    for (int64_t lo = 0; lo < count && rc == LARIAT_OK; lo += block) {
+        const int64_t k = count - lo < block ? count - lo : block;
+        char *dst = (char *)(X + lo * p);
+        size_t left = (size_t)k * (size_t)p * sizeof(double);
+        off_t off = (off_t)addr + (off_t)((row0 + lo) * p) * (off_t)sizeof(double);
+        while (left > 0) {
+            ssize_t got = pread(fd, dst, left, off);
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) {
+                rc = lariat_error(ctx, LARIAT_EIO, "%s: /X: cannot read rows %lld to %lld: %s", path,
+                                  (long long)(row0 + lo), (long long)(row0 + lo + k - 1),
+                                  got < 0 ? strerror(errno) : "the file is shorter than its datasets");
+                break;
+            }
+            dst += got;
+            left -= (size_t)got;
+            off += got;
+        }
+        if (rc == LARIAT_OK) find_nonfinite(X + lo * p, lo, k, p, bad);
+    }
+    close(fd);
     return rc;
 }
 
@@ -378,17 +481,18 @@ cleanup:
 }
 
 /* Not collective. The first NaN, infinity or negative weight of this rank's
-** rows in row order (X's columns, then y, then w), named by its global index. */
-static int check_values(lariat_ctx *ctx, const char *path, const lariat_data *d, const double *X, int has_w)
+** rows in row order (X's columns, then y, then w), named by its global index;
+** bad is X's first, found as the rows were read. */
+static int check_values(lariat_ctx *ctx, const char *path, const lariat_data *d, const double *X, int has_w,
+                        const h5_bad *bad)
 {
     for (int64_t i = 0; i < d->n_local; i++) {
         long long g = (long long)(d->row0 + i);
-        for (int64_t j = 0; j < d->p; j++) {
-            double v = X[i * d->p + j];
-            if (!isfinite(v)) {
-                return lariat_error(ctx, LARIAT_EDATA, "%s: /X[%lld,%lld] (row %lld, column %lld, 0-based): %s", path,
-                                    g, (long long)j, g, (long long)j, isnan(v) ? "NaN" : "infinite value");
-            }
+        if (i == bad->row) {
+            const int64_t j = bad->col;
+            const double v = X[i * d->p + j];
+            return lariat_error(ctx, LARIAT_EDATA, "%s: /X[%lld,%lld] (row %lld, column %lld, 0-based): %s", path, g,
+                                (long long)j, g, (long long)j, isnan(v) ? "NaN" : "infinite value");
         }
         if (!isfinite(d->y[i])) {
             return lariat_error(ctx, LARIAT_EDATA, "%s: /y[%lld] (row %lld, 0-based): %s", path, g, g,
@@ -460,16 +564,31 @@ int lariat_hdf5_read(lariat_ctx *ctx, const char *path, const lariat_read_option
     if (rc == LARIAT_OK) {
         X = lariat_malloc(ctx, (size_t)count, (size_t)p * sizeof(double), "the rows of /X");
         if (X == NULL) rc = LARIAT_ENOMEM;
+        /* Before the rows are read into it: fresh pages cost a fault each (core/memory.h). */
+        lariat_advise_huge(X, (size_t)count * (size_t)p * sizeof(double));
     }
     rc = lariat_agree(ctx, rc);
     if (rc != LARIAT_OK) goto done;
     d->row0 = row0;
 
-    h5_rows rx = {xset, H5I_INVALID_HID, 2, p, row0, count, 0, 0, dxpl, NULL, NULL, NULL};
-    rx.block = round_rows(HDF5_ROUND_BYTES, p);
-    rx.rounds = round_count(n, size, rx.block);
-    rc = move_rows(ctx, path, "/X", &rx, 0, X);
-    h5_rows ry = {yset, H5I_INVALID_HID, ynd, 1, row0, count, 0, 0, dxpl, NULL, NULL, NULL};
+    /* /X: with pread when every rank can (the same file: they all can, or
+    ** none), else by rounds of H5Dread, which every rank takes part in. */
+    h5_bad bad = {-1, -1};
+    haddr_t xaddr = HADDR_UNDEF;
+    int direct = contiguous_doubles(xset, n, p, &xaddr);
+    if (MPI_Allreduce(MPI_IN_PLACE, &direct, 1, MPI_INT, MPI_MIN, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        rc = lariat_agree(ctx, lariat_error(ctx, LARIAT_EMPI, "%s: MPI_Allreduce failed", path));
+        goto done;
+    }
+    if (direct) {
+        rc = lariat_agree(ctx, read_rows_direct(ctx, path, xaddr, row0, count, p, X, &bad));
+    } else {
+        h5_rows rx = {xset, H5I_INVALID_HID, 2, p, row0, count, 0, 0, dxpl, NULL, NULL, NULL, &bad};
+        rx.block = round_rows(HDF5_READ_ROUND_BYTES, p);
+        rx.rounds = round_count(n, size, rx.block);
+        rc = move_rows(ctx, path, "/X", &rx, 0, X);
+    }
+    h5_rows ry = {yset, H5I_INVALID_HID, ynd, 1, row0, count, 0, 0, dxpl, NULL, NULL, NULL, NULL};
     ry.block = round_rows(HDF5_ROUND_BYTES, 1);
     ry.rounds = round_count(n, size, ry.block);
     if (rc == LARIAT_OK) rc = move_rows(ctx, path, "/y", &ry, 0, d->y);
@@ -479,7 +598,7 @@ int lariat_hdf5_read(lariat_ctx *ctx, const char *path, const lariat_read_option
         rc = move_rows(ctx, path, "/w", &ry, 0, d->w);
     }
     if (rc == LARIAT_OK) rc = lariat_agree(ctx, read_names(ctx, path, file, p, d->feature_names));
-    if (rc == LARIAT_OK) rc = lariat_agree(ctx, check_values(ctx, path, d, X, wset >= 0));
+    if (rc == LARIAT_OK) rc = lariat_agree(ctx, check_values(ctx, path, d, X, wset >= 0, &bad));
     if (rc != LARIAT_OK) goto done;
 
     d->has_weights = (wset >= 0);
@@ -554,7 +673,7 @@ int lariat_hdf5_write(lariat_ctx *ctx, const char *path, int64_t n, int64_t p, s
 
     /* One round's rows: the budget covers a row of X and its y. */
     h5_rows r = {xset, yset, 2, p, row0, count, round_rows(buffer_bytes > 0 ? buffer_bytes : HDF5_ROUND_BYTES, p + 1),
-                 0, dxpl, fill, arg, NULL};
+                 0, dxpl, fill, arg, NULL, NULL};
     r.rounds = round_count(n, size, r.block);
     int64_t held = count < r.block ? count : r.block;
     xbuf = lariat_malloc(ctx, (size_t)held, (size_t)p * sizeof(double), "rows to write");

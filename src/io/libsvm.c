@@ -11,10 +11,12 @@
 ** whitespace-separated tokens of the line, the label being field 1.
 */
 #include "core/core.h"
+#include "core/memory.h"
 #include "data/dataset.h"
 #include "data/matrix.h"
 #include "io/byterange.h"
 #include "io/numparse.h"
+#include "io/numparse_fast.h"
 #include "io/read.h"
 
 #include <stdlib.h>
@@ -33,11 +35,15 @@ typedef struct svm_rows {
 
 static int is_space(char c) { return c == ' ' || c == '\t'; }
 
-/* Not collective. Room for one more row and for nnz_more more entries. */
-static int rows_reserve(lariat_ctx *ctx, svm_rows *r, int64_t nnz_more)
+/* Not collective. Room for one more row and for nnz_more more entries; the
+** first call sizes both for the whole part, from the lines and the colons
+** in its first MiB (lariat_byterange_estimate) plus a margin, and later
+** ones grow them by half: each growth may copy what was read so far. */
+static int rows_reserve(lariat_ctx *ctx, const lariat_byterange *br, svm_rows *r, int64_t nnz_more)
 {
     if (r->n == r->cap) {
-        int64_t cap = r->cap < 64 ? 64 : 2 * r->cap;
+        int64_t lines = lariat_byterange_estimate(br, '\n') + 1;
+        int64_t cap = r->cap == 0 ? lines + lines / 64 + 64 : r->cap + r->cap / 2;
         double *y = realloc(r->y, (size_t)cap * sizeof(double));
         if (y != NULL) r->y = y;
         int64_t *rowptr = realloc(r->rowptr, (size_t)(cap + 1) * sizeof(int64_t));
@@ -47,12 +53,16 @@ static int rows_reserve(lariat_ctx *ctx, svm_rows *r, int64_t nnz_more)
         r->cap = cap;
     }
     if (r->nnz + nnz_more > r->nnz_cap) {
-        int64_t cap = r->nnz_cap < 1024 ? 1024 : 2 * r->nnz_cap;
+        int64_t colons = lariat_byterange_estimate(br, ':');
+        int64_t cap = r->nnz_cap == 0 ? colons + colons / 64 + 1024 : r->nnz_cap + r->nnz_cap / 2;
         if (cap < r->nnz + nnz_more) cap = r->nnz + nnz_more;
         int32_t *colind = realloc(r->colind, (size_t)cap * sizeof(int32_t));
         if (colind != NULL) r->colind = colind;
         double *val = realloc(r->val, (size_t)cap * sizeof(double));
         if (val != NULL) r->val = val;
+        /* Before the entries are written: fresh pages cost a fault each (core/memory.h). */
+        lariat_advise_huge(colind, (size_t)cap * sizeof(int32_t));
+        lariat_advise_huge(val, (size_t)cap * sizeof(double));
         if (colind == NULL || val == NULL) {
             return lariat_error(ctx, LARIAT_ENOMEM, "out of memory reading %lld nonzeros", (long long)cap);
         }
@@ -66,6 +76,16 @@ static const char *token_end(const char *p, const char *end)
 {
     while (p < end && !is_space(*p)) p++;
     return p;
+}
+
+/* Not collective. The 1-based field of the token that starts at t on the
+** line that starts at s: one more than the tokens before it (the label is
+** field 1). Only for messages: the parser does not count as it goes. */
+static int64_t field_of(const char *s, const char *t)
+{
+    int64_t tokens = 0;
+    for (const char *p = s; p < t; p++) tokens += !is_space(*p) && (p == s || is_space(p[-1]));
+    return tokens + 1;
 }
 
 /* Not collective. Records what is wrong with the token at t (field `field`)
@@ -98,62 +118,91 @@ static int number_error(const lariat_byterange *br, lariat_line_error *err, int6
                                  lariat_read_excerpt(quote, t, (size_t)(te - t)));
 }
 
-/* Not collective. Parses one non-blank line (comment removed) as a row.
-** One pass: each number is parsed where it starts and must end at a space
-** or the end of the line; the slow paths above only word the errors. */
-static int parse_row(lariat_ctx *ctx, const lariat_byterange *br, int64_t n_features, const char *s, size_t len,
-                     svm_rows *r, lariat_line_error *err)
+/* Not collective. The number at p (p < end) through the inline fast path,
+** or lariat_numparse when it declines; 1 when it is a number that ends at a
+** space or the end of the line. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int svm_number(const lariat_pow5 *pow5, const char *p, const char *end, double *v, const char **stop)
+{
+    if (!lariat_numparse_fast(pow5, p, end, v, stop) && lariat_numparse(p, end, v, stop) != LARIAT_NUM_OK) return 0;
+    return *stop == end || is_space(**stop);
+}
+
+/* Not collective. Parses one non-blank line (comment removed; padded,
+** byterange.h) as a row. One pass: each number is parsed where it starts
+** and must end at a space or the end of the line; the slow paths above
+** only word the errors. */
+static int parse_row(lariat_ctx *ctx, const lariat_pow5 *pow5, const lariat_byterange *br, int64_t n_features,
+                     const char *s, size_t len, svm_rows *r, lariat_line_error *err)
 {
     const char *p = s, *end = s + len, *stop;
     /* At most one entry per two bytes ("1:2 " is the shortest but for "i:v"). */
-    int rc = rows_reserve(ctx, r, (int64_t)(len / 2) + 1);
+    int rc = rows_reserve(ctx, br, r, (int64_t)(len / 2) + 1);
     if (rc != LARIAT_OK) return rc;
 
     while (p < end && is_space(*p)) p++;
     double label;
-    if (lariat_numparse(p, end, &label, &stop) != LARIAT_NUM_OK || (stop < end && !is_space(*stop))) {
-        return number_error(br, err, 1, "label: ", p, end);
-    }
+    if (p == end || !svm_number(pow5, p, end, &label, &stop)) return number_error(br, err, 1, "label: ", p, end);
     int64_t nnz = r->nnz, prev = 0;
+    int32_t *const colind = r->colind;
+    double *const val = r->val;
+    /* Indices above this are errors (the caller's number of features, or
+    ** what an int32 column index holds). */
+    const uint64_t most = n_features > 0 ? (uint64_t)n_features : (uint64_t)INT32_MAX + 1;
     p = stop;
-    for (int64_t field = 2;; field++) {
+    for (;;) {
         while (p < end && is_space(*p)) p++;
         if (p == end) break;
-        /* The index: decimal digits only, saturating far above INT32_MAX. */
+        /* The index: decimal digits only (the byte at the line's end is not
+        ** one), saturated far above INT32_MAX when longer than 10. */
         const char *t = p;
-        int64_t index = 0;
-        for (; p < end && (unsigned)(*p - '0') < 10; p++) {
-            if (index <= INT32_MAX) index = index * 10 + (*p - '0');
+        uint64_t index = 0;
+#ifdef LARIAT_NUMPARSE_SSE2
+        /* Up to 7 digits from one 8-byte load (the padding makes it
+        ** readable), shifted to the top of the word: numparse_fast.h. */
+        uint64_t x;
+        memcpy(&x, p, 8);
+        const uint64_t bad = lariat_nondigit_bytes(x);
+        const int k = bad != 0 ? __builtin_ctzll(bad) >> 3 : 8;
+        if (k > 0 && k < 8) {
+            index = lariat_eight_value((x - 0x3030303030303030ULL) << (64 - 8 * k));
+            p += k;
         }
-        if (p == t || p == end || *p != ':') {
+#endif
+        if (p == t) {
+            for (; (unsigned)(*p - '0') < 10; p++) index = index * 10 + (unsigned)(*p - '0');
+            if (p - t > 10) index = (uint64_t)INT32_MAX + 2;
+        }
+        if (p == t || *p != ':') {
             if (end - t >= 4 && memcmp(t, "qid:", 4) == 0) { /* svmlight's query id: not a feature */
                 p = token_end(t, end);
                 continue;
             }
-            return index_error(br, err, field, t, end);
+            return index_error(br, err, field_of(s, t), t, end);
         }
-        if (index == 0) return lariat_line_error_set(br, err, field, "feature index 0: indices start at 1");
-        if (index <= prev) {
-            return lariat_line_error_set(br, err, field, "feature index %lld after %lld: indices must increase",
-                                         (long long)index, (long long)prev);
-        }
-        if (index > (int64_t)INT32_MAX + 1) {
-            return lariat_line_error_set(br, err, field, "feature index %.*s is too large (at most %lld)",
-                                         (int)(p - t), t, (long long)INT32_MAX + 1);
-        }
-        if (n_features > 0 && index > n_features) {
-            return lariat_line_error_set(br, err, field,
-                                         "feature index %lld is above the number of features (%lld)",
+        if (index - 1 >= most || (int64_t)index <= prev) {
+            /* index - 1 wraps for index 0. */
+            const int64_t field = field_of(s, t);
+            if (index == 0) return lariat_line_error_set(br, err, field, "feature index 0: indices start at 1");
+            if ((int64_t)index <= prev) {
+                return lariat_line_error_set(br, err, field, "feature index %lld after %lld: indices must increase",
+                                             (long long)index, (long long)prev);
+            }
+            if (index > (uint64_t)INT32_MAX + 1) {
+                return lariat_line_error_set(br, err, field, "feature index %.*s is too large (at most %lld)",
+                                             (int)(p - t), t, (long long)INT32_MAX + 1);
+            }
+            return lariat_line_error_set(br, err, field, "feature index %lld is above the number of features (%lld)",
                                          (long long)index, (long long)n_features);
         }
         double v;
         p++; /* the colon */
-        if (lariat_numparse(p, end, &v, &stop) != LARIAT_NUM_OK || (stop < end && !is_space(*stop))) {
-            return number_error(br, err, field, "", p, end);
-        }
-        r->colind[nnz] = (int32_t)(index - 1);
-        r->val[nnz++] = v;
-        prev = index;
+        if (p == end || !svm_number(pow5, p, end, &v, &stop)) return number_error(br, err, field_of(s, t), "", p, end);
+        colind[nnz] = (int32_t)(index - 1);
+        val[nnz++] = v;
+        prev = (int64_t)index;
         p = stop;
     }
     if (prev > r->max_index) r->max_index = prev;
@@ -167,7 +216,8 @@ static int parse_row(lariat_ctx *ctx, const lariat_byterange *br, int64_t n_feat
 static int parse_part(lariat_ctx *ctx, lariat_byterange *br, int64_t n_features, svm_rows *r,
                       lariat_line_error *err)
 {
-    int rc = rows_reserve(ctx, r, 1);
+    const lariat_pow5 *pow5 = lariat_pow5_table();
+    int rc = LARIAT_OK;
     while (rc == LARIAT_OK) {
         const char *line;
         size_t len;
@@ -178,8 +228,10 @@ static int parse_part(lariat_ctx *ctx, lariat_byterange *br, int64_t n_features,
         size_t k = 0;
         while (k < len && is_space(line[k])) k++;
         if (k == len) continue; /* blank or comment only */
-        rc = parse_row(ctx, br, n_features, line, len, r, err);
+        rc = parse_row(ctx, pow5, br, n_features, line, len, r, err);
     }
+    /* A part without rows still has its arrays (and rowptr[0] = 0). */
+    if (rc == LARIAT_OK && r->cap == 0) rc = rows_reserve(ctx, br, r, 1);
     /* Give back the spare room for entries (shrinking keeps the data). */
     if (rc == LARIAT_OK && r->nnz > 0 && r->nnz < r->nnz_cap) {
         int32_t *colind = realloc(r->colind, (size_t)r->nnz * sizeof(int32_t));
