@@ -14,9 +14,11 @@ import numbers
 import warnings
 
 import numpy as np
+from mpi4py import MPI
 
 from . import _capi
-from ._core import ConvergenceWarning, LariatError, Local, Rows, Session, agree, cv_arrays, fit_arrays, resolve_comm
+from ._core import (ConvergenceWarning, LariatError, Local, Rows, Session, _lib, agree, cv_arrays, fit_arrays, is_sparse,
+                    resolve_comm)
 
 _UNSET = object()
 
@@ -78,7 +80,7 @@ def _check_choice(local, name, value, choices):
     return True
 
 
-def _per_feature(local, name, value, p, fill):
+def _per_feature(local, name, value, p):
     """None, a scalar (every feature) or p values, as float64, or None."""
     if value is None:
         return None
@@ -108,8 +110,8 @@ class _LariatBase(_Params):
         keep = []
         pb = _capi.Problem()
         st = _capi.Settings()
-        _capi_lib().lariat_problem_default(pb)
-        _capi_lib().lariat_settings_default(st)
+        _lib.lariat_problem_default(pb)
+        _lib.lariat_settings_default(st)
         if not isinstance(self.alpha, numbers.Real) or isinstance(self.alpha, bool):
             local.fail("alpha (the elastic-net mixing, glmnet's alpha, scikit-learn's l1_ratio) must be a number "
                        "in [0, 1], not %r" % (self.alpha,))
@@ -122,7 +124,7 @@ class _LariatBase(_Params):
             if _check_choice(local, "multinomial", self.multinomial, ("ungrouped", "grouped")):
                 pb.grouped = 1 if self.multinomial == "grouped" else 0
         for name in ("penalty_factor", "lower", "upper"):
-            a = _per_feature(local, name, getattr(self, name), p, None)
+            a = _per_feature(local, name, getattr(self, name), p)
             if a is not None:
                 keep.append(a)
                 setattr(pb, name, a.ctypes.data_as(_capi._c_double_p))
@@ -158,7 +160,7 @@ class _LariatBase(_Params):
 
     def _cv_settings(self, local, keep):
         cvs = _capi.CvSettings()
-        _capi_lib().lariat_cv_settings_default(cvs)
+        _lib.lariat_cv_settings_default(cvs)
         try:
             cvs.nfolds = int(self.nfolds)
             cvs.seed = int(self.seed)
@@ -286,7 +288,6 @@ class _LariatBase(_Params):
     def _rows_for_predict(self, X):
         """This rank's rows for a prediction (not collective)."""
         self._check_fitted()
-        from ._core import is_sparse
         if is_sparse(X):
             X = X.tocsr()
         else:
@@ -318,15 +319,9 @@ class _LariatBase(_Params):
         return comm, y_out, pred, w
 
 
-def _capi_lib():
-    from ._core import _lib
-    return _lib
-
-
 def collective_sums(comm, values):
     """Collective. The sums over ranks of a few local numbers (float64)."""
     v = np.asarray(values, dtype=np.float64)
     out = np.empty_like(v)
-    from mpi4py import MPI
     comm.Allreduce(v, out, op=MPI.SUM)
     return out

@@ -5,7 +5,7 @@ import numpy as np
 
 from . import _capi
 from ._base import _LariatBase, collective_sums
-from ._core import Local
+from ._core import LariatError, Local
 
 # Beyond this many distinct labels on one rank, y is not gathered: it is
 # passed to lariat as multinomial labels, and lariat says what is wrong.
@@ -82,7 +82,6 @@ class _Classifier(_LariatBase):
             local.fail("y: cannot use the labels: %s (rank %d)" % (e, comm.Get_rank()), _capi.EDATA)
         gathered = comm.allgather((local.error, payload))
         errors = [(e[1], -r, e[0]) for r, (e, _) in enumerate(gathered) if e is not None]
-        from ._core import LariatError
         if errors:
             status, _, message = max(errors)
             raise LariatError(message, status)
