@@ -22,7 +22,7 @@ JOBS="$LARIAT_SOURCE_DIR/jobs"
 # owned by the munge user, outside the test's private (0700) scratch folder.
 MUNGE_DIR=$(mktemp -d /tmp/lariat-munge.XXXXXX)
 SLURM_DIR="$WORK/slurm"
-mkdir -p "$SLURM_DIR/state" "$SLURM_DIR/spool"
+mkdir -p "$SLURM_DIR/state" "$SLURM_DIR/spool" "$SLURM_DIR/tmp"
 
 # stop PIDFILE: ends the daemon whose pid is in PIDFILE and waits (5 s at
 # most) until it is gone, then kills it outright.
@@ -87,6 +87,7 @@ CredType=cred/munge
 AuthInfo=socket=$MUNGE_DIR/munge.socket
 StateSaveLocation=$SLURM_DIR/state
 SlurmdSpoolDir=$SLURM_DIR/spool
+TmpFS=$SLURM_DIR/tmp
 SlurmctldPidFile=$SLURM_DIR/slurmctld.pid
 SlurmdPidFile=$SLURM_DIR/slurmd.pid
 SlurmctldLogFile=$SLURM_DIR/slurmctld.log
