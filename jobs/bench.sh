@@ -11,10 +11,18 @@
 #   wide    2,000 x 10,000 dense, lasso: path and 10-fold CV
 #   ridge   200,000 x 200 dense, ridge (alpha 0): path and CV
 #   sparse  100,000 x 2,000 LIBSVM, 1% nonzero, lasso: path and 10-fold CV
+#   bintall   100,000 x 100 dense, binomial (labels 0/1), alpha 0.5: path and 10-fold CV
+#   binsparse 100,000 x 2,000 LIBSVM, 1% nonzero, binomial (labels -1/+1),
+#             alpha 0.5: path and 10-fold CV
 # Every peer solves at lariat's lambda values; glmnet with thresh THRESH,
-# scikit-learn with tol TOL / 2 (see jobs/bench/peer_*.*). Each timing is the
-# median of REPEATS runs, and lariat and its peers alternate inside each
-# repeat, so that a busy machine slows them alike. lariat also runs at every
+# scikit-learn with tol TOL / 2 (see jobs/bench/peer_*.*), except
+# scikit-learn's binomial CV, LogisticRegressionCV over its own 10 values of
+# C (saga, elastic net). The nonzero coefficients at the path's last lambda
+# (for scikit-learn's CV, at the C it chose) and summed over the path's
+# lambdas are reported beside the times, a check that every tool solved the
+# same problem. Each timing is the median of REPEATS runs, and lariat and its
+# peers alternate inside each repeat, so that a busy machine slows them
+# alike. lariat also runs at every
 # rank count of RANKS (the speed-up over 1 rank), and lariat_bench measures
 # the one-pass floor of a fista iteration, the gram pass against DSYRK, the
 # loader's MB/s per rank and the allreduce latency and bandwidth, from which
@@ -26,9 +34,12 @@
 # loading table (at SIZE=tiny, no HDF5 copy and the most ranks only).
 # Writes OUT.csv (the comparison: case,task,n,p,nnz,alpha,ranks,lariat_s,
 # lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,
-# speedup_vs_1_rank), OUT-limits.csv (figure,case,ranks,value) and OUT.md (both
-# tables and the machine, for docs/performance.md), and prints OUT.md.
-# Environment: SIZE (full|tiny), REPEATS (3), RANKS ("1 2"), CASES (all four),
+# speedup_vs_1_rank,family,lariat_nonzero,lariat_nonzero_path,glmnet_nonzero,
+# glmnet_nonzero_path,sklearn_nonzero,sklearn_nonzero_path),
+# OUT-limits.csv (figure,case,ranks,value) and OUT.md (the tables and the
+# machine, for docs/performance.md), and prints OUT.md.
+# Environment: SIZE (full|tiny), REPEATS (3), RANKS ("1 2"), CASES (all six;
+# e.g. CASES="bintall binsparse" for the binomial cases alone),
 # PEERS (auto|none|glmnet|sklearn), TOL (1e-7), THRESH (1e-9), PEER_TIMEOUT
 # (300: a peer run stopped then counts as ">300"), PEER_ONCE (120: a peer run
 # that took longer, or timed out, is not repeated), OUT (lariat-bench), LARIAT (build/lariat), BENCH_TOOL
@@ -51,7 +62,7 @@ tools="$here/bench"
 SIZE="${SIZE:-full}"
 REPEATS="${REPEATS:-3}"
 RANKS="${RANKS:-1 2}"
-CASES="${CASES:-tall wide ridge sparse}"
+CASES="${CASES:-tall wide ridge sparse bintall binsparse}"
 PEERS="${PEERS:-auto}"
 TOL="${TOL:-1e-7}"
 THRESH="${THRESH:-1e-9}"
@@ -102,22 +113,27 @@ launch() {
     fi
 }
 
-# The cases: name rows features nonzero corr density alpha extension.
+# The cases: name rows features nonzero corr density alpha extension family.
+# lariat gen writes binomial labels as 0/1 in CSV and -1/+1 in LIBSVM.
 if [ "$SIZE" = full ]; then
-    case_table="tall 100000 100 10 0.5 1 0.5 csv
-wide 2000 10000 20 0.5 1 1 csv
-ridge 200000 200 20 0.5 1 0 csv
-sparse 100000 2000 20 0 0.01 1 svm"
+    case_table="tall 100000 100 10 0.5 1 0.5 csv gaussian
+wide 2000 10000 20 0.5 1 1 csv gaussian
+ridge 200000 200 20 0.5 1 0 csv gaussian
+sparse 100000 2000 20 0 0.01 1 svm gaussian
+bintall 100000 100 10 0.5 1 0.5 csv binomial
+binsparse 100000 2000 20 0 0.01 0.5 svm binomial"
     tool_iters=50
     tool_reps=5
     load_reps=${LOAD_REPS:-7}
     load_hdf5=1
     load_ranks=$RANKS
 else
-    case_table="tall 400 8 3 0.5 1 0.5 csv
-wide 30 60 5 0.5 1 1 csv
-ridge 400 6 3 0.5 1 0 csv
-sparse 400 50 5 0 0.2 1 svm"
+    case_table="tall 400 8 3 0.5 1 0.5 csv gaussian
+wide 30 60 5 0.5 1 1 csv gaussian
+ridge 400 6 3 0.5 1 0 csv gaussian
+sparse 400 50 5 0 0.2 1 svm gaussian
+bintall 400 8 3 0.5 1 0.5 csv binomial
+binsparse 400 50 5 0 0.2 0.5 svm binomial"
     tool_iters=3
     tool_reps=1
     load_reps=${LOAD_REPS:-1}
@@ -128,24 +144,37 @@ fi
 work="$OUT.d"
 rm -rf "$work"
 mkdir -p "$work"
-raw="$work/raw.csv" # case,task,tool,ranks,rep,seconds,load_seconds
+raw="$work/raw.csv" # case,task,tool,ranks,rep,seconds,load_seconds,nonzero,nonzero_path
 : >"$raw"
 limits="$OUT-limits.csv"
 echo "figure,case,ranks,value" >"$limits"
 
 # lariat_run CASE TASK RANKS REP: one lariat run, its row appended to raw.
 lariat_run() {
-    local name=$1 task=$2 np=$3 rep=$4 data model
+    local name=$1 task=$2 np=$3 rep=$4 data model family classes
     data=$(cat "$work/$name.path")
+    family=$(cat "$work/$name.family")
     model="$work/$name-$task-$np.json"
     local folds=()
     [ "$task" = cv ] && folds=(--nfolds "$NFOLDS")
-    launch "$np" "$LARIAT" "$task" --data "$data" --alpha "$(cat "$work/$name.alpha")" "${folds[@]}" \
+    launch "$np" "$LARIAT" "$task" --data "$data" --family "$family" --alpha "$(cat "$work/$name.alpha")" "${folds[@]}" \
         --tol "$TOL" --out "$model" --quiet >"$work/last.out" 2>"$work/last.err" ||
         die "lariat $task on $name at $np ranks failed: $(cat "$work/last.err")"
-    # In memory: everything but reading the file and writing the model.
+    # The family as asked, and the labels as lariat read them: the two values
+    # lariat gen wrote, the smaller one class 0 (the peers too take the
+    # larger one as class 1).
+    [ "$(jq -r '.family' "$model")" = "$family" ] || die "lariat $task on $name: the model's family is not $family"
+    if [ "$family" = binomial ]; then
+        classes=$(jq -c '.classes' "$model")
+        case "$data" in *.svm) want='[-1,1]' ;; *) want='[0,1]' ;; esac
+        [ "$classes" = "$want" ] || die "lariat $task on $name read the classes $classes, not $want"
+    fi
+    # In memory: everything but reading the file and writing the model. The
+    # nonzero coefficients of the path on all rows: at its last lambda, and
+    # summed over its lambdas.
     jq -r --arg c "$name" --arg t "$task" --arg r "$np" --arg k "$rep" \
-        '[$c, $t, "lariat", $r, $k, (.timings_s.total - .timings_s.load - .timings_s.write), .timings_s.load]
+        '[$c, $t, "lariat", $r, $k, (.timings_s.total - .timings_s.load - .timings_s.write), .timings_s.load,
+          .path[-1].nonzero, ([.path[].nonzero] | add)]
          | map(tostring) | join(",")' "$model" >>"$raw"
     if [ "$task" = fit ] && [ ! -f "$work/$name.lambda" ]; then jq -r '.path[].lambda' "$model" >"$work/$name.lambda"; fi
 }
@@ -154,20 +183,23 @@ lariat_run() {
 # failure, ">PEER_TIMEOUT" when stopped), unless an earlier repeat of it took
 # longer than PEER_ONCE seconds or was stopped.
 peer_run() {
-    local name=$1 task=$2 tool=$3 rep=$4 secs rc=0 alpha
+    local name=$1 task=$2 tool=$3 rep=$4 secs nz nzp rc=0 alpha family
     awk -F, -v c="$name" -v t="$task" -v o="$tool" -v once="$PEER_ONCE" \
         '$1 == c && $2 == t && $3 == o && ($6 ~ /^>/ || $6 + 0 > once) { found = 1 } END { exit !found }' "$raw" &&
         return 0
     alpha=$(cat "$work/$name.alpha")
+    family=$(cat "$work/$name.family")
     cp "$work/$name.lambda" "$work/$name.bin.lambda"
     if [ "$tool" = glmnet ]; then
         timeout "$PEER_TIMEOUT" "$RSCRIPT" "$tools/peer_glmnet.R" "$task" "$work/$name.bin" "$alpha" "$NFOLDS" \
-            "$THRESH" </dev/null >"$work/peer.out" 2>"$work/peer.err" || rc=$?
+            "$THRESH" "$family" </dev/null >"$work/peer.out" 2>"$work/peer.err" || rc=$?
     else
         timeout "$PEER_TIMEOUT" "$PYTHON" "$tools/peer_sklearn.py" "$task" "$work/$name.bin" "$alpha" "$NFOLDS" \
-            "$(awk -v t="$TOL" 'BEGIN { printf "%.6g", t / 2 }')" </dev/null >"$work/peer.out" 2>"$work/peer.err" || rc=$?
+            "$(awk -v t="$TOL" 'BEGIN { printf "%.6g", t / 2 }')" "$family" </dev/null >"$work/peer.out" 2>"$work/peer.err" || rc=$?
     fi
     secs=$(awk '$1 == "seconds" { print $2 }' "$work/peer.out")
+    nz=$(awk '$1 == "nonzero" { print $2 }' "$work/peer.out")
+    nzp=$(awk '$1 == "nonzero_path" { print $2 }' "$work/peer.out")
     if [ $rc -eq 124 ]; then
         echo "bench.sh: $tool $task on $name: stopped after $PEER_TIMEOUT s" >&2
         secs=">$PEER_TIMEOUT"
@@ -175,16 +207,20 @@ peer_run() {
         echo "bench.sh: $tool $task on $name failed: $(tail -3 "$work/peer.err")" >&2
         secs=NA
     fi
-    echo "$name,$task,$tool,1,$rep,$secs," >>"$raw"
+    if [ "$secs" = NA ] || [ "${secs#>}" != "$secs" ]; then
+        nz=
+        nzp=
+    fi
+    echo "$name,$task,$tool,1,$rep,$secs,,${nz:-NA},${nzp:-NA}" >>"$raw"
 }
 
 # The data: one file per case, written by lariat gen at the largest rank
 # count, and binary arrays for the peers.
 max_ranks=$(echo "$RANKS" | tr ' ' '\n' | sort -n | tail -1)
-while read -r name rows feats nz corr density alpha ext; do
+while read -r name rows feats nz corr density alpha ext family; do
     case " $CASES " in *" $name "*) ;; *) continue ;; esac
     data="$work/$name.$ext"
-    launch "$max_ranks" "$LARIAT" gen --rows "$rows" --features "$feats" --nonzero "$nz" --corr "$corr" \
+    launch "$max_ranks" "$LARIAT" gen --family "$family" --rows "$rows" --features "$feats" --nonzero "$nz" --corr "$corr" \
         --density "$density" --seed 1 --out "$data" --quiet >/dev/null 2>"$work/last.err" ||
         die "lariat gen for $name failed: $(cat "$work/last.err")"
     echo "$data" >"$work/$name.path"
@@ -195,6 +231,7 @@ while read -r name rows feats nz corr density alpha ext; do
             --density "$density" --seed 1 --out "$work/tall.h5" --quiet >/dev/null 2>"$work/last.err" ||
             die "lariat gen of the HDF5 copy failed: $(cat "$work/last.err")"
     fi
+    echo "$family" >"$work/$name.family"
     echo "$rows $feats" >"$work/$name.shape"
     if [ $use_glmnet = 1 ] || [ $use_sklearn = 1 ]; then
         fmt=csv
@@ -239,7 +276,7 @@ for name in tall wide; do
             print "model_comm_share_at_" R "," c "," r "," $9 }' "$work/tool-$name-$np.txt" >>"$limits"
     done
 done
-while read -r name rows feats _ _ _ _ ext; do
+while read -r name rows feats _ _ _ _ ext _; do
     case " $CASES " in *" $name "*) ;; *) continue ;; esac
     bytes=$(wc -c <"$(cat "$work/$name.path")")
     for np in $RANKS; do
@@ -281,6 +318,13 @@ median_load() {
     awk -F, -v c="$1" -v r="$2" '$1 == c && $3 == "lariat" && $4 == r { print $7 }' "$raw" | sort -g |
         awk '{ v[NR] = $1 } END { if (NR) printf "%.4g\n", v[int((NR + 1) / 2)]; else print "NA" }'
 }
+# nonzero CASE TASK TOOL RANKS FIELD: a nonzero count the runs reported
+# (FIELD 8: at the last lambda, 9: summed over the path), the same in every
+# repeat, or the values seen joined by "|"; NA if none.
+nonzero() {
+    awk -F, -v c="$1" -v t="$2" -v o="$3" -v r="$4" -v f="$5" '$1 == c && $2 == t && $3 == o && $4 == r &&
+        $f != "" && $f != "NA" && !seen[$f]++ { v = v (v == "" ? "" : "|") $f } END { print (v == "" ? "NA" : v) }' "$raw"
+}
 # ratio A B: A / B; "<x" when B is a lower bound (">T").
 ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN { lt = ""; if (b ~ /^>/) { lt = "<"; b = substr(b, 2) }
@@ -288,8 +332,8 @@ ratio() {
 }
 
 csv="$OUT.csv"
-echo "case,task,n,p,nnz,alpha,ranks,lariat_s,lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,speedup_vs_1_rank" >"$csv"
-while read -r name rows feats _ _ density alpha _; do
+echo "case,task,n,p,nnz,alpha,ranks,lariat_s,lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,speedup_vs_1_rank,family,lariat_nonzero,lariat_nonzero_path,glmnet_nonzero,glmnet_nonzero_path,sklearn_nonzero,sklearn_nonzero_path" >"$csv"
+while read -r name rows feats _ _ density alpha _ family; do
     case " $CASES " in *" $name "*) ;; *) continue ;; esac
     nnz=$(awk -v n="$rows" -v p="$feats" -v d="$density" 'BEGIN { printf "%.0f", n * p * d }')
     for task in fit cv; do
@@ -298,11 +342,16 @@ while read -r name rows feats _ _ density alpha _; do
             l=$(median "$name" "$task" lariat "$np")
             g=NA
             s=NA
+            gnz=NA,NA
+            snz=NA,NA
             if [ "$np" = 1 ]; then
                 g=$(median "$name" "$task" glmnet 1)
                 s=$(median "$name" "$task" sklearn 1)
+                gnz="$(nonzero "$name" "$task" glmnet 1 8),$(nonzero "$name" "$task" glmnet 1 9)"
+                snz="$(nonzero "$name" "$task" sklearn 1 8),$(nonzero "$name" "$task" sklearn 1 9)"
             fi
-            echo "$name,$task,$rows,$feats,$nnz,$alpha,$np,$l,$(median_load "$name" "$np"),$g,$s,$(ratio "$l" "$g"),$(ratio "$l" "$s"),$(ratio "$base" "$l")" >>"$csv"
+            lnz="$(nonzero "$name" "$task" lariat "$np" 8),$(nonzero "$name" "$task" lariat "$np" 9)"
+            echo "$name,$task,$rows,$feats,$nnz,$alpha,$np,$l,$(median_load "$name" "$np"),$g,$s,$(ratio "$l" "$g"),$(ratio "$l" "$s"),$(ratio "$base" "$l"),$family,$lnz,$gnz,$snz" >>"$csv"
         done
     done
 done <<<"$case_table"
@@ -322,32 +371,40 @@ fig() {
         "$([ $use_glmnet = 1 ] && "$RSCRIPT" -e 'cat("glmnet", format(packageVersion("glmnet")))' 2>/dev/null || echo "no glmnet"),"\
         "$([ $use_sklearn = 1 ] && "$PYTHON" -c 'import sklearn; print("scikit-learn", sklearn.__version__)' || echo "no scikit-learn")."
     echo
-    echo "| case | task | n x p | alpha | ranks | lariat s | load s | glmnet s | scikit-learn s | lariat / glmnet | lariat / scikit-learn | speed-up over 1 rank | load + lariat / faster peer |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-    # The last column: lariat end to end (reading the file and fitting)
-    # against the faster peer's fit alone (its data already in memory); "<x"
-    # when every peer that ran was stopped at its time limit.
-    tail -n +2 "$csv" | awk -F, '{ best = ""; bound = ""
-        for (k = 10; k <= 11; k++) {
-            if ($k ~ /^>/) { t = substr($k, 2) + 0; if (bound == "" || t < bound) bound = t }
-            else if ($k != "NA" && $k + 0 > 0 && (best == "" || $k + 0 < best)) best = $k + 0 }
-        e2e = "NA"
-        if ($8 != "NA" && $9 != "") {
-            if (best != "") e2e = sprintf("%.4g", ($8 + $9) / best)
-            else if (bound != "") e2e = sprintf("<%.4g", ($8 + $9) / bound) }
-        printf "| %s | %s | %s x %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-        $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $12, $13, $14, e2e }'
+    echo "| case | task | n x p | alpha | ranks | lariat s | load s | glmnet s | scikit-learn s | lariat / glmnet | lariat / scikit-learn | speed-up over 1 rank | load + lariat / faster peer | nonzero: lariat / glmnet / scikit-learn |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    # load + lariat / faster peer: lariat end to end (reading the file and
+    # fitting) against the faster peer's fit alone (its data already in
+    # memory); "<x" when every peer that ran was stopped at its time limit.
+    tail -n +2 "$csv" | awk -F, 'function nz(k, s) { return s == "NA" ? k : k " (" s ")" }
+        { best = ""; bound = ""
+          for (k = 10; k <= 11; k++) {
+              if ($k ~ /^>/) { t = substr($k, 2) + 0; if (bound == "" || t < bound) bound = t }
+              else if ($k != "NA" && $k + 0 > 0 && (best == "" || $k + 0 < best)) best = $k + 0 }
+          e2e = "NA"
+          if ($8 != "NA" && $9 != "") {
+              if (best != "") e2e = sprintf("%.4g", ($8 + $9) / best)
+              else if (bound != "") e2e = sprintf("<%.4g", ($8 + $9) / bound) }
+          v = nz($16, $17); if ($7 == 1) v = v " / " nz($18, $19) " / " nz($20, $21)
+          printf "| %s | %s | %s x %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+              $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $12, $13, $14, e2e, v }'
     echo
-    echo "| data | ranks | loader MB/s per rank | memory GB/s per rank | fista iteration / one-pass floor | fused sweep / floor | gram pass / DSYRK | allreduce latency s | allreduce GB/s |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-    for name in tall wide; do
-        case " $CASES " in *" $name "*) ;; *) continue ;; esac
-        for np in $RANKS; do
-            echo "| $name | $np | $(fig loader_mb_s_per_rank "$name" "$np") | $(fig bandwidth_gb_s_per_rank "$name" "$np") |" \
-                "$(fig fista_ratio "$name" "$np") | $(fig sweep_ratio "$name" "$np") | $(fig gram_ratio "$name" "$np") |" \
-                "$(fig allreduce_latency_s "$name" "$np") | $(fig allreduce_gb_s "$name" "$np") |"
+    echo "Nonzero: the coefficients at the last lambda of the path on all rows (in brackets: summed over the path's lambdas);"
+    echo "scikit-learn's CV at the alpha or C it chose. The binomial CV of scikit-learn (LogisticRegressionCV) runs over its own 10 values of C."
+    # The machine's limits, measured on the tall and wide data only.
+    if [[ " $CASES " == *" tall "* || " $CASES " == *" wide "* ]]; then
+        echo
+        echo "| data | ranks | loader MB/s per rank | memory GB/s per rank | fista iteration / one-pass floor | fused sweep / floor | gram pass / DSYRK | allreduce latency s | allreduce GB/s |"
+        echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        for name in tall wide; do
+            case " $CASES " in *" $name "*) ;; *) continue ;; esac
+            for np in $RANKS; do
+                echo "| $name | $np | $(fig loader_mb_s_per_rank "$name" "$np") | $(fig bandwidth_gb_s_per_rank "$name" "$np") |" \
+                    "$(fig fista_ratio "$name" "$np") | $(fig sweep_ratio "$name" "$np") | $(fig gram_ratio "$name" "$np") |" \
+                    "$(fig allreduce_latency_s "$name" "$np") | $(fig allreduce_gb_s "$name" "$np") |"
+            done
         done
-    done
+    fi
     echo
     echo "Loading (lariat_loadbench, medians of $load_reps runs in one process; the page cache: every rank reading its share of the file with pread into one 4 MiB buffer, as cat does):"
     echo
