@@ -22,9 +22,12 @@
 ** The measure (SPEC.md section 9): gaussian mse (deviance is the same) or
 ** mae; the statistics mode gives squared errors only, so mae fits the folds
 ** on the rows. The binomial and multinomial families have no statistics
-** mode: every fold is fit on its rows with the all-rows classes
-** (lariat_glm_fit_path), and rank groups favour folds side by side
-** (family_groups). Before any fit, one reduction of the folds' class
+** mode: every fold is fit on its rows with the all-rows classes. Binomial
+** on dense rows with gram (or auto) and one group runs the lockstep mode:
+** the all-rows path and every fold's together, each pass over X serving
+** all of them (lariat_glm_batch_paths, lockstep_serves); otherwise each
+** fold is its own lariat_glm_fit_path, and rank groups favour folds side by
+** side (family_groups). Before any fit, one reduction of the folds' class
 ** counts finds a class short in a fold's training rows and auc's unusable
 ** folds (score.h). Each held-out row's error at every lambda comes from
 ** its K linear predictors (one product with a B of p x (nlambda K)), and
