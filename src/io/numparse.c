@@ -119,6 +119,7 @@ static void pow5_store(int q, const uint64_t *b, int n, int extra_exp)
     t->hi = big_bits64(b, n, len - 64);
     t->lo = big_bits64(b, n, len - 128);
     t->exp = len - 128 + extra_exp;
+    t->bias = t->exp + q + 1204;
 }
 
 static void pow5_build(void)

@@ -44,10 +44,12 @@
 #define LARIAT_NUMPARSE_PAD_AFTER 32
 
 /* 5^q as a 128-bit truncation T = (hi, lo) in [2^127, 2^128) with 5^q =
-** T_true 2^exp, T <= T_true < T + 1 (exact for 0 <= q <= 55). */
+** T_true 2^exp, T <= T_true < T + 1 (exact for 0 <= q <= 55); bias is
+** exp + q + 1204, the part of a result's biased exponent that depends on q
+** only (see lariat_numparse_fast). */
 typedef struct lariat_pow5 {
     uint64_t hi, lo;
-    int64_t exp;
+    int64_t exp, bias;
 } lariat_pow5;
 
 /* The decimal exponents of the table (numparse.c says why these). */
@@ -270,18 +272,18 @@ static inline int lariat_numparse_fast(const lariat_pow5 *pow5, const char *s, c
     const int lz = __builtin_clzll(w);
     __extension__ const unsigned __int128 prod = (unsigned __int128)(w << lz) * t->hi;
     const uint64_t hi = (uint64_t)(prod >> 64);
-    const int sh = 9 + (int)(hi >> 63);
-    const uint64_t mask = ((uint64_t)1 << sh) - 1, rem = hi & mask, m = hi >> sh;
+    const int top = (int)(hi >> 63), sh = 9 + top;
+    const uint64_t mask = ((uint64_t)top << 9) | 0x1ff, rem = hi & mask, m = hi >> sh;
     if (rem == mask || (rem == 0 && (m & 1))) return 0;
-    uint64_t mant = (m >> 1) + (m & 1);
-    int64_t e2 = 129 + sh + t->exp + q - lz;
-    if (mant == ((uint64_t)1 << 53)) {
-        mant >>= 1;
-        e2++;
-    }
-    const int64_t biased = e2 + 52 + 1023;
-    if (biased < 1 || biased > 2046) return 0;
-    const uint64_t bits = ((uint64_t)negative << 63) | ((uint64_t)biased << 52) | (mant & (((uint64_t)1 << 52) - 1));
+    /* The significand rounded, in [2^52, 2^53], and the biased exponent of
+    ** mant 2^(129 + sh + exp + q - lz) as a double whose significand is
+    ** mant / 2^52: 129 + sh + exp + q - lz + 52 + 1023 = bias + sh - lz.
+    ** Adding (biased - 1) 2^52 to mant puts the exponent above the 52
+    ** fraction bits, and a mant rounded up to 2^53 carries into it. */
+    const uint64_t mant = (m >> 1) + (m & 1);
+    const int64_t biased = t->bias + sh - lz;
+    if (biased < 1 || biased + (int64_t)(mant >> 53) > 2046) return 0;
+    const uint64_t bits = ((uint64_t)negative << 63) | (mant + ((uint64_t)(biased - 1) << 52));
     memcpy(out, &bits, sizeof(bits));
     return 1;
 }
