@@ -288,7 +288,8 @@ done <<<"$case_table"
 
 # Loading against the page cache: each case's file, and the HDF5 copy of
 # the tall data, at every rank count (lariat_loadbench's medians). Lines:
-# FILE bytes B pagecache_mb_s_per_rank X load_mb_s_per_rank Y load_over_pagecache Z ...
+# FILE bytes B pagecache_mb_s_per_rank X load_mb_s_per_rank Y load_over_pagecache Z
+#      pagecache_cpu_mb_s_per_rank X' load_cpu_mb_s_per_rank Y' fresh_mb_s_per_rank F load_over_fresh Z'
 load_files=()
 while read -r name _; do
     case " $CASES " in *" $name "*) load_files+=("$(cat "$work/$name.path")") ;; esac
@@ -302,7 +303,9 @@ for np in $load_ranks; do
         print "loadbench_file_mb," c "," r "," $3 / 1e6
         print "loadbench_pagecache_mb_s_per_rank," c "," r "," $5
         print "loadbench_mb_s_per_rank," c "," r "," $7
-        print "loadbench_over_pagecache," c "," r "," $9 }' "$work/load-$np.txt" >>"$limits"
+        print "loadbench_over_pagecache," c "," r "," $9
+        print "loadbench_fresh_mb_s_per_rank," c "," r "," $15
+        print "loadbench_over_fresh," c "," r "," $17 }' "$work/load-$np.txt" >>"$limits"
 done
 
 # median CASE TASK TOOL RANKS: the median of the repeats; NA if any is NA,
@@ -406,15 +409,16 @@ fig() {
         done
     fi
     echo
-    echo "Loading (lariat_loadbench, medians of $load_reps runs in one process; the page cache: every rank reading its share of the file with pread into one 4 MiB buffer, as cat does):"
+    echo "Loading (lariat_loadbench, medians of $load_reps runs in one process; page cache: every rank reading its share of the file with pread into one 4 MiB buffer, as cat does; fresh memory: the same reads into a new array, as a loader fills one):"
     echo
-    echo "| data | file MB | ranks | load MB/s per rank | page cache MB/s per rank | load time / page-cache time |"
-    echo "| --- | --- | --- | --- | --- | --- |"
+    echo "| data | file MB | ranks | load MB/s per rank | page cache MB/s per rank | into fresh memory MB/s per rank | load time / page-cache time | load time / fresh-memory time |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
     for name in $CASES tall-h5; do
         for np in $RANKS; do
             grep -q "^loadbench_mb_s_per_rank,$name,$np," "$limits" || continue
             echo "| $name | $(fig loadbench_file_mb "$name" "$np") | $np | $(fig loadbench_mb_s_per_rank "$name" "$np") |" \
-                "$(fig loadbench_pagecache_mb_s_per_rank "$name" "$np") | $(fig loadbench_over_pagecache "$name" "$np") |"
+                "$(fig loadbench_pagecache_mb_s_per_rank "$name" "$np") | $(fig loadbench_fresh_mb_s_per_rank "$name" "$np") |" \
+                "$(fig loadbench_over_pagecache "$name" "$np") | $(fig loadbench_over_fresh "$name" "$np") |"
         done
     done
     # The model from the widest data's run at the most ranks.

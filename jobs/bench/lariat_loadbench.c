@@ -11,15 +11,21 @@
 **   file with pread in 4 MiB chunks into one buffer, as `cat FILE >
 **   /dev/null` or `dd bs=4M` do for the whole file: the rate at which the
 **   bytes leave the page cache, with nothing done to them.
+** - fresh: the same reads into a newly allocated array as large as the share
+**   (huge pages advised, as the readers do), freed again: what a loader
+**   that fills fresh memory cannot beat (the kernel zeroes every new page;
+**   on a virtual machine the hypervisor may back it too).
 ** - load: lariat_data_read of the file, and the dataset destroyed again.
 **
 ** Rank 0 prints one line per file:
 **   FILE bytes B pagecache_mb_s_per_rank X load_mb_s_per_rank Y load_over_pagecache Z
 **        pagecache_cpu_mb_s_per_rank X' load_cpu_mb_s_per_rank Y'
+**        fresh_mb_s_per_rank F load_over_fresh Z'
 ** where the rates are file bytes / seconds / P (each rank's share), the
-** median of R runs (R = 5 by default) in which the two phases alternate, so
-** that a busy moment slows both alike; Z = X / Y, the load's time over the
-** time of merely reading its bytes. X' and Y' divide by the CPU time of the
+** median of R runs (R = 5 by default) in which the phases alternate, so
+** that a busy moment slows them alike; Z = X / Y, the load's time over the
+** time of merely reading its bytes, and Z' = F / Y over the time of reading
+** them into fresh memory. X' and Y' divide by the CPU time of the
 ** slowest rank (user and system, CLOCK_PROCESS_CPUTIME_ID) instead of the
 ** wall time: on a machine shared with other work they move less, as the
 ** time the rank waits for a core is not in them (the time it waits for the
@@ -29,6 +35,7 @@
 ** main program, like src/cli.
 */
 #include "core/core.h"
+#include "core/memory.h"
 #include "data/dataset.h"
 
 #include <errno.h>
@@ -68,8 +75,9 @@ static double phase_start(double *cpu0)
 }
 
 /* Not collective. Reads bytes [a, b) of fd with pread in CHUNK pieces into
-** buf; 0 on success. */
-static int read_share(int fd, char *buf, int64_t a, int64_t b)
+** buf, each to the same place (advance = 0) or each after the last (1); 0
+** on success. */
+static int read_share(int fd, char *buf, int64_t a, int64_t b, int advance)
 {
     while (a < b) {
         size_t n = (size_t)(b - a) < CHUNK ? (size_t)(b - a) : CHUNK;
@@ -77,8 +85,20 @@ static int read_share(int fd, char *buf, int64_t a, int64_t b)
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) return -1;
         a += got;
+        if (advance) buf += got;
     }
     return 0;
+}
+
+/* Not collective. Reads bytes [a, b) of fd into a new array; 0 on success. */
+static int read_fresh(int fd, int64_t a, int64_t b)
+{
+    char *dst = malloc((size_t)(b - a) + 1);
+    if (dst == NULL) return -1;
+    lariat_advise_huge(dst, (size_t)(b - a));
+    int bad = read_share(fd, dst, a, b, 1);
+    free(dst);
+    return bad;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -108,13 +128,16 @@ static int bench_file(lariat_ctx *ctx, const char *path, int reps, char *buf, in
     const int64_t bytes = (int64_t)sb.st_size;
     const int64_t a = bytes / size * rank + bytes % size * rank / size;
     const int64_t b = bytes / size * (rank + 1) + bytes % size * (rank + 1) / size;
-    double cache_s[MAX_REPS], load_s[MAX_REPS], cache_cpu[MAX_REPS], load_cpu[MAX_REPS], c0;
+    double cache_s[MAX_REPS], load_s[MAX_REPS], cache_cpu[MAX_REPS], load_cpu[MAX_REPS], fresh_s[MAX_REPS], c0;
     for (int r = 0; r < reps && rc == LARIAT_OK; r++) {
         double t0 = phase_start(&c0);
-        int bad = read_share(fd, buf, a, b);
+        int bad = read_share(fd, buf, a, b, 0);
         double t = MPI_Wtime() - t0;
         cache_cpu[r] = max_over_ranks(cpu_now() - c0);
         cache_s[r] = max_over_ranks(t);
+        t0 = phase_start(&c0);
+        bad |= read_fresh(fd, a, b);
+        fresh_s[r] = max_over_ranks(MPI_Wtime() - t0);
         rc = lariat_agree(ctx, bad ? lariat_error(ctx, LARIAT_EIO, "%s: read failed", path) : LARIAT_OK);
         if (rc != LARIAT_OK) break;
         lariat_data *d = NULL;
@@ -130,10 +153,12 @@ static int bench_file(lariat_ctx *ctx, const char *path, int reps, char *buf, in
     const double mb = (double)bytes / 1e6 / size;
     const double cache = mb / median(cache_s, reps), load = mb / median(load_s, reps);
     const double cache_c = mb / median(cache_cpu, reps), load_c = mb / median(load_cpu, reps);
+    const double fresh = mb / median(fresh_s, reps);
     if (rank == 0) {
         printf("%s bytes %lld pagecache_mb_s_per_rank %.4g load_mb_s_per_rank %.4g load_over_pagecache %.4g "
-               "pagecache_cpu_mb_s_per_rank %.4g load_cpu_mb_s_per_rank %.4g\n",
-               path, (long long)bytes, cache, load, cache / load, cache_c, load_c);
+               "pagecache_cpu_mb_s_per_rank %.4g load_cpu_mb_s_per_rank %.4g fresh_mb_s_per_rank %.4g "
+               "load_over_fresh %.4g\n",
+               path, (long long)bytes, cache, load, cache / load, cache_c, load_c, fresh, fresh / load);
         fflush(stdout);
     }
     return LARIAT_OK;
