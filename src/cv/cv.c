@@ -57,6 +57,7 @@
 #include "data/matrix.h"
 #include "data/regroup.h"
 #include "data/stats.h"
+#include "data/tiles.h"
 #include "family/family.h"
 #include "solvers/glm.h"
 #include "solvers/path.h"
@@ -405,27 +406,42 @@ static void select_lambdas(lariat_cv_curve *c, int minimize)
     c->index_1se = i1se;
 }
 
+/* One tile's [sum w, sum w y, X'w (p)] for stats_shift. */
+typedef struct shift_tile {
+    const lariat_data *data;
+    const double *w;
+} shift_tile;
+
+static void shift_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const shift_tile *a = arg;
+    const double *w = a->w + i0, *y = a->data->y + i0;
+    part[0] = 0.0;
+    part[1] = 0.0;
+    for (int64_t i = 0; i < m; i++) {
+        part[0] += w[i];
+        part[1] += w[i] * y[i];
+    }
+    const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
+    lariat_matrix_mult_t(&tile, NULL, w, part + 2);
+}
+
 /* Collective. The statistics shift: the all-rows weighted means of the
-** columns and of y (one product X'w and one reduction), or 0 without an
-** intercept, where the sums must be about 0 (prep's means are 0 then). */
+** columns and of y (one product X'w, summed over tiles of rows), or 0
+** without an intercept, where the sums must be about 0 (prep's means are 0
+** then). */
 static int stats_shift(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
                        cv_work *wk)
 {
-    const int64_t p = data->p, nl = data->n_local;
+    const int64_t p = data->p;
     memset(wk->shift, 0, (size_t)p * sizeof(double));
     wk->yshift = 0.0;
     if (!pb->intercept) return LARIAT_OK;
     double *buf = lariat_malloc(ctx, (size_t)(p + 2), sizeof(double), "column sums");
     int rc = lariat_agree(ctx, buf != NULL ? LARIAT_OK : LARIAT_ENOMEM);
     if (rc != LARIAT_OK) return rc;
-    buf[0] = 0.0;
-    buf[1] = 0.0;
-    for (int64_t i = 0; i < nl; i++) {
-        buf[0] += w[i];
-        buf[1] += w[i] * data->y[i];
-    }
-    lariat_matrix_mult_t(data->X, NULL, w, buf + 2);
-    rc = lariat_allreduce_sum(ctx, buf, p + 2);
+    shift_tile arg = {data, w};
+    rc = lariat_tile_sum(ctx, data, p + 2, shift_tile_fn, &arg, buf);
     /* No positive weight: the shift stays 0, and lariat_prep_from_stats
     ** reports the empty set. */
     if (rc == LARIAT_OK && buf[0] > 0.0) {
@@ -1034,8 +1050,36 @@ static int setup_classes(lariat_ctx *ctx, const lariat_data *data, const double 
     return lariat_agree(ctx, rc);
 }
 
+static int cross_validate(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
+                          const lariat_problem *pb, const lariat_settings *st, const lariat_cv_settings *cv,
+                          lariat_cv_result **out);
+
 int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
               const lariat_settings *st, const lariat_cv_settings *cv, lariat_cv_result **out)
+{
+    *out = NULL;
+    /* A caller's rows off tile boundaries are cross-validated from an aligned
+    ** copy, their fold ids with them (data/tiles.h). */
+    lariat_data *aligned = NULL;
+    double *aligned_w = NULL;
+    int *aligned_fold = NULL;
+    int rc = lariat_data_align(ctx, data, row_weights, cv->foldid, &aligned, &aligned_w, &aligned_fold);
+    if (rc == LARIAT_OK && aligned != NULL) {
+        lariat_cv_settings cv_aligned = *cv;
+        cv_aligned.foldid = aligned_fold;
+        rc = cross_validate(ctx, aligned, aligned_w, pb, st, &cv_aligned, out);
+    } else if (rc == LARIAT_OK) {
+        rc = cross_validate(ctx, data, row_weights, pb, st, cv, out);
+    }
+    lariat_data_destroy(aligned);
+    free(aligned_w);
+    free(aligned_fold);
+    return rc;
+}
+
+static int cross_validate(lariat_ctx *ctx, const lariat_data *data, const double *row_weights,
+                          const lariat_problem *pb, const lariat_settings *st, const lariat_cv_settings *cv,
+                          lariat_cv_result **out)
 {
     *out = NULL;
     const double *w = row_weights ? row_weights : data->w;

@@ -19,6 +19,18 @@
 
 #include <stdint.h>
 
+/* The fields are private to matrix.c; the type is complete here only so
+** that row views (below) can live on the stack. */
+typedef enum { LARIAT_MATRIX_DENSE, LARIAT_MATRIX_CSR } lariat_matrix_kind;
+struct lariat_matrix {
+    lariat_matrix_kind kind;
+    int64_t rows, cols;
+    double *val;     /* dense: rows*cols row-major; CSR: the values */
+    int64_t *rowptr; /* CSR only: rows + 1 offsets into val and colind (absolute: a
+                        row view's first offset need not be 0) */
+    int32_t *colind; /* CSR only: column indices */
+};
+
 /* Takes ownership of val (rows * cols doubles, row-major, malloc'ed). */
 int lariat_matrix_wrap_dense(lariat_ctx *ctx, int64_t rows, int64_t cols, double *val,
                              lariat_matrix **out);
@@ -27,6 +39,11 @@ int lariat_matrix_wrap_dense(lariat_ctx *ctx, int64_t rows, int64_t cols, double
 int lariat_matrix_wrap_csr(lariat_ctx *ctx, int64_t rows, int64_t cols, int64_t *rowptr,
                            int32_t *colind, double *val, lariat_matrix **out);
 void lariat_matrix_destroy(lariat_matrix *X);
+
+/* Not collective. Rows [i0, i0 + m) of X as a matrix of their own that shares
+** X's storage: valid while X lives, never destroyed. Every operation below
+** works on it as on X (the per-tile passes of data/tiles.h). */
+lariat_matrix lariat_matrix_row_view(const lariat_matrix *X, int64_t i0, int64_t m);
 
 int64_t lariat_matrix_rows(const lariat_matrix *X);
 int64_t lariat_matrix_cols(const lariat_matrix *X);

@@ -11,6 +11,7 @@
 #include "core/core.h"
 #include "data/dataset.h"
 #include "data/matrix.h"
+#include "data/tiles.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -64,6 +65,7 @@ int lariat_data_regroup(lariat_ctx *ctx, const lariat_data *data, const double *
     const int sparse = lariat_matrix_is_sparse(data->X);
     int *where = NULL, *scount = NULL, *rcount = NULL, *sdisp = NULL, *rdisp = NULL;
     double *sbuf = NULL, *rbuf = NULL, *row = NULL;
+    int64_t *span = NULL; /* every rank's new rows: [span[2r], span[2r + 1]) */
     lariat_data *nd = NULL;
 
     /* Who is who: (group leader's world rank as the group's name, member
@@ -81,19 +83,24 @@ int lariat_data_regroup(lariat_ctx *ctx, const lariat_data *data, const double *
     sdisp = lariat_calloc(ctx, (size_t)P, sizeof(int), "send offsets");
     rdisp = lariat_calloc(ctx, (size_t)P, sizeof(int), "receive offsets");
     row = lariat_malloc(ctx, (size_t)p, sizeof(double), "row");
-    if (!where || !scount || !rcount || !sdisp || !rdisp || !row) rc = LARIAT_ENOMEM;
+    span = lariat_malloc(ctx, (size_t)(2 * P), sizeof(int64_t), "row spans");
+    if (!where || !scount || !rcount || !sdisp || !rdisp || !row || !span) rc = LARIAT_ENOMEM;
     rc = lariat_agree(ctx, rc);
     if (rc != LARIAT_OK) goto done;
     MPI_Allgather(me, 3, MPI_INT, where, 3, MPI_INT, comm);
 
     /* Each local row goes to one member of every group: member m of a group
-    ** of size s owns global rows [n m / s, n (m + 1) / s). Count, then pack. */
+    ** of size s owns its even share of whole tiles of rows (data/tiles.h), so
+    ** that every group's sums are the same as the whole set's. Count, then pack. */
+    for (int r = 0; r < P; r++) {
+        lariat_tile_split(n, where[3 * r + 2], where[3 * r + 1], &span[2 * r], &span[2 * r + 1]);
+        span[2 * r + 1] += span[2 * r];
+    }
     int64_t total = 0;
     for (int64_t i = 0; i < nl; i++) {
         const int64_t gi = data->row0 + i, len = pack(data, row_w, foldid, i, row, NULL);
         for (int r = 0; r < P; r++) {
-            const int s = where[3 * r + 2], m = where[3 * r + 1];
-            if (gi >= (n * m) / s && gi < (n * (m + 1)) / s) {
+            if (gi >= span[2 * r] && gi < span[2 * r + 1]) {
                 if ((int64_t)scount[r] + len > INT_MAX) rc = lariat_error(ctx, LARIAT_EUSAGE, "regroup message too large");
                 scount[r] += (int)len;
                 total += len;
@@ -119,8 +126,7 @@ int lariat_data_regroup(lariat_ctx *ctx, const lariat_data *data, const double *
         for (int64_t i = 0; rc == LARIAT_OK && i < nl; i++) {
             const int64_t gi = data->row0 + i;
             for (int r = 0; r < P; r++) {
-                const int s = where[3 * r + 2], m = where[3 * r + 1];
-                if (gi >= (n * m) / s && gi < (n * (m + 1)) / s) {
+                if (gi >= span[2 * r] && gi < span[2 * r + 1]) {
                     pos[r] += (int)pack(data, row_w, foldid, i, row, sbuf + sdisp[r] + pos[r]);
                 }
             }
@@ -136,7 +142,7 @@ int lariat_data_regroup(lariat_ctx *ctx, const lariat_data *data, const double *
     if (rc != LARIAT_OK) goto done;
 
     /* Unpack: count the records, then build the new block. */
-    const int64_t begin = (n * sub_rank) / sub_size, end = (n * (sub_rank + 1)) / sub_size, m = end - begin;
+    const int64_t m = span[2 * world_rank + 1] - span[2 * world_rank];
     rc = lariat_data_alloc(ctx, m, p, &nd);
     double *val = NULL;
     int64_t *rowptr = NULL;
@@ -212,6 +218,7 @@ done:
     free(sbuf);
     free(rbuf);
     free(row);
+    free(span);
     if (rc != LARIAT_OK) {
         lariat_data_destroy(nd);
         free(*out_w);

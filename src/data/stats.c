@@ -2,31 +2,100 @@
 
 #include "core/core.h"
 #include "data/matrix.h"
+#include "data/tiles.h"
 #include "linalg/blas.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* One tile's sets: moments_by_set on the tile's rows into part. */
+typedef struct by_fold_tile {
+    lariat_ctx *ctx;
+    const lariat_data *data;
+    const double *w, *shift;
+    const int *fold;
+    int K;
+    double yshift;
+    double *ranges; /* K * 2p: the local ranges, accumulated over tiles */
+    int rc;
+} by_fold_tile;
+
+static void by_fold_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    by_fold_tile *a = arg;
+    const int64_t p = a->data->p, L = LARIAT_STATS_LEN(p);
+    memset(part, 0, (size_t)(a->K * L) * sizeof(double));
+    const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
+    int rc = lariat_matrix_moments_by_set(a->ctx, &tile, a->fold + i0, a->K, a->w + i0, a->data->y + i0, a->shift,
+                                          a->yshift, part, a->ranges);
+    if (rc != LARIAT_OK) a->rc = rc;
+}
+
 int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double *w, const int *fold, int K,
                          const double *shift, double yshift, double *sums, double *ranges)
 {
     const int64_t p = data->p, L = LARIAT_STATS_LEN(p);
-    memset(sums, 0, (size_t)(K * L) * sizeof(double));
     for (int64_t t = 0; t < (int64_t)K * 2 * p; t++) ranges[t] = -INFINITY;
-    int rc = lariat_matrix_moments_by_set(ctx, data->X, fold, K, w, data->y, shift, yshift, sums, ranges);
+    by_fold_tile arg = {ctx, data, w, shift, fold, K, yshift, ranges, LARIAT_OK};
+    /* Sums over tiles of rows (data/tiles.h): the same at any rank count. */
+    int rc = lariat_matrix_is_sparse(data->X)
+                 ? lariat_error(ctx, LARIAT_EUSAGE, "fold statistics need dense rows")
+                 : LARIAT_OK;
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) rc = lariat_tile_sum(ctx, data, K * L, by_fold_fn, &arg, sums);
+    if (rc == LARIAT_OK) rc = lariat_agree(ctx, arg.rc);
     for (int k = 0; rc == LARIAT_OK && k < K; k++) {
         double *sxx = sums + k * L + 4 + 2 * p;
         for (int64_t j = 0; j < p; j++) {
             for (int64_t l = j + 1; l < p; l++) sxx[l * p + j] = sxx[j * p + l];
         }
     }
-    rc = lariat_agree(ctx, rc);
-    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, sums, K * L);
     if (rc == LARIAT_OK && MPI_Allreduce(MPI_IN_PLACE, ranges, (int)(K * 2 * p), MPI_DOUBLE, MPI_MAX,
                                          lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
         rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of fold column ranges failed");
     }
+    return rc;
+}
+
+/* One tile's Gram, its upper triangle packed by rows. */
+typedef struct gram_tile {
+    lariat_ctx *ctx;
+    const lariat_data *data;
+    const double *w, *shift;
+    double *G; /* p x p scratch */
+    int rc;
+} gram_tile;
+
+static void gram_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    gram_tile *a = arg;
+    const int64_t p = a->data->p;
+    const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
+    int rc = lariat_matrix_gram(a->ctx, &tile, a->w + i0, a->shift, a->G);
+    if (rc != LARIAT_OK) a->rc = rc;
+    for (int64_t j = 0, t = 0; j < p; j++) {
+        for (int64_t l = j; l < p; l++) part[t++] = a->G[j * p + l];
+    }
+}
+
+int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, double *G)
+{
+    const int64_t p = data->p, len = p * (p + 1) / 2;
+    gram_tile arg = {ctx, data, w, shift, NULL, LARIAT_OK};
+    /* G doubles as the tiles' scratch until the sum is unpacked into it. */
+    double *packed = lariat_malloc(ctx, (size_t)len, sizeof(double), "packed Gram matrix");
+    arg.G = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "a tile's Gram matrix");
+    int rc = lariat_agree(ctx, (packed && arg.G) ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc == LARIAT_OK) rc = lariat_tile_sum(ctx, data, len, gram_fn, &arg, packed);
+    if (rc == LARIAT_OK) rc = lariat_agree(ctx, arg.rc);
+    if (rc == LARIAT_OK) {
+        for (int64_t j = 0, t = 0; j < p; j++) {
+            for (int64_t l = j; l < p; l++, t++) G[j * p + l] = G[l * p + j] = packed[t];
+        }
+    }
+    free(packed);
+    free(arg.G);
     return rc;
 }
 

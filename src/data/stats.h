@@ -25,10 +25,15 @@
 
 /* Collective. One pass over this rank's rows (dense storage only: returns
 ** LARIAT_EUSAGE for CSR) adds row i to set fold[i] - 1 (fold[i] in 1..K; 0 =
-** in no set); then one sum-reduction of the K sets and one max-reduction of
-** their ranges. sums has K * LARIAT_STATS_LEN(p) doubles, ranges K * 2p. */
+** in no set), tile by tile; then one tiled sum of the K sets (data/tiles.h:
+** the same at any rank count) and one max-reduction of their ranges. sums has K * LARIAT_STATS_LEN(p) doubles, ranges K * 2p. */
 int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double *w, const int *fold, int K,
                          const double *shift, double yshift, double *sums, double *ranges);
+
+/* Collective. G (p x p, row-major, both triangles) = sum_i w_i (x_i - shift)(x_i - shift)'
+** over all rows (shift NULL = 0): the weighted Gram of data/matrix.h summed over
+** tiles of rows (data/tiles.h), the same at any rank count. */
+int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, double *G);
 
 /* Not collective. The statistics of every set but k (0-based): sums minus
 ** set k (from the total, computed once by the caller as the sum of all sets),

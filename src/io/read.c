@@ -4,11 +4,13 @@
 */
 #include "core/core.h"
 #include "data/dataset.h"
+#include "data/tiles.h"
 #include "io/hdf5_io.h"
 #include "io/read.h"
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void lariat_read_options_default(lariat_read_options *opt)
@@ -127,17 +129,39 @@ int lariat_data_read(lariat_ctx *ctx, const char *path, const lariat_read_option
     return rc;
 }
 
+/* One tile's weight sum. */
+static void weight_sum_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const lariat_data *d = arg;
+    double sum = 0.0;
+    for (int64_t i = 0; i < m; i++) sum += d->w[i0 + i];
+    part[0] = sum;
+}
+
 int lariat_read_finish(lariat_ctx *ctx, const char *path, lariat_data *d)
 {
     int rc = lariat_data_set_global_rows(ctx, d);
     if (rc != LARIAT_OK) return rc;
     if (d->n == 0) return lariat_error(ctx, LARIAT_EDATA, "%s: no data rows", path);
+    /* Rows split by bytes move once onto tile boundaries (data/tiles.h), so
+    ** that every sum over them is the same at any rank count. */
+    lariat_data *aligned = NULL;
+    double *aligned_w = NULL;
+    int *no_folds = NULL;
+    rc = lariat_data_align(ctx, d, NULL, NULL, &aligned, &aligned_w, &no_folds);
+    if (rc != LARIAT_OK) return rc;
+    if (aligned != NULL) {
+        lariat_data old = *d;
+        *d = *aligned;
+        *aligned = old;
+        lariat_data_destroy(aligned);
+        free(aligned_w);
+    }
     if (d->has_weights) {
         /* Each weight is finite and >= 0 (checked while parsing); their sum must
         ** be positive for the weighted means of SPEC.md section 1 to exist. */
         double sum = 0.0;
-        for (int64_t i = 0; i < d->n_local; i++) sum += d->w[i];
-        rc = lariat_allreduce_sum(ctx, &sum, 1);
+        rc = lariat_tile_sum(ctx, d, 1, weight_sum_fn, d, &sum);
         if (rc != LARIAT_OK) return rc;
         if (!(sum > 0.0)) return lariat_error(ctx, LARIAT_EDATA, "%s: the weights are all zero", path);
     }

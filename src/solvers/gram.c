@@ -33,6 +33,7 @@
 ** and coordinate descent polishes the rare solution it does not certify.
 */
 #include "core/core.h"
+#include "data/stats.h"
 #include "data/matrix.h"
 #include "linalg/blas.h"
 #include "solvers/prep.h"
@@ -136,9 +137,8 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
         if (rc == LARIAT_OK) memcpy(ws->H, prep->gram, (size_t)(p * p) * sizeof(double));
         rc = lariat_agree(ctx, rc);
     } else {
-        if (rc == LARIAT_OK) rc = lariat_matrix_gram(ctx, prep->data->X, prep->w, prep->mean, ws->H);
         rc = lariat_agree(ctx, rc);
-        if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, ws->H, p * p);
+        if (rc == LARIAT_OK) rc = lariat_stats_gram(ctx, prep->data, prep->w, prep->mean, ws->H);
     }
     if (rc != LARIAT_OK) {
         gram_destroy(ws);

@@ -8,6 +8,7 @@
 #include "core/core.h"
 #include "data/matrix.h"
 #include "data/stats.h"
+#include "data/tiles.h"
 #include "linalg/blas.h"
 
 #include <float.h>
@@ -145,48 +146,114 @@ static int unpenalized_alloc(lariat_ctx *ctx, lariat_prep *prep)
     return LARIAT_OK;
 }
 
-/* Collective. HU = (1/W) Xs'W Xs_U from two products per column of U:
-** z = Xs e_u, then Xs'(w .* z); one reduction for all of them. */
+/* One tile's part of HU: for each column u of U, z = Xs e_u on the tile's
+** rows, then Xs'(w .* z): part[a p + j], made with the tile's scratch z. */
+typedef struct unpenalized_tile {
+    const lariat_prep *prep;
+    double *d, *z; /* p unit vector, T rows of scratch */
+} unpenalized_tile;
+
+static void unpenalized_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    unpenalized_tile *a = arg;
+    const lariat_prep *prep = a->prep;
+    const int64_t p = prep->p;
+    const double *shift = prep->intercept ? prep->mean : NULL;
+    const lariat_matrix tile = lariat_matrix_row_view(prep->data->X, i0, m);
+    for (int64_t k = 0; k < prep->nU; k++) {
+        const int64_t u = prep->U[k];
+        a->d[u] = prep->inv_scale[u];
+        lariat_matrix_mult(&tile, shift, a->d, a->z);
+        a->d[u] = 0.0;
+        for (int64_t i = 0; i < m; i++) a->z[i] *= prep->w[i0 + i];
+        lariat_matrix_mult_t(&tile, shift, a->z, part + k * p);
+    }
+}
+
+/* Collective. HU = (1/W) Xs'W Xs_U, summed over tiles of rows (data/tiles.h). */
 static int unpenalized_gram(lariat_ctx *ctx, lariat_prep *prep)
 {
     const lariat_data *data = prep->data;
-    const int64_t p = prep->p, nl = data->n_local, nU = prep->nU;
-    const double *shift = prep->intercept ? prep->mean : NULL;
-    double *d = lariat_calloc(ctx, (size_t)p, sizeof(double), "unit vector");
-    double *z = lariat_malloc(ctx, (size_t)nl, sizeof(double), "column");
-    double *col = lariat_malloc(ctx, (size_t)p, sizeof(double), "Gram column");
-    int rc = (d && z && col) ? LARIAT_OK : LARIAT_ENOMEM;
+    const int64_t p = prep->p, nU = prep->nU;
+    if (nU == 0) return LARIAT_OK;
+    unpenalized_tile arg = {prep, NULL, NULL};
+    arg.d = lariat_calloc(ctx, (size_t)p, sizeof(double), "unit vector");
+    arg.z = lariat_malloc(ctx, (size_t)lariat_tile_rows(data->n), sizeof(double), "column");
+    double *cols = lariat_malloc(ctx, (size_t)(p * nU), sizeof(double), "Gram columns");
+    int rc = lariat_agree(ctx, (arg.d && arg.z && cols) ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc == LARIAT_OK) rc = lariat_tile_sum(ctx, data, p * nU, unpenalized_tile_fn, &arg, cols);
     for (int64_t a = 0; rc == LARIAT_OK && a < nU; a++) {
-        const int64_t u = prep->U[a];
-        d[u] = prep->inv_scale[u];
-        lariat_matrix_mult(data->X, shift, d, z);
-        d[u] = 0.0;
-        for (int64_t i = 0; i < nl; i++) z[i] *= prep->w[i];
-        lariat_matrix_mult_t(data->X, shift, z, col);
-        for (int64_t j = 0; j < p; j++) prep->HU[j * nU + a] = col[j] * prep->inv_scale[j] / prep->W;
+        for (int64_t j = 0; j < p; j++) prep->HU[j * nU + a] = cols[a * p + j] * prep->inv_scale[j] / prep->W;
     }
-    free(d);
-    free(z);
-    free(col);
-    rc = lariat_agree(ctx, rc);
-    if (rc == LARIAT_OK && nU > 0) rc = lariat_allreduce_sum(ctx, prep->HU, p * nU);
+    free(arg.d);
+    free(arg.z);
+    free(cols);
     return rc;
+}
+
+/* Pass 1 of lariat_prep_create on one tile: [W, sum w y, rows with w > 0,
+** X'w (p)]. */
+typedef struct moments_tile {
+    lariat_ctx *ctx;
+    const lariat_data *data;
+    const double *w, *shift, *ybar;
+    double *q;   /* T rows of scratch */
+    double *s1;  /* p of scratch */
+    int rc;
+} moments_tile;
+
+static void first_moments_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const moments_tile *a = arg;
+    const double *w = a->w + i0, *y = a->data->y + i0;
+    double W = 0.0, wy = 0.0, npos = 0.0;
+    for (int64_t i = 0; i < m; i++) {
+        W += w[i];
+        wy += w[i] * y[i];
+        npos += (w[i] > 0);
+    }
+    part[0] = W;
+    part[1] = wy;
+    part[2] = npos;
+    const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
+    lariat_matrix_mult_t(&tile, NULL, w, part + 3);
+}
+
+/* Pass 2 on one tile: [sum w (y - ybar)^2, 0, 0, s2 (p), xyraw (p)]. */
+static void second_moments_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    moments_tile *a = arg;
+    const double *w = a->w + i0, *y = a->data->y + i0;
+    const int64_t p = a->data->p;
+    double yy = 0.0;
+    for (int64_t i = 0; i < m; i++) {
+        double yc = y[i] - *a->ybar;
+        a->q[i] = w[i] * yc;
+        yy += a->q[i] * yc;
+    }
+    const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
+    int rc = lariat_matrix_colstats(a->ctx, &tile, w, a->shift, a->s1, part + 3);
+    if (rc != LARIAT_OK) a->rc = rc;
+    lariat_matrix_mult_t(&tile, a->shift, a->q, part + 3 + p);
+    part[0] = yy;
+    part[1] = part[2] = 0.0;
 }
 
 int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
                        lariat_prep **out)
 {
     *out = NULL;
-    const int64_t p = data->p, nl = data->n_local;
+    const int64_t p = data->p;
     if (w == NULL) w = data->w;
     double *buf = NULL, *q = NULL;
+    lariat_tilesum *ts = NULL;
     lariat_prep *prep = lariat_calloc(ctx, 1, sizeof(*prep), "problem");
     int rc = prep ? check_problem(ctx, pb, p) : LARIAT_ENOMEM;
     if (rc == LARIAT_OK) rc = alloc_arrays(ctx, prep, p);
     if (rc == LARIAT_OK) {
         /* One reduction buffer serves both passes: 3 + 2p doubles. */
         buf = lariat_malloc(ctx, (size_t)(3 + 2 * p), sizeof(double), "reduction buffer");
-        q = lariat_malloc(ctx, (size_t)nl, sizeof(double), "weighted labels");
+        q = lariat_malloc(ctx, (size_t)lariat_tile_rows(data->n), sizeof(double), "weighted labels");
         if (buf == NULL || q == NULL) rc = LARIAT_ENOMEM;
     }
     rc = lariat_agree(ctx, rc);
@@ -200,38 +267,26 @@ int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w
     prep->standardize = pb->standardize;
 
     /* Pass 1: the weight sum, the weighted means of y and of each column
-    ** (one sum-reduction), and each column's range over the rows of positive
-    ** weight (one max-reduction of [-min, max]), which detects constant
-    ** columns exactly rather than by a variance threshold. */
+    ** (one tiled sum), and each column's range over the rows of positive
+    ** weight (one max-reduction of [-min, max]: a maximum is exact in any
+    ** order), which detects constant columns exactly rather than by a
+    ** variance threshold. */
     double *range_lo = prep->lo, *range_hi = prep->hi; /* borrowed as scratch until bounds are set */
-    {
-        double W = 0.0, wy = 0.0, npos = 0.0;
-        for (int64_t i = 0; i < nl; i++) {
-            W += w[i];
-            wy += w[i] * data->y[i];
-            npos += (w[i] > 0);
-        }
-        buf[0] = W;
-        buf[1] = wy;
-        buf[2] = npos;
-        lariat_matrix_mult_t(data->X, NULL, w, buf + 3);
+    moments_tile mt = {ctx, data, w, NULL, &prep->ybar, q, prep->xy, LARIAT_OK};
+    rc = lariat_tilesum_create(ctx, data, 3 + 2 * p, &ts);
+    if (rc == LARIAT_OK) rc = lariat_tilesum_run(ts, 3 + p, first_moments_fn, &mt, buf);
+    if (rc == LARIAT_OK) {
         rc = lariat_matrix_colrange(ctx, data->X, w, range_lo, range_hi);
-        for (int64_t j = 0; j < p; j++) {
-            buf[3 + p + j] = -range_lo[j];
-        }
+        for (int64_t j = 0; j < p; j++) range_lo[j] = -range_lo[j];
+        rc = lariat_agree(ctx, rc);
     }
-    rc = lariat_agree(ctx, rc);
-    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, buf, 3 + p);
     if (rc == LARIAT_OK && MPI_Allreduce(MPI_IN_PLACE, range_hi, (int)p, MPI_DOUBLE, MPI_MAX,
                                          lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
         rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of column ranges failed");
     }
-    if (rc == LARIAT_OK) {
-        memcpy(range_lo, buf + 3 + p, (size_t)p * sizeof(double));
-        if (MPI_Allreduce(MPI_IN_PLACE, range_lo, (int)p, MPI_DOUBLE, MPI_MAX, lariat_ctx_comm(ctx)) !=
-            MPI_SUCCESS) {
-            rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of column ranges failed");
-        }
+    if (rc == LARIAT_OK && MPI_Allreduce(MPI_IN_PLACE, range_lo, (int)p, MPI_DOUBLE, MPI_MAX,
+                                         lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of column ranges failed");
     }
     if (rc != LARIAT_OK) goto done;
     prep->W = buf[0];
@@ -246,24 +301,13 @@ int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w
 
     /* Pass 2: centered second moments s2_j = sum w (x - m)^2, the centered
     ** label's sum of squares and the correlations sum w (x - m)(y - ybar),
-    ** in one sum-reduction. */
-    {
-        double *s2 = buf + 3, *xyraw = buf + 3 + p, yy = 0.0;
-        for (int64_t i = 0; i < nl; i++) {
-            double yc = data->y[i] - prep->ybar;
-            q[i] = w[i] * yc;
-            yy += q[i] * yc;
-        }
-        double *s1 = prep->xy; /* scratch: the centered first moments are not needed */
-        rc = lariat_matrix_colstats(ctx, data->X, w, pb->intercept ? prep->mean : NULL, s1, s2);
-        lariat_matrix_mult_t(data->X, pb->intercept ? prep->mean : NULL, q, xyraw);
-        buf[0] = yy;
-        rc = lariat_agree(ctx, rc);
-        if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, buf, 3 + 2 * p);
-        if (rc != LARIAT_OK) goto done;
-        prep->yy = buf[0] / W;
-        prep->N0 = 0.5 * prep->yy;
-    }
+    ** in one tiled sum. */
+    mt.shift = pb->intercept ? prep->mean : NULL;
+    rc = lariat_tilesum_run(ts, 3 + 2 * p, second_moments_fn, &mt, buf);
+    if (rc == LARIAT_OK) rc = lariat_agree(ctx, mt.rc);
+    if (rc != LARIAT_OK) goto done;
+    prep->yy = buf[0] / W;
+    prep->N0 = 0.5 * prep->yy;
 
     /* range_lo holds -min after its max-reduction. */
     prep_finish(prep, pb, buf + 3, buf + 3 + p, range_lo, range_hi);
@@ -271,6 +315,7 @@ int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w
     if (rc == LARIAT_OK) rc = unpenalized_gram(ctx, prep);
 
 done:
+    lariat_tilesum_destroy(ts);
     free(buf);
     free(q);
     if (rc != LARIAT_OK) {

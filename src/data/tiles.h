@@ -1,0 +1,82 @@
+/*
+** Tiles of rows: what makes every sum over rows the same at any rank count.
+**
+** The global rows are cut into tiles of T consecutive rows (T a power of two
+** fixed by the number of rows alone, lariat_tile_rows), and every rank's
+** block of rows starts on a tile boundary, so that a tile never straddles two
+** ranks. A sum over rows is then the sum over tiles of each tile's partial
+** sum; a tile's partial is computed by the same code on the same rows
+** wherever the tile lives, so it is the same double at any rank count, and
+** the partials are combined by the binned sum of linalg/rsum.h, whose result
+** does not depend on the order. Sums over rows go through lariat_tilesum_run
+** and nothing else (SPEC.md section 3; the README's "Reproducibility").
+**
+** Readers and generators leave their rows on tile boundaries; a data set a
+** caller built with another split is moved onto them once (lariat_data_align)
+** by the entry points that sum over rows.
+*/
+#ifndef LARIAT_TILES_H
+#define LARIAT_TILES_H
+
+#include "lariat.h"
+#include "linalg/rsum.h"
+
+#include <stdint.h>
+
+/* Not collective. Rows per tile for n rows: the power of two nearest below
+** n / 128, between 1 and 4096 (big enough that a tile's BLAS call dwarfs the
+** binned deposit of its partial; small enough that a few ranks each get tiles
+** of a small data set). */
+int64_t lariat_tile_rows(int64_t n);
+
+/* Not collective. Member m of s ranks sharing n rows on tile boundaries owns
+** [*row0, *row0 + *count): the tiles spread as evenly as whole tiles allow
+** (ranks may hold no row when there are fewer tiles than ranks). */
+void lariat_tile_split(int64_t n, int s, int m, int64_t *row0, int64_t *count);
+
+/* Not collective. Whether this rank's block starts on a tile boundary and
+** ends on one (or at row n). */
+int lariat_tiles_local_aligned(const lariat_data *d);
+
+/* Collective. When some rank's block is not on tile boundaries, moves the
+** rows onto the even tile split (data/regroup.h, with the per-row extras
+** row_w and foldid, either NULL) and returns the new set in *out (with
+** *out_w and *out_foldid, malloc'ed or NULL); otherwise *out = NULL and the
+** caller keeps its own. Errors are agreed on every rank. */
+int lariat_data_align(lariat_ctx *ctx, const lariat_data *d, const double *row_w, const int *foldid,
+                      lariat_data **out, double **out_w, int **out_foldid);
+
+/* The partial sum of one tile: fills part[0, len) with the sum over the
+** local rows [i0, i0 + m) (overwrite). The rows are always one whole tile. */
+typedef void (*lariat_tile_fn)(void *arg, int64_t i0, int64_t m, double *part);
+
+/* A workspace for sums of up to len_max values: a tile's partial and the
+** binned accumulator. */
+typedef struct lariat_tilesum {
+    lariat_ctx *ctx;
+    const lariat_data *data;
+    int64_t len_max;
+    double *part;
+    lariat_rsum_entry *acc;
+} lariat_tilesum;
+
+/* Collective. Allocates the workspace for sums over data's rows of up to
+** len_max values. LARIAT_EUSAGE on every rank when some rank's rows are not
+** on tile boundaries (a caller's bug: see lariat_data_align). Errors are
+** agreed. */
+int lariat_tilesum_create(lariat_ctx *ctx, const lariat_data *data, int64_t len_max, lariat_tilesum **out);
+void lariat_tilesum_destroy(lariat_tilesum *ts);
+
+/* Collective. out[0, len) = the sum over every tile of the global rows of
+** fn's partials: the same doubles at any rank count and in any run. Costs
+** one pass of fn over the local tiles, one binned deposit of len values per
+** tile and one MPI_Allreduce of 4 len doubles. LARIAT_EUSAGE when len >
+** len_max (a caller's bug, the same on every rank). */
+int lariat_tilesum_run(lariat_tilesum *ts, int64_t len, lariat_tile_fn fn, void *arg, double *out);
+
+/* Collective. lariat_tilesum_run with a workspace of its own, for sums made
+** once (setup, not iterations). Errors are agreed. */
+int lariat_tile_sum(lariat_ctx *ctx, const lariat_data *data, int64_t len, lariat_tile_fn fn, void *arg,
+                    double *out);
+
+#endif /* LARIAT_TILES_H */

@@ -1,0 +1,155 @@
+/*
+** The binned accumulator of rsum.h. Bin j holds multiples of 2^u_j with
+** u_j = U0 - j W; a value x belongs first to its natural bin
+**   j(x) = the largest j with |x| < 2^(u_j + W - 1),
+** where rounding it onto any coarser bin gives 0, so its pieces in the
+** bins above j(x) are zero by construction. Its piece in a bin is taken with
+** the rounding trick q = (r + C) - C, C = 1.5 * 2^(u + 52) (exact for
+** |r| < 2^(u + 51): the sum's unit in the last place is 2^u), and r - q is
+** exact. U0 is the largest u for which C is a double; values of 2^1000 and
+** more, and non-finite ones, make the entry NAN.
+*/
+#include "linalg/rsum.h"
+
+#include "core/core.h"
+
+#include <math.h>
+#include <string.h>
+
+enum {
+    RSUM_W = 30,                  /* bits per bin */
+    RSUM_U0 = 1023 - 52,          /* u_0: the top bin's unit is 2^971 */
+    RSUM_JMAX = 66,               /* the finest natural bin: u = -1009 */
+    RSUM_EMAX = RSUM_U0 + RSUM_W - 2 /* values with exponent above this are too large */
+};
+
+/* C_j = 1.5 * 2^(u_j + 52) for every bin an accumulator can reach (j <=
+** RSUM_JMAX + K - 1, where u_j + 52 = -1017: still a normal double), built
+** from its bits: biased exponent u_j + 52 + 1023, significand 1.1 in binary. */
+static double bin_constant(int j)
+{
+    const uint64_t bits = ((uint64_t)(RSUM_U0 - j * RSUM_W + 52 + 1023) << 52) | ((uint64_t)1 << 51);
+    double c;
+    memcpy(&c, &bits, sizeof(c));
+    return c;
+}
+
+/* The exponent e of x (2^e <= |x| < 2^(e+1) for normal x; subnormals and
+** zero report -1023, which only matters through the clamp to RSUM_JMAX). */
+static int exponent_of(double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof(bits));
+    return (int)((bits >> 52) & 0x7ff) - 1023;
+}
+
+static void shift_to(lariat_rsum_entry *a, double top)
+{
+    if (isinf(a->top)) {
+        a->top = top;
+        for (int k = 0; k < LARIAT_RSUM_K; k++) a->bin[k] = 0.0;
+        return;
+    }
+    const int d = (int)(a->top - top);
+    for (int k = LARIAT_RSUM_K - 1; k >= 0; k--) a->bin[k] = (k - d >= 0) ? a->bin[k - d] : 0.0;
+    a->top = top;
+}
+
+static void deposit(lariat_rsum_entry *a, double x)
+{
+    if (x == 0.0 || isnan(a->top)) return;
+    const int e = exponent_of(x);
+    if (!isfinite(x) || e > RSUM_EMAX) {
+        a->top = NAN;
+        return;
+    }
+    int j = (RSUM_EMAX - e) / RSUM_W; /* the natural bin: see the file comment */
+    if (j > RSUM_JMAX) j = RSUM_JMAX;
+    if ((double)j < a->top) shift_to(a, (double)j);
+    const int t = (int)a->top;
+    double r = x;
+    for (int k = j - t; k < LARIAT_RSUM_K; k++) {
+        const double C = bin_constant(t + k);
+        const double q = (r + C) - C;
+        a->bin[k] += q;
+        r -= q;
+    }
+}
+
+void lariat_rsum_clear(lariat_rsum_entry *acc, int64_t count)
+{
+    for (int64_t t = 0; t < count; t++) {
+        acc[t].top = INFINITY;
+        for (int k = 0; k < LARIAT_RSUM_K; k++) acc[t].bin[k] = 0.0;
+    }
+}
+
+void lariat_rsum_add(lariat_rsum_entry *acc, const double *v, int64_t count)
+{
+    for (int64_t t = 0; t < count; t++) deposit(acc + t, v[t]);
+}
+
+void lariat_rsum_add_strided(lariat_rsum_entry *acc, const double *v, int64_t stride, int64_t count)
+{
+    for (int64_t t = 0; t < count; t++) deposit(acc + t, v[t * stride]);
+}
+
+void lariat_rsum_merge(lariat_rsum_entry *acc, const lariat_rsum_entry *other, int64_t count)
+{
+    for (int64_t t = 0; t < count; t++) {
+        lariat_rsum_entry *a = acc + t, b = other[t];
+        if (isinf(b.top) || isnan(a->top)) continue;
+        if (isnan(b.top)) {
+            a->top = NAN;
+            continue;
+        }
+        if (b.top < a->top) shift_to(a, b.top);
+        if (a->top < b.top) shift_to(&b, a->top);
+        for (int k = 0; k < LARIAT_RSUM_K; k++) a->bin[k] += b.bin[k];
+    }
+}
+
+void lariat_rsum_value(const lariat_rsum_entry *acc, double *out, int64_t count)
+{
+    for (int64_t t = 0; t < count; t++) {
+        const lariat_rsum_entry *a = acc + t;
+        if (isnan(a->top)) out[t] = NAN;
+        else if (isinf(a->top)) out[t] = 0.0;
+        else out[t] = (a->bin[0] + a->bin[1]) + a->bin[2];
+    }
+}
+
+/* The MPI user operation: inout[t] += in[t], entries of 1 + K doubles. */
+static void merge_op(void *in, void *inout, int *len, MPI_Datatype *type)
+{
+    (void)type;
+    lariat_rsum_merge((lariat_rsum_entry *)inout, (const lariat_rsum_entry *)in, *len);
+}
+
+int lariat_rsum_allreduce(lariat_ctx *ctx, lariat_rsum_entry *acc, int64_t count)
+{
+    MPI_Comm comm = lariat_ctx_comm(ctx);
+    if (lariat_ctx_size(ctx) == 1) return LARIAT_OK;
+    MPI_Datatype type;
+    MPI_Op op;
+    int rc = LARIAT_OK;
+    if (MPI_Type_contiguous(1 + LARIAT_RSUM_K, MPI_DOUBLE, &type) != MPI_SUCCESS) {
+        return lariat_error(ctx, LARIAT_EMPI, "MPI_Type_contiguous failed for the binned sum");
+    }
+    MPI_Type_commit(&type);
+    if (MPI_Op_create(merge_op, 1, &op) != MPI_SUCCESS) {
+        MPI_Type_free(&type);
+        return lariat_error(ctx, LARIAT_EMPI, "MPI_Op_create failed for the binned sum");
+    }
+    /* MPI counts are int: large vectors go in chunks. */
+    const int64_t chunk = (int64_t)1 << 26;
+    for (int64_t off = 0; rc == LARIAT_OK && off < count; off += chunk) {
+        int len = (int)(count - off < chunk ? count - off : chunk);
+        if (MPI_Allreduce(MPI_IN_PLACE, acc + off, len, type, op, comm) != MPI_SUCCESS) {
+            rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of %d binned sums failed", len);
+        }
+    }
+    MPI_Op_free(&op);
+    MPI_Type_free(&type);
+    return rc;
+}
