@@ -5,7 +5,8 @@
 ** reads X through the fused residual-gradient sweep only.
 **
 ** One iteration is one pass over each rank's rows and ONE allreduce of a
-** packed buffer [g (p) | sum w r^2, sum w r, sum w r y | q]:
+** packed buffer [g (p) | sum w r^2, sum w r, sum w r y | q], summed over
+** tiles of rows (data/tiles.h) so that it is the same at any rank count:
 **
 **   x_{k+1} = prox_{1/L}( y_k + v(y_k) / L ),       v(c) = Xs' W r(c) / W,
 **
@@ -33,6 +34,7 @@
 */
 #include "core/core.h"
 #include "data/matrix.h"
+#include "data/tiles.h"
 #include "linalg/blas.h"
 #include "solvers/prep.h"
 #include "solvers/solver.h"
@@ -67,6 +69,11 @@ typedef struct fista_ws {
     double *buf;      /* p + 4: the packed reduction */
     double *rx, *rn;  /* n: residuals at x_k and x_{k+1} */
     double *ry;       /* n: residual at y_k (by linearity) */
+    lariat_tilesum *ts; /* the pass's sums over tiles of rows (data/tiles.h) */
+    /* The pass in progress, for sweep_tile: */
+    const double *pass_y, *pass_ref;
+    double pass_base;
+    double *pass_r;
 } fista_ws;
 
 /* Quantities at one point after the reduction (prep.h's notation). */
@@ -91,7 +98,30 @@ static void fista_destroy(void *wsv)
     free(ws->rx);
     free(ws->rn);
     free(ws->ry);
+    lariat_tilesum_destroy(ws->ts);
     free(ws);
+}
+
+/* One tile of the pass: the fused sweep on its rows (g, then the three sums)
+** and, when pass_ref is set, q = sum w (r_ref - r)^2: part = [g | sums | q]. */
+static void sweep_tile(void *arg, int64_t i0, int64_t m, double *part)
+{
+    fista_ws *ws = arg;
+    const lariat_prep *prep = ws->prep;
+    const int64_t p = ws->p;
+    const lariat_matrix tile = lariat_matrix_row_view(prep->data->X, i0, m);
+    double *r = ws->pass_r + i0;
+    const double *w = prep->w + i0;
+    lariat_matrix_resid_grad(&tile, prep->mean, ws->d, ws->pass_base, ws->pass_y + i0, w, r, part, part + p);
+    double q = 0.0;
+    if (ws->pass_ref != NULL) {
+        const double *r_ref = ws->pass_ref + i0;
+        for (int64_t i = 0; i < m; i++) {
+            double e = r_ref[i] - r[i];
+            q += w[i] * e * e;
+        }
+    }
+    part[p + 3] = q;
 }
 
 /* Collective. The pass at c: residuals r = yc - Xs c into r, then, after the
@@ -105,16 +135,11 @@ static int pass(fista_ws *ws, const double *c, const double *r_ref, double *r, d
     double *buf = ws->buf;
     for (int64_t j = 0; j < p; j++) ws->d[j] = prep->inv_scale[j] * c[j];
     /* r_i = y_i - ybar - (x_i - m)'d = yc_i - xs_i'c. */
-    lariat_matrix_resid_grad(prep->data->X, prep->mean, ws->d, prep->ybar, prep->data->y, prep->w, r, buf, buf + p);
-    double q = 0.0;
-    if (r_ref != NULL) {
-        for (int64_t i = 0; i < ws->n; i++) {
-            double e = r_ref[i] - r[i];
-            q += prep->w[i] * e * e;
-        }
-    }
-    buf[p + 3] = q;
-    int rc = lariat_allreduce_sum(prep->ctx, buf, p + 4);
+    ws->pass_y = prep->data->y;
+    ws->pass_base = prep->ybar;
+    ws->pass_ref = r_ref;
+    ws->pass_r = r;
+    int rc = lariat_tilesum_run(ws->ts, p + 4, sweep_tile, ws, buf);
     if (rc != LARIAT_OK) return rc;
     double invW = 1.0 / prep->W;
     for (int64_t j = 0; j < p; j++) v[j] = buf[j] * prep->inv_scale[j] * invW;
@@ -142,8 +167,11 @@ static int power_estimate(fista_ws *ws, double *lmax)
     double est = 0.0;
     for (int step = 0; step < POWER_MAX_STEPS; step++) {
         for (int64_t j = 0; j < p; j++) ws->d[j] = prep->inv_scale[j] * u[j];
-        lariat_matrix_resid_grad(prep->data->X, prep->mean, ws->d, 0.0, zero_y, prep->w, ws->rx, buf, buf + p);
-        int rc = lariat_allreduce_sum(prep->ctx, buf, p + 3);
+        ws->pass_y = zero_y;
+        ws->pass_base = 0.0;
+        ws->pass_ref = NULL;
+        ws->pass_r = ws->rx;
+        int rc = lariat_tilesum_run(ws->ts, p + 4, sweep_tile, ws, buf);
         if (rc != LARIAT_OK) return rc;
         for (int64_t j = 0; j < p; j++) hu[j] = -buf[j] * prep->inv_scale[j] / prep->W;
         double norm = cblas_dnrm2((int)p, hu, 1);
@@ -193,6 +221,7 @@ static int fista_create(const lariat_prep *prep, const lariat_settings *st, void
         if (ws->buf == NULL) rc = LARIAT_ENOMEM;
     }
     rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) rc = lariat_tilesum_create(ctx, prep->data, p + 4, &ws->ts);
     double lmax = 0.0;
     if (rc == LARIAT_OK) rc = power_estimate(ws, &lmax);
     if (rc != LARIAT_OK) {
