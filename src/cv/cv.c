@@ -58,6 +58,7 @@
 #include "data/regroup.h"
 #include "data/stats.h"
 #include "data/tiles.h"
+#include "linalg/rsum.h"
 #include "family/family.h"
 #include "solvers/glm.h"
 #include "solvers/path.h"
@@ -134,6 +135,11 @@ typedef struct cv_work {
     int alpha;             /* the alpha in progress */
     char *fold_done;       /* K flags: the folds of the alpha in progress done */
     double *err_sum;       /* K x nlambda + K: err reduced, for a checkpoint */
+    /* The error sums as they accumulate (err is their reduced value): binned
+    ** (linalg/rsum.h), one deposit per tile of held-out rows, so that the
+    ** CV table is the same at any rank count and with any groups. */
+    lariat_rsum_entry *err_acc, *err_red; /* K x nlambda + K each */
+    double *tile_err;      /* nlambda + 1: one tile's sums in score_rows */
 } cv_work;
 
 static void batch_free_folds(cv_work *wk);
@@ -162,6 +168,9 @@ static void work_free(lariat_ctx *ctx, cv_work *wk)
     free(wk->shift);
     free(wk->fold_done);
     free(wk->err_sum);
+    free(wk->err_acc);
+    free(wk->err_red);
+    free(wk->tile_err);
     free(wk->classes);
     free(wk->eta_row);
     free(wk->lab_row);
@@ -554,6 +563,16 @@ static int finish_curve(lariat_ctx *ctx, const double *err, int K, int minimize,
     return LARIAT_OK;
 }
 
+/* Collective. out = the error sums so far, reduced over every rank (the
+** accumulator itself keeps accumulating). */
+static int err_reduce(lariat_ctx *ctx, cv_work *wk, int64_t n, double *out)
+{
+    memcpy(wk->err_red, wk->err_acc, (size_t)n * sizeof(lariat_rsum_entry));
+    int rc = lariat_rsum_allreduce(ctx, wk->err_red, n);
+    if (rc == LARIAT_OK) lariat_rsum_value(wk->err_red, out, n);
+    return rc;
+}
+
 /* Collective. Writes a checkpoint of the CV so far: the complete alphas,
 ** the alpha in progress (curve, once its all-rows path is done: its folds
 ** done and their errors reduced over all ranks) and the path in progress
@@ -570,10 +589,9 @@ static int cv_save(lariat_ctx *ctx, cv_work *wk, const lariat_cv_curve *curve, i
     if (pos != NULL) s.path = *pos;
     if (curve->fit != NULL && wk->err_sum != NULL) {
         const int64_t n = (int64_t)wk->K * curve->nlambda + wk->K;
-        memcpy(wk->err_sum, wk->err, (size_t)n * sizeof(double));
-        /* The same reduction as the final one (same count, same operation),
-        ** so each complete fold's sums are those the final one will give. */
-        int rc = lariat_allreduce_sum(ctx, wk->err_sum, n);
+        /* The same reduction as the final one, so each complete fold's sums
+        ** are those the final one will give. */
+        int rc = err_reduce(ctx, wk, n, wk->err_sum);
         if (rc != LARIAT_OK) return rc;
         s.K = wk->K;
         s.nlambda = curve->nlambda;
@@ -652,8 +670,9 @@ static void restore_folds(lariat_ctx *ctx, cv_work *wk, const lariat_ckpt_state 
         if (!rs->fold_done[k]) continue;
         wk->fold_done[k] = 1;
         if (lariat_ctx_rank(ctx) != 0) continue;
-        for (int l = 0; l < nlam; l++) wk->err[k * nlam + l] = rs->fold_err[k * nlam + l];
-        wk->err[K * nlam + k] = rs->fold_err[K * nlam + k];
+        /* A double deposited alone comes back the same (rsum.h). */
+        lariat_rsum_add(wk->err_acc + k * nlam, rs->fold_err + k * nlam, nlam);
+        lariat_rsum_add(wk->err_acc + K * nlam + k, rs->fold_err + K * nlam + k, 1);
     }
 }
 
@@ -681,10 +700,11 @@ static int cv_stats_alpha(lariat_ctx *ctx, const lariat_data *data, const lariat
                                         &prep);
             if (rc == LARIAT_OK) rc = lariat_fit_prepared(wk->self, prep, &fold_st, &fit);
             for (int l = 0; rc == LARIAT_OK && l < nlam; l++) {
-                wk->err[k * nlam + l] = lariat_stats_sse(p, wk->sums + k * L, wk->shift, wk->yshift,
-                                                         fit->path[l].intercept, fit->path[l].coef, wk->scratch);
+                wk->tile_err[l] = lariat_stats_sse(p, wk->sums + k * L, wk->shift, wk->yshift,
+                                                   fit->path[l].intercept, fit->path[l].coef, wk->scratch);
             }
-            wk->err[K * nlam + k] = wk->sums[k * L];
+            if (rc == LARIAT_OK) lariat_rsum_add(wk->err_acc + k * nlam, wk->tile_err, nlam);
+            lariat_rsum_add(wk->err_acc + K * nlam + k, wk->sums + k * L, 1);
             lariat_fit_destroy(fit);
             lariat_prep_destroy(prep);
             if (rc != LARIAT_OK) rc = lariat_error(ctx, rc, "%s", lariat_errmsg(wk->self));
@@ -692,7 +712,7 @@ static int cv_stats_alpha(lariat_ctx *ctx, const lariat_data *data, const lariat
         rc = round_end(ctx, wk, curve, r * P, P, rc);
     }
     rc = lariat_agree(ctx, rc);
-    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, wk->err, K * nlam + K);
+    if (rc == LARIAT_OK) rc = err_reduce(ctx, wk, K * nlam + K, wk->err);
     return rc;
 }
 
@@ -704,13 +724,25 @@ static void score_rows(const cv_work *wk, const lariat_fit *fit, int k, int64_t 
 {
     const lariat_data *gd = wk->gdata;
     const int K = wk->K, nlin = fit->nlin > 0 ? fit->nlin : 1;
-    const int64_t cols = (int64_t)nlam * nlin;
-    double *err = wk->err + (int64_t)(k - 1) * nlam;
-    for (int64_t r = 0; r < nrows; r++) {
-        const int64_t i = wk->rows[r];
+    const int64_t cols = (int64_t)nlam * nlin, T = lariat_tile_rows(gd->n);
+    double *err = wk->tile_err;
+    int64_t tile = -1;
+    for (int64_t r = 0; r <= nrows; r++) {
+        /* A tile's sums go to the accumulator when its last row is scored:
+        ** the rows are in increasing order. */
+        const int64_t i = r < nrows ? wk->rows[r] : -1, t = r < nrows ? (gd->row0 + i) / T : -1;
+        if (t != tile) {
+            if (tile >= 0) {
+                lariat_rsum_add(wk->err_acc + (int64_t)(k - 1) * nlam, err, nlam);
+                lariat_rsum_add(wk->err_acc + (int64_t)K * nlam + k - 1, err + nlam, 1);
+            }
+            memset(err, 0, (size_t)(nlam + 1) * sizeof(double));
+            tile = t;
+        }
+        if (r == nrows) break;
         const double *pr = wk->pred + r * cols;
         if (wk->family == LARIAT_FAMILY_GAUSSIAN) {
-            /* The squared error as it always was (bit for bit), or the absolute. */
+            /* The squared error, or the absolute. */
             for (int l = 0; l < nlam; l++) {
                 double e = gd->y[i] - fit->path[l].intercept - pr[l];
                 if (wk->measure == LARIAT_MEASURE_MAE) err[l] += wk->gw[i] * fabs(e);
@@ -726,7 +758,7 @@ static void score_rows(const cv_work *wk, const lariat_fit *fit, int k, int64_t 
                 err[l] += wk->gw[i] * lariat_cv_row_error(wk->fam, wk->measure, nlin, wk->eta_row, wk->lab_row);
             }
         }
-        wk->err[K * nlam + k - 1] += wk->gw[i];
+        err[nlam] += wk->gw[i];
     }
 }
 
@@ -751,9 +783,10 @@ static int score_auc(cv_work *wk, const lariat_fit *fit, int k, int64_t nrows, i
     int rc = lariat_cv_fold_auc(wk->sub, &wk->aw, nrows, nlam, wk->pred, hy, hw, wk->auc, wk->owned, &Wk);
     if (rc != LARIAT_OK) return rc;
     for (int l = 0; l < nlam; l++) {
-        if (wk->owned[l]) wk->err[(int64_t)(k - 1) * nlam + l] += Wk * wk->auc[l];
+        const double v = Wk * wk->auc[l];
+        if (wk->owned[l]) lariat_rsum_add(wk->err_acc + (int64_t)(k - 1) * nlam + l, &v, 1);
     }
-    if (lariat_ctx_rank(wk->sub) == 0) wk->err[K * nlam + k - 1] += Wk;
+    if (lariat_ctx_rank(wk->sub) == 0) lariat_rsum_add(wk->err_acc + (int64_t)K * nlam + k - 1, &Wk, 1);
     return LARIAT_OK;
 }
 
@@ -939,6 +972,9 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
     free(wk->pred);
     free(wk->err);
     free(wk->err_sum);
+    free(wk->err_acc);
+    free(wk->err_red);
+    free(wk->tile_err);
     free(wk->eta_row);
     free(wk->lab_row);
     free(wk->held);
@@ -951,10 +987,15 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
     wk->B = lariat_malloc(ctx, (size_t)(p * cols), sizeof(double), "cv coefficients");
     wk->pred = lariat_malloc(ctx, (size_t)(prow * cols), sizeof(double), "cv predictions");
     wk->err = lariat_calloc(ctx, (size_t)(K * nlam + K), sizeof(double), "cv errors");
+    wk->err_acc = lariat_malloc(ctx, (size_t)(K * nlam + K), sizeof(lariat_rsum_entry), "cv error sums");
+    wk->err_red = lariat_malloc(ctx, (size_t)(K * nlam + K), sizeof(lariat_rsum_entry), "cv error sums");
+    wk->tile_err = lariat_malloc(ctx, (size_t)(nlam + 1), sizeof(double), "a tile's cv errors");
+    if (wk->err_acc != NULL) lariat_rsum_clear(wk->err_acc, K * nlam + K);
     wk->err_sum = wk->ck != NULL ? lariat_malloc(ctx, (size_t)(K * nlam + K), sizeof(double), "cv errors") : NULL;
     wk->eta_row = lariat_malloc(ctx, (size_t)nlin, sizeof(double), "row predictors");
     wk->lab_row = lariat_malloc(ctx, (size_t)nlin, sizeof(double), "row labels");
     if (!curve->lambda || !curve->cvm || !curve->cvsd || !curve->nonzero || !wk->B || !wk->pred || !wk->err ||
+        !wk->err_acc || !wk->err_red || !wk->tile_err ||
         (wk->ck != NULL && !wk->err_sum) || !wk->eta_row || !wk->lab_row) {
         rc = LARIAT_ENOMEM;
     }
@@ -993,7 +1034,7 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
                 rc = cv_boundary(ctx, wk, curve, -1, NULL);
             }
         }
-        if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, wk->err, K * nlam + K);
+        if (rc == LARIAT_OK) rc = err_reduce(ctx, wk, K * nlam + K, wk->err);
         return rc == LARIAT_OK ? finish_curve(ctx, wk->err, K, lariat_measure_minimized(wk->measure), curve) : rc;
     }
     lariat_settings fold_st = *st;
@@ -1018,7 +1059,7 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
         rc = round_end(ctx, wk, curve, r * G, G, rc);
     }
     rc = lariat_agree(ctx, rc);
-    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, wk->err, K * nlam + K);
+    if (rc == LARIAT_OK) rc = err_reduce(ctx, wk, K * nlam + K, wk->err);
     if (rc != LARIAT_OK) return rc;
 
     return finish_curve(ctx, wk->err, K, lariat_measure_minimized(wk->measure), curve);
