@@ -59,11 +59,6 @@ int lariat_tilesum_create(lariat_ctx *ctx, const lariat_data *data, int64_t len_
     } else {
         rc = LARIAT_ENOMEM;
     }
-    if (rc == LARIAT_OK && !lariat_tiles_local_aligned(data)) {
-        rc = lariat_error(ctx, LARIAT_EUSAGE, "rows %lld..%lld of this rank are not on tile boundaries of %lld rows",
-                          (long long)data->row0, (long long)(data->row0 + data->n_local),
-                          (long long)lariat_tile_rows(data->n));
-    }
     rc = lariat_agree(ctx, rc);
     if (rc != LARIAT_OK) {
         lariat_tilesum_destroy(ts);
@@ -90,12 +85,15 @@ int lariat_tilesum_run(lariat_tilesum *ts, int64_t len, lariat_tile_fn fn, void 
     const lariat_data *d = ts->data;
     const int64_t T = lariat_tile_rows(d->n);
     lariat_rsum_clear(ts->acc, len);
-    /* The local block starts on a tile boundary, so local tiles start at
-    ** multiples of T; the last one may be short only at row n. */
-    for (int64_t i0 = 0; i0 < d->n_local; i0 += T) {
-        const int64_t m = d->n_local - i0 < T ? d->n_local - i0 : T;
+    /* The global tiles, cut to the local block: whole tiles when the block
+    ** is on tile boundaries; otherwise the sum is as accurate, but its last
+    ** bits depend on where the block starts. */
+    for (int64_t i0 = 0; i0 < d->n_local;) {
+        const int64_t end = ((d->row0 + i0) / T + 1) * T - d->row0;
+        const int64_t m = (end < d->n_local ? end : d->n_local) - i0;
         fn(arg, i0, m, ts->part);
         lariat_rsum_add(ts->acc, ts->part, len);
+        i0 += m;
     }
     int rc = lariat_rsum_allreduce(ts->ctx, ts->acc, len);
     if (rc == LARIAT_OK) lariat_rsum_value(ts->acc, out, len);

@@ -47,7 +47,8 @@ int lariat_data_align(lariat_ctx *ctx, const lariat_data *d, const double *row_w
                       lariat_data **out, double **out_w, int **out_foldid);
 
 /* The partial sum of one tile: fills part[0, len) with the sum over the
-** local rows [i0, i0 + m) (overwrite). The rows are always one whole tile. */
+** local rows [i0, i0 + m) (overwrite): one whole tile when the rows are on
+** tile boundaries (else the part of a tile this rank holds). */
 typedef void (*lariat_tile_fn)(void *arg, int64_t i0, int64_t m, double *part);
 
 /* A workspace for sums of up to len_max values: a tile's partial and the
@@ -61,14 +62,15 @@ typedef struct lariat_tilesum {
 } lariat_tilesum;
 
 /* Collective. Allocates the workspace for sums over data's rows of up to
-** len_max values. LARIAT_EUSAGE on every rank when some rank's rows are not
-** on tile boundaries (a caller's bug: see lariat_data_align). Errors are
-** agreed. */
+** len_max values. Rows off tile boundaries (a caller that did not align
+** them: see lariat_data_align) give sums as accurate, but not the same at
+** every rank count. Errors are agreed. */
 int lariat_tilesum_create(lariat_ctx *ctx, const lariat_data *data, int64_t len_max, lariat_tilesum **out);
 void lariat_tilesum_destroy(lariat_tilesum *ts);
 
 /* Collective. out[0, len) = the sum over every tile of the global rows of
-** fn's partials: the same doubles at any rank count and in any run. Costs
+** fn's partials: the same doubles at any rank count and in any run (for
+** rows on tile boundaries). Costs
 ** one pass of fn over the local tiles, one binned deposit of len values per
 ** tile and one MPI_Allreduce of 4 len doubles. LARIAT_EUSAGE when len >
 ** len_max (a caller's bug, the same on every rank). */

@@ -23,19 +23,28 @@ enum {
     RSUM_EMAX = RSUM_U0 + RSUM_W - 2 /* values with exponent above this are too large */
 };
 
-/* C_j = 1.5 * 2^(u_j + 52) for every bin an accumulator can reach (j <=
-** RSUM_JMAX + K - 1, where u_j + 52 = -1017: still a normal double), built
-** from its bits: biased exponent u_j + 52 + 1023, significand 1.1 in binary. */
-static double bin_constant(int j)
+/* An entry's window is named by P = 2^(u_top + 52), a power of two: the
+** bins' rounding constants are then exact multiples of it, C_k = 1.5 P 2^(-W k),
+** and "x fits below the top bin" is |x| 2^(52 - W + 1) < P, both without
+** leaving floating point. P = 0 marks an empty entry, NAN a poisoned one. */
+static double bin_power(int j)
 {
-    const uint64_t bits = ((uint64_t)(RSUM_U0 - j * RSUM_W + 52 + 1023) << 52) | ((uint64_t)1 << 51);
+    const uint64_t bits = (uint64_t)(RSUM_U0 - j * RSUM_W + 52 + 1023) << 52;
     double c;
     memcpy(&c, &bits, sizeof(c));
     return c;
 }
 
-/* The exponent e of x (2^e <= |x| < 2^(e+1) for normal x; subnormals and
-** zero report -1023, which only matters through the clamp to RSUM_JMAX). */
+/* The bin index of a window power P (inverse of bin_power). */
+static int bin_index(double P)
+{
+    uint64_t bits;
+    memcpy(&bits, &P, sizeof(bits));
+    return (RSUM_U0 + 52 + 1023 - (int)(bits >> 52)) / RSUM_W;
+}
+
+/* The exponent e of x (2^e <= |x| < 2^(e+1) for normal x; subnormals
+** report -1023, which only matters through the clamp to RSUM_JMAX). */
 static int exponent_of(double x)
 {
     uint64_t bits;
@@ -43,19 +52,34 @@ static int exponent_of(double x)
     return (int)((bits >> 52) & 0x7ff) - 1023;
 }
 
-static void shift_to(lariat_rsum_entry *a, double top)
+/* Moves the window up to the bin of power P (at least as high as a's). */
+static void shift_to(lariat_rsum_entry *a, double P)
 {
-    if (isinf(a->top)) {
-        a->top = top;
+    if (a->top == 0.0) {
+        a->top = P;
         for (int k = 0; k < LARIAT_RSUM_K; k++) a->bin[k] = 0.0;
         return;
     }
-    const int d = (int)(a->top - top);
+    const int d = bin_index(a->top) - bin_index(P);
     for (int k = LARIAT_RSUM_K - 1; k >= 0; k--) a->bin[k] = (k - d >= 0) ? a->bin[k - d] : 0.0;
-    a->top = top;
+    a->top = P;
 }
 
-static void deposit(lariat_rsum_entry *a, double x)
+/* The pieces of x in the window of power P (x below its top bin). */
+static inline void split_into(lariat_rsum_entry *a, double x)
+{
+    const double C0 = 1.5 * a->top, C1 = C0 * 0x1p-30, C2 = C0 * 0x1p-60;
+    double q = (x + C0) - C0, r = x - q;
+    a->bin[0] += q;
+    q = (r + C1) - C1;
+    r -= q;
+    a->bin[1] += q;
+    a->bin[2] += (r + C2) - C2;
+}
+
+/* The rare case: an empty or poisoned entry, or x above the window, or x
+** not finite or too large. */
+static void deposit_slow(lariat_rsum_entry *a, double x)
 {
     if (x == 0.0 || isnan(a->top)) return;
     const int e = exponent_of(x);
@@ -65,21 +89,23 @@ static void deposit(lariat_rsum_entry *a, double x)
     }
     int j = (RSUM_EMAX - e) / RSUM_W; /* the natural bin: see the file comment */
     if (j > RSUM_JMAX) j = RSUM_JMAX;
-    if ((double)j < a->top) shift_to(a, (double)j);
-    const int t = (int)a->top;
-    double r = x;
-    for (int k = j - t; k < LARIAT_RSUM_K; k++) {
-        const double C = bin_constant(t + k);
-        const double q = (r + C) - C;
-        a->bin[k] += q;
-        r -= q;
-    }
+    const double P = bin_power(j);
+    if (P > a->top) shift_to(a, P);
+    split_into(a, x);
+}
+
+/* Pieces in the bins above x's natural bin are zero, so splitting x from
+** the window's top bin gives the same pieces as from its own. */
+static inline void deposit(lariat_rsum_entry *a, double x)
+{
+    if (fabs(x) * 0x1p23 < a->top) split_into(a, x);
+    else deposit_slow(a, x);
 }
 
 void lariat_rsum_clear(lariat_rsum_entry *acc, int64_t count)
 {
     for (int64_t t = 0; t < count; t++) {
-        acc[t].top = INFINITY;
+        acc[t].top = 0.0;
         for (int k = 0; k < LARIAT_RSUM_K; k++) acc[t].bin[k] = 0.0;
     }
 }
@@ -98,13 +124,13 @@ void lariat_rsum_merge(lariat_rsum_entry *acc, const lariat_rsum_entry *other, i
 {
     for (int64_t t = 0; t < count; t++) {
         lariat_rsum_entry *a = acc + t, b = other[t];
-        if (isinf(b.top) || isnan(a->top)) continue;
+        if (b.top == 0.0 || isnan(a->top)) continue;
         if (isnan(b.top)) {
             a->top = NAN;
             continue;
         }
-        if (b.top < a->top) shift_to(a, b.top);
-        if (a->top < b.top) shift_to(&b, a->top);
+        if (b.top > a->top) shift_to(a, b.top);
+        if (a->top > b.top) shift_to(&b, a->top);
         for (int k = 0; k < LARIAT_RSUM_K; k++) a->bin[k] += b.bin[k];
     }
 }
@@ -114,7 +140,6 @@ void lariat_rsum_value(const lariat_rsum_entry *acc, double *out, int64_t count)
     for (int64_t t = 0; t < count; t++) {
         const lariat_rsum_entry *a = acc + t;
         if (isnan(a->top)) out[t] = NAN;
-        else if (isinf(a->top)) out[t] = 0.0;
         else out[t] = (a->bin[0] + a->bin[1]) + a->bin[2];
     }
 }

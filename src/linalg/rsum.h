@@ -33,8 +33,9 @@
 /* Values summed into one entry, at most (the headroom of a bin). */
 #define LARIAT_RSUM_MAX_TERMS ((int64_t)1 << 24)
 
-/* One entry: the index of its highest bin (as a double: INFINITY while
-** empty, NAN once a non-finite or huge value came) and the bins' sums. */
+/* One entry: its window, named by the power of two 2^(u + 52) of its highest
+** bin (0 while empty, NAN once a non-finite or huge value came), and the
+** bins' sums. */
 typedef struct lariat_rsum_entry {
     double top;
     double bin[LARIAT_RSUM_K];

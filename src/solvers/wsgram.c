@@ -36,6 +36,7 @@
 */
 #include "core/core.h"
 #include "data/matrix.h"
+#include "data/tiles.h"
 #include "linalg/blas.h"
 #include "solvers/prep.h"
 #include "solvers/solver.h"
@@ -70,6 +71,10 @@ typedef struct wsg_ws {
     int64_t ncols, cap; /* columns held, columns allocated */
     int64_t *want;      /* p: features whose columns are to be formed */
     double *batch;      /* p x WSG_BATCH: one batch before scaling */
+    lariat_tilesum *ts; /* the batch's sums over tiles of rows (data/tiles.h) */
+    const int64_t *batch_idx; /* the batch being formed: its kb features */
+    int64_t batch_k;
+    int tile_rc;
     double *g;          /* p: xy - H c at the last refresh */
     double *c;          /* the caller's coefficients during solve() */
     /* The strong set and its compact copy. */
@@ -85,6 +90,16 @@ typedef struct wsg_ws {
     double last_lambda; /* lambda of the previous solve(); 0 before the first */
 } wsg_ws;
 
+/* One tile's Gram columns of the batch being formed. */
+static void gram_cols_tile(void *arg, int64_t i0, int64_t m, double *part)
+{
+    wsg_ws *ws = arg;
+    const lariat_prep *prep = ws->prep;
+    const lariat_matrix tile = lariat_matrix_row_view(prep->data->X, i0, m);
+    int rc = lariat_matrix_gram_cols(prep->ctx, &tile, prep->w + i0, prep->mean, ws->batch_idx, ws->batch_k, part);
+    if (rc != LARIAT_OK) ws->tile_rc = rc;
+}
+
 static void wsg_destroy(void *wsv)
 {
     wsg_ws *ws = wsv;
@@ -93,6 +108,7 @@ static void wsg_destroy(void *wsv)
     free(ws->slot);
     free(ws->want);
     free(ws->batch);
+    lariat_tilesum_destroy(ws->ts);
     free(ws->g);
     free(ws->strong);
     free(ws->spos);
@@ -169,6 +185,7 @@ static int wsg_create(const lariat_prep *prep, const lariat_settings *st, void *
         }
     }
     rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) rc = lariat_tilesum_create(ctx, prep->data, p * WSG_BATCH, &ws->ts);
     if (rc != LARIAT_OK) {
         wsg_destroy(ws);
         return rc;
@@ -248,9 +265,11 @@ static int form_columns(wsg_ws *ws, int64_t m, int fresh)
     rc = lariat_agree(ctx, rc);
     for (int64_t t0 = 0; rc == LARIAT_OK && t0 < k; t0 += WSG_BATCH) {
         const int64_t kb = k - t0 < WSG_BATCH ? k - t0 : WSG_BATCH;
-        rc = lariat_agree(ctx, lariat_matrix_gram_cols(ctx, prep->data->X, prep->w, prep->mean, ws->want + t0, kb,
-                                                       ws->batch));
-        if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, ws->batch, p * kb);
+        ws->batch_idx = ws->want + t0;
+        ws->batch_k = kb;
+        ws->tile_rc = LARIAT_OK;
+        rc = lariat_tilesum_run(ws->ts, p * kb, gram_cols_tile, ws, ws->batch);
+        if (rc == LARIAT_OK) rc = lariat_agree(ctx, ws->tile_rc);
         for (int64_t t = 0; rc == LARIAT_OK && t < kb; t++) {
             const int64_t j = ws->want[t0 + t];
             const double sj = prep->inv_scale[j] / prep->W;
