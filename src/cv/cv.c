@@ -724,7 +724,7 @@ static void score_rows(const cv_work *wk, const lariat_fit *fit, int k, int64_t 
 {
     const lariat_data *gd = wk->gdata;
     const int K = wk->K, nlin = fit->nlin > 0 ? fit->nlin : 1;
-    const int64_t cols = (int64_t)nlam * nlin, T = lariat_tile_rows(gd->n);
+    const int64_t cols = (int64_t)nlam * nlin, T = lariat_tile_rows(gd->n, gd->p);
     double *err = wk->tile_err;
     int64_t tile = -1;
     for (int64_t r = 0; r <= nrows; r++) {

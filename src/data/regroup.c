@@ -93,7 +93,7 @@ int lariat_data_regroup(lariat_ctx *ctx, const lariat_data *data, const double *
     ** of size s owns its even share of whole tiles of rows (data/tiles.h), so
     ** that every group's sums are the same as the whole set's. Count, then pack. */
     for (int r = 0; r < P; r++) {
-        lariat_tile_split(n, where[3 * r + 2], where[3 * r + 1], &span[2 * r], &span[2 * r + 1]);
+        lariat_tile_split(n, p, where[3 * r + 2], where[3 * r + 1], &span[2 * r], &span[2 * r + 1]);
         span[2 * r + 1] += span[2 * r];
     }
     int64_t total = 0;

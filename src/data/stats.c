@@ -18,39 +18,66 @@ typedef struct by_fold_tile {
     int K;
     double yshift;
     double *ranges; /* K * 2p: the local ranges, accumulated over tiles */
+    double *full;   /* K * LARIAT_STATS_LEN(p): one tile's sets before packing */
     int rc;
 } by_fold_tile;
+
+/* A set's length with sxx's upper triangle only (packed by rows). */
+static int64_t packed_len(int64_t p) { return 4 + 2 * p + p * (p + 1) / 2; }
+
+/* Packs (or unpacks, mirroring sxx) one set between its full and packed forms. */
+static void set_pack(int64_t p, const double *full, double *packed)
+{
+    memcpy(packed, full, (size_t)(4 + 2 * p) * sizeof(double));
+    const double *sxx = full + 4 + 2 * p;
+    double *out = packed + 4 + 2 * p;
+    for (int64_t j = 0; j < p; j++) {
+        for (int64_t l = j; l < p; l++) *out++ = sxx[j * p + l];
+    }
+}
+
+static void set_unpack(int64_t p, const double *packed, double *full)
+{
+    memcpy(full, packed, (size_t)(4 + 2 * p) * sizeof(double));
+    const double *in = packed + 4 + 2 * p;
+    double *sxx = full + 4 + 2 * p;
+    for (int64_t j = 0; j < p; j++) {
+        for (int64_t l = j; l < p; l++, in++) sxx[j * p + l] = sxx[l * p + j] = *in;
+    }
+}
 
 static void by_fold_fn(void *arg, int64_t i0, int64_t m, double *part)
 {
     by_fold_tile *a = arg;
-    const int64_t p = a->data->p, L = LARIAT_STATS_LEN(p);
-    memset(part, 0, (size_t)(a->K * L) * sizeof(double));
+    const int64_t p = a->data->p, L = LARIAT_STATS_LEN(p), Lp = packed_len(p);
+    memset(a->full, 0, (size_t)(a->K * L) * sizeof(double));
     const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
     int rc = lariat_matrix_moments_by_set(a->ctx, &tile, a->fold + i0, a->K, a->w + i0, a->data->y + i0, a->shift,
-                                          a->yshift, part, a->ranges);
+                                          a->yshift, a->full, a->ranges);
     if (rc != LARIAT_OK) a->rc = rc;
+    for (int k = 0; k < a->K; k++) set_pack(p, a->full + k * L, part + k * Lp);
 }
 
 int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double *w, const int *fold, int K,
                          const double *shift, double yshift, double *sums, double *ranges)
 {
-    const int64_t p = data->p, L = LARIAT_STATS_LEN(p);
+    const int64_t p = data->p, L = LARIAT_STATS_LEN(p), Lp = packed_len(p);
     for (int64_t t = 0; t < (int64_t)K * 2 * p; t++) ranges[t] = -INFINITY;
-    by_fold_tile arg = {ctx, data, w, shift, fold, K, yshift, ranges, LARIAT_OK};
-    /* Sums over tiles of rows (data/tiles.h): the same at any rank count. */
+    by_fold_tile arg = {ctx, data, w, shift, fold, K, yshift, ranges, NULL, LARIAT_OK};
+    /* Sums over tiles of rows (data/tiles.h): the same at any rank count.
+    ** Only sxx's upper triangle travels (packed), then it is mirrored. */
     int rc = lariat_matrix_is_sparse(data->X)
                  ? lariat_error(ctx, LARIAT_EUSAGE, "fold statistics need dense rows")
                  : LARIAT_OK;
+    arg.full = lariat_malloc(ctx, (size_t)(K * L), sizeof(double), "a tile's fold statistics");
+    double *packed = lariat_malloc(ctx, (size_t)(K * Lp), sizeof(double), "packed fold statistics");
+    if (rc == LARIAT_OK && (arg.full == NULL || packed == NULL)) rc = LARIAT_ENOMEM;
     rc = lariat_agree(ctx, rc);
-    if (rc == LARIAT_OK) rc = lariat_tile_sum(ctx, data, K * L, by_fold_fn, &arg, sums);
+    if (rc == LARIAT_OK) rc = lariat_tile_sum(ctx, data, K * Lp, by_fold_fn, &arg, packed);
     if (rc == LARIAT_OK) rc = lariat_agree(ctx, arg.rc);
-    for (int k = 0; rc == LARIAT_OK && k < K; k++) {
-        double *sxx = sums + k * L + 4 + 2 * p;
-        for (int64_t j = 0; j < p; j++) {
-            for (int64_t l = j + 1; l < p; l++) sxx[l * p + j] = sxx[j * p + l];
-        }
-    }
+    for (int k = 0; rc == LARIAT_OK && k < K; k++) set_unpack(p, packed + k * Lp, sums + k * L);
+    free(arg.full);
+    free(packed);
     if (rc == LARIAT_OK && MPI_Allreduce(MPI_IN_PLACE, ranges, (int)(K * 2 * p), MPI_DOUBLE, MPI_MAX,
                                          lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
         rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of fold column ranges failed");

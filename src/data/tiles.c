@@ -5,16 +5,17 @@
 
 #include <stdlib.h>
 
-int64_t lariat_tile_rows(int64_t n)
+int64_t lariat_tile_rows(int64_t n, int64_t p)
 {
+    const int64_t want = n / 32 > 4 * p ? n / 32 : 4 * p;
     int64_t t = 1;
-    while (t < 4096 && 2 * t * 128 <= n) t *= 2;
+    while (t < 8192 && 2 * t <= want) t *= 2;
     return t;
 }
 
-void lariat_tile_split(int64_t n, int s, int m, int64_t *row0, int64_t *count)
+void lariat_tile_split(int64_t n, int64_t p, int s, int m, int64_t *row0, int64_t *count)
 {
-    const int64_t T = lariat_tile_rows(n), tiles = (n + T - 1) / T;
+    const int64_t T = lariat_tile_rows(n, p), tiles = (n + T - 1) / T;
     int64_t a = (tiles * m / s) * T, b = (tiles * (m + 1) / s) * T;
     if (a > n) a = n;
     if (b > n) b = n;
@@ -24,7 +25,7 @@ void lariat_tile_split(int64_t n, int s, int m, int64_t *row0, int64_t *count)
 
 int lariat_tiles_local_aligned(const lariat_data *d)
 {
-    const int64_t T = lariat_tile_rows(d->n), end = d->row0 + d->n_local;
+    const int64_t T = lariat_tile_rows(d->n, d->p), end = d->row0 + d->n_local;
     if (d->n_local == 0) return 1;
     return d->row0 % T == 0 && (end % T == 0 || end == d->n);
 }
@@ -83,7 +84,7 @@ int lariat_tilesum_run(lariat_tilesum *ts, int64_t len, lariat_tile_fn fn, void 
                             (long long)len, (long long)ts->len_max);
     }
     const lariat_data *d = ts->data;
-    const int64_t T = lariat_tile_rows(d->n);
+    const int64_t T = lariat_tile_rows(d->n, d->p);
     lariat_rsum_clear(ts->acc, len);
     /* The global tiles, cut to the local block: whole tiles when the block
     ** is on tile boundaries; otherwise the sum is as accurate, but its last

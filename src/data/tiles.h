@@ -23,16 +23,17 @@
 
 #include <stdint.h>
 
-/* Not collective. Rows per tile for n rows: the power of two nearest below
-** n / 128, between 1 and 4096 (big enough that a tile's BLAS call dwarfs the
-** binned deposit of its partial; small enough that a few ranks each get tiles
-** of a small data set). */
-int64_t lariat_tile_rows(int64_t n);
+/* Not collective. Rows per tile for n rows of p features: the power of two
+** nearest below max(n / 32, 4 p), at most 8192. Big enough that a tile's
+** work (a Gram block is T p^2 / 2 multiply-adds) dwarfs the binned deposit
+** of its partial (p^2 / 2 values at about 2 ns each); small enough that the
+** tiles of a tall set spread evenly over a few ranks (at least 32 of them). */
+int64_t lariat_tile_rows(int64_t n, int64_t p);
 
-/* Not collective. Member m of s ranks sharing n rows on tile boundaries owns
+/* Not collective. Member m of s ranks sharing n rows (of p features) on tile boundaries owns
 ** [*row0, *row0 + *count): the tiles spread as evenly as whole tiles allow
 ** (ranks may hold no row when there are fewer tiles than ranks). */
-void lariat_tile_split(int64_t n, int s, int m, int64_t *row0, int64_t *count);
+void lariat_tile_split(int64_t n, int64_t p, int s, int m, int64_t *row0, int64_t *count);
 
 /* Not collective. Whether this rank's block starts on a tile boundary and
 ** ends on one (or at row n). */

@@ -91,12 +91,12 @@ static void even_split(int64_t n, int rank, int size, int64_t *row0, int64_t *co
 /* Not collective. The number of rounds of at most block rows that the rank
 ** with the most rows needs: every rank takes part in each. The reader splits
 ** on tile boundaries (lariat_tile_split), the writer evenly. */
-static int64_t round_count(int64_t n, int size, int64_t block, int tiled)
+static int64_t round_count(int64_t n, int64_t p, int size, int64_t block, int tiled)
 {
     int64_t most = n / size + (n % size != 0);
     for (int r = 0; tiled && r < size; r++) {
         int64_t row0, count;
-        lariat_tile_split(n, size, r, &row0, &count);
+        lariat_tile_split(n, p, size, r, &row0, &count);
         if (r == 0 || count > most) most = count;
     }
     return (most + block - 1) / block;
@@ -567,7 +567,7 @@ int lariat_hdf5_read(lariat_ctx *ctx, const char *path, const lariat_read_option
     if (rc != LARIAT_OK) goto done;
 
     /* On tile boundaries (data/tiles.h): the rows need not move after. */
-    lariat_tile_split(n, size, lariat_ctx_rank(ctx), &row0, &count);
+    lariat_tile_split(n, p, size, lariat_ctx_rank(ctx), &row0, &count);
     rc = lariat_data_alloc(ctx, count, p, &d);
     if (rc == LARIAT_OK) {
         X = lariat_malloc(ctx, (size_t)count, (size_t)p * sizeof(double), "the rows of /X");
@@ -593,12 +593,12 @@ int lariat_hdf5_read(lariat_ctx *ctx, const char *path, const lariat_read_option
     } else {
         h5_rows rx = {xset, H5I_INVALID_HID, 2, p, row0, count, 0, 0, dxpl, NULL, NULL, NULL, &bad};
         rx.block = round_rows(HDF5_READ_ROUND_BYTES, p);
-        rx.rounds = round_count(n, size, rx.block, 1);
+        rx.rounds = round_count(n, p, size, rx.block, 1);
         rc = move_rows(ctx, path, "/X", &rx, 0, X);
     }
     h5_rows ry = {yset, H5I_INVALID_HID, ynd, 1, row0, count, 0, 0, dxpl, NULL, NULL, NULL, NULL};
     ry.block = round_rows(HDF5_ROUND_BYTES, 1);
-    ry.rounds = round_count(n, size, ry.block, 1);
+    ry.rounds = round_count(n, p, size, ry.block, 1);
     if (rc == LARIAT_OK) rc = move_rows(ctx, path, "/y", &ry, 0, d->y);
     if (rc == LARIAT_OK && wset >= 0) {
         ry.dset = wset;
@@ -682,7 +682,7 @@ int lariat_hdf5_write(lariat_ctx *ctx, const char *path, int64_t n, int64_t p, s
     /* One round's rows: the budget covers a row of X and its y. */
     h5_rows r = {xset, yset, 2, p, row0, count, round_rows(buffer_bytes > 0 ? buffer_bytes : HDF5_ROUND_BYTES, p + 1),
                  0, dxpl, fill, arg, NULL, NULL};
-    r.rounds = round_count(n, size, r.block, 0);
+    r.rounds = round_count(n, p, size, r.block, 0);
     int64_t held = count < r.block ? count : r.block;
     xbuf = lariat_malloc(ctx, (size_t)held, (size_t)p * sizeof(double), "rows to write");
     ybuf = lariat_malloc(ctx, (size_t)held, sizeof(double), "labels to write");

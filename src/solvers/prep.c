@@ -178,7 +178,7 @@ static int unpenalized_gram(lariat_ctx *ctx, lariat_prep *prep)
     if (nU == 0) return LARIAT_OK;
     unpenalized_tile arg = {prep, NULL, NULL};
     arg.d = lariat_calloc(ctx, (size_t)p, sizeof(double), "unit vector");
-    arg.z = lariat_malloc(ctx, (size_t)lariat_tile_rows(data->n), sizeof(double), "column");
+    arg.z = lariat_malloc(ctx, (size_t)lariat_tile_rows(data->n, data->p), sizeof(double), "column");
     double *cols = lariat_malloc(ctx, (size_t)(p * nU), sizeof(double), "Gram columns");
     int rc = lariat_agree(ctx, (arg.d && arg.z && cols) ? LARIAT_OK : LARIAT_ENOMEM);
     if (rc == LARIAT_OK) rc = lariat_tile_sum(ctx, data, p * nU, unpenalized_tile_fn, &arg, cols);
@@ -253,7 +253,7 @@ int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w
     if (rc == LARIAT_OK) {
         /* One reduction buffer serves both passes: 3 + 2p doubles. */
         buf = lariat_malloc(ctx, (size_t)(3 + 2 * p), sizeof(double), "reduction buffer");
-        q = lariat_malloc(ctx, (size_t)lariat_tile_rows(data->n), sizeof(double), "weighted labels");
+        q = lariat_malloc(ctx, (size_t)lariat_tile_rows(data->n, data->p), sizeof(double), "weighted labels");
         if (buf == NULL || q == NULL) rc = LARIAT_ENOMEM;
     }
     rc = lariat_agree(ctx, rc);
