@@ -330,9 +330,13 @@ static int setup_groups(lariat_ctx *ctx, const lariat_data *data, const double *
             const double bytes = values * (lariat_matrix_is_sparse(data->X) ? 12.0 : 8.0);
             G = family_groups(bytes, P, wk->K, why + len, sizeof(why) - (size_t)len);
         }
-    } else if (G <= 0 && stats_mode) {
+    } else if (stats_mode) {
+        /* Also when groups were asked for: the statistics serve every fold
+        ** from one pass, and the same statistics give the same answer at any
+        ** rank count (data/tiles.h), which fits on rows could not match. */
+        snprintf(why, sizeof(why), "gram on dense rows: one pass gives every fold's statistics, 1 group%s",
+                 G > 1 ? " (--cv-groups is not needed)" : "");
         G = 1;
-        snprintf(why, sizeof(why), "gram on dense rows: one pass gives every fold's statistics, 1 group");
     } else if (G <= 0 && P == 1) {
         G = 1;
     } else if (G <= 0) {
@@ -461,22 +465,22 @@ static int stats_shift(lariat_ctx *ctx, const lariat_data *data, const double *w
     return rc;
 }
 
-/* Collective. The statistics mode: on dense rows, with one rank group
-** (given or automatic) and K + 3 sets of p^2 doubles within 1 GiB, one pass
+/* Collective. The statistics mode: on dense rows (with any --cv-groups: the
+** mode needs none) and K + 3 sets of p^2 doubles within 1 GiB, one pass
 ** builds every fold's sums about the all-rows means. The mode is kept
 ** (*use = 1) when the solver chosen for the all-rows problem, prepared from
 ** the total of those sums, is gram; otherwise the sums are dropped and the
 ** folds run on the rows (that costs one wasted pass, only under a small
 ** --max-memory or with another --solver). */
 static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
-                       const lariat_settings *st, const lariat_cv_settings *cv, cv_work *wk, int *use)
+                       const lariat_settings *st, cv_work *wk, int *use)
 {
     const int64_t p = data->p, L = LARIAT_STATS_LEN(p);
     const int K = wk->K;
     *use = 0;
     /* The statistics give the squared errors only: gaussian mse (deviance). */
     if (wk->family != LARIAT_FAMILY_GAUSSIAN || wk->measure == LARIAT_MEASURE_MAE) return LARIAT_OK;
-    if (lariat_matrix_is_sparse(data->X) || cv->groups > 1 || (double)(K + 3) * (double)L * 8.0 > (double)(1 << 30)) {
+    if (lariat_matrix_is_sparse(data->X) || (double)(K + 3) * (double)L * 8.0 > (double)(1 << 30)) {
         return LARIAT_OK;
     }
     wk->sums = lariat_malloc(ctx, (size_t)(K * L), sizeof(double), "fold statistics");
@@ -1149,7 +1153,7 @@ static int cross_validate(lariat_ctx *ctx, const lariat_data *data, const double
     int use_stats = 0;
     if (rc == LARIAT_OK) rc = assign_folds(ctx, data, w, cv, &wk);
     if (rc == LARIAT_OK) rc = setup_classes(ctx, data, w, pb, &wk);
-    if (rc == LARIAT_OK) rc = setup_stats(ctx, data, w, pb, &st_run, cv, &wk, &use_stats);
+    if (rc == LARIAT_OK) rc = setup_stats(ctx, data, w, pb, &st_run, &wk, &use_stats);
     if (rc == LARIAT_OK) rc = setup_groups(ctx, data, w, pb, &st_run, cv, use_stats, &wk);
     lariat_ckpt_state *rs = lariat_ckpt_restored(wk.ck);
     if (rc == LARIAT_OK) {

@@ -1,0 +1,73 @@
+#!/bin/bash
+# One answer at any rank count, bit for bit (SPEC.md section 3, docs/reproducibility.md):
+# with gram and fista, the model file (but for the fields that describe the
+# run: ranks, timings_s, peak_rss_mb), the CV table and every number of the
+# summary are the same bytes at 1, 2, 3 and 4 ranks, with 2 and 3 CV
+# groups, from CSV and from HDF5 of the same numbers, dense and sparse, with
+# weights, and from one run to the next.
+source "$(dirname "$0")/common.sh"
+
+# The issue's case: 20,000 x 40, --alpha 0.5,1 --nfolds 5 --nlambda 30.
+"$LARIAT" gen --rows 20000 --features 40 --corr 0.3 --out dense.csv >/dev/null
+"$LARIAT" gen --rows 20000 --features 40 --corr 0.3 --out dense.h5 >/dev/null
+"$LARIAT" gen --rows 20000 --features 60 --density 0.05 --out sparse.svm >/dev/null
+# Weights from the row number, in a column of their own.
+awk -F, 'NR == 1 { print $0 ",w"; next } { print $0 "," 0.25 + (NR % 7) / 4 }' dense.csv >weighted.csv
+
+# model FILE: the model without the run's own record.
+model() { jq -S 'del(.ranks, .timings_s, .peak_rss_mb)' "$1"; }
+# summary: stdout without the lines and words that name the file, ranks, groups or times.
+summary() {
+    grep -v -E '^  (data|time|memory|wrote) ' "$WORK/out" | sed -E -e '1s/: .*/:/' -e 's/, [0-9]+ rank groups?;/;/'
+}
+
+# same TAG NP ARGS...: runs lariat at NP ranks and keeps its outputs as TAG.
+same() {
+    local tag=$1 np=$2
+    shift 2
+    run "$np" "$@" --out "$tag.json"
+    expect 0 "$tag: $*"
+    model "$tag.json" >"$tag.model"
+    summary >"$tag.summary"
+}
+
+# check BASE TAG: TAG's model, summary and CV table (if any) equal BASE's, byte for byte.
+check() {
+    cmp -s "$1.model" "$2.model" || { diff "$1.model" "$2.model" | head -5 >&2 || true; fail "$2: model differs from $1"; }
+    cmp -s "$1.summary" "$2.summary" || { diff "$1.summary" "$2.summary" >&2 || true; fail "$2: summary differs from $1"; }
+    if [ -f "$1.csv" ]; then
+        cmp -s "$1.csv" "$2.csv" || { diff "$1.csv" "$2.csv" | head -5 >&2 || true; fail "$2: CV table differs from $1"; }
+    fi
+}
+
+for solver in gram fista; do
+    # Paths: every rank count, CSV and HDF5, sparse, weighted.
+    for data in dense.csv dense.h5 sparse.svm weighted.csv; do
+        wopt=()
+        [ "$data" = weighted.csv ] && wopt=(--weights w)
+        base="fit-$solver-${data/./-}"
+        for np in 1 2 3 4; do
+            same "$base-$np" "$np" fit --data "$data" "${wopt[@]}" --solver "$solver" --alpha 0.5 --nlambda 30
+        done
+        for np in 2 3 4; do check "$base-1" "$base-$np"; done
+    done
+    # HDF5 gives what CSV gives.
+    check "fit-$solver-dense-csv-1" "fit-$solver-dense-h5-1"
+
+    # Cross-validation: ranks and groups.
+    for data in dense.csv sparse.svm; do
+        base="cv-$solver-${data/./-}"
+        cvargs=(cv --data "$data" --solver "$solver" --alpha 0.5,1 --nfolds 5 --nlambda 30)
+        same "$base-1" 1 "${cvargs[@]}" --cv-out "$base-1.csv"
+        same "$base-3" 3 "${cvargs[@]}" --cv-out "$base-3.csv"
+        same "$base-4g2" 4 "${cvargs[@]}" --cv-groups 2 --cv-out "$base-4g2.csv"
+        same "$base-3g3" 3 "${cvargs[@]}" --cv-groups 3 --cv-out "$base-3g3.csv"
+        for tag in 3 4g2 3g3; do check "$base-1" "$base-$tag"; done
+    done
+done
+
+# From one run to the next at the same rank count.
+same again-a 2 cv --data dense.h5 --alpha 0.5 --nfolds 5 --nlambda 30 --cv-out again-a.csv
+same again-b 2 cv --data dense.h5 --alpha 0.5 --nfolds 5 --nlambda 30 --cv-out again-b.csv
+check again-a again-b
+echo "PASS"
