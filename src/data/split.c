@@ -6,6 +6,7 @@
 
 #include "core/core.h"
 #include "core/rng.h"
+#include "data/tiles.h"
 #include "family/family.h"
 
 #include <limits.h>
@@ -51,6 +52,44 @@ int lariat_split_weights(lariat_ctx *ctx, const lariat_data *data, uint64_t seed
     return LARIAT_OK;
 }
 
+/* The metrics' sums over one tile of rows (data/tiles.h), so that the
+** printed metrics are the same at any rank count. */
+typedef struct metrics_tile {
+    const lariat_data *data;
+    const double *w, *pred; /* gaussian: n_local predictions */
+    double ybar;            /* gaussian, second pass: the test mean */
+    const lariat_fit *fit;  /* families: eta (K per row) in pred */
+    const lariat_family *fam;
+    int K;
+    double *y;              /* families: K of scratch */
+} metrics_tile;
+
+/* Gaussian, first pass: [count, W, sum w y, sum w e^2, sum w |e|]. */
+static void gaussian_sums(void *arg, int64_t i0, int64_t m, double *s)
+{
+    const metrics_tile *a = arg;
+    for (int k = 0; k < 5; k++) s[k] = 0.0;
+    for (int64_t i = i0; i < i0 + m; i++) {
+        if (!(a->w[i] > 0.0)) continue;
+        double e = a->data->y[i] - a->pred[i];
+        s[0] += 1.0;
+        s[1] += a->w[i];
+        s[2] += a->w[i] * a->data->y[i];
+        s[3] += a->w[i] * e * e;
+        s[4] += a->w[i] * fabs(e);
+    }
+}
+
+/* Gaussian, second pass: sum w (y - ybar)^2. */
+static void gaussian_tss(void *arg, int64_t i0, int64_t m, double *s)
+{
+    const metrics_tile *a = arg;
+    s[0] = 0.0;
+    for (int64_t i = i0; i < i0 + m; i++) {
+        if (a->w[i] > 0.0) s[0] += a->w[i] * (a->data->y[i] - a->ybar) * (a->data->y[i] - a->ybar);
+    }
+}
+
 int lariat_metrics_compute(lariat_ctx *ctx, const lariat_data *data, const double *weights, double intercept,
                            const double *coef, lariat_metrics *out)
 {
@@ -60,18 +99,10 @@ int lariat_metrics_compute(lariat_ctx *ctx, const lariat_data *data, const doubl
     if (rc != LARIAT_OK) goto cleanup;
     lariat_predict(data, intercept, coef, pred);
 
-    /* First pass, one allreduce: the count, W, sum w y, sum w e^2, sum w |e|. */
-    double s[5] = {0, 0, 0, 0, 0};
-    for (int64_t i = 0; i < data->n_local; i++) {
-        if (!(w[i] > 0.0)) continue;
-        double e = data->y[i] - pred[i];
-        s[0] += 1.0;
-        s[1] += w[i];
-        s[2] += w[i] * data->y[i];
-        s[3] += w[i] * e * e;
-        s[4] += w[i] * fabs(e);
-    }
-    rc = lariat_allreduce_sum(ctx, s, 5);
+    /* First pass, one tiled sum: the count, W, sum w y, sum w e^2, sum w |e|. */
+    double s[5];
+    metrics_tile arg = {data, w, pred, 0.0, NULL, NULL, 0, NULL};
+    rc = lariat_tile_sum(ctx, data, 5, gaussian_sums, &arg, s);
     if (rc != LARIAT_OK) goto cleanup;
     if (s[0] == 0.0) {
         rc = lariat_error(ctx, LARIAT_EDATA, "no rows with positive weight to compute metrics on");
@@ -82,10 +113,8 @@ int lariat_metrics_compute(lariat_ctx *ctx, const lariat_data *data, const doubl
     /* Second pass for the total sum of squares about the test mean: summing
     ** (y - ybar)^2 directly avoids the cancellation of sum w y^2 - W ybar^2. */
     double tss = 0.0;
-    for (int64_t i = 0; i < data->n_local; i++) {
-        if (w[i] > 0.0) tss += w[i] * (data->y[i] - ybar) * (data->y[i] - ybar);
-    }
-    rc = lariat_allreduce_sum(ctx, &tss, 1);
+    arg.ybar = ybar;
+    rc = lariat_tile_sum(ctx, data, 1, gaussian_tss, &arg, &tss);
     if (rc != LARIAT_OK) goto cleanup;
 
     out->n = (int64_t)s[0];
@@ -122,6 +151,24 @@ static void row_labels(const lariat_fit *fit, double label, int K, double *y)
     }
     for (int k = 0; k < K && k < fit->nclass; k++) {
         if (fit->classes[k] == label) y[k] = 1.0;
+    }
+}
+
+/* The families: [count, W, sum w deviance, sum w class error, sum w Brier]. */
+static void family_sums(void *arg, int64_t i0, int64_t m, double *s)
+{
+    const metrics_tile *a = arg;
+    const int K = a->K;
+    for (int k = 0; k < 5; k++) s[k] = 0.0;
+    for (int64_t i = i0; i < i0 + m; i++) {
+        if (!(a->w[i] > 0.0)) continue;
+        const double *e = a->pred + i * K;
+        row_labels(a->fit, a->data->y[i], K, a->y);
+        s[0] += 1.0;
+        s[1] += a->w[i];
+        s[2] += a->w[i] * lariat_family_row_error(a->fam, LARIAT_MEASURE_DEVIANCE, K, e, 1, a->y, 1);
+        s[3] += a->w[i] * lariat_family_row_error(a->fam, LARIAT_MEASURE_CLASS, K, e, 1, a->y, 1);
+        s[4] += a->w[i] * lariat_family_row_error(a->fam, LARIAT_MEASURE_MSE, K, e, 1, a->y, 1);
     }
 }
 
@@ -207,27 +254,20 @@ int lariat_metrics_compute_fit(lariat_ctx *ctx, const lariat_data *data, const d
     double *trip = binomial ? lariat_malloc(ctx, (size_t)(3 * n > 0 ? 3 * n : 1), sizeof(double), "test rows") : NULL;
     int rc = lariat_agree(ctx, eta == NULL || y == NULL || (binomial && trip == NULL) ? LARIAT_ENOMEM : LARIAT_OK);
     if (rc == LARIAT_OK) rc = lariat_agree(ctx, lariat_predict_solution(ctx, data, fit, sol, LARIAT_PREDICT_LINK, eta));
-    /* One pass, one allreduce: count, W, and the weighted sums of the three
-    ** row errors; the binomial rows' (eta, y, w) kept for the AUC. */
+    /* One tiled sum: count, W, and the weighted sums of the three row
+    ** errors; the binomial rows' (eta, y, w) kept for the AUC. */
     double s[5] = {0, 0, 0, 0, 0};
     int64_t m = 0;
-    for (int64_t i = 0; rc == LARIAT_OK && i < n; i++) {
+    for (int64_t i = 0; rc == LARIAT_OK && binomial && i < n; i++) {
         if (!(w[i] > 0.0)) continue;
-        const double *e = eta + i * K;
         row_labels(fit, data->y[i], K, y);
-        s[0] += 1.0;
-        s[1] += w[i];
-        s[2] += w[i] * lariat_family_row_error(fam, LARIAT_MEASURE_DEVIANCE, K, e, 1, y, 1);
-        s[3] += w[i] * lariat_family_row_error(fam, LARIAT_MEASURE_CLASS, K, e, 1, y, 1);
-        s[4] += w[i] * lariat_family_row_error(fam, LARIAT_MEASURE_MSE, K, e, 1, y, 1);
-        if (binomial) {
-            trip[3 * m] = e[0];
-            trip[3 * m + 1] = y[0];
-            trip[3 * m + 2] = w[i];
-            m++;
-        }
+        trip[3 * m] = eta[i * K];
+        trip[3 * m + 1] = y[0];
+        trip[3 * m + 2] = w[i];
+        m++;
     }
-    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, s, 5);
+    metrics_tile arg = {data, w, eta, 0.0, fit, fam, K, y};
+    if (rc == LARIAT_OK) rc = lariat_tile_sum(ctx, data, 5, family_sums, &arg, s);
     if (rc == LARIAT_OK && s[0] == 0.0) {
         rc = lariat_error(ctx, LARIAT_EDATA, "no rows with positive weight to compute metrics on");
     }
