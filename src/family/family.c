@@ -20,10 +20,11 @@ static double xlogx(double x) { return x > 0.0 ? x * log(x) : 0.0; }
 
 /* ---------------------------------------------------------------- gaussian */
 
-static double gaussian_eval(int64_t n, int K, const double *eta, const double *Y, const double *w, double *mu,
+static double gaussian_eval(int64_t n, int64_t ld, int K, const double *eta, const double *Y, const double *w, double *mu,
                             double *R, double *V)
 {
     (void)K;
+    (void)ld;
     double loss = 0.0;
     for (int64_t i = 0; i < n; i++) {
         const double e = eta[i] - Y[i];
@@ -35,18 +36,20 @@ static double gaussian_eval(int64_t n, int K, const double *eta, const double *Y
     return loss;
 }
 
-static double gaussian_diff(int64_t n, int K, const double *a, const double *b, const double *Y, const double *w)
+static double gaussian_diff(int64_t n, int64_t ld, int K, const double *a, const double *b, const double *Y, const double *w)
 {
     (void)K;
+    (void)ld;
     double s = 0.0;
     for (int64_t i = 0; i < n; i++) s += w[i] * (a[i] - b[i]) * (0.5 * (a[i] + b[i]) - Y[i]);
     return s;
 }
 
-static double gaussian_conj(int64_t n, int K, const double *mu, const double *Y, const double *w,
+static double gaussian_conj(int64_t n, int64_t ld, int K, const double *mu, const double *Y, const double *w,
                             const double *delta, double kappa)
 {
     (void)K;
+    (void)ld;
     double s = 0.0;
     for (int64_t i = 0; i < n; i++) {
         const double u = kappa * (mu[i] - delta[0] - Y[i]);
@@ -60,10 +63,11 @@ static double gaussian_conj(int64_t n, int K, const double *mu, const double *Y,
 /* log(1 + exp(e)) without overflow. */
 static double log1pexp(double e) { return e > 0.0 ? e + log1p(exp(-e)) : log1p(exp(e)); }
 
-static double binomial_eval(int64_t n, int K, const double *eta, const double *Y, const double *w, double *mu,
+static double binomial_eval(int64_t n, int64_t ld, int K, const double *eta, const double *Y, const double *w, double *mu,
                             double *R, double *V)
 {
     (void)K;
+    (void)ld;
     double loss = 0.0;
     for (int64_t i = 0; i < n; i++) {
         /* One exponential serves both: t = exp(-|e|), log(1 + exp(e)) =
@@ -80,9 +84,10 @@ static double binomial_eval(int64_t n, int K, const double *eta, const double *Y
 
 /* log(1 + e^a) - log(1 + e^b) = log1p(sigma(b) expm1(a - b)): exact in
 ** the difference, whatever the size of the two terms. */
-static double binomial_diff(int64_t n, int K, const double *a, const double *b, const double *Y, const double *w)
+static double binomial_diff(int64_t n, int64_t ld, int K, const double *a, const double *b, const double *Y, const double *w)
 {
     (void)K;
+    (void)ld;
     double s = 0.0;
     for (int64_t i = 0; i < n; i++) {
         const double e = b[i], d = a[i] - b[i];
@@ -95,10 +100,11 @@ static double binomial_diff(int64_t n, int K, const double *a, const double *b, 
     return s;
 }
 
-static double binomial_conj(int64_t n, int K, const double *mu, const double *Y, const double *w,
+static double binomial_conj(int64_t n, int64_t ld, int K, const double *mu, const double *Y, const double *w,
                             const double *delta, double kappa)
 {
     (void)K;
+    (void)ld;
     double s = 0.0;
     for (int64_t i = 0; i < n; i++) {
         if (w[i] == 0.0) continue;
@@ -111,59 +117,59 @@ static double binomial_conj(int64_t n, int K, const double *mu, const double *Y,
 
 /* ------------------------------------------------------------- multinomial */
 
-static double multinomial_eval(int64_t n, int K, const double *eta, const double *Y, const double *w, double *mu,
+static double multinomial_eval(int64_t n, int64_t ld, int K, const double *eta, const double *Y, const double *w, double *mu,
                                double *R, double *V)
 {
     double loss = 0.0;
     for (int64_t i = 0; i < n; i++) {
         /* log sum exp, shifted by the largest predictor. */
         double m = eta[i];
-        for (int k = 1; k < K; k++) m = fmax(m, eta[k * n + i]);
+        for (int k = 1; k < K; k++) m = fmax(m, eta[k * ld + i]);
         double z = 0.0, ye = 0.0;
         for (int k = 0; k < K; k++) {
-            z += exp(eta[k * n + i] - m);
-            ye += Y[k * n + i] * eta[k * n + i];
+            z += exp(eta[k * ld + i] - m);
+            ye += Y[k * ld + i] * eta[k * ld + i];
         }
         const double lse = m + log(z);
         loss += w[i] * (lse - ye);
         for (int k = 0; k < K; k++) {
-            const double p = exp(eta[k * n + i] - lse);
-            if (mu != NULL) mu[k * n + i] = p;
-            if (R != NULL) R[k * n + i] = w[i] * (p - Y[k * n + i]);
-            if (V != NULL) V[k * n + i] = w[i] * fmax(p * (1.0 - p), IRLS_FLOOR);
+            const double p = exp(eta[k * ld + i] - lse);
+            if (mu != NULL) mu[k * ld + i] = p;
+            if (R != NULL) R[k * ld + i] = w[i] * (p - Y[k * ld + i]);
+            if (V != NULL) V[k * ld + i] = w[i] * fmax(p * (1.0 - p), IRLS_FLOOR);
         }
     }
     return loss;
 }
 
 /* lse(a) - lse(b) = log1p(sum_k p_k(b) expm1(a_k - b_k)). */
-static double multinomial_diff(int64_t n, int K, const double *a, const double *b, const double *Y, const double *w)
+static double multinomial_diff(int64_t n, int64_t ld, int K, const double *a, const double *b, const double *Y, const double *w)
 {
     double s = 0.0;
     for (int64_t i = 0; i < n; i++) {
         double m = b[i];
-        for (int k = 1; k < K; k++) m = fmax(m, b[k * n + i]);
+        for (int k = 1; k < K; k++) m = fmax(m, b[k * ld + i]);
         double z = 0.0;
-        for (int k = 0; k < K; k++) z += exp(b[k * n + i] - m);
+        for (int k = 0; k < K; k++) z += exp(b[k * ld + i] - m);
         double t = 0.0, yd = 0.0;
         for (int k = 0; k < K; k++) {
-            const double d = a[k * n + i] - b[k * n + i];
-            t += exp(b[k * n + i] - m) / z * expm1(d);
-            yd += Y[k * n + i] * d;
+            const double d = a[k * ld + i] - b[k * ld + i];
+            t += exp(b[k * ld + i] - m) / z * expm1(d);
+            yd += Y[k * ld + i] * d;
         }
         s += w[i] * (log1p(t) - yd);
     }
     return s;
 }
 
-static double multinomial_conj(int64_t n, int K, const double *mu, const double *Y, const double *w,
+static double multinomial_conj(int64_t n, int64_t ld, int K, const double *mu, const double *Y, const double *w,
                                const double *delta, double kappa)
 {
     double s = 0.0;
     for (int64_t i = 0; i < n; i++) {
         if (w[i] == 0.0) continue;
         for (int k = 0; k < K; k++) {
-            const double t = Y[k * n + i] + kappa * (mu[k * n + i] - delta[k] - Y[k * n + i]);
+            const double t = Y[k * ld + i] + kappa * (mu[k * ld + i] - delta[k] - Y[k * ld + i]);
             if (!(t >= 0.0 && t <= 1.0)) return INFINITY;
             s += w[i] * xlogx(t);
         }
@@ -171,19 +177,20 @@ static double multinomial_conj(int64_t n, int K, const double *mu, const double 
     return s;
 }
 
-static double gaussian_kappa(int64_t n, int K, const double *mu, const double *Y, const double *w,
+static double gaussian_kappa(int64_t n, int64_t ld, int K, const double *mu, const double *Y, const double *w,
                              const double *delta, double cap)
 {
-    (void)n, (void)K, (void)mu, (void)Y, (void)w, (void)delta;
+    (void)n, (void)ld, (void)K, (void)mu, (void)Y, (void)w, (void)delta;
     return cap;
 }
 
 /* t = y + kappa u must stay in [0, 1] (each class's, for multinomial: the
 ** sum stays 1 since the u sum to 0, so t_k >= 0 is enough). */
-static double binomial_kappa(int64_t n, int K, const double *mu, const double *Y, const double *w,
+static double binomial_kappa(int64_t n, int64_t ld, int K, const double *mu, const double *Y, const double *w,
                              const double *delta, double cap)
 {
     (void)K;
+    (void)ld;
     for (int64_t i = 0; i < n; i++) {
         if (w[i] == 0.0) continue;
         const double u = mu[i] - delta[0] - Y[i];
@@ -193,14 +200,14 @@ static double binomial_kappa(int64_t n, int K, const double *mu, const double *Y
     return fmax(cap, 0.0);
 }
 
-static double multinomial_kappa(int64_t n, int K, const double *mu, const double *Y, const double *w,
+static double multinomial_kappa(int64_t n, int64_t ld, int K, const double *mu, const double *Y, const double *w,
                                 const double *delta, double cap)
 {
     for (int64_t i = 0; i < n; i++) {
         if (w[i] == 0.0) continue;
         for (int k = 0; k < K; k++) {
-            const double u = mu[k * n + i] - delta[k] - Y[k * n + i];
-            if (u < 0.0) cap = fmin(cap, Y[k * n + i] / -u);
+            const double u = mu[k * ld + i] - delta[k] - Y[k * ld + i];
+            if (u < 0.0) cap = fmin(cap, Y[k * ld + i] / -u);
         }
     }
     return fmax(cap, 0.0);

@@ -45,22 +45,24 @@ typedef struct lariat_family {
     ** the gradient of sum_i w_i l_i with respect to eta, into R when not
     ** NULL; V_ik = w_i d mu_ik / d eta_ik (the diagonal IRLS weights; glmnet's
     ** w p (1 - p), floored at w 1e-5 (1 - 1e-5) as glmnet does) into V when
-    ** not NULL. Returns sum_i w_i l_i(eta_i). */
-    double (*eval)(int64_t n, int K, const double *eta, const double *Y, const double *w, double *mu, double *R,
+    ** not NULL. Returns sum_i w_i l_i(eta_i). Predictor k of row i is at
+    ** [k ld + i] in eta, Y, mu, R and V (ld >= n: a tile of rows inside
+    ** longer arrays; only K > 1 reads it). */
+    double (*eval)(int64_t n, int64_t ld, int K, const double *eta, const double *Y, const double *w, double *mu, double *R,
                    double *V);
     /* Not collective. sum_i w_i (l_i(a_i) - l_i(b_i)), computed row by row
     ** from the difference a - b so that it keeps its digits when a and b
     ** are close (a line search or a descent check compares losses that
-    ** differ far less than their sums' round-off). */
-    double (*diff)(int64_t n, int K, const double *a, const double *b, const double *Y, const double *w);
+    ** differ far less than their sums' round-off). ld as for eval. */
+    double (*diff)(int64_t n, int64_t ld, int K, const double *a, const double *b, const double *Y, const double *w);
     /* Not collective. sum_i w_i l_i*(kappa (mu_i - delta - y_i)), +INFINITY
     ** when a point is outside the conjugate's domain. delta has K values. */
-    double (*conj)(int64_t n, int K, const double *mu, const double *Y, const double *w, const double *delta,
+    double (*conj)(int64_t n, int64_t ld, int K, const double *mu, const double *Y, const double *w, const double *delta,
                    double kappa);
     /* Not collective. The largest kappa in [0, cap] that keeps every
     ** kappa (mu_i - delta - y_i) in the conjugate's domain (cap itself when
     ** all of [0, cap] is). */
-    double (*kappa_max)(int64_t n, int K, const double *mu, const double *Y, const double *w, const double *delta,
+    double (*kappa_max)(int64_t n, int64_t ld, int K, const double *mu, const double *Y, const double *w, const double *delta,
                         double cap);
 } lariat_family;
 

@@ -312,7 +312,7 @@ void lariat_glm_eta(const lariat_glm *g, const double *a, const double *c, laria
 
 int lariat_glm_pass(const lariat_glm *g, lariat_glm_work *wk, lariat_glm_point *pt)
 {
-    const double loss = g->fam->eval(g->n, g->K, wk->eta, g->Y, g->w, wk->mu, wk->R, wk->V);
+    const double loss = g->fam->eval(g->n, g->n, g->K, wk->eta, g->Y, g->w, wk->mu, wk->R, wk->V);
     return lariat_glm_reduce(g, wk, loss, pt);
 }
 
@@ -463,12 +463,12 @@ static int gap_at(const lariat_glm *g, double lambda, const double *c, double lo
     }
     if (limit_kappa) {
         /* Also within the loss conjugate's domain: one MIN-reduction. */
-        kappa = g->fam->kappa_max(g->n, K, mu, g->Y, g->w, delta, kappa);
+        kappa = g->fam->kappa_max(g->n, g->n, K, mu, g->Y, g->w, delta, kappa);
         if (MPI_Allreduce(MPI_IN_PLACE, &kappa, 1, MPI_DOUBLE, MPI_MIN, lariat_ctx_comm(g->ctx)) != MPI_SUCCESS) {
             return lariat_error(g->ctx, LARIAT_EMPI, "MPI_Allreduce of the dual scaling failed");
         }
     }
-    double local = g->fam->conj(g->n, K, mu, g->Y, g->w, delta, kappa);
+    double local = g->fam->conj(g->n, g->n, K, mu, g->Y, g->w, delta, kappa);
     rc = lariat_allreduce_sum(g->ctx, &local, 1);
     if (rc != LARIAT_OK) return rc;
     const double fstar = local / g->W;

@@ -324,7 +324,7 @@ static double local_gradient(gadmm_ws *ws, double *out)
 {
     const lariat_glm *g = ws->g;
     const lariat_prep *s = g->std;
-    const double loss = g->fam->eval(ws->n, 1, ws->eta_x, g->Y, g->w, ws->wk.mu, ws->wk.R, ws->wk.V);
+    const double loss = g->fam->eval(ws->n, ws->n, 1, ws->eta_x, g->Y, g->w, ws->wk.mu, ws->wk.R, ws->wk.V);
     double sr = 0.0;
     for (int64_t i = 0; i < ws->n; i++) sr += ws->wk.R[i];
     lariat_matrix_mult_t(g->data->X, s->intercept ? s->mean : NULL, ws->wk.R, out + 1);
@@ -388,7 +388,7 @@ static int x_update(gadmm_ws *ws, double rel_tol)
                 for (int64_t i = 0; i < ws->n; i++) ws->etat[i] = ws->eta_x[i] + t * ws->deta[i];
                 /* phi(x + t dx) - phi(x): the loss change plus
                 ** rho (t dx'D(x - zu) + t^2 ||dx||_D^2 / 2). */
-                const double change = g->fam->diff(ws->n, 1, ws->etat, ws->eta_x, g->Y, g->w) / g->W +
+                const double change = g->fam->diff(ws->n, ws->n, 1, ws->etat, ws->eta_x, g->Y, g->w) / g->W +
                                       rho * (t * dxe + 0.5 * t * t * dx2);
                 if (change <= -ARMIJO * t * dec + slack) {
                     accepted = 1;

@@ -460,7 +460,7 @@ static void fuse_rows(void *argv, int64_t i0, int64_t m)
             de[r] = o[r] + fa->cst[t];
             et[r] = e[r] + de[r];
         }
-        fa->loc[t] += g->fam->eval(m, 1, et, g->Y + i0, g->w + i0, bm->mut + i0, rt, bm->Vt + i0);
+        fa->loc[t] += g->fam->eval(m, m, 1, et, g->Y + i0, g->w + i0, bm->mut + i0, rt, bm->Vt + i0);
         for (int64_t r = 0; r < m; r++) sr += rt[r];
         fa->sr[t] += sr;
         memcpy(bt->Rg + t * n + i0, rt, (size_t)m * sizeof(double));
@@ -544,7 +544,7 @@ static int line_search(batch *bt, int cnt, double lambda, int *moved)
             const double *c = bm->ac + 1;
             for (int64_t i = 0; i < n; i++) bm->etat[i] = bm->wk.eta[i] + bm->step * bm->deta[i];
             for (int64_t j = 0; j < p; j++) bm->trial[j] = c[j] + bm->step * bm->x[j];
-            red[t] = loc[t] = g->fam->eval(n, 1, bm->etat, g->Y, g->w, bm->mut, bm->Rt, bm->Vt);
+            red[t] = loc[t] = g->fam->eval(n, n, 1, bm->etat, g->Y, g->w, bm->mut, bm->Rt, bm->Vt);
             bt->n_evals++;
         }
         if (!any) break;
@@ -725,7 +725,7 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
         for (int m = 0; m < M; m++) {
             bmodel *bm = &bt.m[m];
             const lariat_glm *g = bm->g;
-            bm->local_loss = g->fam->eval(bt.n, 1, bm->wk.eta, g->Y, g->w, bm->wk.mu, bm->wk.R, bm->wk.V);
+            bm->local_loss = g->fam->eval(bt.n, bt.n, 1, bm->wk.eta, g->Y, g->w, bm->wk.mu, bm->wk.R, bm->wk.V);
         }
         rc = batch_grad(&bt, M);
     }

@@ -206,7 +206,7 @@ static int gfista_solve(void *wsv, double lambda, double *a, double *c, lariat_s
             }
             lariat_glm_eta(g, ws->xn, ws->xn + K, &ws->wk, ws->eta_xn);
             /* L(x) - L(y), row by row from eta(x) - eta(y). */
-            double l = g->fam->diff(ws->n, K, ws->eta_xn, ws->wk.eta, g->Y, g->w);
+            double l = g->fam->diff(ws->n, ws->n, K, ws->eta_xn, ws->wk.eta, g->Y, g->w);
             rc = lariat_allreduce_sum(g->ctx, &l, 1);
             if (rc != LARIAT_OK) break;
             double lin = 0.0, dist2 = 0.0;

@@ -395,7 +395,7 @@ static void solve_model(newton_ws *ws, double lambda, const double *a, const dou
 static int trial_change(newton_ws *ws, const double *eta, double *change)
 {
     const lariat_glm *g = ws->g;
-    double l = g->fam->diff(ws->n, ws->K, eta, ws->wk.eta, g->Y, g->w);
+    double l = g->fam->diff(ws->n, ws->n, ws->K, eta, ws->wk.eta, g->Y, g->w);
     int rc = lariat_allreduce_sum(g->ctx, &l, 1);
     *change = l / g->W;
     return rc;
