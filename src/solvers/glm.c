@@ -7,6 +7,7 @@
 
 #include "core/core.h"
 #include "data/matrix.h"
+#include "data/tiles.h"
 #include "linalg/blas.h"
 
 #include <limits.h>
@@ -26,6 +27,7 @@ void lariat_glm_destroy(lariat_glm *g)
     free(g->ybar);
     free(g->a_null);
     free(g->v_null);
+    lariat_tilesum_destroy(g->ts);
     free(g);
 }
 
@@ -310,28 +312,42 @@ void lariat_glm_eta(const lariat_glm *g, const double *a, const double *c, laria
     }
 }
 
-int lariat_glm_pass(const lariat_glm *g, lariat_glm_work *wk, lariat_glm_point *pt)
+/* One tile of a pass: the family at the tile's rows, then per predictor
+** X'R and sum R, and the loss: part = [X'R (K p) | sum R (K) | loss]. */
+typedef struct pass_tile {
+    const lariat_glm *g;
+    lariat_glm_work *wk;
+} pass_tile;
+
+static void pass_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
 {
-    const double loss = g->fam->eval(g->n, g->n, g->K, wk->eta, g->Y, g->w, wk->mu, wk->R, wk->V);
-    return lariat_glm_reduce(g, wk, loss, pt);
+    const pass_tile *a = arg;
+    const lariat_glm *g = a->g;
+    lariat_glm_work *wk = a->wk;
+    const int K = g->K;
+    const int64_t n = g->n, p = g->p;
+    const double *shift = g->std->intercept ? g->std->mean : NULL;
+    const double loss = g->fam->eval(m, n, K, wk->eta + i0, g->Y + i0, g->w + i0, wk->mu + i0, wk->R + i0,
+                                     wk->V != NULL ? wk->V + i0 : NULL);
+    const lariat_matrix tile = lariat_matrix_row_view(g->data->X, i0, m);
+    for (int k = 0; k < K; k++) {
+        const double *r = wk->R + (int64_t)k * n + i0;
+        double sr = 0.0;
+        for (int64_t i = 0; i < m; i++) sr += r[i];
+        lariat_matrix_mult_t(&tile, shift, r, part + k * p);
+        part[K * p + k] = sr;
+    }
+    part[K * p + K] = loss;
 }
 
-int lariat_glm_reduce(const lariat_glm *g, lariat_glm_work *wk, double loss, lariat_glm_point *pt)
+int lariat_glm_pass(const lariat_glm *g, lariat_glm_work *wk, lariat_glm_point *pt)
 {
     const lariat_prep *s = g->std;
     const int K = g->K;
-    const int64_t p = g->p, n = g->n;
-    const double *shift = s->intercept ? s->mean : NULL;
+    const int64_t p = g->p;
     double *buf = wk->buf;
-    for (int k = 0; k < K; k++) {
-        const double *r = wk->R + (int64_t)k * n;
-        double sr = 0.0;
-        for (int64_t i = 0; i < n; i++) sr += r[i];
-        lariat_matrix_mult_t(g->data->X, shift, r, buf + k * p);
-        buf[K * p + k] = sr;
-    }
-    buf[K * p + K] = loss;
-    int rc = lariat_allreduce_sum(g->ctx, buf, K * p + K + 1);
+    pass_tile arg = {g, wk};
+    int rc = lariat_tilesum_run(g->ts, K * p + K + 1, pass_tile_fn, &arg, buf);
     if (rc != LARIAT_OK) return rc;
     const double invW = 1.0 / g->W;
     for (int k = 0; k < K; k++) {
@@ -434,6 +450,20 @@ static void project_unpenalized(const lariat_glm *g, lariat_glm_work *wk, const 
     *mu = wk->mu_adj;
 }
 
+/* One tile's sum of the loss conjugate (gap_at). */
+typedef struct conj_tile {
+    const lariat_glm *g;
+    const double *mu, *delta;
+    double kappa;
+} conj_tile;
+
+static void conj_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const conj_tile *a = arg;
+    const lariat_glm *g = a->g;
+    part[0] = g->fam->conj(m, g->n, g->K, a->mu + i0, g->Y + i0, g->w + i0, a->delta, a->kappa);
+}
+
 /* Collective (one scalar allreduce). The gap at the dual point made of the
 ** means mu shifted by delta, whose gradient is V (see lariat_glm_gap). */
 static int gap_at(const lariat_glm *g, double lambda, const double *c, double loss, const double *V,
@@ -468,10 +498,11 @@ static int gap_at(const lariat_glm *g, double lambda, const double *c, double lo
             return lariat_error(g->ctx, LARIAT_EMPI, "MPI_Allreduce of the dual scaling failed");
         }
     }
-    double local = g->fam->conj(g->n, g->n, K, mu, g->Y, g->w, delta, kappa);
-    rc = lariat_allreduce_sum(g->ctx, &local, 1);
+    conj_tile ct = {g, mu, delta, kappa};
+    double total = 0.0;
+    rc = lariat_tilesum_run(g->ts, 1, conj_tile_fn, &ct, &total);
     if (rc != LARIAT_OK) return rc;
-    const double fstar = local / g->W;
+    const double fstar = total / g->W;
     double conj = 0.0, free_terms = 0.0;
     for (int64_t j = 0; j < p; j++) {
         if (s->scale[j] == 0.0) continue;
@@ -505,6 +536,74 @@ static int gap_at(const lariat_glm *g, double lambda, const double *c, double lo
     return LARIAT_OK;
 }
 
+/* The tiles of curvature_shift: M = sum_i w_i H_i (K x K), then with its
+** solution d the gradient's products Xs'(w (H d)_k). */
+typedef struct shift_tile {
+    const lariat_glm *g;
+    lariat_glm_work *wk;
+    const double *d;
+} shift_tile;
+
+static void curvature_tile_fn(void *arg, int64_t i0, int64_t m, double *M)
+{
+    const shift_tile *a = arg;
+    const lariat_glm *g = a->g;
+    const int K = g->K;
+    const int64_t n = g->n;
+    const double *mu = a->wk->mu;
+    memset(M, 0, (size_t)(K * K) * sizeof(double));
+    for (int64_t i = i0; i < i0 + m; i++) {
+        for (int k = 0; k < K; k++) {
+            const double mk = mu[(int64_t)k * n + i];
+            M[k * K + k] += g->w[i] * mk * (K == 1 ? 1.0 - mk : 1.0);
+            if (K == 1) continue;
+            for (int l = 0; l < K; l++) M[k * K + l] -= g->w[i] * mk * mu[(int64_t)l * n + i];
+        }
+    }
+}
+
+static void shifted_grad_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const shift_tile *a = arg;
+    const lariat_glm *g = a->g;
+    const int K = g->K;
+    const int64_t n = g->n, p = g->p;
+    const double *mu = a->wk->mu, *d = a->d, *shift = g->std->intercept ? g->std->mean : NULL;
+    double *col = a->wk->col;
+    const lariat_matrix tile = lariat_matrix_row_view(g->data->X, i0, m);
+    for (int k = 0; k < K; k++) {
+        for (int64_t i = 0; i < m; i++) {
+            double md = 0.0;
+            for (int l = 0; l < K; l++) md += mu[(int64_t)l * n + i0 + i] * d[l];
+            const double mk = mu[(int64_t)k * n + i0 + i];
+            col[i] = g->w[i0 + i] * (K == 1 ? mk * (1.0 - mk) * d[0] : mk * (d[k] - md));
+        }
+        lariat_matrix_mult_t(&tile, shift, col, part + k * p);
+    }
+}
+
+/* One tile's label sums: [sum w y_k (K) | rows of positive weight in each
+** class (nclass; binomial: class 1 has the rows with y > 0, class 0 those
+** with y < 1)]. */
+static void label_sums_fn(void *arg, int64_t i0, int64_t m, double *sums)
+{
+    const lariat_glm *g = arg;
+    const int K = g->K;
+    memset(sums, 0, (size_t)(K + g->nclass) * sizeof(double));
+    for (int k = 0; k < K; k++) {
+        for (int64_t i = i0; i < i0 + m; i++) sums[k] += g->w[i] * g->Y[(int64_t)k * g->n + i];
+    }
+    for (int64_t i = i0; i < i0 + m; i++) {
+        if (!(g->w[i] > 0.0)) continue;
+        if (K == 1) {
+            sums[K + 1] += g->Y[i] > 0.0;
+            sums[K + 0] += g->Y[i] < 1.0;
+        } else {
+            for (int k = 0; k < K; k++) sums[K + k] += g->Y[(int64_t)k * g->n + i] > 0.0;
+        }
+    }
+}
+
 /* Collective. The intercepts' dual constraint met by a shift along each
 ** row's curvature instead of a constant one: rows whose means sit at 0 or 1
 ** (nearly separated data, small lambda) leave no room for a constant shift
@@ -520,18 +619,10 @@ static int curvature_shift(const lariat_glm *g, const lariat_glm_point *pt, lari
     const lariat_prep *s = g->std;
     const int K = g->K;
     const int64_t n = g->n, p = g->p;
-    const double *mu = wk->mu, *shift = s->intercept ? s->mean : NULL;
+    const double *mu = wk->mu;
     double *M = wk->kk, d[LARIAT_GLM_MAX_GROUP];
-    memset(M, 0, (size_t)(K * K) * sizeof(double));
-    for (int64_t i = 0; i < n; i++) {
-        for (int k = 0; k < K; k++) {
-            const double mk = mu[(int64_t)k * n + i];
-            M[k * K + k] += g->w[i] * mk * (K == 1 ? 1.0 - mk : 1.0);
-            if (K == 1) continue;
-            for (int l = 0; l < K; l++) M[k * K + l] -= g->w[i] * mk * mu[(int64_t)l * n + i];
-        }
-    }
-    int rc = lariat_allreduce_sum(g->ctx, M, K * K);
+    shift_tile st = {g, wk, d};
+    int rc = lariat_tilesum_run(g->ts, K * K, curvature_tile_fn, &st, M);
     if (rc != LARIAT_OK) return rc;
     for (int k = 0; k < K; k++) d[k] = pt->g0[k] * g->W;
     if (K == 1) {
@@ -552,16 +643,7 @@ static int curvature_shift(const lariat_glm *g, const lariat_glm_point *pt, lari
         }
     }
     /* The products: one per predictor, packed into one reduction. */
-    for (int k = 0; k < K; k++) {
-        for (int64_t i = 0; i < n; i++) {
-            double md = 0.0;
-            for (int l = 0; l < K; l++) md += mu[(int64_t)l * n + i] * d[l];
-            const double mk = mu[(int64_t)k * n + i];
-            wk->col[i] = g->w[i] * (K == 1 ? mk * (1.0 - mk) * d[0] : mk * (d[k] - md));
-        }
-        lariat_matrix_mult_t(g->data->X, shift, wk->col, wk->v_sh + k * p);
-    }
-    rc = lariat_allreduce_sum(g->ctx, wk->v_sh, K * p);
+    rc = lariat_tilesum_run(g->ts, K * p, shifted_grad_tile_fn, &st, wk->v_sh);
     if (rc != LARIAT_OK) return rc;
     for (int k = 0; k < K; k++) {
         for (int64_t j = 0; j < p; j++) {
@@ -644,20 +726,9 @@ int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w,
         /* The label means and, per class, the rows of positive weight in it
         ** (binomial: class 1 has the rows with y > 0, class 0 those with y < 1). */
         fill_labels(g);
-        double *sums = g->ybar; /* [K means | nclass counts], reduced together */
-        for (int k = 0; k < g->K; k++) {
-            for (int64_t i = 0; i < g->n; i++) sums[k] += g->w[i] * g->Y[(int64_t)k * g->n + i];
-        }
-        for (int64_t i = 0; i < g->n; i++) {
-            if (!(g->w[i] > 0.0)) continue;
-            if (g->K == 1) {
-                sums[g->K + 1] += g->Y[i] > 0.0;
-                sums[g->K + 0] += g->Y[i] < 1.0;
-            } else {
-                for (int k = 0; k < g->K; k++) sums[g->K + k] += g->Y[(int64_t)k * g->n + i] > 0.0;
-            }
-        }
-        rc = lariat_allreduce_sum(ctx, sums, g->K + g->nclass);
+        /* [K means | nclass counts], summed together over tiles of rows. */
+        rc = lariat_tilesum_create(ctx, data, g->K * g->p + g->K * g->K + g->K + g->nclass + 1, &g->ts);
+        if (rc == LARIAT_OK) rc = lariat_tilesum_run(g->ts, g->K + g->nclass, label_sums_fn, g, g->ybar);
     }
     for (int k = 0; rc == LARIAT_OK && k < g->nclass; k++) {
         if (g->ybar[g->K + k] < 2.0) {

@@ -45,6 +45,9 @@ typedef struct lariat_glm {
     double N0;          /* the loss of the null model (SPEC.md 9) */
     double *v_null;     /* K x p: -dL/dc at c = 0 with a = a_null */
     double lambda_max;
+    /* The sums over rows, tile by tile (data/tiles.h): every work's passes
+    ** share it (one solve at a time), sized for K p + K^2 + K + 1 values. */
+    struct lariat_tilesum *ts;
 } lariat_glm;
 
 /* Collective. The problem of family pb->family on the rows of data with
@@ -99,13 +102,8 @@ void lariat_glm_eta(const lariat_glm *g, const double *a, const double *c, laria
 
 /* Collective. At eta (already in wk->eta): mu, R (and V when wk->V), then
 ** the gradient with one allreduce into pt (g0 and v are the caller's K and
-** K p arrays). */
+** K p arrays), summed over tiles of rows (data/tiles.h). */
 int lariat_glm_pass(const lariat_glm *g, lariat_glm_work *wk, lariat_glm_point *pt);
-
-/* Collective. The second half of lariat_glm_pass, when the family has
-** already been evaluated at wk->eta (mu, R, V filled) and local_loss is this
-** rank's sum_i w_i l_i: the products X'R and the one allreduce. */
-int lariat_glm_reduce(const lariat_glm *g, lariat_glm_work *wk, double local_loss, lariat_glm_point *pt);
 
 /* Collective (one allreduce of a scalar). The primal objective at (a, c)
 ** and its duality gap (family.h, Ndiaye et al. 2017) from the point's

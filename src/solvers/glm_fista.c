@@ -19,6 +19,7 @@
 */
 #include "core/core.h"
 #include "data/matrix.h"
+#include "data/tiles.h"
 #include "linalg/blas.h"
 #include "solvers/glm.h"
 
@@ -59,6 +60,24 @@ static void gfista_destroy(void *wsv)
     free(ws);
 }
 
+/* One tile of the power step: Xs'(w z) on its rows (z in wk.col). */
+static void power_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const gfista_ws *ws = arg;
+    const lariat_glm *g = ws->g;
+    const double *shift = g->std->intercept ? g->std->mean : NULL;
+    const lariat_matrix tile = lariat_matrix_row_view(g->data->X, i0, m);
+    lariat_matrix_mult_t(&tile, shift, ws->wk.col + i0, part);
+}
+
+/* One tile of L(x) - L(y), row by row from eta(x) - eta(y). */
+static void diff_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const gfista_ws *ws = arg;
+    const lariat_glm *g = ws->g;
+    part[0] = g->fam->diff(m, g->n, ws->K, ws->eta_xn + i0, ws->wk.eta + i0, g->Y + i0, g->w + i0);
+}
+
 /* Collective. lambda_max of (1/W) Xs'W Xs by power iteration (one product
 ** each way per step, one allreduce). */
 static int power_estimate(gfista_ws *ws, double *lmax)
@@ -79,8 +98,7 @@ static int power_estimate(gfista_ws *ws, double *lmax)
         for (int64_t j = 0; j < p; j++) d[j] = u[j] * s->inv_scale[j];
         lariat_matrix_mult(g->data->X, shift, d, z);
         for (int64_t i = 0; i < n; i++) z[i] *= g->w[i];
-        lariat_matrix_mult_t(g->data->X, shift, z, hu);
-        int rc = lariat_allreduce_sum(g->ctx, hu, p);
+        int rc = lariat_tilesum_run(g->ts, p, power_tile_fn, ws, hu);
         if (rc != LARIAT_OK) return rc;
         for (int64_t j = 0; j < p; j++) hu[j] *= s->inv_scale[j] / g->W;
         const double norm = cblas_dnrm2((int)p, hu, 1);
@@ -206,8 +224,8 @@ static int gfista_solve(void *wsv, double lambda, double *a, double *c, lariat_s
             }
             lariat_glm_eta(g, ws->xn, ws->xn + K, &ws->wk, ws->eta_xn);
             /* L(x) - L(y), row by row from eta(x) - eta(y). */
-            double l = g->fam->diff(ws->n, ws->n, K, ws->eta_xn, ws->wk.eta, g->Y, g->w);
-            rc = lariat_allreduce_sum(g->ctx, &l, 1);
+            double l = 0.0;
+            rc = lariat_tilesum_run(g->ts, 1, diff_tile_fn, ws, &l);
             if (rc != LARIAT_OK) break;
             double lin = 0.0, dist2 = 0.0;
             for (int k = 0; k < K; k++) {

@@ -32,6 +32,7 @@
 */
 #include "core/core.h"
 #include "data/matrix.h"
+#include "data/tiles.h"
 #include "linalg/blas.h"
 #include "solvers/glm.h"
 
@@ -72,6 +73,14 @@ typedef struct newton_ws {
     double *h0;        /* K p (full: K^2 p): (1/W) Xs'V_kl 1 (0 in the bound, whose columns are centred) */
     double *h00;       /* K (full: K^2): (1/W) sum V_kl */
     double *hbuf;      /* exact: the reduction of the blocks and their p + 1 extra values */
+    double *tile_gram; /* p x p: one tile's Gram before packing */
+    lariat_tilesum *ts; /* the sums over tiles of rows (data/tiles.h) */
+    /* The curvature being formed, for curv_tile_fn: nblk blocks, block b from
+    ** the weights blk_w(b) (V + b n for form_curvature; the pair's weights
+    ** for form_full_curvature). */
+    const double *curv_V;
+    int curv_nmat, curv_full;
+    int tile_rc;
     double *g0, *v;    /* the point: K and K p */
     double *x, *x0;    /* the model's iterate: K p and K */
     double *q, *q0;    /* the model's gradient at x: K p and K */
@@ -87,6 +96,8 @@ static void newton_destroy(void *wsv)
     lariat_glm_work_free(&ws->wk);
     free(ws->curv);
     free(ws->hbuf);
+    free(ws->tile_gram);
+    lariat_tilesum_destroy(ws->ts);
     free(ws->g0);
     free(ws->v);
     free(ws->x);
@@ -99,6 +110,82 @@ static void newton_destroy(void *wsv)
     free(ws);
 }
 
+/* Block b's weights on one tile's rows into wt: V_b (form_curvature), or
+** for the pair (k, l) = (b / K, b % K), k <= l, V_k on the diagonal and
+** w mu_k mu_l off it (form_full_curvature). 0 for a block not formed. */
+static int block_weights(const newton_ws *ws, int b, int64_t i0, int64_t m, double *wt)
+{
+    const lariat_glm *g = ws->g;
+    const int64_t n = ws->n;
+    if (!ws->curv_full) {
+        memcpy(wt, ws->curv_V + (int64_t)b * n + i0, (size_t)m * sizeof(double));
+        return 1;
+    }
+    const int K = ws->K, k = b / K, l = b % K;
+    if (l < k) return 0;
+    const double *mu = ws->wk.mu;
+    for (int64_t i = 0; i < m; i++) {
+        const int64_t r = i0 + i;
+        wt[i] = k == l ? ws->wk.V[(int64_t)k * n + r] : g->w[r] * mu[(int64_t)k * n + r] * mu[(int64_t)l * n + r];
+    }
+    return 1;
+}
+
+/* One tile's curvature blocks, each [Gram's upper triangle packed by rows |
+** Xs'wt (p) | sum wt]: half the Gram is all that is summed. */
+static void curv_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    newton_ws *ws = arg;
+    const lariat_glm *g = ws->g;
+    const int64_t p = ws->p, lenp = p * (p + 1) / 2 + p + 1;
+    const double *shift = g->std->intercept ? g->std->mean : NULL;
+    const lariat_matrix tile = lariat_matrix_row_view(g->data->X, i0, m);
+    double *wt = ws->wk.col;
+    for (int b = 0; b < ws->curv_nmat; b++) {
+        double *blk = part + b * lenp;
+        if (!block_weights(ws, b, i0, m, wt)) {
+            memset(blk, 0, (size_t)lenp * sizeof(double));
+            continue;
+        }
+        int rc = lariat_matrix_gram(g->ctx, &tile, wt, shift, ws->tile_gram);
+        if (rc != LARIAT_OK) ws->tile_rc = rc;
+        for (int64_t j = 0, t = 0; j < p; j++) {
+            for (int64_t l = j; l < p; l++) blk[t++] = ws->tile_gram[j * p + l];
+        }
+        lariat_matrix_mult_t(&tile, shift, wt, blk + p * (p + 1) / 2);
+        double sw = 0.0;
+        for (int64_t i = 0; i < m; i++) sw += wt[i];
+        blk[lenp - 1] = sw;
+    }
+}
+
+/* Collective. The nmat blocks summed over tiles of rows (data/tiles.h),
+** unpacked into hbuf's layout [p x p Gram | p | 1] per block. */
+static int curvature_sums(newton_ws *ws, int nmat)
+{
+    const lariat_glm *g = ws->g;
+    const int64_t p = ws->p, len = p * p + p + 1, lenp = p * (p + 1) / 2 + p + 1;
+    /* The packed sums land in the tail of hbuf, then move forward to their
+    ** full layout (block b's packed form starts after block b's full one). */
+    double *packed = ws->hbuf + (int64_t)nmat * len - (int64_t)nmat * lenp;
+    ws->tile_rc = LARIAT_OK;
+    int rc = lariat_tilesum_run(ws->ts, nmat * lenp, curv_tile_fn, ws, packed);
+    if (rc == LARIAT_OK) rc = lariat_agree(g->ctx, ws->tile_rc);
+    if (rc != LARIAT_OK) return rc;
+    for (int b = 0; b < nmat; b++) {
+        const double *src = packed + b * lenp;
+        double *blk = ws->hbuf + b * len;
+        /* Block b's packed form may lie under its full one: copy it out first. */
+        memcpy(ws->tile_gram, src, (size_t)lenp * sizeof(double));
+        const double *pk = ws->tile_gram;
+        for (int64_t j = 0, t = 0; j < p; j++) {
+            for (int64_t l = j; l < p; l++, t++) blk[j * p + l] = blk[l * p + j] = pk[t];
+        }
+        memcpy(blk + p * p, pk + p * (p + 1) / 2, (size_t)(p + 1) * sizeof(double));
+    }
+    return LARIAT_OK;
+}
+
 /* Collective. The model's curvature from per-row weights V (K x n, or one
 ** column shared when shared = 1): raw sums of K Grams about the column means,
 ** of Xs'V_k and of V_k in one allreduce, then scaled to standardized
@@ -107,20 +194,11 @@ static int form_curvature(newton_ws *ws, const double *V, int nmat, double facto
 {
     const lariat_glm *g = ws->g;
     const lariat_prep *s = g->std;
-    const int64_t p = ws->p, n = ws->n, len = p * p + p + 1;
-    const double *shift = s->intercept ? s->mean : NULL;
-    int rc = LARIAT_OK;
-    for (int k = 0; rc == LARIAT_OK && k < nmat; k++) {
-        double *blk = ws->hbuf + k * len;
-        const double *vk = V + (int64_t)k * n;
-        rc = lariat_matrix_gram(g->ctx, g->data->X, vk, shift, blk);
-        lariat_matrix_mult_t(g->data->X, shift, vk, blk + p * p);
-        double sv = 0.0;
-        for (int64_t i = 0; i < n; i++) sv += vk[i];
-        blk[p * p + p] = sv;
-    }
-    rc = lariat_agree(g->ctx, rc);
-    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(g->ctx, ws->hbuf, nmat * len);
+    const int64_t p = ws->p, len = p * p + p + 1;
+    ws->curv_V = V;
+    ws->curv_nmat = nmat;
+    ws->curv_full = 0;
+    int rc = curvature_sums(ws, nmat);
     if (rc != LARIAT_OK) return rc;
     const double f = factor / g->W;
     for (int k = 0; k < nmat; k++) {
@@ -153,25 +231,10 @@ static int form_full_curvature(newton_ws *ws)
     const lariat_glm *g = ws->g;
     const lariat_prep *s = g->std;
     const int K = ws->K;
-    const int64_t p = ws->p, n = ws->n, len = p * p + p + 1;
-    const double *shift = s->intercept ? s->mean : NULL, *mu = ws->wk.mu;
-    double *wt = ws->wk.col;
-    int rc = LARIAT_OK;
-    for (int k = 0; rc == LARIAT_OK && k < K; k++) {
-        for (int l = k; rc == LARIAT_OK && l < K; l++) {
-            double *blk = ws->hbuf + (k * K + l) * len;
-            for (int64_t i = 0; i < n; i++) {
-                wt[i] = k == l ? ws->wk.V[(int64_t)k * n + i] : g->w[i] * mu[(int64_t)k * n + i] * mu[(int64_t)l * n + i];
-            }
-            rc = lariat_matrix_gram(g->ctx, g->data->X, wt, shift, blk);
-            lariat_matrix_mult_t(g->data->X, shift, wt, blk + p * p);
-            double sw = 0.0;
-            for (int64_t i = 0; i < n; i++) sw += wt[i];
-            blk[p * p + p] = sw;
-        }
-    }
-    rc = lariat_agree(g->ctx, rc);
-    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(g->ctx, ws->hbuf, K * K * len);
+    const int64_t p = ws->p, len = p * p + p + 1;
+    ws->curv_nmat = K * K;
+    ws->curv_full = 1;
+    int rc = curvature_sums(ws, K * K);
     if (rc != LARIAT_OK) return rc;
     const double invW = 1.0 / g->W;
     for (int k = 0; k < K; k++) {
@@ -245,6 +308,7 @@ static int newton_create_mode(const lariat_glm *g, const lariat_settings *st, in
             ws->H = ws->h0 + nh * p;
         }
         ws->hbuf = lariat_malloc(ctx, (size_t)(nmat * (p * p + p + 1)), sizeof(double), "curvature reduction");
+        ws->tile_gram = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "a tile's Gram");
         ws->g0 = lariat_malloc(ctx, (size_t)K, sizeof(double), "gradient");
         ws->v = lariat_malloc(ctx, (size_t)(K * p), sizeof(double), "gradient");
         ws->x = lariat_malloc(ctx, (size_t)(K * p), sizeof(double), "model iterate");
@@ -254,12 +318,16 @@ static int newton_create_mode(const lariat_glm *g, const lariat_settings *st, in
         ws->deta = lariat_malloc(ctx, (size_t)(K * n), sizeof(double), "step");
         ws->etat = lariat_malloc(ctx, (size_t)(K * n), sizeof(double), "trial step");
         ws->active = lariat_calloc(ctx, (size_t)(K * p), 1, "active set");
-        if (!ws->curv || !ws->hbuf || !ws->g0 || !ws->v || !ws->x || !ws->x0 || !ws->q ||
+        if (!ws->curv || !ws->hbuf || !ws->tile_gram || !ws->g0 || !ws->v || !ws->x || !ws->x0 || !ws->q ||
             !ws->q0 || !ws->deta || !ws->etat || !ws->active) {
             rc = LARIAT_ENOMEM;
         }
     }
     rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) {
+        const int nmat = ws->full ? K * K : (exact ? K : 1);
+        rc = lariat_tilesum_create(ctx, g->data, (int64_t)nmat * (p * (p + 1) / 2 + p + 1), &ws->ts);
+    }
     /* The fixed bound B (1/W) [1 Xs]'W[1 Xs], formed once. */
     if (rc == LARIAT_OK && !exact) rc = form_curvature(ws, g->w, 1, g->fam->curvature_bound);
     if (rc != LARIAT_OK) {
@@ -390,13 +458,27 @@ static void solve_model(newton_ws *ws, double lambda, const double *a, const dou
     }
 }
 
+/* One tile's loss change (trial_change). */
+typedef struct diff_tile {
+    const lariat_glm *g;
+    const double *a, *b;
+} diff_tile;
+
+static void diff_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const diff_tile *d = arg;
+    const lariat_glm *g = d->g;
+    part[0] = g->fam->diff(m, g->n, g->K, d->a + i0, d->b + i0, g->Y + i0, g->w + i0);
+}
+
 /* Collective. One scalar allreduce: L(trial) - L(current), row by row from
 ** the difference of the etas (family.h's diff keeps its digits). */
 static int trial_change(newton_ws *ws, const double *eta, double *change)
 {
     const lariat_glm *g = ws->g;
-    double l = g->fam->diff(ws->n, ws->n, ws->K, eta, ws->wk.eta, g->Y, g->w);
-    int rc = lariat_allreduce_sum(g->ctx, &l, 1);
+    diff_tile dt = {g, eta, ws->wk.eta};
+    double l = 0.0;
+    int rc = lariat_tilesum_run(ws->ts, 1, diff_tile_fn, &dt, &l);
     *change = l / g->W;
     return rc;
 }
