@@ -140,7 +140,10 @@ LARIAT_API void lariat_read_options_default(lariat_read_options *opt);
 /* Collective. Reads the file: each rank reads only its own byte range, aligned
 ** to line starts (text), or its even share of the rows with collective
 ** hyperslab reads (HDF5: /X, /y, optional /w and /feature_names; see
-** src/io/hdf5_io.h); rows stay in file order (opt NULL = the defaults). Errors
+** src/io/hdf5_io.h); rows stay in file order (opt NULL = the defaults), and
+** every rank's block starts on a boundary of the fixed tiles of rows that
+** make sums the same at any rank count (text: the few rows before it move to
+** the rank before, once; HDF5 reads whole tiles). Errors
 ** are agreed on every rank; *out is NULL then. Anything wrong with the file
 ** (missing or unreadable, no data rows, a bad field, NaN/Inf/overflow, a
 ** ragged row, a negative weight or all-zero weights, a label or weights

@@ -10,6 +10,7 @@
 ** API by rank 0 (as h5py would write them), then read by every rank.
 */
 #include "data/matrix.h"
+#include "data/tiles.h"
 #include "harness.h"
 #include "io/gen.h"
 #include "testdata.h"
@@ -85,12 +86,12 @@ static int file_fails(const char *name, const h5_part *parts, int nparts, const 
     return ok;
 }
 
-/* Collective. 1 on every rank when d's rows are this rank's even share of n
-** rows (hdf5_io.h): the first n mod P ranks hold one row more. */
+/* Collective. 1 on every rank when d's rows are this rank's even share of
+** the whole tiles of n rows (data/tiles.h: the reader leaves no row to move). */
 static int evenly_split(const lariat_data *d, int64_t n)
 {
-    int64_t P = lt_size(), r = lt_rank(), q = n / P, m = n % P;
-    int64_t row0 = r * q + (r < m ? r : m), count = q + (r < m);
+    int64_t row0 = -1, count = -1;
+    if (d != NULL) lariat_tile_split(n, d->p, lt_size(), lt_rank(), &row0, &count);
     return lt_all(d != NULL && d->n == n && d->row0 == row0 && d->n_local == count &&
                   lariat_matrix_rows(d->X) == count);
 }
