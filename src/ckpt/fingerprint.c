@@ -33,6 +33,7 @@
 #include "core/rng.h"
 #include "family/family.h"
 #include "data/matrix.h"
+#include "data/tiles.h"
 #include "io/numfmt.h"
 
 #include <math.h>
@@ -71,6 +72,25 @@ static int cmp_decreasing(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
+/* One tile's column checksums: [sum r x (p) | sum r x^2 (p) | sum r]. */
+typedef struct column_tile {
+    lariat_ctx *ctx;
+    const lariat_data *d;
+    const double *r;
+    int rc;
+} column_tile;
+
+static void column_sums_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    column_tile *a = arg;
+    const int64_t p = a->d->p;
+    const lariat_matrix tile = lariat_matrix_row_view(a->d->X, i0, m);
+    int rc = lariat_matrix_colstats(a->ctx, &tile, a->r + i0, NULL, part, part + p);
+    if (rc != LARIAT_OK) a->rc = rc;
+    part[2 * p] = 0.0;
+    for (int64_t i = 0; i < m; i++) part[2 * p] += a->r[i0 + i];
+}
+
 /* Collective. The row hashes and the column checksums. */
 static int fingerprint_data(lariat_ctx *ctx, const lariat_ckpt_run *run, ckpt_fp *fp)
 {
@@ -87,11 +107,12 @@ static int fingerprint_data(lariat_ctx *ctx, const lariat_ckpt_run *run, ckpt_fp
         hashes[0] += lariat_hash(FP_KEY, FP_ROWS, gi, bits(d->y[i]) ^ lariat_mix64(bits(w[i])));
         if (foldid != NULL) hashes[1] += lariat_hash(FP_KEY, FP_FOLDS, gi, (uint64_t)foldid[i]);
         r[i] = 1.0 + lariat_uniform(FP_KEY, FP_ROW_WEIGHTS, gi, 0);
-        sums[2 * p] += r[i];
     }
-    if (rc == LARIAT_OK) rc = lariat_matrix_colstats(ctx, d->X, r, NULL, sums, sums + p);
     rc = lariat_agree(ctx, rc);
-    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(ctx, sums, 2 * p + 1);
+    /* Summed over tiles of rows (data/tiles.h): the same at any rank count. */
+    column_tile arg = {ctx, d, r, LARIAT_OK};
+    if (rc == LARIAT_OK) rc = lariat_tile_sum(ctx, d, 2 * p + 1, column_sums_fn, &arg, sums);
+    if (rc == LARIAT_OK) rc = lariat_agree(ctx, arg.rc);
     if (rc == LARIAT_OK &&
         MPI_Allreduce(MPI_IN_PLACE, hashes, 2, MPI_UINT64_T, MPI_SUM, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
         rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of the checkpoint's row hashes failed");
