@@ -41,7 +41,12 @@ void *lariat_malloc(lariat_ctx *ctx, size_t count, size_t size, const char *what
 void *lariat_calloc(lariat_ctx *ctx, size_t count, size_t size, const char *what);
 
 /* Collective. MPI_Allreduce(MPI_SUM) of doubles in place, with its result
-** checked: returns LARIAT_EMPI (on every rank) if MPI failed. */
+** checked: returns LARIAT_EMPI (on every rank) if MPI failed. Its last bits
+** depend on how MPI orders the ranks' terms, so it serves only where that
+** cannot change a bit (counts below 2^53; vectors whose every entry comes
+** from one rank) or where the answer depends on the row blocks by design
+** (admm, the distributed Gram). Sums over rows go through data/tiles.h;
+** tests/reductions.sh names the files allowed to call this. */
 int lariat_allreduce_sum(lariat_ctx *ctx, double *buf, int64_t count);
 
 #endif /* LARIAT_CORE_H */
