@@ -48,7 +48,11 @@ static void print_usage(FILE *f)
     }
     fprintf(f, "\nLaunch with any MPI launcher (mpirun -n 8 lariat fit --data big.csv, srun lariat ...)\n"
                "or run it plainly (one rank). Exit status: 0 success, 1 bad usage or config,\n"
-               "2 bad input data, 3 runtime failure, 4 stopped by a signal.\n");
+               "2 bad input data, 3 runtime failure, 4 stopped by a signal.\n"
+               "\nResults are the same bytes at any rank count and with any --cv-groups for the gram\n"
+               "and fista solvers (admm: the same to its tolerance; the distributed Gram: to\n"
+               "round-off across grid shapes), given the same build, the same BLAS and the same\n"
+               "number of BLAS threads per rank on the same kind of CPU (docs/reproducibility.md).\n");
 }
 
 static void print_command_help(FILE *f, int k)
