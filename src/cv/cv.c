@@ -809,7 +809,17 @@ static int score_fold(cv_work *wk, const lariat_fit *fit, int k, int64_t nrows, 
             for (int c = 0; c < nlin; c++) wk->B[j * cols + l * nlin + c] = fit->path[l].coef[c * p + j];
         }
     }
-    rc = lariat_matrix_mult_rows(wk->sub, gd->X, wk->rows, nrows, wk->B, cols, wk->pred);
+    /* One product per tile's held-out rows: a row's prediction then comes
+    ** from the same DGEMM call at any rank count (a DGEMM's last bits can
+    ** depend on a row's place in its block). */
+    const int64_t T = lariat_tile_rows(gd->n, gd->p);
+    rc = LARIAT_OK;
+    for (int64_t r0 = 0, r1; rc == LARIAT_OK && r0 < nrows; r0 = r1) {
+        const int64_t tile = (gd->row0 + wk->rows[r0]) / T;
+        for (r1 = r0 + 1; r1 < nrows && (gd->row0 + wk->rows[r1]) / T == tile; r1++) {
+        }
+        rc = lariat_matrix_mult_rows(wk->sub, gd->X, wk->rows + r0, r1 - r0, wk->B, cols, wk->pred + r0 * cols);
+    }
     if (wk->measure == LARIAT_MEASURE_AUC) {
         /* The exchange is the group's: it goes on only if every member can. */
         rc = lariat_agree(wk->sub, rc);

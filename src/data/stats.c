@@ -94,6 +94,32 @@ typedef struct gram_tile {
     int rc;
 } gram_tile;
 
+/* CSR: the tile's raw products of stored entries straight into the packed
+** upper triangle, then its weighted column sums and weight sum:
+** part = [sum w x x' (packed) | sum w x (p) | sum w]. The centering is made
+** once, after the sum (lariat_stats_gram): a tile touches few entries, and
+** a dense p x p pass per tile would cost more than its products. */
+static void gram_csr_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    gram_tile *a = arg;
+    const int64_t p = a->data->p, len = p * (p + 1) / 2;
+    const lariat_matrix *X = a->data->X;
+    const double *w = a->w + i0;
+    memset(part, 0, (size_t)(len + p + 1) * sizeof(double));
+    double *s1 = part + len;
+    for (int64_t i = 0; i < m; i++) {
+        const int64_t r = i0 + i;
+        part[len + p] += w[i];
+        for (int64_t k = X->rowptr[r]; k < X->rowptr[r + 1]; k++) {
+            const int64_t j = X->colind[k];
+            const double wx = w[i] * X->val[k];
+            double *row = part + j * p - j * (j - 1) / 2 - j; /* row[l] is entry (j, l), l >= j */
+            s1[j] += wx;
+            for (int64_t t = k; t < X->rowptr[r + 1]; t++) row[X->colind[t]] += wx * X->val[t];
+        }
+    }
+}
+
 static void gram_fn(void *arg, int64_t i0, int64_t m, double *part)
 {
     gram_tile *a = arg;
@@ -109,16 +135,25 @@ static void gram_fn(void *arg, int64_t i0, int64_t m, double *part)
 int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, double *G)
 {
     const int64_t p = data->p, len = p * (p + 1) / 2;
+    const int sparse = lariat_matrix_is_sparse(data->X);
     gram_tile arg = {ctx, data, w, shift, NULL, LARIAT_OK};
-    /* G doubles as the tiles' scratch until the sum is unpacked into it. */
-    double *packed = lariat_malloc(ctx, (size_t)len, sizeof(double), "packed Gram matrix");
-    arg.G = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "a tile's Gram matrix");
-    int rc = lariat_agree(ctx, (packed && arg.G) ? LARIAT_OK : LARIAT_ENOMEM);
-    if (rc == LARIAT_OK) rc = lariat_tile_sum(ctx, data, len, gram_fn, &arg, packed);
+    double *packed = lariat_malloc(ctx, (size_t)(len + p + 1), sizeof(double), "packed Gram matrix");
+    if (!sparse) arg.G = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "a tile's Gram matrix");
+    int rc = lariat_agree(ctx, (packed && (sparse || arg.G)) ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc == LARIAT_OK) {
+        rc = sparse ? lariat_tile_sum(ctx, data, len + p + 1, gram_csr_fn, &arg, packed)
+                    : lariat_tile_sum(ctx, data, len, gram_fn, &arg, packed);
+    }
     if (rc == LARIAT_OK) rc = lariat_agree(ctx, arg.rc);
     if (rc == LARIAT_OK) {
+        /* CSR: sum w (x - c)(x - c)' = sum w x x' - c s1' - s1 c' + W c c'. */
+        const double *s1 = packed + len, W = sparse ? packed[len + p] : 0.0;
         for (int64_t j = 0, t = 0; j < p; j++) {
-            for (int64_t l = j; l < p; l++, t++) G[j * p + l] = G[l * p + j] = packed[t];
+            for (int64_t l = j; l < p; l++, t++) {
+                double g = packed[t];
+                if (sparse && shift != NULL) g += -shift[j] * s1[l] - s1[j] * shift[l] + W * shift[j] * shift[l];
+                G[j * p + l] = G[l * p + j] = g;
+            }
         }
     }
     free(packed);

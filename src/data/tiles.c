@@ -1,9 +1,12 @@
 #include "data/tiles.h"
 
 #include "core/core.h"
+#include "data/matrix.h"
 #include "data/regroup.h"
 
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 int64_t lariat_tile_rows(int64_t n, int64_t p)
 {
@@ -108,5 +111,162 @@ int lariat_tile_sum(lariat_ctx *ctx, const lariat_data *data, int64_t len, laria
     int rc = lariat_tilesum_create(ctx, data, len, &ts);
     if (rc == LARIAT_OK) rc = lariat_tilesum_run(ts, len, fn, arg, out);
     lariat_tilesum_destroy(ts);
+    return rc;
+}
+
+/* The rows that move in lariat_data_shift_to_tiles travel as records of
+** doubles: dense [y, w, x_1..x_p]; CSR [y, w, nnz, (column, value) * nnz]. */
+static int64_t record_len(const lariat_matrix *X, int64_t i)
+{
+    if (X->kind == LARIAT_MATRIX_DENSE) return 2 + X->cols;
+    return 3 + 2 * (X->rowptr[i + 1] - X->rowptr[i]);
+}
+
+static double *record_pack(const lariat_data *d, int64_t i, double *out)
+{
+    const lariat_matrix *X = d->X;
+    *out++ = d->y[i];
+    *out++ = d->w[i];
+    if (X->kind == LARIAT_MATRIX_DENSE) {
+        memcpy(out, X->val + i * X->cols, (size_t)X->cols * sizeof(double));
+        return out + X->cols;
+    }
+    *out++ = (double)(X->rowptr[i + 1] - X->rowptr[i]);
+    for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) {
+        *out++ = (double)X->colind[k];
+        *out++ = X->val[k];
+    }
+    return out;
+}
+
+int lariat_data_shift_to_tiles(lariat_ctx *ctx, lariat_data *d)
+{
+    const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx);
+    const int64_t n = d->n, T = lariat_tile_rows(d->n, d->p), nl = d->n_local;
+    lariat_matrix *X = d->X;
+    const int dense = X->kind == LARIAT_MATRIX_DENSE;
+    int64_t *r0 = lariat_malloc(ctx, (size_t)(2 * P + 2), sizeof(int64_t), "row blocks");
+    int *scnt = lariat_calloc(ctx, (size_t)(4 * P), sizeof(int), "row exchange counts");
+    int rc = lariat_agree(ctx, r0 && scnt ? LARIAT_OK : LARIAT_ENOMEM);
+    double *sbuf = NULL, *rbuf = NULL;
+    if (rc != LARIAT_OK) goto done;
+    int *sdsp = scnt + P, *rcnt = scnt + 2 * P, *rdsp = scnt + 3 * P;
+    int64_t *s = r0 + P + 1, mine = d->row0;
+    if (MPI_Allgather(&mine, 1, MPI_INT64_T, r0, 1, MPI_INT64_T, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allgather of the row blocks failed");
+        goto done;
+    }
+    r0[P] = n;
+    /* Rank r's block becomes [s_r, s_{r+1}): from the first tile boundary in
+    ** its old block on, so that only the rows before it move, to the ranks
+    ** before. Every rank computes the same s. */
+    int moved = 0;
+    for (int r = 0; r <= P; r++) {
+        s[r] = r == P ? n : ((r0[r] + T - 1) / T) * T;
+        if (s[r] > n) s[r] = n;
+        moved |= s[r] != r0[r];
+    }
+    if (!moved) goto done;
+    /* What leaves: this rank's rows [r0_me, min(s_me, r0_{me+1})), to the
+    ** ranks q whose new blocks hold them; what stays starts at row off. */
+    const int64_t lead_end = s[me] < r0[me + 1] ? s[me] : r0[me + 1], off = lead_end - r0[me];
+    int64_t stotal = 0;
+    for (int64_t i = 0; i < off; i++) stotal += record_len(X, i);
+    if (stotal > INT_MAX) rc = lariat_error(ctx, LARIAT_EUSAGE, "too many rows to move onto tile boundaries");
+    sbuf = lariat_malloc(ctx, (size_t)(stotal > 0 ? stotal : 1), sizeof(double), "rows to move");
+    if (rc == LARIAT_OK && sbuf == NULL) rc = LARIAT_ENOMEM;
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) goto done;
+    {
+        double *o = sbuf;
+        int q = 0;
+        for (int64_t i = 0; i < off; i++) {
+            const int64_t g = r0[me] + i;
+            while (!(g >= s[q] && g < s[q + 1])) q++;
+            double *start = o;
+            o = record_pack(d, i, o);
+            scnt[q] += (int)(o - start);
+        }
+    }
+    if (MPI_Alltoall(scnt, 1, MPI_INT, rcnt, 1, MPI_INT, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Alltoall of the row exchange failed");
+    }
+    int64_t rtotal = 0;
+    for (int r = 0; r < P; r++) {
+        sdsp[r] = r ? sdsp[r - 1] + scnt[r - 1] : 0;
+        rdsp[r] = r ? rdsp[r - 1] + rcnt[r - 1] : 0;
+        rtotal += rcnt[r];
+    }
+    if (rc == LARIAT_OK && rtotal > INT_MAX) rc = lariat_error(ctx, LARIAT_EUSAGE, "too many rows to receive");
+    rbuf = lariat_malloc(ctx, (size_t)(rtotal > 0 ? rtotal : 1), sizeof(double), "rows moved in");
+    if (rc == LARIAT_OK && rbuf == NULL) rc = LARIAT_ENOMEM;
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK && MPI_Alltoallv(sbuf, scnt, sdsp, MPI_DOUBLE, rbuf, rcnt, rdsp, MPI_DOUBLE,
+                                         lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Alltoallv of the rows moved onto tile boundaries failed");
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) goto done;
+    /* The rows kept move to the front; the rows received (from later ranks,
+    ** in row order) follow them. */
+    const int64_t keep = nl - off, newn = s[me + 1] - s[me];
+    int64_t nnz_in = 0;
+    for (int64_t t = 0, i = keep; i < newn; i++) {
+        if (!dense) nnz_in += (int64_t)rbuf[t + 2];
+        t += dense ? 2 + d->p : 3 + 2 * (int64_t)rbuf[t + 2];
+    }
+    memmove(d->y, d->y + off, (size_t)keep * sizeof(double));
+    memmove(d->w, d->w + off, (size_t)keep * sizeof(double));
+    double *y = realloc(d->y, (size_t)(newn > 0 ? newn : 1) * sizeof(double));
+    double *w = realloc(d->w, (size_t)(newn > 0 ? newn : 1) * sizeof(double));
+    if (y != NULL) d->y = y;
+    if (w != NULL) d->w = w;
+    int ok = y != NULL && w != NULL;
+    if (dense) {
+        const int64_t p = d->p;
+        memmove(X->val, X->val + off * p, (size_t)(keep * p) * sizeof(double));
+        double *val = realloc(X->val, (size_t)(newn * p > 0 ? newn * p : 1) * sizeof(double));
+        if (val != NULL) X->val = val;
+        ok = ok && val != NULL;
+        for (int64_t t = 0, i = keep; ok && i < newn; i++, t += 2 + p) {
+            d->y[i] = rbuf[t];
+            d->w[i] = rbuf[t + 1];
+            memcpy(X->val + i * p, rbuf + t + 2, (size_t)p * sizeof(double));
+        }
+    } else {
+        const int64_t base = X->rowptr[off], nnz_keep = X->rowptr[nl] - base;
+        memmove(X->val, X->val + base, (size_t)nnz_keep * sizeof(double));
+        memmove(X->colind, X->colind + base, (size_t)nnz_keep * sizeof(int32_t));
+        for (int64_t i = 0; i <= keep; i++) X->rowptr[i] = X->rowptr[off + i] - base;
+        const int64_t nnz = nnz_keep + nnz_in;
+        double *val = realloc(X->val, (size_t)(nnz > 0 ? nnz : 1) * sizeof(double));
+        if (val != NULL) X->val = val;
+        int32_t *col = realloc(X->colind, (size_t)(nnz > 0 ? nnz : 1) * sizeof(int32_t));
+        if (col != NULL) X->colind = col;
+        int64_t *ptr = realloc(X->rowptr, (size_t)(newn + 1) * sizeof(int64_t));
+        if (ptr != NULL) X->rowptr = ptr;
+        ok = ok && val && col && ptr;
+        for (int64_t t = 0, i = keep, k = nnz_keep; ok && i < newn; i++) {
+            const int64_t c = (int64_t)rbuf[t + 2];
+            d->y[i] = rbuf[t];
+            d->w[i] = rbuf[t + 1];
+            for (int64_t e = 0; e < c; e++, k++) {
+                X->colind[k] = (int32_t)rbuf[t + 3 + 2 * e];
+                X->val[k] = rbuf[t + 4 + 2 * e];
+            }
+            X->rowptr[i + 1] = k;
+            t += 3 + 2 * c;
+        }
+    }
+    if (!ok) rc = lariat_error(ctx, LARIAT_ENOMEM, "out of memory moving rows onto tile boundaries");
+    X->rows = newn;
+    d->n_local = newn;
+    d->row0 = s[me];
+    rc = lariat_agree(ctx, rc);
+done:
+    free(r0);
+    free(scnt);
+    free(sbuf);
+    free(rbuf);
     return rc;
 }

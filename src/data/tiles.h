@@ -47,6 +47,13 @@ int lariat_tiles_local_aligned(const lariat_data *d);
 int lariat_data_align(lariat_ctx *ctx, const lariat_data *d, const double *row_w, const int *foldid,
                       lariat_data **out, double **out_w, int **out_foldid);
 
+/* Collective. Moves d's rows onto tile boundaries in place: each rank's
+** block then starts at the first tile boundary in its old block, so only the
+** rows before it travel (fewer than T per rank, to the ranks before), and no
+** rank holds a second copy. For readers, whose byte ranges split rows
+** anywhere. Errors are agreed on every rank (d is then unusable). */
+int lariat_data_shift_to_tiles(lariat_ctx *ctx, lariat_data *d);
+
 /* The partial sum of one tile: fills part[0, len) with the sum over the
 ** local rows [i0, i0 + m) (overwrite): one whole tile when the rows are on
 ** tile boundaries (else the part of a tile this rank holds). */

@@ -145,18 +145,8 @@ int lariat_read_finish(lariat_ctx *ctx, const char *path, lariat_data *d)
     if (d->n == 0) return lariat_error(ctx, LARIAT_EDATA, "%s: no data rows", path);
     /* Rows split by bytes move once onto tile boundaries (data/tiles.h), so
     ** that every sum over them is the same at any rank count. */
-    lariat_data *aligned = NULL;
-    double *aligned_w = NULL;
-    int *no_folds = NULL;
-    rc = lariat_data_align(ctx, d, NULL, NULL, &aligned, &aligned_w, &no_folds);
+    rc = lariat_data_shift_to_tiles(ctx, d);
     if (rc != LARIAT_OK) return rc;
-    if (aligned != NULL) {
-        lariat_data old = *d;
-        *d = *aligned;
-        *aligned = old;
-        lariat_data_destroy(aligned);
-        free(aligned_w);
-    }
     if (d->has_weights) {
         /* Each weight is finite and >= 0 (checked while parsing); their sum must
         ** be positive for the weighted means of SPEC.md section 1 to exist. */
