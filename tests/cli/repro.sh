@@ -4,7 +4,8 @@
 # run: ranks, timings_s, peak_rss_mb), the CV table and every number of the
 # summary are the same bytes at 1, 2, 3 and 4 ranks, with 2 and 3 CV
 # groups, from CSV and from HDF5 of the same numbers, dense and sparse, with
-# weights, and from one run to the next.
+# weights, for the gaussian, binomial and multinomial families, and from one
+# run to the next.
 source "$(dirname "$0")/common.sh"
 
 # The issue's case: 20,000 x 40, --alpha 0.5,1 --nfolds 5 --nlambda 30.
@@ -65,6 +66,27 @@ for solver in gram fista; do
         for tag in 3 4g2 3g3; do check "$base-1" "$base-$tag"; done
     done
 done
+
+# The classification families: paths at every rank count, and the
+# multinomial CV across ranks and groups (folds fit on the rows).
+"$LARIAT" gen --family binomial --rows 8000 --features 20 --out bin.csv >/dev/null
+"$LARIAT" gen --family multinomial --classes 3 --rows 8000 --features 15 --out multi.csv >/dev/null
+for solver in gram fista; do
+    for fam in binomial:bin.csv multinomial:multi.csv; do
+        base="fit-$solver-${fam%%:*}"
+        for np in 1 2 3 4; do
+            same "$base-$np" "$np" fit --data "${fam#*:}" --family "${fam%%:*}" --solver "$solver" --alpha 0.5 \
+                --nlambda 20
+        done
+        for np in 2 3 4; do check "$base-1" "$base-$np"; done
+    done
+done
+base=cv-multinomial
+cvargs=(cv --data multi.csv --family multinomial --alpha 0.5 --nfolds 4 --nlambda 15 --type-measure deviance)
+same "$base-1" 1 "${cvargs[@]}" --cv-out "$base-1.csv"
+same "$base-3" 3 "${cvargs[@]}" --cv-out "$base-3.csv"
+same "$base-4g2" 4 "${cvargs[@]}" --cv-groups 2 --cv-out "$base-4g2.csv"
+for tag in 3 4g2; do check "$base-1" "$base-$tag"; done
 
 # From one run to the next at the same rank count.
 same again-a 2 cv --data dense.h5 --alpha 0.5 --nfolds 5 --nlambda 30 --cv-out again-a.csv
