@@ -40,6 +40,12 @@ double lariat_now(void);
 void *lariat_malloc(lariat_ctx *ctx, size_t count, size_t size, const char *what);
 void *lariat_calloc(lariat_ctx *ctx, size_t count, size_t size, const char *what);
 
+/* Not collective. A scratch buffer of at least bytes that the context keeps
+** (and frees with itself), so that a large workspace made once per call does
+** not cost fresh pages every call; NULL (ENOMEM recorded) if it cannot be
+** had. One user at a time: its contents last until the next call. */
+void *lariat_scratch(lariat_ctx *ctx, size_t bytes, const char *what);
+
 /* Collective. MPI_Allreduce(MPI_SUM) of doubles in place, with its result
 ** checked: returns LARIAT_EMPI (on every rank) if MPI failed. Its last bits
 ** depend on how MPI orders the ranks' terms, so it serves only where that

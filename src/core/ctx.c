@@ -18,6 +18,8 @@ struct lariat_ctx {
     int size;
     int verbosity;
     char errmsg[LARIAT_ERRMSG_MAX];
+    void *scratch;        /* lariat_scratch's buffer, kept between calls */
+    size_t scratch_bytes;
 };
 
 static const struct {
@@ -79,7 +81,18 @@ void lariat_ctx_destroy(lariat_ctx *ctx)
 {
     if (ctx == NULL) return;
     MPI_Comm_free(&ctx->comm);
+    free(ctx->scratch);
     free(ctx);
+}
+
+void *lariat_scratch(lariat_ctx *ctx, size_t bytes, const char *what)
+{
+    if (bytes <= ctx->scratch_bytes) return ctx->scratch;
+    free(ctx->scratch);
+    ctx->scratch_bytes = 0;
+    ctx->scratch = lariat_malloc(ctx, bytes, 1, what);
+    if (ctx->scratch != NULL) ctx->scratch_bytes = bytes;
+    return ctx->scratch;
 }
 
 MPI_Comm lariat_ctx_comm(const lariat_ctx *ctx) { return ctx->comm; }

@@ -10,9 +10,10 @@
 
 int64_t lariat_tile_rows(int64_t n, int64_t p)
 {
-    const int64_t want = n / 32 > 4 * p ? n / 32 : 4 * p;
+    int64_t want = n / 32 > 16 * p ? n / 32 : 16 * p;
+    if (want > n / 8) want = n / 8;
     int64_t t = 1;
-    while (t < 8192 && 2 * t <= want) t *= 2;
+    while (t < 32768 && 2 * t <= want) t *= 2;
     return t;
 }
 
@@ -107,11 +108,14 @@ int lariat_tilesum_run(lariat_tilesum *ts, int64_t len, lariat_tile_fn fn, void 
 int lariat_tile_sum(lariat_ctx *ctx, const lariat_data *data, int64_t len, lariat_tile_fn fn, void *arg,
                     double *out)
 {
-    lariat_tilesum *ts = NULL;
-    int rc = lariat_tilesum_create(ctx, data, len, &ts);
-    if (rc == LARIAT_OK) rc = lariat_tilesum_run(ts, len, fn, arg, out);
-    lariat_tilesum_destroy(ts);
-    return rc;
+    /* The workspace lives in the context's scratch: a large sum (a Gram) made
+    ** again and again (the folds of a CV) then reuses its pages. */
+    const size_t bytes = (size_t)len * (sizeof(double) + sizeof(lariat_rsum_entry));
+    char *mem = lariat_scratch(ctx, bytes > 0 ? bytes : 1, "tile sum workspace");
+    int rc = lariat_agree(ctx, mem != NULL ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc != LARIAT_OK) return rc;
+    lariat_tilesum ts = {ctx, data, len, (double *)mem, (lariat_rsum_entry *)(mem + (size_t)len * sizeof(double))};
+    return lariat_tilesum_run(&ts, len, fn, arg, out);
 }
 
 /* The rows that move in lariat_data_shift_to_tiles travel as records of

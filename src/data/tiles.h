@@ -23,11 +23,11 @@
 
 #include <stdint.h>
 
-/* Not collective. Rows per tile for n rows of p features: the power of two
-** nearest below max(n / 32, 4 p), at most 8192. Big enough that a tile's
-** work (a Gram block is T p^2 / 2 multiply-adds) dwarfs the binned deposit
-** of its partial (p^2 / 2 values at about 2 ns each); small enough that the
-** tiles of a tall set spread evenly over a few ranks (at least 32 of them). */
+/* Not collective. Rows per tile for n rows of p features: the largest power
+** of two up to max(n / 32, 16 p), but at most n / 8 and 32768. Big enough
+** that a tile's work (a Gram block is T p^2 / 2 multiply-adds, sparse or
+** not) dwarfs the binned deposit of its partial (p^2 / 2 values at about
+** 2 ns each); small enough that at least 8 tiles spread over a few ranks. */
 int64_t lariat_tile_rows(int64_t n, int64_t p);
 
 /* Not collective. Member m of s ranks sharing n rows (of p features) on tile boundaries owns
