@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* Rows per block of the dense kernels: about 256 KiB of X, at most
 ** BLOCK_MAX rows (the fused sweep keeps one block's X*d on the stack). */
 #define BLOCK_MAX 256
@@ -40,7 +39,7 @@ int lariat_matrix_wrap_dense(lariat_ctx *ctx, int64_t rows, int64_t cols, double
         free(val);
         return LARIAT_ENOMEM;
     }
-    X->kind = LARIAT_MATRIX_DENSE;
+    X->kind = MATRIX_DENSE;
     X->rows = rows;
     X->cols = cols;
     X->val = val;
@@ -59,7 +58,7 @@ int lariat_matrix_wrap_csr(lariat_ctx *ctx, int64_t rows, int64_t cols, int64_t 
         free(val);
         return LARIAT_ENOMEM;
     }
-    X->kind = LARIAT_MATRIX_CSR;
+    X->kind = MATRIX_CSR;
     X->rows = rows;
     X->cols = cols;
     X->rowptr = rowptr;
@@ -73,7 +72,7 @@ lariat_matrix lariat_matrix_row_view(const lariat_matrix *X, int64_t i0, int64_t
 {
     lariat_matrix v = *X;
     v.rows = m;
-    if (X->kind == LARIAT_MATRIX_DENSE) v.val = X->val + i0 * X->cols;
+    if (X->kind == MATRIX_DENSE) v.val = X->val + i0 * X->cols;
     else v.rowptr = X->rowptr + i0; /* offsets stay absolute into val and colind */
     return v;
 }
@@ -89,16 +88,16 @@ void lariat_matrix_destroy(lariat_matrix *X)
 
 int64_t lariat_matrix_rows(const lariat_matrix *X) { return X->rows; }
 int64_t lariat_matrix_cols(const lariat_matrix *X) { return X->cols; }
-int lariat_matrix_is_sparse(const lariat_matrix *X) { return X->kind == LARIAT_MATRIX_CSR; }
+int lariat_matrix_is_sparse(const lariat_matrix *X) { return X->kind == MATRIX_CSR; }
 
 int64_t lariat_matrix_nnz(const lariat_matrix *X)
 {
-    return X->kind == LARIAT_MATRIX_CSR ? X->rowptr[X->rows] - X->rowptr[0] : X->rows * X->cols;
+    return X->kind == MATRIX_CSR ? X->rowptr[X->rows] - X->rowptr[0] : X->rows * X->cols;
 }
 
 size_t lariat_matrix_bytes(const lariat_matrix *X)
 {
-    if (X->kind == LARIAT_MATRIX_DENSE) return (size_t)(X->rows * X->cols) * sizeof(double);
+    if (X->kind == MATRIX_DENSE) return (size_t)(X->rows * X->cols) * sizeof(double);
     return (size_t)(X->rowptr[X->rows] - X->rowptr[0]) * (sizeof(double) + sizeof(int32_t)) +
            (size_t)(X->rows + 1) * sizeof(int64_t);
 }
@@ -114,7 +113,7 @@ static double dot_shift(const double *shift, const double *v, int64_t n)
 void lariat_matrix_mult(const lariat_matrix *X, const double *shift, const double *v, double *out)
 {
     const double sv = dot_shift(shift, v, X->cols);
-    if (X->kind == LARIAT_MATRIX_DENSE) {
+    if (X->kind == MATRIX_DENSE) {
         const int64_t chunk = 1 << 20;
         for (int64_t i0 = 0; i0 < X->rows; i0 += chunk) {
             int m = (int)(X->rows - i0 < chunk ? X->rows - i0 : chunk);
@@ -138,7 +137,7 @@ void lariat_matrix_mult_t(const lariat_matrix *X, const double *shift, const dou
 {
     memset(out, 0, (size_t)X->cols * sizeof(double));
     double rsum = 0.0;
-    if (X->kind == LARIAT_MATRIX_DENSE) {
+    if (X->kind == MATRIX_DENSE) {
         const int64_t chunk = 1 << 20;
         for (int64_t i0 = 0; i0 < X->rows; i0 += chunk) {
             int m = (int)(X->rows - i0 < chunk ? X->rows - i0 : chunk);
@@ -164,7 +163,7 @@ int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w,
 {
     const int64_t p = X->cols;
     memset(G, 0, (size_t)(p * p) * sizeof(double));
-    if (X->kind == LARIAT_MATRIX_DENSE) {
+    if (X->kind == MATRIX_DENSE) {
         const int64_t nb = block_rows(p) * 4; /* DSYRK wants taller blocks than the sweep */
         double *B = lariat_malloc(ctx, (size_t)(nb * p), sizeof(double), "Gram block");
         if (B == NULL) return LARIAT_ENOMEM;
@@ -219,7 +218,7 @@ int lariat_matrix_colstats(lariat_ctx *ctx, const lariat_matrix *X, const double
     const int64_t p = X->cols;
     memset(s1, 0, (size_t)p * sizeof(double));
     memset(s2, 0, (size_t)p * sizeof(double));
-    if (X->kind == LARIAT_MATRIX_DENSE) {
+    if (X->kind == MATRIX_DENSE) {
         for (int64_t i = 0; i < X->rows; i++) {
             const double *x = X->val + i * p;
             const double wi = w[i];
@@ -264,7 +263,7 @@ int lariat_matrix_colrange(lariat_ctx *ctx, const lariat_matrix *X, const double
         lo[j] = INFINITY;
         hi[j] = -INFINITY;
     }
-    if (X->kind == LARIAT_MATRIX_DENSE) {
+    if (X->kind == MATRIX_DENSE) {
         for (int64_t i = 0; i < X->rows; i++) {
             if (!(w[i] > 0)) continue;
             const double *x = X->val + i * p;
@@ -309,7 +308,7 @@ void lariat_matrix_resid_grad(const lariat_matrix *X, const double *shift, const
     const double sd = dot_shift(shift, d, p);
     double rr = 0.0, qs = 0.0, qy = 0.0;
     memset(g, 0, (size_t)p * sizeof(double));
-    if (X->kind == LARIAT_MATRIX_DENSE) {
+    if (X->kind == MATRIX_DENSE) {
         double s[3] = {0.0, 0.0, 0.0};
         lariat_sweep_dense(X->val, X->rows, p, d, c - sd, y, w, r, g, s);
         rr = s[0];
@@ -342,7 +341,7 @@ int lariat_matrix_mult_rows(lariat_ctx *ctx, const lariat_matrix *X, const int64
     const int64_t p = X->cols;
     if (nrows == 0 || k == 0) return LARIAT_OK;
     if (!lariat_blas_fits(k, p)) return lariat_error(ctx, LARIAT_EUSAGE, "too many coefficient vectors (%lld)", (long long)k);
-    if (X->kind == LARIAT_MATRIX_CSR) {
+    if (X->kind == MATRIX_CSR) {
         for (int64_t r = 0; r < nrows; r++) {
             double *o = out + r * k;
             memset(o, 0, (size_t)k * sizeof(double));
@@ -370,7 +369,7 @@ void lariat_matrix_mult_multi(const lariat_matrix *X, const double *B, int64_t k
 {
     const int64_t n = X->rows, p = X->cols;
     if (n == 0 || k == 0) return;
-    if (X->kind == LARIAT_MATRIX_DENSE) {
+    if (X->kind == MATRIX_DENSE) {
         /* Row-major X is X' in column-major: out = (X')' B, one DGEMM per
         ** block of rows, so that BLAS packs a block that is still in cache
         ** (one DGEMM over all rows packs X in a copy as large as X: two
@@ -398,7 +397,7 @@ void lariat_matrix_mult_t_multi(const lariat_matrix *X, const double *R, int64_t
     const int64_t n = X->rows, p = X->cols;
     memset(out, 0, (size_t)(p * k) * sizeof(double));
     if (n == 0 || k == 0) return;
-    if (X->kind == LARIAT_MATRIX_DENSE) {
+    if (X->kind == MATRIX_DENSE) {
         const int64_t nb = block_rows(p) * 4;
         for (int64_t i0 = 0; i0 < n; i0 += nb) {
             const int64_t m = n - i0 < nb ? n - i0 : nb;
@@ -422,10 +421,10 @@ void lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t 
     const int64_t n = X->rows, p = X->cols;
     memset(G, 0, (size_t)(p * k) * sizeof(double));
     if (n == 0 || k == 0) return;
-    const int64_t nb = X->kind == LARIAT_MATRIX_DENSE ? block_rows(p) * 4 : 1024;
+    const int64_t nb = X->kind == MATRIX_DENSE ? block_rows(p) * 4 : 1024;
     for (int64_t i0 = 0; i0 < n; i0 += nb) {
         const int64_t m = n - i0 < nb ? n - i0 : nb;
-        if (X->kind == LARIAT_MATRIX_DENSE) {
+        if (X->kind == MATRIX_DENSE) {
             const double *Xb = X->val + i0 * p;
             cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)m, (int)k, (int)p, 1.0, Xb, (int)p, B, (int)p,
                         0.0, out + i0, (int)n);
@@ -473,7 +472,7 @@ int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const 
                                  const double *y, const double *shift, double yshift, double *sets, double *ranges)
 {
     const int64_t p = X->cols, L = 4 + 2 * p + p * p;
-    if (X->kind != LARIAT_MATRIX_DENSE) return lariat_error(ctx, LARIAT_EUSAGE, "row moments need dense storage");
+    if (X->kind != MATRIX_DENSE) return lariat_error(ctx, LARIAT_EUSAGE, "row moments need dense storage");
     const int64_t nb = block_rows(p) * 4; /* DSYRK wants taller blocks than the sweep */
     double *B = lariat_malloc(ctx, (size_t)(K * nb), (size_t)p * sizeof(double), "moments blocks");
     double *v = lariat_malloc(ctx, (size_t)(K * 2 * nb), sizeof(double), "moments weights");
@@ -546,7 +545,7 @@ int lariat_matrix_gram_cols(lariat_ctx *ctx, const lariat_matrix *X, const doubl
     }
     double *bsum = lariat_calloc(ctx, (size_t)k, sizeof(double), "Gram column sums");
     if (bsum == NULL) return LARIAT_ENOMEM;
-    if (X->kind == LARIAT_MATRIX_DENSE) {
+    if (X->kind == MATRIX_DENSE) {
         const int64_t nb = GRAM_COLS_ROWS;
         double *B = lariat_malloc(ctx, (size_t)(nb * k), sizeof(double), "Gram columns block");
         if (B == NULL) {
@@ -621,7 +620,7 @@ int lariat_matrix_gram_cols(lariat_ctx *ctx, const lariat_matrix *X, const doubl
 
 void lariat_matrix_get_row(const lariat_matrix *X, int64_t i, double *out)
 {
-    if (X->kind == LARIAT_MATRIX_DENSE) {
+    if (X->kind == MATRIX_DENSE) {
         memcpy(out, X->val + i * X->cols, (size_t)X->cols * sizeof(double));
         return;
     }

@@ -21,7 +21,7 @@
 
 /* The fields are private to matrix.c; the type is complete here only so
 ** that row views (below) can live on the stack. */
-typedef enum { LARIAT_MATRIX_DENSE, LARIAT_MATRIX_CSR } lariat_matrix_kind;
+typedef enum { MATRIX_DENSE, MATRIX_CSR } lariat_matrix_kind; /* internal header: short names */
 struct lariat_matrix {
     lariat_matrix_kind kind;
     int64_t rows, cols;

@@ -122,7 +122,7 @@ int lariat_tile_sum(lariat_ctx *ctx, const lariat_data *data, int64_t len, laria
 ** doubles: dense [y, w, x_1..x_p]; CSR [y, w, nnz, (column, value) * nnz]. */
 static int64_t record_len(const lariat_matrix *X, int64_t i)
 {
-    if (X->kind == LARIAT_MATRIX_DENSE) return 2 + X->cols;
+    if (X->kind == MATRIX_DENSE) return 2 + X->cols;
     return 3 + 2 * (X->rowptr[i + 1] - X->rowptr[i]);
 }
 
@@ -131,7 +131,7 @@ static double *record_pack(const lariat_data *d, int64_t i, double *out)
     const lariat_matrix *X = d->X;
     *out++ = d->y[i];
     *out++ = d->w[i];
-    if (X->kind == LARIAT_MATRIX_DENSE) {
+    if (X->kind == MATRIX_DENSE) {
         memcpy(out, X->val + i * X->cols, (size_t)X->cols * sizeof(double));
         return out + X->cols;
     }
@@ -148,7 +148,7 @@ int lariat_data_shift_to_tiles(lariat_ctx *ctx, lariat_data *d)
     const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx);
     const int64_t n = d->n, T = lariat_tile_rows(d->n, d->p), nl = d->n_local;
     lariat_matrix *X = d->X;
-    const int dense = X->kind == LARIAT_MATRIX_DENSE;
+    const int dense = X->kind == MATRIX_DENSE;
     int64_t *r0 = lariat_malloc(ctx, (size_t)(2 * P + 2), sizeof(int64_t), "row blocks");
     int *scnt = lariat_calloc(ctx, (size_t)(4 * P), sizeof(int), "row exchange counts");
     int rc = lariat_agree(ctx, r0 && scnt ? LARIAT_OK : LARIAT_ENOMEM);

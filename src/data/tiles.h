@@ -2,18 +2,18 @@
 ** Tiles of rows: what makes every sum over rows the same at any rank count.
 **
 ** The global rows are cut into tiles of T consecutive rows (T a power of two
-** fixed by the number of rows alone, lariat_tile_rows), and every rank's
+** fixed by the data's shape alone, lariat_tile_rows), and every rank's
 ** block of rows starts on a tile boundary, so that a tile never straddles two
 ** ranks. A sum over rows is then the sum over tiles of each tile's partial
 ** sum; a tile's partial is computed by the same code on the same rows
 ** wherever the tile lives, so it is the same double at any rank count, and
 ** the partials are combined by the binned sum of linalg/rsum.h, whose result
 ** does not depend on the order. Sums over rows go through lariat_tilesum_run
-** and nothing else (SPEC.md section 3; the README's "Reproducibility").
+** and nothing else (docs/reproducibility.md; tests/reductions.sh checks it).
 **
-** Readers and generators leave their rows on tile boundaries; a data set a
-** caller built with another split is moved onto them once (lariat_data_align)
-** by the entry points that sum over rows.
+** Readers leave their rows on tile boundaries (lariat_data_shift_to_tiles,
+** or the HDF5 reader's tile split); a data set a caller built with another
+** split is copied onto them (lariat_data_align) by the entry points.
 */
 #ifndef LARIAT_TILES_H
 #define LARIAT_TILES_H
@@ -30,8 +30,8 @@
 ** 2 ns each); small enough that at least 8 tiles spread over a few ranks. */
 int64_t lariat_tile_rows(int64_t n, int64_t p);
 
-/* Not collective. Member m of s ranks sharing n rows (of p features) on tile boundaries owns
-** [*row0, *row0 + *count): the tiles spread as evenly as whole tiles allow
+/* Not collective. Member m of s ranks sharing n rows of p features on tile
+** boundaries owns [*row0, *row0 + *count): the tiles spread as evenly as whole tiles allow
 ** (ranks may hold no row when there are fewer tiles than ranks). */
 void lariat_tile_split(int64_t n, int64_t p, int s, int m, int64_t *row0, int64_t *count);
 
