@@ -209,8 +209,9 @@ int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_setti
 int lariat_glm_fit_new(lariat_ctx *ctx, const lariat_glm *g, int nlam, lariat_fit **out);
 
 /* Not collective. The solution at lambda on the original scale: b_jk =
-** c_jk / s_j, b0_k = a_k - m'b_k, multinomial intercepts centred to sum 0
-** (SPEC.md section 9), with info's objective, gap and iterations. */
+** c_jk / s_j (clamped to the bounds: lariat_prep_unscale), b0_k = a_k - m'b_k,
+** multinomial intercepts centred to sum 0 (SPEC.md section 9), with info's
+** objective, gap and iterations. */
 int lariat_glm_solution(lariat_ctx *ctx, const lariat_glm *g, double lambda, const double *a, const double *c,
                         const lariat_solve_info *info, lariat_solution *sol);
 
