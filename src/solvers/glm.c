@@ -28,6 +28,7 @@ void lariat_glm_destroy(lariat_glm *g)
     free(g->a_null);
     free(g->v_null);
     lariat_tilesum_destroy(g->ts);
+    free(g->XU);
     free(g);
 }
 
@@ -277,6 +278,22 @@ int lariat_glm_work_alloc(const lariat_glm *g, int with_V, lariat_glm_work *wk)
     wk->v_sh = lariat_malloc(g->ctx, Kp, sizeof(double), "gap scratch");
     wk->kk = lariat_malloc(g->ctx, (size_t)(g->K * g->K), sizeof(double), "gap scratch");
     if (!wk->mu_adj || !wk->mu_sh || !wk->v_sh || !wk->kk) return LARIAT_ENOMEM;
+    if (g->XU != NULL) {
+        const size_t q = (size_t)(g->std->intercept + g->std->nU), m = (size_t)g->K * q;
+        wk->rf_eta = lariat_malloc(g->ctx, Kn, sizeof(double), "certificate refit");
+        wk->rf_mu = lariat_malloc(g->ctx, Kn, sizeof(double), "certificate refit");
+        wk->rf_t = lariat_malloc(g->ctx, Kn, sizeof(double), "certificate refit");
+        wk->rf_buf = lariat_malloc(g->ctx, m + m * m + 1, sizeof(double), "certificate refit");
+        wk->rf_M = lariat_malloc(g->ctx, m * m, sizeof(double), "certificate refit");
+        wk->rf_d = lariat_malloc(g->ctx, m, sizeof(double), "certificate refit");
+        wk->rf_z = lariat_malloc(g->ctx, q, sizeof(double), "certificate refit");
+        wk->rf_idx = lariat_malloc(g->ctx, m, sizeof(int64_t), "certificate refit");
+        wk->rf_act = lariat_malloc(g->ctx, q, sizeof(int), "certificate refit");
+        if (!wk->rf_eta || !wk->rf_mu || !wk->rf_t || !wk->rf_buf || !wk->rf_M || !wk->rf_d || !wk->rf_z ||
+            !wk->rf_idx || !wk->rf_act) {
+            return LARIAT_ENOMEM;
+        }
+    }
     if (!wk->eta || !wk->mu || !wk->R || (with_V && !wk->V) || !wk->col || !wk->d || !wk->buf || !wk->pen_v) {
         return LARIAT_ENOMEM;
     }
@@ -297,6 +314,15 @@ void lariat_glm_work_free(lariat_glm_work *wk)
     free(wk->mu_sh);
     free(wk->v_sh);
     free(wk->kk);
+    free(wk->rf_eta);
+    free(wk->rf_mu);
+    free(wk->rf_t);
+    free(wk->rf_buf);
+    free(wk->rf_M);
+    free(wk->rf_d);
+    free(wk->rf_z);
+    free(wk->rf_idx);
+    free(wk->rf_act);
     memset(wk, 0, sizeof(*wk));
 }
 
@@ -653,18 +679,301 @@ static int curvature_shift(const lariat_glm *g, const lariat_glm_point *pt, lari
     return LARIAT_OK;
 }
 
+/* The most refit steps (reductions) one certificate spends before it falls
+** back to the linear projection; near the solvers' iterates the first
+** linearization already passes (no step at all). */
+#define REFIT_MAX_PASSES 30
+
+/* Not collective. Whether the gradient component gk = dL/dc_j of an
+** unpenalized column points the coefficient at a side without a bound
+** (v = -gk > 0 and no upper bound, or v < 0 and no lower bound), or the
+** column has no bound at all: its dual constraint is then Xs_j'theta = 0
+** exactly (as select_projected in prep.c). */
+static int unbounded_side(const lariat_prep *s, int64_t j, double gk)
+{
+    return (gk < 0.0 && isinf(s->hi[j])) || (gk > 0.0 && isinf(s->lo[j])) || (isinf(s->lo[j]) && isinf(s->hi[j]));
+}
+
+/* The tiles of refit_dual. refit_sums_fn: the family at the tile's rows of
+** wk->rf_eta (the means into wk->rf_mu), then [gradient (m) | curvature
+** (m x m) | loss] in the intercepts and unpenalized coordinates, m = K q.
+** refit_grad_fn: Xs'(w (mut - y)) per predictor at the refitted means. */
+typedef struct refit_tile {
+    const lariat_glm *g;
+    lariat_glm_work *wk;
+} refit_tile;
+
+static void refit_sums_fn(void *arg, int64_t i0, int64_t mrows, double *buf)
+{
+    const refit_tile *a = arg;
+    const lariat_glm *g = a->g;
+    lariat_glm_work *wk = a->wk;
+    const lariat_prep *s = g->std;
+    const int K = g->K, icpt = s->intercept;
+    const int64_t n = g->n, nU = s->nU, q = icpt + nU, m = K * q;
+    const double *Y = g->Y, *w = g->w, *XU = g->XU, *mt = wk->rf_mu;
+    double *z = wk->rf_z;
+    memset(buf, 0, (size_t)(m + m * m + 1) * sizeof(double));
+    buf[m + m * m] = g->fam->eval(mrows, n, K, wk->rf_eta + i0, Y + i0, w + i0, wk->rf_mu + i0, NULL, NULL);
+    double *gr = buf, *Mf = buf + m;
+    for (int64_t i = i0; i < i0 + mrows; i++) {
+        const double wi = w[i];
+        if (wi == 0.0) continue;
+        if (icpt) z[0] = 1.0;
+        for (int64_t u = 0; u < nU; u++) z[icpt + u] = XU[u * n + i];
+        for (int k = 0; k < K; k++) {
+            const double mk = mt[(int64_t)k * n + i], rk = wi * (mk - Y[(int64_t)k * n + i]);
+            for (int64_t r = 0; r < q; r++) gr[k * q + r] += rk * z[r];
+            for (int l = 0; l < K; l++) {
+                const double ml = mt[(int64_t)l * n + i];
+                const double h = wi * (K == 1 ? mk * (1.0 - mk) : (k == l ? mk : 0.0) - mk * ml);
+                if (h == 0.0) continue;
+                for (int64_t r = 0; r < q; r++) {
+                    const double hz = h * z[r];
+                    double *row = Mf + (k * q + r) * m + l * q;
+                    for (int64_t c2 = 0; c2 < q; c2++) row[c2] += hz * z[c2];
+                }
+            }
+        }
+    }
+}
+
+static void refit_grad_fn(void *arg, int64_t i0, int64_t mrows, double *part)
+{
+    const refit_tile *a = arg;
+    const lariat_glm *g = a->g;
+    lariat_glm_work *wk = a->wk;
+    const int64_t n = g->n, p = g->p;
+    const double *shift = g->std->intercept ? g->std->mean : NULL, *mt = wk->rf_mu;
+    const lariat_matrix tile = lariat_matrix_row_view(g->data->X, i0, mrows);
+    for (int k = 0; k < g->K; k++) {
+        for (int64_t i = 0; i < mrows; i++) {
+            const int64_t r = (int64_t)k * n + i0 + i;
+            wk->col[i] = g->w[i0 + i] * (mt[r] - g->Y[r]);
+        }
+        lariat_matrix_mult_t(&tile, shift, wk->col, part + k * p);
+    }
+}
+
+/* Collective. The certificate's dual point with unpenalized columns, from a
+** refit of the intercepts and the unpenalized coordinates with the
+** penalized ones fixed.
+**
+** Derivation. With z_i = (1, xs_iU) (the intercept and the unpenalized
+** standardized columns; no 1 without an intercept) and the penalized part
+** fixed, the Fenchel dual of SPEC.md section 9's objective (Ndiaye et al.
+** 2017, section 2.2, with the intercept and the unpenalized columns as
+** unpenalized coordinates) is
+**   D(theta) = -(1/W) sum_i w_i l_i*(W theta_i / w_i) - sum_j g_j*(-Xs_j'theta),
+** and every theta with D(theta) > -inf is a lower bound on the optimum:
+** G = P(a, c) - D(theta) >= P(a, c) - P* >= 0, whatever point theta was
+** made from. D is finite when (i) W theta_i / w_i + y_i is in the domain
+** of l_i* ([0, 1] for binomial, the simplex for multinomial), (ii)
+** sum_i theta_ik = 0 (the intercepts; g* of a free coordinate is the
+** indicator of 0), (iii) Xs_j'theta_k = 0 for every unpenalized column j
+** pushed towards a side without a bound, and (iv) the penalized columns'
+** g_j* is finite, which the scaling kappa of gap_at gives. The linear
+** projection (project_unpenalized) meets (ii) and (iii) by moving the means
+** along Xs_U a, which leaves (i) as soon as a mean near 0 or 1 (nearly
+** separated rows, small lambda) moves by more than its distance to the
+** boundary: the bound then degenerates to kappa = 0 (G = P).
+**
+** Here theta_ik = (w_i/W) (mut_ik - y_ik) with the means mut of a point
+** whose intercepts and unpenalized coordinates are optimal for the
+** penalized coordinates as they are, so that (ii) and (iii) hold and mut
+** are true probabilities, which meets (i). Damped Newton steps in those
+** coordinates only (one tiled sum of the gradient, curvature and loss per
+** step, as glm.c's other passes)
+** get close; the last step is not taken on eta but on the means, to first
+** order: with M d = grad (M = (1/W) sum_i w_i H_i (x) z_i z_i', H_i the
+** row's curvature: mu (1 - mu) for binomial, diag(mu) - mu mu' for
+** multinomial), mut_i = mu_i - H_i t_i with t_ik = z_i'd_k makes
+** (1/W) sum_i w_i (mut_i - y_i) z_i' = grad - M d = 0 exactly in exact
+** arithmetic (the constraints are linear in the means), and since
+** H_i t_i = mu_i .* (t_i - mu_i't_i), mut_ik = mu_ik (1 - (t_ik - mu_i't_i))
+** stays in [0, 1] and on the simplex while every |t_ik - mu_i't_i| <= 1/2
+** (binomial |t_i| <= 1/2): that is the test that ends the steps. The
+** residual of (ii) and (iii) is round-off and the zeros are written
+** exactly, as project_unpenalized does. At the optimum d = 0, mut = mu,
+** kappa = 1 and G = 0 (Fenchel-Young), so the certificate is tight where it
+** must be and a bound everywhere. kappa < 1 keeps (i)-(iii): y + kappa
+** (mut - y) is a convex combination of points of the domain.
+**
+** Which columns: those pushed towards a side without a bound at the refit
+** point, for any predictor (grouped: every one); a column resting on the
+** bound it is pushed against keeps its coefficient (its g_j* is finite) and
+** is added when the step would turn its gradient around. Multinomial:
+** adding the same value to a coordinate of every class changes nothing, so
+** M is singular along those directions; adding (tr/K^2) 11' there (as
+** curvature_shift does) makes it definite without changing the solution, as
+** the gradient sums to 0 over the classes.
+**
+** *done = 0 (and V, mu untouched) when the curvature is singular
+** (collinear unpenalized columns), a step fails, or REFIT_MAX_PASSES pass
+** without the test holding: the caller falls back to the linear
+** projection. Otherwise *V (K p, wk->v_sh: the unpenalized entries exactly
+** 0) and *mu (K n, wk->rf_mu) are the dual point's gradient -Xs'theta W
+** and means, and the intercepts' constraint holds (delta = 0). */
+static int refit_dual(const lariat_glm *g, const lariat_glm_point *pt, lariat_glm_work *wk, const double **V,
+                      const double **mu, int *done)
+{
+    const lariat_prep *s = g->std;
+    const int K = g->K, icpt = s->intercept;
+    const int64_t n = g->n, p = g->p, nU = s->nU, q = icpt + nU, m = K * q, Kn = (int64_t)K * n;
+    const double *w = g->w, *XU = g->XU;
+    double *eta = wk->rf_eta, *mt = wk->rf_mu, *t = wk->rf_t, *buf = wk->rf_buf, *M = wk->rf_M, *d = wk->rf_d;
+    double *z = wk->rf_z;
+    int64_t *idx = wk->rf_idx;
+    int *act = wk->rf_act;
+    double loss_acc = pt->loss, step = 1.0;
+    int rc = LARIAT_OK;
+    *done = 0;
+    memcpy(eta, wk->eta, (size_t)Kn * sizeof(double));
+    refit_tile rt = {g, wk};
+    for (int pass = 0; pass < REFIT_MAX_PASSES; pass++) {
+        /* The means, gradient, curvature and loss at eta: one tiled sum. */
+        rc = lariat_tilesum_run(g->ts, m + m * m + 1, refit_sums_fn, &rt, buf);
+        if (rc != LARIAT_OK) return rc;
+        double *gr = buf, *Mf = buf + m;
+        const double invW = 1.0 / g->W;
+        for (int64_t r = 0; r < m + m * m + 1; r++) buf[r] *= invW;
+        if (pass > 0) {
+            const double loss = buf[m + m * m];
+            if (!(loss <= loss_acc + 1e-12 * fmax(fabs(loss_acc), g->N0))) {
+                /* The step went too far: halve it (from the accepted point). */
+                if (step < 1e-6) return LARIAT_OK;
+                for (int64_t r = 0; r < Kn; r++) eta[r] += 0.5 * step * t[r];
+                step *= 0.5;
+                continue;
+            }
+            loss_acc = loss;
+        }
+        /* The coordinates refitted: the intercepts, and the unpenalized
+        ** columns pushed towards a side without a bound, or turned there by
+        ** the step (then solve again). */
+        for (int64_t r = 0; r < q; r++) {
+            act[r] = r < icpt;
+            for (int k = 0; k < K && r >= icpt; k++) act[r] |= unbounded_side(s, s->U[r - icpt], gr[k * q + r]);
+        }
+        int64_t na = 0;
+        for (int round = 0; round <= nU; round++) {
+            na = 0;
+            for (int k = 0; k < K; k++) {
+                for (int64_t r = 0; r < q; r++) {
+                    if (act[r]) idx[na++] = k * q + r;
+                }
+            }
+            const int64_t nf = na / K; /* active coordinates per class */
+            for (int64_t a1 = 0; a1 < na; a1++) {
+                d[a1] = gr[idx[a1]];
+                for (int64_t a2 = 0; a2 < na; a2++) M[a1 * na + a2] = Mf[idx[a1] * m + idx[a2]];
+            }
+            if (K > 1) {
+                for (int64_t f = 0; f < nf; f++) {
+                    double tr = 0.0;
+                    for (int k = 0; k < K; k++) tr += M[(k * nf + f) * na + k * nf + f];
+                    for (int k = 0; k < K; k++) {
+                        for (int l = 0; l < K; l++) M[(k * nf + f) * na + l * nf + f] += tr / ((double)K * K);
+                    }
+                }
+            }
+            if (na > 0 && LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)na, 1, M, (lapack_int)na, d,
+                                             (lapack_int)na) != 0) {
+                return LARIAT_OK;
+            }
+            /* The inactive columns' gradient after the step: grad - M d. */
+            int turned = 0;
+            for (int64_t r = icpt; r < q; r++) {
+                if (act[r]) continue;
+                for (int k = 0; k < K; k++) {
+                    double gk = gr[k * q + r];
+                    for (int64_t a1 = 0; a1 < na; a1++) gk -= Mf[(k * q + r) * m + idx[a1]] * d[a1];
+                    if (unbounded_side(s, s->U[r - icpt], gk)) act[r] = turned = 1;
+                }
+            }
+            if (!turned) break;
+        }
+        /* The step per row, t_ik = z_i'd_k, and how far it moves the means
+        ** relative to themselves (see above): one MAX-reduction. */
+        const int64_t nf = na / K;
+        double worst = 0.0;
+        for (int64_t i = 0; i < n; i++) {
+            if (icpt) z[0] = 1.0;
+            for (int64_t u = 0; u < nU; u++) z[icpt + u] = XU[u * n + i];
+            double mt_t = 0.0;
+            for (int k = 0; k < K; k++) {
+                double tk = 0.0;
+                for (int64_t f = 0; f < nf; f++) tk += z[idx[f]] * d[k * nf + f];
+                t[(int64_t)k * n + i] = tk;
+                mt_t += mt[(int64_t)k * n + i] * tk;
+            }
+            if (w[i] == 0.0) continue;
+            for (int k = 0; k < K; k++) {
+                const double tk = t[(int64_t)k * n + i];
+                worst = fmax(worst, fabs(K == 1 ? tk : tk - mt_t));
+            }
+        }
+        if (MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_DOUBLE, MPI_MAX, lariat_ctx_comm(g->ctx)) != MPI_SUCCESS) {
+            return lariat_error(g->ctx, LARIAT_EMPI, "MPI_Allreduce of the certificate's refit step failed");
+        }
+        if (!(worst <= 0.5)) {
+            /* A damped Newton step on eta (step 1, halved while the loss rises). */
+            step = 1.0;
+            for (int64_t r = 0; r < Kn; r++) eta[r] -= t[r];
+            continue;
+        }
+        /* The means moved to first order, mut = mu - H t (rows of weight 0
+        ** keep theirs: their theta is 0), then -Xs'theta W per predictor. */
+        for (int64_t i = 0; i < n; i++) {
+            if (w[i] == 0.0) continue;
+            double mt_t = 0.0;
+            for (int k = 0; k < K; k++) mt_t += mt[(int64_t)k * n + i] * t[(int64_t)k * n + i];
+            for (int k = 0; k < K; k++) {
+                const double mk = mt[(int64_t)k * n + i], tk = t[(int64_t)k * n + i];
+                mt[(int64_t)k * n + i] = fmin(K == 1 ? mk * (1.0 - (1.0 - mk) * tk) : mk * (1.0 - (tk - mt_t)), 1.0);
+            }
+        }
+        rc = lariat_tilesum_run(g->ts, K * p, refit_grad_fn, &rt, wk->v_sh);
+        if (rc != LARIAT_OK) return rc;
+        for (int k = 0; k < K; k++) {
+            for (int64_t j = 0; j < p; j++) wk->v_sh[k * p + j] *= -s->inv_scale[j] * invW;
+            for (int64_t r = icpt; r < q; r++) {
+                if (act[r]) wk->v_sh[k * p + s->U[r - icpt]] = 0.0;
+            }
+        }
+        *V = wk->v_sh;
+        *mu = mt;
+        *done = 1;
+        return LARIAT_OK;
+    }
+    return LARIAT_OK;
+}
+
 int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const lariat_glm_point *pt,
                    lariat_glm_work *wk, double *primal, double *gap)
 {
     const lariat_prep *s = g->std;
     const double *V = pt->v, *mu = wk->mu;
+    const double zero[LARIAT_GLM_MAX_GROUP] = {0.0};
+    if (g->XU != NULL) {
+        /* Unpenalized columns: the dual point of a refit (refit_dual). */
+        int done = 0;
+        int rc = refit_dual(g, pt, wk, &V, &mu, &done);
+        if (rc != LARIAT_OK) return rc;
+        if (done) {
+            rc = gap_at(g, lambda, c, pt->loss, V, mu, zero, 0, primal, gap);
+            if (rc == LARIAT_OK && !isfinite(*gap)) rc = gap_at(g, lambda, c, pt->loss, V, mu, zero, 1, primal, gap);
+            return rc;
+        }
+        V = pt->v;
+        mu = wk->mu;
+    }
     if (s->nU > 0) project_unpenalized(g, wk, &V, &mu);
     int rc = gap_at(g, lambda, c, pt->loss, V, mu, pt->g0, 0, primal, gap);
     if (rc != LARIAT_OK || isfinite(*gap)) return rc;
     if (!s->intercept) return gap_at(g, lambda, c, pt->loss, V, mu, pt->g0, 1, primal, gap);
     /* The constant shift left the conjugate's domain: shift along the
     ** curvature instead (then project again: the shift moved v). */
-    const double zero[LARIAT_GLM_MAX_GROUP] = {0.0};
     rc = curvature_shift(g, pt, wk);
     if (rc != LARIAT_OK) return rc;
     V = wk->v_sh;
@@ -675,6 +984,32 @@ int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const la
     ** too, which always gives a finite (if loose) bound. */
     if (rc == LARIAT_OK && !isfinite(*gap)) rc = gap_at(g, lambda, c, pt->loss, V, mu, zero, 1, primal, gap);
     return rc;
+}
+
+/* Not collective. g->XU: this rank's rows of the unpenalized standardized
+** columns xs_ij = (x_ij - m_j) / s_j (uncentred without an intercept), one
+** product with a unit vector each, for the certificate's refit; left NULL
+** when there are none or the refit would have more than
+** LARIAT_GLM_REFIT_MAX coordinates. */
+static int unpenalized_columns(lariat_glm *g)
+{
+    const lariat_prep *s = g->std;
+    const int64_t nU = s->nU, n = g->n, p = g->p;
+    if (nU == 0 || (int64_t)g->K * (s->intercept + nU) > LARIAT_GLM_REFIT_MAX) return LARIAT_OK;
+    const double *shift = s->intercept ? s->mean : NULL;
+    g->XU = lariat_malloc(g->ctx, (size_t)((n > 0 ? n : 1) * nU), sizeof(double), "unpenalized columns");
+    double *e = lariat_calloc(g->ctx, (size_t)p, sizeof(double), "unit vector");
+    if (g->XU == NULL || e == NULL) {
+        free(e);
+        return LARIAT_ENOMEM;
+    }
+    for (int64_t u = 0; u < nU; u++) {
+        e[s->U[u]] = s->inv_scale[s->U[u]];
+        lariat_matrix_mult(g->data->X, shift, e, g->XU + u * n);
+        e[s->U[u]] = 0.0;
+    }
+    free(e);
+    return LARIAT_OK;
 }
 
 int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
@@ -714,6 +1049,7 @@ int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w,
         g->w = g->std->w;
         g->W = g->std->W;
         g->K = pb->family == LARIAT_FAMILY_MULTINOMIAL ? g->nclass : 1;
+        rc = unpenalized_columns(g);
         const size_t Kn = (size_t)(g->K * (g->n > 0 ? g->n : 1));
         g->Y = lariat_malloc(ctx, Kn, sizeof(double), "labels");
         g->ybar = lariat_calloc(ctx, (size_t)(2 * g->nclass + g->K), sizeof(double), "label means");
@@ -727,7 +1063,11 @@ int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w,
         ** (binomial: class 1 has the rows with y > 0, class 0 those with y < 1). */
         fill_labels(g);
         /* [K means | nclass counts], summed together over tiles of rows. */
-        rc = lariat_tilesum_create(ctx, data, g->K * g->p + g->K * g->K + g->K + g->nclass + 1, &g->ts);
+        /* Also room for the certificate's refit: m + m^2 + 1, m <= LARIAT_GLM_REFIT_MAX. */
+        const int64_t mr = (int64_t)g->K * (g->std->intercept + g->std->nU);
+        int64_t len = g->K * g->p + g->K * g->K + g->K + g->nclass + 1;
+        if (mr <= LARIAT_GLM_REFIT_MAX && mr + mr * mr + 1 > len) len = mr + mr * mr + 1;
+        rc = lariat_tilesum_create(ctx, data, len, &g->ts);
         if (rc == LARIAT_OK) rc = lariat_tilesum_run(g->ts, g->K + g->nclass, label_sums_fn, g, g->ybar);
     }
     for (int k = 0; rc == LARIAT_OK && k < g->nclass; k++) {

@@ -46,9 +46,20 @@ typedef struct lariat_glm {
     double *v_null;     /* K x p: -dL/dc at c = 0 with a = a_null */
     double lambda_max;
     /* The sums over rows, tile by tile (data/tiles.h): every work's passes
-    ** share it (one solve at a time), sized for K p + K^2 + K + 1 values. */
+    ** share it (one solve at a time), sized for K p + K^2 + K + 1 values
+    ** and the certificate's refit. */
     struct lariat_tilesum *ts;
+    /* This rank's rows of the unpenalized standardized columns (prep's U),
+    ** column-major n x nU, for the certificate's refit (lariat_glm_gap);
+    ** NULL when there are none or more than LARIAT_GLM_REFIT_MAX
+    ** coordinates (the certificate then projects linearly). */
+    double *XU;
 } lariat_glm;
+
+/* The most coordinates (K times the intercept and the unpenalized columns)
+** the certificate refits (lariat_glm_gap): its curvature is a dense square
+** of that order, formed from the rows and reduced at each refit step. */
+#define LARIAT_GLM_REFIT_MAX 256
 
 /* Collective. The problem of family pb->family on the rows of data with
 ** positive weight in w (NULL = data->w): prep_create's two passes, the
@@ -92,6 +103,13 @@ typedef struct lariat_glm_work {
     double *mu_sh;  /* K n: the gap's means shifted along the curvature (see lariat_glm_gap) */
     double *v_sh;   /* K p: the gradient that goes with them */
     double *kk;     /* K K: their system */
+    /* The certificate's refit of the intercepts and unpenalized columns
+    ** (only when g->XU): m = K (intercept + nU) coordinates. */
+    double *rf_eta, *rf_mu, *rf_t; /* K n: its point, means, and step per row */
+    double *rf_buf;                /* m + m m + 1: gradient, curvature, loss (reduced) */
+    double *rf_M, *rf_d, *rf_z;    /* m m, m, intercept + nU */
+    int64_t *rf_idx;               /* m: the coordinates refitted */
+    int *rf_act;                   /* intercept + nU: which of them */
 } lariat_glm_work;
 
 int lariat_glm_work_alloc(const lariat_glm *g, int with_V, lariat_glm_work *wk);
@@ -105,9 +123,11 @@ void lariat_glm_eta(const lariat_glm *g, const double *a, const double *c, laria
 ** K p arrays), summed over tiles of rows (data/tiles.h). */
 int lariat_glm_pass(const lariat_glm *g, lariat_glm_work *wk, lariat_glm_point *pt);
 
-/* Collective (one allreduce of a scalar). The primal objective at (a, c)
-** and its duality gap (family.h, Ndiaye et al. 2017) from the point's
-** quantities and wk->mu. +INFINITY when the dual point is not feasible yet. */
+/* Collective (one allreduce of a scalar; with unpenalized columns, a few
+** more and one transposed product per predictor). The primal objective at
+** (a, c) and its duality gap (family.h, Ndiaye et al. 2017) from the
+** point's quantities, wk->eta and wk->mu (which it leaves unchanged).
+** +INFINITY when the dual point is not feasible yet. */
 int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const lariat_glm_point *pt,
                    lariat_glm_work *wk, double *primal, double *gap);
 
@@ -188,8 +208,9 @@ int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_setti
 int lariat_glm_fit_new(lariat_ctx *ctx, const lariat_glm *g, int nlam, lariat_fit **out);
 
 /* Not collective. The solution at lambda on the original scale: b_jk =
-** c_jk / s_j, b0_k = a_k - m'b_k, multinomial intercepts centred to sum 0
-** (SPEC.md section 9), with info's objective, gap and iterations. */
+** c_jk / s_j (clamped to the bounds: lariat_prep_unscale), b0_k = a_k - m'b_k,
+** multinomial intercepts centred to sum 0 (SPEC.md section 9), with info's
+** objective, gap and iterations. */
 int lariat_glm_solution(lariat_ctx *ctx, const lariat_glm *g, double lambda, const double *a, const double *c,
                         const lariat_solve_info *info, lariat_solution *sol);
 

@@ -71,7 +71,7 @@ int lariat_glm_solution(lariat_ctx *ctx, const lariat_glm *g, double lambda, con
     for (int k = 0; k < K; k++) {
         b0[k] = s->intercept ? a[k] : 0.0;
         for (int64_t j = 0; j < p; j++) {
-            const double b = c[k * p + j] * s->inv_scale[j];
+            const double b = lariat_prep_unscale(s, j, c[k * p + j]);
             sol->coef[k * p + j] = b;
             b0[k] -= s->mean[j] * b;
         }

@@ -72,7 +72,8 @@ int lariat_path_lambdas(lariat_ctx *ctx, int64_t nrows, int64_t p, const lariat_
     return LARIAT_OK;
 }
 
-/* Not collective. b_j = c_j / s_j and b0 = ybar - m'b (SPEC.md section 1). */
+/* Not collective. b_j = c_j / s_j (within the bounds exactly:
+** lariat_prep_unscale) and b0 = ybar - m'b (SPEC.md section 1). */
 static int to_original_scale(lariat_ctx *ctx, const lariat_prep *prep, double lambda, const double *c,
                              const lariat_solve_info *info, lariat_solution *sol)
 {
@@ -81,7 +82,7 @@ static int to_original_scale(lariat_ctx *ctx, const lariat_prep *prep, double la
     double b0 = prep->ybar;
     int64_t nz = 0;
     for (int64_t j = 0; j < prep->p; j++) {
-        double b = c[j] * prep->inv_scale[j];
+        double b = lariat_prep_unscale(prep, j, c[j]);
         sol->coef[j] = b;
         b0 -= prep->mean[j] * b;
         nz += (b != 0.0);

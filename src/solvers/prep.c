@@ -25,6 +25,8 @@ void lariat_prep_destroy(lariat_prep *prep)
     free(prep->pf);
     free(prep->lo);
     free(prep->hi);
+    free(prep->blo);
+    free(prep->bhi);
     free(prep->xy);
     free(prep->xx);
     free(prep->gram);
@@ -62,8 +64,8 @@ static int check_problem(lariat_ctx *ctx, const lariat_problem *pb, int64_t p)
 
 static int alloc_arrays(lariat_ctx *ctx, lariat_prep *prep, int64_t p)
 {
-    double **arrays[] = {&prep->mean, &prep->scale, &prep->inv_scale, &prep->pf,
-                         &prep->lo,   &prep->hi,    &prep->xy,        &prep->xx};
+    double **arrays[] = {&prep->mean, &prep->scale, &prep->inv_scale, &prep->pf, &prep->lo,
+                         &prep->hi,   &prep->blo,   &prep->bhi,       &prep->xy, &prep->xx};
     for (size_t k = 0; k < sizeof(arrays) / sizeof(arrays[0]); k++) {
         *arrays[k] = lariat_calloc(ctx, (size_t)p, sizeof(double), "problem statistics");
         if (*arrays[k] == NULL) return LARIAT_ENOMEM;
@@ -105,8 +107,11 @@ static void prep_finish(lariat_prep *prep, const lariat_problem *pb, const doubl
     for (int64_t j = 0; j < p; j++) {
         prep->pf[j] = pb->penalty_factor ? pb->penalty_factor[j] : 1.0;
         double s = prep->scale[j];
+        prep->blo[j] = pb->lower ? pb->lower[j] : -INFINITY;
+        prep->bhi[j] = pb->upper ? pb->upper[j] : INFINITY;
         if (s == 0.0) {
             prep->lo[j] = prep->hi[j] = 0.0;
+            prep->blo[j] = prep->bhi[j] = 0.0;
             lariat_log(prep->ctx, LARIAT_LOG_NORMAL, "warning: column %lld (%s) is constant: its coefficient is 0",
                        (long long)(j + 1), prep->data->feature_names ? prep->data->feature_names[j] : "?");
         } else {
@@ -442,6 +447,16 @@ double lariat_prep_conj(double u, double q, double tau, double lo, double hi)
         c = u > tau ? hi : (u < -tau ? lo : 0.0);
     }
     return u * c - 0.5 * q * c * c - tau * fabs(c);
+}
+
+double lariat_prep_unscale(const lariat_prep *prep, int64_t j, double c)
+{
+    /* Only a value outside is changed: within the bounds (and without
+    ** any) b is c / s_j bit for bit, as before. */
+    const double b = c * prep->inv_scale[j];
+    if (b > prep->bhi[j]) return prep->bhi[j];
+    if (b < prep->blo[j]) return prep->blo[j];
+    return b;
 }
 
 /* Not collective. The unpenalized columns whose dual constraint theta must

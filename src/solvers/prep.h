@@ -34,6 +34,7 @@ typedef struct lariat_prep {
     double *inv_scale; /* p: 1/s_j, and 0 for constant columns */
     double *pf;        /* p penalty factors f_j */
     double *lo, *hi;   /* p bounds on c_j */
+    double *blo, *bhi; /* p bounds on b_j as given (0 for a constant column): lariat_prep_unscale */
     int n_constant;    /* columns with s_j = 0 */
     double yy;         /* (1/W) sum_i w_i yc_i^2 */
     double N0;         /* yy / 2: the objective at b = 0 */
@@ -66,6 +67,12 @@ void lariat_prep_destroy(lariat_prep *prep);
 ** gram solver can use it. data is only read for its names and n. */
 int lariat_prep_from_stats(lariat_ctx *ctx, const lariat_data *data, const lariat_problem *pb, const double *set,
                            const double *range, const double *shift, double yshift, lariat_prep **out);
+
+/* Not collective. The original-scale coefficient b_j = c_j / s_j of a
+** standardized c_j, clamped to b_j's bounds as given: c_j at its bound
+** s_j bound_j can unscale to an ulp outside it (30.000000000000004 for an
+** upper bound of 30). */
+double lariat_prep_unscale(const lariat_prep *prep, int64_t j, double c);
 
 /* Not collective. lambda_max of SPEC.md section 2:
 ** max_j |xy_j| / (max(alpha, 1e-3) f_j) over f_j > 0 (0 if there is none). */

@@ -146,6 +146,25 @@ run 1 fit --data sep.csv --family binomial --lambda 0.1,0.01,0.001,0.0001 --out 
 expect 0 "fit separable data with given lambdas"
 jq -e '(.path | length) == 4 and (has("path_stop") | not)' given.json >/dev/null || fail "a given lambda list was cut"
 
+# --- bounds on standardized data: a coefficient at its bound is reported as the
+# bound, never an ulp past it (binomial -3.0000000000000004, multinomial
+# -0.7000000000000001 before the unscaled coefficients were clamped).
+FIX="$LARIAT_SOURCE_DIR/tests/fixtures"
+run 3 fit --data "$FIX/class_breast.csv" --family binomial --lower -3 --upper 3 --nlambda 30 \
+    --lambda-min-ratio 1e-3 --out bb.json
+expect 0 "binomial fit with --lower -3 --upper 3"
+jq -e '[.coef[], .path[].coef[]] | all(. >= -3 and . <= 3)' bb.json >/dev/null ||
+    fail "binomial coefficients outside [-3, 3]: $(jq -c '[.path[].coef[] | select(. > 3 or . < -3)] | unique' bb.json)"
+jq -e '[.path[].coef[] | select(. == 3 or . == -3)] | length > 0' bb.json >/dev/null ||
+    fail "no binomial coefficient at a bound of 3"
+run 3 fit --data "$FIX/class_wine.csv" --family multinomial --lower -0.7 --upper 0.7 --nlambda 30 \
+    --lambda-min-ratio 1e-3 --out mb.json
+expect 0 "multinomial fit with --lower -0.7 --upper 0.7"
+jq -e '[.coef[][], .path[].coef[][]] | all(. >= -0.7 and . <= 0.7)' mb.json >/dev/null ||
+    fail "multinomial coefficients outside [-0.7, 0.7]: $(jq -c '[.path[].coef[][] | select(. > 0.7 or . < -0.7)] | unique' mb.json)"
+jq -e '[.path[].coef[][] | select(. == 0.7 or . == -0.7)] | length > 0' mb.json >/dev/null ||
+    fail "no multinomial coefficient at a bound of 0.7"
+
 # --- bad labels: one message naming FILE:LINE and the value, nothing written.
 # A third binomial value on line 301 (a blank line before it counts).
 awk 'NR == 5 { print "" } NR == 300 { sub(/^[01]/, "7") } { print }' b1.csv >third.csv

@@ -76,6 +76,16 @@ run 3 fit --data "$DIABETES" --lambda 0.1 --lower 0 --out lower.json
 expect 0 "fit with --lower 0"
 jq -e 'all(.coef[]; . >= 0) and any(.coef[]; . == 0)' lower.json >/dev/null || fail "--lower 0 not respected"
 
+# --lower/--upper on standardized data: a coefficient at its bound is reported
+# as the bound, never an ulp past it (c / s of c = 30 s was 30.000000000000004
+# at 27 of these 30 lambdas, in the model and its path).
+run 3 fit --data "$DIABETES" --lower -30 --upper 30 --nlambda 30 --out bounds.json
+expect 0 "fit with --lower -30 --upper 30"
+jq -e '[.coef[], .path[].coef[]] | all(. >= -30 and . <= 30)' bounds.json >/dev/null ||
+    fail "coefficients outside [-30, 30]: $(jq -c '[.path[].coef[] | select(. > 30 or . < -30)] | unique' bounds.json)"
+jq -e '[.path[].coef[] | select(. == 30 or . == -30)] | length > 0' bounds.json >/dev/null ||
+    fail "no coefficient at a bound of 30"
+
 # --strict: not converging is status 3, after writing the model.
 run 1 fit --data "$DIABETES" --lambda 0.01 --solver fista --max-iter 2 --strict --out strict.json
 expect_error 3 "did not converge" "--strict without convergence"
