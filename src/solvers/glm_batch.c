@@ -159,6 +159,10 @@ static int model_create(batch *bt, bmodel *bm, const double *w, const lariat_pro
     lariat_ctx *ctx = bt->ctx;
     int rc = lariat_glm_create(ctx, bt->data, w, pb, classes, nclass, &bm->g);
     if (rc != LARIAT_OK) return rc;
+    /* The row evaluations and gaps on SIMD exp, log1p and log (family.h):
+    ** round-off apart from the scalar loops, which the single-model fit
+    ** keeps for its bit-for-bit checkpoints. */
+    bm->g->fam = &lariat_family_binomial_simd;
     const int64_t n = bt->n > 0 ? bt->n : 1, p = bt->p;
     rc = lariat_glm_work_alloc(bm->g, 1, &bm->wk);
     bm->etat = lariat_malloc(ctx, (size_t)n, sizeof(double), "trial eta");
