@@ -104,7 +104,7 @@ typedef struct batch {
     bmodel *m;
     int *list;            /* M: the models of one batched product */
     double *Bm, *out;     /* p x M and n x M (column-major) */
-    double *Rg, *Gm;      /* n x M and p x M: the fused pass's residuals and gradients */
+    double *Gm;           /* p x M: the fused pass's gradients */
     double *red;          /* M (p + 2): the gradients' reduction */
     double *sets, *ranges; /* nsets moments (stats layout) and their ranges */
     double *S;            /* 4 + 2p + p^2: one model's summed moments */
@@ -143,7 +143,6 @@ static void batch_free(batch *bt)
     free(bt->list);
     free(bt->Bm);
     free(bt->out);
-    free(bt->Rg);
     free(bt->Gm);
     free(bt->red);
     free(bt->sets);
@@ -447,27 +446,28 @@ typedef struct fuse_arg {
 } fuse_arg;
 
 /* Not collective. The fused pass's work on rows i0 .. i0 + m - 1 for every
-** stepping model: the step's X d from the block's product, the whole
-** step's trial eta and its evaluation, and the trial's residuals for the
-** block's second product. */
-static void fuse_rows(void *argv, int64_t i0, int64_t m)
+** stepping model t: the step's X d from the block's product (XB's lane t),
+** the whole step's trial eta and its evaluation, and the trial's residuals
+** into RB's lane t for the block's second product. */
+static void fuse_rows(void *argv, int64_t i0, int64_t m, const double *XB, double *RB, int64_t ld)
 {
     fuse_arg *fa = argv;
     batch *bt = fa->bt;
-    const int64_t n = bt->n;
     for (int t = 0; t < fa->cnt; t++) {
         bmodel *bm = &bt->m[bt->list[t]];
         const lariat_glm *g = bm->g;
-        const double *o = bt->out + t * n + i0, *e = bm->wk.eta + i0;
+        const double *e = bm->wk.eta + i0, c = fa->cst[t];
         double *de = bm->deta + i0, *et = bm->etat + i0, *rt = bm->Rt + i0, sr = 0.0;
         for (int64_t r = 0; r < m; r++) {
-            de[r] = o[r] + fa->cst[t];
+            de[r] = XB[r * ld + t] + c;
             et[r] = e[r] + de[r];
         }
         fa->loc[t] += g->fam->eval(m, 1, et, g->Y + i0, g->w + i0, bm->mut + i0, rt, bm->Vt + i0);
-        for (int64_t r = 0; r < m; r++) sr += rt[r];
+        for (int64_t r = 0; r < m; r++) {
+            sr += rt[r];
+            RB[r * ld + t] = rt[r];
+        }
         fa->sr[t] += sr;
-        memcpy(bt->Rg + t * n + i0, rt, (size_t)m * sizeof(double));
     }
 }
 
@@ -484,7 +484,8 @@ static int fused_step(batch *bt, int cnt, double lambda, int *rest)
     for (int t = 0; t < cnt; t++) loc[t] = sr[t] = 0.0;
     batch_vectors(bt, cnt, 1, cst);
     fuse_arg fa = {bt, cnt, cst, loc, sr};
-    lariat_matrix_fused_multi(bt->data->X, bt->Bm, cnt, bt->out, fuse_rows, &fa, bt->Rg, bt->Gm);
+    int rc = lariat_agree(bt->ctx, lariat_matrix_fused_multi(bt->data->X, bt->Bm, cnt, fuse_rows, &fa, bt->Gm));
+    if (rc != LARIAT_OK) return rc;
     bt->n_products++;
     bt->n_evals += cnt;
     for (int t = 0; t < cnt; t++) {
@@ -494,7 +495,7 @@ static int fused_step(batch *bt, int cnt, double lambda, int *rest)
         buf[p] = sr[t];
         buf[p + 1] = loc[t];
     }
-    int rc = lariat_allreduce_sum(bt->ctx, bt->red, cnt * len);
+    rc = lariat_allreduce_sum(bt->ctx, bt->red, cnt * len);
     if (rc != LARIAT_OK) return rc;
     int nr = 0;
     for (int t = 0; t < cnt; t++) {
@@ -690,14 +691,13 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
         bt.list = lariat_malloc(ctx, (size_t)M, sizeof(int), "models");
         bt.Bm = lariat_malloc(ctx, (size_t)(p * M), sizeof(double), "model vectors");
         bt.out = lariat_malloc(ctx, (size_t)(n * M), sizeof(double), "model products");
-        bt.Rg = lariat_malloc(ctx, (size_t)(n * M), sizeof(double), "model residuals");
         bt.Gm = lariat_malloc(ctx, (size_t)(p * M), sizeof(double), "model gradients");
         bt.red = lariat_malloc(ctx, (size_t)(M * (p + 2)), sizeof(double), "gradients");
         bt.sets = lariat_malloc(ctx, (size_t)(nsets * L), sizeof(double), "moments");
         bt.ranges = lariat_malloc(ctx, (size_t)(nsets * 2 * p), sizeof(double), "moments ranges");
         bt.S = lariat_malloc(ctx, (size_t)L, sizeof(double), "moments");
         bt.own = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "model curvature");
-        if (!bt.m || !bt.list || !bt.Bm || !bt.out || !bt.Rg || !bt.Gm || !bt.red || !bt.sets || !bt.ranges || !bt.S ||
+        if (!bt.m || !bt.list || !bt.Bm || !bt.out || !bt.Gm || !bt.red || !bt.sets || !bt.ranges || !bt.S ||
             !bt.own) {
             rc = LARIAT_ENOMEM;
         }
