@@ -503,7 +503,7 @@ int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const 
     for (int64_t i = 0; i < X->rows; i++) {
         if (set_of[i] <= 0) continue;
         const int k = set_of[i] - 1;
-        double *set = sets + k * L, *nmin = ranges + (int64_t)k * 2 * p, *max = nmin + p;
+        double *set = sets + k * L;
         double *Bk = B + (int64_t)k * nb * p, *vk = v + (int64_t)k * 2 * nb;
         const int64_t r = fill[k]++;
         const double wi = w[i], yc = y[i] - yshift, sw = sqrt(wi);
@@ -516,9 +516,10 @@ int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const 
         vk[r] = sw;
         vk[nb + r] = sw * yc;
         for (int64_t j = 0; j < p; j++) b[j] = sw * (x[j] - shift[j]);
-        if (wi > 0) {
+        if (wi > 0 && ranges != NULL) {
             /* Plain comparisons (not fmax) so that the loop vectorizes; the
             ** readers admit no NaN. */
+            double *nmin = ranges + (int64_t)k * 2 * p, *max = nmin + p;
             for (int64_t j = 0; j < p; j++) {
                 nmin[j] = -x[j] > nmin[j] ? -x[j] : nmin[j];
                 max[j] = x[j] > max[j] ? x[j] : max[j];

@@ -106,7 +106,7 @@ int lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k
 **   set[0] += sum w, set[1] += rows with w > 0, set[2] += sum w yc,
 **   set[3] += sum w yc^2, sx += sum w b, sxy += sum w b yc, sxx += sum w b b'
 ** (upper triangle only: the caller mirrors it), and range = [-min | max] over
-** rows with w > 0. One pass over X in memory order. Dense storage only
+** rows with w > 0 (ranges NULL: not computed). One pass over X in memory order. Dense storage only
 ** (LARIAT_EUSAGE for CSR). Returns LARIAT_ENOMEM if its K block buffers
 ** cannot be had. */
 int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const int *set_of, int K, const double *w,

@@ -88,6 +88,10 @@ typedef struct bmodel {
     double *trial;        /* p: c + t dc */
     char *active;
     int own;              /* the model keeps its own IRLS curvature (see solve_lambda) */
+    /* The curvature's version (counts its formings), and the versions that
+    ** the model's last two steps were made with: only two steps on the same
+    ** curvature tell how good it is. */
+    long ver, ver_last, ver_prev, ver_lam; /* ver_lam: ver when the lambda began */
     /* Per lambda. */
     int run, iter, stalls, blind, has_gap, moved, blind_step;
     double gap, primal, inner_scale, dec_last, dec_prev, est;
@@ -106,7 +110,7 @@ typedef struct batch {
     double *Bm, *out;     /* p x M and n x M (column-major) */
     double *Gm;           /* p x M: the fused pass's gradients */
     double *red;          /* M (p + 2): the gradients' reduction */
-    double *sets, *ranges; /* nsets moments (stats layout) and their ranges */
+    double *sets;         /* nsets moments (stats layout) */
     double *S;            /* 4 + 2p + p^2: one model's summed moments */
     double *own;          /* p^2 + p + 1: one model's own curvature (own_refresh) */
     int formed;
@@ -146,7 +150,6 @@ static void batch_free(batch *bt)
     free(bt->Gm);
     free(bt->red);
     free(bt->sets);
-    free(bt->ranges);
     free(bt->S);
     free(bt->own);
 }
@@ -267,9 +270,8 @@ static int refresh(batch *bt)
     const bmodel *m0 = &bt->m[0];
     const double *shift = m0->g->std->mean;
     memset(bt->sets, 0, (size_t)(bt->nsets * L) * sizeof(double));
-    for (int64_t t = 0; t < bt->nsets * 2 * p; t++) bt->ranges[t] = -INFINITY;
     int rc = lariat_matrix_moments_by_set(bt->ctx, bt->data->X, bt->set_of, bt->nsets, m0->wk.V, bt->data->y, shift,
-                                          0.0, bt->sets, bt->ranges);
+                                          0.0, bt->sets, NULL);
     rc = lariat_agree(bt->ctx, rc);
     if (rc == LARIAT_OK) rc = lariat_allreduce_sum(bt->ctx, bt->sets, bt->nsets * L);
     if (rc != LARIAT_OK) return rc;
@@ -297,6 +299,7 @@ static int refresh(batch *bt)
             bm->h0[i] = s->intercept ? (sx[i] - S[0] * d[i]) * s->inv_scale[i] * f : 0.0;
         }
         bm->h00 = S[0] * f;
+        bm->ver++;
     }
     bt->formed = 1;
     bt->n_refresh++;
@@ -326,6 +329,7 @@ static int own_refresh(batch *bt, bmodel *bm)
         bm->h0[i] = s->intercept ? blk[p * p + i] * s->inv_scale[i] * f : 0.0;
     }
     bm->h00 = blk[p * p + p] * f;
+    bm->ver++;
     bt->n_own++;
     return LARIAT_OK;
 }
@@ -434,6 +438,8 @@ static void accept(bmodel *bm, int64_t p, double local_loss, double change)
     bm->local_loss = local_loss;
     bm->dec_prev = bm->dec_last;
     bm->dec_last = bm->blind_step ? -1.0 : -change;
+    bm->ver_prev = bm->ver_last;
+    bm->ver_last = bm->ver;
     bm->stalls = 0;
     bm->has_gap = 0;
 }
@@ -596,6 +602,7 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
         bm->has_gap = 0;
         bm->inner_scale = INNER_FRACTION;
         bm->dec_last = bm->dec_prev = -1.0;
+        bm->ver_lam = bm->ver;
         /* No gap yet at this lambda: the model is solved tightly (its
         ** sweeps cost no pass). */
         bm->est = 1e-3 * bm->g->N0;
@@ -606,7 +613,25 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
             bmodel *bm = &bt->m[m];
             if (!bm->run) continue;
             nrun++;
-            const int slow = bm->stalls > 0 || (bm->dec_prev > 0.0 && bm->dec_last > REFRESH_RATIO * bm->dec_prev);
+            /* Slow: the last two steps, made on the same curvature, shrank
+            ** the decrease by less than REFRESH_RATIO. (A step on a curvature
+            ** formed since the one before says nothing of it: Newton's
+            ** first step on a fresh curvature takes nearly all of what was
+            ** left, and the ratio to the stale step before is that stale
+            ** curvature's rate; judging by it cost a curvature pass at the
+            ** end of one lambda in five, after which no model stepped.) */
+            /* And after the first step at a lambda, on a curvature formed at
+            ** an earlier one: that step from the warm start covers most of
+            ** the way to the new solution, and the curvature there is close
+            ** to the solution's, so the steps after it converge
+            ** quadratically (model 0) or nearly (the fold models). Measured
+            ** on 100,000 x 100 rows, 10 folds, 100 lambdas: 328 passes and
+            ** 100 curvature passes, against 413 and 56 when the curvature
+            ** was formed only once the steps had slowed. */
+            const int slow = bm->stalls > 0 ||
+                             (bm->dec_prev > 0.0 && bm->ver_prev == bm->ver_last &&
+                              bm->dec_last > REFRESH_RATIO * bm->dec_prev) ||
+                             (bm->iter == 1 && bm->ver == bm->ver_lam);
             /* A model still slow after OWN_AFTER steps at this lambda (the
             ** shared curvature, made with model 0's weights, is too far
             ** from its own: nearly separated rows, where the weights
@@ -694,10 +719,9 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
         bt.Gm = lariat_malloc(ctx, (size_t)(p * M), sizeof(double), "model gradients");
         bt.red = lariat_malloc(ctx, (size_t)(M * (p + 2)), sizeof(double), "gradients");
         bt.sets = lariat_malloc(ctx, (size_t)(nsets * L), sizeof(double), "moments");
-        bt.ranges = lariat_malloc(ctx, (size_t)(nsets * 2 * p), sizeof(double), "moments ranges");
         bt.S = lariat_malloc(ctx, (size_t)L, sizeof(double), "moments");
         bt.own = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "model curvature");
-        if (!bt.m || !bt.list || !bt.Bm || !bt.out || !bt.Gm || !bt.red || !bt.sets || !bt.ranges || !bt.S ||
+        if (!bt.m || !bt.list || !bt.Bm || !bt.out || !bt.Gm || !bt.red || !bt.sets || !bt.S ||
             !bt.own) {
             rc = LARIAT_ENOMEM;
         }
