@@ -9,14 +9,17 @@
 ** family's duality gap as the stopping test), but the work is arranged by
 ** kind rather than by model:
 **   - a step of every model is ONE pass over X (lariat_matrix_fused_multi):
-**     block by block of rows, one DGEMM forms X D for the M step vectors,
-**     each model's whole step is evaluated row by row, and a second DGEMM
-**     forms X'R at that trial while the block is still in cache. Newton's
+**     block by block of rows, one product forms X D for the M step vectors
+**     (data/skinny.c's kernels for up to 48 models, else DGEMM), each
+**     model's whole step is evaluated on the block (fuse_rows), and a second
+**     product forms X'R at that trial while the block is still in cache;
+**     the products and residuals live in the pass's block buffers. Newton's
 **     whole step is usually accepted, and then its gradient is the next
 **     point's: fold by fold, the same step cost one DGEMV pass for X d, one
 **     for X'R and one more evaluation per model;
 **   - a line search costs no pass (the step's X d is kept) and the trial's
-**     evaluation (one exponential and one log1p a row) becomes the point's;
+**     evaluation (one exponential and one log1p a row, four rows at a time
+**     on libmvec: the family's SIMD table, family/simd.h) becomes the point's;
 **   - the gap (two logarithms a row) is computed only once a model's step
 **     predicts a decrease near the objective's round-off, where
 **     convergence is possible: the gap bounds the suboptimality, which
@@ -28,8 +31,9 @@
 **     its own standardization. For the fold models it is an approximation
 **     (their weights differ from model 0's by the fold's influence), which
 **     slows their steps slightly but never changes an answer: the gap
-**     certifies every solution. It is formed anew when the models' steps
-**     slow (as glm_newton.c's), for all models at once, at the cost of
+**     certifies every solution. It is formed anew after each lambda's first
+**     step and when the models' steps slow (two steps on the same
+**     curvature: as glm_newton.c's), for all models at once, at the cost of
 **     one Gram pass. On nearly separated rows the weights of the models
 **     differ by orders of magnitude and the shared curvature fails a fold
 **     model: one still slow after OWN_AFTER steps at a lambda keeps its own
@@ -37,7 +41,10 @@
 ** Measured on 100,000 x 100 binomial rows, 10 folds, 100 lambdas, one
 ** rank: 123 s fold by fold, 33 s in lockstep (3.7 Newton steps per model
 ** and lambda, 392 passes and 62 curvature passes in all; `--verbose`
-** prints the counts).
+** prints the counts); then with the SIMD evaluation, the own kernels and
+** the curvature after each first step, 3.2 steps per model and lambda,
+** 328 passes and 100 curvature passes, about half the CPU time of the
+** 33 s version (docs/performance.md, Binomial cases).
 ** The models' answers are those of glm_newton.c on each model alone, to the
 ** tolerance; the order of the floating-point sums differs.
 */
