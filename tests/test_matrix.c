@@ -172,6 +172,80 @@ static void test_sweep_long_rows(void)
 /* Fewer rows than ranks: some ranks hold none. */
 static void test_kernels_tiny(void) { check_kernels(2, 5, 0.5); }
 
+/* The fused pass's block function of the test below: RB = y_i XB - XB^2 / 2
+** (a function of the block's products that every lane must see right). */
+typedef struct fused_check {
+    const double *y;
+    double *prod; /* n x k, the products seen, row-major */
+    int64_t k;
+} fused_check;
+
+static void fused_rows(void *argv, int64_t i0, int64_t m, const double *XB, double *RB, int64_t ld)
+{
+    fused_check *fc = argv;
+    for (int64_t r = 0; r < m; r++) {
+        for (int64_t l = 0; l < fc->k; l++) {
+            const double z = XB[r * ld + l];
+            fc->prod[(i0 + r) * fc->k + l] = z;
+            RB[r * ld + l] = fc->y[i0 + r] * z - 0.5 * z * z;
+        }
+    }
+}
+
+/* Not collective. lariat_matrix_fused_multi on the rows of M (X, nl x p)
+** against naive loops for k vectors of which every third row is zero (the
+** kernels skip rows of B zero in every vector). */
+static int fused_ok(const lariat_matrix *M, const double *X, const double *y, int64_t nl, int64_t p, int64_t k)
+{
+    double *B = malloc((size_t)(p * k) * sizeof(double)), *G = malloc((size_t)(p * k) * sizeof(double));
+    double *prod = malloc((size_t)(nl * k + 1) * sizeof(double));
+    for (int64_t l = 0; l < k; l++) {
+        for (int64_t j = 0; j < p; j++) B[l * p + j] = j % 3 == 1 ? 0.0 : sin(1.0 + (double)(l * p + j)) / (1.0 + j);
+    }
+    fused_check fc = {y, prod, k};
+    int ok = lariat_matrix_fused_multi(M, B, k, fused_rows, &fc, G) == LARIAT_OK;
+    double *g = calloc((size_t)(p * k), sizeof(double));
+    for (int64_t i = 0; i < nl; i++) {
+        for (int64_t l = 0; l < k; l++) {
+            double z = 0.0, az = 0.0;
+            for (int64_t j = 0; j < p; j++) {
+                z += X[i * p + j] * B[l * p + j];
+                az += fabs(X[i * p + j] * B[l * p + j]);
+            }
+            ok &= fabs(prod[i * k + l] - z) <= 1e-14 * (1.0 + az);
+            const double q = y[i] * z - 0.5 * z * z;
+            for (int64_t j = 0; j < p; j++) g[l * p + j] += X[i * p + j] * q;
+        }
+    }
+    for (int64_t t = 0; t < p * k; t++) ok &= fabs(G[t] - g[t]) <= 1e-11 * (1.0 + fabs(g[t]));
+    free(B);
+    free(G);
+    free(prod);
+    free(g);
+    return ok;
+}
+
+/* Collective. The fused pass, dense (our kernels for up to 48 vectors and
+** p 48 <= 6144, BLAS beyond) and CSR, against naive loops: row counts and
+** vector counts around the kernels' widths (4 rows, 12 vectors, 64-row
+** blocks), and a rank without rows. */
+static void test_fused_multi(void)
+{
+    static const int64_t shapes[][2] = {{300, 7}, {131, 100}, {67, 5}, {2, 3}, {70, 600}};
+    static const int64_t ks[] = {1, 4, 11, 12, 13, 25, 48, 49};
+    int ok = 1;
+    for (size_t c = 0; c < sizeof(shapes) / sizeof(shapes[0]); c++) {
+        pair pr = make_pair(shapes[c][0], shapes[c][1], 0.4);
+        const int64_t nl = pr.dense->n_local, p = shapes[c][1];
+        for (size_t t = 0; t < sizeof(ks) / sizeof(ks[0]); t++) {
+            ok &= fused_ok(pr.dense->X, pr.X, pr.dense->y, nl, p, ks[t]);
+            ok &= fused_ok(pr.sparse->X, pr.X, pr.dense->y, nl, p, ks[t]);
+        }
+        free_pair(&pr);
+    }
+    LT_ASSERT_ALL(ok);
+}
+
 /* lariat_data_from_csr: the same rows given as CSR arrays (rowptr not
 ** starting at 0, as a slice of a larger matrix) and as a dense array make
 ** datasets with the same products and the same fitted path. */
@@ -259,6 +333,7 @@ void lt_register_matrix(void)
     CU_add_test(s, "dense = CSR = naive, wide", test_kernels_wide);
     CU_add_test(s, "dense = CSR = naive, many blocks", test_kernels_blocks);
     CU_add_test(s, "dense = CSR = naive, ranks without rows", test_kernels_tiny);
+    CU_add_test(s, "fused pass of several vectors = naive", test_fused_multi);
     CU_add_test(s, "fused sweep = naive, rows of 8197 columns", test_sweep_long_rows);
     CU_add_test(s, "lariat_data_from_csr = lariat_data_from_dense; bad CSR agreed", test_from_csr);
 }

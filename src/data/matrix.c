@@ -9,6 +9,7 @@
 #include "data/matrix.h"
 
 #include "core/core.h"
+#include "data/skinny.h"
 #include "data/sweep.h"
 #include "linalg/blas.h"
 
@@ -415,41 +416,56 @@ void lariat_matrix_mult_t_multi(const lariat_matrix *X, const double *R, int64_t
     }
 }
 
-void lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k, double *out,
-                               lariat_matrix_rowfn rowfn, void *arg, const double *R, double *G)
+int lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k, lariat_matrix_blockfn fn,
+                              void *arg, double *G)
 {
     const int64_t n = X->rows, p = X->cols;
+    /* Few vectors on dense rows: our own kernels (data/skinny.h). */
+    if (X->kind == MATRIX_DENSE && lariat_skinny_fused(n, p, X->val, B, k, fn, arg, G)) return LARIAT_OK;
     memset(G, 0, (size_t)(p * k) * sizeof(double));
-    if (n == 0 || k == 0) return;
+    if (n == 0 || k == 0) return LARIAT_OK;
     const int64_t nb = X->kind == MATRIX_DENSE ? block_rows(p) * 4 : 1024;
+    double *XB = malloc((size_t)(nb * k) * sizeof(double)), *RB = malloc((size_t)(nb * k) * sizeof(double));
+    if (XB == NULL || RB == NULL) {
+        free(XB);
+        free(RB);
+        return LARIAT_ENOMEM;
+    }
     for (int64_t i0 = 0; i0 < n; i0 += nb) {
         const int64_t m = n - i0 < nb ? n - i0 : nb;
         if (X->kind == MATRIX_DENSE) {
+            /* B (p x k column-major) is k x p row-major: XB = X_blk B' and
+            ** G' (k x p row-major) += RB' X_blk. */
             const double *Xb = X->val + i0 * p;
-            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)m, (int)k, (int)p, 1.0, Xb, (int)p, B, (int)p,
-                        0.0, out + i0, (int)n);
-            rowfn(arg, i0, m);
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)k, (int)m, 1.0, Xb, (int)p, R + i0,
-                        (int)n, 1.0, G, (int)p);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)p, 1.0, Xb, (int)p, B, (int)p,
+                        0.0, XB, (int)k);
+            fn(arg, i0, m, XB, RB, k);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)p, (int)m, 1.0, RB, (int)k, Xb, (int)p,
+                        1.0, G, (int)p);
             continue;
         }
-        for (int64_t i = i0; i < i0 + m; i++) {
+        for (int64_t r = 0; r < m; r++) {
+            const int64_t i = i0 + r;
             for (int64_t l = 0; l < k; l++) {
                 const double *b = B + l * p;
                 double s = 0.0;
                 for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) s += X->val[t] * b[X->colind[t]];
-                out[l * n + i] = s;
+                XB[r * k + l] = s;
             }
         }
-        rowfn(arg, i0, m);
-        for (int64_t i = i0; i < i0 + m; i++) {
+        fn(arg, i0, m, XB, RB, k);
+        for (int64_t r = 0; r < m; r++) {
+            const int64_t i = i0 + r;
             for (int64_t l = 0; l < k; l++) {
-                const double r = R[l * n + i];
+                const double q = RB[r * k + l];
                 double *o = G + l * p;
-                for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) o[X->colind[t]] += X->val[t] * r;
+                for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) o[X->colind[t]] += X->val[t] * q;
             }
         }
     }
+    free(XB);
+    free(RB);
+    return LARIAT_OK;
 }
 
 /* One set's full buffer of m rows B (already diag(sqrt w)(x - shift)) and
@@ -486,7 +502,7 @@ int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const 
     for (int64_t i = 0; i < X->rows; i++) {
         if (set_of[i] <= 0) continue;
         const int k = set_of[i] - 1;
-        double *set = sets + k * L, *nmin = ranges + (int64_t)k * 2 * p, *max = nmin + p;
+        double *set = sets + k * L;
         double *Bk = B + (int64_t)k * nb * p, *vk = v + (int64_t)k * 2 * nb;
         const int64_t r = fill[k]++;
         const double wi = w[i], yc = y[i] - yshift, sw = sqrt(wi);
@@ -499,9 +515,10 @@ int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const 
         vk[r] = sw;
         vk[nb + r] = sw * yc;
         for (int64_t j = 0; j < p; j++) b[j] = sw * (x[j] - shift[j]);
-        if (wi > 0) {
+        if (wi > 0 && ranges != NULL) {
             /* Plain comparisons (not fmax) so that the loop vectorizes; the
             ** readers admit no NaN. */
+            double *nmin = ranges + (int64_t)k * 2 * p, *max = nmin + p;
             for (int64_t j = 0; j < p; j++) {
                 nmin[j] = -x[j] > nmin[j] ? -x[j] : nmin[j];
                 max[j] = x[j] > max[j] ? x[j] : max[j];

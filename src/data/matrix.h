@@ -100,16 +100,21 @@ void lariat_matrix_mult_multi(const lariat_matrix *X, const double *B, int64_t k
 void lariat_matrix_mult_t_multi(const lariat_matrix *X, const double *R, int64_t k, double *out);
 
 /* The fused pass of several models' steps: block by block of rows (a block
-** of X stays in cache between its two products),
-**   out[l rows + i] = x_i' B[l cols ..]          (as mult_multi),
-**   rowfn(arg, i0, m)                             (rows i0 .. i0 + m - 1: the
-**                                                  caller's work on them, which
-**                                                  fills R's rows from out's),
-**   G[l cols + j] += sum_i x_ij R[l rows + i]     (as mult_t_multi),
-** for l < k; G is overwritten first. One pass over X for both products. */
-typedef void (*lariat_matrix_rowfn)(void *arg, int64_t i0, int64_t m);
-void lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k, double *out,
-                               lariat_matrix_rowfn rowfn, void *arg, const double *R, double *G);
+** of X stays in cache between its two products), for l < k,
+**   XB[r ld + l] = x_{i0+r}' B[l cols ..]        (r < m: the block's rows),
+**   fn(arg, i0, m, XB, RB, ld)                   (the caller's work on rows
+**                                                 i0 .. i0 + m - 1, which fills
+**                                                 RB[r ld + l] from XB),
+**   G[l cols + j] += sum_r x_{i0+r,j} RB[r ld + l],
+** with G overwritten first. One pass over X for both products; XB and RB are
+** the pass's own block buffers (row-major, ld >= k), so that the k vectors'
+** products and residuals never go through arrays as long as X. Dense rows
+** and few vectors run on kernels of our own (data/skinny.h), the others on
+** BLAS (dense) or loops (CSR). Returns LARIAT_ENOMEM if the block buffers
+** of the latter cannot be had. */
+typedef void (*lariat_matrix_blockfn)(void *arg, int64_t i0, int64_t m, const double *XB, double *RB, int64_t ld);
+int lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k, lariat_matrix_blockfn fn,
+                              void *arg, double *G);
 
 /* Not collective. The sufficient statistics of K sets of rows (data/stats.h's
 ** layout, added to sets, K of LARIAT_STATS_LEN(p) doubles, and ranges, K of
@@ -118,7 +123,7 @@ void lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t 
 **   set[0] += sum w, set[1] += rows with w > 0, set[2] += sum w yc,
 **   set[3] += sum w yc^2, sx += sum w b, sxy += sum w b yc, sxx += sum w b b'
 ** (upper triangle only: the caller mirrors it), and range = [-min | max] over
-** rows with w > 0. One pass over X in memory order. Dense storage only
+** rows with w > 0 (ranges NULL: not computed). One pass over X in memory order. Dense storage only
 ** (LARIAT_EUSAGE for CSR). Returns LARIAT_ENOMEM if its K block buffers
 ** cannot be had. */
 int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const int *set_of, int K, const double *w,

@@ -5,6 +5,8 @@
 */
 #include "family/family.h"
 
+#include "family/simd.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -219,6 +221,27 @@ const lariat_family lariat_family_binomial = {"binomial", LARIAT_FAMILY_BINOMIAL
                                               binomial_diff, binomial_conj, binomial_kappa};
 const lariat_family lariat_family_multinomial = {"multinomial", LARIAT_FAMILY_MULTINOMIAL, 0.5, multinomial_eval,
                                                  multinomial_diff, multinomial_conj, multinomial_kappa};
+
+/* The binomial loops on SIMD exp, log1p and log where the CPU has them
+** (family/simd.h), else the scalar ones above. */
+static double binomial_eval_simd(int64_t n, int64_t ld, int K, const double *eta, const double *Y, const double *w,
+                                 double *mu, double *R, double *V)
+{
+    double loss;
+    if (lariat_binomial_eval_simd(n, eta, Y, w, mu, R, V, IRLS_FLOOR, &loss)) return loss;
+    return binomial_eval(n, ld, K, eta, Y, w, mu, R, V);
+}
+
+static double binomial_conj_simd(int64_t n, int64_t ld, int K, const double *mu, const double *Y, const double *w,
+                                 const double *delta, double kappa)
+{
+    double s;
+    if (lariat_binomial_conj_simd(n, mu, Y, w, delta[0], kappa, &s)) return s;
+    return binomial_conj(n, ld, K, mu, Y, w, delta, kappa);
+}
+
+const lariat_family lariat_family_binomial_simd = {"binomial", LARIAT_FAMILY_BINOMIAL, 0.25, binomial_eval_simd,
+                                                   binomial_diff, binomial_conj_simd, binomial_kappa};
 
 const lariat_family *lariat_family_of(lariat_family_kind kind)
 {
