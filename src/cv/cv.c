@@ -310,13 +310,15 @@ static int setup_groups(lariat_ctx *ctx, const lariat_data *data, const double *
     const int P = lariat_ctx_size(ctx);
     char why[320] = "";
     int G = cv->groups;
-    if (wk->family != LARIAT_FAMILY_GAUSSIAN && lockstep_serves(data, pb, st, wk->K) && G <= 1) {
+    if (wk->family != LARIAT_FAMILY_GAUSSIAN && lockstep_serves(data, pb, st, wk->K)) {
+        /* Also when groups were asked for: fits fold by fold would round
+        ** differently, and the CV table would then depend on G. */
         wk->batch = 1;
-        G = 1;
         snprintf(why, sizeof(why),
                  "no one-pass statistics for the %s family; on dense rows the all-rows and %d fold models advance "
-                 "in lockstep, one product with X per pass for all: 1 group",
-                 lariat_family_name(wk->family), wk->K);
+                 "in lockstep, one product with X per pass for all: 1 group%s",
+                 lariat_family_name(wk->family), wk->K, G > 1 ? " (--cv-groups is not needed)" : "");
+        G = 1;
     } else if (wk->family != LARIAT_FAMILY_GAUSSIAN) {
         /* The statistics mode is the squared error's: the cross-entropy
         ** families fit every fold on its rows. */

@@ -50,6 +50,8 @@
 */
 #include "core/core.h"
 #include "data/matrix.h"
+#include "data/stats.h"
+#include "data/tiles.h"
 #include "linalg/blas.h"
 #include "solvers/glm.h"
 
@@ -89,7 +91,6 @@ typedef struct bmodel {
     double *deta;         /* X d of the step */
     double *ac;           /* [a | c], 1 + p */
     double g0, *v, loss;  /* the point's gradient and loss */
-    double local_loss;    /* this rank's sum w l at the point */
     double *H, *h0, h00;  /* curvature (p x p), intercept column, corner */
     double *x, x0, *q, q0; /* the model's iterate and its gradient */
     double *trial;        /* p: c + t dc */
@@ -120,6 +121,13 @@ typedef struct batch {
     double *sets;         /* nsets moments (stats layout) */
     double *S;            /* 4 + 2p + p^2: one model's summed moments */
     double *own;          /* p^2 + p + 1: one model's own curvature (own_refresh) */
+    /* Every sum over rows goes tile by tile (data/tiles.h), so that the
+    ** lockstep's answer is the same at any rank count: */
+    lariat_tilesum *ts;   /* for up to max(M (p + 2), nsets L) values */
+    int64_t T;            /* rows per tile */
+    double *tile_in;      /* T x M: one tile's vectors (column-major) */
+    double *tile_out;     /* max(T, p) x M: one tile's products */
+    double *tile_tmp;     /* 3 T: scratch evaluations */
     int formed;
     /* Work done, for the verbose log: products with X (each serving
     ** several models), model evaluations, gaps and curvature passes. */
@@ -159,6 +167,10 @@ static void batch_free(batch *bt)
     free(bt->sets);
     free(bt->S);
     free(bt->own);
+    lariat_tilesum_destroy(bt->ts);
+    free(bt->tile_in);
+    free(bt->tile_out);
+    free(bt->tile_tmp);
 }
 
 /* Collective. Model m's problem and arrays. */
@@ -215,42 +227,74 @@ static void batch_vectors(batch *bt, int cnt, int step, double *cst)
     }
 }
 
+/* The local tiles of rows: [i0, i0 + m) for each (the data are on tile
+** boundaries: every product is then made on the same rows at any rank count). */
+#define FOR_TILES(bt, i0, m)                                                                                          \
+    for (int64_t i0 = 0, m = (bt)->n < (bt)->T ? (bt)->n : (bt)->T; i0 < (bt)->n;                                    \
+         i0 += m, m = (bt)->n - i0 < (bt)->T ? (bt)->n - i0 : (bt)->T)
+
 static void batch_eta(batch *bt, int cnt, int step)
 {
-    const int64_t n = bt->n;
     double cst[cnt > 0 ? cnt : 1];
     batch_vectors(bt, cnt, step, cst);
-    lariat_matrix_mult_multi(bt->data->X, bt->Bm, cnt, bt->out);
-    bt->n_products++;
-    for (int t = 0; t < cnt; t++) {
-        bmodel *bm = &bt->m[bt->list[t]];
-        double *dest = step ? bm->deta : bm->wk.eta;
-        const double *o = bt->out + (int64_t)t * n;
-        for (int64_t i = 0; i < n; i++) dest[i] = o[i] + cst[t];
+    FOR_TILES(bt, i0, m)
+    {
+        const lariat_matrix tile = lariat_matrix_row_view(bt->data->X, i0, m);
+        lariat_matrix_mult_multi(&tile, bt->Bm, cnt, bt->tile_out);
+        for (int t = 0; t < cnt; t++) {
+            bmodel *bm = &bt->m[bt->list[t]];
+            double *dest = (step ? bm->deta : bm->wk.eta) + i0;
+            const double *o = bt->tile_out + (int64_t)t * m;
+            for (int64_t i = 0; i < m; i++) dest[i] = o[i] + cst[t];
+        }
     }
+    bt->n_products++;
 }
 
 /* Collective. The gradients and losses of the cnt models of bt->list at
-** their points (R and local_loss already there): one product X'R, one
+** their points (R already there; the loss evaluated again): one product X'R, one
 ** allreduce; as lariat_glm_reduce for each. */
+/* One tile of batch_grad: per model [X'R (p) | sum R | loss], the loss
+** evaluated again on the tile's rows (scratch outputs). */
+typedef struct grad_tile {
+    batch *bt;
+    int cnt;
+} grad_tile;
+
+static void grad_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const grad_tile *a = arg;
+    batch *bt = a->bt;
+    const int64_t p = bt->p, len = p + 2, T = bt->T;
+    for (int t = 0; t < a->cnt; t++) {
+        memcpy(bt->tile_in + t * m, bt->m[bt->list[t]].wk.R + i0, (size_t)m * sizeof(double));
+    }
+    const lariat_matrix tile = lariat_matrix_row_view(bt->data->X, i0, m);
+    lariat_matrix_mult_t_multi(&tile, bt->tile_in, a->cnt, bt->tile_out);
+    for (int t = 0; t < a->cnt; t++) {
+        const bmodel *bm = &bt->m[bt->list[t]];
+        const lariat_glm *g = bm->g;
+        double *buf = part + t * len, sr = 0.0;
+        for (int64_t i = 0; i < m; i++) sr += bm->wk.R[i0 + i];
+        memcpy(buf, bt->tile_out + t * p, (size_t)p * sizeof(double));
+        buf[p] = sr;
+        buf[p + 1] = g->fam->eval(m, m, 1, bm->wk.eta + i0, g->Y + i0, g->w + i0, bt->tile_tmp, bt->tile_tmp + T,
+                                  bt->tile_tmp + 2 * T);
+    }
+}
+
 static int batch_grad(batch *bt, int cnt)
 {
-    const int64_t n = bt->n, p = bt->p, len = p + 2;
-    for (int t = 0; t < cnt; t++) memcpy(bt->out + t * n, bt->m[bt->list[t]].wk.R, (size_t)n * sizeof(double));
-    lariat_matrix_mult_t_multi(bt->data->X, bt->out, cnt, bt->Bm);
+    const int64_t p = bt->p, len = p + 2;
+    grad_tile arg = {bt, cnt};
+    int rc = lariat_tilesum_run(bt->ts, cnt * len, grad_tile_fn, &arg, bt->red);
     bt->n_products++;
-    for (int t = 0; t < cnt; t++) {
-        const bmodel *bm = &bt->m[bt->list[t]];
-        const lariat_prep *s = bm->g->std;
-        const double *r = bm->wk.R, *xr = bt->Bm + t * p;
-        double *buf = bt->red + t * len, sr = 0.0;
-        for (int64_t i = 0; i < n; i++) sr += r[i];
-        for (int64_t j = 0; j < p; j++) buf[j] = xr[j] - s->mean[j] * sr;
-        buf[p] = sr;
-        buf[p + 1] = bm->local_loss;
-    }
-    int rc = lariat_allreduce_sum(bt->ctx, bt->red, cnt * len);
     if (rc != LARIAT_OK) return rc;
+    for (int t = 0; t < cnt; t++) {
+        const lariat_prep *s = bt->m[bt->list[t]].g->std;
+        double *buf = bt->red + t * len;
+        for (int64_t j = 0; j < p; j++) buf[j] -= s->mean[j] * buf[p];
+    }
     for (int t = 0; t < cnt; t++) {
         bmodel *bm = &bt->m[bt->list[t]];
         const lariat_prep *s = bm->g->std;
@@ -271,16 +315,33 @@ static int batch_grad(batch *bt, int cnt)
 **   sum V (x - m_m) = sx - S d,
 ** then scaled by 1/s_m on both sides and divided by W_m (glm_newton.c's
 ** form_curvature on the model's own rows, with model 0's weights). */
+typedef struct refresh_tile {
+    batch *bt;
+    const double *shift;
+    int rc;
+} refresh_tile;
+
+/* One tile's moments by set, with model 0's IRLS weights. */
+static void refresh_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    refresh_tile *a = arg;
+    batch *bt = a->bt;
+    const int64_t p = bt->p, L = 4 + 2 * p + p * p;
+    memset(part, 0, (size_t)(bt->nsets * L) * sizeof(double));
+    const lariat_matrix tile = lariat_matrix_row_view(bt->data->X, i0, m);
+    int rc = lariat_matrix_moments_by_set(bt->ctx, &tile, bt->set_of + i0, bt->nsets, bt->m[0].wk.V + i0,
+                                          bt->data->y + i0, a->shift, 0.0, part, NULL);
+    if (rc != LARIAT_OK) a->rc = rc;
+}
+
 static int refresh(batch *bt)
 {
     const int64_t p = bt->p, L = 4 + 2 * p + p * p;
     const bmodel *m0 = &bt->m[0];
     const double *shift = m0->g->std->mean;
-    memset(bt->sets, 0, (size_t)(bt->nsets * L) * sizeof(double));
-    int rc = lariat_matrix_moments_by_set(bt->ctx, bt->data->X, bt->set_of, bt->nsets, m0->wk.V, bt->data->y, shift,
-                                          0.0, bt->sets, NULL);
-    rc = lariat_agree(bt->ctx, rc);
-    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(bt->ctx, bt->sets, bt->nsets * L);
+    refresh_tile arg = {bt, shift, LARIAT_OK};
+    int rc = lariat_tilesum_run(bt->ts, bt->nsets * L, refresh_tile_fn, &arg, bt->sets);
+    if (rc == LARIAT_OK) rc = lariat_agree(bt->ctx, arg.rc);
     if (rc != LARIAT_OK) return rc;
     double *S = bt->S, *sx = S + 4, *Sxx = S + 4 + 2 * p;
     double d[p > 0 ? p : 1];
@@ -313,6 +374,24 @@ static int refresh(batch *bt)
     return LARIAT_OK;
 }
 
+typedef struct own_tile {
+    batch *bt;
+    const bmodel *bm;
+} own_tile;
+
+/* One tile's [Xs'V (p) | sum V] of one model's weights, about its means. */
+static void own_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const own_tile *a = arg;
+    const int64_t p = a->bt->p;
+    const double *V = a->bm->wk.V + i0;
+    const lariat_matrix tile = lariat_matrix_row_view(a->bt->data->X, i0, m);
+    lariat_matrix_mult_t(&tile, a->bm->g->std->mean, V, part);
+    double sv = 0.0;
+    for (int64_t i = 0; i < m; i++) sv += V[i];
+    part[p] = sv;
+}
+
 /* Collective. Model bm's own IRLS curvature from its own weights at its
 ** point (glm_newton.c's form_curvature for one predictor): one Gram pass
 ** about its means and one allreduce. */
@@ -320,15 +399,11 @@ static int own_refresh(batch *bt, bmodel *bm)
 {
     const lariat_glm *g = bm->g;
     const lariat_prep *s = g->std;
-    const int64_t p = bt->p, n = bt->n;
+    const int64_t p = bt->p;
     double *blk = bt->own;
-    int rc = lariat_matrix_gram(bt->ctx, bt->data->X, bm->wk.V, s->mean, blk);
-    lariat_matrix_mult_t(bt->data->X, s->mean, bm->wk.V, blk + p * p);
-    double sv = 0.0;
-    for (int64_t i = 0; i < n; i++) sv += bm->wk.V[i];
-    blk[p * p + p] = sv;
-    rc = lariat_agree(bt->ctx, rc);
-    if (rc == LARIAT_OK) rc = lariat_allreduce_sum(bt->ctx, blk, p * p + p + 1);
+    int rc = lariat_stats_gram(bt->ctx, bt->data, bm->wk.V, s->mean, blk);
+    own_tile arg = {bt, bm};
+    if (rc == LARIAT_OK) rc = lariat_tilesum_run(bt->ts, p + 1, own_tile_fn, &arg, blk + p * p);
     if (rc != LARIAT_OK) return rc;
     const double f = 1.0 / g->W;
     for (int64_t i = 0; i < p; i++) {
@@ -433,7 +508,7 @@ static void swap(double **a, double **b)
 
 /* Not collective. The trial point (bm->step along the step, its evaluation
 ** in the trial arrays) becomes model bm's point. */
-static void accept(bmodel *bm, int64_t p, double local_loss, double change)
+static void accept(bmodel *bm, int64_t p, double change)
 {
     bm->moved = 1;
     bm->ac[0] += bm->step * bm->x0;
@@ -442,7 +517,6 @@ static void accept(bmodel *bm, int64_t p, double local_loss, double change)
     swap(&bm->wk.mu, &bm->mut);
     swap(&bm->wk.R, &bm->Rt);
     swap(&bm->wk.V, &bm->Vt);
-    bm->local_loss = local_loss;
     bm->dec_prev = bm->dec_last;
     bm->dec_last = bm->blind_step ? -1.0 : -change;
     bm->ver_prev = bm->ver_last;
@@ -455,7 +529,9 @@ typedef struct fuse_arg {
     batch *bt;
     int cnt;
     const double *cst;
-    double *loc, *sr; /* cnt each: this rank's losses and sums of R */
+    double *loc, *sr; /* cnt each: the tile's losses and sums of R */
+    int64_t base;     /* the tile's first row (fuse_rows' rows are the tile's) */
+    int rc;
 } fuse_arg;
 
 /* Not collective. The fused pass's work on rows i0 .. i0 + m - 1 for every
@@ -466,6 +542,7 @@ static void fuse_rows(void *argv, int64_t i0, int64_t m, const double *XB, doubl
 {
     fuse_arg *fa = argv;
     batch *bt = fa->bt;
+    i0 += fa->base;
     for (int t = 0; t < fa->cnt; t++) {
         bmodel *bm = &bt->m[bt->list[t]];
         const lariat_glm *g = bm->g;
@@ -484,6 +561,25 @@ static void fuse_rows(void *argv, int64_t i0, int64_t m, const double *XB, doubl
     }
 }
 
+/* One tile of the fused pass: per stepping model [X'R (p, about 0) | sum R |
+** loss] at the trial point, the products made on the tile's rows alone. */
+static void fused_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    fuse_arg *fa = arg;
+    batch *bt = fa->bt;
+    const int64_t p = bt->p, len = p + 2;
+    for (int t = 0; t < fa->cnt; t++) fa->loc[t] = fa->sr[t] = 0.0;
+    fa->base = i0;
+    const lariat_matrix tile = lariat_matrix_row_view(bt->data->X, i0, m);
+    int rc = lariat_matrix_fused_multi(&tile, bt->Bm, fa->cnt, fuse_rows, fa, bt->Gm);
+    if (rc != LARIAT_OK) fa->rc = rc;
+    for (int t = 0; t < fa->cnt; t++) {
+        memcpy(part + t * len, bt->Gm + t * p, (size_t)p * sizeof(double));
+        part[t * len + p] = fa->sr[t];
+        part[t * len + p + 1] = fa->loc[t];
+    }
+}
+
 /* Collective. The whole step of the cnt models of bt->list in ONE pass over
 ** X (lariat_matrix_fused_multi): its X d, the trial point's evaluation and
 ** the trial's gradient, then one allreduce. Newton's whole step is
@@ -494,22 +590,18 @@ static int fused_step(batch *bt, int cnt, double lambda, int *rest)
 {
     const int64_t p = bt->p, len = p + 2;
     double cst[cnt > 0 ? cnt : 1], loc[cnt > 0 ? cnt : 1], sr[cnt > 0 ? cnt : 1];
-    for (int t = 0; t < cnt; t++) loc[t] = sr[t] = 0.0;
     batch_vectors(bt, cnt, 1, cst);
-    fuse_arg fa = {bt, cnt, cst, loc, sr};
-    int rc = lariat_agree(bt->ctx, lariat_matrix_fused_multi(bt->data->X, bt->Bm, cnt, fuse_rows, &fa, bt->Gm));
+    fuse_arg fa = {bt, cnt, cst, loc, sr, 0, LARIAT_OK};
+    int rc = lariat_tilesum_run(bt->ts, cnt * len, fused_tile_fn, &fa, bt->red);
+    if (rc == LARIAT_OK) rc = lariat_agree(bt->ctx, fa.rc);
     if (rc != LARIAT_OK) return rc;
     bt->n_products++;
     bt->n_evals += cnt;
     for (int t = 0; t < cnt; t++) {
         const lariat_prep *s = bt->m[bt->list[t]].g->std;
         double *buf = bt->red + t * len;
-        for (int64_t j = 0; j < p; j++) buf[j] = bt->Gm[t * p + j] - s->mean[j] * sr[t];
-        buf[p] = sr[t];
-        buf[p + 1] = loc[t];
+        for (int64_t j = 0; j < p; j++) buf[j] -= s->mean[j] * buf[p];
     }
-    rc = lariat_allreduce_sum(bt->ctx, bt->red, cnt * len);
-    if (rc != LARIAT_OK) return rc;
     int nr = 0;
     for (int t = 0; t < cnt; t++) {
         const int mi = bt->list[t];
@@ -522,7 +614,7 @@ static int fused_step(batch *bt, int cnt, double lambda, int *rest)
         /* model_step left c + x in trial. */
         const double change = buf[p + 1] * invW - bm->loss + lariat_glm_penalty(g, lambda, bm->trial) - bm->pen0;
         if (bm->blind_step || change <= ARMIJO * bm->delta + bm->slack) {
-            accept(bm, p, loc[t], change);
+            accept(bm, p, change);
             for (int64_t j = 0; j < p; j++) bm->v[j] = -buf[j] * s->inv_scale[j] * invW;
             bm->g0 = s->intercept ? buf[p] * invW : 0.0;
             bm->loss = buf[p + 1] * invW;
@@ -535,6 +627,25 @@ static int fused_step(batch *bt, int cnt, double lambda, int *rest)
     return LARIAT_OK;
 }
 
+typedef struct search_tile {
+    batch *bt;
+    int cnt;
+    const int *searching;
+} search_tile;
+
+/* One tile's losses of the searching models' trial points. */
+static void search_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const search_tile *a = arg;
+    for (int t = 0; t < a->cnt; t++) {
+        part[t] = 0.0;
+        if (!a->searching[t]) continue;
+        bmodel *bm = &a->bt->m[a->bt->list[t]];
+        const lariat_glm *g = bm->g;
+        part[t] = g->fam->eval(m, m, 1, bm->etat + i0, g->Y + i0, g->w + i0, bm->mut + i0, bm->Rt + i0, bm->Vt + i0);
+    }
+}
+
 /* Collective. The line searches of the cnt models of bt->list, whose steps'
 ** X d are in deta, from their bm->step: each round evaluates every searching model's trial
 ** point (one scalar per model in one allreduce); an accepted trial becomes
@@ -545,7 +656,7 @@ static int line_search(batch *bt, int cnt, double lambda, int *moved)
 {
     const int64_t n = bt->n, p = bt->p;
     int searching[cnt > 0 ? cnt : 1];
-    double loc[cnt > 0 ? cnt : 1], red[cnt > 0 ? cnt : 1];
+    double red[cnt > 0 ? cnt : 1];
     for (int t = 0; t < cnt; t++) {
         searching[t] = 1;
         bt->m[bt->list[t]].moved = 0;
@@ -554,19 +665,18 @@ static int line_search(batch *bt, int cnt, double lambda, int *moved)
     for (int h = 0; h < MAX_HALVINGS && rc == LARIAT_OK; h++) {
         int any = 0;
         for (int t = 0; t < cnt; t++) {
-            red[t] = loc[t] = 0.0;
+            red[t] = 0.0;
             if (!searching[t]) continue;
             any = 1;
             bmodel *bm = &bt->m[bt->list[t]];
-            const lariat_glm *g = bm->g;
             const double *c = bm->ac + 1;
             for (int64_t i = 0; i < n; i++) bm->etat[i] = bm->wk.eta[i] + bm->step * bm->deta[i];
             for (int64_t j = 0; j < p; j++) bm->trial[j] = c[j] + bm->step * bm->x[j];
-            red[t] = loc[t] = g->fam->eval(n, n, 1, bm->etat, g->Y, g->w, bm->mut, bm->Rt, bm->Vt);
             bt->n_evals++;
         }
         if (!any) break;
-        rc = lariat_allreduce_sum(bt->ctx, red, cnt);
+        search_tile arg = {bt, cnt, searching};
+        rc = lariat_tilesum_run(bt->ts, cnt, search_tile_fn, &arg, red);
         for (int t = 0; rc == LARIAT_OK && t < cnt; t++) {
             if (!searching[t]) continue;
             bmodel *bm = &bt->m[bt->list[t]];
@@ -576,7 +686,7 @@ static int line_search(batch *bt, int cnt, double lambda, int *moved)
             const double change = red[t] / g->W - bm->loss + lariat_glm_penalty(g, lambda, bm->trial) - bm->pen0;
             if (bm->blind_step || change <= ARMIJO * bm->step * bm->delta + bm->slack) {
                 searching[t] = 0;
-                accept(bm, p, loc[t], change);
+                accept(bm, p, change);
             } else if (h + 1 == MAX_HALVINGS) {
                 /* The model was not solved closely enough to give a
                 ** descent direction: solve it tighter from the same point. */
@@ -728,12 +838,20 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
         bt.sets = lariat_malloc(ctx, (size_t)(nsets * L), sizeof(double), "moments");
         bt.S = lariat_malloc(ctx, (size_t)L, sizeof(double), "moments");
         bt.own = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "model curvature");
+        bt.T = lariat_tile_rows(data->n, p);
+        bt.tile_in = lariat_malloc(ctx, (size_t)(bt.T * M), sizeof(double), "tile vectors");
+        bt.tile_out = lariat_malloc(ctx, (size_t)((bt.T > p ? bt.T : p) * M), sizeof(double), "tile products");
+        bt.tile_tmp = lariat_malloc(ctx, (size_t)(3 * bt.T), sizeof(double), "tile evaluations");
         if (!bt.m || !bt.list || !bt.Bm || !bt.out || !bt.Gm || !bt.red || !bt.sets || !bt.S ||
-            !bt.own) {
+            !bt.own || !bt.tile_in || !bt.tile_out || !bt.tile_tmp) {
             rc = LARIAT_ENOMEM;
         }
     }
     rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) {
+        const int64_t most = (int64_t)M * (p + 2) > (int64_t)nsets * L ? (int64_t)M * (p + 2) : (int64_t)nsets * L;
+        rc = lariat_tilesum_create(ctx, data, most, &bt.ts);
+    }
     for (int m = 0; m < M && rc == LARIAT_OK; m++) {
         rc = lariat_agree(ctx, model_create(&bt, &bt.m[m], w[m], pb, classes, nclass));
     }
@@ -760,7 +878,8 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
         for (int m = 0; m < M; m++) {
             bmodel *bm = &bt.m[m];
             const lariat_glm *g = bm->g;
-            bm->local_loss = g->fam->eval(bt.n, bt.n, 1, bm->wk.eta, g->Y, g->w, bm->wk.mu, bm->wk.R, bm->wk.V);
+            /* mu, R and V of the starting point (its loss: batch_grad's tiles). */
+            g->fam->eval(bt.n, bt.n, 1, bm->wk.eta, g->Y, g->w, bm->wk.mu, bm->wk.R, bm->wk.V);
         }
         rc = batch_grad(&bt, M);
     }

@@ -81,6 +81,13 @@ for solver in gram fista; do
         for np in 2 3 4; do check "$base-1" "$base-$np"; done
     done
 done
+# Binomial CV on dense rows: the lockstep of the all-rows and fold models.
+base=cv-binomial
+cvargs=(cv --data bin.csv --family binomial --alpha 0.5 --nfolds 5 --nlambda 15 --type-measure auc)
+same "$base-1" 1 "${cvargs[@]}" --cv-out "$base-1.csv"
+same "$base-3" 3 "${cvargs[@]}" --cv-out "$base-3.csv"
+same "$base-4g2" 4 "${cvargs[@]}" --cv-groups 2 --cv-out "$base-4g2.csv"
+for tag in 3 4g2; do check "$base-1" "$base-$tag"; done
 base=cv-multinomial
 cvargs=(cv --data multi.csv --family multinomial --alpha 0.5 --nfolds 4 --nlambda 15 --type-measure deviance)
 same "$base-1" 1 "${cvargs[@]}" --cv-out "$base-1.csv"
