@@ -310,6 +310,11 @@ static int setup_groups(lariat_ctx *ctx, const lariat_data *data, const double *
     const int P = lariat_ctx_size(ctx);
     char why[320] = "";
     int G = cv->groups;
+    /* A request that cannot work is refused even where the mode needs no groups. */
+    if (G > P || G > wk->K) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "--cv-groups %d needs at least as many ranks (%d) and folds (%d)", G,
+                            P, wk->K);
+    }
     if (wk->family != LARIAT_FAMILY_GAUSSIAN && lockstep_serves(data, pb, st, wk->K)) {
         /* Also when groups were asked for: fits fold by fold would round
         ** differently, and the CV table would then depend on G. */
