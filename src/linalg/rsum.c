@@ -115,11 +115,6 @@ void lariat_rsum_add(lariat_rsum_entry *acc, const double *v, int64_t count)
     for (int64_t t = 0; t < count; t++) deposit(acc + t, v[t]);
 }
 
-void lariat_rsum_add_strided(lariat_rsum_entry *acc, const double *v, int64_t stride, int64_t count)
-{
-    for (int64_t t = 0; t < count; t++) deposit(acc + t, v[t * stride]);
-}
-
 void lariat_rsum_merge(lariat_rsum_entry *acc, const lariat_rsum_entry *other, int64_t count)
 {
     for (int64_t t = 0; t < count; t++) {

@@ -47,9 +47,6 @@ void lariat_rsum_clear(lariat_rsum_entry *acc, int64_t count);
 /* Not collective. acc[t] += v[t] for t < count. */
 void lariat_rsum_add(lariat_rsum_entry *acc, const double *v, int64_t count);
 
-/* Not collective. acc[t] += v[t * stride] for t < count. */
-void lariat_rsum_add_strided(lariat_rsum_entry *acc, const double *v, int64_t stride, int64_t count);
-
 /* Not collective. acc[t] += other[t]: exactly what depositing other's values
 ** into acc would give. */
 void lariat_rsum_merge(lariat_rsum_entry *acc, const lariat_rsum_entry *other, int64_t count);

@@ -338,16 +338,17 @@ void lariat_glm_eta(const lariat_glm *g, const double *a, const double *c, laria
     }
 }
 
-/* One tile of a pass: the family at the tile's rows, then per predictor
-** X'R and sum R, and the loss: part = [X'R (K p) | sum R (K) | loss]. */
-typedef struct pass_tile {
+/* The problem and the work whose rows a tile function reads. */
+typedef struct glm_tile {
     const lariat_glm *g;
     lariat_glm_work *wk;
-} pass_tile;
+} glm_tile;
 
+/* One tile of a pass: the family at the tile's rows, then per predictor
+** X'R and sum R, and the loss: part = [X'R (K p) | sum R (K) | loss]. */
 static void pass_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
 {
-    const pass_tile *a = arg;
+    const glm_tile *a = arg;
     const lariat_glm *g = a->g;
     lariat_glm_work *wk = a->wk;
     const int K = g->K;
@@ -372,7 +373,7 @@ int lariat_glm_pass(const lariat_glm *g, lariat_glm_work *wk, lariat_glm_point *
     const int K = g->K;
     const int64_t p = g->p;
     double *buf = wk->buf;
-    pass_tile arg = {g, wk};
+    glm_tile arg = {g, wk};
     int rc = lariat_tilesum_run(g->ts, K * p + K + 1, pass_tile_fn, &arg, buf);
     if (rc != LARIAT_OK) return rc;
     const double invW = 1.0 / g->W;
@@ -698,14 +699,9 @@ static int unbounded_side(const lariat_prep *s, int64_t j, double gk)
 ** wk->rf_eta (the means into wk->rf_mu), then [gradient (m) | curvature
 ** (m x m) | loss] in the intercepts and unpenalized coordinates, m = K q.
 ** refit_grad_fn: Xs'(w (mut - y)) per predictor at the refitted means. */
-typedef struct refit_tile {
-    const lariat_glm *g;
-    lariat_glm_work *wk;
-} refit_tile;
-
 static void refit_sums_fn(void *arg, int64_t i0, int64_t mrows, double *buf)
 {
-    const refit_tile *a = arg;
+    const glm_tile *a = arg;
     const lariat_glm *g = a->g;
     lariat_glm_work *wk = a->wk;
     const lariat_prep *s = g->std;
@@ -740,7 +736,7 @@ static void refit_sums_fn(void *arg, int64_t i0, int64_t mrows, double *buf)
 
 static void refit_grad_fn(void *arg, int64_t i0, int64_t mrows, double *part)
 {
-    const refit_tile *a = arg;
+    const glm_tile *a = arg;
     const lariat_glm *g = a->g;
     lariat_glm_work *wk = a->wk;
     const int64_t n = g->n, p = g->p;
@@ -829,7 +825,7 @@ static int refit_dual(const lariat_glm *g, const lariat_glm_point *pt, lariat_gl
     int rc = LARIAT_OK;
     *done = 0;
     memcpy(eta, wk->eta, (size_t)Kn * sizeof(double));
-    refit_tile rt = {g, wk};
+    glm_tile rt = {g, wk};
     for (int pass = 0; pass < REFIT_MAX_PASSES; pass++) {
         /* The means, gradient, curvature and loss at eta: one tiled sum. */
         rc = lariat_tilesum_run(g->ts, m + m * m + 1, refit_sums_fn, &rt, buf);

@@ -115,7 +115,7 @@ typedef struct batch {
     int64_t n, p;
     bmodel *m;
     int *list;            /* M: the models of one batched product */
-    double *Bm, *out;     /* p x M and n x M (column-major) */
+    double *Bm;           /* p x M (column-major) */
     double *Gm;           /* p x M: the fused pass's gradients */
     double *red;          /* M (p + 2): the gradients' reduction */
     double *sets;         /* nsets moments (stats layout) */
@@ -161,7 +161,6 @@ static void batch_free(batch *bt)
     free(bt->m);
     free(bt->list);
     free(bt->Bm);
-    free(bt->out);
     free(bt->Gm);
     free(bt->red);
     free(bt->sets);
@@ -832,7 +831,6 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
         bt.m = lariat_calloc(ctx, (size_t)M, sizeof(bmodel), "models");
         bt.list = lariat_malloc(ctx, (size_t)M, sizeof(int), "models");
         bt.Bm = lariat_malloc(ctx, (size_t)(p * M), sizeof(double), "model vectors");
-        bt.out = lariat_malloc(ctx, (size_t)(n * M), sizeof(double), "model products");
         bt.Gm = lariat_malloc(ctx, (size_t)(p * M), sizeof(double), "model gradients");
         bt.red = lariat_malloc(ctx, (size_t)(M * (p + 2)), sizeof(double), "gradients");
         bt.sets = lariat_malloc(ctx, (size_t)(nsets * L), sizeof(double), "moments");
@@ -842,7 +840,7 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
         bt.tile_in = lariat_malloc(ctx, (size_t)(bt.T * M), sizeof(double), "tile vectors");
         bt.tile_out = lariat_malloc(ctx, (size_t)((bt.T > p ? bt.T : p) * M), sizeof(double), "tile products");
         bt.tile_tmp = lariat_malloc(ctx, (size_t)(3 * bt.T), sizeof(double), "tile evaluations");
-        if (!bt.m || !bt.list || !bt.Bm || !bt.out || !bt.Gm || !bt.red || !bt.sets || !bt.S ||
+        if (!bt.m || !bt.list || !bt.Bm || !bt.Gm || !bt.red || !bt.sets || !bt.S ||
             !bt.own || !bt.tile_in || !bt.tile_out || !bt.tile_tmp) {
             rc = LARIAT_ENOMEM;
         }
