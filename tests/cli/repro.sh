@@ -85,13 +85,17 @@ for solver in gram fista; do
         for np in 2 3 4; do check "$base-1" "$base-$np"; done
     done
 done
+# cv_across BASE ARGS...: the CV at 1 rank, at 3, and at 4 in 2 groups, compared.
+cv_across() {
+    local base=$1
+    shift
+    same "$base-1" 1 cv "$@" --cv-out "$base-1.csv"
+    same "$base-3" 3 cv "$@" --cv-out "$base-3.csv"
+    same "$base-4g2" 4 cv "$@" --cv-groups 2 --cv-out "$base-4g2.csv"
+    for tag in 3 4g2; do check "$base-1" "$base-$tag"; done
+}
 # Binomial CV on dense rows: the lockstep of the all-rows and fold models.
-base=cv-binomial
-cvargs=(cv --data bin.csv --family binomial --alpha 0.5 --nfolds 5 --nlambda 15 --type-measure auc)
-same "$base-1" 1 "${cvargs[@]}" --cv-out "$base-1.csv"
-same "$base-3" 3 "${cvargs[@]}" --cv-out "$base-3.csv"
-same "$base-4g2" 4 "${cvargs[@]}" --cv-groups 2 --cv-out "$base-4g2.csv"
-for tag in 3 4g2; do check "$base-1" "$base-$tag"; done
+cv_across cv-binomial --data bin.csv --family binomial --alpha 0.5 --nfolds 5 --nlambda 15 --type-measure auc
 # Sparse binomial (LIBSVM, labels -1/+1): a path and a CV fold by fold.
 "$LARIAT" gen --family binomial --rows 8000 --features 40 --density 0.1 --out bin.svm >/dev/null
 for np in 1 2 3 4; do
@@ -102,12 +106,8 @@ cvargs=(cv --data bin.svm --family binomial --alpha 0.5 --nfolds 4 --nlambda 10 
 same cv-binsparse-1 1 "${cvargs[@]}" --cv-out cv-binsparse-1.csv
 same cv-binsparse-4g2 4 "${cvargs[@]}" --cv-groups 2 --cv-out cv-binsparse-4g2.csv
 check cv-binsparse-1 cv-binsparse-4g2
-base=cv-multinomial
-cvargs=(cv --data multi.csv --family multinomial --alpha 0.5 --nfolds 4 --nlambda 15 --type-measure deviance)
-same "$base-1" 1 "${cvargs[@]}" --cv-out "$base-1.csv"
-same "$base-3" 3 "${cvargs[@]}" --cv-out "$base-3.csv"
-same "$base-4g2" 4 "${cvargs[@]}" --cv-groups 2 --cv-out "$base-4g2.csv"
-for tag in 3 4g2; do check "$base-1" "$base-$tag"; done
+cv_across cv-multinomial --data multi.csv --family multinomial --alpha 0.5 --nfolds 4 --nlambda 15 \
+    --type-measure deviance
 
 # From one run to the next at the same rank count.
 same again-a 2 cv --data dense.h5 --alpha 0.5 --nfolds 5 --nlambda 30 --cv-out again-a.csv
