@@ -17,6 +17,15 @@ int64_t lariat_tile_rows(int64_t n, int64_t p)
     return t;
 }
 
+int64_t lariat_tile_shift_room(int64_t local_rows, int64_t p, int nranks)
+{
+    if (nranks <= 1 || local_rows <= 0) return 0;
+    /* T grows with n: room for twice the rows covers parts uneven by up to
+    ** half. Without p, the bound from n alone (T <= n / 8). */
+    const int64_t n = 2 * local_rows * nranks;
+    return lariat_tile_rows(n, p > 0 ? p : n);
+}
+
 void lariat_tile_split(int64_t n, int64_t p, int s, int m, int64_t *row0, int64_t *count)
 {
     const int64_t T = lariat_tile_rows(n, p), tiles = (n + T - 1) / T;

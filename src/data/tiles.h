@@ -30,6 +30,18 @@
 ** 2 ns each); small enough that at least 8 tiles spread over a few ranks. */
 int64_t lariat_tile_rows(int64_t n, int64_t p);
 
+/* Not collective. Rows a reader should leave room for after the about
+** local_rows rows of its part (p features, or p <= 0 when not known yet) at
+** nranks ranks: lariat_data_shift_to_tiles appends fewer than T rows to a
+** block, and a block with that room takes them in place. Without it realloc
+** moves the block (mremap), and on a virtual machine whose hypervisor sees
+** page faults every page of a moved block faults again at its next touch:
+** measured on the development machine, the first pass over a moved 41 MB
+** block ran at 0.8 GB/s, the next at 16 GB/s (docs/reproducibility.md, Cost).
+** The room is address space only: pages never touched take no memory.
+** 0 at one rank (nothing moves). */
+int64_t lariat_tile_shift_room(int64_t local_rows, int64_t p, int nranks);
+
 /* Not collective. Member m of s ranks sharing n rows of p features on tile
 ** boundaries owns [*row0, *row0 + *count): the tiles spread as evenly as whole tiles allow
 ** (ranks may hold no row when there are fewer tiles than ranks). */

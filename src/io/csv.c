@@ -18,6 +18,7 @@
 #include "core/memory.h"
 #include "data/dataset.h"
 #include "data/matrix.h"
+#include "data/tiles.h"
 #include "io/byterange.h"
 #include "io/numparse.h"
 #include "io/numparse_fast.h"
@@ -339,9 +340,10 @@ static int parse_part(lariat_ctx *ctx, const csv_layout *lay, lariat_byterange *
                       lariat_line_error *err)
 {
     /* The storage is sized once, at the first data line, for the lines the
-    ** part holds (estimated from the first MiB of it, plus a margin), and
-    ** grows by half when that was short: each growth may copy the rows read
-    ** so far. */
+    ** part holds (estimated from the first MiB of it, plus a margin, plus the
+    ** room of the move onto tile boundaries, data/tiles.h), and grows by half
+    ** when that was short: each growth may copy the rows read so far. */
+    const int nranks = lariat_ctx_size(ctx);
     int rc = LARIAT_OK;
     const lariat_pow5 *pow5 = lariat_pow5_table();
     for (;;) {
@@ -353,7 +355,9 @@ static int parse_part(lariat_ctx *ctx, const csv_layout *lay, lariat_byterange *
         if (len == 0 || (lay->header && offset == lay->first_offset)) continue;
         if (r->n == r->cap) {
             int64_t lines = lariat_byterange_estimate(br, '\n') + 1;
-            rc = rows_resize(ctx, r, r->cap > 0 ? r->cap + r->cap / 2 : lines + lines / 64 + 16);
+            rc = rows_resize(ctx, r,
+                             r->cap > 0 ? r->cap + r->cap / 2
+                                        : lines + lines / 64 + 16 + lariat_tile_shift_room(lines, r->p, nranks));
             if (rc != LARIAT_OK) break;
         }
         r->w[r->n] = 1.0;
@@ -361,8 +365,10 @@ static int parse_part(lariat_ctx *ctx, const csv_layout *lay, lariat_byterange *
         if (rc != LARIAT_OK) break;
         r->n++;
     }
-    /* Give back the spare capacity (realloc to a smaller size keeps the data). */
-    if (rc == LARIAT_OK && r->n < r->cap) rc = rows_resize(ctx, r, r->n);
+    /* Give back the spare capacity but the room of the move onto tile
+    ** boundaries (realloc to a smaller size keeps the data in place). */
+    const int64_t keep = r->n + lariat_tile_shift_room(r->n, r->p, nranks);
+    if (rc == LARIAT_OK && keep < r->cap) rc = rows_resize(ctx, r, keep);
     return rc;
 }
 

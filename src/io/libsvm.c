@@ -14,6 +14,7 @@
 #include "core/memory.h"
 #include "data/dataset.h"
 #include "data/matrix.h"
+#include "data/tiles.h"
 #include "io/byterange.h"
 #include "io/numparse.h"
 #include "io/numparse_fast.h"
@@ -35,15 +36,25 @@ typedef struct svm_rows {
 
 static int is_space(char c) { return c == ' ' || c == '\t'; }
 
+/* Not collective. The entries that the rows moved onto tile boundaries
+** (room_rows of them, data/tiles.h) may bring, for a part of n rows and nnz
+** entries: twice their average, as rows vary. */
+static int64_t room_entries(int64_t room_rows, int64_t n, int64_t nnz)
+{
+    return n > 0 ? room_rows * 2 * (nnz / n + 1) : 0;
+}
+
 /* Not collective. Room for one more row and for nnz_more more entries; the
 ** first call sizes both for the whole part, from the lines and the colons
-** in its first MiB (lariat_byterange_estimate) plus a margin, and later
-** ones grow them by half: each growth may copy what was read so far. */
+** in its first MiB (lariat_byterange_estimate) plus a margin plus the room
+** of the move onto tile boundaries, and later ones grow them by half: each
+** growth may copy what was read so far. */
 static int rows_reserve(lariat_ctx *ctx, const lariat_byterange *br, svm_rows *r, int64_t nnz_more)
 {
     if (r->n == r->cap) {
-        int64_t lines = lariat_byterange_estimate(br, '\n') + 1;
-        int64_t cap = r->cap == 0 ? lines + lines / 64 + 64 : r->cap + r->cap / 2;
+        const int64_t lines = lariat_byterange_estimate(br, '\n') + 1;
+        const int64_t room = lariat_tile_shift_room(lines, 0, lariat_ctx_size(ctx));
+        int64_t cap = r->cap == 0 ? lines + lines / 64 + 64 + room : r->cap + r->cap / 2;
         double *y = realloc(r->y, (size_t)cap * sizeof(double));
         if (y != NULL) r->y = y;
         int64_t *rowptr = realloc(r->rowptr, (size_t)(cap + 1) * sizeof(int64_t));
@@ -53,8 +64,11 @@ static int rows_reserve(lariat_ctx *ctx, const lariat_byterange *br, svm_rows *r
         r->cap = cap;
     }
     if (r->nnz + nnz_more > r->nnz_cap) {
-        int64_t colons = lariat_byterange_estimate(br, ':');
-        int64_t cap = r->nnz_cap == 0 ? colons + colons / 64 + 1024 : r->nnz_cap + r->nnz_cap / 2;
+        const int64_t colons = lariat_byterange_estimate(br, ':');
+        const int64_t lines = lariat_byterange_estimate(br, '\n') + 1;
+        const int64_t room = lariat_tile_shift_room(lines, 0, lariat_ctx_size(ctx));
+        int64_t cap = r->nnz_cap == 0 ? colons + colons / 64 + 1024 + room_entries(room, lines, colons)
+                                      : r->nnz_cap + r->nnz_cap / 2;
         if (cap < r->nnz + nnz_more) cap = r->nnz + nnz_more;
         int32_t *colind = realloc(r->colind, (size_t)cap * sizeof(int32_t));
         if (colind != NULL) r->colind = colind;
@@ -232,12 +246,16 @@ static int parse_part(lariat_ctx *ctx, lariat_byterange *br, int64_t n_features,
     }
     /* A part without rows still has its arrays (and rowptr[0] = 0). */
     if (rc == LARIAT_OK && r->cap == 0) rc = rows_reserve(ctx, br, r, 1);
-    /* Give back the spare room for entries (shrinking keeps the data). */
-    if (rc == LARIAT_OK && r->nnz > 0 && r->nnz < r->nnz_cap) {
-        int32_t *colind = realloc(r->colind, (size_t)r->nnz * sizeof(int32_t));
+    /* Give back the spare room for entries but the room of the move onto
+    ** tile boundaries (shrinking keeps the data in place). */
+    const int64_t room = lariat_tile_shift_room(r->n, 0, lariat_ctx_size(ctx));
+    const int64_t keep = r->nnz + room_entries(room, r->n, r->nnz);
+    if (rc == LARIAT_OK && r->nnz > 0 && keep < r->nnz_cap) {
+        int32_t *colind = realloc(r->colind, (size_t)keep * sizeof(int32_t));
         if (colind != NULL) r->colind = colind;
-        double *val = realloc(r->val, (size_t)r->nnz * sizeof(double));
+        double *val = realloc(r->val, (size_t)keep * sizeof(double));
         if (val != NULL) r->val = val;
+        if (colind != NULL && val != NULL) r->nnz_cap = keep;
     }
     return rc;
 }
