@@ -4,7 +4,6 @@
 ** and the verbosity.
 */
 #include "core/core.h"
-#include "core/memory.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -168,10 +167,6 @@ void *lariat_malloc(lariat_ctx *ctx, size_t count, size_t size, const char *what
         lariat_error(ctx, LARIAT_ENOMEM, "out of memory allocating %s (%.1f MB)", what,
                      (double)count * (double)size / 1e6);
     }
-    /* Every large array is written soon after it is made: in 2 MiB pages
-    ** its first touch costs a fault per 512 of the 4 KiB ones, which on a
-    ** virtual machine is most of the cost of filling it (core/memory.h). */
-    lariat_advise_huge(ptr, count * size);
     return ptr;
 }
 
@@ -183,7 +178,6 @@ void *lariat_calloc(lariat_ctx *ctx, size_t count, size_t size, const char *what
         lariat_error(ctx, LARIAT_ENOMEM, "out of memory allocating %s (%.1f MB)", what,
                      (double)count * (double)size / 1e6);
     }
-    lariat_advise_huge(ptr, count * size); /* as in lariat_malloc */
     return ptr;
 }
 
