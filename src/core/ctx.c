@@ -4,6 +4,7 @@
 ** and the verbosity.
 */
 #include "core/core.h"
+#include "core/memory.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -92,6 +93,9 @@ void *lariat_scratch(lariat_ctx *ctx, size_t bytes, const char *what)
     ctx->scratch_bytes = 0;
     ctx->scratch = lariat_malloc(ctx, bytes, 1, what);
     if (ctx->scratch != NULL) ctx->scratch_bytes = bytes;
+    /* Large scratch (a Gram's binned sums, data/tiles.h: 64 MB at p = 2,000)
+    ** is written right away and reused: 2 MiB pages (core/memory.h). */
+    lariat_advise_huge(ctx->scratch, ctx->scratch_bytes);
     return ctx->scratch;
 }
 

@@ -1,6 +1,7 @@
 #include "data/stats.h"
 
 #include "core/core.h"
+#include "core/memory.h"
 #include "data/matrix.h"
 #include "data/tiles.h"
 #include "linalg/blas.h"
@@ -139,6 +140,9 @@ int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w,
     gram_tile arg = {ctx, data, w, shift, NULL, LARIAT_OK};
     double *packed = lariat_malloc(ctx, (size_t)(len + p + 1), sizeof(double), "packed Gram matrix");
     if (!sparse) arg.G = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "a tile's Gram matrix");
+    /* Written whole by the sum and by every tile: 2 MiB pages (core/memory.h). */
+    lariat_advise_huge(packed, (size_t)(len + p + 1) * sizeof(double));
+    lariat_advise_huge(arg.G, (size_t)(p * p) * sizeof(double));
     int rc = lariat_agree(ctx, (packed && (sparse || arg.G)) ? LARIAT_OK : LARIAT_ENOMEM);
     if (rc == LARIAT_OK) {
         rc = sparse ? lariat_tile_sum(ctx, data, len + p + 1, gram_csr_fn, &arg, packed)

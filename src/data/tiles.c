@@ -1,6 +1,7 @@
 #include "data/tiles.h"
 
 #include "core/core.h"
+#include "core/memory.h"
 #include "data/matrix.h"
 #include "data/regroup.h"
 
@@ -70,6 +71,9 @@ int lariat_tilesum_create(lariat_ctx *ctx, const lariat_data *data, int64_t len_
         ts->part = lariat_malloc(ctx, (size_t)len_max, sizeof(double), "a tile's partial sums");
         ts->acc = lariat_malloc(ctx, (size_t)len_max, sizeof(lariat_rsum_entry), "binned sums");
         if (ts->part == NULL || ts->acc == NULL) rc = LARIAT_ENOMEM;
+        /* Both are written by every sum: 2 MiB pages (core/memory.h). */
+        lariat_advise_huge(ts->part, (size_t)len_max * sizeof(double));
+        lariat_advise_huge(ts->acc, (size_t)len_max * sizeof(lariat_rsum_entry));
     } else {
         rc = LARIAT_ENOMEM;
     }

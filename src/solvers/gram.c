@@ -33,6 +33,7 @@
 ** and coordinate descent polishes the rare solution it does not certify.
 */
 #include "core/core.h"
+#include "core/memory.h"
 #include "data/stats.h"
 #include "data/matrix.h"
 #include "linalg/blas.h"
@@ -115,6 +116,8 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
         ws->max_iter = st->max_iter;
         ws->ridge = lariat_prep_ridge_applies(prep);
         ws->H = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "Gram matrix");
+        /* Written whole right away and read by every sweep: 2 MiB pages (core/memory.h). */
+        lariat_advise_huge(ws->H, (size_t)(p * p) * sizeof(double));
         ws->g = lariat_malloc(ctx, (size_t)p, sizeof(double), "gram gradient");
         ws->in_strong = lariat_malloc(ctx, (size_t)p, 1, "strong set flags");
         ws->strong = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "strong set");
