@@ -63,7 +63,7 @@ int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double 
                          const double *shift, double yshift, double *sums, double *ranges)
 {
     const int64_t p = data->p, L = LARIAT_STATS_LEN(p), Lp = packed_len(p);
-    for (int64_t t = 0; t < (int64_t)K * 2 * p; t++) ranges[t] = -INFINITY;
+    for (int64_t t = 0; ranges != NULL && t < (int64_t)K * 2 * p; t++) ranges[t] = -INFINITY;
     by_fold_tile arg = {ctx, data, w, shift, fold, K, yshift, ranges, NULL, LARIAT_OK};
     /* Sums over tiles of rows (data/tiles.h): the same at any rank count.
     ** Only sxx's upper triangle travels (packed), then it is mirrored. */
@@ -79,7 +79,8 @@ int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double 
     for (int k = 0; rc == LARIAT_OK && k < K; k++) set_unpack(p, packed + k * Lp, sums + k * L);
     free(arg.full);
     free(packed);
-    if (rc == LARIAT_OK && MPI_Allreduce(MPI_IN_PLACE, ranges, (int)(K * 2 * p), MPI_DOUBLE, MPI_MAX,
+    if (rc == LARIAT_OK && ranges != NULL &&
+        MPI_Allreduce(MPI_IN_PLACE, ranges, (int)(K * 2 * p), MPI_DOUBLE, MPI_MAX,
                                          lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
         rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of fold column ranges failed");
     }

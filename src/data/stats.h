@@ -26,7 +26,9 @@
 /* Collective. One pass over this rank's rows (dense storage only: returns
 ** LARIAT_EUSAGE for CSR) adds row i to set fold[i] - 1 (fold[i] in 1..K; 0 =
 ** in no set), tile by tile; then one tiled sum of the K sets (data/tiles.h:
-** the same at any rank count) and one max-reduction of their ranges. sums has K * LARIAT_STATS_LEN(p) doubles, ranges K * 2p. */
+** the same at any rank count) and one max-reduction of their ranges. sums has K * LARIAT_STATS_LEN(p) doubles, ranges K * 2p
+** (NULL: no ranges and no max-reduction). Only sxx's upper triangle is
+** summed; it is mirrored after. */
 int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double *w, const int *fold, int K,
                          const double *shift, double yshift, double *sums, double *ranges);
 

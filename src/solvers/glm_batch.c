@@ -118,13 +118,12 @@ typedef struct batch {
     double *Bm;           /* p x M (column-major) */
     double *Gm;           /* p x M: the fused pass's gradients */
     double *red;          /* M (p + 2): the gradients' reduction */
-    double *sets;         /* nsets packed moments (refresh_tile_fn): [W | sx (p) | sxx upper (p (p + 1) / 2)] */
-    double *tile_sets;    /* nsets moments of one tile (stats layout), before packing */
+    double *sets;         /* nsets moments (stats layout) */
     double *S;            /* 4 + 2p + p^2: one model's summed moments */
     double *own;          /* p^2 + p + 1: one model's own curvature (own_refresh) */
     /* Every sum over rows goes tile by tile (data/tiles.h), so that the
     ** lockstep's answer is the same at any rank count: */
-    lariat_tilesum *ts;   /* for up to max(M (p + 2), nsets packed_len(p)) values */
+    lariat_tilesum *ts;   /* for up to M (p + 2) values */
     int64_t T;            /* rows per tile */
     double *tile_in;      /* T x M: one tile's vectors (column-major) */
     double *tile_out;     /* max(T, p) x M: one tile's products */
@@ -165,7 +164,6 @@ static void batch_free(batch *bt)
     free(bt->Gm);
     free(bt->red);
     free(bt->sets);
-    free(bt->tile_sets);
     free(bt->S);
     free(bt->own);
     lariat_tilesum_destroy(bt->ts);
@@ -316,51 +314,14 @@ static int batch_grad(batch *bt, int cnt)
 **   sum V (x - m_m) = sx - S d,
 ** then scaled by 1/s_m on both sides and divided by W_m (glm_newton.c's
 ** form_curvature on the model's own rows, with model 0's weights). */
-typedef struct refresh_tile {
-    batch *bt;
-    const double *shift;
-    int rc;
-} refresh_tile;
-
-/* Values per set of the packed moments: the weight sum, sx and the upper
-** triangle of sxx, the only parts the curvature reads. */
-static int64_t packed_len(int64_t p) { return 1 + p + p * (p + 1) / 2; }
-
-/* One tile's moments by set, with model 0's IRLS weights, packed: the sum
-** over tiles then deposits half the values of the full p x p blocks (the
-** deposit is most of a curvature pass's cost beyond its DSYRK). */
-static void refresh_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
-{
-    refresh_tile *a = arg;
-    batch *bt = a->bt;
-    const int64_t p = bt->p, L = 4 + 2 * p + p * p, Lb = packed_len(p);
-    double *full = bt->tile_sets;
-    memset(full, 0, (size_t)(bt->nsets * L) * sizeof(double));
-    const lariat_matrix tile = lariat_matrix_row_view(bt->data->X, i0, m);
-    int rc = lariat_matrix_moments_by_set(bt->ctx, &tile, bt->set_of + i0, bt->nsets, bt->m[0].wk.V + i0,
-                                          bt->data->y + i0, a->shift, 0.0, full, NULL);
-    if (rc != LARIAT_OK) a->rc = rc;
-    for (int f = 0; f < bt->nsets; f++) {
-        const double *set = full + f * L, *sxx = set + 4 + 2 * p;
-        double *out = part + f * Lb;
-        *out++ = set[0];
-        memcpy(out, set + 4, (size_t)p * sizeof(double));
-        out += p;
-        for (int64_t i = 0; i < p; i++) {
-            memcpy(out, sxx + i * p + i, (size_t)(p - i) * sizeof(double));
-            out += p - i;
-        }
-    }
-}
-
 static int refresh(batch *bt)
 {
-    const int64_t p = bt->p, L = 4 + 2 * p + p * p, Lb = packed_len(p);
-    const bmodel *m0 = &bt->m[0];
-    const double *shift = m0->g->std->mean;
-    refresh_tile arg = {bt, shift, LARIAT_OK};
-    int rc = lariat_tilesum_run(bt->ts, bt->nsets * Lb, refresh_tile_fn, &arg, bt->sets);
-    if (rc == LARIAT_OK) rc = lariat_agree(bt->ctx, arg.rc);
+    const int64_t p = bt->p, L = LARIAT_STATS_LEN(p);
+    const double *shift = bt->m[0].g->std->mean;
+    /* The moments by set with model 0's IRLS weights, tile by tile (only
+    ** sxx's upper triangle is summed); no ranges. */
+    int rc = lariat_stats_by_fold(bt->ctx, bt->data, bt->m[0].wk.V, bt->set_of, bt->nsets, shift, 0.0, bt->sets,
+                                  NULL);
     if (rc != LARIAT_OK) return rc;
     double *S = bt->S, *sx = S + 4, *Sxx = S + 4 + 2 * p;
     double d[p > 0 ? p : 1];
@@ -371,12 +332,10 @@ static int refresh(batch *bt)
         memset(S, 0, (size_t)L * sizeof(double));
         for (int f = 0; f < bt->nsets; f++) {
             if (f + 1 == bt->excl[m]) continue;
-            const double *set = bt->sets + f * Lb, *up = set + 1 + p;
+            const double *set = bt->sets + f * L;
             S[0] += set[0];
-            for (int64_t j = 0; j < p; j++) sx[j] += set[1 + j];
-            for (int64_t i = 0; i < p; i++) {
-                for (int64_t j = i; j < p; j++) Sxx[i * p + j] += *up++;
-            }
+            for (int64_t j = 0; j < p; j++) sx[j] += set[4 + j];
+            for (int64_t t = 0; t < p * p; t++) Sxx[t] += set[4 + 2 * p + t];
         }
         for (int64_t j = 0; j < p; j++) d[j] = s->mean[j] - shift[j];
         const double f = 1.0 / bm->g->W;
@@ -855,24 +814,21 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
         bt.Bm = lariat_malloc(ctx, (size_t)(p * M), sizeof(double), "model vectors");
         bt.Gm = lariat_malloc(ctx, (size_t)(p * M), sizeof(double), "model gradients");
         bt.red = lariat_malloc(ctx, (size_t)(M * (p + 2)), sizeof(double), "gradients");
-        bt.sets = lariat_malloc(ctx, (size_t)(nsets * packed_len(p)), sizeof(double), "moments");
-        bt.tile_sets = lariat_malloc(ctx, (size_t)(nsets * L), sizeof(double), "a tile's moments");
+        bt.sets = lariat_malloc(ctx, (size_t)(nsets * L), sizeof(double), "moments");
         bt.S = lariat_malloc(ctx, (size_t)L, sizeof(double), "moments");
         bt.own = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "model curvature");
         bt.T = lariat_tile_rows(data->n, p);
         bt.tile_in = lariat_malloc(ctx, (size_t)(bt.T * M), sizeof(double), "tile vectors");
         bt.tile_out = lariat_malloc(ctx, (size_t)((bt.T > p ? bt.T : p) * M), sizeof(double), "tile products");
         bt.tile_tmp = lariat_malloc(ctx, (size_t)(3 * bt.T), sizeof(double), "tile evaluations");
-        if (!bt.m || !bt.list || !bt.Bm || !bt.Gm || !bt.red || !bt.sets || !bt.tile_sets || !bt.S ||
+        if (!bt.m || !bt.list || !bt.Bm || !bt.Gm || !bt.red || !bt.sets || !bt.S ||
             !bt.own || !bt.tile_in || !bt.tile_out || !bt.tile_tmp) {
             rc = LARIAT_ENOMEM;
         }
     }
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) {
-        const int64_t sets_len = (int64_t)nsets * packed_len(p);
-        const int64_t most = (int64_t)M * (p + 2) > sets_len ? (int64_t)M * (p + 2) : sets_len;
-        rc = lariat_tilesum_create(ctx, data, most, &bt.ts);
+        rc = lariat_tilesum_create(ctx, data, (int64_t)M * (p + 2), &bt.ts);
     }
     for (int m = 0; m < M && rc == LARIAT_OK; m++) {
         rc = lariat_agree(ctx, model_create(&bt, &bt.m[m], w[m], pb, classes, nclass));
