@@ -83,6 +83,16 @@
 ** step before it (linear convergence at a gap ratio of about 0.1, the
 ** refresh point of glm_newton.c), or one failed a line search. */
 #define REFRESH_RATIO 0.01
+/* A lambda's first step is followed by a curvature pass only when it
+** decreased the objective by more than this fraction of N0: late on the
+** path the first step is small, its point stays near the one the curvature
+** was formed at, and the stale curvature still converges fast (measured on
+** 100,000 x 100 rows, 10 folds: 71 curvature passes instead of 100 for 2
+** products more; 1e-4 saved 14 more curvature passes but cost 24 products). */
+#define FIRST_REFRESH 1e-5
+/* Active-set sweeps without convergence after which the inner solve tries a
+** Newton step on its free coordinates (active_newton; gram.c's NEWTON_AFTER). */
+#define NEWTON_AFTER 4
 
 typedef struct bmodel {
     lariat_glm *g;
@@ -94,6 +104,10 @@ typedef struct bmodel {
     double *H, *h0, h00;  /* curvature (p x p), intercept column, corner */
     double *x, x0, *q, q0; /* the model's iterate and its gradient */
     double *trial;        /* p: c + t dc */
+    /* The path predictor (predict): [a | c] when the lambda began, the
+    ** lambda's first Newton step and the correction it needed. */
+    double *start, *first, *corr; /* 1 + p each */
+    int has_first, has_corr;
     char *active;
     int own;              /* the model keeps its own IRLS curvature (see solve_lambda) */
     /* The curvature's version (counts its formings), and the versions that
@@ -121,6 +135,9 @@ typedef struct batch {
     double *sets;         /* nsets moments (stats layout) */
     double *S;            /* 4 + 2p + p^2: one model's summed moments */
     double *own;          /* p^2 + p + 1: one model's own curvature (own_refresh) */
+    double *nt_A, *nt_rhs; /* (p + 1)^2 and p + 1: active_newton's system */
+    int64_t *nt_free;     /* p: its free coordinates */
+    double *predicted;    /* p: predict's trial coefficients */
     /* Every sum over rows goes tile by tile (data/tiles.h), so that the
     ** lockstep's answer is the same at any rank count: */
     lariat_tilesum *ts;   /* for up to M (p + 2) values */
@@ -150,6 +167,9 @@ static void model_free(bmodel *bm)
     free(bm->x);
     free(bm->q);
     free(bm->trial);
+    free(bm->start);
+    free(bm->first);
+    free(bm->corr);
     free(bm->active);
 }
 
@@ -166,6 +186,10 @@ static void batch_free(batch *bt)
     free(bt->sets);
     free(bt->S);
     free(bt->own);
+    free(bt->nt_A);
+    free(bt->nt_rhs);
+    free(bt->nt_free);
+    free(bt->predicted);
     lariat_tilesum_destroy(bt->ts);
     free(bt->tile_in);
     free(bt->tile_out);
@@ -198,8 +222,12 @@ static int model_create(batch *bt, bmodel *bm, const double *w, const lariat_pro
     bm->q = lariat_malloc(ctx, (size_t)p, sizeof(double), "model gradient");
     bm->trial = lariat_malloc(ctx, (size_t)p, sizeof(double), "trial coefficients");
     bm->active = lariat_calloc(ctx, (size_t)p, 1, "active set");
+    bm->start = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "path predictor");
+    bm->first = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "path predictor");
+    bm->corr = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "path predictor");
     if (rc == LARIAT_OK && (!bm->etat || !bm->mut || !bm->Rt || !bm->Vt || !bm->deta || !bm->ac || !bm->v ||
-                            !bm->H || !bm->h0 || !bm->x || !bm->q || !bm->trial || !bm->active)) {
+                            !bm->H || !bm->h0 || !bm->x || !bm->q || !bm->trial || !bm->active || !bm->start ||
+                            !bm->first || !bm->corr)) {
         rc = LARIAT_ENOMEM;
     }
     if (rc == LARIAT_OK) bm->ac[0] = bm->g->a_null[0];
@@ -427,38 +455,120 @@ static double sweep(bmodel *bm, int64_t p, double lambda, int all)
     return big;
 }
 
+/* Not collective. Newton's step for the inner problem on its free set F
+** (active coordinates with x_j != 0 strictly inside their bounds) with the
+** signs s held, and the intercept: there the model plus the penalty is
+** quadratic, and its minimizer over F and the intercept (the others fixed)
+** solves
+**   [ h00   h0_F'              ] [d0 ]     [ q0                                           ]
+**   [ h0_F  H_FF + diag(q_pen) ] [d_F] = - [ q_F + q_pen x_F + lambda alpha f_F s_F      ],
+** q_pen = lambda (1 - alpha) f_F (gram.c's active_newton, here with q the
+** gradient of the model and the unpenalized intercept in the system). Kept
+** only when every x_j + d_j keeps its sign and stays inside its bounds
+** (then it is the exact minimizer on this piece); q follows with one row of
+** H per coordinate. Coordinate descent converges on this model only
+** linearly (at rate near 1 on correlated columns), and the tolerance of the
+** later steps is tight: on 100,000 x 100 rows with pairwise correlation 0.5,
+** 10 folds, 1.2 million active sweeps fell to 30,000 and the CV's time by a
+** fifth. Returns 1 if the step was taken. */
+static int active_newton(batch *bt, bmodel *bm, int64_t p, double lambda)
+{
+    const lariat_prep *s = bm->g->std;
+    const double a = s->alpha;
+    int64_t *F = bt->nt_free, m = 0;
+    for (int64_t j = 0; j < p; j++) {
+        const double xj = bm->x[j];
+        if (xj != 0.0 && xj > s->lo[j] && xj < s->hi[j] && !lariat_prep_is_fixed(s, j) && bm->H[j * p + j] > 0.0) {
+            F[m++] = j;
+        }
+    }
+    const int64_t ic = s->intercept && bm->h00 > 0.0, n = m + ic;
+    if (n == 0) return 0;
+    double *A = bt->nt_A, *r = bt->nt_rhs;
+    if (ic) {
+        A[0] = bm->h00;
+        r[0] = -bm->q0;
+        for (int64_t t = 0; t < m; t++) A[t + 1] = A[(t + 1) * n] = bm->h0[F[t]];
+    }
+    for (int64_t t = 0; t < m; t++) {
+        const int64_t j = F[t];
+        const double q = lambda * (1.0 - a) * s->pf[j], tau = lambda * a * s->pf[j];
+        r[t + ic] = -(bm->q[j] + q * bm->x[j] + tau * (bm->x[j] > 0.0 ? 1.0 : -1.0));
+        for (int64_t u = 0; u < m; u++) A[(t + ic) * n + u + ic] = bm->H[j * p + F[u]];
+        A[(t + ic) * n + t + ic] += q;
+    }
+    /* Symmetric: row-major storage is the column-major matrix itself. */
+    if (LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, 1, A, (lapack_int)n, r, (lapack_int)n) != 0) {
+        return 0;
+    }
+    for (int64_t t = 0; t < m; t++) {
+        const int64_t j = F[t];
+        const double xj = bm->x[j], nx = xj + r[t + ic];
+        if ((nx > 0.0) != (xj > 0.0) || nx == 0.0 || !(nx > s->lo[j]) || !(nx < s->hi[j])) return 0;
+    }
+    for (int64_t t = 0; t < m; t++) {
+        const int64_t j = F[t];
+        const double d = r[t + ic];
+        bm->x[j] += d;
+        cblas_daxpy((int)p, d, bm->H + j * p, 1, bm->q, 1);
+        bm->q0 += d * bm->h0[j];
+    }
+    if (ic) {
+        bm->x0 += r[0];
+        cblas_daxpy((int)p, r[0], bm->h0, 1, bm->q, 1);
+        bm->q0 += r[0] * bm->h00;
+    }
+    return 1;
+}
+
 /* Not collective. The model's minimizer from (a, c) (active sweeps until
-** they settle, then a full sweep), then the step (x0, x) -= (a, c), its
-** predicted decrease delta (Tseng and Yun 2009, eq. 9) and round-off. */
-static void model_step(bmodel *bm, int64_t p, double lambda)
+** they settle, with a Newton step on the free set after NEWTON_AFTER of
+** them, then a full sweep), then the step (x0, x) -= (a, c), its predicted
+** decrease delta (Tseng and Yun 2009, eq. 9) and round-off. The sweeps stop
+** at inner_scale est^2 / N0, est the estimated suboptimality of the point;
+** when the step predicts a decrease far below est (the estimate was
+** pessimistic: a lambda's first step is solved to 1e-3 N0 before any gap
+** is known), the model is solved again to its own decrease: a first step
+** solved loosely left the later steps of a lambda far from quadratic
+** convergence (late on the path, 1e-7 N0 of decrease took two steps more). */
+static void model_step(batch *bt, bmodel *bm, int64_t p, double lambda)
 {
     const lariat_glm *g = bm->g;
     const double *c = bm->ac + 1;
-    const double inner_tol = fmax(bm->inner_scale * bm->est * bm->est / fmax(g->N0, DBL_MIN), 1e-30);
     memcpy(bm->x, c, (size_t)p * sizeof(double));
     bm->x0 = bm->ac[0];
     for (int64_t j = 0; j < p; j++) bm->q[j] = -bm->v[j];
     bm->q0 = bm->g0;
     for (int64_t j = 0; j < p; j++) bm->active[j] = c[j] != 0.0;
+    bm->pen0 = lariat_glm_penalty(g, lambda, c);
     int sweeps = 0;
-    while (sweeps < MAX_SWEEPS) {
-        double big = sweep(bm, p, lambda, 1);
-        sweeps++;
-        if (big <= inner_tol) break;
-        while (sweeps < MAX_SWEEPS && big > inner_tol) {
-            big = sweep(bm, p, lambda, 0);
+    double delta = 0.0;
+    for (int round = 0; round < 2; round++) {
+        const double inner_tol = fmax(bm->inner_scale * bm->est * bm->est / fmax(g->N0, DBL_MIN), 1e-30);
+        while (sweeps < MAX_SWEEPS) {
+            double big = sweep(bm, p, lambda, 1);
             sweeps++;
+            if (big <= inner_tol) break;
+            int inner = 0;
+            while (sweeps < MAX_SWEEPS && big > inner_tol) {
+                big = sweep(bm, p, lambda, 0);
+                sweeps++;
+                /* A Newton step taken: the full sweep checks it. */
+                if (++inner == NEWTON_AFTER && active_newton(bt, bm, p, lambda)) break;
+            }
         }
+        delta = bm->g0 * (bm->x0 - bm->ac[0]);
+        for (int64_t j = 0; j < p; j++) delta -= bm->v[j] * (bm->x[j] - c[j]);
+        delta += lariat_glm_penalty(g, lambda, bm->x) - bm->pen0;
+        if (!(-delta < 1e-2 * bm->est)) break;
+        bm->est = fmax(-delta, DBL_MIN);
     }
     bm->x0 -= bm->ac[0];
-    double delta = bm->g0 * bm->x0;
     for (int64_t j = 0; j < p; j++) {
+        bm->trial[j] = bm->x[j];
         bm->x[j] -= c[j];
-        delta -= bm->v[j] * bm->x[j];
-        bm->trial[j] = c[j] + bm->x[j];
     }
-    bm->pen0 = lariat_glm_penalty(g, lambda, c);
-    bm->delta = delta + lariat_glm_penalty(g, lambda, bm->trial) - bm->pen0;
+    bm->delta = delta;
     bm->slack = 8.0 * DBL_EPSILON * fabs(bm->loss + bm->pen0);
 }
 
@@ -686,6 +796,49 @@ static int line_search(batch *bt, int cnt, double lambda, int *moved)
     return rc;
 }
 
+/* Not collective. The path predictor, for a lambda's first step (from the
+** solution at the lambda before): Newton's step from there is accurate only
+** to second order in the change of lambda, and the part it misses changes
+** little from one lambda to the next on the log-spaced path, so the
+** correction the previous lambda needed (its whole move minus its first
+** Newton step) is added to this one, on the coordinates the step leaves
+** nonzero, none carried across zero. The corrected step is taken only if it
+** still predicts a decrease; the line search and the gap judge it as any
+** other. Measured on 100,000 x 100 rows, 10 folds: the second step's
+** predicted decrease fell from about 5e-7 to 1e-10 of N0 in the middle of
+** the path, and the lambdas that needed three steps mostly need two (330
+** products with X fell to 266). */
+static void predict(batch *bt, bmodel *bm, int64_t p, double lambda)
+{
+    const lariat_prep *s = bm->g->std;
+    bm->first[0] = bm->x0;
+    memcpy(bm->first + 1, bm->x, (size_t)p * sizeof(double));
+    bm->has_first = 1;
+    if (!bm->has_corr) return;
+    const double *c = bm->ac + 1;
+    double *t = bt->predicted;
+    for (int64_t j = 0; j < p; j++) {
+        const double u = bm->trial[j], w = u + bm->corr[1 + j];
+        if (u == 0.0 || lariat_prep_is_fixed(s, j)) {
+            t[j] = u;
+        } else {
+            const double v = (w > 0.0) == (u > 0.0) ? w : 0.0;
+            t[j] = v < s->lo[j] ? s->lo[j] : (v > s->hi[j] ? s->hi[j] : v);
+        }
+    }
+    const double x0 = bm->x0 + bm->corr[0];
+    double delta = bm->g0 * x0;
+    for (int64_t j = 0; j < p; j++) delta -= bm->v[j] * (t[j] - c[j]);
+    delta += lariat_glm_penalty(bm->g, lambda, t) - bm->pen0;
+    if (!(delta < -bm->slack)) return;
+    bm->x0 = x0;
+    for (int64_t j = 0; j < p; j++) {
+        bm->x[j] = t[j] - c[j];
+        bm->trial[j] = t[j];
+    }
+    bm->delta = delta;
+}
+
 /* Collective. One lambda for every model: glm_newton.c's newton_solve,
 ** arranged by kind of work (see the top of this file). */
 static int solve_lambda(batch *bt, double lambda, int max_iter)
@@ -703,6 +856,8 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
         /* No gap yet at this lambda: the model is solved tightly (its
         ** sweeps cost no pass). */
         bm->est = 1e-3 * bm->g->N0;
+        memcpy(bm->start, bm->ac, (size_t)(p + 1) * sizeof(double));
+        bm->has_first = 0;
     }
     while (rc == LARIAT_OK) {
         int nrun = 0, nshared = 0, want = 0;
@@ -728,7 +883,7 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
             const int slow = bm->stalls > 0 ||
                              (bm->dec_prev > 0.0 && bm->ver_prev == bm->ver_last &&
                               bm->dec_last > REFRESH_RATIO * bm->dec_prev) ||
-                             (bm->iter == 1 && bm->ver == bm->ver_lam);
+                             (bm->iter == 1 && bm->ver == bm->ver_lam && bm->dec_last > FIRST_REFRESH * bm->g->N0);
             /* A model still slow after OWN_AFTER steps at this lambda (the
             ** shared curvature, made with model 0's weights, is too far
             ** from its own: nearly separated rows, where the weights
@@ -753,7 +908,8 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
             bmodel *bm = &bt->m[m];
             if (!bm->run) continue;
             if (!bm->has_gap && bm->dec_last > 0.0) bm->est = fmin(bm->g->N0, sqrt(EST_FRACTION * bm->g->N0 * bm->dec_last));
-            model_step(bm, p, lambda);
+            model_step(bt, bm, p, lambda);
+            if (bm->iter == 0 && -bm->delta > GAP_NEAR * bm->slack) predict(bt, bm, p, lambda);
             const int near = -bm->delta <= fmax(bm->target, GAP_NEAR * bm->slack) || bm->stalls > 0 ||
                              bm->iter >= max_iter || bm->blind >= MAX_BLIND;
             if (near) {
@@ -780,6 +936,12 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
         rc = fused_step(bt, cnt, lambda, &rest);
         if (rc == LARIAT_OK && rest > 0) rc = line_search(bt, rest, lambda, &moved);
         if (rc == LARIAT_OK && moved > 0) rc = batch_grad(bt, moved);
+    }
+    /* The correction the next lambda's first step gets (predict). */
+    for (int m = 0; m < bt->M; m++) {
+        bmodel *bm = &bt->m[m];
+        bm->has_corr = bm->has_first;
+        for (int64_t j = 0; bm->has_first && j <= p; j++) bm->corr[j] = bm->ac[j] - bm->start[j] - bm->first[j];
     }
     return rc;
 }
@@ -817,12 +979,16 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
         bt.sets = lariat_malloc(ctx, (size_t)(nsets * L), sizeof(double), "moments");
         bt.S = lariat_malloc(ctx, (size_t)L, sizeof(double), "moments");
         bt.own = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "model curvature");
+        bt.nt_A = lariat_malloc(ctx, (size_t)((p + 1) * (p + 1)), sizeof(double), "active Newton system");
+        bt.nt_rhs = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "active Newton system");
+        bt.nt_free = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "active Newton system");
+        bt.predicted = lariat_malloc(ctx, (size_t)p, sizeof(double), "path predictor");
         bt.T = lariat_tile_rows(data->n, p);
         bt.tile_in = lariat_malloc(ctx, (size_t)(bt.T * M), sizeof(double), "tile vectors");
         bt.tile_out = lariat_malloc(ctx, (size_t)((bt.T > p ? bt.T : p) * M), sizeof(double), "tile products");
         bt.tile_tmp = lariat_malloc(ctx, (size_t)(3 * bt.T), sizeof(double), "tile evaluations");
         if (!bt.m || !bt.list || !bt.Bm || !bt.Gm || !bt.red || !bt.sets || !bt.S ||
-            !bt.own || !bt.tile_in || !bt.tile_out || !bt.tile_tmp) {
+            !bt.own || !bt.nt_A || !bt.nt_rhs || !bt.nt_free || !bt.predicted || !bt.tile_in || !bt.tile_out || !bt.tile_tmp) {
             rc = LARIAT_ENOMEM;
         }
     }
