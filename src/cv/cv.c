@@ -506,7 +506,7 @@ static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w
     const double t0 = lariat_now();
     if (rc == LARIAT_OK) rc = stats_shift(ctx, data, w, pb, wk);
     if (rc == LARIAT_OK) {
-        rc = lariat_stats_by_fold(ctx, data, w, wk->fold, K, wk->shift, wk->yshift, wk->sums, wk->ranges);
+        rc = lariat_stats_by_fold(ctx, data, w, wk->fold, K, wk->shift, wk->yshift, 0, wk->sums, wk->ranges);
     }
     if (rc == LARIAT_OK) {
         for (int k = 0; k < K; k++) {

@@ -123,11 +123,19 @@ int lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k
 **   set[0] += sum w, set[1] += rows with w > 0, set[2] += sum w yc,
 **   set[3] += sum w yc^2, sx += sum w b, sxy += sum w b yc, sxx += sum w b b'
 ** (upper triangle only: the caller mirrors it), and range = [-min | max] over
-** rows with w > 0 (ranges NULL: not computed). One pass over X in memory order. Dense storage only
-** (LARIAT_EUSAGE for CSR). Returns LARIAT_ENOMEM if its K block buffers
-** cannot be had. */
+** rows with w > 0 (ranges NULL: not computed). single: the products in
+** single precision (about 7 digits, for approximations such as a Newton
+** curvature; the counts and weight sums stay exact). One pass over X in memory order. Dense storage only
+** (LARIAT_EUSAGE for CSR). ws: lariat_matrix_moments_ws_bytes(p, K) bytes
+** of workspace, aligned as malloc's (a caller that calls it tile by tile
+** keeps one: a fresh one at every tile cost the lockstep CV 2-4%), or NULL:
+** allocated here, and LARIAT_ENOMEM if it cannot be had. */
 int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const int *set_of, int K, const double *w,
-                                 const double *y, const double *shift, double yshift, double *sets, double *ranges);
+                                 const double *y, const double *shift, double yshift, int single, void *ws,
+                                 double *sets, double *ranges);
+
+/* Bytes of lariat_matrix_moments_by_set's workspace for p columns and K sets. */
+size_t lariat_matrix_moments_ws_bytes(int64_t p, int K);
 
 /* Columns of the centered weighted Gram for the k column indices in idx:
 **   out[t * cols + j] = sum_i w_i (x_ij - shift_j)(x_{i,idx[t]} - shift_{idx[t]}),

@@ -16,10 +16,11 @@ typedef struct by_fold_tile {
     const lariat_data *data;
     const double *w, *shift;
     const int *fold;
-    int K;
+    int K, single;
     double yshift;
     double *ranges; /* K * 2p: the local ranges, accumulated over tiles */
     double *full;   /* K * LARIAT_STATS_LEN(p): one tile's sets before packing */
+    void *ws;       /* lariat_matrix_moments_by_set's workspace, kept over the tiles */
     int rc;
 } by_fold_tile;
 
@@ -54,17 +55,17 @@ static void by_fold_fn(void *arg, int64_t i0, int64_t m, double *part)
     memset(a->full, 0, (size_t)(a->K * L) * sizeof(double));
     const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
     int rc = lariat_matrix_moments_by_set(a->ctx, &tile, a->fold + i0, a->K, a->w + i0, a->data->y + i0, a->shift,
-                                          a->yshift, a->full, a->ranges);
+                                          a->yshift, a->single, a->ws, a->full, a->ranges);
     if (rc != LARIAT_OK) a->rc = rc;
     for (int k = 0; k < a->K; k++) set_pack(p, a->full + k * L, part + k * Lp);
 }
 
 int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double *w, const int *fold, int K,
-                         const double *shift, double yshift, double *sums, double *ranges)
+                         const double *shift, double yshift, int single, double *sums, double *ranges)
 {
     const int64_t p = data->p, L = LARIAT_STATS_LEN(p), Lp = packed_len(p);
     for (int64_t t = 0; ranges != NULL && t < (int64_t)K * 2 * p; t++) ranges[t] = -INFINITY;
-    by_fold_tile arg = {ctx, data, w, shift, fold, K, yshift, ranges, NULL, LARIAT_OK};
+    by_fold_tile arg = {ctx, data, w, shift, fold, K, single, yshift, ranges, NULL, NULL, LARIAT_OK};
     /* Sums over tiles of rows (data/tiles.h): the same at any rank count.
     ** Only sxx's upper triangle travels (packed), then it is mirrored. */
     int rc = lariat_matrix_is_sparse(data->X)
@@ -72,12 +73,14 @@ int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double 
                  : LARIAT_OK;
     arg.full = lariat_malloc(ctx, (size_t)(K * L), sizeof(double), "a tile's fold statistics");
     double *packed = lariat_malloc(ctx, (size_t)(K * Lp), sizeof(double), "packed fold statistics");
-    if (rc == LARIAT_OK && (arg.full == NULL || packed == NULL)) rc = LARIAT_ENOMEM;
+    arg.ws = lariat_malloc(ctx, lariat_matrix_moments_ws_bytes(p, K), 1, "row moments workspace");
+    if (rc == LARIAT_OK && (arg.full == NULL || packed == NULL || arg.ws == NULL)) rc = LARIAT_ENOMEM;
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) rc = lariat_tile_sum(ctx, data, K * Lp, by_fold_fn, &arg, packed);
     if (rc == LARIAT_OK) rc = lariat_agree(ctx, arg.rc);
     for (int k = 0; rc == LARIAT_OK && k < K; k++) set_unpack(p, packed + k * Lp, sums + k * L);
     free(arg.full);
+    free(arg.ws);
     free(packed);
     if (rc == LARIAT_OK && ranges != NULL &&
         MPI_Allreduce(MPI_IN_PLACE, ranges, (int)(K * 2 * p), MPI_DOUBLE, MPI_MAX,

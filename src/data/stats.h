@@ -28,9 +28,11 @@
 ** in no set), tile by tile; then one tiled sum of the K sets (data/tiles.h:
 ** the same at any rank count) and one max-reduction of their ranges. sums has K * LARIAT_STATS_LEN(p) doubles, ranges K * 2p
 ** (NULL: no ranges and no max-reduction). Only sxx's upper triangle is
-** summed; it is mirrored after. */
+** summed; it is mirrored after. single: each tile's products in single
+** precision (lariat_matrix_moments_by_set), for approximations only; the
+** tiles' sums stay exact, so the result is still the same at any rank count. */
 int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double *w, const int *fold, int K,
-                         const double *shift, double yshift, double *sums, double *ranges);
+                         const double *shift, double yshift, int single, double *sums, double *ranges);
 
 /* Collective. G (p x p, row-major, both triangles) = sum_i w_i (x_i - shift)(x_i - shift)'
 ** over all rows (shift NULL = 0): the weighted Gram of data/matrix.h summed over

@@ -37,14 +37,21 @@
 **     one Gram pass. On nearly separated rows the weights of the models
 **     differ by orders of magnitude and the shared curvature fails a fold
 **     model: one still slow after OWN_AFTER steps at a lambda keeps its own
-**     curvature from then on (own_refresh).
+**     curvature from then on (own_refresh). The moments are products in
+**     single precision: the curvature is an approximation already.
+**   - a lambda's first step gets the path predictor (predict), and every
+**     inner solve a Newton step on its free set (active_newton), so that
+**     most lambdas end after two steps.
 ** Measured on 100,000 x 100 binomial rows, 10 folds, 100 lambdas, one
 ** rank: 123 s fold by fold, 33 s in lockstep (3.7 Newton steps per model
 ** and lambda, 392 passes and 62 curvature passes in all; `--verbose`
 ** prints the counts); then with the SIMD evaluation, the own kernels and
 ** the curvature after each first step, 3.2 steps per model and lambda,
 ** 328 passes and 100 curvature passes, about half the CPU time of the
-** 33 s version (docs/performance.md, Binomial cases).
+** 33 s version; then with the predictor, the free-set Newton step, fewer
+** curvature passes and single-precision moments, 2.3 steps per model and
+** lambda, 252 passes and 72 curvature passes, half again
+** (docs/performance.md, Binomial cases).
 ** The models' answers are those of glm_newton.c on each model alone, to the
 ** tolerance; the order of the floating-point sums differs.
 */
@@ -347,8 +354,11 @@ static int refresh(batch *bt)
     const int64_t p = bt->p, L = LARIAT_STATS_LEN(p);
     const double *shift = bt->m[0].g->std->mean;
     /* The moments by set with model 0's IRLS weights, tile by tile (only
-    ** sxx's upper triangle is summed); no ranges. */
-    int rc = lariat_stats_by_fold(bt->ctx, bt->data, bt->m[0].wk.V, bt->set_of, bt->nsets, shift, 0.0, bt->sets,
+    ** sxx's upper triangle is summed); no ranges. In single precision: the
+    ** curvature is an approximation already (stale by a few percent between
+    ** its passes, and model 0's weights for every model), and its pass, the
+    ** lockstep's largest single cost, takes half the time (SSYRK). */
+    int rc = lariat_stats_by_fold(bt->ctx, bt->data, bt->m[0].wk.V, bt->set_of, bt->nsets, shift, 0.0, 1, bt->sets,
                                   NULL);
     if (rc != LARIAT_OK) return rc;
     double *S = bt->S, *sx = S + 4, *Sxx = S + 4 + 2 * p;
