@@ -98,8 +98,11 @@
 ** products more; 1e-4 saved 14 more curvature passes but cost 24 products). */
 #define FIRST_REFRESH 1e-5
 /* Active-set sweeps without convergence after which the inner solve tries a
-** Newton step on its free coordinates (active_newton; gram.c's NEWTON_AFTER). */
+** Newton step on its free coordinates (active_newton), and the most sweeps
+** its Cholesky factor may cost (m free coordinates: m^3 / 3 flops against
+** at most m p a sweep, so m^2 <= 3 NEWTON_SWEEPS p): gram.c's. */
 #define NEWTON_AFTER 4
+#define NEWTON_SWEEPS 64
 
 typedef struct bmodel {
     lariat_glm *g;
@@ -465,22 +468,23 @@ static double sweep(bmodel *bm, int64_t p, double lambda, int all)
     return big;
 }
 
-/* Not collective. Newton's step for the inner problem on its free set F
-** (active coordinates with x_j != 0 strictly inside their bounds) with the
-** signs s held, and the intercept: there the model plus the penalty is
-** quadratic, and its minimizer over F and the intercept (the others fixed)
-** solves
-**   [ h00   h0_F'              ] [d0 ]     [ q0                                           ]
-**   [ h0_F  H_FF + diag(q_pen) ] [d_F] = - [ q_F + q_pen x_F + lambda alpha f_F s_F      ],
-** q_pen = lambda (1 - alpha) f_F (gram.c's active_newton, here with q the
-** gradient of the model and the unpenalized intercept in the system). Kept
-** only when every x_j + d_j keeps its sign and stays inside its bounds
-** (then it is the exact minimizer on this piece); q follows with one row of
-** H per coordinate. Coordinate descent converges on this model only
-** linearly (at rate near 1 on correlated columns), and the tolerance of the
-** later steps is tight: on 100,000 x 100 rows with pairwise correlation 0.5,
-** 10 folds, 1.2 million active sweeps fell to 30,000 and the CV's time by a
-** fifth. Returns 1 if the step was taken. */
+/* Not collective. Newton's step for model bm's inner problem on its free
+** set F (the coordinates with x_j != 0 strictly inside their bounds) and
+** the intercept: with the signs s held, the model plus the penalty is
+** quadratic there, and its minimizer over F and the intercept (the others
+** fixed) solves
+**   [ h00   h0_F'              ] [d0 ]     [ q0                                      ]
+**   [ h0_F  H_FF + diag(q_pen) ] [d_F] = - [ q_F + q_pen x_F + lambda alpha f_F s_F ],
+** q_pen = lambda (1 - alpha) f_F: gram.c's active_newton, here with q the
+** model's gradient and the unpenalized intercept in the system. Kept only
+** when every x_j + d_j keeps its sign and stays inside its bounds (then it
+** is the exact minimizer on this piece), and tried only while its Cholesky
+** factor costs at most NEWTON_SWEEPS sweeps; q follows with one row of H
+** per coordinate. Coordinate descent converges on the model only linearly
+** (at a rate near 1 on correlated columns), and the later steps' tolerance
+** is tight: on 100,000 x 100 rows with pairwise correlation 0.5, 10 folds,
+** 1.2 million active sweeps fell to 30,000 and the CV's time by a fifth.
+** Returns 1 if the step was taken. */
 static int active_newton(batch *bt, bmodel *bm, int64_t p, double lambda)
 {
     const lariat_prep *s = bm->g->std;
@@ -493,7 +497,7 @@ static int active_newton(batch *bt, bmodel *bm, int64_t p, double lambda)
         }
     }
     const int64_t ic = s->intercept && bm->h00 > 0.0, n = m + ic;
-    if (n == 0) return 0;
+    if (n == 0 || (double)m * (double)m > 3.0 * NEWTON_SWEEPS * (double)p) return 0;
     double *A = bt->nt_A, *r = bt->nt_rhs;
     if (ic) {
         A[0] = bm->h00;
@@ -502,10 +506,10 @@ static int active_newton(batch *bt, bmodel *bm, int64_t p, double lambda)
     }
     for (int64_t t = 0; t < m; t++) {
         const int64_t j = F[t];
-        const double q = lambda * (1.0 - a) * s->pf[j], tau = lambda * a * s->pf[j];
-        r[t + ic] = -(bm->q[j] + q * bm->x[j] + tau * (bm->x[j] > 0.0 ? 1.0 : -1.0));
+        const double qp = lambda * (1.0 - a) * s->pf[j], tau = lambda * a * s->pf[j];
+        r[t + ic] = -(bm->q[j] + qp * bm->x[j] + tau * (bm->x[j] > 0.0 ? 1.0 : -1.0));
         for (int64_t u = 0; u < m; u++) A[(t + ic) * n + u + ic] = bm->H[j * p + F[u]];
-        A[(t + ic) * n + t + ic] += q;
+        A[(t + ic) * n + t + ic] += qp;
     }
     /* Symmetric: row-major storage is the column-major matrix itself. */
     if (LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, 1, A, (lapack_int)n, r, (lapack_int)n) != 0) {
@@ -513,8 +517,8 @@ static int active_newton(batch *bt, bmodel *bm, int64_t p, double lambda)
     }
     for (int64_t t = 0; t < m; t++) {
         const int64_t j = F[t];
-        const double xj = bm->x[j], nx = xj + r[t + ic];
-        if ((nx > 0.0) != (xj > 0.0) || nx == 0.0 || !(nx > s->lo[j]) || !(nx < s->hi[j])) return 0;
+        const double nx = bm->x[j] + r[t + ic];
+        if ((nx > 0.0) != (bm->x[j] > 0.0) || nx == 0.0 || !(nx > s->lo[j]) || !(nx < s->hi[j])) return 0;
     }
     for (int64_t t = 0; t < m; t++) {
         const int64_t j = F[t];
@@ -947,11 +951,13 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
         if (rc == LARIAT_OK && rest > 0) rc = line_search(bt, rest, lambda, &moved);
         if (rc == LARIAT_OK && moved > 0) rc = batch_grad(bt, moved);
     }
-    /* The correction the next lambda's first step gets (predict). */
+    /* The correction the next lambda's first step gets (predict): only from
+    ** a lambda at which the model stepped (one that converged before any
+    ** step has no move to learn from). */
     for (int m = 0; m < bt->M; m++) {
         bmodel *bm = &bt->m[m];
-        bm->has_corr = bm->has_first;
-        for (int64_t j = 0; bm->has_first && j <= p; j++) bm->corr[j] = bm->ac[j] - bm->start[j] - bm->first[j];
+        bm->has_corr = bm->has_first && bm->iter > 0;
+        for (int64_t j = 0; bm->has_corr && j <= p; j++) bm->corr[j] = bm->ac[j] - bm->start[j] - bm->first[j];
     }
     return rc;
 }
