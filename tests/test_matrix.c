@@ -246,6 +246,100 @@ static void test_fused_multi(void)
     LT_ASSERT_ALL(ok);
 }
 
+/* Not collective. lariat_matrix_moments_by_set on M (rows X, nl x p) in
+** double and in single precision, with a workspace and without, against
+** naive sums: the counts and weight sums exact, sx, sxy and sxx's upper
+** triangle within 1e-12 (double) or 1e-4 (single) of their sums of
+** absolute terms, and the ranges exact. */
+static int moments_ok(const lariat_matrix *M, const double *X, const double *y, const double *w, int64_t nl,
+                      int64_t p)
+{
+    enum { K = 3 };
+    const int64_t L = 4 + 2 * p + p * p;
+    int *set = malloc((size_t)(nl + 1) * sizeof(int));
+    double *shift = malloc((size_t)p * sizeof(double)), *ref = calloc((size_t)(K * L), sizeof(double));
+    double *mag = calloc((size_t)(K * L), sizeof(double)), *ranges = malloc((size_t)(K * 2 * p) * sizeof(double));
+    for (int64_t i = 0; i < nl; i++) set[i] = (int)((i * 7) % (K + 1)); /* 0: in no set */
+    for (int64_t j = 0; j < p; j++) shift[j] = 0.1 * (double)j;
+    const double yshift = 0.3;
+    for (int64_t i = 0; i < nl; i++) {
+        if (set[i] == 0) continue;
+        double *r = ref + (set[i] - 1) * L, *a = mag + (set[i] - 1) * L;
+        const double yc = y[i] - yshift;
+        r[0] += w[i];
+        r[1] += w[i] > 0;
+        r[2] += w[i] * yc;
+        r[3] += w[i] * yc * yc;
+        a[2] += fabs(w[i] * yc);
+        a[3] += w[i] * yc * yc;
+        for (int64_t j = 0; j < p; j++) {
+            const double bj = X[i * p + j] - shift[j];
+            r[4 + j] += w[i] * bj;
+            a[4 + j] += fabs(w[i] * bj);
+            r[4 + p + j] += w[i] * bj * yc;
+            a[4 + p + j] += fabs(w[i] * bj * yc);
+            for (int64_t l = j; l < p; l++) {
+                r[4 + 2 * p + j * p + l] += w[i] * bj * (X[i * p + l] - shift[l]);
+                a[4 + 2 * p + j * p + l] += fabs(w[i] * bj * (X[i * p + l] - shift[l]));
+            }
+        }
+    }
+    int ok = 1;
+    void *ws = malloc(lariat_matrix_moments_ws_bytes(p, K));
+    for (int single = 0; single <= 1; single++) {
+        for (int own = 0; own <= 1; own++) {
+            double *got = calloc((size_t)(K * L), sizeof(double));
+            for (int64_t t = 0; t < K * 2 * p; t++) ranges[t] = -INFINITY;
+            ok &= lariat_matrix_moments_by_set(lt_ctx(), M, set, K, w, y, shift, yshift, single, own ? NULL : ws,
+                                               got, ranges) == LARIAT_OK;
+            /* Single: up to 1,012 rows summed in float, about 6e-8 each. */
+            const double tol = single ? 1e-4 : 1e-12;
+            for (int k = 0; k < K; k++) {
+                const double *g = got + k * L, *r = ref + k * L, *a = mag + k * L;
+                ok &= fabs(g[0] - r[0]) <= 1e-12 * r[0] && g[1] == r[1];
+                for (int64_t t = 2; t < L; t++) {
+                    const int64_t q = t - 4 - 2 * p;
+                    if (t >= 4 + 2 * p && q % p < q / p) continue; /* the lower triangle is not summed */
+                    ok &= fabs(g[t] - r[t]) <= tol * (a[t] + 1e-300);
+                }
+                for (int64_t j = 0; j < p; j++) {
+                    double mx = -INFINITY, nmn = -INFINITY;
+                    for (int64_t i = 0; i < nl; i++) {
+                        if (set[i] != k + 1 || !(w[i] > 0)) continue;
+                        mx = fmax(mx, X[i * p + j]);
+                        nmn = fmax(nmn, -X[i * p + j]);
+                    }
+                    ok &= ranges[k * 2 * p + j] == nmn && ranges[k * 2 * p + p + j] == mx;
+                }
+            }
+            free(got);
+        }
+    }
+    free(ws);
+    free(set);
+    free(shift);
+    free(ref);
+    free(mag);
+    free(ranges);
+    return ok;
+}
+
+/* The row moments by set (the CV's one-pass statistics; in single
+** precision the lockstep's curvature), dense rows only, across the set
+** buffers' flushes (3,000 rows of 130 columns fill a buffer of 1,012 rows
+** more than once) and with few rows. */
+static void test_moments_by_set(void)
+{
+    static const int64_t shapes[][2] = {{3000, 130}, {300, 7}, {5, 3}};
+    int ok = 1;
+    for (size_t c = 0; c < sizeof(shapes) / sizeof(shapes[0]); c++) {
+        pair pr = make_pair(shapes[c][0], shapes[c][1], 0.4);
+        ok &= moments_ok(pr.dense->X, pr.X, pr.dense->y, pr.dense->w, pr.dense->n_local, shapes[c][1]);
+        free_pair(&pr);
+    }
+    LT_ASSERT_ALL(ok);
+}
+
 /* lariat_data_from_csr: the same rows given as CSR arrays (rowptr not
 ** starting at 0, as a slice of a larger matrix) and as a dense array make
 ** datasets with the same products and the same fitted path. */
@@ -334,6 +428,7 @@ void lt_register_matrix(void)
     CU_add_test(s, "dense = CSR = naive, many blocks", test_kernels_blocks);
     CU_add_test(s, "dense = CSR = naive, ranks without rows", test_kernels_tiny);
     CU_add_test(s, "fused pass of several vectors = naive", test_fused_multi);
+    CU_add_test(s, "row moments by set, double and single = naive", test_moments_by_set);
     CU_add_test(s, "fused sweep = naive, rows of 8197 columns", test_sweep_long_rows);
     CU_add_test(s, "lariat_data_from_csr = lariat_data_from_dense; bad CSR agreed", test_from_csr);
 }
