@@ -508,12 +508,6 @@ static void flush(int64_t p, int64_t m, int64_t nb, const void *B, const void *v
     }
 }
 
-/* X is read once, in memory order (a gather of each set's rows defeats the
-** hardware prefetcher and cost twice the time): each row is centered,
-** weighted and copied into its set's buffer, and a full buffer goes to
-** moments_flush. The per-entry work is one subtraction, one product and the
-** range test; the flops are one DSYRK of all rows (single: SSYRK, twice as
-** fast here, on rows rounded to float). */
 /* The rows per set buffer of lariat_matrix_moments_by_set (DSYRK wants
 ** taller blocks than the sweep). */
 static int64_t moments_rows(int64_t p) { return block_rows(p) * 4; }
@@ -525,6 +519,12 @@ size_t lariat_matrix_moments_ws_bytes(int64_t p, int K)
            (size_t)K * sizeof(int64_t);
 }
 
+/* X is read once, in memory order (a gather of each set's rows defeats the
+** hardware prefetcher and cost twice the time): each row is centered,
+** weighted and copied into its set's buffer, and a full buffer goes to
+** moments_flush. The per-entry work is one subtraction, one product and the
+** range test; the flops are one DSYRK of all rows (single: SSYRK, twice as
+** fast here, on rows rounded to float). */
 int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const int *set_of, int K, const double *w,
                                  const double *y, const double *shift, double yshift, int single, void *ws,
                                  double *sets, double *ranges)

@@ -1003,8 +1003,8 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
         bt.tile_in = lariat_malloc(ctx, (size_t)(bt.T * M), sizeof(double), "tile vectors");
         bt.tile_out = lariat_malloc(ctx, (size_t)((bt.T > p ? bt.T : p) * M), sizeof(double), "tile products");
         bt.tile_tmp = lariat_malloc(ctx, (size_t)(3 * bt.T), sizeof(double), "tile evaluations");
-        if (!bt.m || !bt.list || !bt.Bm || !bt.Gm || !bt.red || !bt.sets || !bt.S ||
-            !bt.own || !bt.nt_A || !bt.nt_rhs || !bt.nt_free || !bt.predicted || !bt.tile_in || !bt.tile_out || !bt.tile_tmp) {
+        if (!bt.m || !bt.list || !bt.Bm || !bt.Gm || !bt.red || !bt.sets || !bt.S || !bt.own || !bt.nt_A ||
+            !bt.nt_rhs || !bt.nt_free || !bt.predicted || !bt.tile_in || !bt.tile_out || !bt.tile_tmp) {
             rc = LARIAT_ENOMEM;
         }
     }
