@@ -128,7 +128,8 @@ int lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k
 ** curvature; the counts and weight sums stay exact). One pass over X in memory order. Dense storage only
 ** (LARIAT_EUSAGE for CSR). ws: lariat_matrix_moments_ws_bytes(p, K) bytes
 ** of workspace, aligned as malloc's (a caller that calls it tile by tile
-** keeps one: a fresh one at every tile cost the lockstep CV 2-4%), or NULL:
+** keeps one: a fresh one at every tile cost the lockstep CV about 2%,
+** medians of three alternated runs), or NULL:
 ** allocated here, and LARIAT_ENOMEM if it cannot be had. */
 int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const int *set_of, int K, const double *w,
                                  const double *y, const double *shift, double yshift, int single, void *ws,

@@ -469,70 +469,18 @@ static double sweep(bmodel *bm, int64_t p, double lambda, int all)
 }
 
 /* Not collective. Newton's step for model bm's inner problem on its free
-** set F (the coordinates with x_j != 0 strictly inside their bounds) and
-** the intercept: with the signs s held, the model plus the penalty is
-** quadratic there, and its minimizer over F and the intercept (the others
-** fixed) solves
-**   [ h00   h0_F'              ] [d0 ]     [ q0                                      ]
-**   [ h0_F  H_FF + diag(q_pen) ] [d_F] = - [ q_F + q_pen x_F + lambda alpha f_F s_F ],
-** q_pen = lambda (1 - alpha) f_F: gram.c's active_newton, here with q the
-** model's gradient and the unpenalized intercept in the system. Kept only
-** when every x_j + d_j keeps its sign and stays inside its bounds (then it
-** is the exact minimizer on this piece), and tried only while its Cholesky
-** factor costs at most NEWTON_SWEEPS sweeps; q follows with one row of H
-** per coordinate. Coordinate descent converges on the model only linearly
-** (at a rate near 1 on correlated columns), and the later steps' tolerance
-** is tight: on 100,000 x 100 rows with pairwise correlation 0.5, 10 folds,
-** 1.2 million active sweeps fell to 30,000 and the CV's time by a fifth.
+** set and the intercept (lariat_prep_free_newton; q is the model's
+** gradient). Coordinate descent converges on the model only linearly (at a
+** rate near 1 on correlated columns), and the later steps' tolerance is
+** tight: on 100,000 x 100 rows with pairwise correlation 0.5, 10 folds, 1.2
+** million active sweeps fell to 30,000 and the CV's time by a fifth.
 ** Returns 1 if the step was taken. */
 static int active_newton(batch *bt, bmodel *bm, int64_t p, double lambda)
 {
     const lariat_prep *s = bm->g->std;
-    const double a = s->alpha;
-    int64_t *F = bt->nt_free, m = 0;
-    for (int64_t j = 0; j < p; j++) {
-        const double xj = bm->x[j];
-        if (xj != 0.0 && xj > s->lo[j] && xj < s->hi[j] && !lariat_prep_is_fixed(s, j) && bm->H[j * p + j] > 0.0) {
-            F[m++] = j;
-        }
-    }
-    const int64_t ic = s->intercept && bm->h00 > 0.0, n = m + ic;
-    if (n == 0 || (double)m * (double)m > 3.0 * NEWTON_SWEEPS * (double)p) return 0;
-    double *A = bt->nt_A, *r = bt->nt_rhs;
-    if (ic) {
-        A[0] = bm->h00;
-        r[0] = -bm->q0;
-        for (int64_t t = 0; t < m; t++) A[t + 1] = A[(t + 1) * n] = bm->h0[F[t]];
-    }
-    for (int64_t t = 0; t < m; t++) {
-        const int64_t j = F[t];
-        const double qp = lambda * (1.0 - a) * s->pf[j], tau = lambda * a * s->pf[j];
-        r[t + ic] = -(bm->q[j] + qp * bm->x[j] + tau * (bm->x[j] > 0.0 ? 1.0 : -1.0));
-        for (int64_t u = 0; u < m; u++) A[(t + ic) * n + u + ic] = bm->H[j * p + F[u]];
-        A[(t + ic) * n + t + ic] += qp;
-    }
-    /* Symmetric: row-major storage is the column-major matrix itself. */
-    if (LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, 1, A, (lapack_int)n, r, (lapack_int)n) != 0) {
-        return 0;
-    }
-    for (int64_t t = 0; t < m; t++) {
-        const int64_t j = F[t];
-        const double nx = bm->x[j] + r[t + ic];
-        if ((nx > 0.0) != (bm->x[j] > 0.0) || nx == 0.0 || !(nx > s->lo[j]) || !(nx < s->hi[j])) return 0;
-    }
-    for (int64_t t = 0; t < m; t++) {
-        const int64_t j = F[t];
-        const double d = r[t + ic];
-        bm->x[j] += d;
-        cblas_daxpy((int)p, d, bm->H + j * p, 1, bm->q, 1);
-        bm->q0 += d * bm->h0[j];
-    }
-    if (ic) {
-        bm->x0 += r[0];
-        cblas_daxpy((int)p, r[0], bm->h0, 1, bm->q, 1);
-        bm->q0 += r[0] * bm->h00;
-    }
-    return 1;
+    return lariat_prep_free_newton(s, p, lambda, bm->H, bm->h0, bm->h00, s->intercept && bm->h00 > 0.0,
+                                   3.0 * NEWTON_SWEEPS * (double)p, 1.0, bm->x, &bm->x0, bm->q, &bm->q0, bt->nt_A,
+                                   bt->nt_rhs, bt->nt_free);
 }
 
 /* Not collective. The model's minimizer from (a, c) (active sweeps until

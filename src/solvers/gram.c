@@ -222,48 +222,14 @@ static double sweep(gram_ws *ws, const int64_t *idx, int64_t m, double lambda)
     return change;
 }
 
-/* Not collective. Newton's step on the free set F (nonzero coefficients
-** strictly inside their bounds) with the signs s held: there the objective
-** is quadratic, and its minimizer over F (the others fixed) solves
-**   (H_FF + lambda (1-alpha) diag(f_F)) delta = g_F - lambda (1-alpha) f_F c_F - lambda alpha f_F s_F,
-** the gradient of the smooth part plus the l1 term's constant slope. The step
-** is kept only when every c_j + delta_j keeps its sign and stays inside its
-** bounds (then it is the exact minimizer on this piece); g follows with one
-** column of H per coordinate. Returns 1 if the step was taken. */
+/* Not collective. Newton's step on the free set (lariat_prep_free_newton on
+** the Gram model, whose g is the negative gradient, no intercept). Returns 1
+** if the step was taken. */
 static int active_newton(gram_ws *ws, double lambda)
 {
-    const lariat_prep *prep = ws->prep;
-    const int64_t p = ws->p;
-    const double a = prep->alpha;
-    if (ws->A == NULL || p > NEWTON_MAX_P) return 0;
-    int64_t m = 0;
-    for (int64_t j = 0; j < p; j++) {
-        const double cj = ws->c[j];
-        if (cj != 0.0 && cj > prep->lo[j] && cj < prep->hi[j]) ws->free_set[m++] = j;
-    }
-    if (m == 0 || (double)m * (double)m > 3.0 * NEWTON_SWEEPS * (double)p) return 0;
-    for (int64_t r = 0; r < m; r++) {
-        const int64_t j = ws->free_set[r];
-        const double q = lambda * (1.0 - a) * prep->pf[j], tau = lambda * a * prep->pf[j];
-        ws->rhs[r] = ws->g[j] - q * ws->c[j] - tau * (ws->c[j] > 0.0 ? 1.0 : -1.0);
-        for (int64_t t = 0; t < m; t++) ws->A[r * m + t] = ws->H[j * p + ws->free_set[t]];
-        ws->A[r * m + r] += q;
-    }
-    /* Symmetric: row-major storage is the column-major matrix itself. */
-    if (LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)m, 1, ws->A, (lapack_int)m, ws->rhs, (lapack_int)m) != 0) {
-        return 0;
-    }
-    for (int64_t r = 0; r < m; r++) {
-        const int64_t j = ws->free_set[r];
-        const double cj = ws->c[j], nc = cj + ws->rhs[r];
-        if ((nc > 0.0) != (cj > 0.0) || nc == 0.0 || !(nc > prep->lo[j]) || !(nc < prep->hi[j])) return 0;
-    }
-    for (int64_t r = 0; r < m; r++) {
-        const int64_t j = ws->free_set[r];
-        ws->c[j] += ws->rhs[r];
-        cblas_daxpy((int)p, -ws->rhs[r], ws->H + j * p, 1, ws->g, 1);
-    }
-    return 1;
+    if (ws->A == NULL || ws->p > NEWTON_MAX_P) return 0;
+    return lariat_prep_free_newton(ws->prep, ws->p, lambda, ws->H, NULL, 0.0, 0, 3.0 * NEWTON_SWEEPS * (double)ws->p,
+                                   -1.0, ws->c, NULL, ws->g, NULL, ws->A, ws->rhs, ws->free_set);
 }
 
 /* Not collective. The sequential strong rule of Tibshirani et al. (2012) in

@@ -432,6 +432,53 @@ double lariat_prep_prox(const lariat_prep *prep, int64_t j, double z, double t, 
     return clip(soft(z, t * tau) / (1.0 + t * q), prep->lo[j], prep->hi[j]);
 }
 
+int lariat_prep_free_newton(const lariat_prep *prep, int64_t p, double lambda, const double *H, const double *h0,
+                            double h00, int intercept, double m2_max, double sign, double *c, double *c0, double *g,
+                            double *g0, double *A, double *r, int64_t *F)
+{
+    const double a = prep->alpha;
+    int64_t m = 0;
+    for (int64_t j = 0; j < p; j++) {
+        if (c[j] != 0.0 && c[j] > prep->lo[j] && c[j] < prep->hi[j]) F[m++] = j;
+    }
+    const int64_t ic = intercept != 0, n = m + ic;
+    if (n == 0 || (double)m * (double)m > m2_max) return 0;
+    if (ic) {
+        A[0] = h00;
+        r[0] = -(sign * *g0);
+        for (int64_t t = 0; t < m; t++) A[t + 1] = A[(t + 1) * n] = h0[F[t]];
+    }
+    for (int64_t t = 0; t < m; t++) {
+        const int64_t j = F[t];
+        const double q = lambda * (1.0 - a) * prep->pf[j], tau = lambda * a * prep->pf[j];
+        r[t + ic] = -(sign * g[j] + q * c[j] + tau * (c[j] > 0.0 ? 1.0 : -1.0));
+        for (int64_t u = 0; u < m; u++) A[(t + ic) * n + u + ic] = H[j * p + F[u]];
+        A[(t + ic) * n + t + ic] += q;
+    }
+    /* Symmetric: row-major storage is the column-major matrix itself. */
+    if (LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, 1, A, (lapack_int)n, r, (lapack_int)n) != 0) {
+        return 0;
+    }
+    for (int64_t t = 0; t < m; t++) {
+        const int64_t j = F[t];
+        const double nc = c[j] + r[t + ic];
+        if ((nc > 0.0) != (c[j] > 0.0) || nc == 0.0 || !(nc > prep->lo[j]) || !(nc < prep->hi[j])) return 0;
+    }
+    for (int64_t t = 0; t < m; t++) {
+        const int64_t j = F[t];
+        const double d = r[t + ic];
+        c[j] += d;
+        cblas_daxpy((int)p, sign * d, H + j * p, 1, g, 1);
+        if (g0 != NULL) *g0 += sign * d * h0[j];
+    }
+    if (ic) {
+        *c0 += r[0];
+        cblas_daxpy((int)p, sign * r[0], h0, 1, g, 1);
+        *g0 += sign * r[0] * h00;
+    }
+    return 1;
+}
+
 int lariat_prep_converged(const lariat_prep *prep, double gap, double tol)
 {
     /* N0 = 0 (a constant label) makes b = 0 exact: accept round-off there. */

@@ -94,6 +94,26 @@ double lariat_prep_penalty(const lariat_prep *prep, double lambda, const double 
 ** argmin_c  (1/(2 t)) (c - z)^2 + lambda f_j ((1-alpha)/2 c^2 + alpha |c|),  lo_j <= c <= hi_j. */
 double lariat_prep_prox(const lariat_prep *prep, int64_t j, double z, double t, double lambda);
 
+/* Not collective. Newton's step for a quadratic model of the smooth part
+** plus the penalty, on its free set F (the coordinates with c_j != 0
+** strictly inside their bounds) and, with intercept, the unpenalized
+** intercept: with the signs s of c held the objective is quadratic there,
+** and its minimizer over F and the intercept (the others fixed) solves
+**   [ h00   h0_F'              ] [d0 ]     [ q0                                      ]
+**   [ h0_F  H_FF + diag(q_pen) ] [d_F] = - [ q_F + q_pen c_F + lambda alpha f_F s_F ],
+** q_pen = lambda (1 - alpha) f_F, q the model's gradient at c (H p x p and
+** symmetric, h0 its intercept column, h00 its corner). g holds sign * q
+** (sign -1: the negative gradient, as gram.c keeps it), g0 likewise for the
+** intercept; h0, c0 and g0 may be NULL without intercept terms. The step is
+** taken only when every c_j + d_j keeps its sign and stays inside its bounds
+** (then it is the exact minimizer on this piece), and only for m free
+** coordinates with m^2 <= m2_max (its Cholesky factor costs m^3 / 3 flops);
+** g and g0 follow with one row of H per coordinate. A, r and F are scratch
+** of (m + 1)^2, m + 1 and p entries. Returns 1 if the step was taken. */
+int lariat_prep_free_newton(const lariat_prep *prep, int64_t p, double lambda, const double *H, const double *h0,
+                            double h00, int intercept, double m2_max, double sign, double *c, double *c0, double *g,
+                            double *g0, double *A, double *r, int64_t *F);
+
 /* Not collective. The conjugate of g(c) = q c^2/2 + tau |c| + indicator[lo, hi]
 ** at u: sup_c u c - g(c), attained at the clipped maximizer. Only for u
 ** where it is finite (q > 0, or |u| <= tau towards an unbounded side). */
