@@ -158,9 +158,9 @@ static void check_glm_resumed(lariat_data *d, const lariat_problem *pb, const la
     int ok = rc == LARIAT_OK && rc2 == LARIAT_OK && stops >= min_stops && ref->path_stopped == stopped &&
              same_fit(fit, ref);
     if (!ok && lt_rank() == 0) {
-        fprintf(stderr, "family %d solver %d curvature %d every %d: status %d, %d, stops %d, %d and %d lambdas\n",
+        fprintf(stderr, "family %d solver %d curvature %d every %d: status %d, %d, stops %d, %d and %d lambdas (%s)\n",
                 (int)pb->family, (int)st->solver, (int)st->curvature, every, rc, rc2, stops,
-                ref ? ref->nlambda : -1, fit ? fit->nlambda : -1);
+                ref ? ref->nlambda : -1, fit ? fit->nlambda : -1, lariat_errmsg(lt_ctx()));
     }
     LT_ASSERT_ALL(ok);
     lariat_fit_destroy(ref);
@@ -169,9 +169,11 @@ static void check_glm_resumed(lariat_data *d, const lariat_problem *pb, const la
 
 /* The binomial path (breast cancer) and the multinomial path (wine,
 ** ungrouped and grouped), stopped at chosen lambdas and resumed: equal to
-** the uninterrupted path bit for bit, with the Newton solver (its IRLS
-** curvature kept across lambdas, which the checkpoint holds; and the fixed
-** bound) and with fista (its step carried along the path). */
+** the uninterrupted path bit for bit, with the Newton solvers (binomial:
+** the lockstep engine on one model, whose curvature and path predictor the
+** checkpoint holds and whose point a resumed solve evaluates afresh;
+** multinomial: glm_newton.c's, its IRLS curvature kept across lambdas; and
+** the fixed bound) and with fista (its step carried along the path). */
 static void test_glm_fit_resumed(void)
 {
     lariat_data *breast = read_fixture("class_breast.csv"), *wine = read_fixture("class_wine.csv");

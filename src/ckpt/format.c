@@ -242,8 +242,10 @@ static void put_fit(ckpt_buf *b, const lariat_fit *f, int64_t p)
 ** solver): the gaussian ones, then those of the cross-entropy families. */
 static const lariat_solver_ops *const solvers[] = {&lariat_solver_gram, &lariat_solver_pgram, &lariat_solver_admm,
                                                    &lariat_solver_fista, &lariat_solver_wsgram};
+/* New solvers go at the end: a checkpoint records the index. */
 static const lariat_glm_solver_ops *const glm_solvers[] = {&lariat_glm_solver_newton, &lariat_glm_solver_newton_bound,
-                                                           &lariat_glm_solver_fista, &lariat_glm_solver_admm};
+                                                           &lariat_glm_solver_fista, &lariat_glm_solver_admm,
+                                                           &lariat_glm_solver_lockstep};
 enum {
     N_SOLVERS = sizeof(solvers) / sizeof(solvers[0]),
     N_GLM_SOLVERS = sizeof(glm_solvers) / sizeof(glm_solvers[0])

@@ -71,10 +71,12 @@ extern const lariat_family lariat_family_binomial;
 extern const lariat_family lariat_family_multinomial;
 /* The binomial family with its eval and conj on SIMD exp, log1p and log
 ** (family/simd.h): the same values to round-off (libmvec is within 4 ulp,
-** and the sums run in four lanes), not bit for bit. The lockstep CV uses
-** it; the single-model fit keeps lariat_family_binomial, whose results its
-** checkpoints promise bit for bit. Where the CPU or the build lacks the
-** vector functions, it is lariat_family_binomial. */
+** and the sums run in four lanes), not bit for bit. The lockstep engine
+** uses it (the CV's models, and the binomial fit on dense rows,
+** solvers/glm_batch.c); it gives the same bits at any rank count and
+** across a checkpoint, because every row is evaluated in the same lane of
+** the same tile's loop. Where the CPU or the build lacks the vector
+** functions, it is lariat_family_binomial. */
 extern const lariat_family lariat_family_binomial_simd;
 
 /* Not collective. The table of a family kind (NULL for an unknown kind). */

@@ -6,9 +6,11 @@
 **
 ** libmvec's functions are within 4 ulp, not correctly rounded, and the sums
 ** run in four lanes: the results equal the scalar loops' (family.c) to
-** round-off, not bit for bit. That is why only the lockstep uses them (its
-** table lariat_family_binomial_simd, family.h); the single-model fit keeps
-** the scalar loops, whose results its checkpoints promise bit for bit.
+** round-off, not bit for bit. The lockstep engine uses them (its table
+** lariat_family_binomial_simd, family.h: the CV's models and the binomial
+** fit on dense rows); the other solvers keep the scalar loops. A row is
+** evaluated in the same lane wherever its tile lives, so the lockstep's
+** results are still the same at any rank count and across checkpoints.
 **
 ** Each function does the vector work when the build found libmvec
 ** (LARIAT_HAVE_LIBMVEC) and the CPU running it has AVX2 and FMA

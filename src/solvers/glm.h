@@ -182,6 +182,11 @@ typedef struct lariat_glm_solver_ops {
 extern const lariat_glm_solver_ops lariat_glm_solver_newton;
 /* The same with the fixed curvature bound, formed once. */
 extern const lariat_glm_solver_ops lariat_glm_solver_newton_bound;
+/* Proximal Newton with the IRLS curvature for the binomial family on dense
+** rows, by the lockstep engine on one model (glm_batch.c: one fused pass
+** per step, the curvature's moments in single precision, the path
+** predictor); its name is "gram" too. LARIAT_EUSAGE on another problem. */
+extern const lariat_glm_solver_ops lariat_glm_solver_lockstep;
 extern const lariat_glm_solver_ops lariat_glm_solver_fista;
 /* Consensus ADMM over the row blocks whose x-update is each rank's own
 ** L2-regularized logistic fit (glm_admm.c); binomial only (K = 1). */
