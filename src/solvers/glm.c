@@ -1008,8 +1008,39 @@ static int unpenalized_columns(lariat_glm *g)
     return LARIAT_OK;
 }
 
+/* Not collective. lambda_max from v_null: the smallest lambda at which c = 0
+** is optimal (the alpha floor 1e-3 as glmnet's). */
+static void set_lambda_max(lariat_glm *g)
+{
+    const double a = g->alpha > 1e-3 ? g->alpha : 1e-3;
+    double lmax = 0.0;
+    for (int64_t j = 0; j < g->p; j++) {
+        if (!(g->std->pf[j] > 0.0) || g->std->scale[j] == 0.0) continue;
+        double m = 0.0, s2 = 0.0;
+        for (int k = 0; k < g->K; k++) {
+            const double v = g->v_null[k * g->p + j];
+            m = fmax(m, fabs(v));
+            s2 += v * v;
+        }
+        lmax = fmax(lmax, (g->grouped ? sqrt(s2) : m) / (a * g->std->pf[j]));
+    }
+    g->lambda_max = lmax;
+}
+
+void lariat_glm_set_null_gradient(lariat_glm *g, const double *v)
+{
+    memcpy(g->v_null, v, (size_t)(g->K * g->p) * sizeof(double));
+    set_lambda_max(g);
+}
+
 int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
                       const double *classes, int nclass, lariat_glm **out)
+{
+    return lariat_glm_create_ex(ctx, data, w, pb, classes, nclass, NULL, 1, out);
+}
+
+int lariat_glm_create_ex(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                         const double *classes, int nclass, lariat_prep *std, int null_pass, lariat_glm **out)
 {
     *out = NULL;
     if (w == NULL) w = data->w;
@@ -1040,7 +1071,12 @@ int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w,
             rc = lariat_glm_classes(ctx, data, w, pb->family, &g->classes, &g->nclass);
         }
     }
-    if (rc == LARIAT_OK) rc = lariat_prep_create(ctx, data, w, pb, &g->std);
+    if (g != NULL && std != NULL) {
+        g->std = std;
+        std = NULL;
+    }
+    lariat_prep_destroy(std); /* not taken over (no problem struct) */
+    if (rc == LARIAT_OK && g->std == NULL) rc = lariat_prep_create(ctx, data, w, pb, &g->std);
     if (rc == LARIAT_OK) {
         g->w = g->std->w;
         g->W = g->std->W;
@@ -1075,6 +1111,8 @@ int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w,
     if (rc == LARIAT_OK) {
         for (int k = 0; k < g->K; k++) g->ybar[k] /= g->W;
         g->N0 = lariat_family_null(fam, g->K, g->ybar, g->std->intercept, g->a_null);
+    }
+    if (rc == LARIAT_OK && null_pass) {
         /* v at the null model: lambda_max (SPEC.md section 9). */
         lariat_glm_work wk;
         double *g0 = lariat_malloc(ctx, (size_t)g->K, sizeof(double), "null gradient");
@@ -1090,21 +1128,7 @@ int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w,
         lariat_glm_work_free(&wk);
         free(g0);
     }
-    if (rc == LARIAT_OK) {
-        const double a = g->alpha > 1e-3 ? g->alpha : 1e-3;
-        double lmax = 0.0;
-        for (int64_t j = 0; j < g->p; j++) {
-            if (!(g->std->pf[j] > 0.0) || g->std->scale[j] == 0.0) continue;
-            double m = 0.0, s2 = 0.0;
-            for (int k = 0; k < g->K; k++) {
-                const double v = g->v_null[k * g->p + j];
-                m = fmax(m, fabs(v));
-                s2 += v * v;
-            }
-            lmax = fmax(lmax, (g->grouped ? sqrt(s2) : m) / (a * g->std->pf[j]));
-        }
-        g->lambda_max = lmax;
-    }
+    if (rc == LARIAT_OK && null_pass) set_lambda_max(g);
     if (rc != LARIAT_OK) {
         lariat_glm_destroy(g);
         return rc;

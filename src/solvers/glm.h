@@ -76,6 +76,20 @@ int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w,
                       const double *classes, int nclass, lariat_glm **out);
 void lariat_glm_destroy(lariat_glm *g);
 
+/* Collective. lariat_glm_create with two shortcuts for callers that have
+** done the work (the lockstep CV's fold models): std (NULL = prepared here)
+** is the rows' prepared problem, with std->w = w, which the problem takes
+** over (destroyed with it, also on failure); without the null model's pass
+** when null_pass is 0: v_null is then 0 and lambda_max 0 until the caller,
+** which evaluates the null point itself, sets them with
+** lariat_glm_set_null_gradient. */
+int lariat_glm_create_ex(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                         const double *classes, int nclass, lariat_prep *std, int null_pass, lariat_glm **out);
+
+/* Not collective. v (K x p, -dL/dc at c = 0 with a = a_null) becomes g's
+** v_null, and lambda_max follows from it (SPEC.md section 9). */
+void lariat_glm_set_null_gradient(lariat_glm *g, const double *v);
+
 /* Collective. The classes of the labels of rows with positive weight in w
 ** (NULL = data->w) for family kind: binomial the two values (or 0 and 1
 ** when every label is in [0, 1]), multinomial the distinct values. Errors,
