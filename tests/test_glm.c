@@ -462,13 +462,8 @@ static void test_third_label(void)
     lariat_data_destroy(d);
 }
 
-/* Not collective (run alike on every rank). The binomial family's SIMD
-** table (the lockstep CV's) against the scalar one: eval's loss, means,
-** residuals and IRLS weights and conj's sum to round-off (libmvec is within
-** 4 ulp), on every row count mod 4, over |eta| from 0 to 800 (exp(-|eta|)
-** underflows), proportions, zero weights (skipped by conj), the floor of
-** the weights, NULL outputs, and a point outside conj's domain. */
-static void test_binomial_simd(void)
+/* Not collective. test_binomial_simd at one width. */
+static void binomial_simd_at_width(int width)
 {
     enum { N = 203 };
     double eta[N], Y[N], w[N], mu[2][N], R[2][N], V[2][N];
@@ -480,6 +475,7 @@ static void test_binomial_simd(void)
         w[i] = i % 11 == 0 ? 0.0 : 0.5 + u;
     }
     const lariat_family *sc = &lariat_family_binomial, *vx = &lariat_family_binomial_simd;
+    if (lt_rank() == 0) printf("\n    SIMD width %d", width);
     for (int n = 0; n <= N; n += n < 12 ? 1 : 37) {
         const double l0 = sc->eval(n, n, 1, eta, Y, w, mu[0], R[0], V[0]);
         const double l1 = vx->eval(n, n, 1, eta, Y, w, mu[1], R[1], V[1]);
@@ -503,6 +499,23 @@ static void test_binomial_simd(void)
         ok &= lariat_binomial_eval_simd(N, eta, Y, w, NULL, NULL, NULL, 1e-5 * (1.0 - 1e-5), &l) == 1;
     }
     LT_ASSERT_ALL(ok);
+}
+
+/* Not collective (run alike on every rank). The binomial family's SIMD
+** table (the lockstep's) against the scalar one: eval's loss, means,
+** residuals and IRLS weights and conj's sum to round-off (libmvec is within
+** 4 ulp), on every row count mod 8, over |eta| from 0 to 800 (exp(-|eta|)
+** underflows), proportions, zero weights (skipped by conj), the floor of
+** the weights, NULL outputs, and a point outside conj's domain; at every
+** width this CPU has (8 lanes with AVX-512, 4 with AVX2). */
+static void test_binomial_simd(void)
+{
+    const int widest = lariat_simd_set_width(-1);
+    for (int width = widest; width >= 4 || width == widest; width = width > 4 ? 4 : -1) {
+        LT_ASSERT_ALL(lariat_simd_set_width(width) == width);
+        binomial_simd_at_width(width);
+    }
+    lariat_simd_set_width(-1);
 }
 
 void lt_register_glm(void)

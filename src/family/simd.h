@@ -13,9 +13,10 @@
 ** results are still the same at any rank count and across checkpoints.
 **
 ** Each function does the vector work when the build found libmvec
-** (LARIAT_HAVE_LIBMVEC) and the CPU running it has AVX2 and FMA
-** (lariat_simd_available), and otherwise returns a negative value without
-** touching its outputs: the caller then runs its scalar loop.
+** (LARIAT_HAVE_LIBMVEC; its AVX-512 variants: LARIAT_HAVE_LIBMVEC_AVX512)
+** and the CPU running it has AVX2 and FMA, or AVX-512 (lariat_simd_width),
+** and otherwise returns 0 without touching its outputs: the caller then
+** runs its scalar loop.
 */
 #ifndef LARIAT_FAMILY_SIMD_H
 #define LARIAT_FAMILY_SIMD_H
@@ -24,6 +25,15 @@
 
 /* Not collective. 1 when the vector loops below run on this CPU, else 0. */
 int lariat_simd_available(void);
+
+/* Not collective. The lanes the loops below use on this CPU: 8 (AVX-512), 4
+** (AVX2 and FMA) or 0 (none: the callers run their scalar loops). */
+int lariat_simd_width(void);
+
+/* Not collective, for tests: the loops use at most width lanes from now on
+** (8, 4 or 0; the CPU's widest for a width beyond it or negative); returns
+** the width in use. Not thread-safe, as nothing here needs to be. */
+int lariat_simd_set_width(int width);
 
 /* Not collective. As family.h's eval for the binomial family (K = 1; mu, R
 ** and V each optional, floor the IRLS weights' floor): the loss
