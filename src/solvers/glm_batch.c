@@ -958,9 +958,9 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
     return rc;
 }
 
-/* Not collective. The batch's workspace for M models on data (set_of,
-** nsets and excl as lariat_glm_batch_paths), the models not yet made; on
-** failure the caller frees what was made (batch_free). */
+/* Collective. The batch's workspace for M models on data (set_of, nsets
+** and excl as lariat_glm_batch_paths), the models not yet made; errors are
+** agreed, and on failure the caller frees what was made (batch_free). */
 static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int M, const int *set_of, int nsets,
                        const int *excl)
 {
@@ -1001,6 +1001,7 @@ static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int 
             rc = LARIAT_ENOMEM;
         }
     }
+    rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) rc = lariat_tilesum_create(ctx, data, (int64_t)M * (p + 2), &bt->ts);
     return rc;
 }
@@ -1074,7 +1075,7 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
         return lariat_error(ctx, LARIAT_EUSAGE, "the lockstep paths serve the binomial family on dense rows");
     }
     batch bt;
-    int rc = lariat_agree(ctx, batch_alloc(&bt, ctx, data, M, set_of, nsets, excl));
+    int rc = batch_alloc(&bt, ctx, data, M, set_of, nsets, excl);
     const int64_t p = bt.p;
     lariat_prep **preps = lariat_calloc(ctx, (size_t)M, sizeof(*preps), "fold problems");
     rc = lariat_agree(ctx, rc == LARIAT_OK && preps == NULL ? LARIAT_ENOMEM : rc);
@@ -1208,24 +1209,25 @@ static int lockstep_create(const lariat_glm *g, const lariat_settings *st, void 
     if (g->K != 1 || lariat_matrix_is_sparse(g->data->X)) {
         return lariat_error(ctx, LARIAT_EUSAGE, "the lockstep solver serves the binomial family on dense rows");
     }
-    lockstep *ls = lariat_calloc(ctx, 1, sizeof(*ls), "solver workspace");
-    if (ls == NULL) return LARIAT_ENOMEM;
     const int64_t n = g->data->n_local, p = g->p;
-    ls->set_of = lariat_malloc(ctx, (size_t)(n > 0 ? n : 1), sizeof(int), "row sets");
-    ls->state = lariat_malloc(ctx, (size_t)LOCKSTEP_STATE(p), sizeof(double), "solver state");
-    int rc = ls->set_of != NULL && ls->state != NULL ? LARIAT_OK : LARIAT_ENOMEM;
-    for (int64_t i = 0; rc == LARIAT_OK && i < n; i++) ls->set_of[i] = 1;
-    if (rc == LARIAT_OK) rc = batch_alloc(&ls->bt, ctx, g->data, 1, ls->set_of, 1, &ls->excl);
-    if (rc == LARIAT_OK) rc = model_adopt(&ls->bt, &ls->bt.m[0], g);
+    lockstep *ls = lariat_calloc(ctx, 1, sizeof(*ls), "solver workspace");
+    int rc = ls != NULL ? LARIAT_OK : LARIAT_ENOMEM;
     if (rc == LARIAT_OK) {
-        /* st->tol is the path's inner tolerance already (glm_path.c). */
-        ls->bt.m[0].target = st->tol * fmax(g->N0, DBL_MIN);
-        ls->max_iter = st->max_iter;
+        ls->set_of = lariat_malloc(ctx, (size_t)(n > 0 ? n : 1), sizeof(int), "row sets");
+        ls->state = lariat_malloc(ctx, (size_t)LOCKSTEP_STATE(p), sizeof(double), "solver state");
+        if (ls->set_of == NULL || ls->state == NULL) rc = LARIAT_ENOMEM;
     }
+    for (int64_t i = 0; rc == LARIAT_OK && i < n; i++) ls->set_of[i] = 1;
+    rc = lariat_agree(ctx, rc);
+    if (rc == LARIAT_OK) rc = batch_alloc(&ls->bt, ctx, g->data, 1, ls->set_of, 1, &ls->excl);
+    if (rc == LARIAT_OK) rc = lariat_agree(ctx, model_adopt(&ls->bt, &ls->bt.m[0], g));
     if (rc != LARIAT_OK) {
         lockstep_destroy(ls);
         return rc;
     }
+    /* st->tol is the path's inner tolerance already (glm_path.c). */
+    ls->bt.m[0].target = st->tol * fmax(g->N0, DBL_MIN);
+    ls->max_iter = st->max_iter;
     *out = ls;
     return LARIAT_OK;
 }
