@@ -109,7 +109,7 @@ typedef struct bmodel {
     int owns_g;           /* g is the model's own (else a copy of a caller's struct) */
     lariat_glm_work wk;   /* eta, mu, R, V of the point */
     double *etat, *mut, *Rt, *Vt; /* the trial point's */
-    double *deta;         /* X d of the step */
+    double *deta;         /* X d of the step (formed by line_search) */
     double *ac;           /* [a | c], 1 + p */
     double g0, *v, loss;  /* the point's gradient and loss */
     double *H, *h0, h00;  /* curvature (p x p), intercept column, corner */
@@ -122,6 +122,11 @@ typedef struct bmodel {
     char *active;
     int own;              /* the model keeps its own IRLS curvature (see solve_lambda) */
     int fresh;            /* eta, mu, R, V and the gradient are point_pass's of ac */
+    /* The IRLS weights V are kept (evaluated with the point): model 0's make
+    ** every shared curvature (refresh), and an own model forms its own;
+    ** the other models' are never read, and not writing them saves a
+    ** stream of n doubles per model in every fused pass. */
+    int keep_V;
     /* The curvature's version (counts its formings), and the versions that
     ** the model's last two steps were made with: only two steps on the same
     ** curvature tell how good it is. */
@@ -589,16 +594,13 @@ typedef struct fuse_arg {
     const double *cst;
     double *loc, *sr; /* cnt each: the tile's losses and sums of R */
     int64_t base;     /* the tile's first row (fuse_rows' rows are the tile's) */
-    int point;        /* point_pass: the models' own points, no step */
     int rc;
 } fuse_arg;
 
 /* Not collective. The fused pass's work on rows i0 .. i0 + m - 1 for every
 ** stepping model t: the whole step's trial eta from the block's product
-** (XB's lane t), the step's X d (trial minus point, for the line search)
-** and the trial's evaluation, and the trial's residuals into RB's lane t
-** for the block's second product. For point_pass, the point's eta and no
-** step. */
+** (XB's lane t; for point_pass, the point's) and its evaluation, and the
+** trial's residuals into RB's lane t for the block's second product. */
 static void fuse_rows(void *argv, int64_t i0, int64_t m, const double *XB, double *RB, int64_t ld)
 {
     fuse_arg *fa = argv;
@@ -607,13 +609,11 @@ static void fuse_rows(void *argv, int64_t i0, int64_t m, const double *XB, doubl
     for (int t = 0; t < fa->cnt; t++) {
         bmodel *bm = &bt->m[bt->list[t]];
         const lariat_glm *g = bm->g;
-        const double *e = bm->wk.eta + i0, c = fa->cst[t];
-        double *de = bm->deta + i0, *et = bm->etat + i0, *rt = bm->Rt + i0, sr = 0.0;
+        const double c = fa->cst[t];
+        double *et = bm->etat + i0, *rt = bm->Rt + i0, sr = 0.0;
         for (int64_t r = 0; r < m; r++) et[r] = XB[r * ld + t] + c;
-        if (!fa->point) {
-            for (int64_t r = 0; r < m; r++) de[r] = et[r] - e[r];
-        }
-        fa->loc[t] += g->fam->eval(m, m, 1, et, g->Y + i0, g->w + i0, bm->mut + i0, rt, bm->Vt + i0);
+        fa->loc[t] += g->fam->eval(m, m, 1, et, g->Y + i0, g->w + i0, bm->mut + i0, rt,
+                                   bm->keep_V ? bm->Vt + i0 : NULL);
         for (int64_t r = 0; r < m; r++) {
             sr += rt[r];
             RB[r * ld + t] = rt[r];
@@ -651,7 +651,7 @@ static int fused_pass(batch *bt, int cnt, int point)
     const int64_t p = bt->p, len = p + 2;
     double cst[cnt > 0 ? cnt : 1], loc[cnt > 0 ? cnt : 1], sr[cnt > 0 ? cnt : 1];
     batch_vectors(bt, cnt, !point, cst);
-    fuse_arg fa = {bt, cnt, cst, loc, sr, 0, point, LARIAT_OK};
+    fuse_arg fa = {bt, cnt, cst, loc, sr, 0, LARIAT_OK};
     int rc = lariat_tilesum_run(bt->ts, cnt * len, fused_tile_fn, &fa, bt->red);
     if (rc == LARIAT_OK) rc = lariat_agree(bt->ctx, fa.rc);
     if (rc != LARIAT_OK) return rc;
@@ -742,7 +742,8 @@ static void search_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
         if (!a->searching[t]) continue;
         bmodel *bm = &a->bt->m[a->bt->list[t]];
         const lariat_glm *g = bm->g;
-        part[t] = g->fam->eval(m, m, 1, bm->etat + i0, g->Y + i0, g->w + i0, bm->mut + i0, bm->Rt + i0, bm->Vt + i0);
+        part[t] = g->fam->eval(m, m, 1, bm->etat + i0, g->Y + i0, g->w + i0, bm->mut + i0, bm->Rt + i0,
+                               bm->keep_V ? bm->Vt + i0 : NULL);
     }
 }
 
@@ -760,6 +761,12 @@ static int line_search(batch *bt, int cnt, double lambda, int *moved)
     for (int t = 0; t < cnt; t++) {
         searching[t] = 1;
         bt->m[bt->list[t]].moved = 0;
+    }
+    /* The whole step's X d, trial minus point: the fused pass left the
+    ** trial's eta in etat. */
+    for (int t = 0; t < cnt; t++) {
+        bmodel *bm = &bt->m[bt->list[t]];
+        for (int64_t i = 0; i < n; i++) bm->deta[i] = bm->etat[i] - bm->wk.eta[i];
     }
     int rc = LARIAT_OK;
     for (int h = 0; h < MAX_HALVINGS && rc == LARIAT_OK; h++) {
@@ -901,6 +908,12 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
             ** curvature from then on, formed anew when it slows. */
             if (bt->formed && slow && (bm->own || bm->iter >= OWN_AFTER)) {
                 bm->own = 1;
+                if (!bm->keep_V) {
+                    /* Its weights from here on (row by row, as the tiles' evaluations give them). */
+                    const lariat_glm *g = bm->g;
+                    g->fam->eval(bt->n, bt->n, 1, bm->wk.eta, g->Y, g->w, NULL, NULL, bm->wk.V);
+                    bm->keep_V = 1;
+                }
                 rc = own_refresh(bt, bm);
                 continue;
             }
@@ -981,6 +994,7 @@ static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int 
     }
     if (rc == LARIAT_OK) {
         bt->m = lariat_calloc(ctx, (size_t)M, sizeof(bmodel), "models");
+        if (bt->m != NULL) bt->m[0].keep_V = 1;
         bt->list = lariat_malloc(ctx, (size_t)M, sizeof(int), "models");
         bt->Bm = lariat_malloc(ctx, (size_t)(p * M), sizeof(double), "model vectors");
         bt->Gm = lariat_malloc(ctx, (size_t)(p * M), sizeof(double), "model gradients");
