@@ -48,7 +48,8 @@ int lariat_simd_width(void)
 
 int lariat_simd_set_width(int width)
 {
-    const int widest = (simd_width = -1, lariat_simd_width());
+    simd_width = -1; /* asked the CPU afresh */
+    const int widest = lariat_simd_width();
     if (width >= 0 && width < widest) simd_width = width >= 4 ? 4 : 0;
     return simd_width;
 }

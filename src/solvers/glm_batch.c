@@ -2,24 +2,27 @@
 ** Lockstep proximal Newton: the paths of M binomial models on the same rows
 ** that differ only in their row weights (cross-validation: the all-rows
 ** model and one model per fold), solved together so that every pass over X
-** serves all of them (lariat_glm_batch_paths, glm.h).
+** serves all of them (lariat_glm_batch_paths, glm.h). With M = 1 it is also
+** the binomial fit's solver on dense rows (lariat_glm_solver_lockstep, at
+** the end of this file).
 **
 ** Each model takes the steps of glm_newton.c (Lee, Sun and Saunders 2014,
 ** algorithm 3.1, with an Armijo line search on the true objective and the
 ** family's duality gap as the stopping test), but the work is arranged by
 ** kind rather than by model:
 **   - a step of every model is ONE pass over X (lariat_matrix_fused_multi):
-**     block by block of rows, one product forms X D for the M step vectors
-**     (data/skinny.c's kernels for up to 48 models, else DGEMM), each
-**     model's whole step is evaluated on the block (fuse_rows), and a second
+**     block by block of rows, one product forms X B for the M models'
+**     whole-step trial points (data/skinny.c's kernels for up to 48 models,
+**     else DGEMM), each trial is evaluated on the block (fuse_rows), and a second
 **     product forms X'R at that trial while the block is still in cache;
 **     the products and residuals live in the pass's block buffers. Newton's
 **     whole step is usually accepted, and then its gradient is the next
 **     point's: fold by fold, the same step cost one DGEMV pass for X d, one
 **     for X'R and one more evaluation per model;
-**   - a line search costs no pass (the step's X d is kept) and the trial's
-**     evaluation (one exponential and one log1p a row, four rows at a time
-**     on libmvec: the family's SIMD table, family/simd.h) becomes the point's;
+**   - a line search costs no pass (the step's X d is the whole trial's eta
+**     minus the point's) and the trial's evaluation (one exponential and one
+**     log1p a row, eight or four rows at a time on libmvec: the family's
+**     SIMD table, family/simd.h) becomes the point's;
 **   - the gap (two logarithms a row) is computed only once a model's step
 **     predicts a decrease near the objective's round-off, where
 **     convergence is possible: the gap bounds the suboptimality, which
@@ -695,11 +698,10 @@ static int point_pass(batch *bt, int cnt)
 }
 
 /* Collective. The whole step of the cnt models of bt->list in ONE pass over
-** X (fused_pass): its X d, the trial point's evaluation and the trial's
-** gradient. Newton's whole step is usually accepted: its gradient is then
-** the next point's, at no pass more. The models whose whole step fails
-** Armijo's test are left in bt->list[0..*rest), their step halved, for
-** line_search. */
+** X (fused_pass): the trial point's eta, evaluation and gradient. Newton's
+** whole step is usually accepted: its gradient is then the next point's, at
+** no pass more. The models whose whole step fails Armijo's test are left in
+** bt->list[0..*rest), their step halved, for line_search. */
 static int fused_step(batch *bt, int cnt, double lambda, int *rest)
 {
     const int64_t p = bt->p, len = p + 2;
@@ -747,10 +749,11 @@ static void search_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
     }
 }
 
-/* Collective. The line searches of the cnt models of bt->list, whose steps'
-** X d are in deta, from their bm->step: each round evaluates every searching model's trial
-** point (one scalar per model in one allreduce); an accepted trial becomes
-** the model's point (its evaluation kept). Blind steps (predicted decrease
+/* Collective. The line searches of the cnt models of bt->list, whose whole
+** steps' trials fused_step left in the trial arrays, from their bm->step:
+** each round evaluates every searching model's trial point (one scalar per
+** model in one allreduce); an accepted trial becomes the model's point (its
+** evaluation kept). Blind steps (predicted decrease
 ** below round-off) are taken whole. The models that moved are left in
 ** bt->list[0..*moved). */
 static int line_search(batch *bt, int cnt, double lambda, int *moved)
