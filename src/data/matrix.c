@@ -213,6 +213,53 @@ int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w,
     return LARIAT_OK;
 }
 
+int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double *part)
+{
+    const int64_t p = X->cols, len = p * (p + 1) / 2, m = X->rows;
+    const int64_t e0 = X->rowptr[0], nnz = X->rowptr[m] - e0;
+    /* The block's entries by column, each column's in row order: row_of
+    ** and at hold the row and the position in colind and val. */
+    int64_t *colptr = lariat_calloc(ctx, (size_t)(p + 1), sizeof(int64_t), "Gram column pointers");
+    int64_t *row_of = lariat_malloc(ctx, (size_t)(nnz > 0 ? nnz : 1), sizeof(int64_t), "Gram column rows");
+    int64_t *at = lariat_malloc(ctx, (size_t)(nnz > 0 ? nnz : 1), sizeof(int64_t), "Gram column entries");
+    if (colptr == NULL || row_of == NULL || at == NULL) {
+        free(colptr);
+        free(row_of);
+        free(at);
+        return LARIAT_ENOMEM;
+    }
+    for (int64_t k = e0; k < e0 + nnz; k++) colptr[X->colind[k] + 1]++;
+    for (int64_t j = 0; j < p; j++) colptr[j + 1] += colptr[j];
+    for (int64_t i = 0; i < m; i++) {
+        for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) {
+            const int64_t d = colptr[X->colind[k]]++;
+            row_of[d] = i;
+            at[d] = k;
+        }
+    }
+    for (int64_t j = p; j > 0; j--) colptr[j] = colptr[j - 1];
+    colptr[0] = 0;
+    double *s1 = part + len, W = 0.0;
+    for (int64_t i = 0; i < m; i++) W += w[i];
+    part[len + p] = W;
+    for (int64_t j = 0; j < p; j++) {
+        double *row = part + j * p - j * (j - 1) / 2 - j; /* row[l] is entry (j, l), l >= j */
+        memset(row + j, 0, (size_t)(p - j) * sizeof(double));
+        double sj = 0.0;
+        for (int64_t d = colptr[j]; d < colptr[j + 1]; d++) {
+            const int64_t i = row_of[d], k = at[d];
+            const double wx = w[i] * X->val[k];
+            sj += wx;
+            for (int64_t t = k; t < X->rowptr[i + 1]; t++) row[X->colind[t]] += wx * X->val[t];
+        }
+        s1[j] = sj;
+    }
+    free(colptr);
+    free(row_of);
+    free(at);
+    return LARIAT_OK;
+}
+
 int lariat_matrix_colstats(lariat_ctx *ctx, const lariat_matrix *X, const double *w, const double *shift,
                            double *s1, double *s2)
 {

@@ -100,29 +100,16 @@ typedef struct gram_tile {
 } gram_tile;
 
 /* CSR: the tile's raw products of stored entries straight into the packed
-** upper triangle, then its weighted column sums and weight sum:
-** part = [sum w x x' (packed) | sum w x (p) | sum w]. The centering is made
-** once, after the sum (lariat_stats_gram): a tile touches few entries, and
-** a dense p x p pass per tile would cost more than its products. */
+** upper triangle, then its weighted column sums and weight sum
+** (lariat_matrix_gram_packed_csr). The centering is made once, after the
+** sum (lariat_stats_gram): a tile touches few entries, and a dense p x p
+** pass per tile would cost more than its products. */
 static void gram_csr_fn(void *arg, int64_t i0, int64_t m, double *part)
 {
     gram_tile *a = arg;
-    const int64_t p = a->data->p, len = p * (p + 1) / 2;
-    const lariat_matrix *X = a->data->X;
-    const double *w = a->w + i0;
-    memset(part, 0, (size_t)(len + p + 1) * sizeof(double));
-    double *s1 = part + len;
-    for (int64_t i = 0; i < m; i++) {
-        const int64_t r = i0 + i;
-        part[len + p] += w[i];
-        for (int64_t k = X->rowptr[r]; k < X->rowptr[r + 1]; k++) {
-            const int64_t j = X->colind[k];
-            const double wx = w[i] * X->val[k];
-            double *row = part + j * p - j * (j - 1) / 2 - j; /* row[l] is entry (j, l), l >= j */
-            s1[j] += wx;
-            for (int64_t t = k; t < X->rowptr[r + 1]; t++) row[X->colind[t]] += wx * X->val[t];
-        }
-    }
+    const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
+    int rc = lariat_matrix_gram_packed_csr(a->ctx, &tile, a->w + i0, part);
+    if (rc != LARIAT_OK) a->rc = rc;
 }
 
 static void gram_fn(void *arg, int64_t i0, int64_t m, double *part)
