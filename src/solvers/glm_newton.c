@@ -60,7 +60,12 @@
 #define REFRESH_RATIO 0.1
 
 typedef struct newton_ws {
-    const lariat_glm *g;
+    const lariat_glm *g; /* &own */
+    /* The caller's problem struct (its arrays the caller's), with the
+    ** binomial family's SIMD row loops (family/simd.h) in place of the
+    ** scalar ones. Each tile's rows take the same lanes wherever the tile
+    ** lives, so the path is still the same at any rank count. */
+    lariat_glm own;
     int K, exact;
     int64_t p, n;
     double tol;
@@ -315,7 +320,9 @@ static int newton_create_mode(const lariat_glm *g, const lariat_settings *st, in
         rc = lariat_error(ctx, LARIAT_ENOMEM, "the gram solver cannot handle %lld features", (long long)p);
     }
     if (rc == LARIAT_OK) {
-        ws->g = g;
+        ws->own = *g;
+        if (g->fam->kind == LARIAT_FAMILY_BINOMIAL) ws->own.fam = &lariat_family_binomial_simd;
+        ws->g = &ws->own;
         ws->K = K;
         ws->p = p;
         ws->n = g->n;
