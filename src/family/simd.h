@@ -6,10 +6,11 @@
 **
 ** libmvec's functions are within 4 ulp, not correctly rounded, and the sums
 ** run in four lanes: the results equal the scalar loops' (family.c) to
-** round-off, not bit for bit. The lockstep engine uses them (its table
-** lariat_family_binomial_simd, family.h: the CV's models and the binomial
-** fit on dense rows); the other solvers keep the scalar loops. A row is
-** evaluated in the same lane wherever its tile lives, so the lockstep's
+** round-off, not bit for bit. The Newton solvers use them (the table
+** lariat_family_binomial_simd, family.h: the lockstep engine's CV models
+** and binomial fit on dense rows, and glm_newton.c's binomial fits);
+** fista and admm keep the scalar loops. A row is
+** evaluated in the same lane wherever its tile lives, so the solvers'
 ** results are still the same at any rank count and across checkpoints.
 **
 ** Each function does the vector work when the build found libmvec
