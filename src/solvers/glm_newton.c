@@ -47,9 +47,19 @@
 #define MAX_HALVINGS 40
 /* Coordinate descent on one model stops when no coordinate moves the model
 ** by more than this fraction of the current gap (floored at a fraction of
-** the target), and after MAX_SWEEPS sweeps. */
+** the target), and after MAX_SWEEPS sweeps. The multinomial model, whose K
+** classes' coefficients of a feature are strongly coupled, reaches the
+** tolerance's scale (1e-17 to 1e-26 late on a path) only by creeping:
+** on 5,000 x 30 rows with 4 classes (`lariat gen --family multinomial
+** --classes 4 --seed 3`, alpha 0.5) the path took 3.4 million sweeps, 156
+** of its 574 steps stopping at 20,000, in 21.4 s. At 500 the path takes
+** the same 574 steps to the same gaps (at most 1.38e-12), objectives
+** within 6.6e-14, in 1.43 s (grouped: 32.5 -> 1.67 s, 570 steps either
+** way): the sweeps past a few hundred gave the next step nothing. The
+** binomial paths measured (100,000 x 2,000 sparse, 391 steps) and a sparse
+** multinomial one never reach 500. */
 #define INNER_FRACTION 1e-3
-#define MAX_SWEEPS 20000
+#define MAX_SWEEPS 500
 /* Consecutive failed line searches (each with a tighter inner solve)
 ** before the solve gives up at the current point. */
 #define MAX_STALLS 4
