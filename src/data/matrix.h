@@ -69,8 +69,8 @@ int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w,
 ** entries are multiplied, and the triangle is written one packed row at a
 ** time (the block's entries gathered by column first), so that the
 ** scattered additions stay within one row of at most p doubles: row by row
-** over X, they spread over the whole triangle and missed the cache (twice
-** the time on 8,192 rows x 2,000 features at 1%). Centring about c
+** over X, they spread over the whole triangle (a binomial curvature on
+** 100,000 x 2,000 rows at 1% took 0.19-0.20 s so, 0.16-0.17 s now). Centring about c
 ** afterwards, G - c s1' - s1 c' + W c c' and s1 - W c, is one p^2 / 2 pass
 ** for all the blocks of rows together (a dense p x p centring per block
 ** cost more than its products: lariat_matrix_gram). Returns LARIAT_ENOMEM
