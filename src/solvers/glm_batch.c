@@ -106,6 +106,8 @@
 ** at most m p a sweep, so m^2 <= 3 NEWTON_SWEEPS p): gram.c's. */
 #define NEWTON_AFTER 4
 #define NEWTON_SWEEPS 64
+/* Doubles of one model's step as model_steps sends it. */
+#define SHARE_LEN(p) (6 + 3 * (p) + 1)
 
 typedef struct bmodel {
     lariat_glm *g;
@@ -158,6 +160,7 @@ typedef struct batch {
     double *nt_A, *nt_rhs; /* (p + 1)^2 and p + 1: active_newton's system */
     int64_t *nt_free;     /* p: its free coordinates */
     double *predicted;    /* p: predict's trial coefficients */
+    double *share;        /* SHARE_LEN(p): one model's step for the other ranks (model_steps) */
     /* Every sum over rows goes tile by tile (data/tiles.h), so that the
     ** lockstep's answer is the same at any rank count: */
     lariat_tilesum *ts;   /* for up to M (p + 2) values */
@@ -211,6 +214,7 @@ static void batch_free(batch *bt)
     free(bt->nt_rhs);
     free(bt->nt_free);
     free(bt->predicted);
+    free(bt->share);
     lariat_tilesum_destroy(bt->ts);
     free(bt->tile_in);
     free(bt->tile_out);
@@ -859,6 +863,67 @@ static void predict(batch *bt, bmodel *bm, int64_t p, double lambda)
     bm->delta = delta;
 }
 
+/* Collective. The step of every running model (model_step, and the path
+** predictor on a lambda's first step). Its inner solve, coordinate descent
+** on a p x p curvature, is the same work on every rank: with several ranks
+** and models, each rank solves every P-th running model instead and sends
+** the others what the step left (MPI_Bcast, exact: every rank then holds
+** the bits it would have computed itself, so the answer stays the same at
+** any rank count). On wide rows it is the lockstep's largest cost. */
+static int model_steps(batch *bt, double lambda)
+{
+    const int64_t p = bt->p;
+    const int P = lariat_ctx_size(bt->ctx), me = lariat_ctx_rank(bt->ctx);
+    const int share = P > 1 && bt->M > 1;
+    int k = 0;
+    for (int m = 0; m < bt->M; m++) {
+        bmodel *bm = &bt->m[m];
+        if (!bm->run) continue;
+        if (!bm->has_gap && bm->dec_last > 0.0) bm->est = fmin(bm->g->N0, sqrt(EST_FRACTION * bm->g->N0 * bm->dec_last));
+        if (share && k++ % P != me) continue;
+        model_step(bt, bm, p, lambda);
+        if (bm->iter == 0 && -bm->delta > GAP_NEAR * bm->slack) predict(bt, bm, p, lambda);
+    }
+    if (!share) return LARIAT_OK;
+    /* What the step left that the lockstep reads after it (the rest,
+    ** q and the active set, is made afresh by the next model_step):
+    ** [x0, delta, est, pen0, slack, has_first | x (p) | trial (p) | first (p + 1)]. */
+    double *buf = bt->share;
+    const int len = (int)(SHARE_LEN(p));
+    k = 0;
+    for (int m = 0; m < bt->M; m++) {
+        bmodel *bm = &bt->m[m];
+        if (!bm->run) continue;
+        const int owner = k++ % P;
+        if (owner == me) {
+            buf[0] = bm->x0;
+            buf[1] = bm->delta;
+            buf[2] = bm->est;
+            buf[3] = bm->pen0;
+            buf[4] = bm->slack;
+            buf[5] = bm->has_first;
+            memcpy(buf + 6, bm->x, (size_t)p * sizeof(double));
+            memcpy(buf + 6 + p, bm->trial, (size_t)p * sizeof(double));
+            memcpy(buf + 6 + 2 * p, bm->first, (size_t)(p + 1) * sizeof(double));
+        }
+        if (MPI_Bcast(buf, len, MPI_DOUBLE, owner, lariat_ctx_comm(bt->ctx)) != MPI_SUCCESS) {
+            return lariat_error(bt->ctx, LARIAT_EMPI, "MPI_Bcast of a model's step failed");
+        }
+        if (owner != me) {
+            bm->x0 = buf[0];
+            bm->delta = buf[1];
+            bm->est = buf[2];
+            bm->pen0 = buf[3];
+            bm->slack = buf[4];
+            bm->has_first = buf[5] != 0.0;
+            memcpy(bm->x, buf + 6, (size_t)p * sizeof(double));
+            memcpy(bm->trial, buf + 6 + p, (size_t)p * sizeof(double));
+            memcpy(bm->first, buf + 6 + 2 * p, (size_t)(p + 1) * sizeof(double));
+        }
+    }
+    return LARIAT_OK;
+}
+
 /* Collective. One lambda for every model: glm_newton.c's newton_solve,
 ** arranged by kind of work (see the top of this file). */
 static int solve_lambda(batch *bt, double lambda, int max_iter)
@@ -929,13 +994,11 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
             rc = refresh(bt);
             if (rc != LARIAT_OK) break;
         }
+        rc = model_steps(bt, lambda);
         int cnt = 0;
         for (int m = 0; m < bt->M && rc == LARIAT_OK; m++) {
             bmodel *bm = &bt->m[m];
             if (!bm->run) continue;
-            if (!bm->has_gap && bm->dec_last > 0.0) bm->est = fmin(bm->g->N0, sqrt(EST_FRACTION * bm->g->N0 * bm->dec_last));
-            model_step(bt, bm, p, lambda);
-            if (bm->iter == 0 && -bm->delta > GAP_NEAR * bm->slack) predict(bt, bm, p, lambda);
             const int near = -bm->delta <= fmax(bm->target, GAP_NEAR * bm->slack) || bm->stalls > 0 ||
                              bm->iter >= max_iter || bm->blind >= MAX_BLIND;
             if (near) {
@@ -1009,12 +1072,13 @@ static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int 
         bt->nt_rhs = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "active Newton system");
         bt->nt_free = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "active Newton system");
         bt->predicted = lariat_malloc(ctx, (size_t)p, sizeof(double), "path predictor");
+        bt->share = lariat_malloc(ctx, (size_t)SHARE_LEN(p), sizeof(double), "model step");
         bt->T = lariat_tile_rows(data->n, p);
         bt->tile_in = lariat_malloc(ctx, (size_t)(bt->T * M), sizeof(double), "tile vectors");
         bt->tile_out = lariat_malloc(ctx, (size_t)((bt->T > p ? bt->T : p) * M), sizeof(double), "tile products");
         bt->tile_tmp = lariat_malloc(ctx, (size_t)(3 * bt->T), sizeof(double), "tile evaluations");
         if (!bt->m || !bt->list || !bt->Bm || !bt->Gm || !bt->red || !bt->sets || !bt->S || !bt->own || !bt->nt_A ||
-            !bt->nt_rhs || !bt->nt_free || !bt->predicted || !bt->tile_in || !bt->tile_out || !bt->tile_tmp) {
+            !bt->nt_rhs || !bt->nt_free || !bt->predicted || !bt->share || !bt->tile_in || !bt->tile_out || !bt->tile_tmp) {
             rc = LARIAT_ENOMEM;
         }
     }
