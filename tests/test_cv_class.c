@@ -91,15 +91,21 @@ static void check_case(const char *name)
         cv.measure = measure_of(cJSON_GetObjectItem(root, "type_measure")->valuestring);
         const double lmin = cJSON_GetObjectItem(root, "lambda_min")->valuedouble;
         const double l1se = cJSON_GetObjectItem(root, "lambda_1se")->valuedouble;
-        for (int groups = 1; groups <= (lt_size() > 1 ? 2 : 1); groups++) {
+        /* Binomial also on the same numbers stored as CSR: the lockstep's
+        ** sparse curvature (glm_batch.c's refresh_sparse) and products. */
+        lariat_data *ds = pb.family == LARIAT_FAMILY_BINOMIAL ? lt_sparse_copy(d) : NULL;
+        LT_ASSERT_ALL(pb.family != LARIAT_FAMILY_BINOMIAL || ds != NULL);
+        const int ngroups = lt_size() > 1 ? 2 : 1, nruns = ngroups * (ds != NULL ? 2 : 1);
+        for (int run = 0; run < nruns; run++) {
+            const int groups = 1 + run % ngroups, sparse = run >= ngroups;
             cv.groups = groups;
-            /* Binomial on dense rows takes the lockstep's one group whatever
+            /* Binomial (dense or CSR) takes the lockstep's one group whatever
             ** is asked (the same table at any G); multinomial fits fold by
             ** fold in the groups asked. */
             const int want_groups = pb.family == LARIAT_FAMILY_BINOMIAL ? 1 : groups;
             lariat_cv_result *res = NULL;
             const double t0 = lariat_now();
-            rc = lariat_cv(lt_ctx(), d, NULL, &pb, &st, &cv, &res);
+            rc = lariat_cv(lt_ctx(), sparse ? ds : d, NULL, &pb, &st, &cv, &res);
             LT_ASSERT_ALL(rc == LARIAT_OK);
             if (rc != LARIAT_OK) {
                 if (lt_rank() == 0) fprintf(stderr, "cv_class %s: %s\n", name, lariat_errmsg(lt_ctx()));
@@ -108,24 +114,25 @@ static void check_case(const char *name)
             const lariat_cv_curve *c = &res->curves[0];
             int ok = c->nlambda == nlam && res->nfolds == 5 && res->groups == want_groups &&
                      res->measure == cv.measure;
-            double dm = INFINITY, ds = INFINITY;
+            double dm = INFINITY, dsd = INFINITY;
             if (ok) {
                 dm = max_abs_diff(c->cvm, cvm, nlam);
-                ds = max_abs_diff(c->cvsd, cvsd, nlam);
+                dsd = max_abs_diff(c->cvsd, cvsd, nlam);
             }
             if (lt_rank() == 0 && getenv("LT_VERBOSE") != NULL) {
-                printf("\n    %s groups %d: |cvm diff| %.2e |cvsd diff| %.2e, lambda_min %s, lambda_1se %s (%.2f s)",
-                       name, groups, dm, ds, res->lambda_min == lmin ? "equal" : "DIFFERS",
+                printf("\n    %s%s groups %d: |cvm diff| %.2e |cvsd diff| %.2e, lambda_min %s, lambda_1se %s (%.2f s)",
+                       name, sparse ? " (CSR)" : "", groups, dm, dsd, res->lambda_min == lmin ? "equal" : "DIFFERS",
                        res->lambda_1se == l1se ? "equal" : "DIFFERS", lariat_now() - t0);
             }
             const double tol =
                 cv.measure == LARIAT_MEASURE_CLASS || cv.measure == LARIAT_MEASURE_AUC ? ORDER_TOL : CURVE_TOL;
-            ok &= dm <= tol && ds <= tol;
+            ok &= dm <= tol && dsd <= tol;
             ok &= res->lambda_min == lmin && res->lambda_1se == l1se;
             LT_ASSERT_ALL(ok);
             lariat_cv_destroy(res);
         }
         free(fold);
+        lariat_data_destroy(ds);
     }
     lariat_data_destroy(d);
     free(lam);
@@ -388,6 +395,13 @@ static void lockstep_case(int variant)
     int rc = lariat_data_read(lt_ctx(), path, &ropt, &d);
     LT_ASSERT_ALL(rc == LARIAT_OK);
     if (rc != LARIAT_OK) return;
+    if (variant == 4) {
+        lariat_data *ds = lt_sparse_copy(d);
+        lariat_data_destroy(d);
+        d = ds;
+        LT_ASSERT_ALL(d != NULL);
+        if (d == NULL) return;
+    }
     enum { K = 4 };
     lariat_problem pb;
     lariat_settings st;
@@ -405,7 +419,9 @@ static void lockstep_case(int variant)
     ** (glm_batch.c's fold_preps) and each prepares its own. (An unpenalized feature is left out:
     ** at small lambda on these nearly separated rows the certificate of
     ** glm.c's projection is loose, 0.15 N0 at points optimal to 1e-13, for
-    ** every solver alike.) */
+    ** every solver alike.) Variant 4: the default on the same numbers
+    ** stored as CSR, whose curvature is formed from every row for all
+    ** models (glm_batch.c's refresh_sparse). */
     double lo[64], hi[64];
     for (int j = 0; j < 64; j++) {
         lo[j] = j == 0 ? 0.0 : -INFINITY;
@@ -463,7 +479,8 @@ static void lockstep_case(int variant)
                    variant == 0   ? "default"
                    : variant == 1 ? "no intercept, no standardization, bounds"
                    : variant == 2 ? "bounds"
-                                  : "a fold model weighted otherwise",
+                   : variant == 3 ? "a fold model weighted otherwise"
+                                  : "CSR rows",
                    nlam, worst);
         }
         LT_ASSERT_ALL(ok && worst <= 1e-9);
@@ -480,6 +497,7 @@ static void test_lockstep_paths(void)
     lockstep_case(1);
     lockstep_case(2);
     lockstep_case(3);
+    lockstep_case(4);
 }
 
 void lt_register_cv_class(void)

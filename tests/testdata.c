@@ -90,6 +90,40 @@ lariat_data *lt_make_data(const lt_spec *s)
     return d;
 }
 
+lariat_data *lt_sparse_copy(const lariat_data *d)
+{
+    lariat_ctx *ctx = lt_ctx();
+    const int64_t nl = d->n_local, p = d->p;
+    lariat_data *s = NULL;
+    if (lariat_data_alloc(ctx, nl, p, &s) != LARIAT_OK) return NULL;
+    int64_t *rowptr = malloc((size_t)(nl + 1) * sizeof(int64_t));
+    double *val = malloc((size_t)(nl * p + 1) * sizeof(double)), *row = malloc((size_t)(p + 1) * sizeof(double));
+    int32_t *col = malloc((size_t)(nl * p + 1) * sizeof(int32_t));
+    int64_t nnz = 0;
+    rowptr[0] = 0;
+    for (int64_t i = 0; i < nl; i++) {
+        lariat_matrix_get_row(d->X, i, row);
+        for (int64_t j = 0; j < p; j++) {
+            if (row[j] != 0.0) {
+                val[nnz] = row[j];
+                col[nnz++] = (int32_t)j;
+            }
+        }
+        rowptr[i + 1] = nnz;
+        s->y[i] = d->y[i];
+        s->w[i] = d->w[i];
+    }
+    free(row);
+    s->has_weights = d->has_weights;
+    int rc = lariat_matrix_wrap_csr(ctx, nl, p, rowptr, col, val, &s->X);
+    if (rc == LARIAT_OK) rc = lariat_data_set_global_rows(ctx, s);
+    if (rc != LARIAT_OK) {
+        lariat_data_destroy(s);
+        return NULL;
+    }
+    return s;
+}
+
 void lt_gather_all(const lariat_data *d, double **Xall, double **yall, double **wall)
 {
     int64_t n = d->n, p = d->p;

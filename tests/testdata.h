@@ -23,6 +23,10 @@ typedef struct lt_spec {
 /* Collective. Builds this rank's rows of the spec'd data set. */
 lariat_data *lt_make_data(const lt_spec *spec);
 
+/* Collective. The same rows as d (labels, weights and the numbers of X),
+** with X stored as CSR (its nonzero entries). */
+lariat_data *lt_sparse_copy(const lariat_data *d);
+
 /* Collective. Every row on every rank (for reference computations on a
 ** single process): Xall (n x p row-major), yall, wall, each malloc'ed. */
 void lt_gather_all(const lariat_data *d, double **Xall, double **yall, double **wall);

@@ -23,7 +23,7 @@
 ** mae; the statistics mode gives squared errors only, so mae fits the folds
 ** on the rows. The binomial and multinomial families have no statistics
 ** mode: every fold is fit on its rows with the all-rows classes. Binomial
-** on dense rows with gram (or auto) and one group runs the lockstep mode:
+** with gram (or auto) and one group runs the lockstep mode:
 ** the all-rows path and every fold's together, each pass over X serving
 ** all of them (lariat_glm_batch_paths, lockstep_serves); otherwise each
 ** fold is its own lariat_glm_fit_path, and rank groups favour folds side by
@@ -104,7 +104,7 @@ typedef struct cv_work {
     double *own_w;
     int *own_fold;
     int *fold;          /* n_local folds in 1..K, 0 for rows of weight 0 */
-    int batch;          /* binomial on dense rows: the models in lockstep (lariat_glm_batch_paths) */
+    int batch;          /* binomial: the models in lockstep (lariat_glm_batch_paths) */
     lariat_fit **bfits; /* K + 1: their paths, the all-rows one first */
     double *wmask;      /* training weights of the current fold */
     int64_t *rows;      /* local rows of the current fold */
@@ -294,14 +294,19 @@ static int path_replicated(lariat_ctx *ctx, const lariat_data *data, const doubl
 
 /* Not collective (the storage kind and p are every rank's). Whether the
 ** lockstep mode (lariat_glm_batch_paths) serves this cross-validation:
-** binomial, dense rows, the gram solver (or auto, which picks it for these
-** sizes) with the IRLS curvature. */
+** binomial, the gram solver (or auto, which picks it for these sizes) with
+** the IRLS curvature, and p small enough: on dense rows K + 1 curvatures
+** of p x p in LOCKSTEP_MAX_DOUBLES (and as many moments by set); on CSR
+** rows the models share one Gram (glm_batch.c's refresh_sparse), and three
+** p x p arrays (the Gram, and one own curvature and Newton system, touched
+** only if a model needs its own) must fit. */
 static int lockstep_serves(const lariat_data *data, const lariat_problem *pb, const lariat_settings *st, int K)
 {
     const double p = (double)data->p;
-    return pb->family == LARIAT_FAMILY_BINOMIAL && !lariat_matrix_is_sparse(data->X) &&
-           (st->solver == LARIAT_SOLVER_GRAM || st->solver == LARIAT_SOLVER_AUTO) &&
-           st->curvature != LARIAT_CURVATURE_BOUND && (K + 1.0) * p * p <= LOCKSTEP_MAX_DOUBLES;
+    const int fits = lariat_matrix_is_sparse(data->X) ? 3.0 * p * p <= LOCKSTEP_MAX_DOUBLES
+                                                      : (K + 1.0) * p * p <= LOCKSTEP_MAX_DOUBLES;
+    return pb->family == LARIAT_FAMILY_BINOMIAL && (st->solver == LARIAT_SOLVER_GRAM || st->solver == LARIAT_SOLVER_AUTO) &&
+           st->curvature != LARIAT_CURVATURE_BOUND && fits;
 }
 
 static int setup_groups(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
@@ -320,8 +325,8 @@ static int setup_groups(lariat_ctx *ctx, const lariat_data *data, const double *
         ** differently, and the CV table would then depend on G. */
         wk->batch = 1;
         snprintf(why, sizeof(why),
-                 "no one-pass statistics for the %s family; on dense rows the all-rows and %d fold models advance "
-                 "in lockstep, one product with X per pass for all: 1 group%s",
+                 "no one-pass statistics for the %s family; the all-rows and %d fold models advance in lockstep, "
+                 "one product with X per pass for all: 1 group%s",
                  lariat_family_name(wk->family), wk->K, G > 1 ? " (--cv-groups is not needed)" : "");
         G = 1;
     } else if (wk->family != LARIAT_FAMILY_GAUSSIAN) {

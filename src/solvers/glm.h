@@ -240,8 +240,9 @@ int lariat_glm_solution(lariat_ctx *ctx, const lariat_glm *g, double lambda, con
 ** whose passes over X serve all models at once (glm_batch.c). The models'
 ** IRLS curvatures come from one pass of weighted moments by row set:
 ** set_of[i] in 1..nsets (0: the row is in no model), model m trains on
-** every set but excl[m] (0: all), and the weights are model 0's. Dense
-** rows only (LARIAT_EUSAGE for CSR). fits[m] receive the paths. */
+** every set but excl[m] (0: all), and the weights are model 0's (on CSR
+** rows, one Gram of all rows for every model: glm_batch.c's
+** refresh_sparse). fits[m] receive the paths. */
 int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const double *const *w, int M,
                            const int *set_of, int nsets, const int *excl, const lariat_problem *pb,
                            const lariat_settings *st, const double *classes, int nclass, lariat_fit **fits);

@@ -96,7 +96,7 @@ cv_across() {
 }
 # Binomial CV on dense rows: the lockstep of the all-rows and fold models.
 cv_across cv-binomial --data bin.csv --family binomial --alpha 0.5 --nfolds 5 --nlambda 15 --type-measure auc
-# Sparse binomial (LIBSVM, labels -1/+1): a path and a CV fold by fold.
+# Sparse binomial (LIBSVM, labels -1/+1): a path, a CV fold by fold (fista) and in lockstep (gram).
 "$LARIAT" gen --family binomial --rows 8000 --features 40 --density 0.1 --out bin.svm >/dev/null
 for np in 1 2 3 4; do
     same "fit-binsparse-$np" "$np" fit --data bin.svm --family binomial --alpha 0.5 --nlambda 15
@@ -106,6 +106,8 @@ cvargs=(cv --data bin.svm --family binomial --alpha 0.5 --nfolds 4 --nlambda 10 
 same cv-binsparse-1 1 "${cvargs[@]}" --cv-out cv-binsparse-1.csv
 same cv-binsparse-4g2 4 "${cvargs[@]}" --cv-groups 2 --cv-out cv-binsparse-4g2.csv
 check cv-binsparse-1 cv-binsparse-4g2
+# And with gram: the lockstep on CSR rows, its models' steps shared out over the ranks.
+cv_across cv-binsparse-lockstep --data bin.svm --family binomial --alpha 0.5 --nfolds 4 --nlambda 10
 cv_across cv-multinomial --data multi.csv --family multinomial --alpha 0.5 --nfolds 4 --nlambda 15 \
     --type-measure deviance
 
