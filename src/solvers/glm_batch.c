@@ -102,6 +102,13 @@
 ** step before it (linear convergence at a gap ratio of about 0.1, the
 ** refresh point of glm_newton.c), or one failed a line search. */
 #define REFRESH_RATIO 0.01
+/* On CSR rows, where a curvature pass costs about a dozen steps' passes
+** and its tile sums' reduction grows with the ranks (glm_newton.c's ratio
+** there too). 100,000 x 2,000 at 1%, 10 folds, two alternated runs each:
+** 15 curvature passes and 391 products in 15.7 and 13.4 s at one rank,
+** 12.9 and 11.4 s at two, at 0.01; 6 and 437 in 14.6 and 12.9 s, 10.9
+** and 10.1 s, at 0.03. */
+#define REFRESH_RATIO_SPARSE 0.03
 /* A lambda's first step is followed by a curvature pass only when it
 ** decreased the objective by more than this fraction of N0: late on the
 ** path the first step is small, its point stays near the one the curvature
@@ -774,16 +781,9 @@ static int active_newton(batch *bt, bmodel *bm, int64_t p, double lambda)
                                    bt->nt_rhs, bt->nt_free);
 }
 
-/* Not collective. The model's minimizer from (a, c) (active sweeps until
-** they settle, with a Newton step on the free set after NEWTON_AFTER of
-** them, then a full sweep), then the step (x0, x) -= (a, c), its predicted
-** decrease delta (Tseng and Yun 2009, eq. 9) and round-off. The sweeps stop
-** at inner_scale est^2 / N0, est the estimated suboptimality of the point;
-** when the step predicts a decrease far below est (the estimate was
-** pessimistic: a lambda's first step is solved to 1e-3 N0 before any gap
-** is known), the model is solved again to its own decrease: a first step
-** solved loosely left the later steps of a lambda far from quadratic
-** convergence (late on the path, 1e-7 N0 of decrease took two steps more). */
+/* Not collective. The start of model bm's inner solve (model_step,
+** steps_implicit): the iterate at (a, c), the gradient -v, the active set
+** of c's nonzeros and the penalty at c. */
 static void model_begin(batch *bt, bmodel *bm, int64_t p, double lambda)
 {
     const double *c = bm->ac + 1;
@@ -820,6 +820,8 @@ static double model_decrease(const bmodel *bm, int64_t p, double lambda)
     return delta + lariat_glm_penalty(bm->g, lambda, bm->x) - bm->pen0;
 }
 
+/* The end of the inner solve: the step (x0, x) -= (a, c), the whole step's
+** coefficients (trial), the predicted decrease and the objective's round-off. */
 static void model_end(bmodel *bm, int64_t p, double delta)
 {
     const double *c = bm->ac + 1;
@@ -832,6 +834,16 @@ static void model_end(bmodel *bm, int64_t p, double delta)
     bm->slack = 8.0 * DBL_EPSILON * fabs(bm->loss + bm->pen0);
 }
 
+/* Not collective. The model's minimizer from (a, c) (active sweeps until
+** they settle, with a Newton step on the free set after NEWTON_AFTER of
+** them, then a full sweep), then the step (x0, x) -= (a, c), its predicted
+** decrease delta (Tseng and Yun 2009, eq. 9) and round-off. The sweeps stop
+** at inner_scale est^2 / N0, est the estimated suboptimality of the point;
+** when the step predicts a decrease far below est (the estimate was
+** pessimistic: a lambda's first step is solved to 1e-3 N0 before any gap
+** is known), the model is solved again to its own decrease: a first step
+** solved loosely left the later steps of a lambda far from quadratic
+** convergence (late on the path, 1e-7 N0 of decrease took two steps more). */
 static void model_step(batch *bt, bmodel *bm, int64_t p, double lambda)
 {
     model_begin(bt, bm, p, lambda);
@@ -1313,7 +1325,8 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
     ** steps on the stale curvature converge fast enough (100,000 x 2,000 at
     ** 1%, one model: 247 steps and 47 curvature passes in 12.5 s with the
     ** first-step rule, 323 steps and 8 in 5.6 s without). */
-    const int first_refresh = !lariat_matrix_is_sparse(bt->data->X);
+    const int first_refresh = !bt->implicit;
+    const double refresh_ratio = bt->implicit ? REFRESH_RATIO_SPARSE : REFRESH_RATIO;
     int rc = LARIAT_OK;
     for (int m = 0; m < bt->M; m++) {
         bmodel *bm = &bt->m[m];
@@ -1352,7 +1365,7 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
             ** was formed only once the steps had slowed. */
             const int slow = bm->stalls > 0 ||
                              (bm->dec_prev > 0.0 && bm->ver_prev == bm->ver_last &&
-                              bm->dec_last > REFRESH_RATIO * bm->dec_prev) ||
+                              bm->dec_last > refresh_ratio * bm->dec_prev) ||
                              (bm->iter == 1 && bm->ver == bm->ver_lam && first_refresh &&
                               bm->dec_last > FIRST_REFRESH * bm->g->N0);
             /* A model still slow after OWN_AFTER steps at this lambda (the
