@@ -58,9 +58,12 @@
 ** The models' answers are those of glm_newton.c on each model alone, to the
 ** tolerance; the order of the floating-point sums differs.
 **
-** On CSR rows (cross-validation only: on one model this engine took the
-** same 5.6 s as glm_newton.c's solver on 100,000 x 2,000 rows at 1%, so
-** the fit keeps that) the products are data/matrix.c's CSR loops, every
+** On CSR rows (cross-validation only: the fit keeps glm_newton.c's solver,
+** as lockstep_create refuses CSR rows, whose models hold no curvature matrix
+** for its state; on one model, before the implicit curvature below, this
+** engine took glm_newton.c's 5.6 s on 100,000 x 2,000 rows at 1%, and
+** since then it has not been measured there) the products are
+** data/matrix.c's CSR loops (AVX2 for up to 12 models), every
 ** model's curvature is implicit in one Gram of all rows held once
 ** (refresh_sparse, sweep_batch), and a lambda's first step forms none
 ** (solve_lambda). There the models' coordinate descent is most of the
