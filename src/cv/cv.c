@@ -305,7 +305,8 @@ static int lockstep_serves(const lariat_data *data, const lariat_problem *pb, co
     const double p = (double)data->p;
     const int fits = lariat_matrix_is_sparse(data->X) ? 3.0 * p * p <= LOCKSTEP_MAX_DOUBLES
                                                       : (K + 1.0) * p * p <= LOCKSTEP_MAX_DOUBLES;
-    return pb->family == LARIAT_FAMILY_BINOMIAL && (st->solver == LARIAT_SOLVER_GRAM || st->solver == LARIAT_SOLVER_AUTO) &&
+    return pb->family == LARIAT_FAMILY_BINOMIAL &&
+           (st->solver == LARIAT_SOLVER_GRAM || st->solver == LARIAT_SOLVER_AUTO) &&
            st->curvature != LARIAT_CURVATURE_BOUND && fits;
 }
 

@@ -1264,7 +1264,9 @@ static int model_steps(batch *bt, double lambda)
     for (int m = 0; m < bt->M; m++) {
         bmodel *bm = &bt->m[m];
         if (!bm->run) continue;
-        if (!bm->has_gap && bm->dec_last > 0.0) bm->est = fmin(bm->g->N0, sqrt(EST_FRACTION * bm->g->N0 * bm->dec_last));
+        if (!bm->has_gap && bm->dec_last > 0.0) {
+            bm->est = fmin(bm->g->N0, sqrt(EST_FRACTION * bm->g->N0 * bm->dec_last));
+        }
         if (share && k++ % P != me) continue;
         if (bt->implicit && !bm->own) {
             bt->list_imp[nimp++] = m;
@@ -1492,8 +1494,9 @@ static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int 
         bt->tile_in = lariat_malloc(ctx, (size_t)(bt->T * M), sizeof(double), "tile vectors");
         bt->tile_out = lariat_malloc(ctx, (size_t)((bt->T > p ? bt->T : p) * M), sizeof(double), "tile products");
         bt->tile_tmp = lariat_malloc(ctx, (size_t)(3 * bt->T), sizeof(double), "tile evaluations");
-        if (!bt->m || !bt->list || !bt->list_imp || !bt->cd_coef || !bt->cd_moved || !bt->Bm || !bt->Gm || !bt->red || !bt->sets || !bt->S || !bt->own || (bt->implicit && !bt->G0) || !bt->nt_A ||
-            !bt->nt_rhs || !bt->nt_free || !bt->predicted || !bt->share || !bt->tile_in || !bt->tile_out || !bt->tile_tmp) {
+        if (!bt->m || !bt->list || !bt->list_imp || !bt->cd_coef || !bt->cd_moved || !bt->Bm || !bt->Gm || !bt->red ||
+            !bt->sets || !bt->S || !bt->own || (bt->implicit && !bt->G0) || !bt->nt_A || !bt->nt_rhs || !bt->nt_free ||
+            !bt->predicted || !bt->share || !bt->tile_in || !bt->tile_out || !bt->tile_tmp) {
             rc = LARIAT_ENOMEM;
         }
     }
