@@ -534,33 +534,25 @@ static void csr_grad12(const lariat_matrix *X, int64_t i0, int64_t m, const doub
 ** fused multiply-adds do); otherwise w = k and each sum is taken in the
 ** order of the column-major loops (rows in order). */
 static int fused_multi_csr(const lariat_matrix *X, const double *B, int64_t k, lariat_matrix_blockfn fn, void *arg,
-                           double *G, int64_t nb, double *XB, double *RB)
+                           double *G)
 {
-    const int64_t n = X->rows, p = X->cols;
+    const int64_t n = X->rows, p = X->cols, nb = 1024;
     const int wide = k <= CSR_KW && csr_avx2();
     const int64_t w = wide ? CSR_KW : k;
-    double *Bt = calloc((size_t)(p * w), sizeof(double)), *Gt = calloc((size_t)(p * w), sizeof(double));
-    /* The padded blocks' lanes past k stay zero (fn writes only the first k). */
-    double *XBw = wide ? calloc((size_t)(nb * w), sizeof(double)) : XB;
-    double *RBw = wide ? calloc((size_t)(nb * w), sizeof(double)) : RB;
-    if (Bt == NULL || Gt == NULL || XBw == NULL || RBw == NULL) {
-        free(Bt);
-        free(Gt);
-        if (wide) {
-            free(XBw);
-            free(RBw);
-        }
-        return LARIAT_ENOMEM;
-    }
+    /* [Bt | Gt | XB | RB], zeroed: the padded lanes past k stay zero (fn
+    ** writes only the first k of a row). */
+    double *mem = calloc((size_t)(2 * (p + nb) * w), sizeof(double));
+    if (mem == NULL) return LARIAT_ENOMEM;
+    double *Bt = mem, *Gt = Bt + p * w, *XB = Gt + p * w, *RB = XB + nb * w;
     for (int64_t l = 0; l < k; l++) {
         for (int64_t j = 0; j < p; j++) Bt[j * w + l] = B[l * p + j];
     }
     for (int64_t i0 = 0; i0 < n; i0 += nb) {
         const int64_t m = n - i0 < nb ? n - i0 : nb;
         if (wide) {
-            csr_xb12(X, i0, m, Bt, XBw);
-            fn(arg, i0, m, XBw, RBw, w);
-            csr_grad12(X, i0, m, RBw, Gt);
+            csr_xb12(X, i0, m, Bt, XB);
+            fn(arg, i0, m, XB, RB, w);
+            csr_grad12(X, i0, m, RB, Gt);
             continue;
         }
         for (int64_t r = 0; r < m; r++) {
@@ -586,12 +578,7 @@ static int fused_multi_csr(const lariat_matrix *X, const double *B, int64_t k, l
     for (int64_t l = 0; l < k; l++) {
         for (int64_t j = 0; j < p; j++) G[l * p + j] = Gt[j * w + l];
     }
-    free(Bt);
-    free(Gt);
-    if (wide) {
-        free(XBw);
-        free(RBw);
-    }
+    free(mem);
     return LARIAT_OK;
 }
 
@@ -603,50 +590,24 @@ int lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k
     if (X->kind == MATRIX_DENSE && lariat_skinny_fused(n, p, X->val, B, k, fn, arg, G)) return LARIAT_OK;
     memset(G, 0, (size_t)(p * k) * sizeof(double));
     if (n == 0 || k == 0) return LARIAT_OK;
-    const int64_t nb = X->kind == MATRIX_DENSE ? block_rows(p) * 4 : 1024;
+    if (X->kind == MATRIX_CSR) return fused_multi_csr(X, B, k, fn, arg, G);
+    const int64_t nb = block_rows(p) * 4;
     double *XB = malloc((size_t)(nb * k) * sizeof(double)), *RB = malloc((size_t)(nb * k) * sizeof(double));
     if (XB == NULL || RB == NULL) {
         free(XB);
         free(RB);
         return LARIAT_ENOMEM;
     }
-    if (X->kind == MATRIX_CSR) {
-        int rc = fused_multi_csr(X, B, k, fn, arg, G, nb, XB, RB);
-        free(XB);
-        free(RB);
-        return rc;
-    }
+    /* Dense rows: B (p x k column-major) is k x p row-major, so per block
+    ** XB = X_blk B' and G' (k x p row-major) += RB' X_blk. */
     for (int64_t i0 = 0; i0 < n; i0 += nb) {
         const int64_t m = n - i0 < nb ? n - i0 : nb;
-        if (X->kind == MATRIX_DENSE) {
-            /* B (p x k column-major) is k x p row-major: XB = X_blk B' and
-            ** G' (k x p row-major) += RB' X_blk. */
-            const double *Xb = X->val + i0 * p;
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)p, 1.0, Xb, (int)p, B, (int)p,
-                        0.0, XB, (int)k);
-            fn(arg, i0, m, XB, RB, k);
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)p, (int)m, 1.0, RB, (int)k, Xb, (int)p,
-                        1.0, G, (int)p);
-            continue;
-        }
-        for (int64_t r = 0; r < m; r++) {
-            const int64_t i = i0 + r;
-            for (int64_t l = 0; l < k; l++) {
-                const double *b = B + l * p;
-                double s = 0.0;
-                for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) s += X->val[t] * b[X->colind[t]];
-                XB[r * k + l] = s;
-            }
-        }
+        const double *Xb = X->val + i0 * p;
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)p, 1.0, Xb, (int)p, B, (int)p, 0.0,
+                    XB, (int)k);
         fn(arg, i0, m, XB, RB, k);
-        for (int64_t r = 0; r < m; r++) {
-            const int64_t i = i0 + r;
-            for (int64_t l = 0; l < k; l++) {
-                const double q = RB[r * k + l];
-                double *o = G + l * p;
-                for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) o[X->colind[t]] += X->val[t] * q;
-            }
-        }
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)p, (int)m, 1.0, RB, (int)k, Xb, (int)p, 1.0,
+                    G, (int)p);
     }
     free(XB);
     free(RB);
