@@ -464,45 +464,90 @@ void lariat_matrix_mult_t_multi(const lariat_matrix *X, const double *R, int64_t
 }
 
 /* The CSR fused pass's row loops for up to CSR_KW vectors on AVX2 and FMA:
-** a row's k products build in three four-lane accumulators (the vectors
-** padded with zeros to CSR_KW), and a stored entry's k gradient terms are
-** three fused multiply-adds. */
+** a row's k products build in four-lane accumulators (the vectors padded
+** with zeros to w = 4, 8 or CSR_KW lanes, the fewest that hold k), and a
+** stored entry's k gradient terms are w / 4 fused multiply-adds; one vector
+** (a path's fit) runs on scalar fused multiply-adds. Every lane is the same
+** chain of fused multiply-adds, entry by entry in row order, at any width:
+** the width changes the traffic (a fit's vector padded to twelve lanes read
+** twelve times the bytes; half its time was these loops), not the bits. */
 #define CSR_KW 12
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define CSR_AVX2 __attribute__((target("avx2,fma")))
-static CSR_AVX2 void csr_xb12(const lariat_matrix *X, int64_t i0, int64_t m, const double *Bt, double *XB)
+#define CSR_INLINE __attribute__((always_inline, target("avx2,fma"))) static inline
+/* nv four-lane vectors a row (w = 4 nv), nv a constant where inlined. */
+CSR_INLINE void csr_xb_lanes(const lariat_matrix *X, int64_t i0, int64_t m, const double *Bt, double *XB, int nv)
 {
+    const int64_t w = 4 * nv;
     for (int64_t r = 0; r < m; r++) {
         const int64_t i = i0 + r;
-        __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0;
+        __m256d acc[CSR_KW / 4];
+        for (int q = 0; q < nv; q++) acc[q] = _mm256_setzero_pd();
         for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) {
             const __m256d v = _mm256_broadcast_sd(X->val + t);
-            const double *b = Bt + (int64_t)X->colind[t] * CSR_KW;
-            a0 = _mm256_fmadd_pd(v, _mm256_loadu_pd(b), a0);
-            a1 = _mm256_fmadd_pd(v, _mm256_loadu_pd(b + 4), a1);
-            a2 = _mm256_fmadd_pd(v, _mm256_loadu_pd(b + 8), a2);
+            const double *b = Bt + (int64_t)X->colind[t] * w;
+            for (int q = 0; q < nv; q++) acc[q] = _mm256_fmadd_pd(v, _mm256_loadu_pd(b + 4 * q), acc[q]);
         }
-        double *xb = XB + r * CSR_KW;
-        _mm256_storeu_pd(xb, a0);
-        _mm256_storeu_pd(xb + 4, a1);
-        _mm256_storeu_pd(xb + 8, a2);
+        for (int q = 0; q < nv; q++) _mm256_storeu_pd(XB + r * w + 4 * q, acc[q]);
     }
 }
 
-static CSR_AVX2 void csr_grad12(const lariat_matrix *X, int64_t i0, int64_t m, const double *RB, double *Gt)
+CSR_INLINE void csr_grad_lanes(const lariat_matrix *X, int64_t i0, int64_t m, const double *RB, double *Gt, int nv)
+{
+    const int64_t w = 4 * nv;
+    for (int64_t r = 0; r < m; r++) {
+        const int64_t i = i0 + r;
+        __m256d rv[CSR_KW / 4];
+        for (int q = 0; q < nv; q++) rv[q] = _mm256_loadu_pd(RB + r * w + 4 * q);
+        for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) {
+            const __m256d v = _mm256_broadcast_sd(X->val + t);
+            double *o = Gt + (int64_t)X->colind[t] * w;
+            for (int q = 0; q < nv; q++) _mm256_storeu_pd(o + 4 * q, _mm256_fmadd_pd(v, rv[q], _mm256_loadu_pd(o + 4 * q)));
+        }
+    }
+}
+
+static CSR_AVX2 void csr_xb1(const lariat_matrix *X, int64_t i0, int64_t m, const double *b, double *xb)
 {
     for (int64_t r = 0; r < m; r++) {
         const int64_t i = i0 + r;
-        const double *rb = RB + r * CSR_KW;
-        const __m256d r0 = _mm256_loadu_pd(rb), r1 = _mm256_loadu_pd(rb + 4), r2 = _mm256_loadu_pd(rb + 8);
+        double acc = 0.0;
+        for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) acc = __builtin_fma(X->val[t], b[X->colind[t]], acc);
+        xb[r] = acc;
+    }
+}
+
+static CSR_AVX2 void csr_grad1(const lariat_matrix *X, int64_t i0, int64_t m, const double *rb, double *g)
+{
+    for (int64_t r = 0; r < m; r++) {
+        const int64_t i = i0 + r;
+        const double v = rb[r];
         for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) {
-            const __m256d v = _mm256_broadcast_sd(X->val + t);
-            double *o = Gt + (int64_t)X->colind[t] * CSR_KW;
-            _mm256_storeu_pd(o, _mm256_fmadd_pd(v, r0, _mm256_loadu_pd(o)));
-            _mm256_storeu_pd(o + 4, _mm256_fmadd_pd(v, r1, _mm256_loadu_pd(o + 4)));
-            _mm256_storeu_pd(o + 8, _mm256_fmadd_pd(v, r2, _mm256_loadu_pd(o + 8)));
+            g[X->colind[t]] = __builtin_fma(X->val[t], v, g[X->colind[t]]);
         }
+    }
+}
+
+/* The rows' products and gradient terms at width w (1, 4, 8 or CSR_KW). */
+static CSR_AVX2 void csr_xb_w(const lariat_matrix *X, int64_t i0, int64_t m, const double *Bt, double *XB, int64_t w)
+{
+    switch (w) {
+    case 1: csr_xb1(X, i0, m, Bt, XB); break;
+    case 4: csr_xb_lanes(X, i0, m, Bt, XB, 1); break;
+    case 8: csr_xb_lanes(X, i0, m, Bt, XB, 2); break;
+    default: csr_xb_lanes(X, i0, m, Bt, XB, 3); break;
+    }
+}
+
+static CSR_AVX2 void csr_grad_w(const lariat_matrix *X, int64_t i0, int64_t m, const double *RB, double *Gt,
+                                int64_t w)
+{
+    switch (w) {
+    case 1: csr_grad1(X, i0, m, RB, Gt); break;
+    case 4: csr_grad_lanes(X, i0, m, RB, Gt, 1); break;
+    case 8: csr_grad_lanes(X, i0, m, RB, Gt, 2); break;
+    default: csr_grad_lanes(X, i0, m, RB, Gt, 3); break;
     }
 }
 
@@ -514,13 +559,13 @@ static int csr_avx2(void)
 }
 #else
 static int csr_avx2(void) { return 0; }
-static void csr_xb12(const lariat_matrix *X, int64_t i0, int64_t m, const double *Bt, double *XB)
+static void csr_xb_w(const lariat_matrix *X, int64_t i0, int64_t m, const double *Bt, double *XB, int64_t w)
 {
-    (void)X, (void)i0, (void)m, (void)Bt, (void)XB;
+    (void)X, (void)i0, (void)m, (void)Bt, (void)XB, (void)w;
 }
-static void csr_grad12(const lariat_matrix *X, int64_t i0, int64_t m, const double *RB, double *Gt)
+static void csr_grad_w(const lariat_matrix *X, int64_t i0, int64_t m, const double *RB, double *Gt, int64_t w)
 {
-    (void)X, (void)i0, (void)m, (void)RB, (void)Gt;
+    (void)X, (void)i0, (void)m, (void)RB, (void)Gt, (void)w;
 }
 #endif
 
@@ -529,16 +574,16 @@ static void csr_grad12(const lariat_matrix *X, int64_t i0, int64_t m, const doub
 ** row-major): a stored entry x_ij then meets its k values contiguous (one
 ** cache line holds eight), where column-major B and G sent each of its k
 ** products to a different line, p apart, and read the row's indices k
-** times. Up to CSR_KW vectors on a CPU with AVX2 and FMA, w = CSR_KW and
-** the rows run on csr_xb12 and csr_grad12 (the products then round as
-** fused multiply-adds do); otherwise w = k and each sum is taken in the
+** times. Up to CSR_KW vectors on a CPU with AVX2 and FMA, w is 1, 4, 8 or
+** CSR_KW and the rows run on csr_xb_w and csr_grad_w (the products then
+** round as fused multiply-adds do); otherwise w = k and each sum is taken in the
 ** order of the column-major loops (rows in order). */
 static int fused_multi_csr(const lariat_matrix *X, const double *B, int64_t k, lariat_matrix_blockfn fn, void *arg,
                            double *G)
 {
     const int64_t n = X->rows, p = X->cols, nb = 1024;
     const int wide = k <= CSR_KW && csr_avx2();
-    const int64_t w = wide ? CSR_KW : k;
+    const int64_t w = !wide ? k : k == 1 ? 1 : k <= 4 ? 4 : k <= 8 ? 8 : CSR_KW;
     /* [Bt | Gt | XB | RB], zeroed: the padded lanes past k stay zero (fn
     ** writes only the first k of a row). */
     double *mem = calloc((size_t)(2 * (p + nb) * w), sizeof(double));
@@ -550,9 +595,9 @@ static int fused_multi_csr(const lariat_matrix *X, const double *B, int64_t k, l
     for (int64_t i0 = 0; i0 < n; i0 += nb) {
         const int64_t m = n - i0 < nb ? n - i0 : nb;
         if (wide) {
-            csr_xb12(X, i0, m, Bt, XB);
+            csr_xb_w(X, i0, m, Bt, XB, w);
             fn(arg, i0, m, XB, RB, w);
-            csr_grad12(X, i0, m, RB, Gt);
+            csr_grad_w(X, i0, m, RB, Gt, w);
             continue;
         }
         for (int64_t r = 0; r < m; r++) {
