@@ -194,6 +194,14 @@ static void test_glm_fit_resumed(void)
     st.curvature = LARIAT_CURVATURE_AUTO;
     st.solver = LARIAT_SOLVER_FISTA;
     check_glm_resumed(breast, &pb, &st, 5, 4, 0);
+    /* CSR rows: the lockstep's curvature is the shared Gram and the
+    ** model's reading of it (refresh_sparse), which the checkpoint holds. */
+    lariat_data *sparse = lt_sparse_copy(breast);
+    LT_ASSERT_ALL(sparse != NULL);
+    lariat_settings_default(&st);
+    st.nlambda = 24;
+    check_glm_resumed(sparse, &pb, &st, 3, 8, 0);
+    lariat_data_destroy(sparse);
 
     lariat_settings_default(&st);
     pb.family = LARIAT_FAMILY_MULTINOMIAL;

@@ -72,9 +72,9 @@ extern const lariat_family lariat_family_multinomial;
 /* The binomial family with its eval and conj on SIMD exp, log1p and log
 ** (family/simd.h): the same values to round-off (libmvec is within 4 ulp,
 ** and the sums run in four lanes), not bit for bit. The Newton solvers
-** use it (the lockstep engine's CV models and binomial fit on dense rows,
-** solvers/glm_batch.c, and glm_newton.c's binomial fits on sparse rows or
-** the fixed bound); it gives the same bits at any rank count and
+** use it (the lockstep engine's CV models and binomial fit,
+** solvers/glm_batch.c, and glm_newton.c's binomial fits with the fixed
+** bound); it gives the same bits at any rank count and
 ** across a checkpoint, because every row is evaluated in the same lane of
 ** the same tile's loop. Where the CPU or the build lacks the vector
 ** functions, it is lariat_family_binomial. */
