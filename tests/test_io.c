@@ -6,6 +6,7 @@
 */
 #include "core/rng.h"
 #include "data/matrix.h"
+#include "data/tiles.h"
 #include "harness.h"
 #include "io/byterange.h"
 #include "io/numparse.h"
@@ -332,6 +333,52 @@ static void test_libsvm_content(void)
     lariat_data *bad = NULL;
     rc = lariat_data_read(lt_ctx(), path, &opt, &bad);
     LT_ASSERT_ALL(failed_with(rc, bad, LARIAT_EDATA, ":6:4:", "above the number of features (4)"));
+}
+
+/* Rows of very different lengths (the first nlong long, the rest one
+** entry), split by bytes and moved onto tile boundaries
+** (lariat_data_shift_to_tiles: tiles of 64 rows here, each block from the
+** boundary nearest its start): in order and whole, every block on tile
+** boundaries, CSR and the same rows as CSV. */
+static void check_shift(int64_t nlong)
+{
+    const int64_t n = 1000, p = 6;
+    double *X = calloc((size_t)(n * p), sizeof(double)), *y = malloc((size_t)n * sizeof(double));
+    char *svm = malloc((size_t)n * 200), *csv = malloc((size_t)n * 200), *a = svm, *b = csv;
+    for (int64_t i = 0; i < n; i++) {
+        y[i] = (double)(i % 3);
+        a += sprintf(a, "%g", y[i]);
+        b += sprintf(b, "%g", y[i]);
+        for (int64_t j = 0; j < p; j++) {
+            if (i < nlong || j == i % p) X[i * p + j] = (double)((i * 7 + j * 3) % 11) - 5.25;
+            if (X[i * p + j] != 0.0) a += sprintf(a, " %lld:%.17g", (long long)(j + 1), X[i * p + j]);
+            b += sprintf(b, ",%.17g", X[i * p + j]);
+        }
+        *a++ = '\n';
+        *b++ = '\n';
+    }
+    *a = *b = '\0';
+    char path[512];
+    lariat_data *d = NULL;
+    int rc = write_and_read("shift.svm", svm, NULL, &d, path, sizeof(path));
+    LT_ASSERT_ALL(rc == LARIAT_OK && content_ok(d, n, p, X, y, NULL));
+    LT_ASSERT_ALL(rc == LARIAT_OK && lariat_matrix_is_sparse(d->X) && lariat_tiles_local_aligned(d));
+    lariat_data_destroy(d);
+    rc = write_and_read("shift.csv", csv, NULL, &d, path, sizeof(path));
+    LT_ASSERT_ALL(rc == LARIAT_OK && content_ok(d, n, p, X, y, NULL));
+    LT_ASSERT_ALL(rc == LARIAT_OK && lariat_tiles_local_aligned(d));
+    lariat_data_destroy(d);
+    free(X);
+    free(y);
+    free(svm);
+    free(csv);
+}
+
+/* Four places of the long rows' end: the byte split then falls before and
+** after the nearest boundaries, and rows travel both ways at 2 to 4 ranks. */
+static void test_shift_both_ways(void)
+{
+    for (int64_t nlong = 450; nlong <= 720; nlong += 90) check_shift(nlong);
 }
 
 static void test_libsvm_errors(void)
@@ -865,6 +912,7 @@ void lt_register_io(void)
     CU_add_test(s, "csv: first error in file order wins", test_csv_error_order);
     CU_add_test(s, "read: usage errors and format choice", test_read_usage_errors);
     CU_add_test(s, "libsvm: sparse content", test_libsvm_content);
+    CU_add_test(s, "rows moved onto tiles both ways, in order", test_shift_both_ways);
     CU_add_test(s, "libsvm: bad input names file, line, field", test_libsvm_errors);
     CU_add_test(s, "read: the line of a data row", test_row_where);
 }

@@ -32,8 +32,9 @@ int64_t lariat_tile_rows(int64_t n, int64_t p);
 
 /* Not collective. Rows a reader should leave room for after the about
 ** local_rows rows of its part (p features, or p <= 0 when not known yet) at
-** nranks ranks: lariat_data_shift_to_tiles appends fewer than T rows to a
-** block, and a block with that room takes them in place. Without it realloc
+** nranks ranks: lariat_data_shift_to_tiles adds fewer than T rows to a
+** block (fewer than T / 2 at each end), and a block with that room takes
+** them in place. Without it realloc
 ** moves the block (mremap), and on a virtual machine whose hypervisor sees
 ** page faults every page of a moved block faults again at its next touch:
 ** measured on the development machine, the first pass over a moved 41 MB
@@ -60,10 +61,11 @@ int lariat_data_align(lariat_ctx *ctx, const lariat_data *d, const double *row_w
                       lariat_data **out, double **out_w, int **out_foldid);
 
 /* Collective. Moves d's rows onto tile boundaries in place: each rank's
-** block then starts at the first tile boundary in its old block, so only the
-** rows before it travel (fewer than T per rank, to the ranks before), and no
-** rank holds a second copy. For readers, whose byte ranges split rows
-** anywhere. Errors are agreed on every rank (d is then unusable). */
+** block then starts at the tile boundary nearest its old start, so the
+** blocks are as even as whole tiles allow, fewer than T / 2 rows travel at
+** each end of a block (to the neighbouring ranks), and no rank holds a
+** second copy. For readers, whose byte ranges split rows anywhere. Errors
+** are agreed on every rank (d is then unusable). */
 int lariat_data_shift_to_tiles(lariat_ctx *ctx, lariat_data *d);
 
 /* The partial sum of one tile: fills part[0, len) with the sum over the
