@@ -1,9 +1,13 @@
 /*
-** The context: error agreement across ranks and the status table.
+** The context: error agreement across ranks and the status table; and the
+** reproducible sums' reductions over the ranks.
 */
 #include "core/core.h"
 #include "harness.h"
+#include "linalg/rsum.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Only the last rank fails: every rank must return its status and message. */
@@ -83,6 +87,54 @@ static void test_ctx_from_fortran_handle(void)
     LT_ASSERT_ALL(rc == LARIAT_EUSAGE && ctx == NULL);
 }
 
+/* Term g of entry t: magnitudes over 40 binades, both signs, exact zeros,
+** and one entry with an infinite term. */
+static double rsum_term(int64_t t, int g)
+{
+    if (t == 3 && g == 5) return INFINITY;
+    if ((t + g) % 7 == 0) return 0.0;
+    const double m = ldexp(1.0 + 0.37 * (double)((t * 31 + g * 17) % 101), (int)((t * 13 + g * 7) % 41) - 20);
+    return (t + 2 * g) % 3 == 0 ? -m : m;
+}
+
+/* lariat_rsum_allreduce_value over count entries (below and above the
+** ring's threshold, in several messages, blocks not a multiple of the
+** ranks): the 12 terms of each entry dealt round-robin to the ranks give the
+** bits of all 12 deposited on one rank, at any rank count. */
+static void check_rsum_split(int64_t count)
+{
+    const int P = lt_size(), me = lt_rank(), G = 12;
+    lariat_rsum_entry *acc = malloc((size_t)count * sizeof(*acc)), *one = malloc((size_t)count * sizeof(*one));
+    double *out = malloc((size_t)count * sizeof(double)), *want = malloc((size_t)count * sizeof(double));
+    double *v = malloc((size_t)count * sizeof(double));
+    LT_ASSERT_ALL(acc && one && out && want && v);
+    if (!acc || !one || !out || !want || !v) goto done;
+    lariat_rsum_clear(acc, count);
+    lariat_rsum_clear(one, count);
+    for (int g = 0; g < G; g++) {
+        for (int64_t t = 0; t < count; t++) v[t] = rsum_term(t, g);
+        if (g % P == me) lariat_rsum_add(acc, v, count);
+        lariat_rsum_add(one, v, count);
+    }
+    lariat_rsum_value(one, want, count);
+    int rc = lariat_rsum_allreduce_value(lt_ctx(), acc, count, out);
+    LT_ASSERT_ALL(rc == LARIAT_OK && memcmp(out, want, (size_t)count * sizeof(double)) == 0);
+    LT_ASSERT_ALL(isnan(out[3]));
+done:
+    free(acc);
+    free(one);
+    free(out);
+    free(want);
+    free(v);
+}
+
+static void test_rsum_split(void)
+{
+    check_rsum_split(10);
+    check_rsum_split(65536 * 4 + 7);
+    check_rsum_split(300001);
+}
+
 void lt_register_core(void)
 {
     CU_pSuite s = CU_add_suite("core", NULL, NULL);
@@ -91,4 +143,5 @@ void lt_register_core(void)
     CU_add_test(s, "exit codes of SPEC section 8", test_exit_codes);
     CU_add_test(s, "context on a sub-communicator", test_ctx_on_split);
     CU_add_test(s, "context from a Fortran handle", test_ctx_from_fortran_handle);
+    CU_add_test(s, "binned sums reduced round a ring = on one rank", test_rsum_split);
 }

@@ -113,9 +113,7 @@ int lariat_tilesum_run(lariat_tilesum *ts, int64_t len, lariat_tile_fn fn, void 
         lariat_rsum_add(ts->acc, ts->part, len);
         i0 += m;
     }
-    int rc = lariat_rsum_allreduce(ts->ctx, ts->acc, len);
-    if (rc == LARIAT_OK) lariat_rsum_value(ts->acc, out, len);
-    return rc;
+    return lariat_rsum_allreduce_value(ts->ctx, ts->acc, len, out);
 }
 
 int lariat_tile_sum(lariat_ctx *ctx, const lariat_data *data, int64_t len, lariat_tile_fn fn, void *arg,

@@ -13,7 +13,9 @@
 
 #include "core/core.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum {
@@ -146,30 +148,106 @@ static void merge_op(void *in, void *inout, int *len, MPI_Datatype *type)
     lariat_rsum_merge((lariat_rsum_entry *)inout, (const lariat_rsum_entry *)in, *len);
 }
 
+/* The binned entry as an MPI type and the binned sum as a commutative
+** MPI operation, made for one reduction and freed after it. */
+static int rsum_type_op(lariat_ctx *ctx, MPI_Datatype *type, MPI_Op *op)
+{
+    if (MPI_Type_contiguous(1 + LARIAT_RSUM_K, MPI_DOUBLE, type) != MPI_SUCCESS) {
+        return lariat_error(ctx, LARIAT_EMPI, "MPI_Type_contiguous failed for the binned sum");
+    }
+    MPI_Type_commit(type);
+    if (MPI_Op_create(merge_op, 1, op) != MPI_SUCCESS) {
+        MPI_Type_free(type);
+        return lariat_error(ctx, LARIAT_EMPI, "MPI_Op_create failed for the binned sum");
+    }
+    return LARIAT_OK;
+}
+
+/* MPI counts are int: large vectors go in chunks. */
+#define RSUM_CHUNK ((int64_t)1 << 26)
+
 int lariat_rsum_allreduce(lariat_ctx *ctx, lariat_rsum_entry *acc, int64_t count)
 {
     MPI_Comm comm = lariat_ctx_comm(ctx);
     if (lariat_ctx_size(ctx) == 1) return LARIAT_OK;
     MPI_Datatype type;
     MPI_Op op;
-    int rc = LARIAT_OK;
-    if (MPI_Type_contiguous(1 + LARIAT_RSUM_K, MPI_DOUBLE, &type) != MPI_SUCCESS) {
-        return lariat_error(ctx, LARIAT_EMPI, "MPI_Type_contiguous failed for the binned sum");
-    }
-    MPI_Type_commit(&type);
-    if (MPI_Op_create(merge_op, 1, &op) != MPI_SUCCESS) {
-        MPI_Type_free(&type);
-        return lariat_error(ctx, LARIAT_EMPI, "MPI_Op_create failed for the binned sum");
-    }
-    /* MPI counts are int: large vectors go in chunks. */
-    const int64_t chunk = (int64_t)1 << 26;
-    for (int64_t off = 0; rc == LARIAT_OK && off < count; off += chunk) {
-        int len = (int)(count - off < chunk ? count - off : chunk);
+    int rc = rsum_type_op(ctx, &type, &op);
+    if (rc != LARIAT_OK) return rc;
+    for (int64_t off = 0; rc == LARIAT_OK && off < count; off += RSUM_CHUNK) {
+        int len = (int)(count - off < RSUM_CHUNK ? count - off : RSUM_CHUNK);
         if (MPI_Allreduce(MPI_IN_PLACE, acc + off, len, type, op, comm) != MPI_SUCCESS) {
             rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of %d binned sums failed", len);
         }
     }
     MPI_Op_free(&op);
     MPI_Type_free(&type);
+    return rc;
+}
+
+/* lariat_rsum_allreduce_value's ring from this many entries a rank (below,
+** the reduction is latency, which one allreduce pays once) up to INT_MAX
+** entries (MPI's counts; beyond, the chunked allreduce), and the entries of
+** one of its messages (1 MiB: the ring's only buffer). */
+#define RSUM_RING_MIN 65536
+#define RSUM_RING_MSG 32768
+
+/* Block b of count entries over P ranks: [lo, hi). */
+static void ring_block(int64_t count, int P, int b, int64_t *lo, int64_t *hi)
+{
+    *lo = count * b / P;
+    *hi = count * (b + 1) / P;
+}
+
+int lariat_rsum_allreduce_value(lariat_ctx *ctx, lariat_rsum_entry *acc, int64_t count, double *out)
+{
+    MPI_Comm comm = lariat_ctx_comm(ctx);
+    const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx);
+    if (P == 1 || count < RSUM_RING_MIN * P || count > INT_MAX) {
+        int rc = lariat_rsum_allreduce(ctx, acc, count);
+        if (rc == LARIAT_OK) lariat_rsum_value(acc, out, count);
+        return rc;
+    }
+    lariat_rsum_entry *in = lariat_malloc(ctx, RSUM_RING_MSG, sizeof(*in), "reduction buffer");
+    int *counts = lariat_malloc(ctx, 2 * (size_t)P, sizeof(int), "reduction counts");
+    int rc = lariat_agree(ctx, in != NULL && counts != NULL ? LARIAT_OK : LARIAT_ENOMEM);
+    const int next = (me + 1) % P, prev = (me + P - 1) % P;
+    /* Reduce-scatter round the ring: at step s this rank sends its partial
+    ** sums of block me - s - 1 to the next rank and merges the previous
+    ** rank's of block me - s - 2 into its own, so that after P - 1 steps
+    ** it holds block me summed over every rank. */
+    for (int s = 0; rc == LARIAT_OK && s < P - 1; s++) {
+        int64_t slo, shi, rlo, rhi;
+        ring_block(count, P, ((me - s - 1) % P + P) % P, &slo, &shi);
+        ring_block(count, P, ((me - s - 2) % P + P) % P, &rlo, &rhi);
+        for (int64_t k = 0; rc == LARIAT_OK && (slo + k < shi || rlo + k < rhi); k += RSUM_RING_MSG) {
+            const int ns = (int)(shi - slo - k < 0 ? 0 : (shi - slo - k < RSUM_RING_MSG ? shi - slo - k : RSUM_RING_MSG));
+            const int nr = (int)(rhi - rlo - k < 0 ? 0 : (rhi - rlo - k < RSUM_RING_MSG ? rhi - rlo - k : RSUM_RING_MSG));
+            const int len = (int)(1 + LARIAT_RSUM_K);
+            if (MPI_Sendrecv(acc + slo + k, ns * len, MPI_DOUBLE, next, 0, in, nr * len, MPI_DOUBLE, prev, 0, comm,
+                             MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+                rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Sendrecv of %d binned sums failed", ns);
+                break;
+            }
+            lariat_rsum_merge(acc + rlo + k, in, nr);
+        }
+    }
+    /* Then the doubles: each rank's block rounded, gathered by all. */
+    if (rc == LARIAT_OK) {
+        int *displs = counts + P;
+        for (int r = 0; r < P; r++) {
+            int64_t lo, hi;
+            ring_block(count, P, r, &lo, &hi);
+            displs[r] = (int)lo;
+            counts[r] = (int)(hi - lo);
+        }
+        lariat_rsum_value(acc + displs[me], out + displs[me], counts[me]);
+        if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, out, counts, displs, MPI_DOUBLE, comm) !=
+                   MPI_SUCCESS) {
+            rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allgatherv of %lld sums failed", (long long)count);
+        }
+    }
+    free(in);
+    free(counts);
     return rc;
 }

@@ -61,4 +61,12 @@ void lariat_rsum_value(const lariat_rsum_entry *acc, double *out, int64_t count)
 ** exact and therefore associative and commutative. */
 int lariat_rsum_allreduce(lariat_ctx *ctx, lariat_rsum_entry *acc, int64_t count);
 
+/* Collective. lariat_rsum_allreduce and then lariat_rsum_value into out,
+** bit for bit, with less traffic for large counts: the entries are merged
+** round a ring of the ranks, each rank merging only its 1/P of them (a
+** reduce-scatter in messages of 1 MiB, the only buffer), and the doubles
+** are gathered (MPI_Allgatherv), a quarter of the entries' bytes. acc is
+** left partly merged. */
+int lariat_rsum_allreduce_value(lariat_ctx *ctx, lariat_rsum_entry *acc, int64_t count, double *out);
+
 #endif /* LARIAT_RSUM_H */
