@@ -128,6 +128,31 @@ done:
     free(v);
 }
 
+/* lariat_rsum_add over many entries (four at a time where the CPU has
+** AVX2) leaves every entry's bits as depositing its values one entry at a
+** time does (the scalar path), with empty, poisoned and shifting windows. */
+static void test_rsum_add_vector(void)
+{
+    const int64_t count = 1003;
+    lariat_rsum_entry *a = malloc((size_t)count * sizeof(*a)), *b = malloc((size_t)count * sizeof(*b));
+    double *v = malloc((size_t)count * sizeof(double));
+    LT_ASSERT_ALL(a && b && v);
+    if (a && b && v) {
+        lariat_rsum_clear(a, count);
+        lariat_rsum_clear(b, count);
+        for (int g = 0; g < 40; g++) {
+            /* Later rounds reach larger binades, so windows move up. */
+            for (int64_t t = 0; t < count; t++) v[t] = rsum_term(t, g) * ldexp(1.0, (int)(g * (t % 5)));
+            lariat_rsum_add(a, v, count);
+            for (int64_t t = 0; t < count; t++) lariat_rsum_add(b + t, v + t, 1);
+        }
+        LT_ASSERT_ALL(memcmp(a, b, (size_t)count * sizeof(*a)) == 0);
+    }
+    free(a);
+    free(b);
+    free(v);
+}
+
 static void test_rsum_split(void)
 {
     check_rsum_split(10);
@@ -144,4 +169,5 @@ void lt_register_core(void)
     CU_add_test(s, "context on a sub-communicator", test_ctx_on_split);
     CU_add_test(s, "context from a Fortran handle", test_ctx_from_fortran_handle);
     CU_add_test(s, "binned sums reduced round a ring = on one rank", test_rsum_split);
+    CU_add_test(s, "binned deposits four at a time = one at a time", test_rsum_add_vector);
 }

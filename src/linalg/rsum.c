@@ -112,8 +112,78 @@ void lariat_rsum_clear(lariat_rsum_entry *acc, int64_t count)
     }
 }
 
+/* Four entries at a time on AVX2: the entries (top, bin0, bin1, bin2 each)
+** transposed into one vector per field, split_into's operations lane by
+** lane (the same adds in the same order, so the same bits), and back; a
+** group with an entry off the fast path (deposit's test) goes entry by
+** entry. The Gram of a CSR curvature pass deposits p^2 / 2 values a tile:
+** on the sparse binomial fit (100,000 x 2,000 at 1%) these deposits were
+** an eighth of the time. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+_Static_assert(sizeof(lariat_rsum_entry) == 4 * sizeof(double), "an entry is one four-lane vector");
+#define RSUM_AVX2 __attribute__((target("avx2")))
+
+/* rows r0..r3 (4 doubles each) -> columns, in place. */
+RSUM_AVX2 static inline void transpose4(__m256d *r0, __m256d *r1, __m256d *r2, __m256d *r3)
+{
+    const __m256d t0 = _mm256_unpacklo_pd(*r0, *r1), t1 = _mm256_unpackhi_pd(*r0, *r1);
+    const __m256d t2 = _mm256_unpacklo_pd(*r2, *r3), t3 = _mm256_unpackhi_pd(*r2, *r3);
+    *r0 = _mm256_permute2f128_pd(t0, t2, 0x20);
+    *r1 = _mm256_permute2f128_pd(t1, t3, 0x20);
+    *r2 = _mm256_permute2f128_pd(t0, t2, 0x31);
+    *r3 = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+RSUM_AVX2 static void rsum_add_avx2(lariat_rsum_entry *acc, const double *v, int64_t count)
+{
+    const __m256d two23 = _mm256_set1_pd(0x1p23), k1 = _mm256_set1_pd(0x1p-30), k2 = _mm256_set1_pd(0x1p-60);
+    const __m256d three_halves = _mm256_set1_pd(1.5), sign = _mm256_set1_pd(-0.0);
+    int64_t t = 0;
+    for (; t + 4 <= count; t += 4) {
+        double *a = (double *)(acc + t);
+        const __m256d x = _mm256_loadu_pd(v + t);
+        /* Loaded as the four entries, transposed into their fields. */
+        __m256d top = _mm256_loadu_pd(a), b0 = _mm256_loadu_pd(a + 4), b1 = _mm256_loadu_pd(a + 8),
+                b2 = _mm256_loadu_pd(a + 12);
+        transpose4(&top, &b0, &b1, &b2);
+        const __m256d fast = _mm256_cmp_pd(_mm256_mul_pd(_mm256_andnot_pd(sign, x), two23), top, _CMP_LT_OQ);
+        if (_mm256_movemask_pd(fast) != 0xf) {
+            for (int k = 0; k < 4; k++) deposit(acc + t + k, v[t + k]);
+            continue;
+        }
+        const __m256d C0 = _mm256_mul_pd(three_halves, top), C1 = _mm256_mul_pd(C0, k1), C2 = _mm256_mul_pd(C0, k2);
+        __m256d q = _mm256_sub_pd(_mm256_add_pd(x, C0), C0), r = _mm256_sub_pd(x, q);
+        b0 = _mm256_add_pd(b0, q);
+        q = _mm256_sub_pd(_mm256_add_pd(r, C1), C1);
+        r = _mm256_sub_pd(r, q);
+        b1 = _mm256_add_pd(b1, q);
+        b2 = _mm256_add_pd(b2, _mm256_sub_pd(_mm256_add_pd(r, C2), C2));
+        transpose4(&top, &b0, &b1, &b2);
+        _mm256_storeu_pd(a, top);
+        _mm256_storeu_pd(a + 4, b0);
+        _mm256_storeu_pd(a + 8, b1);
+        _mm256_storeu_pd(a + 12, b2);
+    }
+    for (; t < count; t++) deposit(acc + t, v[t]);
+}
+
+static int rsum_avx2(void)
+{
+    static int has = -1;
+    if (has < 0) has = __builtin_cpu_supports("avx2");
+    return has;
+}
+#endif
+
 void lariat_rsum_add(lariat_rsum_entry *acc, const double *v, int64_t count)
 {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (count >= 4 && rsum_avx2()) {
+        rsum_add_avx2(acc, v, count);
+        return;
+    }
+#endif
     for (int64_t t = 0; t < count; t++) deposit(acc + t, v[t]);
 }
 
