@@ -135,7 +135,7 @@
 #define CD_BLOCK 8
 #define CD_TILE 256
 /* Doubles of one model's step as model_steps sends it. */
-#define SHARE_LEN(p) (6 + 3 * (p) + 1)
+#define SHARE_LEN(p) (7 + 3 * (p) + 1)
 
 typedef struct bmodel {
     lariat_glm *g;
@@ -156,6 +156,9 @@ typedef struct bmodel {
     ** the sweeps made, the tolerance and the last sweep's largest move. */
     int cd_phase, cd_round, cd_sweeps;
     double cd_tol, cd_big;
+    /* The sweeps of its last inner solve, plus one: model_steps' estimate
+    ** of what its next one costs (the same on every rank). */
+    double work;
     double *x, x0, *q, q0; /* the model's iterate and its gradient */
     double *trial;        /* p: c + t dc */
     /* The path predictor (predict): [a | c] when the lambda began, the
@@ -207,6 +210,8 @@ typedef struct batch {
     int64_t *nt_free;     /* p: its free coordinates */
     double *predicted;    /* p: predict's trial coefficients */
     double *share;        /* SHARE_LEN(p): one model's step for the other ranks (model_steps) */
+    int *owner;           /* M: the rank that solves each model's step (model_steps) */
+    double *rank_work;    /* ranks: the work model_steps gave each */
     /* Every sum over rows goes tile by tile (data/tiles.h), so that the
     ** lockstep's answer is the same at any rank count: */
     lariat_tilesum *ts;   /* for up to M (p + 2) values */
@@ -268,6 +273,8 @@ static void batch_free(batch *bt)
     free(bt->nt_free);
     free(bt->predicted);
     free(bt->share);
+    free(bt->owner);
+    free(bt->rank_work);
     lariat_tilesum_destroy(bt->ts);
     free(bt->tile_in);
     free(bt->tile_out);
@@ -868,6 +875,7 @@ static void model_step(batch *bt, bmodel *bm, int64_t p, double lambda)
         if (!(-delta < 1e-2 * bm->est)) break;
         bm->est = fmax(-delta, DBL_MIN);
     }
+    bm->work = 1.0 + sweeps;
     model_end(bm, p, delta);
 }
 
@@ -892,6 +900,7 @@ static int cd_after(bmodel *bm, int64_t p, double lambda)
         const int again = -delta < 1e-2 * bm->est;
         if (again) bm->est = fmax(-delta, DBL_MIN);
         if (!again || bm->cd_round == 1) {
+            bm->work = 1.0 + bm->cd_sweeps;
             model_end(bm, p, delta);
             bm->cd_phase = CD_DONE;
             return 1;
@@ -1246,26 +1255,55 @@ static void predict(batch *bt, bmodel *bm, int64_t p, double lambda)
     bm->delta = delta;
 }
 
+/* Not collective. owner[m] for the running models: the longest expected
+** solve first (bm->work, ties by index), each to the rank given the least
+** work so far (ties to the lower rank). The same on every rank: every rank
+** holds every model's work. Dealing the models round-robin gave rank 0 of
+** two the all-rows model and 6 of 11 models at every step (its coordinate
+** descent 2.6 s against 2.2 s on 100,000 x 2,000 rows at 1%, 10 folds). */
+static void deal_models(batch *bt, int P)
+{
+    for (int r = 0; r < P; r++) bt->rank_work[r] = 0.0;
+    for (int m = 0; m < bt->M; m++) bt->owner[m] = -1;
+    for (;;) {
+        int best = -1;
+        for (int m = 0; m < bt->M; m++) {
+            const bmodel *bm = &bt->m[m];
+            if (!bm->run || bt->owner[m] >= 0) continue;
+            if (best < 0 || fmax(bm->work, 1.0) > fmax(bt->m[best].work, 1.0)) best = m;
+        }
+        if (best < 0) return;
+        int r = 0;
+        for (int q = 1; q < P; q++) {
+            if (bt->rank_work[q] < bt->rank_work[r]) r = q;
+        }
+        bt->owner[best] = r;
+        bt->rank_work[r] += fmax(bt->m[best].work, 1.0);
+    }
+}
+
 /* Collective. The step of every running model (model_step, and the path
 ** predictor on a lambda's first step). Its inner solve, coordinate descent
 ** on a p x p curvature, is the same work on every rank: with several ranks
-** and models, each rank solves every P-th running model instead and sends
-** the others what the step left (MPI_Bcast, exact: every rank then holds
-** the bits it would have computed itself, so the answer stays the same at
-** any rank count). On wide rows it is the lockstep's largest cost. */
+** and models, each rank solves its share of the running models instead
+** (deal_models) and sends the others what the step left (MPI_Bcast, exact:
+** every rank then holds the bits it would have computed itself, so the
+** answer stays the same at any rank count). On wide rows it is the
+** lockstep's largest cost. */
 static int model_steps(batch *bt, double lambda)
 {
     const int64_t p = bt->p;
     const int P = lariat_ctx_size(bt->ctx), me = lariat_ctx_rank(bt->ctx);
     const int share = P > 1 && bt->M > 1;
-    int k = 0, nimp = 0;
+    int nimp = 0;
+    if (share) deal_models(bt, P);
     for (int m = 0; m < bt->M; m++) {
         bmodel *bm = &bt->m[m];
         if (!bm->run) continue;
         if (!bm->has_gap && bm->dec_last > 0.0) {
             bm->est = fmin(bm->g->N0, sqrt(EST_FRACTION * bm->g->N0 * bm->dec_last));
         }
-        if (share && k++ % P != me) continue;
+        if (share && bt->owner[m] != me) continue;
         if (bt->implicit && !bm->own) {
             bt->list_imp[nimp++] = m;
             continue;
@@ -1281,14 +1319,13 @@ static int model_steps(batch *bt, double lambda)
     if (!share) return LARIAT_OK;
     /* What the step left that the lockstep reads after it (the rest,
     ** q and the active set, is made afresh by the next model_step):
-    ** [x0, delta, est, pen0, slack, has_first | x (p) | trial (p) | first (p + 1)]. */
+    ** [x0, delta, est, pen0, slack, has_first, work | x (p) | trial (p) | first (p + 1)]. */
     double *buf = bt->share;
     const int len = (int)(SHARE_LEN(p));
-    k = 0;
     for (int m = 0; m < bt->M; m++) {
         bmodel *bm = &bt->m[m];
         if (!bm->run) continue;
-        const int owner = k++ % P;
+        const int owner = bt->owner[m];
         if (owner == me) {
             buf[0] = bm->x0;
             buf[1] = bm->delta;
@@ -1296,9 +1333,10 @@ static int model_steps(batch *bt, double lambda)
             buf[3] = bm->pen0;
             buf[4] = bm->slack;
             buf[5] = bm->has_first;
-            memcpy(buf + 6, bm->x, (size_t)p * sizeof(double));
-            memcpy(buf + 6 + p, bm->trial, (size_t)p * sizeof(double));
-            memcpy(buf + 6 + 2 * p, bm->first, (size_t)(p + 1) * sizeof(double));
+            buf[6] = bm->work;
+            memcpy(buf + 7, bm->x, (size_t)p * sizeof(double));
+            memcpy(buf + 7 + p, bm->trial, (size_t)p * sizeof(double));
+            memcpy(buf + 7 + 2 * p, bm->first, (size_t)(p + 1) * sizeof(double));
         }
         if (MPI_Bcast(buf, len, MPI_DOUBLE, owner, lariat_ctx_comm(bt->ctx)) != MPI_SUCCESS) {
             return lariat_error(bt->ctx, LARIAT_EMPI, "MPI_Bcast of a model's step failed");
@@ -1310,9 +1348,10 @@ static int model_steps(batch *bt, double lambda)
             bm->pen0 = buf[3];
             bm->slack = buf[4];
             bm->has_first = buf[5] != 0.0;
-            memcpy(bm->x, buf + 6, (size_t)p * sizeof(double));
-            memcpy(bm->trial, buf + 6 + p, (size_t)p * sizeof(double));
-            memcpy(bm->first, buf + 6 + 2 * p, (size_t)(p + 1) * sizeof(double));
+            bm->work = buf[6];
+            memcpy(bm->x, buf + 7, (size_t)p * sizeof(double));
+            memcpy(bm->trial, buf + 7 + p, (size_t)p * sizeof(double));
+            memcpy(bm->first, buf + 7 + 2 * p, (size_t)(p + 1) * sizeof(double));
         }
     }
     return LARIAT_OK;
@@ -1488,13 +1527,15 @@ static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int 
         bt->nt_free = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "active Newton system");
         bt->predicted = lariat_malloc(ctx, (size_t)p, sizeof(double), "path predictor");
         bt->share = lariat_malloc(ctx, (size_t)SHARE_LEN(p), sizeof(double), "model step");
+        bt->owner = lariat_malloc(ctx, (size_t)M, sizeof(int), "model owners");
+        bt->rank_work = lariat_malloc(ctx, (size_t)lariat_ctx_size(ctx), sizeof(double), "model owners");
         bt->T = lariat_tile_rows(data->n, p);
         bt->tile_in = lariat_malloc(ctx, (size_t)(bt->T * M), sizeof(double), "tile vectors");
         bt->tile_out = lariat_malloc(ctx, (size_t)((bt->T > p ? bt->T : p) * M), sizeof(double), "tile products");
         bt->tile_tmp = lariat_malloc(ctx, (size_t)(3 * bt->T), sizeof(double), "tile evaluations");
         if (!bt->m || !bt->list || !bt->list_imp || !bt->cd_coef || !bt->cd_moved || !bt->Bm || !bt->Gm || !bt->red ||
             !bt->sets || !bt->S || !bt->own || (bt->implicit && !bt->G0) || !bt->nt_A || !bt->nt_rhs || !bt->nt_free ||
-            !bt->predicted || !bt->share || !bt->tile_in || !bt->tile_out || !bt->tile_tmp) {
+            !bt->predicted || !bt->share || !bt->owner || !bt->rank_work || !bt->tile_in || !bt->tile_out || !bt->tile_tmp) {
             rc = LARIAT_ENOMEM;
         }
     }
