@@ -585,9 +585,7 @@ static int finish_curve(lariat_ctx *ctx, const double *err, int K, int minimize,
 static int err_reduce(lariat_ctx *ctx, cv_work *wk, int64_t n, double *out)
 {
     memcpy(wk->err_red, wk->err_acc, (size_t)n * sizeof(lariat_rsum_entry));
-    int rc = lariat_rsum_allreduce(ctx, wk->err_red, n);
-    if (rc == LARIAT_OK) lariat_rsum_value(wk->err_red, out, n);
-    return rc;
+    return lariat_rsum_allreduce_value(ctx, wk->err_red, n, out);
 }
 
 /* Collective. Writes a checkpoint of the CV so far: the complete alphas,

@@ -516,7 +516,9 @@ CSR_INLINE void csr_grad_lanes(const lariat_matrix *X, int64_t i0, int64_t m, co
         for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) {
             const __m256d v = _mm256_broadcast_sd(X->val + t);
             double *o = Gt + (int64_t)X->colind[t] * w;
-            for (int q = 0; q < nv; q++) _mm256_storeu_pd(o + 4 * q, _mm256_fmadd_pd(v, rv[q], _mm256_loadu_pd(o + 4 * q)));
+            for (int q = 0; q < nv; q++) {
+                _mm256_storeu_pd(o + 4 * q, _mm256_fmadd_pd(v, rv[q], _mm256_loadu_pd(o + 4 * q)));
+            }
         }
     }
 }

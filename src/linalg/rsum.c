@@ -269,6 +269,13 @@ static void ring_block(int64_t count, int P, int b, int64_t *lo, int64_t *hi)
     *hi = count * (b + 1) / P;
 }
 
+/* The entries of [lo, hi) in the ring's message from lo + k. */
+static int ring_part(int64_t lo, int64_t hi, int64_t k)
+{
+    const int64_t left = hi - lo - k;
+    return (int)(left < 0 ? 0 : (left < RSUM_RING_MSG ? left : RSUM_RING_MSG));
+}
+
 int lariat_rsum_allreduce_value(lariat_ctx *ctx, lariat_rsum_entry *acc, int64_t count, double *out)
 {
     MPI_Comm comm = lariat_ctx_comm(ctx);
@@ -291,10 +298,8 @@ int lariat_rsum_allreduce_value(lariat_ctx *ctx, lariat_rsum_entry *acc, int64_t
         ring_block(count, P, ((me - s - 1) % P + P) % P, &slo, &shi);
         ring_block(count, P, ((me - s - 2) % P + P) % P, &rlo, &rhi);
         for (int64_t k = 0; rc == LARIAT_OK && (slo + k < shi || rlo + k < rhi); k += RSUM_RING_MSG) {
-            const int ns = (int)(shi - slo - k < 0 ? 0 : (shi - slo - k < RSUM_RING_MSG ? shi - slo - k : RSUM_RING_MSG));
-            const int nr = (int)(rhi - rlo - k < 0 ? 0 : (rhi - rlo - k < RSUM_RING_MSG ? rhi - rlo - k : RSUM_RING_MSG));
-            const int len = (int)(1 + LARIAT_RSUM_K);
-            if (MPI_Sendrecv(acc + slo + k, ns * len, MPI_DOUBLE, next, 0, in, nr * len, MPI_DOUBLE, prev, 0, comm,
+            const int ns = ring_part(slo, shi, k), nr = ring_part(rlo, rhi, k), width = 1 + LARIAT_RSUM_K;
+            if (MPI_Sendrecv(acc + slo + k, ns * width, MPI_DOUBLE, next, 0, in, nr * width, MPI_DOUBLE, prev, 0, comm,
                              MPI_STATUS_IGNORE) != MPI_SUCCESS) {
                 rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Sendrecv of %d binned sums failed", ns);
                 break;

@@ -1535,7 +1535,8 @@ static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int 
         bt->tile_tmp = lariat_malloc(ctx, (size_t)(3 * bt->T), sizeof(double), "tile evaluations");
         if (!bt->m || !bt->list || !bt->list_imp || !bt->cd_coef || !bt->cd_moved || !bt->Bm || !bt->Gm || !bt->red ||
             !bt->sets || !bt->S || !bt->own || (bt->implicit && !bt->G0) || !bt->nt_A || !bt->nt_rhs || !bt->nt_free ||
-            !bt->predicted || !bt->share || !bt->owner || !bt->rank_work || !bt->tile_in || !bt->tile_out || !bt->tile_tmp) {
+            !bt->predicted || !bt->share || !bt->owner || !bt->rank_work || !bt->tile_in || !bt->tile_out ||
+            !bt->tile_tmp) {
             rc = LARIAT_ENOMEM;
         }
     }
