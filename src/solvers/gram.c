@@ -60,6 +60,8 @@ typedef struct gram_ws {
     double *rhs;        /* p: right-hand side, then solution (ridge and Newton) */
     int64_t *free_set;  /* the active coordinates strictly inside their bounds */
     double *c_save, *g_save; /* p each: the iterate before a final polish */
+    double *c_last;     /* p: the coefficients the last solve() returned */
+    int g_fresh;        /* g is refresh_gradient's at c_last, bit for bit */
     double last_lambda; /* lambda of the previous solve(); 0 before the first */
 } gram_ws;
 
@@ -87,6 +89,7 @@ static void gram_destroy(void *wsv)
     free(ws->free_set);
     free(ws->c_save);
     free(ws->g_save);
+    free(ws->c_last);
     free(ws->A);
     free(ws->rhs);
     free(ws);
@@ -125,12 +128,13 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
         ws->free_set = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "free set");
         ws->c_save = lariat_malloc(ctx, (size_t)p, sizeof(double), "saved coefficients");
         ws->g_save = lariat_malloc(ctx, (size_t)p, sizeof(double), "saved gradient");
+        ws->c_last = lariat_malloc(ctx, (size_t)p, sizeof(double), "last solution");
         if (ws->ridge || p <= NEWTON_MAX_P) {
             ws->A = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "ridge or Newton system");
             ws->rhs = lariat_malloc(ctx, (size_t)p, sizeof(double), "ridge or Newton right-hand side");
         }
-        if (ws->H == NULL || ws->g == NULL || ws->in_strong == NULL || ws->strong == NULL ||
-            ws->active == NULL || ws->free_set == NULL || ws->c_save == NULL || ws->g_save == NULL ||
+        if (ws->H == NULL || ws->g == NULL || ws->in_strong == NULL || ws->strong == NULL || ws->active == NULL ||
+            ws->free_set == NULL || ws->c_save == NULL || ws->g_save == NULL || ws->c_last == NULL ||
             ((ws->ridge || p <= NEWTON_MAX_P) && (ws->A == NULL || ws->rhs == NULL))) {
             rc = LARIAT_ENOMEM;
         }
@@ -316,7 +320,10 @@ static int gram_solve(void *wsv, double lambda, double *c, lariat_solve_info *in
     ** projected first, so every iterate is feasible. */
     for (int64_t j = 0; j < p; j++) c[j] = fmin(fmax(c[j], prep->lo[j]), prep->hi[j]);
     if (ws->ridge && ridge_direct(ws, lambda)) iter = 1;
-    refresh_gradient(ws);
+    /* A path warm-starts from the last solution, whose g was made from
+    ** scratch before it was returned: that g serves again as it is (the
+    ** same bits refresh_gradient would give, a p x nnz(c) pass saved). */
+    if (iter == 1 || !ws->g_fresh || memcmp(c, ws->c_last, (size_t)p * sizeof(double)) != 0) refresh_gradient(ws);
     gram_gap(ws, lambda, &primal, &gap);
     converged = lariat_prep_converged(prep, gap, ws->tol);
 
@@ -380,6 +387,10 @@ static int gram_solve(void *wsv, double lambda, double *c, lariat_solve_info *in
             memcpy(ws->g, ws->g_save, (size_t)p * sizeof(double));
         }
     }
+    /* Every way out of the loop and the polish leaves g = refresh_gradient's
+    ** at c (the polish restores the saved pair when it does not help). */
+    memcpy(ws->c_last, c, (size_t)p * sizeof(double));
+    ws->g_fresh = 1;
     ws->last_lambda = lambda;
     ws->c = NULL;
     info->iterations = iter;
