@@ -3,10 +3,13 @@
 ** with each other and with naive loops, with and without a shift.
 */
 #include "data/matrix.h"
+#include "data/stats.h"
+#include "data/tiles.h"
 #include "harness.h"
 #include "testdata.h"
 
 #include <math.h>
+#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,6 +423,79 @@ static void test_from_csr(void)
     free_pair(&pr);
 }
 
+/* A tile's whole CSR triangle and sums (lariat_tile_fn). */
+static void packed_whole_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const lariat_data *d = arg;
+    const lariat_matrix tile = lariat_matrix_row_view(d->X, i0, m);
+    (void)lariat_matrix_gram_packed_csr(lt_ctx(), &tile, d->w + i0, 0, d->p, part);
+}
+
+/* The same as pieces: each piece [t0, t1) starts at a packed row (found by
+** walking the rows), the last one ends with the sums (lariat_tile_piece_fn). */
+static void packed_piece_fn(void *arg, int64_t i0, int64_t m, int64_t t0, int64_t t1, double *part)
+{
+    const lariat_data *d = arg;
+    const int64_t p = d->p;
+    int64_t j0 = 0, j1, off = 0;
+    while (off < t0) off += p - j0++;
+    for (j1 = j0; off < t1 && j1 < p; j1++) off += p - j1;
+    const lariat_matrix tile = lariat_matrix_row_view(d->X, i0, m);
+    (void)lariat_matrix_gram_packed_csr(lt_ctx(), &tile, d->w + i0, j0, j1, part);
+}
+
+/* A CSR Gram made in pieces: each piece of packed rows is bit for bit
+** that part of the whole triangle, locally and summed over the ranks'
+** tiles, and lariat_stats_gram (which sums a triangle of more than one
+** piece at p = 1,100) agrees with naive loops. Fails when a piece is cut
+** or placed wrong. */
+static void test_gram_pieces(void)
+{
+    const int64_t p = 1100, len = p * (p + 1) / 2, total = len + p + 1;
+    pair pr = make_pair(300, p, 0.03);
+    const lariat_data *d = pr.sparse;
+    const int64_t nl = d->n_local;
+    double *whole = malloc((size_t)total * sizeof(double)), *piece = malloc((size_t)total * sizeof(double));
+    int ok = 1;
+    /* Local: rows [j0, j1) for cuts at the edges and inside. */
+    static const int64_t cuts[][2] = {{0, 1}, {0, 1100}, {1, 2}, {5, 400}, {400, 1099}, {1099, 1100}, {700, 1100}};
+    ok &= lariat_matrix_gram_packed_csr(lt_ctx(), d->X, d->w, 0, p, whole) == LARIAT_OK;
+    for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+        const int64_t j0 = cuts[c][0], j1 = cuts[c][1];
+        const int64_t t0 = j0 * p - j0 * (j0 - 1) / 2, t1 = j1 == p ? total : j1 * p - j1 * (j1 - 1) / 2;
+        ok &= lariat_matrix_gram_packed_csr(lt_ctx(), d->X, d->w, j0, j1, piece) == LARIAT_OK;
+        ok &= memcmp(piece, whole + t0, (size_t)(t1 - t0) * sizeof(double)) == 0;
+    }
+    /* Summed over tiles and ranks: uneven pieces (one a single packed row). */
+    const int64_t rows[] = {0, 1, 2, 300, 301, 1100};
+    int64_t bounds[6];
+    for (int q = 0; q < 6; q++) bounds[q] = rows[q] == p ? total : rows[q] * p - rows[q] * (rows[q] - 1) / 2;
+    ok &= lariat_tile_sum(lt_ctx(), d, total, packed_whole_fn, (void *)d, whole) == LARIAT_OK;
+    ok &= lariat_tile_sum_pieces(lt_ctx(), d, 5, bounds, packed_piece_fn, (void *)d, piece) == LARIAT_OK;
+    ok &= memcmp(piece, whole, (size_t)total * sizeof(double)) == 0;
+    /* The centred Gram against naive loops, summed over the ranks. */
+    double *shift = malloc((size_t)p * sizeof(double)), *G = malloc((size_t)(p * p) * sizeof(double));
+    double *naive = calloc((size_t)(p * p), sizeof(double));
+    for (int64_t j = 0; j < p; j++) shift[j] = 0.01 * (double)(j % 7);
+    ok &= lariat_stats_gram(lt_ctx(), d, d->w, shift, G) == LARIAT_OK;
+    for (int64_t i = 0; i < nl; i++) {
+        const double *x = pr.X + i * p;
+        for (int64_t a = 0; a < p; a++) {
+            const double wa = d->w[i] * (x[a] - shift[a]);
+            for (int64_t b = 0; b < p; b++) naive[a * p + b] += wa * (x[b] - shift[b]);
+        }
+    }
+    MPI_Allreduce(MPI_IN_PLACE, naive, (int)(p * p), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    for (int64_t t = 0; t < p * p; t++) ok &= fabs(G[t] - naive[t]) <= 1e-10 * (1 + fabs(naive[t]));
+    LT_ASSERT_ALL(ok);
+    free(whole);
+    free(piece);
+    free(shift);
+    free(G);
+    free(naive);
+    free_pair(&pr);
+}
+
 void lt_register_matrix(void)
 {
     CU_pSuite s = CU_add_suite("matrix", NULL, NULL);
@@ -431,4 +507,5 @@ void lt_register_matrix(void)
     CU_add_test(s, "row moments by set, double and single = naive", test_moments_by_set);
     CU_add_test(s, "fused sweep = naive, rows of 8197 columns", test_sweep_long_rows);
     CU_add_test(s, "lariat_data_from_csr = lariat_data_from_dense; bad CSR agreed", test_from_csr);
+    CU_add_test(s, "CSR Gram in pieces = whole, bit for bit; = naive", test_gram_pieces);
 }

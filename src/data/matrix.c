@@ -213,13 +213,17 @@ int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w,
     return LARIAT_OK;
 }
 
-int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double *part)
+int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, int64_t j0, int64_t j1,
+                                  double *part)
 {
-    const int64_t p = X->cols, len = p * (p + 1) / 2, m = X->rows;
-    const int64_t e0 = X->rowptr[0], nnz = X->rowptr[m] - e0;
-    /* The block's entries by column, each column's in row order: row_of
-    ** and at hold the row and the position in colind and val. */
-    int64_t *colptr = lariat_calloc(ctx, (size_t)(p + 1), sizeof(int64_t), "Gram column pointers");
+    const int64_t p = X->cols, m = X->rows, e0 = X->rowptr[0], e1 = X->rowptr[m];
+    const int64_t off0 = j0 * p - j0 * (j0 - 1) / 2; /* where packed row j0 starts */
+    /* The block's entries in columns [j0, j1) by column, each column's in
+    ** row order: row_of and at hold the row and the position in colind and
+    ** val. */
+    int64_t nnz = 0;
+    for (int64_t k = e0; k < e1; k++) nnz += X->colind[k] >= j0 && X->colind[k] < j1;
+    int64_t *colptr = lariat_calloc(ctx, (size_t)(j1 - j0 + 1), sizeof(int64_t), "Gram column pointers");
     int64_t *row_of = lariat_malloc(ctx, (size_t)(nnz > 0 ? nnz : 1), sizeof(int64_t), "Gram column rows");
     int64_t *at = lariat_malloc(ctx, (size_t)(nnz > 0 ? nnz : 1), sizeof(int64_t), "Gram column entries");
     if (colptr == NULL || row_of == NULL || at == NULL) {
@@ -228,31 +232,39 @@ int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const
         free(at);
         return LARIAT_ENOMEM;
     }
-    for (int64_t k = e0; k < e0 + nnz; k++) colptr[X->colind[k] + 1]++;
-    for (int64_t j = 0; j < p; j++) colptr[j + 1] += colptr[j];
+    for (int64_t k = e0; k < e1; k++) {
+        if (X->colind[k] >= j0 && X->colind[k] < j1) colptr[X->colind[k] - j0 + 1]++;
+    }
+    for (int64_t j = 0; j < j1 - j0; j++) colptr[j + 1] += colptr[j];
     for (int64_t i = 0; i < m; i++) {
         for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) {
-            const int64_t d = colptr[X->colind[k]]++;
+            if (X->colind[k] < j0 || X->colind[k] >= j1) continue;
+            const int64_t d = colptr[X->colind[k] - j0]++;
             row_of[d] = i;
             at[d] = k;
         }
     }
-    for (int64_t j = p; j > 0; j--) colptr[j] = colptr[j - 1];
+    for (int64_t j = j1 - j0; j > 0; j--) colptr[j] = colptr[j - 1];
     colptr[0] = 0;
-    double *s1 = part + len, W = 0.0;
-    for (int64_t i = 0; i < m; i++) W += w[i];
-    part[len + p] = W;
-    for (int64_t j = 0; j < p; j++) {
-        double *row = part + j * p - j * (j - 1) / 2 - j; /* row[l] is entry (j, l), l >= j */
+    for (int64_t j = j0; j < j1; j++) {
+        double *row = part + (j * p - j * (j - 1) / 2 - off0) - j; /* row[l] is entry (j, l), l >= j */
         memset(row + j, 0, (size_t)(p - j) * sizeof(double));
-        double sj = 0.0;
-        for (int64_t d = colptr[j]; d < colptr[j + 1]; d++) {
+        for (int64_t d = colptr[j - j0]; d < colptr[j - j0 + 1]; d++) {
             const int64_t i = row_of[d], k = at[d];
             const double wx = w[i] * X->val[k];
-            sj += wx;
             for (int64_t t = k; t < X->rowptr[i + 1]; t++) row[X->colind[t]] += wx * X->val[t];
         }
-        s1[j] = sj;
+    }
+    if (j1 == p) {
+        /* Each column's sum in row order, as the rows come. */
+        const int64_t len = p * (p + 1) / 2;
+        double *s1 = part + (len - off0), W = 0.0;
+        memset(s1, 0, (size_t)p * sizeof(double));
+        for (int64_t i = 0; i < m; i++) {
+            W += w[i];
+            for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) s1[X->colind[k]] += w[i] * X->val[k];
+        }
+        s1[p] = W;
     }
     free(colptr);
     free(row_of);

@@ -64,18 +64,23 @@ int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w,
 
 /* CSR only. The raw (uncentred) weighted products of X's rows, with the
 ** upper triangle packed by rows (entry (j, l), l >= j, at j p - j (j - 1) / 2
-** + l - j): part = [sum_i w_i x_i x_i' (p (p + 1) / 2) | sum_i w_i x_i (p) |
-** sum_i w_i] (overwrites part); every entry a sum in row order. Only stored
-** entries are multiplied, and the triangle is written one packed row at a
-** time (the block's entries gathered by column first), so that the
-** scattered additions stay within one row of at most p doubles: row by row
-** over X, they spread over the whole triangle (a binomial curvature on
-** 100,000 x 2,000 rows at 1% took 0.19-0.20 s so, 0.16-0.17 s now). Centring about c
-** afterwards, G - c s1' - s1 c' + W c c' and s1 - W c, is one p^2 / 2 pass
-** for all the blocks of rows together (a dense p x p centring per block
-** cost more than its products: lariat_matrix_gram). Returns LARIAT_ENOMEM
-** if its scratch (three arrays of p + 1 or nnz integers) cannot be had. */
-int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double *part);
+** + l - j), in the layout [sum_i w_i x_i x_i' (p (p + 1) / 2) | sum_i w_i x_i
+** (p) | sum_i w_i]: part receives the packed rows j0 <= j < j1 (overwritten,
+** from part[0]), and when j1 = p the column sums and the weight sum after
+** them; every entry a sum in row order, the same whatever rows are asked
+** for (so a triangle made in pieces, to bound the memory of its sums,
+** equals one made whole). Only stored entries are multiplied, and the
+** triangle is written one packed row at a time (the block's entries in the
+** asked columns gathered by column first), so that the scattered additions
+** stay within one row of at most p doubles: row by row over X, they spread
+** over the whole triangle (a binomial curvature on 100,000 x 2,000 rows at
+** 1% took 0.19-0.20 s so, 0.16-0.17 s now). Centring about c afterwards,
+** G - c s1' - s1 c' + W c c' and s1 - W c, is one p^2 / 2 pass for all the
+** blocks of rows together (a dense p x p centring per block cost more than
+** its products: lariat_matrix_gram). Returns LARIAT_ENOMEM if its scratch
+** (three arrays of j1 - j0 + 1 or nnz integers) cannot be had. */
+int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, int64_t j0, int64_t j1,
+                                  double *part);
 
 /* Weighted column sums: s1[j] = sum_i w_i (x_ij - shift_j),
 ** s2[j] = sum_i w_i (x_ij - shift_j)^2 (overwrite). Returns LARIAT_ENOMEM

@@ -95,21 +95,46 @@ typedef struct gram_tile {
     lariat_ctx *ctx;
     const lariat_data *data;
     const double *w, *shift;
-    double *G; /* p x p scratch */
+    double *G; /* p x p scratch (dense rows) */
+    int64_t *piece_row, *piece_value; /* CSR: the pieces' first rows and values, then the ends */
     int rc;
 } gram_tile;
 
-/* CSR: the tile's raw products of stored entries straight into the packed
-** upper triangle, then its weighted column sums and weight sum
-** (lariat_matrix_gram_packed_csr). The centering is made once, after the
-** sum (lariat_stats_gram): a tile touches few entries, and a dense p x p
-** pass per tile would cost more than its products. */
-static void gram_csr_fn(void *arg, int64_t i0, int64_t m, double *part)
+/* CSR: the tile's raw products of stored entries in the packed rows of one
+** piece (lariat_matrix_gram_packed_csr; the last piece also holds the
+** weighted column sums and the weight sum). The centering is made once,
+** after the sum (lariat_stats_gram): a tile touches few entries, and a
+** dense p x p pass per tile would cost more than its products. */
+static void gram_csr_fn(void *arg, int64_t i0, int64_t m, int64_t t0, int64_t t1, double *part)
 {
     gram_tile *a = arg;
+    (void)t1;
+    int q = 0;
+    while (a->piece_value[q] != t0) q++;
     const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
-    int rc = lariat_matrix_gram_packed_csr(a->ctx, &tile, a->w + i0, part);
+    int rc = lariat_matrix_gram_packed_csr(a->ctx, &tile, a->w + i0, a->piece_row[q], a->piece_row[q + 1], part);
     if (rc != LARIAT_OK) a->rc = rc;
+}
+
+/* The pieces of a CSR Gram's sum (lariat_tile_sum_pieces): whole packed
+** rows, about GRAM_PIECE values each (a binned accumulator of 8 MiB),
+** the last ending with the p + 1 sums after the triangle. Sets the rows
+** and values where each piece starts, and the ends; returns the count. */
+#define GRAM_PIECE ((int64_t)1 << 18)
+
+static int gram_pieces(int64_t p, int64_t *row, int64_t *value)
+{
+    int n = 0;
+    int64_t j = 0;
+    row[0] = value[0] = 0;
+    do {
+        int64_t j1 = j + 1, size = p - j;
+        while (j1 < p && size + (p - j1) <= GRAM_PIECE) size += p - j1++;
+        row[++n] = j1;
+        value[n] = value[n - 1] + size + (j1 == p ? p + 1 : 0);
+        j = j1;
+    } while (j < p);
+    return n;
 }
 
 static void gram_fn(void *arg, int64_t i0, int64_t m, double *part)
@@ -128,16 +153,22 @@ int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w,
 {
     const int64_t p = data->p, len = p * (p + 1) / 2;
     const int sparse = lariat_matrix_is_sparse(data->X);
-    gram_tile arg = {ctx, data, w, shift, NULL, LARIAT_OK};
+    gram_tile arg = {ctx, data, w, shift, NULL, NULL, NULL, LARIAT_OK};
     double *packed = lariat_malloc(ctx, (size_t)(len + p + 1), sizeof(double), "packed Gram matrix");
     if (!sparse) arg.G = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "a tile's Gram matrix");
+    /* At most p pieces (one packed row each), and their ends. */
+    if (sparse) arg.piece_row = lariat_malloc(ctx, (size_t)(2 * (p + 1)), sizeof(int64_t), "Gram pieces");
     /* Written whole by the sum and by every tile: 2 MiB pages (core/memory.h). */
     lariat_advise_huge(packed, (size_t)(len + p + 1) * sizeof(double));
     lariat_advise_huge(arg.G, (size_t)(p * p) * sizeof(double));
-    int rc = lariat_agree(ctx, (packed && (sparse || arg.G)) ? LARIAT_OK : LARIAT_ENOMEM);
-    if (rc == LARIAT_OK) {
-        rc = sparse ? lariat_tile_sum(ctx, data, len + p + 1, gram_csr_fn, &arg, packed)
-                    : lariat_tile_sum(ctx, data, len, gram_fn, &arg, packed);
+    const int have = packed != NULL && (sparse ? arg.piece_row != NULL : arg.G != NULL);
+    int rc = lariat_agree(ctx, have ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc == LARIAT_OK && sparse) {
+        arg.piece_value = arg.piece_row + p + 1;
+        const int npieces = gram_pieces(p, arg.piece_row, arg.piece_value);
+        rc = lariat_tile_sum_pieces(ctx, data, npieces, arg.piece_value, gram_csr_fn, &arg, packed);
+    } else if (rc == LARIAT_OK) {
+        rc = lariat_tile_sum(ctx, data, len, gram_fn, &arg, packed);
     }
     if (rc == LARIAT_OK) rc = lariat_agree(ctx, arg.rc);
     if (rc == LARIAT_OK) {
@@ -153,6 +184,7 @@ int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w,
     }
     free(packed);
     free(arg.G);
+    free(arg.piece_row);
     return rc;
 }
 

@@ -94,26 +94,48 @@ void lariat_tilesum_destroy(lariat_tilesum *ts)
     free(ts);
 }
 
-int lariat_tilesum_run(lariat_tilesum *ts, int64_t len, lariat_tile_fn fn, void *arg, double *out)
+/* Collective. out[0, t1 - t0) = the sum over the global tiles of fn's
+** partials of the values [t0, t1), in the workspace part and acc. */
+static int sum_over_tiles(lariat_ctx *ctx, const lariat_data *d, int64_t t0, int64_t t1, lariat_tile_piece_fn fn,
+                          void *arg, double *part, lariat_rsum_entry *acc, double *out)
 {
-    if (len > ts->len_max) {
-        return lariat_error(ts->ctx, LARIAT_EUSAGE, "a tile sum of %lld values in a workspace of %lld",
-                            (long long)len, (long long)ts->len_max);
-    }
-    const lariat_data *d = ts->data;
     const int64_t T = lariat_tile_rows(d->n, d->p);
-    lariat_rsum_clear(ts->acc, len);
+    lariat_rsum_clear(acc, t1 - t0);
     /* The global tiles, cut to the local block: whole tiles when the block
     ** is on tile boundaries; otherwise the sum is as accurate, but its last
     ** bits depend on where the block starts. */
     for (int64_t i0 = 0; i0 < d->n_local;) {
         const int64_t end = ((d->row0 + i0) / T + 1) * T - d->row0;
         const int64_t m = (end < d->n_local ? end : d->n_local) - i0;
-        fn(arg, i0, m, ts->part);
-        lariat_rsum_add(ts->acc, ts->part, len);
+        fn(arg, i0, m, t0, t1, part);
+        lariat_rsum_add(acc, part, t1 - t0);
         i0 += m;
     }
-    return lariat_rsum_allreduce_value(ts->ctx, ts->acc, len, out);
+    return lariat_rsum_allreduce_value(ctx, acc, t1 - t0, out);
+}
+
+/* A whole-sum tile function seen as one piece. */
+typedef struct whole_sum {
+    lariat_tile_fn fn;
+    void *arg;
+} whole_sum;
+
+static void whole_piece(void *arg, int64_t i0, int64_t m, int64_t t0, int64_t t1, double *part)
+{
+    const whole_sum *a = arg;
+    (void)t0;
+    (void)t1;
+    a->fn(a->arg, i0, m, part);
+}
+
+int lariat_tilesum_run(lariat_tilesum *ts, int64_t len, lariat_tile_fn fn, void *arg, double *out)
+{
+    if (len > ts->len_max) {
+        return lariat_error(ts->ctx, LARIAT_EUSAGE, "a tile sum of %lld values in a workspace of %lld",
+                            (long long)len, (long long)ts->len_max);
+    }
+    whole_sum whole = {fn, arg};
+    return sum_over_tiles(ts->ctx, ts->data, 0, len, whole_piece, &whole, ts->part, ts->acc, out);
 }
 
 int lariat_tile_sum(lariat_ctx *ctx, const lariat_data *data, int64_t len, lariat_tile_fn fn, void *arg,
@@ -127,6 +149,27 @@ int lariat_tile_sum(lariat_ctx *ctx, const lariat_data *data, int64_t len, laria
     if (rc != LARIAT_OK) return rc;
     lariat_tilesum ts = {ctx, data, len, (double *)mem, (lariat_rsum_entry *)(mem + (size_t)len * sizeof(double))};
     return lariat_tilesum_run(&ts, len, fn, arg, out);
+}
+
+int lariat_tile_sum_pieces(lariat_ctx *ctx, const lariat_data *data, int npieces, const int64_t *bounds,
+                           lariat_tile_piece_fn fn, void *arg, double *out)
+{
+    int64_t most = 1;
+    for (int q = 0; q < npieces; q++) {
+        if (bounds[q + 1] - bounds[q] > most) most = bounds[q + 1] - bounds[q];
+    }
+    /* The context's scratch, as lariat_tile_sum's. */
+    const size_t bytes = (size_t)most * (sizeof(double) + sizeof(lariat_rsum_entry));
+    char *mem = lariat_scratch(ctx, bytes, "tile sum workspace");
+    int rc = lariat_agree(ctx, mem != NULL ? LARIAT_OK : LARIAT_ENOMEM);
+    double *part = (double *)mem;
+    lariat_rsum_entry *acc = (lariat_rsum_entry *)(mem + (size_t)most * sizeof(double));
+    for (int q = 0; rc == LARIAT_OK && q < npieces; q++) {
+        if (bounds[q + 1] > bounds[q]) {
+            rc = sum_over_tiles(ctx, data, bounds[q], bounds[q + 1], fn, arg, part, acc, out + bounds[q]);
+        }
+    }
+    return rc;
 }
 
 /* The rows that move in lariat_data_shift_to_tiles travel as records of

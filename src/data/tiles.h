@@ -103,4 +103,19 @@ int lariat_tilesum_run(lariat_tilesum *ts, int64_t len, lariat_tile_fn fn, void 
 int lariat_tile_sum(lariat_ctx *ctx, const lariat_data *data, int64_t len, lariat_tile_fn fn, void *arg,
                     double *out);
 
+/* The partial sum of one tile over the values [t0, t1) of a longer sum:
+** fills part[0, t1 - t0) with the sum over the local rows [i0, i0 + m). */
+typedef void (*lariat_tile_piece_fn)(void *arg, int64_t i0, int64_t m, int64_t t0, int64_t t1, double *part);
+
+/* Collective. lariat_tile_sum in npieces pieces: out[bounds[q], bounds[q +
+** 1]) for each q, each piece its own pass of fn over the local tiles and
+** its own reduction. The workspace holds the largest piece, not the whole
+** sum: the binned accumulator takes four doubles a value, 64 MB for a
+** 2,000 x 2,000 Gram's triangle, and on this kind of machine the first
+** touch of fresh memory is the dearest part of a sum made once. The same
+** doubles as lariat_tile_sum (every value is its own binned sum). Errors
+** are agreed. */
+int lariat_tile_sum_pieces(lariat_ctx *ctx, const lariat_data *data, int npieces, const int64_t *bounds,
+                           lariat_tile_piece_fn fn, void *arg, double *out);
+
 #endif /* LARIAT_TILES_H */
