@@ -19,16 +19,17 @@
 
 enum { HEAD = 4 }; /* y, w, row weight, fold */
 
-/* Not collective. Packs local row i at out (when out != NULL); returns its length. */
-static int64_t pack(const lariat_data *d, const double *row_w, const int *foldid, int64_t i, double *row,
-                    double *out)
+/* Not collective. Packs local row i at out (when out != NULL); returns its
+** length. CSR rows go entry by entry from their storage (a stored zero is
+** left out: the records once came from the row made dense). */
+static int64_t pack(const lariat_data *d, const double *row_w, const int *foldid, int64_t i, double *out)
 {
-    lariat_matrix_get_row(d->X, i, row);
-    const int sparse = lariat_matrix_is_sparse(d->X);
+    const lariat_matrix *X = d->X;
+    const int sparse = lariat_matrix_is_sparse(X);
     int64_t len = HEAD;
     if (sparse) {
         int64_t nnz = 0;
-        for (int64_t j = 0; j < d->p; j++) nnz += (row[j] != 0.0);
+        for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) nnz += (X->val[k] != 0.0);
         len += 1 + 2 * nnz;
     } else {
         len += d->p;
@@ -40,15 +41,15 @@ static int64_t pack(const lariat_data *d, const double *row_w, const int *foldid
     out[3] = foldid ? (double)foldid[i] : 0.0;
     if (sparse) {
         int64_t k = HEAD + 1;
-        for (int64_t j = 0; j < d->p; j++) {
-            if (row[j] != 0.0) {
-                out[k++] = (double)j;
-                out[k++] = row[j];
+        for (int64_t e = X->rowptr[i]; e < X->rowptr[i + 1]; e++) {
+            if (X->val[e] != 0.0) {
+                out[k++] = (double)X->colind[e];
+                out[k++] = X->val[e];
             }
         }
         out[HEAD] = (double)((k - HEAD - 1) / 2);
     } else {
-        memcpy(out + HEAD, row, (size_t)d->p * sizeof(double));
+        memcpy(out + HEAD, X->val + i * d->p, (size_t)d->p * sizeof(double));
     }
     return len;
 }
@@ -64,7 +65,7 @@ int lariat_data_regroup(lariat_ctx *ctx, const lariat_data *data, const double *
     const int64_t n = data->n, p = data->p, nl = data->n_local;
     const int sparse = lariat_matrix_is_sparse(data->X);
     int *where = NULL, *scount = NULL, *rcount = NULL, *sdisp = NULL, *rdisp = NULL;
-    double *sbuf = NULL, *rbuf = NULL, *row = NULL;
+    double *sbuf = NULL, *rbuf = NULL;
     int64_t *span = NULL; /* every rank's new rows: [span[2r], span[2r + 1]) */
     lariat_data *nd = NULL;
 
@@ -82,9 +83,8 @@ int lariat_data_regroup(lariat_ctx *ctx, const lariat_data *data, const double *
     rcount = lariat_calloc(ctx, (size_t)P, sizeof(int), "receive counts");
     sdisp = lariat_calloc(ctx, (size_t)P, sizeof(int), "send offsets");
     rdisp = lariat_calloc(ctx, (size_t)P, sizeof(int), "receive offsets");
-    row = lariat_malloc(ctx, (size_t)p, sizeof(double), "row");
     span = lariat_malloc(ctx, (size_t)(2 * P), sizeof(int64_t), "row spans");
-    if (!where || !scount || !rcount || !sdisp || !rdisp || !row || !span) rc = LARIAT_ENOMEM;
+    if (!where || !scount || !rcount || !sdisp || !rdisp || !span) rc = LARIAT_ENOMEM;
     rc = lariat_agree(ctx, rc);
     if (rc != LARIAT_OK) goto done;
     MPI_Allgather(me, 3, MPI_INT, where, 3, MPI_INT, comm);
@@ -98,7 +98,7 @@ int lariat_data_regroup(lariat_ctx *ctx, const lariat_data *data, const double *
     }
     int64_t total = 0;
     for (int64_t i = 0; i < nl; i++) {
-        const int64_t gi = data->row0 + i, len = pack(data, row_w, foldid, i, row, NULL);
+        const int64_t gi = data->row0 + i, len = pack(data, row_w, foldid, i, NULL);
         for (int r = 0; r < P; r++) {
             if (gi >= span[2 * r] && gi < span[2 * r + 1]) {
                 if ((int64_t)scount[r] + len > INT_MAX) rc = lariat_error(ctx, LARIAT_EUSAGE, "regroup message too large");
@@ -127,7 +127,7 @@ int lariat_data_regroup(lariat_ctx *ctx, const lariat_data *data, const double *
             const int64_t gi = data->row0 + i;
             for (int r = 0; r < P; r++) {
                 if (gi >= span[2 * r] && gi < span[2 * r + 1]) {
-                    pos[r] += (int)pack(data, row_w, foldid, i, row, sbuf + sdisp[r] + pos[r]);
+                    pos[r] += (int)pack(data, row_w, foldid, i, sbuf + sdisp[r] + pos[r]);
                 }
             }
         }
@@ -217,7 +217,6 @@ done:
     free(rdisp);
     free(sbuf);
     free(rbuf);
-    free(row);
     free(span);
     if (rc != LARIAT_OK) {
         lariat_data_destroy(nd);
