@@ -428,7 +428,7 @@ static void packed_whole_fn(void *arg, int64_t i0, int64_t m, double *part)
 {
     const lariat_data *d = arg;
     const lariat_matrix tile = lariat_matrix_row_view(d->X, i0, m);
-    (void)lariat_matrix_gram_packed_csr(lt_ctx(), &tile, d->w + i0, 0, d->p, part);
+    (void)lariat_matrix_gram_packed_csr(lt_ctx(), &tile, d->w + i0, 0, d->p, NULL, part);
 }
 
 /* The same as pieces: each piece [t0, t1) starts at a packed row (found by
@@ -441,7 +441,7 @@ static void packed_piece_fn(void *arg, int64_t i0, int64_t m, int64_t t0, int64_
     while (off < t0) off += p - j0++;
     for (j1 = j0; off < t1 && j1 < p; j1++) off += p - j1;
     const lariat_matrix tile = lariat_matrix_row_view(d->X, i0, m);
-    (void)lariat_matrix_gram_packed_csr(lt_ctx(), &tile, d->w + i0, j0, j1, part);
+    (void)lariat_matrix_gram_packed_csr(lt_ctx(), &tile, d->w + i0, j0, j1, NULL, part);
 }
 
 /* A CSR Gram made in pieces: each piece of packed rows is bit for bit
@@ -459,13 +459,23 @@ static void test_gram_pieces(void)
     int ok = 1;
     /* Local: rows [j0, j1) for cuts at the edges and inside. */
     static const int64_t cuts[][2] = {{0, 1}, {0, 1100}, {1, 2}, {5, 400}, {400, 1099}, {1099, 1100}, {700, 1100}};
-    ok &= lariat_matrix_gram_packed_csr(lt_ctx(), d->X, d->w, 0, p, whole) == LARIAT_OK;
+    ok &= lariat_matrix_gram_packed_csr(lt_ctx(), d->X, d->w, 0, p, NULL, whole) == LARIAT_OK;
     for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
         const int64_t j0 = cuts[c][0], j1 = cuts[c][1];
         const int64_t t0 = j0 * p - j0 * (j0 - 1) / 2, t1 = j1 == p ? total : j1 * p - j1 * (j1 - 1) / 2;
-        ok &= lariat_matrix_gram_packed_csr(lt_ctx(), d->X, d->w, j0, j1, piece) == LARIAT_OK;
+        ok &= lariat_matrix_gram_packed_csr(lt_ctx(), d->X, d->w, j0, j1, NULL, piece) == LARIAT_OK;
         ok &= memcmp(piece, whole + t0, (size_t)(t1 - t0) * sizeof(double)) == 0;
     }
+    /* The same in order with each row's place kept (skip). */
+    int32_t *skip = calloc((size_t)nl + 1, sizeof(int32_t));
+    for (int64_t j0 = 0, j1; j0 < p; j0 = j1) {
+        j1 = j0 + 1 + j0 % 300;
+        if (j1 > p) j1 = p;
+        const int64_t t0 = j0 * p - j0 * (j0 - 1) / 2, t1 = j1 == p ? total : j1 * p - j1 * (j1 - 1) / 2;
+        ok &= lariat_matrix_gram_packed_csr(lt_ctx(), d->X, d->w, j0, j1, skip, piece) == LARIAT_OK;
+        ok &= memcmp(piece, whole + t0, (size_t)(t1 - t0) * sizeof(double)) == 0;
+    }
+    free(skip);
     /* Summed over tiles and ranks: uneven pieces (one a single packed row). */
     const int64_t rows[] = {0, 1, 2, 300, 301, 1100};
     int64_t bounds[6];

@@ -214,35 +214,42 @@ int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w,
 }
 
 int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, int64_t j0, int64_t j1,
-                                  double *part)
+                                  int32_t *skip, double *part)
 {
-    const int64_t p = X->cols, m = X->rows, e0 = X->rowptr[0], e1 = X->rowptr[m];
+    const int64_t p = X->cols, m = X->rows;
     const int64_t off0 = j0 * p - j0 * (j0 - 1) / 2; /* where packed row j0 starts */
     /* The block's entries in columns [j0, j1) by column, each column's in
     ** row order: row_of and at hold the row and the position in colind and
-    ** val. */
-    int64_t nnz = 0;
-    for (int64_t k = e0; k < e1; k++) nnz += X->colind[k] >= j0 && X->colind[k] < j1;
+    ** val. A row's entries in [j0, j1) are a run (its columns increase),
+    ** found from skip[i] when given. */
     int64_t *colptr = lariat_calloc(ctx, (size_t)(j1 - j0 + 1), sizeof(int64_t), "Gram column pointers");
+    if (colptr == NULL) return LARIAT_ENOMEM;
+    int64_t nnz = 0;
+    for (int64_t i = 0; i < m; i++) {
+        int64_t k = X->rowptr[i] + (skip != NULL ? skip[i] : 0);
+        const int64_t end = X->rowptr[i + 1];
+        while (skip == NULL && k < end && X->colind[k] < j0) k++;
+        for (; k < end && X->colind[k] < j1; k++, nnz++) colptr[X->colind[k] - j0 + 1]++;
+    }
     int64_t *row_of = lariat_malloc(ctx, (size_t)(nnz > 0 ? nnz : 1), sizeof(int64_t), "Gram column rows");
     int64_t *at = lariat_malloc(ctx, (size_t)(nnz > 0 ? nnz : 1), sizeof(int64_t), "Gram column entries");
-    if (colptr == NULL || row_of == NULL || at == NULL) {
+    if (row_of == NULL || at == NULL) {
         free(colptr);
         free(row_of);
         free(at);
         return LARIAT_ENOMEM;
     }
-    for (int64_t k = e0; k < e1; k++) {
-        if (X->colind[k] >= j0 && X->colind[k] < j1) colptr[X->colind[k] - j0 + 1]++;
-    }
     for (int64_t j = 0; j < j1 - j0; j++) colptr[j + 1] += colptr[j];
     for (int64_t i = 0; i < m; i++) {
-        for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) {
-            if (X->colind[k] < j0 || X->colind[k] >= j1) continue;
+        int64_t k = X->rowptr[i] + (skip != NULL ? skip[i] : 0);
+        const int64_t end = X->rowptr[i + 1];
+        while (skip == NULL && k < end && X->colind[k] < j0) k++;
+        for (; k < end && X->colind[k] < j1; k++) {
             const int64_t d = colptr[X->colind[k] - j0]++;
             row_of[d] = i;
             at[d] = k;
         }
+        if (skip != NULL) skip[i] = (int32_t)(k - X->rowptr[i]);
     }
     for (int64_t j = j1 - j0; j > 0; j--) colptr[j] = colptr[j - 1];
     colptr[0] = 0;

@@ -77,10 +77,14 @@ int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w,
 ** 1% took 0.19-0.20 s so, 0.16-0.17 s now). Centring about c afterwards,
 ** G - c s1' - s1 c' + W c c' and s1 - W c, is one p^2 / 2 pass for all the
 ** blocks of rows together (a dense p x p centring per block cost more than
-** its products: lariat_matrix_gram). Returns LARIAT_ENOMEM if its scratch
-** (three arrays of j1 - j0 + 1 or nnz integers) cannot be had. */
+** its products: lariat_matrix_gram). skip (NULL, or one count a row) holds
+** how many of each row's entries lie before column j0, and is advanced to
+** j1: pieces asked for in order then find their entries without reading
+** the rows' earlier ones again (NULL: each row is read from its start).
+** Returns LARIAT_ENOMEM if its scratch (three arrays of j1 - j0 + 1 or nnz
+** integers) cannot be had. */
 int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, int64_t j0, int64_t j1,
-                                  double *part);
+                                  int32_t *skip, double *part);
 
 /* Weighted column sums: s1[j] = sum_i w_i (x_ij - shift_j),
 ** s2[j] = sum_i w_i (x_ij - shift_j)^2 (overwrite). Returns LARIAT_ENOMEM

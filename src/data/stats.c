@@ -97,6 +97,7 @@ typedef struct gram_tile {
     const double *w, *shift;
     double *G; /* p x p scratch (dense rows) */
     int64_t *piece_row, *piece_value; /* CSR: the pieces' first rows and values, then the ends */
+    int32_t *skip;                    /* CSR: each local row's entries before the piece's columns */
     int rc;
 } gram_tile;
 
@@ -112,7 +113,8 @@ static void gram_csr_fn(void *arg, int64_t i0, int64_t m, int64_t t0, int64_t t1
     int q = 0;
     while (a->piece_value[q] != t0) q++;
     const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
-    int rc = lariat_matrix_gram_packed_csr(a->ctx, &tile, a->w + i0, a->piece_row[q], a->piece_row[q + 1], part);
+    int rc = lariat_matrix_gram_packed_csr(a->ctx, &tile, a->w + i0, a->piece_row[q], a->piece_row[q + 1],
+                                           a->skip + i0, part);
     if (rc != LARIAT_OK) a->rc = rc;
 }
 
@@ -153,15 +155,17 @@ int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w,
 {
     const int64_t p = data->p, len = p * (p + 1) / 2;
     const int sparse = lariat_matrix_is_sparse(data->X);
-    gram_tile arg = {ctx, data, w, shift, NULL, NULL, NULL, LARIAT_OK};
+    gram_tile arg = {ctx, data, w, shift, NULL, NULL, NULL, NULL, LARIAT_OK};
     double *packed = lariat_malloc(ctx, (size_t)(len + p + 1), sizeof(double), "packed Gram matrix");
     if (!sparse) arg.G = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "a tile's Gram matrix");
     /* At most p pieces (one packed row each), and their ends. */
     if (sparse) arg.piece_row = lariat_malloc(ctx, (size_t)(2 * (p + 1)), sizeof(int64_t), "Gram pieces");
+    /* The pieces come in order: each row's place in them is kept. */
+    if (sparse) arg.skip = lariat_calloc(ctx, (size_t)data->n_local + 1, sizeof(int32_t), "Gram row places");
     /* Written whole by the sum and by every tile: 2 MiB pages (core/memory.h). */
     lariat_advise_huge(packed, (size_t)(len + p + 1) * sizeof(double));
     lariat_advise_huge(arg.G, (size_t)(p * p) * sizeof(double));
-    const int have = packed != NULL && (sparse ? arg.piece_row != NULL : arg.G != NULL);
+    const int have = packed != NULL && (sparse ? arg.piece_row != NULL && arg.skip != NULL : arg.G != NULL);
     int rc = lariat_agree(ctx, have ? LARIAT_OK : LARIAT_ENOMEM);
     if (rc == LARIAT_OK && sparse) {
         arg.piece_value = arg.piece_row + p + 1;
@@ -185,6 +189,7 @@ int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w,
     free(packed);
     free(arg.G);
     free(arg.piece_row);
+    free(arg.skip);
     return rc;
 }
 

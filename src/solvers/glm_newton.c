@@ -176,7 +176,7 @@ static void curv_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
             continue;
         }
         if (sparse) {
-            int rc = lariat_matrix_gram_packed_csr(g->ctx, &tile, wt, 0, p, blk);
+            int rc = lariat_matrix_gram_packed_csr(g->ctx, &tile, wt, 0, p, NULL, blk);
             if (rc != LARIAT_OK) ws->tile_rc = rc;
             continue;
         }
