@@ -748,6 +748,13 @@ static void check_path(const scenario *sc, int nlambda, double ratio)
             memcpy(br + 1, fr->path[k].coef, (size_t)p * sizeof(double));
             worst_solvers = fmax(worst_solvers, lt_rel_diff(bf, bg, p + 1));
             worst_self = fmax(worst_self, lt_rel_diff(bg, br, p + 1));
+            /* Every rank holds rank 0's gram solution, bit for bit (a large
+            ** Gram is iterated on by rank 0 alone and broadcast). */
+            memcpy(br, bg, (size_t)(p + 1) * sizeof(double));
+            MPI_Bcast(br, (int)(p + 1), MPI_DOUBLE, 0, MPI_COMM_WORLD);
+            int its = fg->path[k].iterations;
+            MPI_Bcast(&its, 1, MPI_INT, 0, MPI_COMM_WORLD);
+            ok &= memcmp(br, bg, (size_t)(p + 1) * sizeof(double)) == 0 && its == fg->path[k].iterations;
         }
         if (lt_rank() == 0 && getenv("LT_VERBOSE") != NULL) {
             printf("\n  path %s: kkt/tol %.1e, |fista - gram| %.1e, |gram - self| %.1e", sc->name, worst_kkt,
@@ -784,6 +791,15 @@ static void test_path_sparse_wide(void)
     check_path(&sc, 12, 0.05);
 }
 
+/* p = 760: a Gram of 4.6 MB, which rank 0 alone iterates on at two ranks
+** or more (gram.c's GRAM_SHARED_BYTES). */
+static void test_path_sparse_large_gram(void)
+{
+    scenario sc = {.name = "sparse, large Gram", .spec = {.n = 300, .p = 760, .seed = 39, .density = 0.02},
+                   .alpha = 1.0};
+    check_path(&sc, 6, 0.3);
+}
+
 void lt_register_solvers(void)
 {
     CU_pSuite s = CU_add_suite("solvers", NULL, NULL);
@@ -803,4 +819,5 @@ void lt_register_solvers(void)
     CU_add_test(s, "gram reads X once; warm starts", test_gram_one_pass_and_warm_start);
     CU_add_test(s, "path: dense, weighted, bounded, penalty factors", test_path_dense);
     CU_add_test(s, "path: sparse and wide", test_path_sparse_wide);
+    CU_add_test(s, "path: sparse, a Gram rank 0 iterates on alone", test_path_sparse_large_gram);
 }

@@ -175,7 +175,7 @@ int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w,
         rc = lariat_tile_sum(ctx, data, len, gram_fn, &arg, packed);
     }
     if (rc == LARIAT_OK) rc = lariat_agree(ctx, arg.rc);
-    if (rc == LARIAT_OK) {
+    if (rc == LARIAT_OK && G != NULL) {
         /* CSR: sum w (x - c)(x - c)' = sum w x x' - c s1' - s1 c' + W c c'. */
         const double *s1 = packed + len, W = sparse ? packed[len + p] : 0.0;
         for (int64_t j = 0, t = 0; j < p; j++) {

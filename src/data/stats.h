@@ -36,7 +36,8 @@ int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double 
 
 /* Collective. G (p x p, row-major, both triangles) = sum_i w_i (x_i - shift)(x_i - shift)'
 ** over all rows (shift NULL = 0): the weighted Gram of data/matrix.h summed over
-** tiles of rows (data/tiles.h), the same at any rank count. */
+** tiles of rows (data/tiles.h), the same at any rank count. A rank that
+** passes G = NULL takes part in the sum and keeps nothing. */
 int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, double *G);
 
 /* Not collective. The statistics of every set but k (0-based): sums minus
