@@ -213,6 +213,16 @@ int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w,
     return LARIAT_OK;
 }
 
+/* The first of row i's entries in column j0 or after: from skip[i] when
+** given, else found from the row's start (its columns increase). */
+static int64_t run_start(const lariat_matrix *X, int64_t i, int64_t j0, const int32_t *skip)
+{
+    int64_t k = X->rowptr[i];
+    if (skip != NULL) return k + skip[i];
+    while (k < X->rowptr[i + 1] && X->colind[k] < j0) k++;
+    return k;
+}
+
 int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, int64_t j0, int64_t j1,
                                   int32_t *skip, double *part)
 {
@@ -220,16 +230,14 @@ int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const
     const int64_t off0 = j0 * p - j0 * (j0 - 1) / 2; /* where packed row j0 starts */
     /* The block's entries in columns [j0, j1) by column, each column's in
     ** row order: row_of and at hold the row and the position in colind and
-    ** val. A row's entries in [j0, j1) are a run (its columns increase),
-    ** found from skip[i] when given. */
+    ** val. A row's entries in [j0, j1) are a run from run_start. */
     int64_t *colptr = lariat_calloc(ctx, (size_t)(j1 - j0 + 1), sizeof(int64_t), "Gram column pointers");
     if (colptr == NULL) return LARIAT_ENOMEM;
     int64_t nnz = 0;
     for (int64_t i = 0; i < m; i++) {
-        int64_t k = X->rowptr[i] + (skip != NULL ? skip[i] : 0);
-        const int64_t end = X->rowptr[i + 1];
-        while (skip == NULL && k < end && X->colind[k] < j0) k++;
-        for (; k < end && X->colind[k] < j1; k++, nnz++) colptr[X->colind[k] - j0 + 1]++;
+        for (int64_t k = run_start(X, i, j0, skip); k < X->rowptr[i + 1] && X->colind[k] < j1; k++, nnz++) {
+            colptr[X->colind[k] - j0 + 1]++;
+        }
     }
     int64_t *row_of = lariat_malloc(ctx, (size_t)(nnz > 0 ? nnz : 1), sizeof(int64_t), "Gram column rows");
     int64_t *at = lariat_malloc(ctx, (size_t)(nnz > 0 ? nnz : 1), sizeof(int64_t), "Gram column entries");
@@ -241,10 +249,8 @@ int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const
     }
     for (int64_t j = 0; j < j1 - j0; j++) colptr[j + 1] += colptr[j];
     for (int64_t i = 0; i < m; i++) {
-        int64_t k = X->rowptr[i] + (skip != NULL ? skip[i] : 0);
-        const int64_t end = X->rowptr[i + 1];
-        while (skip == NULL && k < end && X->colind[k] < j0) k++;
-        for (; k < end && X->colind[k] < j1; k++) {
+        int64_t k = run_start(X, i, j0, skip);
+        for (; k < X->rowptr[i + 1] && X->colind[k] < j1; k++) {
             const int64_t d = colptr[X->colind[k] - j0]++;
             row_of[d] = i;
             at[d] = k;

@@ -141,14 +141,9 @@ int lariat_tilesum_run(lariat_tilesum *ts, int64_t len, lariat_tile_fn fn, void 
 int lariat_tile_sum(lariat_ctx *ctx, const lariat_data *data, int64_t len, lariat_tile_fn fn, void *arg,
                     double *out)
 {
-    /* The workspace lives in the context's scratch: a large sum (a Gram) made
-    ** again and again (the folds of a CV) then reuses its pages. */
-    const size_t bytes = (size_t)len * (sizeof(double) + sizeof(lariat_rsum_entry));
-    char *mem = lariat_scratch(ctx, bytes > 0 ? bytes : 1, "tile sum workspace");
-    int rc = lariat_agree(ctx, mem != NULL ? LARIAT_OK : LARIAT_ENOMEM);
-    if (rc != LARIAT_OK) return rc;
-    lariat_tilesum ts = {ctx, data, len, (double *)mem, (lariat_rsum_entry *)(mem + (size_t)len * sizeof(double))};
-    return lariat_tilesum_run(&ts, len, fn, arg, out);
+    whole_sum whole = {fn, arg};
+    const int64_t bounds[2] = {0, len};
+    return lariat_tile_sum_pieces(ctx, data, 1, bounds, whole_piece, &whole, out);
 }
 
 int lariat_tile_sum_pieces(lariat_ctx *ctx, const lariat_data *data, int npieces, const int64_t *bounds,
@@ -158,16 +153,15 @@ int lariat_tile_sum_pieces(lariat_ctx *ctx, const lariat_data *data, int npieces
     for (int q = 0; q < npieces; q++) {
         if (bounds[q + 1] - bounds[q] > most) most = bounds[q + 1] - bounds[q];
     }
-    /* The context's scratch, as lariat_tile_sum's. */
+    /* The workspace lives in the context's scratch: a large sum (a Gram) made
+    ** again and again (the folds of a CV) then reuses its pages. */
     const size_t bytes = (size_t)most * (sizeof(double) + sizeof(lariat_rsum_entry));
     char *mem = lariat_scratch(ctx, bytes, "tile sum workspace");
     int rc = lariat_agree(ctx, mem != NULL ? LARIAT_OK : LARIAT_ENOMEM);
     double *part = (double *)mem;
     lariat_rsum_entry *acc = (lariat_rsum_entry *)(mem + (size_t)most * sizeof(double));
     for (int q = 0; rc == LARIAT_OK && q < npieces; q++) {
-        if (bounds[q + 1] > bounds[q]) {
-            rc = sum_over_tiles(ctx, data, bounds[q], bounds[q + 1], fn, arg, part, acc, out + bounds[q]);
-        }
+        rc = sum_over_tiles(ctx, data, bounds[q], bounds[q + 1], fn, arg, part, acc, out + bounds[q]);
     }
     return rc;
 }

@@ -14,9 +14,9 @@
 ** rank alike, so solve() needs no communication at all; a large one by rank
 ** 0 alone, which broadcasts each solution (p + 4 numbers a lambda). The
 ** descent reads H from memory once a sweep, and ranks that share a memory
-** bus slowed each other when all of them did (a 100,000 x 2,000 sparse
-** lasso path: 26% more perf samples a rank in the descent at two ranks than
-** at one); the other ranks also keep no p x p array.
+** bus would all stream their own copy of it (on 2 cores the time did not
+** move measurably: a node of many ranks is the point); the other ranks keep
+** no p x p array.
 **
 ** solve() is coordinate descent with covariance updates (Friedman, Hastie and
 ** Tibshirani 2010, J. Stat. Softw. 33(1), section 2.2): it keeps the
