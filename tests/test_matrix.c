@@ -3,6 +3,7 @@
 ** with each other and with naive loops, with and without a shift.
 */
 #include "data/matrix.h"
+#include "data/skinny.h"
 #include "data/stats.h"
 #include "data/tiles.h"
 #include "harness.h"
@@ -246,6 +247,62 @@ static void test_fused_multi(void)
         }
         free_pair(&pr);
     }
+    LT_ASSERT_ALL(ok);
+}
+
+/* Not collective. The fused pass through the kernels isa on the dense rows
+** X (nl x p, k vectors as fused_ok's); the products seen into prod (nl x k)
+** and the gradients into G (p x k). 0 when the CPU lacks them. */
+static int fused_isa(int isa, const double *X, const double *y, int64_t nl, int64_t p, int64_t k, double *prod,
+                     double *G)
+{
+    double *B = malloc((size_t)(p * k) * sizeof(double));
+    for (int64_t l = 0; l < k; l++) {
+        for (int64_t j = 0; j < p; j++) B[l * p + j] = j % 3 == 1 ? 0.0 : sin(1.0 + (double)(l * p + j)) / (1.0 + j);
+    }
+    fused_check fc = {y, prod, k};
+    int done = lariat_skinny_fused_isa(isa, nl, p, X, B, k, fused_rows, &fc, G);
+    free(B);
+    return done;
+}
+
+/* Not collective. The AVX-512 kernels give the AVX2 kernels' bits (the same
+** sums in the same order, data/skinny.c), products and gradients, for
+** vector counts around their widths (8 lanes a vector, groups of up to
+** three, 12 lanes for AVX2) and row and column counts around their blocks
+** (8 or 4 rows, 8 or 4 columns, 64-row blocks). Without AVX-512 on this CPU
+** there is nothing to compare, and the test says so. */
+static void test_fused_avx512_bits(void)
+{
+    static const int64_t shapes[][2] = {{300, 7}, {131, 100}, {67, 5}, {2, 3}, {70, 510}, {203, 17}};
+    static const int64_t ks[] = {1, 2, 7, 8, 9, 11, 16, 17, 24, 25, 33, 48};
+    int ok = 1, compared = 0;
+    for (size_t c = 0; c < sizeof(shapes) / sizeof(shapes[0]); c++) {
+        pair pr = make_pair(shapes[c][0], shapes[c][1], 0.4);
+        const int64_t nl = pr.dense->n_local, p = shapes[c][1];
+        for (size_t t = 0; t < sizeof(ks) / sizeof(ks[0]); t++) {
+            const int64_t k = ks[t];
+            double *prod2 = calloc((size_t)(nl * k + 1), sizeof(double)), *prod5 = calloc((size_t)(nl * k + 1), sizeof(double));
+            double *G2 = calloc((size_t)(p * k), sizeof(double)), *G5 = calloc((size_t)(p * k), sizeof(double));
+            const int d2 = fused_isa(LARIAT_SKINNY_AVX2, pr.X, pr.dense->y, nl, p, k, prod2, G2);
+            const int d5 = fused_isa(LARIAT_SKINNY_AVX512, pr.X, pr.dense->y, nl, p, k, prod5, G5);
+            if (d2 && d5) {
+                compared++;
+                ok &= memcmp(prod2, prod5, (size_t)(nl * k) * sizeof(double)) == 0;
+                ok &= memcmp(G2, G5, (size_t)(p * k) * sizeof(double)) == 0;
+            }
+            /* Where the AVX2 kernels apply, so do the AVX-512 ones (their buffers). */
+#if defined(__x86_64__) && defined(__GNUC__)
+            if (d2 && !d5) ok &= !__builtin_cpu_supports("avx512f");
+#endif
+            free(prod2);
+            free(prod5);
+            free(G2);
+            free(G5);
+        }
+        free_pair(&pr);
+    }
+    if (compared == 0 && lt_rank() == 0) printf("\n  (no AVX-512 on this CPU: the kernels were not compared) ");
     LT_ASSERT_ALL(ok);
 }
 
@@ -514,6 +571,7 @@ void lt_register_matrix(void)
     CU_add_test(s, "dense = CSR = naive, many blocks", test_kernels_blocks);
     CU_add_test(s, "dense = CSR = naive, ranks without rows", test_kernels_tiny);
     CU_add_test(s, "fused pass of several vectors = naive", test_fused_multi);
+    CU_add_test(s, "fused pass: AVX-512 kernels = AVX2 kernels, bit for bit", test_fused_avx512_bits);
     CU_add_test(s, "row moments by set, double and single = naive", test_moments_by_set);
     CU_add_test(s, "fused sweep = naive, rows of 8197 columns", test_sweep_long_rows);
     CU_add_test(s, "lariat_data_from_csr = lariat_data_from_dense; bad CSR agreed", test_from_csr);

@@ -202,24 +202,372 @@ static AVX2 void fused_avx2(int64_t n, int64_t p, const double *X, const double 
     }
 }
 
-int lariat_skinny_fused(int64_t n, int64_t p, const double *X, const double *B, int64_t k, lariat_matrix_blockfn fn,
-                        void *arg, double *G)
+/* The AVX-512 kernels: the same products lane by lane, in vectors of ZW = 8
+** lanes. The k vectors take nz = ceil(k / 8) vectors of lanes, in groups of
+** at most ZG = 3 (Bp and Gp hold group after group: p rows of 8 G lanes
+** each); the kernels keep R rows (or columns) by G vectors of sums in
+** registers, R = 8 for a group of one vector (8 independent sums cover the
+** latency of two FMA units) and 4 otherwise. A lane's sum runs over the
+** same terms in the same order as in the AVX2 kernels (X B over J in order
+** from zero; X'R over the block's rows in order from zero, then added to
+** G), each term an FMA: the results are the same bits, and no wider lanes
+** are paid for than k needs (one vector for the fit's single model, where
+** the AVX2 kernels compute 12 lanes; two for the CV's 11, against three).
+** Where the CPU runs 512-bit FMAs at full width (AMD Zen 5, Intel server
+** cores) a lane costs half as much again. */
+#define AVX512 __attribute__((target("avx2,fma,avx512f")))
+#define ZW 8
+#define ZG 3
+/* Bp and Gp for the same (p, k) as the AVX2 kernels: 8 ceil(k / 8) <=
+** 4/3 of 12 ceil(k / 12), so p Kp <= 8192 when p Kp12 <= 6144. */
+#define SKINNY512_MAX_PK 8192
+
+/* The kernels below keep their sums in named registers (an array of vectors
+** indexed in loops stays in memory at -O2). */
+#define ZLD(ptr) _mm512_loadu_pd(ptr)
+#define ZB(ptr) _mm512_set1_pd(*(ptr))
+#define ZFMA(acc, a, b) (acc) = _mm512_fmadd_pd((a), (b), (acc))
+#define ZADD(ptr, acc) _mm512_storeu_pd((ptr), _mm512_add_pd(_mm512_loadu_pd(ptr), (acc)))
+
+/* o[r ldo + 8 g + l] = x_r' Bg[:, 8 g + l] for the rows x_r = x + r p and
+** the G vectors of the group Bg (p rows of 8 G lanes), over the rows J of
+** B: eight rows of one vector, four rows of two or of three, and one row of
+** any. */
+static inline AVX512 void zxb_8x1(const double *x, int64_t p, const int32_t *J, int64_t nJ, const double *Bg,
+                                 double *o, int64_t ldo)
+{
+    __m512d c0 = _mm512_setzero_pd(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    for (int64_t t = 0; t < nJ; t++) {
+        const int64_t j = J[t];
+        const __m512d b = ZLD(Bg + j * ZW);
+        const double *xj = x + j;
+        ZFMA(c0, ZB(xj), b);
+        ZFMA(c1, ZB(xj + p), b);
+        ZFMA(c2, ZB(xj + 2 * p), b);
+        ZFMA(c3, ZB(xj + 3 * p), b);
+        ZFMA(c4, ZB(xj + 4 * p), b);
+        ZFMA(c5, ZB(xj + 5 * p), b);
+        ZFMA(c6, ZB(xj + 6 * p), b);
+        ZFMA(c7, ZB(xj + 7 * p), b);
+    }
+    _mm512_storeu_pd(o, c0);
+    _mm512_storeu_pd(o + ldo, c1);
+    _mm512_storeu_pd(o + 2 * ldo, c2);
+    _mm512_storeu_pd(o + 3 * ldo, c3);
+    _mm512_storeu_pd(o + 4 * ldo, c4);
+    _mm512_storeu_pd(o + 5 * ldo, c5);
+    _mm512_storeu_pd(o + 6 * ldo, c6);
+    _mm512_storeu_pd(o + 7 * ldo, c7);
+}
+
+static inline AVX512 void zxb_4x2(const double *x, int64_t p, const int32_t *J, int64_t nJ, const double *Bg,
+                                 double *o, int64_t ldo)
+{
+    __m512d c00 = _mm512_setzero_pd(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    for (int64_t t = 0; t < nJ; t++) {
+        const int64_t j = J[t];
+        const __m512d b0 = ZLD(Bg + j * 2 * ZW), b1 = ZLD(Bg + j * 2 * ZW + ZW);
+        const double *xj = x + j;
+        __m512d a = ZB(xj);
+        ZFMA(c00, a, b0);
+        ZFMA(c01, a, b1);
+        a = ZB(xj + p);
+        ZFMA(c10, a, b0);
+        ZFMA(c11, a, b1);
+        a = ZB(xj + 2 * p);
+        ZFMA(c20, a, b0);
+        ZFMA(c21, a, b1);
+        a = ZB(xj + 3 * p);
+        ZFMA(c30, a, b0);
+        ZFMA(c31, a, b1);
+    }
+    _mm512_storeu_pd(o, c00);
+    _mm512_storeu_pd(o + ZW, c01);
+    _mm512_storeu_pd(o + ldo, c10);
+    _mm512_storeu_pd(o + ldo + ZW, c11);
+    _mm512_storeu_pd(o + 2 * ldo, c20);
+    _mm512_storeu_pd(o + 2 * ldo + ZW, c21);
+    _mm512_storeu_pd(o + 3 * ldo, c30);
+    _mm512_storeu_pd(o + 3 * ldo + ZW, c31);
+}
+
+static inline AVX512 void zxb_4x3(const double *x, int64_t p, const int32_t *J, int64_t nJ, const double *Bg,
+                                 double *o, int64_t ldo)
+{
+    __m512d c00 = _mm512_setzero_pd(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+    __m512d c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+    for (int64_t t = 0; t < nJ; t++) {
+        const int64_t j = J[t];
+        const double *b = Bg + j * 3 * ZW;
+        const __m512d b0 = ZLD(b), b1 = ZLD(b + ZW), b2 = ZLD(b + 2 * ZW);
+        const double *xj = x + j;
+        __m512d a = ZB(xj);
+        ZFMA(c00, a, b0);
+        ZFMA(c01, a, b1);
+        ZFMA(c02, a, b2);
+        a = ZB(xj + p);
+        ZFMA(c10, a, b0);
+        ZFMA(c11, a, b1);
+        ZFMA(c12, a, b2);
+        a = ZB(xj + 2 * p);
+        ZFMA(c20, a, b0);
+        ZFMA(c21, a, b1);
+        ZFMA(c22, a, b2);
+        a = ZB(xj + 3 * p);
+        ZFMA(c30, a, b0);
+        ZFMA(c31, a, b1);
+        ZFMA(c32, a, b2);
+    }
+    _mm512_storeu_pd(o, c00);
+    _mm512_storeu_pd(o + ZW, c01);
+    _mm512_storeu_pd(o + 2 * ZW, c02);
+    _mm512_storeu_pd(o + ldo, c10);
+    _mm512_storeu_pd(o + ldo + ZW, c11);
+    _mm512_storeu_pd(o + ldo + 2 * ZW, c12);
+    _mm512_storeu_pd(o + 2 * ldo, c20);
+    _mm512_storeu_pd(o + 2 * ldo + ZW, c21);
+    _mm512_storeu_pd(o + 2 * ldo + 2 * ZW, c22);
+    _mm512_storeu_pd(o + 3 * ldo, c30);
+    _mm512_storeu_pd(o + 3 * ldo + ZW, c31);
+    _mm512_storeu_pd(o + 3 * ldo + 2 * ZW, c32);
+}
+
+static inline AVX512 void zxb_1(const double *x, const int32_t *J, int64_t nJ, const double *Bg, int G, double *o)
+{
+    for (int g = 0; g < G; g++) {
+        __m512d c = _mm512_setzero_pd();
+        for (int64_t t = 0; t < nJ; t++) ZFMA(c, ZB(x + J[t]), ZLD(Bg + J[t] * ZW * G + ZW * g));
+        _mm512_storeu_pd(o + ZW * g, c);
+    }
+}
+
+/* gg[c 8 G + 8 g + l] += sum_{i < m} x[i p + c] r[i ldr + 8 g + l] for the
+** columns c of x (a block's rows from some column on): eight columns of one
+** vector, four of two or of three, and one of any. */
+static inline AVX512 void zxtr_8x1(const double *x, int64_t p, int64_t m, const double *r, int64_t ldr, double *gg)
+{
+    __m512d c0 = _mm512_setzero_pd(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    for (int64_t i = 0; i < m; i++) {
+        const double *xi = x + i * p;
+        const __m512d ri = ZLD(r + i * ldr);
+        ZFMA(c0, ZB(xi), ri);
+        ZFMA(c1, ZB(xi + 1), ri);
+        ZFMA(c2, ZB(xi + 2), ri);
+        ZFMA(c3, ZB(xi + 3), ri);
+        ZFMA(c4, ZB(xi + 4), ri);
+        ZFMA(c5, ZB(xi + 5), ri);
+        ZFMA(c6, ZB(xi + 6), ri);
+        ZFMA(c7, ZB(xi + 7), ri);
+    }
+    ZADD(gg, c0);
+    ZADD(gg + ZW, c1);
+    ZADD(gg + 2 * ZW, c2);
+    ZADD(gg + 3 * ZW, c3);
+    ZADD(gg + 4 * ZW, c4);
+    ZADD(gg + 5 * ZW, c5);
+    ZADD(gg + 6 * ZW, c6);
+    ZADD(gg + 7 * ZW, c7);
+}
+
+static inline AVX512 void zxtr_4x2(const double *x, int64_t p, int64_t m, const double *r, int64_t ldr, double *gg)
+{
+    __m512d c00 = _mm512_setzero_pd(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    for (int64_t i = 0; i < m; i++) {
+        const double *xi = x + i * p;
+        const __m512d r0 = ZLD(r + i * ldr), r1 = ZLD(r + i * ldr + ZW);
+        __m512d a = ZB(xi);
+        ZFMA(c00, a, r0);
+        ZFMA(c01, a, r1);
+        a = ZB(xi + 1);
+        ZFMA(c10, a, r0);
+        ZFMA(c11, a, r1);
+        a = ZB(xi + 2);
+        ZFMA(c20, a, r0);
+        ZFMA(c21, a, r1);
+        a = ZB(xi + 3);
+        ZFMA(c30, a, r0);
+        ZFMA(c31, a, r1);
+    }
+    ZADD(gg, c00);
+    ZADD(gg + ZW, c01);
+    ZADD(gg + 2 * ZW, c10);
+    ZADD(gg + 3 * ZW, c11);
+    ZADD(gg + 4 * ZW, c20);
+    ZADD(gg + 5 * ZW, c21);
+    ZADD(gg + 6 * ZW, c30);
+    ZADD(gg + 7 * ZW, c31);
+}
+
+static inline AVX512 void zxtr_4x3(const double *x, int64_t p, int64_t m, const double *r, int64_t ldr, double *gg)
+{
+    __m512d c00 = _mm512_setzero_pd(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+    __m512d c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+    for (int64_t i = 0; i < m; i++) {
+        const double *xi = x + i * p, *ri = r + i * ldr;
+        const __m512d r0 = ZLD(ri), r1 = ZLD(ri + ZW), r2 = ZLD(ri + 2 * ZW);
+        __m512d a = ZB(xi);
+        ZFMA(c00, a, r0);
+        ZFMA(c01, a, r1);
+        ZFMA(c02, a, r2);
+        a = ZB(xi + 1);
+        ZFMA(c10, a, r0);
+        ZFMA(c11, a, r1);
+        ZFMA(c12, a, r2);
+        a = ZB(xi + 2);
+        ZFMA(c20, a, r0);
+        ZFMA(c21, a, r1);
+        ZFMA(c22, a, r2);
+        a = ZB(xi + 3);
+        ZFMA(c30, a, r0);
+        ZFMA(c31, a, r1);
+        ZFMA(c32, a, r2);
+    }
+    ZADD(gg, c00);
+    ZADD(gg + ZW, c01);
+    ZADD(gg + 2 * ZW, c02);
+    ZADD(gg + 3 * ZW, c10);
+    ZADD(gg + 4 * ZW, c11);
+    ZADD(gg + 5 * ZW, c12);
+    ZADD(gg + 6 * ZW, c20);
+    ZADD(gg + 7 * ZW, c21);
+    ZADD(gg + 8 * ZW, c22);
+    ZADD(gg + 9 * ZW, c30);
+    ZADD(gg + 10 * ZW, c31);
+    ZADD(gg + 11 * ZW, c32);
+}
+
+static inline AVX512 void zxtr_1(const double *x, int64_t p, int64_t m, const double *r, int64_t ldr, int G,
+                                 double *gg)
+{
+    for (int g = 0; g < G; g++) {
+        __m512d c = _mm512_setzero_pd();
+        for (int64_t i = 0; i < m; i++) ZFMA(c, ZB(x + i * p), ZLD(r + i * ldr + ZW * g));
+        ZADD(gg + ZW * g, c);
+    }
+}
+
+/* X_blk Bg (m rows) into ob's lanes of the group of G vectors. */
+static AVX512 void zgroup_xb(const double *Xb, int64_t p, int64_t m, const int32_t *J, int64_t nJ, const double *Bg,
+                             int G, double *ob, int64_t Kp)
+{
+    const int R = G == 1 ? 8 : 4;
+    int64_t i = 0;
+    for (; i + R <= m; i += R) {
+        if (G == 1) zxb_8x1(Xb + i * p, p, J, nJ, Bg, ob + i * Kp, Kp);
+        else if (G == 2) zxb_4x2(Xb + i * p, p, J, nJ, Bg, ob + i * Kp, Kp);
+        else zxb_4x3(Xb + i * p, p, J, nJ, Bg, ob + i * Kp, Kp);
+    }
+    for (; i < m; i++) zxb_1(Xb + i * p, J, nJ, Bg, G, ob + i * Kp);
+}
+
+/* Gg += X_blk' rb for the group of G vectors, the next block's lines asked
+** for (from *next, per_call lines a kernel) as in fused_avx2. */
+static AVX512 void zgroup_xtr(const double *Xb, int64_t p, int64_t m, const double *rb, int64_t Kp, int G, double *Gg,
+                              const char **next, const char *next_end, int64_t per_call)
+{
+    const int C = G == 1 ? 8 : 4;
+    int64_t j = 0;
+    for (; j + C <= p; j += C) {
+        for (int64_t t = 0; t < per_call && *next < next_end; t++, *next += 64) _mm_prefetch(*next, _MM_HINT_T0);
+        if (G == 1) zxtr_8x1(Xb + j, p, m, rb, Kp, Gg + j * ZW);
+        else if (G == 2) zxtr_4x2(Xb + j, p, m, rb, Kp, Gg + j * 2 * ZW);
+        else zxtr_4x3(Xb + j, p, m, rb, Kp, Gg + j * 3 * ZW);
+    }
+    for (; j < p; j++) zxtr_1(Xb + j, p, m, rb, Kp, G, Gg + j * ZW * G);
+}
+
+static AVX512 void fused_avx512(int64_t n, int64_t p, const double *X, const double *B, int64_t k,
+                                lariat_matrix_blockfn fn, void *arg, double *G)
+{
+    _Alignas(64) double Bp[SKINNY512_MAX_PK], Gp[SKINNY512_MAX_PK], ob[MB * MAX_KP], rb[MB * MAX_KP];
+    int32_t J[SKINNY512_MAX_PK / ZW];
+    const int64_t nz = (k + ZW - 1) / ZW, Kp = nz * ZW;
+    /* Groups of vectors: first lane z0[q] 8, width gw[q] vectors. */
+    int64_t z0[MAX_KP / ZW], ngr = 0;
+    int gw[MAX_KP / ZW];
+    for (int64_t z = 0; z < nz; z += ZG, ngr++) {
+        z0[ngr] = z;
+        gw[ngr] = nz - z < ZG ? (int)(nz - z) : ZG;
+    }
+    /* Group q's rows of B and of G start at z0[q] 8 p (p rows of 8 gw[q]). */
+    int64_t nJ = 0;
+    for (int64_t j = 0; j < p; j++) {
+        int nzr = 0;
+        for (int64_t q = 0; q < ngr; q++) {
+            const int64_t W = ZW * gw[q];
+            double *b = Bp + z0[q] * ZW * p + j * W;
+            for (int64_t l = 0; l < W; l++) {
+                const int64_t v = z0[q] * ZW + l;
+                b[l] = v < k ? B[v * p + j] : 0.0;
+                nzr |= b[l] != 0.0;
+            }
+        }
+        if (nzr) J[nJ++] = (int32_t)j;
+    }
+    memset(Gp, 0, (size_t)(p * Kp) * sizeof(double));
+    memset(rb, 0, sizeof(rb));
+    for (int64_t i0 = 0; i0 < n; i0 += MB) {
+        const int64_t m = n - i0 < MB ? n - i0 : MB;
+        const double *Xb = X + i0 * p;
+        for (int64_t q = 0; q < ngr; q++) {
+            const double *Bg = Bp + z0[q] * ZW * p;
+            double *o = ob + z0[q] * ZW;
+            zgroup_xb(Xb, p, m, J, nJ, Bg, gw[q], o, Kp);
+        }
+        fn(arg, i0, m, ob, rb, Kp);
+        const char *next = (const char *)(Xb + m * p);
+        const char *next_end = (const char *)(X + (n - i0 - m < MB ? n : i0 + m + MB) * p);
+        for (int64_t q = 0; q < ngr; q++) {
+            const int C = gw[q] == 1 ? 8 : 4;
+            const int64_t per_call = (MB * p * (int64_t)sizeof(double) / 64) / (((p + C - 1) / C) * ngr) + 1;
+            double *Gg = Gp + z0[q] * ZW * p;
+            const double *r = rb + z0[q] * ZW;
+            zgroup_xtr(Xb, p, m, r, Kp, gw[q], Gg, &next, next_end, per_call);
+        }
+    }
+    for (int64_t v = 0; v < k; v++) {
+        const int64_t q = v / ZW / ZG, W = ZW * gw[q];
+        const double *g = Gp + z0[q] * ZW * p + (v - z0[q] * ZW);
+        for (int64_t j = 0; j < p; j++) G[v * p + j] = g[j * W];
+    }
+}
+
+int lariat_skinny_fused_isa(int isa, int64_t n, int64_t p, const double *X, const double *B, int64_t k,
+                            lariat_matrix_blockfn fn, void *arg, double *G)
 {
     const int64_t Kp = (k + KW - 1) / KW * KW;
     if (k < 1 || p < 1 || Kp > MAX_KP || p * Kp > SKINNY_MAX_PK) return 0;
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return 0;
-    fused_avx2(n, p, X, B, k, fn, arg, G);
+    const int avx512 = __builtin_cpu_supports("avx512f");
+    if (isa == LARIAT_SKINNY_AVX512 || (isa == LARIAT_SKINNY_BEST && avx512)) {
+        if (!avx512) return 0;
+        fused_avx512(n, p, X, B, k, fn, arg, G);
+    } else {
+        fused_avx2(n, p, X, B, k, fn, arg, G);
+    }
     return 1;
 }
-
-#else /* not x86-64 with GCC or clang: the BLAS path */
 
 int lariat_skinny_fused(int64_t n, int64_t p, const double *X, const double *B, int64_t k, lariat_matrix_blockfn fn,
                         void *arg, double *G)
 {
-    (void)n, (void)p, (void)X, (void)B, (void)k, (void)fn, (void)arg, (void)G;
+    return lariat_skinny_fused_isa(LARIAT_SKINNY_BEST, n, p, X, B, k, fn, arg, G);
+}
+
+#else /* not x86-64 with GCC or clang: the BLAS path */
+
+int lariat_skinny_fused_isa(int isa, int64_t n, int64_t p, const double *X, const double *B, int64_t k,
+                            lariat_matrix_blockfn fn, void *arg, double *G)
+{
+    (void)isa, (void)n, (void)p, (void)X, (void)B, (void)k, (void)fn, (void)arg, (void)G;
     return 0;
+}
+
+int lariat_skinny_fused(int64_t n, int64_t p, const double *X, const double *B, int64_t k, lariat_matrix_blockfn fn,
+                        void *arg, double *G)
+{
+    return lariat_skinny_fused_isa(LARIAT_SKINNY_BEST, n, p, X, B, k, fn, arg, G);
 }
 
 #endif

@@ -13,7 +13,8 @@
 ** zero in every vector (a step moves only the active coefficients).
 **
 ** The sums run in another order than BLAS's: results equal the DGEMM path's
-** to round-off, not bit for bit.
+** to round-off, not bit for bit. The AVX2 and AVX-512 kernels make the same
+** sums in the same order: their results are the same bits.
 */
 #ifndef LARIAT_DATA_SKINNY_H
 #define LARIAT_DATA_SKINNY_H
@@ -28,5 +29,14 @@
 ** stack buffers hold (SKINNY_MAX_PK in skinny.c). */
 int lariat_skinny_fused(int64_t n, int64_t p, const double *X, const double *B, int64_t k, lariat_matrix_blockfn fn,
                         void *arg, double *G);
+
+/* The kernels lariat_skinny_fused_isa may run: the best the CPU has (AVX-512
+** where it has AVX512F, else AVX2), or one named. */
+enum { LARIAT_SKINNY_BEST = 0, LARIAT_SKINNY_AVX2 = 1, LARIAT_SKINNY_AVX512 = 2 };
+
+/* Not collective. lariat_skinny_fused with the kernels isa; 0 also when the
+** CPU lacks the one named (the tests compare the two kernels). */
+int lariat_skinny_fused_isa(int isa, int64_t n, int64_t p, const double *X, const double *B, int64_t k,
+                            lariat_matrix_blockfn fn, void *arg, double *G);
 
 #endif /* LARIAT_DATA_SKINNY_H */
