@@ -197,19 +197,22 @@ static int unpenalized_gram(lariat_ctx *ctx, lariat_prep *prep)
 }
 
 /* Pass 1 of lariat_prep_create on one tile: [W, sum w y, rows with w > 0,
-** X'w (p)]. */
+** X'w (p)], and the column ranges into a->neg_min and a->max. */
 typedef struct moments_tile {
     lariat_ctx *ctx;
     const lariat_data *data;
     const double *w, *shift, *ybar;
-    double *q;   /* T rows of scratch */
-    double *s1;  /* p of scratch */
+    double *q;          /* T rows of scratch */
+    double *s1;         /* p of scratch */
+    double *neg_min;    /* pass 1: -min and max of each column over this rank's rows of w > 0 */
+    double *max;
+    double *tlo, *thi;  /* pass 1: p each of scratch, one tile's ranges */
     int rc;
 } moments_tile;
 
 static void first_moments_fn(void *arg, int64_t i0, int64_t m, double *part)
 {
-    const moments_tile *a = arg;
+    moments_tile *a = arg;
     const double *w = a->w + i0, *y = a->data->y + i0;
     double W = 0.0, wy = 0.0, npos = 0.0;
     for (int64_t i = 0; i < m; i++) {
@@ -222,6 +225,15 @@ static void first_moments_fn(void *arg, int64_t i0, int64_t m, double *part)
     part[2] = npos;
     const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
     lariat_matrix_mult_t(&tile, NULL, w, part + 3);
+    /* The tile's column ranges while its rows are in cache, merged into
+    ** the rank's: a maximum is exact in any order. */
+    const int64_t p = a->data->p;
+    int rc = lariat_matrix_colrange(a->ctx, &tile, w, a->tlo, a->thi);
+    if (rc != LARIAT_OK) a->rc = rc;
+    for (int64_t j = 0; j < p; j++) {
+        if (-a->tlo[j] > a->neg_min[j]) a->neg_min[j] = -a->tlo[j];
+        if (a->thi[j] > a->max[j]) a->max[j] = a->thi[j];
+    }
 }
 
 /* Pass 2 on one tile: [sum w (y - ybar)^2, 0, 0, s2 (p), xyraw (p)]. */
@@ -272,19 +284,18 @@ int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w
     prep->standardize = pb->standardize;
 
     /* Pass 1: the weight sum, the weighted means of y and of each column
-    ** (one tiled sum), and each column's range over the rows of positive
-    ** weight (one max-reduction of [-min, max]: a maximum is exact in any
-    ** order), which detects constant columns exactly rather than by a
-    ** variance threshold. */
+    ** (one tiled sum), and in the same pass each column's range over the
+    ** rows of positive weight (one max-reduction of [-min, max]: a maximum
+    ** is exact in any order), which detects constant columns exactly rather
+    ** than by a variance threshold. One tile's ranges go to scale and xx,
+    ** which prep_finish sets after. */
     double *range_lo = prep->lo, *range_hi = prep->hi; /* borrowed as scratch until bounds are set */
-    moments_tile mt = {ctx, data, w, NULL, &prep->ybar, q, prep->xy, LARIAT_OK};
+    for (int64_t j = 0; j < p; j++) range_lo[j] = range_hi[j] = -INFINITY;
+    moments_tile mt = {ctx, data, w, NULL, &prep->ybar, q, prep->xy, range_lo, range_hi, prep->scale, prep->xx,
+                       LARIAT_OK};
     rc = lariat_tilesum_create(ctx, data, 3 + 2 * p, &ts);
     if (rc == LARIAT_OK) rc = lariat_tilesum_run(ts, 3 + p, first_moments_fn, &mt, buf);
-    if (rc == LARIAT_OK) {
-        rc = lariat_matrix_colrange(ctx, data->X, w, range_lo, range_hi);
-        for (int64_t j = 0; j < p; j++) range_lo[j] = -range_lo[j];
-        rc = lariat_agree(ctx, rc);
-    }
+    if (rc == LARIAT_OK) rc = lariat_agree(ctx, mt.rc);
     if (rc == LARIAT_OK && MPI_Allreduce(MPI_IN_PLACE, range_hi, (int)p, MPI_DOUBLE, MPI_MAX,
                                          lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
         rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of column ranges failed");
