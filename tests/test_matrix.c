@@ -7,6 +7,8 @@
 #include "data/stats.h"
 #include "data/tiles.h"
 #include "harness.h"
+#include "linalg/blas.h"
+#include "linalg/syrk.h"
 #include "testdata.h"
 
 #include <math.h>
@@ -306,6 +308,63 @@ static void test_fused_avx512_bits(void)
     LT_ASSERT_ALL(ok);
 }
 
+/* Not collective. lariat_syrk_upper and lariat_ssyrk_upper on an m x p
+** block (leading dimension p + 3) against naive sums: the upper triangle
+** within 1e-13 (double) or 1e-5 (single) of each entry's sum of absolute
+** terms, added to what C held, and the strict lower triangle untouched. */
+static int syrk_ok(int64_t p, int64_t m)
+{
+    const int64_t ld = p + 3, ldc = p + 1;
+    double *B = malloc((size_t)(m * ld) * sizeof(double)), *C = malloc((size_t)(p * ldc) * sizeof(double));
+    float *Bf = malloc((size_t)(m * ld) * sizeof(float)), *Cf = malloc((size_t)(p * ldc) * sizeof(float));
+    for (int64_t t = 0; t < m * ld; t++) {
+        B[t] = sin(0.7 * (double)t + 0.3) * (1.0 + (double)(t % 5));
+        Bf[t] = (float)B[t];
+    }
+    for (int64_t t = 0; t < p * ldc; t++) Cf[t] = (float)(C[t] = (double)(t % 11) - 5.0);
+    lariat_syrk_upper(p, m, B, ld, C, ldc);
+    lariat_ssyrk_upper(p, m, Bf, ld, Cf, ldc);
+    int ok = 1;
+    for (int64_t j = 0; j < p; j++) {
+        for (int64_t l = 0; l < ldc; l++) {
+            const double c0 = (double)((j * ldc + l) % 11) - 5.0;
+            if (l < j || l >= p) {
+                ok &= C[j * ldc + l] == c0 && Cf[j * ldc + l] == (float)c0;
+                continue;
+            }
+            double sum = c0, mag = fabs(c0), sumf = c0, magf = fabs(c0);
+            for (int64_t i = 0; i < m; i++) {
+                sum += B[i * ld + j] * B[i * ld + l];
+                mag += fabs(B[i * ld + j] * B[i * ld + l]);
+                sumf += (double)Bf[i * ld + j] * (double)Bf[i * ld + l];
+                magf += fabs((double)Bf[i * ld + j] * (double)Bf[i * ld + l]);
+            }
+            ok &= fabs(C[j * ldc + l] - sum) <= 1e-13 * mag;
+            ok &= fabs((double)Cf[j * ldc + l] - sumf) <= 1e-5 * magf;
+        }
+    }
+    free(B);
+    free(C);
+    free(Bf);
+    free(Cf);
+    return ok;
+}
+
+/* Not collective. The SYRK of linalg/syrk.h (our kernel where the CPU has
+** AVX-512, BLAS otherwise) for column counts around its tiles (8 rows, 1 or
+** 3 vectors of 8 doubles or 16 floats) and row counts from one. */
+static void test_syrk(void)
+{
+    static const int64_t ps[] = {1, 2, 7, 8, 9, 13, 16, 17, 23, 24, 25, 31, 33, 47, 48, 49, 100, 130};
+    static const int64_t ms[] = {1, 5, 333};
+    int ok = 1;
+    for (size_t a = 0; a < sizeof(ps) / sizeof(ps[0]); a++) {
+        for (size_t b = 0; b < sizeof(ms) / sizeof(ms[0]); b++) ok &= syrk_ok(ps[a], ms[b]);
+    }
+    if (lt_rank() == 0 && !lariat_syrk_own(100)) printf("\n  (no AVX-512 on this CPU: BLAS's SYRK was checked) ");
+    LT_ASSERT_ALL(ok);
+}
+
 /* Not collective. lariat_matrix_moments_by_set on M (rows X, nl x p) in
 ** double and in single precision, with a workspace and without, against
 ** naive sums: the counts and weight sums exact, sx, sxy and sxx's upper
@@ -572,6 +631,7 @@ void lt_register_matrix(void)
     CU_add_test(s, "dense = CSR = naive, ranks without rows", test_kernels_tiny);
     CU_add_test(s, "fused pass of several vectors = naive", test_fused_multi);
     CU_add_test(s, "fused pass: AVX-512 kernels = AVX2 kernels, bit for bit", test_fused_avx512_bits);
+    CU_add_test(s, "SYRK of a block = naive, lower triangle untouched", test_syrk);
     CU_add_test(s, "row moments by set, double and single = naive", test_moments_by_set);
     CU_add_test(s, "fused sweep = naive, rows of 8197 columns", test_sweep_long_rows);
     CU_add_test(s, "lariat_data_from_csr = lariat_data_from_dense; bad CSR agreed", test_from_csr);

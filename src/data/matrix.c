@@ -3,8 +3,8 @@
 **
 ** Dense kernels work on blocks of rows small enough to stay in cache, so that
 ** the fused residual-gradient sweep reads X from memory once (X*d and X'q on
-** the same block back to back) and the Gram pass is a sequence of DSYRK
-** updates on centered, weight-scaled copies of the blocks.
+** the same block back to back) and the Gram pass is a sequence of SYRK
+** updates (linalg/syrk.h) on centered, weight-scaled copies of the blocks.
 */
 #include "data/matrix.h"
 
@@ -12,6 +12,7 @@
 #include "data/skinny.h"
 #include "data/sweep.h"
 #include "linalg/blas.h"
+#include "linalg/syrk.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -156,71 +157,32 @@ void lariat_matrix_mult_t(const lariat_matrix *X, const double *shift, const dou
     }
 }
 
-/* Dense: G = sum over blocks of B'B with B = diag(sqrt(w)) (X_blk - 1 shift'),
-** one DSYRK per block into the upper triangle, mirrored at the end.
-** CSR: G = X'WX - s a' - a s' + W s s' with a = X'w (the centering would
-** destroy sparsity). */
-int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w, const double *shift, double *G)
-{
-    const int64_t p = X->cols;
-    memset(G, 0, (size_t)(p * p) * sizeof(double));
-    if (X->kind == MATRIX_DENSE) {
-        const int64_t nb = block_rows(p) * 4; /* DSYRK wants taller blocks than the sweep */
-        double *B = lariat_malloc(ctx, (size_t)(nb * p), sizeof(double), "Gram block");
-        if (B == NULL) return LARIAT_ENOMEM;
-        for (int64_t i0 = 0; i0 < X->rows; i0 += nb) {
-            int64_t m = X->rows - i0 < nb ? X->rows - i0 : nb;
-            for (int64_t i = 0; i < m; i++) {
-                const double *x = X->val + (i0 + i) * p;
-                double *b = B + i * p;
-                double sw = sqrt(w[i0 + i]);
-                if (shift != NULL) {
-                    for (int64_t j = 0; j < p; j++) b[j] = sw * (x[j] - shift[j]);
-                } else {
-                    for (int64_t j = 0; j < p; j++) b[j] = sw * x[j];
-                }
-            }
-            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)m, 1.0, B, (int)p, 1.0, G, (int)p);
-        }
-        free(B);
-    } else {
-        double *a = NULL;
-        double W = 0.0;
-        if (shift != NULL) {
-            a = lariat_calloc(ctx, (size_t)p, sizeof(double), "Gram correction");
-            if (a == NULL) return LARIAT_ENOMEM;
-        }
-        for (int64_t i = 0; i < X->rows; i++) {
-            const double wi = w[i];
-            W += wi;
-            for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) {
-                const int64_t j = X->colind[k];
-                const double wx = wi * X->val[k];
-                if (a != NULL) a[j] += wx;
-                for (int64_t l = k; l < X->rowptr[i + 1]; l++) G[j * p + X->colind[l]] += wx * X->val[l];
-            }
-        }
-        if (a != NULL) {
-            for (int64_t j = 0; j < p; j++) {
-                for (int64_t l = j; l < p; l++) G[j * p + l] += -shift[j] * a[l] - a[j] * shift[l] + W * shift[j] * shift[l];
-            }
-            free(a);
-        }
-    }
-    for (int64_t j = 0; j < p; j++) {
-        for (int64_t l = j + 1; l < p; l++) G[l * p + j] = G[j * p + l];
-    }
-    return LARIAT_OK;
-}
-
 /* Loops over one dense row that GCC leaves scalar at -O2, eight entries at a
 ** time where the CPU has AVX-512, the same operations entry by entry (the
-** same bits): a row of a set's single-precision buffer, b = (float)(sw (x -
-** shift)); a row's part in the column ranges (min_pd(x, lo) is x < lo ? x :
+** same bits): a row of the Gram's block, b = sw (x - shift) (or sw x); a
+** row of a set's single-precision buffer, b = (float)(sw (x - shift)); a
+** row's part in the column ranges (min_pd(x, lo) is x < lo ? x :
 ** lo, as the plain loop; the readers admit no NaN); a row's part in the
 ** column moments (s1 += w d, s2 += (w d) d with d = x - shift, no FMA). */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
+
+static __attribute__((target("avx512f"))) void center_row_avx512(const double *x, const double *shift, double sw,
+                                                                 int64_t p, double *b)
+{
+    const __m512d s = _mm512_set1_pd(sw);
+    int64_t j = 0;
+    if (shift != NULL) {
+        for (; j + 8 <= p; j += 8) {
+            const __m512d d = _mm512_sub_pd(_mm512_loadu_pd(x + j), _mm512_loadu_pd(shift + j));
+            _mm512_storeu_pd(b + j, _mm512_mul_pd(s, d));
+        }
+        for (; j < p; j++) b[j] = sw * (x[j] - shift[j]);
+    } else {
+        for (; j + 8 <= p; j += 8) _mm512_storeu_pd(b + j, _mm512_mul_pd(s, _mm512_loadu_pd(x + j)));
+        for (; j < p; j++) b[j] = sw * x[j];
+    }
+}
 
 static __attribute__((target("avx512f"))) void center_row_f_avx512(const double *x, const double *shift, double sw,
                                                                    int64_t p, float *b)
@@ -274,6 +236,10 @@ static int has_avx512(void)
 }
 #else
 static int has_avx512(void) { return 0; }
+static void center_row_avx512(const double *x, const double *shift, double sw, int64_t p, double *b)
+{
+    (void)x, (void)shift, (void)sw, (void)p, (void)b;
+}
 static void center_row_f_avx512(const double *x, const double *shift, double sw, int64_t p, float *b)
 {
     (void)x, (void)shift, (void)sw, (void)p, (void)b;
@@ -284,6 +250,66 @@ static void colstats_row_avx512(const double *x, const double *shift, double wi,
     (void)x, (void)shift, (void)wi, (void)p, (void)s1, (void)s2;
 }
 #endif
+
+/* Dense: G = sum over blocks of B'B with B = diag(sqrt(w)) (X_blk - 1 shift'),
+** one SYRK per block into the upper triangle (linalg/syrk.h), mirrored at
+** the end.
+** CSR: G = X'WX - s a' - a s' + W s s' with a = X'w (the centering would
+** destroy sparsity). */
+int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w, const double *shift, double *G)
+{
+    const int64_t p = X->cols;
+    memset(G, 0, (size_t)(p * p) * sizeof(double));
+    if (X->kind == MATRIX_DENSE) {
+        const int64_t nb = block_rows(p) * 4; /* SYRK wants taller blocks than the sweep */
+        double *B = lariat_malloc(ctx, (size_t)(nb * p), sizeof(double), "Gram block");
+        if (B == NULL) return LARIAT_ENOMEM;
+        for (int64_t i0 = 0; i0 < X->rows; i0 += nb) {
+            int64_t m = X->rows - i0 < nb ? X->rows - i0 : nb;
+            for (int64_t i = 0; i < m; i++) {
+                const double *x = X->val + (i0 + i) * p;
+                double *b = B + i * p;
+                double sw = sqrt(w[i0 + i]);
+                if (has_avx512()) {
+                    center_row_avx512(x, shift, sw, p, b);
+                } else if (shift != NULL) {
+                    for (int64_t j = 0; j < p; j++) b[j] = sw * (x[j] - shift[j]);
+                } else {
+                    for (int64_t j = 0; j < p; j++) b[j] = sw * x[j];
+                }
+            }
+            lariat_syrk_upper(p, m, B, p, G, p);
+        }
+        free(B);
+    } else {
+        double *a = NULL;
+        double W = 0.0;
+        if (shift != NULL) {
+            a = lariat_calloc(ctx, (size_t)p, sizeof(double), "Gram correction");
+            if (a == NULL) return LARIAT_ENOMEM;
+        }
+        for (int64_t i = 0; i < X->rows; i++) {
+            const double wi = w[i];
+            W += wi;
+            for (int64_t k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) {
+                const int64_t j = X->colind[k];
+                const double wx = wi * X->val[k];
+                if (a != NULL) a[j] += wx;
+                for (int64_t l = k; l < X->rowptr[i + 1]; l++) G[j * p + X->colind[l]] += wx * X->val[l];
+            }
+        }
+        if (a != NULL) {
+            for (int64_t j = 0; j < p; j++) {
+                for (int64_t l = j; l < p; l++) G[j * p + l] += -shift[j] * a[l] - a[j] * shift[l] + W * shift[j] * shift[l];
+            }
+            free(a);
+        }
+    }
+    for (int64_t j = 0; j < p; j++) {
+        for (int64_t l = j + 1; l < p; l++) G[l * p + j] = G[j * p + l];
+    }
+    return LARIAT_OK;
+}
 
 /* The first of row i's entries in column j0 or after: from skip[i] when
 ** given, else found from the row's start (its columns increase). */
@@ -785,24 +811,25 @@ int lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k
 }
 
 /* One set's full buffer of m rows B (already diag(sqrt w)(x - shift)) and
-** v = [sqrt w | sqrt w .* yc] into its sums: one DSYRK into sxx and one
+** v = [sqrt w | sqrt w .* yc] into its sums: one SYRK into sxx and one
 ** DGEMV of B' with each half of v for sx and sxy. */
 static void moments_flush(int64_t p, int64_t m, int64_t nb, const double *B, const double *v, double *set)
 {
     double *sx = set + 4, *sxy = set + 4 + p, *sxx = set + 4 + 2 * p;
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)m, 1.0, B, (int)p, 1.0, sxx, (int)p);
+    lariat_syrk_upper(p, m, B, p, sxx, p);
     cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, B, (int)p, v, 1, 1.0, sx, 1);
     cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, B, (int)p, v + nb, 1, 1.0, sxy, 1);
 }
 
-/* moments_flush in single precision: one SSYRK and two SGEMV into the
+/* moments_flush in single precision: one SYRK and two SGEMV into the
 ** scratch (p^2 + 2p floats), then added to the set's doubles. */
 static void moments_flush_single(int64_t p, int64_t m, int64_t nb, const float *B, const float *v, double *set,
                                  float *scratch)
 {
     double *sx = set + 4, *sxy = set + 4 + p, *sxx = set + 4 + 2 * p;
     float *c = scratch, *cx = scratch + p * p, *cxy = cx + p;
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)m, 1.0f, B, (int)p, 0.0f, c, (int)p);
+    memset(c, 0, (size_t)(p * p) * sizeof(float));
+    lariat_ssyrk_upper(p, m, B, p, c, p);
     cblas_sgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0f, B, (int)p, v, 1, 0.0f, cx, 1);
     cblas_sgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0f, B, (int)p, v + nb, 1, 0.0f, cxy, 1);
     for (int64_t j = 0; j < p; j++) {
@@ -833,7 +860,7 @@ static void center_row_f(const double *x, const double *shift, double sw, int64_
     for (int64_t j = 0; j < p; j++) b[j] = (float)(sw * (x[j] - shift[j]));
 }
 
-/* The rows per set buffer of lariat_matrix_moments_by_set (DSYRK wants
+/* The rows per set buffer of lariat_matrix_moments_by_set (SYRK wants
 ** taller blocks than the sweep). */
 static int64_t moments_rows(int64_t p) { return block_rows(p) * 4; }
 
@@ -848,8 +875,8 @@ size_t lariat_matrix_moments_ws_bytes(int64_t p, int K)
 ** hardware prefetcher and cost twice the time): each row is centered,
 ** weighted and copied into its set's buffer, and a full buffer goes to
 ** moments_flush. The per-entry work is one subtraction, one product and the
-** range test; the flops are one DSYRK of all rows (single: SSYRK, twice as
-** fast here, on rows rounded to float). */
+** range test; the flops are one SYRK of all rows (single precision twice
+** as fast, on rows rounded to float). */
 int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const int *set_of, int K, const double *w,
                                  const double *y, const double *shift, double yshift, int single, void *ws,
                                  double *sets, double *ranges)
