@@ -964,7 +964,10 @@ int lariat_matrix_gram_cols(lariat_ctx *ctx, const lariat_matrix *X, const doubl
     double *bsum = lariat_calloc(ctx, (size_t)k, sizeof(double), "Gram column sums");
     if (bsum == NULL) return LARIAT_ENOMEM;
     if (X->kind == MATRIX_DENSE) {
-        const int64_t nb = GRAM_COLS_ROWS;
+        /* No taller than the rows: the callers pass tiles of 128 rows and
+        ** more, and a block of GRAM_COLS_ROWS would be fresh memory (a
+        ** fault a page) on every call, its columns 16 KB apart. */
+        const int64_t nb = X->rows < GRAM_COLS_ROWS ? (X->rows > 0 ? X->rows : 1) : GRAM_COLS_ROWS;
         double *B = lariat_malloc(ctx, (size_t)(nb * k), sizeof(double), "Gram columns block");
         if (B == NULL) {
             free(bsum);
