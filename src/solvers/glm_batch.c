@@ -445,7 +445,8 @@ static int refresh(batch *bt)
     ** sxx's upper triangle is summed); no ranges. In single precision: the
     ** curvature is an approximation already (stale by a few percent between
     ** its passes, and model 0's weights for every model), and its pass, the
-    ** lockstep's largest single cost, takes half the time (SSYRK). */
+    ** lockstep's largest single cost, takes half the time (linalg/syrk.h in
+    ** single precision). */
     int rc = lariat_stats_by_fold(bt->ctx, bt->data, bt->m[0].wk.V, bt->set_of, bt->nsets, shift, 0.0, 1, bt->sets,
                                   NULL);
     if (rc != LARIAT_OK) return rc;
