@@ -1,9 +1,10 @@
 /*
 ** The fused pass for few vectors (data/skinny.h): AVX2 and FMA kernels,
-** compiled for those in their own functions only and run after the CPU has
-** been asked, so that the default build still runs on any x86-64.
+** and AVX-512 kernels of the same sums (below fused_avx2), compiled for
+** those in their own functions only and run after the CPU has been asked,
+** so that the default build still runs on any x86-64.
 **
-** Layout: the k vectors are taken in chunks of KW = 12 (three AVX2 vectors
+** Layout (AVX2): the k vectors are taken in chunks of KW = 12 (three AVX2 vectors
 ** of four doubles). B's chunk c is copied to Bp as p rows of 12 (row j holds
 ** entry j of the chunk's vectors, zero past k), and the gradient builds in
 ** Gp of the same shape. Per block of MB rows: ob (MB rows of Kp = 12 nch)
@@ -214,7 +215,7 @@ static AVX2 void fused_avx2(int64_t n, int64_t p, const double *X, const double 
 ** are paid for than k needs (one vector for the fit's single model, where
 ** the AVX2 kernels compute 12 lanes; two for the CV's 11, against three).
 ** Where the CPU runs 512-bit FMAs at full width (AMD Zen 5, Intel server
-** cores) a lane costs half as much again. */
+** cores) a vector of 8 lanes costs what one of 4 costs with AVX2. */
 #define AVX512 __attribute__((target("avx2,fma,avx512f")))
 #define ZW 8
 #define ZG 3
