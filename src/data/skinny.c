@@ -148,25 +148,53 @@ static inline AVX2 void xtr_col1(const double *x, int64_t p, int64_t m, const do
     _mm256_storeu_pd(g + 8, _mm256_add_pd(_mm256_loadu_pd(g + 8), c2));
 }
 
+/* Both kernels hold B's k vectors in groups of lanes: group q has width[q]
+** lanes from lane lane0[q], stored from Bp + lane0[q] p as p rows of
+** width[q] (row j holds entry j of the group's vectors, zero past k); the
+** gradients build in Gp of the same shape. pack_groups fills Bp and lists in
+** J the rows of B nonzero in some vector; unpack_groups copies Gp out to G
+** (k x p). */
+static void pack_groups(int64_t p, int64_t k, const double *B, int64_t ngr, const int64_t *lane0,
+                        const int64_t *width, double *Bp, int32_t *J, int64_t *nJ)
+{
+    *nJ = 0;
+    for (int64_t j = 0; j < p; j++) {
+        int nz = 0;
+        for (int64_t q = 0; q < ngr; q++) {
+            double *b = Bp + lane0[q] * p + j * width[q];
+            for (int64_t l = 0; l < width[q]; l++) {
+                const int64_t v = lane0[q] + l;
+                b[l] = v < k ? B[v * p + j] : 0.0;
+                nz |= b[l] != 0.0;
+            }
+        }
+        if (nz) J[(*nJ)++] = (int32_t)j;
+    }
+}
+
+static void unpack_groups(int64_t p, int64_t k, const double *Gp, int64_t ngr, const int64_t *lane0,
+                          const int64_t *width, double *G)
+{
+    for (int64_t q = 0; q < ngr; q++) {
+        for (int64_t l = 0; l < width[q] && lane0[q] + l < k; l++) {
+            const double *g = Gp + lane0[q] * p + l;
+            for (int64_t j = 0; j < p; j++) G[(lane0[q] + l) * p + j] = g[j * width[q]];
+        }
+    }
+}
+
 static AVX2 void fused_avx2(int64_t n, int64_t p, const double *X, const double *B, int64_t k,
                             lariat_matrix_blockfn fn, void *arg, double *G)
 {
     _Alignas(32) double Bp[SKINNY_MAX_PK], Gp[SKINNY_MAX_PK], ob[MB * MAX_KP], rb[MB * MAX_KP];
     int32_t J[SKINNY_MAX_PK / KW];
     const int64_t nch = (k + KW - 1) / KW, Kp = nch * KW;
-    int64_t nJ = 0;
-    for (int64_t j = 0; j < p; j++) {
-        int nz = 0;
-        for (int64_t c = 0; c < nch; c++) {
-            double *b = Bp + (c * p + j) * KW;
-            for (int64_t l = 0; l < KW; l++) {
-                const int64_t v = c * KW + l;
-                b[l] = v < k ? B[v * p + j] : 0.0;
-                nz |= b[l] != 0.0;
-            }
-        }
-        if (nz) J[nJ++] = (int32_t)j;
+    int64_t lane0[MAX_KP / KW], width[MAX_KP / KW], nJ;
+    for (int64_t c = 0; c < nch; c++) {
+        lane0[c] = c * KW;
+        width[c] = KW;
     }
+    pack_groups(p, k, B, nch, lane0, width, Bp, J, &nJ);
     memset(Gp, 0, (size_t)(p * Kp) * sizeof(double));
     memset(rb, 0, sizeof(rb));
     for (int64_t i0 = 0; i0 < n; i0 += MB) {
@@ -197,10 +225,7 @@ static AVX2 void fused_avx2(int64_t n, int64_t p, const double *X, const double 
             for (; j < p; j++) xtr_col1(Xb + j, p, m, rb + c * KW, Kp, Gc + j * KW);
         }
     }
-    for (int64_t v = 0; v < k; v++) {
-        const double *g = Gp + (v / KW) * p * KW + v % KW;
-        for (int64_t j = 0; j < p; j++) G[v * p + j] = g[j * KW];
-    }
+    unpack_groups(p, k, Gp, nch, lane0, width, G);
 }
 
 /* The AVX-512 kernels: the same products lane by lane, in vectors of ZW = 8
@@ -484,27 +509,15 @@ static AVX512 void fused_avx512(int64_t n, int64_t p, const double *X, const dou
     int32_t J[SKINNY512_MAX_PK / ZW];
     const int64_t nz = (k + ZW - 1) / ZW, Kp = nz * ZW;
     /* Groups of vectors: first lane z0[q] 8, width gw[q] vectors. */
-    int64_t z0[MAX_KP / ZW], ngr = 0;
+    int64_t z0[MAX_KP / ZW], lane0[MAX_KP / ZW], width[MAX_KP / ZW], ngr = 0, nJ;
     int gw[MAX_KP / ZW];
     for (int64_t z = 0; z < nz; z += ZG, ngr++) {
         z0[ngr] = z;
         gw[ngr] = nz - z < ZG ? (int)(nz - z) : ZG;
+        lane0[ngr] = z * ZW;
+        width[ngr] = ZW * gw[ngr];
     }
-    /* Group q's rows of B and of G start at z0[q] 8 p (p rows of 8 gw[q]). */
-    int64_t nJ = 0;
-    for (int64_t j = 0; j < p; j++) {
-        int nzr = 0;
-        for (int64_t q = 0; q < ngr; q++) {
-            const int64_t W = ZW * gw[q];
-            double *b = Bp + z0[q] * ZW * p + j * W;
-            for (int64_t l = 0; l < W; l++) {
-                const int64_t v = z0[q] * ZW + l;
-                b[l] = v < k ? B[v * p + j] : 0.0;
-                nzr |= b[l] != 0.0;
-            }
-        }
-        if (nzr) J[nJ++] = (int32_t)j;
-    }
+    pack_groups(p, k, B, ngr, lane0, width, Bp, J, &nJ);
     memset(Gp, 0, (size_t)(p * Kp) * sizeof(double));
     memset(rb, 0, sizeof(rb));
     for (int64_t i0 = 0; i0 < n; i0 += MB) {
@@ -526,11 +539,7 @@ static AVX512 void fused_avx512(int64_t n, int64_t p, const double *X, const dou
             zgroup_xtr(Xb, p, m, r, Kp, gw[q], Gg, &next, next_end, per_call);
         }
     }
-    for (int64_t v = 0; v < k; v++) {
-        const int64_t q = v / ZW / ZG, W = ZW * gw[q];
-        const double *g = Gp + z0[q] * ZW * p + (v - z0[q] * ZW);
-        for (int64_t j = 0; j < p; j++) G[v * p + j] = g[j * W];
-    }
+    unpack_groups(p, k, Gp, ngr, lane0, width, G);
 }
 
 int lariat_skinny_fused_isa(int isa, int64_t n, int64_t p, const double *X, const double *B, int64_t k,
