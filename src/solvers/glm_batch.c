@@ -73,6 +73,7 @@
 #include "data/stats.h"
 #include "data/tiles.h"
 #include "linalg/blas.h"
+#include "linalg/cd_update.h"
 #include "solvers/glm.h"
 
 #include <float.h>
@@ -132,7 +133,7 @@
 ** 2.5e-8 of each other). */
 #define INNER_LINEAR 1e-3
 /* sweep_batch's blocks of coordinates and block_rest's tiles of entries. */
-#define CD_BLOCK 8
+#define CD_BLOCK LARIAT_CD_BLOCK
 #define CD_TILE 256
 /* Doubles of one model's step as model_steps sends it. */
 #define SHARE_LEN(p) (7 + 3 * (p) + 1)
@@ -206,6 +207,12 @@ typedef struct batch {
     ** weights and means (refresh_sparse). */
     int implicit;
     double *G0;
+    /* G0's Gram rounded to single precision, in place (G0's first p^2 / 2
+    ** doubles; sx and S stay where they were): the coordinate descent
+    ** reads a column of it for every coordinate that moves, 16 MB a sweep
+    ** at p = 2,000 in double, more than the caches hold, and half that in
+    ** single (refresh_sparse). The curvature is an approximation already. */
+    float *G0f;
     double *nt_A, *nt_rhs; /* (p + 1)^2 and p + 1: active_newton's system */
     int64_t *nt_free;     /* p: its free coordinates */
     double *predicted;    /* p: predict's trial coefficients */
@@ -523,6 +530,22 @@ static int own_refresh(batch *bt, bmodel *bm)
     return LARIAT_OK;
 }
 
+/* The n doubles of d rounded to single precision into f, which starts at
+** d and overlaps it: a chunk is converted into a buffer, then copied out
+** (memcpy, not stores through a float pointer into memory the compiler
+** takes to hold doubles); the bytes written, the first half of those read
+** so far, hold no double still to be read. */
+static void gram_to_single(const double *d, int64_t n, float *f)
+{
+    enum { CHUNK = 1024 };
+    float buf[CHUNK];
+    for (int64_t i0 = 0; i0 < n; i0 += CHUNK) {
+        const int64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
+        for (int64_t i = 0; i < m; i++) buf[i] = (float)d[i0 + i];
+        memcpy(f + i0, buf, (size_t)m * sizeof(float));
+    }
+}
+
 /* Collective. On CSR rows: every model's curvature from ONE weighted Gram
 ** of all rows, model 0's (its IRLS weights V, about its means; the
 ** moments by set are dense-only, and K of them, p^2 / 2 each, would cost K
@@ -545,6 +568,8 @@ static int refresh_sparse(batch *bt)
     own_tile arg = {bt, b0};
     if (rc == LARIAT_OK) rc = lariat_tilesum_run(bt->ts, p + 1, own_tile_fn, &arg, G0 + p * p);
     if (rc != LARIAT_OK) return rc;
+    gram_to_single(G0, p * p, bt->G0f);
+    const float *Gf = bt->G0f;
     const double *sx = G0 + p * p, S0 = G0[p * p + p], f = 1.0 / b0->g->W;
     for (int m = 0; m < bt->M; m++) {
         bmodel *bm = &bt->m[m];
@@ -553,7 +578,7 @@ static int refresh_sparse(batch *bt)
         const double *sc = s->inv_scale;
         for (int64_t j = 0; j < p; j++) {
             const double d = bm->dm[j] = s->mean[j] - shift[j];
-            bm->hd[j] = (G0[j * p + j] - 2.0 * sx[j] * d + S0 * d * d) * sc[j] * sc[j] * f;
+            bm->hd[j] = ((double)Gf[j * p + j] - 2.0 * sx[j] * d + S0 * d * d) * sc[j] * sc[j] * f;
             bm->h0[j] = s->intercept ? (sx[j] - S0 * d) * sc[j] * f : 0.0;
         }
         bm->h00 = S0 * f;
@@ -597,84 +622,18 @@ static double sweep(bmodel *bm, int64_t p, double lambda, int all)
 
 enum { CD_FULL, CD_ACTIVE, CD_DONE };
 
-/* u_i += sum_k c_k g_k[i] for i in [a, b), k < CD_BLOCK = 8, the sum taken
-** left to right and then added to u_i. Where the CPU has AVX2 and FMA
-** (asked once), four entries at a time with fused multiply-adds, sixteen
-** in flight (the eight-term sum is a chain of FMAs): the products and their
-** rounding then differ from the scalar loop's, so the bits are the same on
-** every rank of one machine type but not across types (as family/simd.h's
-** row loops). */
-static void block_axpy_scalar(double *u, const double *const *g, const double *c, int64_t a, int64_t b)
-{
-    for (int64_t i = a; i < b; i++) {
-        u[i] += c[0] * g[0][i] + c[1] * g[1][i] + c[2] * g[2][i] + c[3] * g[3][i] + c[4] * g[4][i] +
-                c[5] * g[5][i] + c[6] * g[6][i] + c[7] * g[7][i];
-    }
-}
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-__attribute__((target("avx2,fma"))) static void block_axpy_fma(double *u, const double *const *g, const double *c,
-                                                                int64_t a, int64_t b)
-{
-    __m256d cv[CD_BLOCK];
-    for (int k = 0; k < CD_BLOCK; k++) cv[k] = _mm256_set1_pd(c[k]);
-    int64_t i = a;
-    for (; i + 16 <= b; i += 16) {
-        __m256d t0 = _mm256_mul_pd(cv[0], _mm256_loadu_pd(g[0] + i));
-        __m256d t1 = _mm256_mul_pd(cv[0], _mm256_loadu_pd(g[0] + i + 4));
-        __m256d t2 = _mm256_mul_pd(cv[0], _mm256_loadu_pd(g[0] + i + 8));
-        __m256d t3 = _mm256_mul_pd(cv[0], _mm256_loadu_pd(g[0] + i + 12));
-        for (int k = 1; k < CD_BLOCK; k++) {
-            const double *gk = g[k] + i;
-            t0 = _mm256_fmadd_pd(cv[k], _mm256_loadu_pd(gk), t0);
-            t1 = _mm256_fmadd_pd(cv[k], _mm256_loadu_pd(gk + 4), t1);
-            t2 = _mm256_fmadd_pd(cv[k], _mm256_loadu_pd(gk + 8), t2);
-            t3 = _mm256_fmadd_pd(cv[k], _mm256_loadu_pd(gk + 12), t3);
-        }
-        _mm256_storeu_pd(u + i, _mm256_add_pd(_mm256_loadu_pd(u + i), t0));
-        _mm256_storeu_pd(u + i + 4, _mm256_add_pd(_mm256_loadu_pd(u + i + 4), t1));
-        _mm256_storeu_pd(u + i + 8, _mm256_add_pd(_mm256_loadu_pd(u + i + 8), t2));
-        _mm256_storeu_pd(u + i + 12, _mm256_add_pd(_mm256_loadu_pd(u + i + 12), t3));
-    }
-    for (; i + 4 <= b; i += 4) {
-        __m256d t = _mm256_mul_pd(cv[0], _mm256_loadu_pd(g[0] + i));
-        for (int k = 1; k < CD_BLOCK; k++) t = _mm256_fmadd_pd(cv[k], _mm256_loadu_pd(g[k] + i), t);
-        _mm256_storeu_pd(u + i, _mm256_add_pd(_mm256_loadu_pd(u + i), t));
-    }
-    for (; i < b; i++) {
-        double t = c[0] * g[0][i];
-        for (int k = 1; k < CD_BLOCK; k++) t = __builtin_fma(c[k], g[k][i], t);
-        u[i] += t;
-    }
-}
-#endif
-
-static void block_axpy(double *u, const double *const *g, const double *c, int64_t a, int64_t b)
-{
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    static int fma = -1;
-    if (fma < 0) fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (fma) {
-        block_axpy_fma(u, g, c, a, b);
-        return;
-    }
-#endif
-    block_axpy_scalar(u, g, c, a, b);
-}
-
 /* Not collective. The moves of a block of nb coordinates from j0 (sweep_batch)
 ** applied to the models' u outside the block: u_i += sum_k c_k G0[j0 + k][i].
-** A model that moved one or two coordinates takes their columns by daxpy;
+** A model that moved one or two coordinates takes their columns one by one;
 ** one that moved more takes the block's CD_BLOCK columns at once, tile by
 ** tile of the u entries (CD_TILE: the block's columns stay in the first
 ** cache level for every model), so that each u entry is read and written
 ** once a block instead of once a move. */
 static void block_rest(batch *bt, const int *mods, int nm, int64_t p, int64_t j0, int nb)
 {
-    const double *G0 = bt->G0;
+    const float *G0 = bt->G0f;
     const int64_t j1 = j0 + nb;
-    const double *g[CD_BLOCK];
+    const float *g[CD_BLOCK];
     for (int k = 0; k < CD_BLOCK; k++) g[k] = G0 + (j0 + (k < nb ? k : 0)) * p;
     int fused = 0;
     for (int t = 0; t < nm; t++) {
@@ -686,8 +645,8 @@ static void block_rest(batch *bt, const int *mods, int nm, int64_t p, int64_t j0
         for (int k = 0; k < nb; k++) {
             const double c = bt->cd_coef[t][k];
             if (c == 0.0) continue;
-            if (j0 > 0) cblas_daxpy((int)j0, c, g[k], 1, u, 1);
-            if (p > j1) cblas_daxpy((int)(p - j1), c, g[k] + j1, 1, u + j1, 1);
+            lariat_cd_col_update(u, g[k], c, 0, j0);
+            lariat_cd_col_update(u, g[k], c, j1, p);
         }
     }
     if (fused == 0) return;
@@ -698,8 +657,8 @@ static void block_rest(batch *bt, const int *mods, int nm, int64_t p, int64_t j0
             const double *c = bt->cd_coef[t];
             double *u = bt->m[mods[t]].u;
             /* The tile's entries before the block, then after it. */
-            block_axpy(u, g, c, i0, i1 < j0 ? i1 : j0);
-            block_axpy(u, g, c, i0 > j1 ? i0 : j1, i1);
+            lariat_cd_block_update(u, g, c, i0, i1 < j0 ? i1 : j0);
+            lariat_cd_block_update(u, g, c, i0 > j1 ? i0 : j1, i1);
         }
     }
 }
@@ -720,18 +679,23 @@ static void block_rest(batch *bt, const int *mods, int nm, int64_t p, int64_t j0
 ** so the answer is the same at any rank count (model_steps). */
 static void sweep_batch(batch *bt, const int *mods, int nm, int64_t p, double lambda)
 {
-    const double *G0 = bt->G0, *sx = G0 + p * p, S0 = G0[p * p + p], f = 1.0 / bt->m[0].g->W;
+    const double *sx = bt->G0 + p * p, S0 = bt->G0[p * p + p], f = 1.0 / bt->m[0].g->W;
     double(*cb)[CD_BLOCK] = bt->cd_coef;
     for (int t = 0; t < nm; t++) bt->m[mods[t]].cd_big = 0.0;
     for (int64_t j0 = 0; j0 < p; j0 += CD_BLOCK) {
         const int nb = (int)(p - j0 < CD_BLOCK ? p - j0 : CD_BLOCK);
+        /* The next block's own entries of its columns (a cache line each),
+        ** which its first moves read: asked for now, a block ahead. */
+        for (int64_t j = j0 + CD_BLOCK; j < j0 + 2 * CD_BLOCK && j < p; j++) {
+            __builtin_prefetch(bt->G0f + j * p + j0 + CD_BLOCK);
+        }
         for (int t = 0; t < nm; t++) {
             bt->cd_moved[t] = 0;
             for (int k = 0; k < CD_BLOCK; k++) cb[t][k] = 0.0;
         }
         for (int k = 0; k < nb; k++) {
             const int64_t j = j0 + k;
-            const double *gj = G0 + j * p;
+            const float *gj = bt->G0f + j * p;
             for (int t = 0; t < nm; t++) {
                 bmodel *bm = &bt->m[mods[t]];
                 const lariat_prep *s = bm->g->std;
@@ -749,7 +713,7 @@ static void sweep_batch(batch *bt, const int *mods, int nm, int64_t p, double la
                     bm->x[j] = nw;
                     /* The block's own entries now (the next coordinates read
                     ** them), the others at the block's end. */
-                    for (int l = 0; l < nb; l++) bm->u[j0 + l] += c * gj[j0 + l];
+                    for (int l = 0; l < nb; l++) bm->u[j0 + l] += c * (double)gj[j0 + l];
                     cb[t][k] = c;
                     bt->cd_moved[t]++;
                     bm->alpha += c * (S0 * dm[j] - sx[j]);
@@ -1522,7 +1486,10 @@ static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int 
         bt->sets = lariat_malloc(ctx, (size_t)(nsets * Ls), sizeof(double), "moments");
         bt->S = lariat_malloc(ctx, (size_t)Ls, sizeof(double), "moments");
         bt->own = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "model curvature");
-        if (bt->implicit) bt->G0 = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "shared curvature");
+        if (bt->implicit) {
+            bt->G0 = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "shared curvature");
+            bt->G0f = (float *)bt->G0;
+        }
         bt->nt_A = lariat_malloc(ctx, (size_t)((p + 1) * (p + 1)), sizeof(double), "active Newton system");
         bt->nt_rhs = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "active Newton system");
         bt->nt_free = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "active Newton system");
@@ -1821,8 +1788,8 @@ static int64_t lockstep_get_state(const void *ws, const double **values)
     if (!bt->implicit) {
         memcpy(rest, bm->H, (size_t)(p * p) * sizeof(double));
     } else {
-        const double *curv = bm->own ? bm->H : bt->G0;
-        if (curv != NULL) memcpy(rest, curv, (size_t)(p * p) * sizeof(double));
+        if (bm->own) memcpy(rest, bm->H, (size_t)(p * p) * sizeof(double));
+        else if (bt->G0 != NULL) for (int64_t i = 0; i < p * p; i++) rest[i] = bt->G0f[i];
         else memset(rest, 0, (size_t)(p * p) * sizeof(double));
         memcpy(rest + p * p, bt->G0 + p * p, (size_t)(p + 1) * sizeof(double));
         memcpy(rest + p * p + p + 1, bm->hd, (size_t)p * sizeof(double));
@@ -1857,7 +1824,8 @@ static int lockstep_set_state(void *ws, const double *values, int64_t n)
     if (!bt->implicit) {
         memcpy(bm->H, rest, (size_t)(p * p) * sizeof(double));
     } else {
-        memcpy(own ? bm->H : bt->G0, rest, (size_t)(p * p) * sizeof(double));
+        if (own) memcpy(bm->H, rest, (size_t)(p * p) * sizeof(double));
+        else gram_to_single(rest, p * p, bt->G0f); /* singles already: exact */
         memcpy(bt->G0 + p * p, rest + p * p, (size_t)(p + 1) * sizeof(double));
         memcpy(bm->hd, rest + p * p + p + 1, (size_t)p * sizeof(double));
         memcpy(bm->dm, rest + p * p + 2 * p + 1, (size_t)p * sizeof(double));

@@ -1,0 +1,182 @@
+/*
+** The coordinate descent's gradient updates (linalg/cd_update.h): a scalar
+** loop, and AVX2 and AVX-512 kernels that take the same chain in every
+** lane. The AVX2 kernel keeps sixteen entries in flight (four vectors of
+** four) and the AVX-512 one 32 (four of eight): an entry's eight-term sum
+** is a chain of FMAs, and one chain waits on each FMA's latency. The
+** column pointers are copied to locals, which the stores to u cannot
+** change (else they are read again after every store).
+*/
+#include "linalg/cd_update.h"
+
+static void block_axpy_scalar(double *u, const float *const *g, const double *c, int64_t a, int64_t b)
+{
+    for (int64_t i = a; i < b; i++) {
+        u[i] += c[0] * g[0][i] + c[1] * g[1][i] + c[2] * g[2][i] + c[3] * g[3][i] + c[4] * g[4][i] +
+                c[5] * g[5][i] + c[6] * g[6][i] + c[7] * g[7][i];
+    }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define FMA_INLINE __attribute__((always_inline, target("avx2,fma"))) static inline
+FMA_INLINE __m256d block_sum4(const __m256d *cv, const float *const *g, int64_t i)
+{
+    __m256d t = _mm256_mul_pd(cv[0], _mm256_cvtps_pd(_mm_loadu_ps(g[0] + i)));
+    for (int k = 1; k < LARIAT_CD_BLOCK; k++) t = _mm256_fmadd_pd(cv[k], _mm256_cvtps_pd(_mm_loadu_ps(g[k] + i)), t);
+    return t;
+}
+
+__attribute__((target("avx2,fma"))) static void block_axpy_fma(double *u, const float *const *gk, const double *c,
+                                                                int64_t a, int64_t b)
+{
+    const float *g[LARIAT_CD_BLOCK];
+    __m256d cv[LARIAT_CD_BLOCK];
+    for (int k = 0; k < LARIAT_CD_BLOCK; k++) g[k] = gk[k], cv[k] = _mm256_set1_pd(c[k]);
+    int64_t i = a;
+    for (; i + 16 <= b; i += 16) {
+        const __m256d t0 = block_sum4(cv, g, i), t1 = block_sum4(cv, g, i + 4);
+        const __m256d t2 = block_sum4(cv, g, i + 8), t3 = block_sum4(cv, g, i + 12);
+        _mm256_storeu_pd(u + i, _mm256_add_pd(_mm256_loadu_pd(u + i), t0));
+        _mm256_storeu_pd(u + i + 4, _mm256_add_pd(_mm256_loadu_pd(u + i + 4), t1));
+        _mm256_storeu_pd(u + i + 8, _mm256_add_pd(_mm256_loadu_pd(u + i + 8), t2));
+        _mm256_storeu_pd(u + i + 12, _mm256_add_pd(_mm256_loadu_pd(u + i + 12), t3));
+    }
+    for (; i + 4 <= b; i += 4) _mm256_storeu_pd(u + i, _mm256_add_pd(_mm256_loadu_pd(u + i), block_sum4(cv, g, i)));
+    for (; i < b; i++) {
+        double t = c[0] * (double)g[0][i];
+        for (int k = 1; k < LARIAT_CD_BLOCK; k++) t = __builtin_fma(c[k], (double)g[k][i], t);
+        u[i] += t;
+    }
+}
+
+#define AVX512_INLINE __attribute__((always_inline, target("avx512f,avx512vl"))) static inline
+/* c_0 g_0[i..i+8) + c_1 g_1[..] + ... + c_7 g_7[..], lanes past mask zero. */
+AVX512_INLINE __m512d block_sum8(const __m512d *cv, const float *const *g, int64_t i, __mmask8 mk)
+{
+#define COL(k) _mm512_cvtps_pd(_mm256_maskz_loadu_ps(mk, g[k] + i))
+    __m512d t = _mm512_mul_pd(cv[0], COL(0));
+    t = _mm512_fmadd_pd(cv[1], COL(1), t);
+    t = _mm512_fmadd_pd(cv[2], COL(2), t);
+    t = _mm512_fmadd_pd(cv[3], COL(3), t);
+    t = _mm512_fmadd_pd(cv[4], COL(4), t);
+    t = _mm512_fmadd_pd(cv[5], COL(5), t);
+    t = _mm512_fmadd_pd(cv[6], COL(6), t);
+    return _mm512_fmadd_pd(cv[7], COL(7), t);
+#undef COL
+}
+
+AVX512_INLINE void block_add8(double *u, __m512d t, int64_t i)
+{
+    _mm512_storeu_pd(u + i, _mm512_add_pd(_mm512_loadu_pd(u + i), t));
+}
+
+__attribute__((target("avx512f,avx512vl"))) static void block_axpy_avx512(double *u, const float *const *gk,
+                                                                           const double *c, int64_t a, int64_t b)
+{
+    const float *g[LARIAT_CD_BLOCK];
+    __m512d cv[LARIAT_CD_BLOCK];
+    for (int k = 0; k < LARIAT_CD_BLOCK; k++) g[k] = gk[k], cv[k] = _mm512_set1_pd(c[k]);
+    int64_t i = a;
+    for (; i + 32 <= b; i += 32) {
+        const __m512d t0 = block_sum8(cv, g, i, 0xFF), t1 = block_sum8(cv, g, i + 8, 0xFF);
+        const __m512d t2 = block_sum8(cv, g, i + 16, 0xFF), t3 = block_sum8(cv, g, i + 24, 0xFF);
+        block_add8(u, t0, i);
+        block_add8(u, t1, i + 8);
+        block_add8(u, t2, i + 16);
+        block_add8(u, t3, i + 24);
+    }
+    for (; i < b; i += 8) {
+        const __mmask8 mk = b - i >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (b - i)) - 1u);
+        const __m512d t = block_sum8(cv, g, i, mk);
+        _mm512_mask_storeu_pd(u + i, mk, _mm512_add_pd(_mm512_maskz_loadu_pd(mk, u + i), t));
+    }
+}
+
+/* u_i = fma(c, g_i, u_i) for i in [a, b): one column's move. */
+__attribute__((target("avx2,fma"))) static void col_axpy_fma(double *u, const float *g, double c, int64_t a,
+                                                              int64_t b)
+{
+    const __m256d cv = _mm256_set1_pd(c);
+    int64_t i = a;
+    for (; i + 4 <= b; i += 4) {
+        _mm256_storeu_pd(u + i, _mm256_fmadd_pd(cv, _mm256_cvtps_pd(_mm_loadu_ps(g + i)), _mm256_loadu_pd(u + i)));
+    }
+    for (; i < b; i++) u[i] = __builtin_fma(c, (double)g[i], u[i]);
+}
+
+__attribute__((target("avx512f,avx512vl"))) static void col_axpy_avx512(double *u, const float *g, double c,
+                                                                         int64_t a, int64_t b)
+{
+    const __m512d cv = _mm512_set1_pd(c);
+    for (int64_t i = a; i < b; i += 8) {
+        const __mmask8 mk = b - i >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (b - i)) - 1u);
+        const __m512d gv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(mk, g + i));
+        _mm512_mask_storeu_pd(u + i, mk, _mm512_fmadd_pd(cv, gv, _mm512_maskz_loadu_pd(mk, u + i)));
+    }
+}
+#endif
+
+/* This CPU's best kernels, asked once. */
+static int best_isa(void)
+{
+    static int isa = -1;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (isa < 0) {
+        __builtin_cpu_init();
+        isa = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? LARIAT_CD_AVX2 : LARIAT_CD_SCALAR;
+        if (isa && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) isa = LARIAT_CD_AVX512;
+    }
+#else
+    isa = LARIAT_CD_SCALAR;
+#endif
+    return isa;
+}
+
+int lariat_cd_block_update_isa(int isa, double *u, const float *const *g, const double *c, int64_t a, int64_t b)
+{
+    const int best = best_isa();
+    if (isa == LARIAT_CD_BEST) isa = best;
+    if (isa > best) return 0;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (isa == LARIAT_CD_AVX512) {
+        block_axpy_avx512(u, g, c, a, b);
+        return 1;
+    }
+    if (isa == LARIAT_CD_AVX2) {
+        block_axpy_fma(u, g, c, a, b);
+        return 1;
+    }
+#endif
+    block_axpy_scalar(u, g, c, a, b);
+    return 1;
+}
+
+int lariat_cd_col_update_isa(int isa, double *u, const float *g, double c, int64_t a, int64_t b)
+{
+    const int best = best_isa();
+    if (isa == LARIAT_CD_BEST) isa = best;
+    if (isa > best) return 0;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (isa == LARIAT_CD_AVX512) {
+        col_axpy_avx512(u, g, c, a, b);
+        return 1;
+    }
+    if (isa == LARIAT_CD_AVX2) {
+        col_axpy_fma(u, g, c, a, b);
+        return 1;
+    }
+#endif
+    for (int64_t i = a; i < b; i++) u[i] += c * (double)g[i];
+    return 1;
+}
+
+void lariat_cd_block_update(double *u, const float *const *g, const double *c, int64_t a, int64_t b)
+{
+    (void)lariat_cd_block_update_isa(LARIAT_CD_BEST, u, g, c, a, b);
+}
+
+void lariat_cd_col_update(double *u, const float *g, double c, int64_t a, int64_t b)
+{
+    (void)lariat_cd_col_update_isa(LARIAT_CD_BEST, u, g, c, a, b);
+}
