@@ -309,6 +309,47 @@ static void test_fused_avx512_bits(void)
     LT_ASSERT_ALL(ok);
 }
 
+/* Not collective. The CSR fused pass's AVX-512 kernels give the AVX2
+** kernels' bits (data/matrix.c: the same chains per lane), products and
+** gradients, for 1 to 12 vectors (widths 1, 4, 8 and 12) on rows with odd
+** and even counts of stored entries. Without AVX-512 on this CPU there is
+** nothing to compare, and the test says so. */
+static void test_fused_csr_avx512_bits(void)
+{
+    static const int64_t shapes[][2] = {{300, 7}, {131, 100}, {67, 5}, {2, 3}, {1100, 40}};
+    int ok = 1, compared = 0;
+    for (size_t c = 0; c < sizeof(shapes) / sizeof(shapes[0]); c++) {
+        pair pr = make_pair(shapes[c][0], shapes[c][1], 0.4);
+        const int64_t nl = pr.dense->n_local, p = shapes[c][1];
+        for (int64_t k = 1; k <= 12; k++) {
+            double *B = malloc((size_t)(p * k) * sizeof(double));
+            for (int64_t t = 0; t < p * k; t++) B[t] = sin(1.0 + (double)t) / (1.0 + (double)(t % p));
+            double *prod[2], *G[2];
+            int done[2];
+            for (int v = 0; v < 2; v++) {
+                prod[v] = calloc((size_t)(nl * k + 1), sizeof(double));
+                G[v] = calloc((size_t)(p * k), sizeof(double));
+                fused_check fc = {pr.dense->y, prod[v], k};
+                done[v] = lariat_matrix_fused_multi_csr_isa(v ? LARIAT_SKINNY_AVX512 : LARIAT_SKINNY_AVX2,
+                                                            pr.sparse->X, B, k, fused_rows, &fc, G[v]);
+            }
+            if (done[0] && done[1]) {
+                compared++;
+                ok &= memcmp(prod[0], prod[1], (size_t)(nl * k) * sizeof(double)) == 0;
+                ok &= memcmp(G[0], G[1], (size_t)(p * k) * sizeof(double)) == 0;
+            }
+            for (int v = 0; v < 2; v++) {
+                free(prod[v]);
+                free(G[v]);
+            }
+            free(B);
+        }
+        free_pair(&pr);
+    }
+    if (compared == 0 && lt_rank() == 0) printf("\n  (no AVX-512 on this CPU: the kernels were not compared) ");
+    LT_ASSERT_ALL(ok);
+}
+
 /* Not collective. lariat_syrk_upper and lariat_ssyrk_upper on an m x p
 ** block (leading dimension p + 3) against naive sums: the upper triangle
 ** within 1e-13 (double) or 1e-5 (single) of each entry's sum of absolute
@@ -690,6 +731,7 @@ void lt_register_matrix(void)
     CU_add_test(s, "dense = CSR = naive, ranks without rows", test_kernels_tiny);
     CU_add_test(s, "fused pass of several vectors = naive", test_fused_multi);
     CU_add_test(s, "fused pass: AVX-512 kernels = AVX2 kernels, bit for bit", test_fused_avx512_bits);
+    CU_add_test(s, "CSR fused pass: AVX-512 kernels = AVX2 kernels, bit for bit", test_fused_csr_avx512_bits);
     CU_add_test(s, "SYRK of a block = naive, lower triangle untouched", test_syrk);
     CU_add_test(s, "coordinate descent updates: AVX-512 = AVX2 bit for bit; = naive", test_cd_update);
     CU_add_test(s, "row moments by set, double and single = naive", test_moments_by_set);

@@ -680,6 +680,70 @@ static CSR_AVX2 void csr_grad1(const lariat_matrix *X, int64_t i0, int64_t m, co
     }
 }
 
+/* The same rows on AVX-512 for w = 8 and CSR_KW: a row's lanes in one
+** eight-lane vector and, for twelve, a four-lane one (2 FMAs an entry
+** where AVX2 takes 3). Every lane is the same chain as csr_xb_lanes' and
+** csr_grad_lanes', so the bits are AVX2's. */
+#define CSR_AVX512_INLINE __attribute__((always_inline, target("avx512f,avx512vl,fma"))) static inline
+CSR_AVX512_INLINE void csr_xb_512(const lariat_matrix *X, int64_t i0, int64_t m, const double *Bt, double *XB, int w)
+{
+    const int hi = w > 8; /* lanes 8 .. 11 too */
+    for (int64_t r = 0; r < m; r++) {
+        const int64_t i = i0 + r;
+        __m512d a = _mm512_setzero_pd(), a2 = _mm512_setzero_pd();
+        __m256d h = _mm256_setzero_pd(), h2 = _mm256_setzero_pd();
+        int64_t t = X->rowptr[i];
+        const int64_t te = X->rowptr[i + 1];
+        for (; t + 2 <= te; t += 2) {
+            const double *b = Bt + (int64_t)X->colind[t] * w, *b2 = Bt + (int64_t)X->colind[t + 1] * w;
+            a = _mm512_fmadd_pd(_mm512_set1_pd(X->val[t]), _mm512_loadu_pd(b), a);
+            a2 = _mm512_fmadd_pd(_mm512_set1_pd(X->val[t + 1]), _mm512_loadu_pd(b2), a2);
+            if (hi) {
+                h = _mm256_fmadd_pd(_mm256_set1_pd(X->val[t]), _mm256_loadu_pd(b + 8), h);
+                h2 = _mm256_fmadd_pd(_mm256_set1_pd(X->val[t + 1]), _mm256_loadu_pd(b2 + 8), h2);
+            }
+        }
+        if (t < te) {
+            const double *b = Bt + (int64_t)X->colind[t] * w;
+            a = _mm512_fmadd_pd(_mm512_set1_pd(X->val[t]), _mm512_loadu_pd(b), a);
+            if (hi) h = _mm256_fmadd_pd(_mm256_set1_pd(X->val[t]), _mm256_loadu_pd(b + 8), h);
+        }
+        _mm512_storeu_pd(XB + r * w, _mm512_add_pd(a, a2));
+        if (hi) _mm256_storeu_pd(XB + r * w + 8, _mm256_add_pd(h, h2));
+    }
+}
+
+CSR_AVX512_INLINE void csr_grad_512(const lariat_matrix *X, int64_t i0, int64_t m, const double *RB, double *Gt,
+                                    int w)
+{
+    const int hi = w > 8;
+    for (int64_t r = 0; r < m; r++) {
+        const int64_t i = i0 + r;
+        const __m512d rv = _mm512_loadu_pd(RB + r * w);
+        const __m256d rh = hi ? _mm256_loadu_pd(RB + r * w + 8) : _mm256_setzero_pd();
+        for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) {
+            double *o = Gt + (int64_t)X->colind[t] * w;
+            _mm512_storeu_pd(o, _mm512_fmadd_pd(_mm512_set1_pd(X->val[t]), rv, _mm512_loadu_pd(o)));
+            if (hi) _mm256_storeu_pd(o + 8, _mm256_fmadd_pd(_mm256_set1_pd(X->val[t]), rh, _mm256_loadu_pd(o + 8)));
+        }
+    }
+}
+
+static __attribute__((target("avx512f,avx512vl,fma"))) void csr_xb_w512(const lariat_matrix *X, int64_t i0, int64_t m,
+                                                                        const double *Bt, double *XB, int64_t w)
+{
+    if (w == 8) csr_xb_512(X, i0, m, Bt, XB, 8);
+    else csr_xb_512(X, i0, m, Bt, XB, CSR_KW);
+}
+
+static __attribute__((target("avx512f,avx512vl,fma"))) void csr_grad_w512(const lariat_matrix *X, int64_t i0,
+                                                                          int64_t m, const double *RB, double *Gt,
+                                                                          int64_t w)
+{
+    if (w == 8) csr_grad_512(X, i0, m, RB, Gt, 8);
+    else csr_grad_512(X, i0, m, RB, Gt, CSR_KW);
+}
+
 /* The rows' products and gradient terms at width w (1, 4, 8 or CSR_KW). */
 static CSR_AVX2 void csr_xb_w(const lariat_matrix *X, int64_t i0, int64_t m, const double *Bt, double *XB, int64_t w)
 {
@@ -708,8 +772,24 @@ static int csr_avx2(void)
     if (has < 0) has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     return has;
 }
+
+static int csr_avx512(void)
+{
+    static int has = -1;
+    if (has < 0) has = csr_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    return has;
+}
 #else
 static int csr_avx2(void) { return 0; }
+static int csr_avx512(void) { return 0; }
+static void csr_xb_w512(const lariat_matrix *X, int64_t i0, int64_t m, const double *Bt, double *XB, int64_t w)
+{
+    (void)X, (void)i0, (void)m, (void)Bt, (void)XB, (void)w;
+}
+static void csr_grad_w512(const lariat_matrix *X, int64_t i0, int64_t m, const double *RB, double *Gt, int64_t w)
+{
+    (void)X, (void)i0, (void)m, (void)RB, (void)Gt, (void)w;
+}
 static void csr_xb_w(const lariat_matrix *X, int64_t i0, int64_t m, const double *Bt, double *XB, int64_t w)
 {
     (void)X, (void)i0, (void)m, (void)Bt, (void)XB, (void)w;
@@ -727,13 +807,16 @@ static void csr_grad_w(const lariat_matrix *X, int64_t i0, int64_t m, const doub
 ** products to a different line, p apart, and read the row's indices k
 ** times. Up to CSR_KW vectors on a CPU with AVX2 and FMA, w is 1, 4, 8 or
 ** CSR_KW and the rows run on csr_xb_w and csr_grad_w (the products then
-** round as fused multiply-adds do); otherwise w = k and each sum is taken in the
-** order of the column-major loops (rows in order). */
-static int fused_multi_csr(const lariat_matrix *X, const double *B, int64_t k, lariat_matrix_blockfn fn, void *arg,
-                           double *G)
+** round as fused multiply-adds do), or at 8 and CSR_KW on their AVX-512
+** forms where the CPU has it (isa: data/skinny.h's LARIAT_SKINNY_*, the
+** same bits); otherwise w = k and each sum is taken in the order of the
+** column-major loops (rows in order). */
+static int fused_multi_csr(int isa, const lariat_matrix *X, const double *B, int64_t k, lariat_matrix_blockfn fn,
+                           void *arg, double *G)
 {
     const int64_t n = X->rows, p = X->cols, nb = 1024;
     const int wide = k <= CSR_KW && csr_avx2();
+    const int avx512 = isa != LARIAT_SKINNY_AVX2 && csr_avx512();
     const int64_t w = !wide ? k : k == 1 ? 1 : k <= 4 ? 4 : k <= 8 ? 8 : CSR_KW;
     /* [Bt | Gt | XB | RB], zeroed: the padded lanes past k stay zero (fn
     ** writes only the first k of a row). */
@@ -745,6 +828,12 @@ static int fused_multi_csr(const lariat_matrix *X, const double *B, int64_t k, l
     }
     for (int64_t i0 = 0; i0 < n; i0 += nb) {
         const int64_t m = n - i0 < nb ? n - i0 : nb;
+        if (wide && w >= 8 && avx512) {
+            csr_xb_w512(X, i0, m, Bt, XB, w);
+            fn(arg, i0, m, XB, RB, w);
+            csr_grad_w512(X, i0, m, RB, Gt, w);
+            continue;
+        }
         if (wide) {
             csr_xb_w(X, i0, m, Bt, XB, w);
             fn(arg, i0, m, XB, RB, w);
@@ -778,6 +867,16 @@ static int fused_multi_csr(const lariat_matrix *X, const double *B, int64_t k, l
     return LARIAT_OK;
 }
 
+int lariat_matrix_fused_multi_csr_isa(int isa, const lariat_matrix *X, const double *B, int64_t k,
+                                      lariat_matrix_blockfn fn, void *arg, double *G)
+{
+    if (X->kind != MATRIX_CSR || k < 1 || k > CSR_KW || !csr_avx2()) return 0;
+    if (isa == LARIAT_SKINNY_AVX512 && !csr_avx512()) return 0;
+    memset(G, 0, (size_t)(X->cols * k) * sizeof(double));
+    if (X->rows == 0) return 1;
+    return fused_multi_csr(isa, X, B, k, fn, arg, G) == LARIAT_OK;
+}
+
 int lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k, lariat_matrix_blockfn fn,
                               void *arg, double *G)
 {
@@ -786,7 +885,7 @@ int lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k
     if (X->kind == MATRIX_DENSE && lariat_skinny_fused(n, p, X->val, B, k, fn, arg, G)) return LARIAT_OK;
     memset(G, 0, (size_t)(p * k) * sizeof(double));
     if (n == 0 || k == 0) return LARIAT_OK;
-    if (X->kind == MATRIX_CSR) return fused_multi_csr(X, B, k, fn, arg, G);
+    if (X->kind == MATRIX_CSR) return fused_multi_csr(LARIAT_SKINNY_BEST, X, B, k, fn, arg, G);
     const int64_t nb = block_rows(p) * 4;
     double *XB = malloc((size_t)(nb * k) * sizeof(double)), *RB = malloc((size_t)(nb * k) * sizeof(double));
     if (XB == NULL || RB == NULL) {

@@ -140,6 +140,13 @@ typedef void (*lariat_matrix_blockfn)(void *arg, int64_t i0, int64_t m, const do
 int lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k, lariat_matrix_blockfn fn,
                               void *arg, double *G);
 
+/* Not collective. lariat_matrix_fused_multi on CSR rows through the kernels
+** isa (data/skinny.h's LARIAT_SKINNY_AVX2 or LARIAT_SKINNY_AVX512, which give
+** the same bits): 1 when done, 0 (nothing touched) when X is not CSR, k is
+** not 1 to 12 or the CPU lacks the kernels (the tests compare the two). */
+int lariat_matrix_fused_multi_csr_isa(int isa, const lariat_matrix *X, const double *B, int64_t k,
+                                      lariat_matrix_blockfn fn, void *arg, double *G);
+
 /* Not collective. The sufficient statistics of K sets of rows (data/stats.h's
 ** layout, added to sets, K of LARIAT_STATS_LEN(p) doubles, and ranges, K of
 ** 2p): row i belongs to set set_of[i] in 1..K (0: none). With b_i = x_i -
