@@ -60,11 +60,11 @@
 **
 ** On CSR rows (the CV's models, and the fit's one model: on 100,000 x 2,000
 ** rows at 1%, 100 lambdas, 3.2 s against glm_newton.c's 5.0 s, three
-** alternated pairs) the products are data/matrix.c's CSR loops (AVX2 for up
-** to 12 models), every
-** model's curvature is implicit in one Gram of all rows held once
-** (refresh_sparse, sweep_batch), and a lambda's first step forms none
-** (solve_lambda). There the models' coordinate descent is most of the
+** alternated pairs) the products are data/matrix.c's CSR loops (AVX2 or
+** AVX-512 for up to 12 models), every model's curvature is implicit in one
+** Gram of all rows held once and read by the descent in single precision
+** (refresh_sparse, sweep_batch, linalg/cd_update.h), and a lambda's first
+** step forms none (solve_lambda). There the models' coordinate descent is most of the
 ** time, and with several ranks each rank solves its share of the models
 ** (model_steps).
 */
