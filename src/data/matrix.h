@@ -142,8 +142,9 @@ int lariat_matrix_fused_multi(const lariat_matrix *X, const double *B, int64_t k
 
 /* Not collective. lariat_matrix_fused_multi on CSR rows through the kernels
 ** isa (data/skinny.h's LARIAT_SKINNY_AVX2 or LARIAT_SKINNY_AVX512, which give
-** the same bits): 1 when done, 0 (nothing touched) when X is not CSR, k is
-** not 1 to 12 or the CPU lacks the kernels (the tests compare the two). */
+** the same bits): 1 when done; 0 when X is not CSR, k is not 1 to 12 or
+** the CPU lacks the kernels (G untouched), or when memory for the pass's
+** buffers ran out (the tests compare the two kernels). */
 int lariat_matrix_fused_multi_csr_isa(int isa, const lariat_matrix *X, const double *B, int64_t k,
                                       lariat_matrix_blockfn fn, void *arg, double *G);
 

@@ -5,7 +5,7 @@
 ** u += sum_k c_k G e_{j_k}, G's columns read in single precision.
 **
 ** Why a file of its own: on the sparse binomial CV (100,000 x 2,000 at 1%)
-** these sums were a fifth of the time, bound by reading G's columns (16 MB
+** these sums were a fifth of the time, bound by reading G's columns (32 MB
 ** a sweep in double, more than the caches hold); the kernels here take the
 ** columns in single precision, eight lanes at a time where the CPU has
 ** AVX-512 and four with AVX2, and the tests compare them lane for lane.

@@ -207,12 +207,6 @@ typedef struct batch {
     ** weights and means (refresh_sparse). */
     int implicit;
     double *G0;
-    /* G0's Gram rounded to single precision, in place (G0's first p^2 / 2
-    ** doubles; sx and S stay where they were): the coordinate descent
-    ** reads a column of it for every coordinate that moves, 16 MB a sweep
-    ** at p = 2,000 in double, more than the caches hold, and half that in
-    ** single (refresh_sparse). The curvature is an approximation already. */
-    float *G0f;
     double *nt_A, *nt_rhs; /* (p + 1)^2 and p + 1: active_newton's system */
     int64_t *nt_free;     /* p: its free coordinates */
     double *predicted;    /* p: predict's trial coefficients */
@@ -530,6 +524,13 @@ static int own_refresh(batch *bt, bmodel *bm)
     return LARIAT_OK;
 }
 
+/* G0's Gram as refresh_sparse leaves it: rounded to single precision in
+** place, in G0's first p^2 / 2 doubles (sx and S stay where they were).
+** The coordinate descent reads a column of it for every coordinate that
+** moves, 32 MB a sweep at p = 2,000 in double, more than the caches hold,
+** and half that in single. The curvature is an approximation already. */
+static float *gram_single(const batch *bt) { return (float *)bt->G0; }
+
 /* The n doubles of d rounded to single precision into f, which starts at
 ** d and overlaps it: a chunk is converted into a buffer, then copied out
 ** (memcpy, not stores through a float pointer into memory the compiler
@@ -568,8 +569,8 @@ static int refresh_sparse(batch *bt)
     own_tile arg = {bt, b0};
     if (rc == LARIAT_OK) rc = lariat_tilesum_run(bt->ts, p + 1, own_tile_fn, &arg, G0 + p * p);
     if (rc != LARIAT_OK) return rc;
-    gram_to_single(G0, p * p, bt->G0f);
-    const float *Gf = bt->G0f;
+    gram_to_single(G0, p * p, gram_single(bt));
+    const float *Gf = gram_single(bt);
     const double *sx = G0 + p * p, S0 = G0[p * p + p], f = 1.0 / b0->g->W;
     for (int m = 0; m < bt->M; m++) {
         bmodel *bm = &bt->m[m];
@@ -631,7 +632,7 @@ enum { CD_FULL, CD_ACTIVE, CD_DONE };
 ** once a block instead of once a move. */
 static void block_rest(batch *bt, const int *mods, int nm, int64_t p, int64_t j0, int nb)
 {
-    const float *G0 = bt->G0f;
+    const float *G0 = gram_single(bt);
     const int64_t j1 = j0 + nb;
     const float *g[CD_BLOCK];
     for (int k = 0; k < CD_BLOCK; k++) g[k] = G0 + (j0 + (k < nb ? k : 0)) * p;
@@ -687,7 +688,7 @@ static void sweep_batch(batch *bt, const int *mods, int nm, int64_t p, double la
         /* The next block's own entries of its columns (a cache line each),
         ** which its first moves read: asked for now, a block ahead. */
         for (int64_t j = j0 + CD_BLOCK; j < j0 + 2 * CD_BLOCK && j < p; j++) {
-            __builtin_prefetch(bt->G0f + j * p + j0 + CD_BLOCK);
+            __builtin_prefetch(gram_single(bt) + j * p + j0 + CD_BLOCK);
         }
         for (int t = 0; t < nm; t++) {
             bt->cd_moved[t] = 0;
@@ -695,7 +696,7 @@ static void sweep_batch(batch *bt, const int *mods, int nm, int64_t p, double la
         }
         for (int k = 0; k < nb; k++) {
             const int64_t j = j0 + k;
-            const float *gj = bt->G0f + j * p;
+            const float *gj = gram_single(bt) + j * p;
             for (int t = 0; t < nm; t++) {
                 bmodel *bm = &bt->m[mods[t]];
                 const lariat_prep *s = bm->g->std;
@@ -1532,10 +1533,7 @@ static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int 
         bt->sets = lariat_malloc(ctx, (size_t)(nsets * Ls), sizeof(double), "moments");
         bt->S = lariat_malloc(ctx, (size_t)Ls, sizeof(double), "moments");
         bt->own = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "model curvature");
-        if (bt->implicit) {
-            bt->G0 = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "shared curvature");
-            bt->G0f = (float *)bt->G0;
-        }
+        if (bt->implicit) bt->G0 = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "shared curvature");
         bt->nt_A = lariat_malloc(ctx, (size_t)((p + 1) * (p + 1)), sizeof(double), "active Newton system");
         bt->nt_rhs = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "active Newton system");
         bt->nt_free = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "active Newton system");
@@ -1835,7 +1833,7 @@ static int64_t lockstep_get_state(const void *ws, const double **values)
         memcpy(rest, bm->H, (size_t)(p * p) * sizeof(double));
     } else {
         if (bm->own) memcpy(rest, bm->H, (size_t)(p * p) * sizeof(double));
-        else if (bt->G0 != NULL) for (int64_t i = 0; i < p * p; i++) rest[i] = bt->G0f[i];
+        else if (bt->G0 != NULL) for (int64_t i = 0; i < p * p; i++) rest[i] = gram_single(bt)[i];
         else memset(rest, 0, (size_t)(p * p) * sizeof(double));
         memcpy(rest + p * p, bt->G0 + p * p, (size_t)(p + 1) * sizeof(double));
         memcpy(rest + p * p + p + 1, bm->hd, (size_t)p * sizeof(double));
@@ -1871,7 +1869,7 @@ static int lockstep_set_state(void *ws, const double *values, int64_t n)
         memcpy(bm->H, rest, (size_t)(p * p) * sizeof(double));
     } else {
         if (own) memcpy(bm->H, rest, (size_t)(p * p) * sizeof(double));
-        else gram_to_single(rest, p * p, bt->G0f); /* singles already: exact */
+        else gram_to_single(rest, p * p, gram_single(bt)); /* singles already: exact */
         memcpy(bt->G0 + p * p, rest + p * p, (size_t)(p + 1) * sizeof(double));
         memcpy(bm->hd, rest + p * p + p + 1, (size_t)p * sizeof(double));
         memcpy(bm->dm, rest + p * p + 2 * p + 1, (size_t)p * sizeof(double));
