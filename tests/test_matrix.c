@@ -605,8 +605,8 @@ static void packed_piece_fn(void *arg, int64_t i0, int64_t m, int64_t t0, int64_
 /* A CSR Gram made in pieces: each piece of packed rows is bit for bit
 ** that part of the whole triangle, locally and summed over the ranks'
 ** tiles, and lariat_stats_gram (which sums a triangle of more than one
-** piece at p = 1,100) agrees with naive loops. Fails when a piece is cut
-** or placed wrong. */
+** piece at p = 1,100) agrees with naive loops, and in column slabs holds
+** the same bits. Fails when a piece is cut or placed wrong. */
 static void test_gram_pieces(void)
 {
     const int64_t p = 1100, len = p * (p + 1) / 2, total = len + p + 1;
@@ -655,6 +655,18 @@ static void test_gram_pieces(void)
     }
     MPI_Allreduce(MPI_IN_PLACE, naive, (int)(p * p), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     for (int64_t t = 0; t < p * p; t++) ok &= fabs(G[t] - naive[t]) <= 1e-10 * (1 + fabs(naive[t]));
+    /* In 2 and 3 column slabs (solvers/gram.c's layout): the same numbers, each where its slab keeps it. */
+    double *S = malloc((size_t)(p * p) * sizeof(double));
+    for (int s = 2; s <= 3; s++) {
+        ok &= lariat_stats_gram_slabs(lt_ctx(), d, d->w, shift, s, S) == LARIAT_OK;
+        for (int r = 0; r < s; r++) {
+            const int64_t a = lariat_slab_start(p, s, r), b = lariat_slab_start(p, s, r + 1);
+            for (int64_t j = 0; j < p; j++) {
+                ok &= memcmp(S + p * a + j * (b - a), G + j * p + a, (size_t)(b - a) * sizeof(double)) == 0;
+            }
+        }
+    }
+    free(S);
     LT_ASSERT_ALL(ok);
     free(whole);
     free(piece);
@@ -722,6 +734,48 @@ static void test_cd_update(void)
     LT_ASSERT_ALL(ok);
 }
 
+/* Not collective. The Gram descent's double updates (linalg/cd_update.h):
+** every kernel this CPU runs gives each entry of [a, b) exactly fma(c, g_i,
+** u_i), as libm's correctly rounded fma does (so the slabs of gram.c's
+** ranks add up to one rank's bits), entries outside untouched; and the
+** scattered form reads H at base + j wid. Fails when a kernel rounds the
+** product before adding it. */
+static void test_cd_axpy(void)
+{
+    enum { N = 70 };
+    double g[N], u0[N], H[4 * N];
+    int64_t base[N], wid[N];
+    for (int i = 0; i < N; i++) {
+        g[i] = sin(1.7 * i + 0.3) * (1.0 + 1e-9 * i);
+        u0[i] = cos(0.6 * i) / 3.0;
+    }
+    for (int i = 0; i < 4 * N; i++) H[i] = sin(0.37 * i) / 7.0;
+    for (int i = 0; i < N; i++) {
+        base[i] = (i * 13) % N; /* scattered over a row of width N */
+        wid[i] = N;
+    }
+    const double c = -0.123456789012345678;
+    int ok = 1;
+    for (int64_t a = 0; a < 5; a++) {
+        for (int64_t b = a; b <= N; b++) {
+            for (int isa = 0; isa < 3; isa++) {
+                double u[N];
+                memcpy(u, u0, sizeof u);
+                if (!lariat_cd_axpy_isa(isa, u, g, c, a, b)) continue;
+                for (int64_t i = 0; i < N; i++) ok &= u[i] == (i >= a && i < b ? fma(c, g[i], u0[i]) : u0[i]);
+            }
+            double v[N];
+            memcpy(v, u0, sizeof v);
+            lariat_cd_row_gather_axpy(v, H, base, wid, 2, c, a, b);
+            for (int64_t i = 0; i < N; i++) {
+                ok &= v[i] == (i >= a && i < b ? fma(c, H[base[i] + 2 * N], u0[i]) : u0[i]);
+            }
+        }
+    }
+    ok &= lariat_cd_axpy_isa(LARIAT_CD_SCALAR, (double[1]){0}, g, c, 0, 1); /* the scalar loop always runs */
+    LT_ASSERT_ALL(ok);
+}
+
 void lt_register_matrix(void)
 {
     CU_pSuite s = CU_add_suite("matrix", NULL, NULL);
@@ -734,6 +788,7 @@ void lt_register_matrix(void)
     CU_add_test(s, "CSR fused pass: AVX-512 kernels = AVX2 kernels, bit for bit", test_fused_csr_avx512_bits);
     CU_add_test(s, "SYRK of a block = naive, lower triangle untouched", test_syrk);
     CU_add_test(s, "coordinate descent updates: AVX-512 = AVX2 bit for bit; = naive", test_cd_update);
+    CU_add_test(s, "Gram descent updates: every kernel = fma, bit for bit", test_cd_axpy);
     CU_add_test(s, "row moments by set, double and single = naive", test_moments_by_set);
     CU_add_test(s, "fused sweep = naive, rows of 8197 columns", test_sweep_long_rows);
     CU_add_test(s, "lariat_data_from_csr = lariat_data_from_dense; bad CSR agreed", test_from_csr);

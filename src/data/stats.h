@@ -40,6 +40,20 @@ int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double 
 ** passes G = NULL takes part in the sum and keeps nothing. */
 int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, double *G);
 
+/* Not collective. The first column of slab r when p columns are cut into
+** s slabs (lariat_stats_gram_slabs): floor(p r / s). */
+static inline int64_t lariat_slab_start(int64_t p, int s, int r) { return p * r / s; }
+
+/* Collective. lariat_stats_gram's G stored in s column slabs: slab r holds
+** columns [a_r, a_{r+1}) (a_r = lariat_slab_start(p, s, r)) of every row,
+** row after row, at G + p a_r, so that entry (j, l) of slab r is
+** G[p a_r + j (a_{r+1} - a_r) + l - a_r]. One slab is G row-major. For
+** solvers/gram.c, whose ranks each stream their own slab of every row: a
+** slab as one block reads in order (in place in row-major rows, two ranks
+** reading half rows each ran at a quarter of the speed). */
+int lariat_stats_gram_slabs(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, int s,
+                            double *G);
+
 /* Not collective. The statistics of every set but k (0-based): sums minus
 ** set k (from the total, computed once by the caller as the sum of all sets),
 ** ranges combined over the other sets. */

@@ -9,6 +9,8 @@
 */
 #include "linalg/cd_update.h"
 
+#include <math.h>
+
 static void block_axpy_scalar(double *u, const float *const *g, const double *c, int64_t a, int64_t b)
 {
     for (int64_t i = a; i < b; i++) {
@@ -115,6 +117,34 @@ __attribute__((target("avx512f,avx512vl"))) static void col_axpy_avx512(double *
         _mm512_mask_storeu_pd(u + i, mk, _mm512_fmadd_pd(cv, gv, _mm512_maskz_loadu_pd(mk, u + i)));
     }
 }
+
+/* u_i = fma(c, g_i, u_i) on double columns, eight entries in flight, each
+** one fused multiply-add as fma() rounds it. The CPUs with AVX-512 run it
+** too: an eight-lane version took 1.4x the time of the sparse lasso path's
+** descent (0.85 s against 1.19 s, five alternated runs, 100,000 x 2,000),
+** its 64-byte loads all split over two cache lines (H's rows start 16
+** bytes past one: malloc's header), where OpenBLAS's four-lane DAXPY and
+** this kernel split every other one. */
+__attribute__((target("avx2,fma"))) static void axpy_fma(double *u, const double *g, double c, int64_t a, int64_t b)
+{
+    const __m256d cv = _mm256_set1_pd(c);
+    int64_t i = a;
+    for (; i + 8 <= b; i += 8) {
+        const __m256d u0 = _mm256_fmadd_pd(cv, _mm256_loadu_pd(g + i), _mm256_loadu_pd(u + i));
+        const __m256d u1 = _mm256_fmadd_pd(cv, _mm256_loadu_pd(g + i + 4), _mm256_loadu_pd(u + i + 4));
+        _mm256_storeu_pd(u + i, u0);
+        _mm256_storeu_pd(u + i + 4, u1);
+    }
+    for (; i < b; i++) u[i] = __builtin_fma(c, g[i], u[i]);
+}
+
+
+__attribute__((target("avx2,fma"))) static void row_gather_axpy_fma(double *u, const double *H, const int64_t *base,
+                                                                      const int64_t *wid, int64_t j, double c,
+                                                                      int64_t a, int64_t b)
+{
+    for (int64_t k = a; k < b; k++) u[k] = __builtin_fma(c, H[base[k] + j * wid[k]], u[k]);
+}
 #endif
 
 /* This CPU's best kernels, asked once. */
@@ -169,6 +199,38 @@ int lariat_cd_col_update_isa(int isa, double *u, const float *g, double c, int64
 #endif
     for (int64_t i = a; i < b; i++) u[i] += c * (double)g[i];
     return 1;
+}
+
+int lariat_cd_axpy_isa(int isa, double *u, const double *g, double c, int64_t a, int64_t b)
+{
+    const int best = best_isa();
+    if (isa == LARIAT_CD_BEST) isa = best;
+    if (isa > best) return 0;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (isa == LARIAT_CD_AVX512 || isa == LARIAT_CD_AVX2) {
+        axpy_fma(u, g, c, a, b);
+        return 1;
+    }
+#endif
+    for (int64_t i = a; i < b; i++) u[i] = fma(c, g[i], u[i]);
+    return 1;
+}
+
+void lariat_cd_axpy(double *u, const double *g, double c, int64_t a, int64_t b)
+{
+    (void)lariat_cd_axpy_isa(LARIAT_CD_BEST, u, g, c, a, b);
+}
+
+void lariat_cd_row_gather_axpy(double *u, const double *H, const int64_t *base, const int64_t *wid, int64_t j,
+                               double c, int64_t a, int64_t b)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (best_isa() >= LARIAT_CD_AVX2) {
+        row_gather_axpy_fma(u, H, base, wid, j, c, a, b);
+        return;
+    }
+#endif
+    for (int64_t k = a; k < b; k++) u[k] = fma(c, H[base[k] + j * wid[k]], u[k]);
 }
 
 void lariat_cd_block_update(double *u, const float *const *g, const double *c, int64_t a, int64_t b)

@@ -31,6 +31,21 @@ void lariat_cd_block_update(double *u, const float *const *g, const double *c, i
 ** fused multiply-add where the CPU has one. */
 void lariat_cd_col_update(double *u, const float *g, double c, int64_t a, int64_t b);
 
+/* Not collective. u[i] = fma(c, g[i], u[i]) for a <= i < b: the Gaussian
+** Gram descent's covariance update (solvers/gram.c) on a double column.
+** Every kernel, the scalar loop too, rounds each entry once (a fused
+** multiply-add), so the result is the same bits on any CPU and whatever the
+** caller's split of [a, b) into calls: gram.c splits the entries of g over
+** ranks and must get the numbers one rank gets. */
+void lariat_cd_axpy(double *u, const double *g, double c, int64_t a, int64_t b);
+
+/* Not collective. u[k] = fma(c, H[base[k] + j wid[k]], u[k]) for a <= k <
+** b: lariat_cd_axpy's update for entries scattered over H's row j (gram.c's
+** corrections inside a block of coordinates, whose g entries lie in
+** column slabs of H of width wid[k]), rounded alike. */
+void lariat_cd_row_gather_axpy(double *u, const double *H, const int64_t *base, const int64_t *wid, int64_t j,
+                               double c, int64_t a, int64_t b);
+
 /* The kernels the _isa calls may run (the tests compare them). */
 enum { LARIAT_CD_BEST = -1, LARIAT_CD_SCALAR = 0, LARIAT_CD_AVX2 = 1, LARIAT_CD_AVX512 = 2 };
 
@@ -38,5 +53,6 @@ enum { LARIAT_CD_BEST = -1, LARIAT_CD_SCALAR = 0, LARIAT_CD_AVX2 = 1, LARIAT_CD_
 ** runs them (done), 0 when it does not (u untouched). */
 int lariat_cd_block_update_isa(int isa, double *u, const float *const *g, const double *c, int64_t a, int64_t b);
 int lariat_cd_col_update_isa(int isa, double *u, const float *g, double c, int64_t a, int64_t b);
+int lariat_cd_axpy_isa(int isa, double *u, const double *g, double c, int64_t a, int64_t b);
 
 #endif /* LARIAT_CD_UPDATE_H */

@@ -12,11 +12,9 @@
 ** touches X again, and the iterations on H and xy are the same wherever they
 ** run. A small H (below GRAM_SHARED_BYTES) is kept and iterated on by every
 ** rank alike, so solve() needs no communication at all; a large one by rank
-** 0 alone, which broadcasts each solution (p + 4 numbers a lambda). The
-** descent reads H from memory once a sweep, and ranks that share a memory
-** bus would all stream their own copy of it (on 2 cores the time did not
-** move measurably: a node of many ranks is the point); the other ranks keep
-** no p x p array.
+** the first GRAM_SPLIT_RANKS ranks together, which split the descent's
+** reads of H between them (below); a further rank keeps no p x p array and
+** receives each solution from rank 0 (p + 4 numbers a lambda).
 **
 ** solve() is coordinate descent with covariance updates (Friedman, Hastie and
 ** Tibshirani 2010, J. Stat. Softw. 33(1), section 2.2): it keeps the
@@ -27,6 +25,22 @@
 ** conditions of the discarded features before it stops. The stopping rule is
 ** the duality gap of prep.h, which costs O(p) here because g is exactly the v
 ** of lariat_prep_gap.
+**
+** A large H is read from memory once a sweep (32 MB at p = 2,000), one row
+** a moved coordinate, and a rank cannot do the next update before the last:
+** on one rank the descent was two thirds of a sparse lasso path and a
+** second rank gave nothing. So the ranks that iterate together own a slab
+** each of g's entries, [lo, hi), and a moved coordinate updates only the
+** slab, reading its part of H's row: a rank reads 1/S of H a sweep. The
+** coordinates of a sweep go in blocks of GRAM_BLOCK: at a block's start
+** the owners give its coordinates' exact g (one allreduce of the block),
+** every rank then runs the block's updates alike, correcting the block's
+** later entries itself from H's block of rows, and applies the block's
+** moves to its slab after. Every entry of g takes the same fused
+** multiply-adds in the same order as on one rank (linalg/cd_update.h), so
+** the iterates and the answer are the same bits at any rank count; after a
+** sweep the slabs are gathered, so that outside sweeps every rank holds all
+** of g.
 **
 ** When coordinate descent crawls (strongly correlated active columns), one
 ** Newton step on the free active coordinates with their signs held solves
@@ -43,6 +57,7 @@
 #include "data/stats.h"
 #include "data/matrix.h"
 #include "linalg/blas.h"
+#include "linalg/cd_update.h"
 #include "solvers/prep.h"
 #include "solvers/solver.h"
 
@@ -53,8 +68,19 @@
 typedef struct gram_ws {
     const lariat_prep *prep;
     int64_t p;
-    int iterates;       /* this rank runs the iterations (every rank, or rank 0 of a large H) */
-    int broadcast;      /* rank 0 iterates alone and broadcasts each solution */
+    int iterates;       /* this rank runs the iterations (every rank, or a split group of a large H) */
+    int broadcast;      /* ranks outside the split group receive each solution from rank 0 */
+    MPI_Comm split;     /* the ranks that iterate together on a large H (MPI_COMM_NULL otherwise) */
+    int nsplit;         /* their number (1 when this rank iterates on its own) */
+    int64_t lo, hi;     /* the entries of g this rank keeps exact in a sweep: its slab of H's columns */
+    int *counts, *displs; /* nsplit each: the slabs, for gathering g */
+    int64_t *off, *wid; /* p each: H_ji is H[off[i] + j wid[i] + i] (data/stats.h's column slabs) */
+    double *diag;       /* p: H_jj */
+    double *blk;        /* GRAM_BLOCK: a block's g values */
+    double *moved_by;   /* GRAM_BLOCK: minus the block's moves */
+    int64_t *blk_base;  /* 2 GRAM_BLOCK: where the block's H_{j, idx[k0 + t]} are (off + idx, then wid) */
+    int64_t *moved;     /* GRAM_BLOCK: the block's moved coordinates */
+    int mpi_failed;     /* a collective call in the descent failed */
     double tol;
     int max_iter;
     double *H;          /* p x p, both triangles: the standardized Gram / W */
@@ -78,6 +104,13 @@ typedef struct gram_ws {
 ** a core's second-level cache here, so that the smaller ones, which the
 ** caches serve, keep needing no message. */
 #define GRAM_SHARED_BYTES ((int64_t)4 << 20)
+/* The most ranks that split the descent on a large H (the others wait for
+** its solution): each block of a sweep costs them one allreduce, whose
+** latency grows with their number while the reads of H each saves shrink. */
+#define GRAM_SPLIT_RANKS 8
+/* Coordinates of a sweep per block (above): 2,000 x 2,000 sparse lasso
+** path, two ranks: 10,700 blocks of 64 for 684,000 coordinate visits. */
+#define GRAM_BLOCK 64
 /* Newton steps need a second p x p matrix: only up to this p. */
 #define NEWTON_MAX_P 2048
 /* Active-set sweeps without convergence before a Newton step is tried. */
@@ -89,6 +122,15 @@ typedef struct gram_ws {
 ** whose last lambdas have 2,000 nonzeros and need 6 sweeps each, the
 ** factorizations took most of the time (docs/performance.md). */
 #define NEWTON_SWEEPS 64
+
+/* Entry (j, i) of H, wherever its slab keeps it. */
+static inline double h_at(const gram_ws *ws, int64_t j, int64_t i) { return ws->H[ws->off[i] + j * ws->wid[i] + i]; }
+
+/* Row j of this rank's slab of H: columns [lo, hi), contiguous. */
+static inline const double *slab_row(const gram_ws *ws, int64_t j)
+{
+    return ws->H + ws->p * ws->lo + j * (ws->hi - ws->lo);
+}
 
 static void gram_destroy(void *wsv)
 {
@@ -106,6 +148,15 @@ static void gram_destroy(void *wsv)
     free(ws->share);
     free(ws->A);
     free(ws->rhs);
+    free(ws->off);
+    free(ws->diag);
+    free(ws->counts);
+    free(ws->displs);
+    free(ws->blk);
+    free(ws->moved_by);
+    free(ws->moved);
+    free(ws->blk_base);
+    if (ws->split != MPI_COMM_NULL) MPI_Comm_free(&ws->split);
     free(ws);
 }
 
@@ -126,20 +177,60 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
         rc = lariat_error(ctx, LARIAT_ENOMEM, "the gram solver cannot hold a %lld x %lld Gram matrix",
                           (long long)p, (long long)p);
     }
-    if (rc == LARIAT_OK) {
-        ws->prep = prep;
-        ws->p = p;
-        ws->tol = st->tol;
-        ws->max_iter = st->max_iter;
-        ws->ridge = lariat_prep_ridge_applies(prep);
-        ws->broadcast = lariat_ctx_size(ctx) > 1 && p * p * (int64_t)sizeof(double) >= GRAM_SHARED_BYTES;
-        ws->iterates = !ws->broadcast || lariat_ctx_rank(ctx) == 0;
+    /* Every rank goes on to MPI_Comm_split, or none. */
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) {
+        free(ws);
+        return rc;
+    }
+    ws->prep = prep;
+    ws->p = p;
+    ws->tol = st->tol;
+    ws->max_iter = st->max_iter;
+    ws->ridge = lariat_prep_ridge_applies(prep);
+    ws->split = MPI_COMM_NULL;
+    ws->nsplit = 1;
+    ws->lo = 0;
+    ws->hi = p;
+    const int size = lariat_ctx_size(ctx), rank = lariat_ctx_rank(ctx);
+    const int large = size > 1 && p * p * (int64_t)sizeof(double) >= GRAM_SHARED_BYTES;
+    /* Ridge's Cholesky wants H whole: rank 0 alone runs it. */
+    const int split = large && !ws->ridge;
+    const int nsplit = !split ? 1 : (size < GRAM_SPLIT_RANKS ? size : GRAM_SPLIT_RANKS);
+    ws->broadcast = large && size > nsplit;
+    ws->iterates = !large || rank < nsplit;
+    /* Collective: every rank of ctx calls it (a rank outside the group gets MPI_COMM_NULL). */
+    if (split && MPI_Comm_split(lariat_ctx_comm(ctx), rank < nsplit ? 0 : MPI_UNDEFINED, rank, &ws->split) !=
+                     MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Comm_split for the gram descent failed");
+    }
+    if (rc == LARIAT_OK && split && ws->iterates) {
+        ws->nsplit = nsplit;
+        ws->lo = lariat_slab_start(p, nsplit, rank);
+        ws->hi = lariat_slab_start(p, nsplit, rank + 1);
+        ws->counts = lariat_malloc(ctx, (size_t)nsplit, sizeof(int), "gram slab counts");
+        ws->displs = lariat_malloc(ctx, (size_t)nsplit, sizeof(int), "gram slab offsets");
+        ws->blk = lariat_malloc(ctx, GRAM_BLOCK, sizeof(double), "gram block values");
+        ws->moved_by = lariat_malloc(ctx, GRAM_BLOCK, sizeof(double), "gram block moves");
+        ws->moved = lariat_malloc(ctx, GRAM_BLOCK, sizeof(int64_t), "gram block coordinates");
+        ws->blk_base = lariat_malloc(ctx, 2 * GRAM_BLOCK, sizeof(int64_t), "gram block places");
+        if (ws->counts == NULL || ws->displs == NULL || ws->blk == NULL || ws->moved_by == NULL ||
+            ws->moved == NULL || ws->blk_base == NULL) {
+            rc = LARIAT_ENOMEM;
+        } else {
+            for (int r = 0; r < nsplit; r++) {
+                ws->displs[r] = (int)lariat_slab_start(p, nsplit, r);
+                ws->counts[r] = (int)(lariat_slab_start(p, nsplit, r + 1) - ws->displs[r]);
+            }
+        }
     }
     if (rc == LARIAT_OK && ws->iterates) {
         ws->H = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "Gram matrix");
         /* Written whole right away and read by every sweep: 2 MiB pages (core/memory.h). */
         lariat_advise_huge(ws->H, (size_t)(p * p) * sizeof(double));
         ws->g = lariat_malloc(ctx, (size_t)p, sizeof(double), "gram gradient");
+        ws->off = lariat_malloc(ctx, (size_t)(2 * p), sizeof(int64_t), "gram slab offsets");
+        ws->diag = lariat_malloc(ctx, (size_t)p, sizeof(double), "gram diagonal");
         ws->in_strong = lariat_malloc(ctx, (size_t)p, 1, "strong set flags");
         ws->strong = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "strong set");
         ws->active = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "active set");
@@ -151,8 +242,9 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
             ws->A = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "ridge or Newton system");
             ws->rhs = lariat_malloc(ctx, (size_t)p, sizeof(double), "ridge or Newton right-hand side");
         }
-        if (ws->H == NULL || ws->g == NULL || ws->in_strong == NULL || ws->strong == NULL || ws->active == NULL ||
-            ws->free_set == NULL || ws->c_save == NULL || ws->g_save == NULL || ws->c_last == NULL ||
+        if (ws->H == NULL || ws->g == NULL || ws->off == NULL || ws->diag == NULL || ws->in_strong == NULL ||
+            ws->strong == NULL || ws->active == NULL || ws->free_set == NULL || ws->c_save == NULL ||
+            ws->g_save == NULL || ws->c_last == NULL ||
             ((ws->ridge || p <= NEWTON_MAX_P) && (ws->A == NULL || ws->rhs == NULL))) {
             rc = LARIAT_ENOMEM;
         }
@@ -161,13 +253,25 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
         ws->share = lariat_malloc(ctx, (size_t)(p + 4), sizeof(double), "gram solution buffer");
         if (ws->share == NULL) rc = LARIAT_ENOMEM;
     }
+    if (rc == LARIAT_OK && ws->iterates) {
+        ws->wid = ws->off + p;
+        for (int r = 0; r < ws->nsplit; r++) {
+            const int64_t a = lariat_slab_start(p, ws->nsplit, r), b = lariat_slab_start(p, ws->nsplit, r + 1);
+            for (int64_t i = a; i < b; i++) {
+                ws->off[i] = p * a - a;
+                ws->wid[i] = b - a;
+            }
+        }
+    }
     if (prep->gram != NULL) {
         /* Built from sufficient statistics (cross-validation): no pass. */
-        if (rc == LARIAT_OK && ws->iterates) memcpy(ws->H, prep->gram, (size_t)(p * p) * sizeof(double));
+        for (int64_t j = 0; rc == LARIAT_OK && ws->iterates && j < p; j++) {
+            for (int64_t i = 0; i < p; i++) ws->H[ws->off[i] + j * ws->wid[i] + i] = prep->gram[j * p + i];
+        }
         rc = lariat_agree(ctx, rc);
     } else {
         rc = lariat_agree(ctx, rc);
-        if (rc == LARIAT_OK) rc = lariat_stats_gram(ctx, prep->data, prep->w, prep->mean, ws->H);
+        if (rc == LARIAT_OK) rc = lariat_stats_gram_slabs(ctx, prep->data, prep->w, prep->mean, ws->nsplit, ws->H);
     }
     if (rc != LARIAT_OK) {
         gram_destroy(ws);
@@ -177,21 +281,34 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
     ** zero row and column. */
     for (int64_t j = 0; ws->iterates && j < p; j++) {
         double sj = prep->inv_scale[j] / prep->W;
-        for (int64_t k = 0; k < p; k++) ws->H[j * p + k] *= sj * prep->inv_scale[k];
+        for (int64_t k = 0; k < p; k++) ws->H[ws->off[k] + j * ws->wid[k] + k] *= sj * prep->inv_scale[k];
+        ws->diag[j] = ws->H[ws->off[j] + j * ws->wid[j] + j];
     }
     *out = ws;
     return LARIAT_OK;
 }
 
-/* Not collective. g = xy - H c from scratch, in O(p nnz(c)): the running g of
-** the covariance updates drifts by round-off over many updates. */
+/* Collective over the split group (nothing without one). Every rank of the
+** group takes the others' slabs of g: then all of g is exact on each. */
+static void gather_gradient(gram_ws *ws)
+{
+    if (ws->nsplit > 1 && MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, ws->g, ws->counts, ws->displs,
+                                         MPI_DOUBLE, ws->split) != MPI_SUCCESS) {
+        ws->mpi_failed = 1;
+    }
+}
+
+/* Collective over the split group. g = xy - H c from scratch, in O(p
+** nnz(c)): the running g of the covariance updates drifts by round-off over
+** many updates. Each rank makes its slab, then they gather. */
 static void refresh_gradient(gram_ws *ws)
 {
-    int64_t p = ws->p;
-    memcpy(ws->g, ws->prep->xy, (size_t)p * sizeof(double));
+    int64_t p = ws->p, lo = ws->lo, hi = ws->hi;
+    memcpy(ws->g + lo, ws->prep->xy + lo, (size_t)(hi - lo) * sizeof(double));
     for (int64_t j = 0; j < p; j++) {
-        if (ws->c[j] != 0.0) cblas_daxpy((int)p, -ws->c[j], ws->H + j * p, 1, ws->g, 1);
+        if (ws->c[j] != 0.0) lariat_cd_axpy(ws->g + lo, slab_row(ws, j), -ws->c[j], 0, hi - lo);
     }
+    gather_gradient(ws);
 }
 
 /* Not collective. The objective and duality gap at c from g = xy - Hc alone.
@@ -220,18 +337,25 @@ static void gram_gap(const gram_ws *ws, double lambda, double *primal, double *g
 ** (Friedman et al. 2010, section 2.2 with bounds as in glmnet). A column
 ** with H_jj = 0 does not enter the loss: the penalty alone sets it to the
 ** point of [lo_j, hi_j] nearest 0, which is the proximal map of 0. */
-static double coordinate_min(const gram_ws *ws, int64_t j, double lambda)
+static double coordinate_min_at(const gram_ws *ws, int64_t j, double gj, double lambda)
 {
-    double hjj = ws->H[j * ws->p + j];
-    if (hjj > 0.0) return lariat_prep_prox(ws->prep, j, ws->c[j] + ws->g[j] / hjj, 1.0 / hjj, lambda);
+    double hjj = ws->diag[j];
+    if (hjj > 0.0) return lariat_prep_prox(ws->prep, j, ws->c[j] + gj / hjj, 1.0 / hjj, lambda);
     return lariat_prep_prox(ws->prep, j, 0.0, 1.0, lambda);
 }
 
-/* Not collective. One cycle of covariance updates over the m coordinates in
-** idx: each moved coordinate corrects g with its column of H (symmetric, so
-** its contiguous row). Returns max_j H_jj delta_j^2, the size of the largest
-** step in objective units (glmnet's convergence measure). */
-static double sweep(gram_ws *ws, const int64_t *idx, int64_t m, double lambda)
+static double coordinate_min(const gram_ws *ws, int64_t j, double lambda)
+{
+    return coordinate_min_at(ws, j, ws->g[j], lambda);
+}
+
+/* Not collective (sweep_alone; sweep_split below is, over the split group).
+** One cycle of covariance updates over the m coordinates in idx: each moved
+** coordinate corrects g with its column of H (symmetric, so its contiguous
+** row), by fused multiply-adds (linalg/cd_update.h). Returns max_j H_jj
+** delta_j^2, the size of the largest step in objective units (glmnet's
+** convergence measure). */
+static double sweep_alone(gram_ws *ws, const int64_t *idx, int64_t m, double lambda)
 {
     int64_t p = ws->p;
     double change = 0.0;
@@ -241,21 +365,94 @@ static double sweep(gram_ws *ws, const int64_t *idx, int64_t m, double lambda)
         if (cj == old) continue;
         double delta = cj - old;
         ws->c[j] = cj;
-        cblas_daxpy((int)p, -delta, ws->H + j * p, 1, ws->g, 1);
-        double step = ws->H[j * p + j] * delta * delta;
+        lariat_cd_axpy(ws->g, ws->H + j * p, -delta, 0, p);
+        double step = ws->diag[j] * delta * delta;
         if (step > change) change = step;
     }
     return change;
 }
 
-/* Not collective. Newton's step on the free set (lariat_prep_free_newton on
-** the Gram model, whose g is the negative gradient, no intercept). Returns 1
+/* Collective over the split group: sweep_alone's cycle, the entries of g
+** split by slabs (see the top of this file). blk[t] is coordinate idx[k0 +
+** t]'s exact g, the owners' value (the others offer -inf to the max), then
+** corrected by the block's earlier moves in their order, as the owner's
+** slab update will correct it; a coordinate's own move does not enter its
+** blk, as in the sequential cycle it comes after the coordinate's update. */
+static double sweep_split(gram_ws *ws, const int64_t *idx, int64_t m, double lambda)
+{
+    const int64_t lo = ws->lo, hi = ws->hi;
+    double change = 0.0, *blk = ws->blk;
+    /* g is all exact at the start (gathered); it goes stale outside the slab at the first move. */
+    int stale = 0;
+    for (int64_t k0 = 0; k0 < m; k0 += GRAM_BLOCK) {
+        const int64_t nb = m - k0 < GRAM_BLOCK ? m - k0 : GRAM_BLOCK;
+        int64_t *base = ws->blk_base, *wid = ws->blk_base + GRAM_BLOCK;
+        for (int64_t t = 0; t < nb; t++) {
+            const int64_t j = idx[k0 + t];
+            blk[t] = !stale || (j >= lo && j < hi) ? ws->g[j] : -INFINITY;
+            base[t] = ws->off[j] + j;
+            wid[t] = ws->wid[j];
+        }
+        if (stale && MPI_Allreduce(MPI_IN_PLACE, blk, (int)nb, MPI_DOUBLE, MPI_MAX, ws->split) != MPI_SUCCESS) {
+            ws->mpi_failed = 1;
+            return 0.0;
+        }
+        int64_t nmoved = 0;
+        for (int64_t t = 0; t < nb; t++) {
+            const int64_t j = idx[k0 + t];
+            const double old = ws->c[j], cj = coordinate_min_at(ws, j, blk[t], lambda);
+            if (cj == old) continue;
+            const double delta = cj - old;
+            ws->c[j] = cj;
+            lariat_cd_row_gather_axpy(blk, ws->H, base, wid, j, -delta, t + 1, nb);
+            ws->moved[nmoved] = j;
+            ws->moved_by[nmoved++] = -delta;
+            const double step = ws->diag[j] * delta * delta;
+            if (step > change) change = step;
+        }
+        for (int64_t q = 0; q < nmoved; q++) {
+            lariat_cd_axpy(ws->g + lo, slab_row(ws, ws->moved[q]), ws->moved_by[q], 0, hi - lo);
+        }
+        stale |= nmoved > 0;
+    }
+    if (stale) gather_gradient(ws);
+    return change;
+}
+
+static double sweep(gram_ws *ws, const int64_t *idx, int64_t m, double lambda)
+{
+    return ws->nsplit > 1 ? sweep_split(ws, idx, m, lambda) : sweep_alone(ws, idx, m, lambda);
+}
+
+/* H's row j at the free coordinates F, for lariat_prep_free_newton_step. */
+static void newton_row(const void *harg, int64_t j, const int64_t *F, int64_t m, double *out)
+{
+    const gram_ws *ws = harg;
+    for (int64_t u = 0; u < m; u++) out[u] = h_at(ws, j, F[u]);
+}
+
+/* Collective over the split group. Newton's step on the free set
+** (lariat_prep_free_newton_step on the Gram model, whose g is the negative
+** gradient, no intercept), the same on every rank of the group. Returns 1
 ** if the step was taken. */
 static int active_newton(gram_ws *ws, double lambda)
 {
     if (ws->A == NULL || ws->p > NEWTON_MAX_P) return 0;
-    return lariat_prep_free_newton(ws->prep, ws->p, lambda, ws->H, NULL, 0.0, 0, 3.0 * NEWTON_SWEEPS * (double)ws->p,
-                                   -1.0, ws->c, NULL, ws->g, NULL, ws->A, ws->rhs, ws->free_set);
+    int64_t m;
+    if (!lariat_prep_free_newton_step(ws->prep, ws->p, lambda, newton_row, ws, NULL, 0.0, 0,
+                                      3.0 * NEWTON_SWEEPS * (double)ws->p, -1.0, ws->c, ws->g, NULL, ws->A, ws->rhs,
+                                      ws->free_set, &m)) {
+        return 0;
+    }
+    /* g = xy - Hc follows the step with one row of the slab a coordinate, as
+    ** after a sweep's moves (the same fused multiply-adds at any rank count). */
+    for (int64_t t = 0; t < m; t++) {
+        const int64_t j = ws->free_set[t];
+        ws->c[j] += ws->rhs[t];
+        lariat_cd_axpy(ws->g + ws->lo, slab_row(ws, j), -ws->rhs[t], 0, ws->hi - ws->lo);
+    }
+    gather_gradient(ws);
+    return 1;
 }
 
 /* Not collective. The sequential strong rule of Tibshirani et al. (2012) in
@@ -428,6 +625,7 @@ static int gram_solve(void *wsv, double lambda, double *c, lariat_solve_info *in
     const int64_t p = ws->p;
     if (ws->iterates) iterate(ws, lambda, c, info);
     ws->last_lambda = lambda;
+    if (ws->mpi_failed) return lariat_error(ws->prep->ctx, LARIAT_EMPI, "a collective call of the gram descent failed");
     if (!ws->broadcast) return LARIAT_OK;
     double *buf = ws->share;
     if (ws->iterates) {

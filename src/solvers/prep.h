@@ -114,6 +114,21 @@ int lariat_prep_free_newton(const lariat_prep *prep, int64_t p, double lambda, c
                             double h00, int intercept, double m2_max, double sign, double *c, double *c0, double *g,
                             double *g0, double *A, double *r, int64_t *F);
 
+/* Not collective. Fills out[u] = H_{j, F[u]} for u < m, from wherever the
+** caller keeps H. */
+typedef void (*lariat_prep_hrow_fn)(const void *harg, int64_t j, const int64_t *F, int64_t m, double *out);
+
+/* Not collective. lariat_prep_free_newton's step without taking it, for a
+** caller that keeps H its own way (gram.c's slabs) and updates its g
+** itself: H's entries come from row(harg, ...), and on success (1) *m is
+** the number of free coordinates F[0 .. m), their steps are r[ic ..
+** ic + m) and the intercept's r[0] (ic = 1 with intercept), and nothing
+** else is changed. 0: no step (c, g untouched). */
+int lariat_prep_free_newton_step(const lariat_prep *prep, int64_t p, double lambda, lariat_prep_hrow_fn row,
+                                 const void *harg, const double *h0, double h00, int intercept, double m2_max,
+                                 double sign, const double *c, const double *g, const double *g0, double *A, double *r,
+                                 int64_t *F, int64_t *m);
+
 /* Not collective. The conjugate of g(c) = q c^2/2 + tau |c| + indicator[lo, hi]
 ** at u: sup_c u c - g(c), attained at the clipped maximizer. Only for u
 ** where it is finite (q > 0, or |u| <= tau towards an unbounded side). */

@@ -71,6 +71,20 @@ for solver in gram fista; do
     done
 done
 
+# A Gram above gram.c's GRAM_SHARED_BYTES (800 x 800, 5 MB): its descent is
+# split over the ranks, each updating its own slab of the gradient, with the
+# block's corrections made alike on every rank; the folds of a CV on two
+# groups of two ranks split theirs too.
+"$LARIAT" gen --rows 3000 --features 800 --density 0.02 --out widesparse.svm >/dev/null
+for np in 1 2 3 4; do
+    same "fit-split-$np" "$np" fit --data widesparse.svm --solver gram --alpha 0.5 --nlambda 20
+done
+for np in 2 3 4; do check fit-split-1 "fit-split-$np"; done
+cvargs=(cv --data widesparse.svm --solver gram --alpha 0.5 --nfolds 4 --nlambda 12)
+same cv-split-1 1 "${cvargs[@]}" --cv-out cv-split-1.csv
+same cv-split-4g2 4 "${cvargs[@]}" --cv-groups 2 --cv-out cv-split-4g2.csv
+check cv-split-1 cv-split-4g2
+
 # The classification families: paths at every rank count, and the
 # multinomial CV across ranks and groups (folds fit on the rows).
 "$LARIAT" gen --family binomial --rows 8000 --features 20 --out bin.csv >/dev/null
