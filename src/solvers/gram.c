@@ -11,10 +11,11 @@
 ** so that the loss of prep.h is 1/2 yy - c'xy + 1/2 c'Hc. After that no step
 ** touches X again, and the iterations on H and xy are the same wherever they
 ** run. A small H (below GRAM_SHARED_BYTES) is kept and iterated on by every
-** rank alike, so solve() needs no communication at all; a large one by rank
-** the first GRAM_SPLIT_RANKS ranks together, which split the descent's
-** reads of H between them (below); a further rank keeps no p x p array and
-** receives each solution from rank 0 (p + 4 numbers a lambda).
+** rank alike, so solve() needs no communication at all; a large one by the
+** first GRAM_SPLIT_RANKS ranks together, which split the descent's reads of
+** H between them (below; ridge's Cholesky by rank 0 alone); a further rank
+** keeps no p x p array and receives each solution from rank 0 (p + 4
+** numbers a lambda).
 **
 ** solve() is coordinate descent with covariance updates (Friedman, Hastie and
 ** Tibshirani 2010, J. Stat. Softw. 33(1), section 2.2): it keeps the
@@ -100,9 +101,9 @@ typedef struct gram_ws {
     double last_lambda; /* lambda of the previous solve(); 0 before the first */
 } gram_ws;
 
-/* The size of H from which rank 0 alone iterates (see above): four times
-** a core's second-level cache here, so that the smaller ones, which the
-** caches serve, keep needing no message. */
+/* The size of H from which the ranks split the descent (see above): four
+** times a core's second-level cache here, so that the smaller ones, which
+** the caches serve, keep needing no message. */
 #define GRAM_SHARED_BYTES ((int64_t)4 << 20)
 /* The most ranks that split the descent on a large H (the others wait for
 ** its solution): each block of a sweep costs them one allreduce, whose
