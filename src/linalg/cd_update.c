@@ -138,7 +138,8 @@ __attribute__((target("avx2,fma"))) static void axpy_fma(double *u, const double
     for (; i < b; i++) u[i] = __builtin_fma(c, g[i], u[i]);
 }
 
-
+/* lariat_cd_row_gather_axpy with the FMA instruction (the scalar fma() of
+** libm is a call a entry). */
 __attribute__((target("avx2,fma"))) static void row_gather_axpy_fma(double *u, const double *H, const int64_t *base,
                                                                       const int64_t *wid, int64_t j, double c,
                                                                       int64_t a, int64_t b)

@@ -15,6 +15,11 @@
 ** AVX-512 kernels give the same bits, the scalar loop (no FMA) rounds
 ** otherwise. No entry depends on another, so the result is the same
 ** whatever the caller's split of [a, b) into calls.
+**
+** The gaussian Gram descent (solvers/gram.c) takes its covariance updates
+** here too, on double columns (lariat_cd_axpy, lariat_cd_row_gather_axpy):
+** one fused multiply-add an entry on every CPU, so that ranks that split
+** the entries between them get one rank's bits.
 */
 #ifndef LARIAT_CD_UPDATE_H
 #define LARIAT_CD_UPDATE_H
