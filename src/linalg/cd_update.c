@@ -137,15 +137,6 @@ __attribute__((target("avx2,fma"))) static void axpy_fma(double *u, const double
     }
     for (; i < b; i++) u[i] = __builtin_fma(c, g[i], u[i]);
 }
-
-/* lariat_cd_row_gather_axpy with the FMA instruction (the scalar fma() of
-** libm is a call a entry). */
-__attribute__((target("avx2,fma"))) static void row_gather_axpy_fma(double *u, const double *H, const int64_t *base,
-                                                                      const int64_t *wid, int64_t j, double c,
-                                                                      int64_t a, int64_t b)
-{
-    for (int64_t k = a; k < b; k++) u[k] = __builtin_fma(c, H[base[k] + j * wid[k]], u[k]);
-}
 #endif
 
 /* This CPU's best kernels, asked once. */
@@ -220,18 +211,6 @@ int lariat_cd_axpy_isa(int isa, double *u, const double *g, double c, int64_t a,
 void lariat_cd_axpy(double *u, const double *g, double c, int64_t a, int64_t b)
 {
     (void)lariat_cd_axpy_isa(LARIAT_CD_BEST, u, g, c, a, b);
-}
-
-void lariat_cd_row_gather_axpy(double *u, const double *H, const int64_t *base, const int64_t *wid, int64_t j,
-                               double c, int64_t a, int64_t b)
-{
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (best_isa() >= LARIAT_CD_AVX2) {
-        row_gather_axpy_fma(u, H, base, wid, j, c, a, b);
-        return;
-    }
-#endif
-    for (int64_t k = a; k < b; k++) u[k] = fma(c, H[base[k] + j * wid[k]], u[k]);
 }
 
 void lariat_cd_block_update(double *u, const float *const *g, const double *c, int64_t a, int64_t b)

@@ -17,7 +17,7 @@
 ** whatever the caller's split of [a, b) into calls.
 **
 ** The gaussian Gram descent (solvers/gram.c) takes its covariance updates
-** here too, on double columns (lariat_cd_axpy, lariat_cd_row_gather_axpy):
+** here too, on double columns (lariat_cd_axpy):
 ** one fused multiply-add an entry on every CPU, so that ranks that split
 ** the entries between them get one rank's bits.
 */
@@ -43,13 +43,6 @@ void lariat_cd_col_update(double *u, const float *g, double c, int64_t a, int64_
 ** caller's split of [a, b) into calls: gram.c splits the entries of g over
 ** ranks and must get the numbers one rank gets. */
 void lariat_cd_axpy(double *u, const double *g, double c, int64_t a, int64_t b);
-
-/* Not collective. u[k] = fma(c, H[base[k] + j wid[k]], u[k]) for a <= k <
-** b: lariat_cd_axpy's update for entries scattered over H's row j (gram.c's
-** corrections inside a block of coordinates, whose g entries lie in
-** column slabs of H of width wid[k]), rounded alike. */
-void lariat_cd_row_gather_axpy(double *u, const double *H, const int64_t *base, const int64_t *wid, int64_t j,
-                               double c, int64_t a, int64_t b);
 
 /* The kernels the _isa calls may run (the tests compare them). */
 enum { LARIAT_CD_BEST = -1, LARIAT_CD_SCALAR = 0, LARIAT_CD_AVX2 = 1, LARIAT_CD_AVX512 = 2 };

@@ -31,17 +31,17 @@
 ** a moved coordinate, and a rank cannot do the next update before the last:
 ** on one rank the descent was two thirds of a sparse lasso path and a
 ** second rank gave nothing. So the ranks that iterate together own a slab
-** each of g's entries, [lo, hi), and a moved coordinate updates only the
-** slab, reading its part of H's row: a rank reads 1/S of H a sweep. The
-** coordinates of a sweep go in blocks of GRAM_BLOCK: at a block's start
-** the owners give its coordinates' exact g (one allreduce of the block),
-** every rank then runs the block's updates alike, correcting the block's
-** later entries itself from H's block of rows, and applies the block's
-** moves to its slab after. Every entry of g takes the same fused
-** multiply-adds in the same order as on one rank (linalg/cd_update.h), so
-** the iterates and the answer are the same bits at any rank count; after a
-** sweep the slabs are gathered, so that outside sweeps every rank holds all
-** of g.
+** each of g's entries, [lo, hi), with H's columns of the slab stored as one
+** block of rows (data/stats.h, lariat_stats_gram_slabs), and a move updates
+** each slab from its own block: a rank reads 1/S of H a sweep. A
+** coordinate's update needs its exact g, which only its slab's owner has:
+** the cycle's coordinates go in runs of one owner, the owner decides them
+** and broadcasts each GRAM_BLOCK coordinates' moves, and the others apply
+** them to their slabs while it goes on (sweep_split). Every entry of g takes
+** the same fused multiply-adds in the same order as on one rank
+** (linalg/cd_update.h), so the iterates and the answer are the same bits at
+** any rank count; after a sweep the slabs are gathered, so that outside
+** sweeps every rank holds all of g.
 **
 ** When coordinate descent crawls (strongly correlated active columns), one
 ** Newton step on the free active coordinates with their signs held solves
@@ -77,10 +77,8 @@ typedef struct gram_ws {
     int *counts, *displs; /* nsplit each: the slabs, for gathering g */
     int64_t *off, *wid; /* p each: H_ji is H[off[i] + j wid[i] + i] (data/stats.h's column slabs) */
     double *diag;       /* p: H_jj */
-    double *blk;        /* GRAM_BLOCK: a block's g values */
-    double *moved_by;   /* GRAM_BLOCK: minus the block's moves */
-    int64_t *blk_base;  /* 2 GRAM_BLOCK: where the block's H_{j, idx[k0 + t]} are (off + idx, then wid) */
-    int64_t *moved;     /* GRAM_BLOCK: the block's moved coordinates */
+    double *relay;      /* 1 + 3 GRAM_BLOCK: a block's moves as its owner broadcasts them */
+    int me;             /* this rank's place in the split group (its slab) */
     int mpi_failed;     /* a collective call in the descent failed */
     double tol;
     int max_iter;
@@ -106,11 +104,12 @@ typedef struct gram_ws {
 ** the caches serve, keep needing no message. */
 #define GRAM_SHARED_BYTES ((int64_t)4 << 20)
 /* The most ranks that split the descent on a large H (the others wait for
-** its solution): each block of a sweep costs them one allreduce, whose
+** its solution): each block of a sweep costs them one broadcast, whose
 ** latency grows with their number while the reads of H each saves shrink. */
 #define GRAM_SPLIT_RANKS 8
-/* Coordinates of a sweep per block (above): 2,000 x 2,000 sparse lasso
-** path, two ranks: 10,700 blocks of 64 for 684,000 coordinate visits. */
+/* Coordinates of a run per broadcast of their moves (above): 2,000 x 2,000
+** sparse lasso path, two ranks: about 11,000 broadcasts for 684,000
+** coordinate visits. */
 #define GRAM_BLOCK 64
 /* Newton steps need a second p x p matrix: only up to this p. */
 #define NEWTON_MAX_P 2048
@@ -153,10 +152,7 @@ static void gram_destroy(void *wsv)
     free(ws->diag);
     free(ws->counts);
     free(ws->displs);
-    free(ws->blk);
-    free(ws->moved_by);
-    free(ws->moved);
-    free(ws->blk_base);
+    free(ws->relay);
     if (ws->split != MPI_COMM_NULL) MPI_Comm_free(&ws->split);
     free(ws);
 }
@@ -211,12 +207,9 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
         ws->hi = lariat_slab_start(p, nsplit, rank + 1);
         ws->counts = lariat_malloc(ctx, (size_t)nsplit, sizeof(int), "gram slab counts");
         ws->displs = lariat_malloc(ctx, (size_t)nsplit, sizeof(int), "gram slab offsets");
-        ws->blk = lariat_malloc(ctx, GRAM_BLOCK, sizeof(double), "gram block values");
-        ws->moved_by = lariat_malloc(ctx, GRAM_BLOCK, sizeof(double), "gram block moves");
-        ws->moved = lariat_malloc(ctx, GRAM_BLOCK, sizeof(int64_t), "gram block coordinates");
-        ws->blk_base = lariat_malloc(ctx, 2 * GRAM_BLOCK, sizeof(int64_t), "gram block places");
-        if (ws->counts == NULL || ws->displs == NULL || ws->blk == NULL || ws->moved_by == NULL ||
-            ws->moved == NULL || ws->blk_base == NULL) {
+        ws->me = rank;
+        ws->relay = lariat_malloc(ctx, 1 + 3 * GRAM_BLOCK, sizeof(double), "gram block moves");
+        if (ws->counts == NULL || ws->displs == NULL || ws->relay == NULL) {
             rc = LARIAT_ENOMEM;
         } else {
             for (int r = 0; r < nsplit; r++) {
@@ -373,50 +366,68 @@ static double sweep_alone(gram_ws *ws, const int64_t *idx, int64_t m, double lam
     return change;
 }
 
+/* Not collective. The rank of the split group whose slab holds entry j. */
+static int slab_owner(const gram_ws *ws, int64_t j)
+{
+    int r = 0;
+    while (r + 1 < ws->nsplit && j >= ws->displs[r + 1]) r++;
+    return r;
+}
+
 /* Collective over the split group: sweep_alone's cycle, the entries of g
-** split by slabs (see the top of this file). blk[t] is coordinate idx[k0 +
-** t]'s exact g, the owners' value (the others offer -inf to the max), then
-** corrected by the block's earlier moves in their order, as the owner's
-** slab update will correct it; a coordinate's own move does not enter its
-** blk, as in the sequential cycle it comes after the coordinate's update. */
+** split by slabs (see the top of this file). The cycle's coordinates go in
+** runs of one owner: the owner decides them, exact in its own slab (it has
+** taken every earlier move), and applies each move to its slab at once;
+** after each GRAM_BLOCK coordinates of a run it broadcasts their moves
+** (coordinate, new value, minus the move), and the other ranks apply them
+** to their slabs, in the same order, while it goes on. */
 static double sweep_split(gram_ws *ws, const int64_t *idx, int64_t m, double lambda)
 {
     const int64_t lo = ws->lo, hi = ws->hi;
-    double change = 0.0, *blk = ws->blk;
-    /* g is all exact at the start (gathered); it goes stale outside the slab at the first move. */
-    int stale = 0;
-    for (int64_t k0 = 0; k0 < m; k0 += GRAM_BLOCK) {
-        const int64_t nb = m - k0 < GRAM_BLOCK ? m - k0 : GRAM_BLOCK;
-        int64_t *base = ws->blk_base, *wid = ws->blk_base + GRAM_BLOCK;
-        for (int64_t t = 0; t < nb; t++) {
-            const int64_t j = idx[k0 + t];
-            blk[t] = !stale || (j >= lo && j < hi) ? ws->g[j] : -INFINITY;
-            base[t] = ws->off[j] + j;
-            wid[t] = ws->wid[j];
+    const int me = ws->me;
+    double change = 0.0, *msg = ws->relay;
+    int moved_any = 0;
+    for (int64_t k = 0; k < m;) {
+        const int owner = slab_owner(ws, idx[k]);
+        int64_t k_end = k + 1;
+        while (k_end < m && slab_owner(ws, idx[k_end]) == owner) k_end++;
+        for (int64_t c0 = k; c0 < k_end; c0 += GRAM_BLOCK) {
+            const int64_t nb = k_end - c0 < GRAM_BLOCK ? k_end - c0 : GRAM_BLOCK;
+            if (me == owner) {
+                int64_t nmoved = 0;
+                for (int64_t t = 0; t < nb; t++) {
+                    const int64_t j = idx[c0 + t];
+                    const double old = ws->c[j], cj = coordinate_min(ws, j, lambda);
+                    if (cj == old) continue;
+                    lariat_cd_axpy(ws->g + lo, slab_row(ws, j), -(cj - old), 0, hi - lo);
+                    ws->c[j] = cj;
+                    msg[1 + 3 * nmoved] = (double)j;
+                    msg[2 + 3 * nmoved] = cj;
+                    msg[3 + 3 * nmoved] = -(cj - old);
+                    nmoved++;
+                }
+                msg[0] = (double)nmoved;
+            }
+            if (MPI_Bcast(msg, 1 + 3 * GRAM_BLOCK, MPI_DOUBLE, owner, ws->split) != MPI_SUCCESS) {
+                ws->mpi_failed = 1;
+                return 0.0;
+            }
+            const int64_t nmoved = (int64_t)msg[0];
+            for (int64_t q = 0; q < nmoved; q++) {
+                const int64_t j = (int64_t)msg[1 + 3 * q];
+                const double by = msg[3 + 3 * q];
+                if (me != owner) {
+                    ws->c[j] = msg[2 + 3 * q];
+                    lariat_cd_axpy(ws->g + lo, slab_row(ws, j), by, 0, hi - lo);
+                }
+                const double step = ws->diag[j] * by * by;
+                if (step > change) change = step;
+            }
+            moved_any |= nmoved > 0;
         }
-        if (stale && MPI_Allreduce(MPI_IN_PLACE, blk, (int)nb, MPI_DOUBLE, MPI_MAX, ws->split) != MPI_SUCCESS) {
-            ws->mpi_failed = 1;
-            return 0.0;
-        }
-        int64_t nmoved = 0;
-        for (int64_t t = 0; t < nb; t++) {
-            const int64_t j = idx[k0 + t];
-            const double old = ws->c[j], cj = coordinate_min_at(ws, j, blk[t], lambda);
-            if (cj == old) continue;
-            const double delta = cj - old;
-            ws->c[j] = cj;
-            lariat_cd_row_gather_axpy(blk, ws->H, base, wid, j, -delta, t + 1, nb);
-            ws->moved[nmoved] = j;
-            ws->moved_by[nmoved++] = -delta;
-            const double step = ws->diag[j] * delta * delta;
-            if (step > change) change = step;
-        }
-        for (int64_t q = 0; q < nmoved; q++) {
-            lariat_cd_axpy(ws->g + lo, slab_row(ws, ws->moved[q]), ws->moved_by[q], 0, hi - lo);
-        }
-        stale |= nmoved > 0;
+        k = k_end;
     }
-    if (stale) gather_gradient(ws);
+    if (moved_any) gather_gradient(ws);
     return change;
 }
 
