@@ -331,16 +331,11 @@ static void gram_gap(const gram_ws *ws, double lambda, double *primal, double *g
 ** (Friedman et al. 2010, section 2.2 with bounds as in glmnet). A column
 ** with H_jj = 0 does not enter the loss: the penalty alone sets it to the
 ** point of [lo_j, hi_j] nearest 0, which is the proximal map of 0. */
-static double coordinate_min_at(const gram_ws *ws, int64_t j, double gj, double lambda)
-{
-    double hjj = ws->diag[j];
-    if (hjj > 0.0) return lariat_prep_prox(ws->prep, j, ws->c[j] + gj / hjj, 1.0 / hjj, lambda);
-    return lariat_prep_prox(ws->prep, j, 0.0, 1.0, lambda);
-}
-
 static double coordinate_min(const gram_ws *ws, int64_t j, double lambda)
 {
-    return coordinate_min_at(ws, j, ws->g[j], lambda);
+    double hjj = ws->diag[j];
+    if (hjj > 0.0) return lariat_prep_prox(ws->prep, j, ws->c[j] + ws->g[j] / hjj, 1.0 / hjj, lambda);
+    return lariat_prep_prox(ws->prep, j, 0.0, 1.0, lambda);
 }
 
 /* Not collective (sweep_alone; sweep_split below is, over the split group).
