@@ -155,11 +155,19 @@ static int best_isa(void)
     return isa;
 }
 
-int lariat_cd_block_update_isa(int isa, double *u, const float *const *g, const double *c, int64_t a, int64_t b)
+/* The kernels an _isa call asked for: this CPU's best for LARIAT_CD_BEST,
+** -1 when the CPU cannot run the ones asked. */
+static int pick_isa(int isa)
 {
     const int best = best_isa();
-    if (isa == LARIAT_CD_BEST) isa = best;
-    if (isa > best) return 0;
+    if (isa == LARIAT_CD_BEST) return best;
+    return isa > best ? -1 : isa;
+}
+
+int lariat_cd_block_update_isa(int isa, double *u, const float *const *g, const double *c, int64_t a, int64_t b)
+{
+    isa = pick_isa(isa);
+    if (isa < 0) return 0;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (isa == LARIAT_CD_AVX512) {
         block_axpy_avx512(u, g, c, a, b);
@@ -176,9 +184,8 @@ int lariat_cd_block_update_isa(int isa, double *u, const float *const *g, const 
 
 int lariat_cd_col_update_isa(int isa, double *u, const float *g, double c, int64_t a, int64_t b)
 {
-    const int best = best_isa();
-    if (isa == LARIAT_CD_BEST) isa = best;
-    if (isa > best) return 0;
+    isa = pick_isa(isa);
+    if (isa < 0) return 0;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (isa == LARIAT_CD_AVX512) {
         col_axpy_avx512(u, g, c, a, b);
@@ -195,9 +202,8 @@ int lariat_cd_col_update_isa(int isa, double *u, const float *g, double c, int64
 
 int lariat_cd_axpy_isa(int isa, double *u, const double *g, double c, int64_t a, int64_t b)
 {
-    const int best = best_isa();
-    if (isa == LARIAT_CD_BEST) isa = best;
-    if (isa > best) return 0;
+    isa = pick_isa(isa);
+    if (isa < 0) return 0;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (isa == LARIAT_CD_AVX512 || isa == LARIAT_CD_AVX2) {
         axpy_fma(u, g, c, a, b);
