@@ -153,11 +153,11 @@ static void gram_fn(void *arg, int64_t i0, int64_t m, double *part)
 
 int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, double *G)
 {
-    return lariat_stats_gram_slabs(ctx, data, w, shift, 1, G);
+    return lariat_stats_gram_slab(ctx, data, w, shift, 1, 0, G);
 }
 
-int lariat_stats_gram_slabs(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, int s,
-                            double *G)
+int lariat_stats_gram_slab(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, int s,
+                           int r, double *G)
 {
     const int64_t p = data->p, len = p * (p + 1) / 2;
     const int sparse = lariat_matrix_is_sparse(data->X);
@@ -184,26 +184,17 @@ int lariat_stats_gram_slabs(lariat_ctx *ctx, const lariat_data *data, const doub
     if (rc == LARIAT_OK && G != NULL) {
         /* CSR: sum w (x - c)(x - c)' = sum w x x' - c s1' - s1 c' + W c c'. */
         const double *s1 = packed + len, W = sparse ? packed[len + p] : 0.0;
-        /* Entry (j, l) is at G[off[l] + j wid[l] + l]: wid[l] is the width of
-        ** column l's slab, off[l] + l its place in row 0 (0 and p: row-major). */
-        int64_t *off = lariat_malloc(ctx, (size_t)(2 * p), sizeof(int64_t), "Gram slab offsets");
-        if (off == NULL) rc = LARIAT_ENOMEM;
-        int64_t *wid = off != NULL ? off + p : NULL;
-        for (int r = 0; off != NULL && r < s; r++) {
-            const int64_t a = lariat_slab_start(p, s, r), b = lariat_slab_start(p, s, r + 1);
+        /* Entry (j, l), l in [a, b), is at G[j (b - a) + l - a]; the packed
+        ** triangle holds (min, max) of each pair. */
+        const int64_t a = lariat_slab_start(p, s, r), b = lariat_slab_start(p, s, r + 1), wid = b - a;
+        for (int64_t j = 0; j < p; j++) {
             for (int64_t l = a; l < b; l++) {
-                off[l] = p * a - a;
-                wid[l] = b - a;
+                const int64_t lo = j < l ? j : l, hi = j < l ? l : j;
+                double g = packed[lo * p - lo * (lo - 1) / 2 + hi - lo];
+                if (sparse && shift != NULL) g += -shift[lo] * s1[hi] - s1[lo] * shift[hi] + W * shift[lo] * shift[hi];
+                G[j * wid + l - a] = g;
             }
         }
-        for (int64_t j = 0, t = 0; off != NULL && j < p; j++) {
-            for (int64_t l = j; l < p; l++, t++) {
-                double g = packed[t];
-                if (sparse && shift != NULL) g += -shift[j] * s1[l] - s1[j] * shift[l] + W * shift[j] * shift[l];
-                G[off[l] + j * wid[l] + l] = G[off[j] + l * wid[j] + j] = g;
-            }
-        }
-        free(off);
     }
     rc = lariat_agree(ctx, rc);
     free(packed);

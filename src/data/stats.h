@@ -44,15 +44,17 @@ int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w,
 ** s slabs (lariat_stats_gram_slabs): floor(p r / s). */
 static inline int64_t lariat_slab_start(int64_t p, int s, int r) { return p * r / s; }
 
-/* Collective. lariat_stats_gram's G stored in s column slabs: slab r holds
-** columns [a_r, a_{r+1}) (a_r = lariat_slab_start(p, s, r)) of every row,
-** row after row, at G + p a_r, so that entry (j, l) of slab r is
-** G[p a_r + j (a_{r+1} - a_r) + l - a_r]. One slab is G row-major. For
+/* Collective. Slab r of lariat_stats_gram's G cut into s column slabs:
+** columns [a, b) of every row, a = lariat_slab_start(p, s, r) and b that
+** of r + 1, row after row, so that entry (j, l) is G[j (b - a) + l - a].
+** Slab 0 of 1 is G row-major. Every rank takes part in the one sum and
+** keeps its own r (any slab, or the same on several ranks). For
 ** solvers/gram.c, whose ranks each stream their own slab of every row: a
 ** slab as one block reads in order (in place in row-major rows, two ranks
-** reading half rows each ran at a quarter of the speed). */
-int lariat_stats_gram_slabs(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, int s,
-                            double *G);
+** reading half rows each ran at a quarter of the speed), and a rank keeps
+** p (b - a) numbers, not p^2. */
+int lariat_stats_gram_slab(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, int s,
+                           int r, double *G);
 
 /* Not collective. The statistics of every set but k (0-based): sums minus
 ** set k (from the total, computed once by the caller as the sum of all sets),

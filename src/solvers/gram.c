@@ -75,14 +75,14 @@ typedef struct gram_ws {
     int nsplit;         /* their number (1 when this rank iterates on its own) */
     int64_t lo, hi;     /* the entries of g this rank keeps exact in a sweep: its slab of H's columns */
     int *counts, *displs; /* nsplit each: the slabs, for gathering g */
-    int64_t *off, *wid; /* p each: H_ji is H[off[i] + j wid[i] + i] (data/stats.h's column slabs) */
-    double *diag;       /* p: H_jj */
+    int *fcounts, *fdispls; /* nsplit each: a Newton system's rows by slab, for gathering them */
+    double *diag;       /* p: H_jj (on every rank of the group, whose slabs hold it in part) */
     double *relay;      /* 1 + 3 GRAM_BLOCK: a block's moves as its owner broadcasts them */
     int me;             /* this rank's place in the split group (its slab) */
     int mpi_failed;     /* a collective call in the descent failed */
     double tol;
     int max_iter;
-    double *H;          /* p x p, both triangles: the standardized Gram / W */
+    double *H;          /* p x (hi - lo): this rank's slab of the standardized Gram / W (all of it alone) */
     double *g;          /* p: xy - H c, the negative gradient of the loss */
     double *c;          /* the caller's coefficients during solve() */
     char *in_strong;    /* p flags: j is in the strong set */
@@ -123,13 +123,18 @@ typedef struct gram_ws {
 ** factorizations took most of the time (docs/performance.md). */
 #define NEWTON_SWEEPS 64
 
-/* Entry (j, i) of H, wherever its slab keeps it. */
-static inline double h_at(const gram_ws *ws, int64_t j, int64_t i) { return ws->H[ws->off[i] + j * ws->wid[i] + i]; }
-
 /* Row j of this rank's slab of H: columns [lo, hi), contiguous. */
-static inline const double *slab_row(const gram_ws *ws, int64_t j)
+static inline const double *slab_row(const gram_ws *ws, int64_t j) { return ws->H + j * (ws->hi - ws->lo); }
+
+/* Collective over the split group (nothing without one, nor on a rank
+** outside it). Every rank of the group takes the others' slabs of the
+** p-vector v. */
+static void gather_slabs(gram_ws *ws, double *v)
 {
-    return ws->H + ws->p * ws->lo + j * (ws->hi - ws->lo);
+    if (ws->nsplit > 1 && MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, v, ws->counts, ws->displs, MPI_DOUBLE,
+                                         ws->split) != MPI_SUCCESS) {
+        ws->mpi_failed = 1;
+    }
 }
 
 static void gram_destroy(void *wsv)
@@ -148,10 +153,10 @@ static void gram_destroy(void *wsv)
     free(ws->share);
     free(ws->A);
     free(ws->rhs);
-    free(ws->off);
     free(ws->diag);
     free(ws->counts);
     free(ws->displs);
+    free(ws->fcounts);
     free(ws->relay);
     if (ws->split != MPI_COMM_NULL) MPI_Comm_free(&ws->split);
     free(ws);
@@ -207,9 +212,11 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
         ws->hi = lariat_slab_start(p, nsplit, rank + 1);
         ws->counts = lariat_malloc(ctx, (size_t)nsplit, sizeof(int), "gram slab counts");
         ws->displs = lariat_malloc(ctx, (size_t)nsplit, sizeof(int), "gram slab offsets");
+        ws->fcounts = lariat_malloc(ctx, (size_t)(2 * nsplit), sizeof(int), "Newton rows by slab");
+        ws->fdispls = ws->fcounts != NULL ? ws->fcounts + nsplit : NULL;
         ws->me = rank;
         ws->relay = lariat_malloc(ctx, 1 + 3 * GRAM_BLOCK, sizeof(double), "gram block moves");
-        if (ws->counts == NULL || ws->displs == NULL || ws->relay == NULL) {
+        if (ws->counts == NULL || ws->displs == NULL || ws->fcounts == NULL || ws->relay == NULL) {
             rc = LARIAT_ENOMEM;
         } else {
             for (int r = 0; r < nsplit; r++) {
@@ -218,12 +225,12 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
             }
         }
     }
+    const int64_t wid = ws->hi - ws->lo;
     if (rc == LARIAT_OK && ws->iterates) {
-        ws->H = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "Gram matrix");
+        ws->H = lariat_malloc(ctx, (size_t)(p * wid), sizeof(double), "Gram matrix");
         /* Written whole right away and read by every sweep: 2 MiB pages (core/memory.h). */
-        lariat_advise_huge(ws->H, (size_t)(p * p) * sizeof(double));
+        lariat_advise_huge(ws->H, (size_t)(p * wid) * sizeof(double));
         ws->g = lariat_malloc(ctx, (size_t)p, sizeof(double), "gram gradient");
-        ws->off = lariat_malloc(ctx, (size_t)(2 * p), sizeof(int64_t), "gram slab offsets");
         ws->diag = lariat_malloc(ctx, (size_t)p, sizeof(double), "gram diagonal");
         ws->in_strong = lariat_malloc(ctx, (size_t)p, 1, "strong set flags");
         ws->strong = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "strong set");
@@ -236,7 +243,7 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
             ws->A = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "ridge or Newton system");
             ws->rhs = lariat_malloc(ctx, (size_t)p, sizeof(double), "ridge or Newton right-hand side");
         }
-        if (ws->H == NULL || ws->g == NULL || ws->off == NULL || ws->diag == NULL || ws->in_strong == NULL ||
+        if (ws->H == NULL || ws->g == NULL || ws->diag == NULL || ws->in_strong == NULL ||
             ws->strong == NULL || ws->active == NULL || ws->free_set == NULL || ws->c_save == NULL ||
             ws->g_save == NULL || ws->c_last == NULL ||
             ((ws->ridge || p <= NEWTON_MAX_P) && (ws->A == NULL || ws->rhs == NULL))) {
@@ -247,36 +254,36 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
         ws->share = lariat_malloc(ctx, (size_t)(p + 4), sizeof(double), "gram solution buffer");
         if (ws->share == NULL) rc = LARIAT_ENOMEM;
     }
-    if (rc == LARIAT_OK && ws->iterates) {
-        ws->wid = ws->off + p;
-        for (int r = 0; r < ws->nsplit; r++) {
-            const int64_t a = lariat_slab_start(p, ws->nsplit, r), b = lariat_slab_start(p, ws->nsplit, r + 1);
-            for (int64_t i = a; i < b; i++) {
-                ws->off[i] = p * a - a;
-                ws->wid[i] = b - a;
-            }
-        }
-    }
     if (prep->gram != NULL) {
         /* Built from sufficient statistics (cross-validation): no pass. */
         for (int64_t j = 0; rc == LARIAT_OK && ws->iterates && j < p; j++) {
-            for (int64_t i = 0; i < p; i++) ws->H[ws->off[i] + j * ws->wid[i] + i] = prep->gram[j * p + i];
+            memcpy(ws->H + j * wid, prep->gram + j * p + ws->lo, (size_t)wid * sizeof(double));
         }
         rc = lariat_agree(ctx, rc);
     } else {
         rc = lariat_agree(ctx, rc);
-        if (rc == LARIAT_OK) rc = lariat_stats_gram_slabs(ctx, prep->data, prep->w, prep->mean, ws->nsplit, ws->H);
+        /* A rank outside the group takes part in the sum and keeps nothing. */
+        if (rc == LARIAT_OK) {
+            rc = lariat_stats_gram_slab(ctx, prep->data, prep->w, prep->mean, ws->nsplit, ws->iterates ? ws->me : 0,
+                                        ws->H);
+        }
     }
     if (rc != LARIAT_OK) {
         gram_destroy(ws);
         return rc;
     }
     /* H_jk = G_jk / (s_j s_k W); a constant column has inv_scale 0 and so a
-    ** zero row and column. */
+    ** zero row and column. Each rank has the diagonal of its slab's columns
+    ** and gathers the others' (the same numbers: copies). */
     for (int64_t j = 0; ws->iterates && j < p; j++) {
-        double sj = prep->inv_scale[j] / prep->W;
-        for (int64_t k = 0; k < p; k++) ws->H[ws->off[k] + j * ws->wid[k] + k] *= sj * prep->inv_scale[k];
-        ws->diag[j] = ws->H[ws->off[j] + j * ws->wid[j] + j];
+        double sj = prep->inv_scale[j] / prep->W, *row = ws->H + j * wid;
+        for (int64_t k = ws->lo; k < ws->hi; k++) row[k - ws->lo] *= sj * prep->inv_scale[k];
+        if (j >= ws->lo && j < ws->hi) ws->diag[j] = row[j - ws->lo];
+    }
+    gather_slabs(ws, ws->diag);
+    if (ws->mpi_failed) {
+        gram_destroy(ws);
+        return lariat_error(ctx, LARIAT_EMPI, "MPI_Allgatherv of the gram diagonal failed");
     }
     *out = ws;
     return LARIAT_OK;
@@ -284,13 +291,7 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
 
 /* Collective over the split group (nothing without one). Every rank of the
 ** group takes the others' slabs of g: then all of g is exact on each. */
-static void gather_gradient(gram_ws *ws)
-{
-    if (ws->nsplit > 1 && MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, ws->g, ws->counts, ws->displs,
-                                         MPI_DOUBLE, ws->split) != MPI_SUCCESS) {
-        ws->mpi_failed = 1;
-    }
-}
+static void gather_gradient(gram_ws *ws) { gather_slabs(ws, ws->g); }
 
 /* Collective over the split group. g = xy - H c from scratch, in O(p
 ** nnz(c)): the running g of the covariance updates drifts by round-off over
@@ -431,11 +432,33 @@ static double sweep(gram_ws *ws, const int64_t *idx, int64_t m, double lambda)
     return ws->nsplit > 1 ? sweep_split(ws, idx, m, lambda) : sweep_alone(ws, idx, m, lambda);
 }
 
-/* H's row j at the free coordinates F, for lariat_prep_free_newton_step. */
-static void newton_row(const void *harg, int64_t j, const int64_t *F, int64_t m, double *out)
+/* Collective over the split group. H_FF for lariat_prep_free_newton_step
+** (F increasing, lda = m: gram.c has no intercept row). Each rank fills
+** the rows t whose F[t] is in its slab, from the slab's columns (H is
+** symmetric: H_{F[t], F[u]} is entry (F[u], F[t]) of the slab), and the
+** ranks gather the rows: copies, so the same numbers at any rank count. */
+static void newton_rows(void *harg, const int64_t *F, int64_t m, double *A, int64_t lda)
 {
-    const gram_ws *ws = harg;
-    for (int64_t u = 0; u < m; u++) out[u] = h_at(ws, j, F[u]);
+    gram_ws *ws = harg;
+    const int64_t lo = ws->lo, hi = ws->hi, wid = hi - lo;
+    int64_t t0 = 0, t1;
+    while (t0 < m && F[t0] < lo) t0++;
+    for (t1 = t0; t1 < m && F[t1] < hi; t1++) {
+        const int64_t col = F[t1] - lo;
+        for (int64_t u = 0; u < m; u++) A[t1 * lda + u] = ws->H[F[u] * wid + col];
+    }
+    if (ws->nsplit == 1) return;
+    for (int r = 0, t = 0; r < ws->nsplit; r++) {
+        const int64_t end = ws->displs[r] + ws->counts[r];
+        int rows = 0;
+        while (t < m && F[t] < end) t++, rows++;
+        ws->fcounts[r] = (int)(rows * m);
+        ws->fdispls[r] = (int)((t - rows) * m);
+    }
+    if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, A, ws->fcounts, ws->fdispls, MPI_DOUBLE, ws->split) !=
+        MPI_SUCCESS) {
+        ws->mpi_failed = 1;
+    }
 }
 
 /* Collective over the split group. Newton's step on the free set
@@ -446,7 +469,7 @@ static int active_newton(gram_ws *ws, double lambda)
 {
     if (ws->A == NULL || ws->p > NEWTON_MAX_P) return 0;
     int64_t m;
-    if (!lariat_prep_free_newton_step(ws->prep, ws->p, lambda, newton_row, ws, NULL, 0.0, 0,
+    if (!lariat_prep_free_newton_step(ws->prep, ws->p, lambda, newton_rows, ws, NULL, 0.0, 0,
                                       3.0 * NEWTON_SWEEPS * (double)ws->p, -1.0, ws->c, ws->g, NULL, ws->A, ws->rhs,
                                       ws->free_set, &m)) {
         return 0;

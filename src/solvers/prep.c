@@ -443,8 +443,8 @@ double lariat_prep_prox(const lariat_prep *prep, int64_t j, double z, double t, 
     return clip(soft(z, t * tau) / (1.0 + t * q), prep->lo[j], prep->hi[j]);
 }
 
-int lariat_prep_free_newton_step(const lariat_prep *prep, int64_t p, double lambda, lariat_prep_hrow_fn row,
-                                 const void *harg, const double *h0, double h00, int intercept, double m2_max,
+int lariat_prep_free_newton_step(const lariat_prep *prep, int64_t p, double lambda, lariat_prep_hrows_fn rows,
+                                 void *harg, const double *h0, double h00, int intercept, double m2_max,
                                  double sign, const double *c, const double *g, const double *g0, double *A, double *r,
                                  int64_t *F, int64_t *mp)
 {
@@ -461,11 +461,11 @@ int lariat_prep_free_newton_step(const lariat_prep *prep, int64_t p, double lamb
         r[0] = -(sign * *g0);
         for (int64_t t = 0; t < m; t++) A[t + 1] = A[(t + 1) * n] = h0[F[t]];
     }
+    rows(harg, F, m, A + ic * n + ic, n);
     for (int64_t t = 0; t < m; t++) {
         const int64_t j = F[t];
         const double q = lambda * (1.0 - a) * prep->pf[j], tau = lambda * a * prep->pf[j];
         r[t + ic] = -(sign * g[j] + q * c[j] + tau * (c[j] > 0.0 ? 1.0 : -1.0));
-        row(harg, j, F, m, A + (t + ic) * n + ic);
         A[(t + ic) * n + t + ic] += q;
     }
     /* Symmetric: row-major storage is the column-major matrix itself. */
@@ -487,20 +487,23 @@ typedef struct dense_rows {
     int64_t p;
 } dense_rows;
 
-static void dense_row(const void *harg, int64_t j, const int64_t *F, int64_t m, double *out)
+static void dense_rows_fill(void *harg, const int64_t *F, int64_t m, double *A, int64_t lda)
 {
     const dense_rows *d = harg;
-    for (int64_t u = 0; u < m; u++) out[u] = d->H[j * d->p + F[u]];
+    for (int64_t t = 0; t < m; t++) {
+        const double *row = d->H + F[t] * d->p;
+        for (int64_t u = 0; u < m; u++) A[t * lda + u] = row[F[u]];
+    }
 }
 
 int lariat_prep_free_newton(const lariat_prep *prep, int64_t p, double lambda, const double *H, const double *h0,
                             double h00, int intercept, double m2_max, double sign, double *c, double *c0, double *g,
                             double *g0, double *A, double *r, int64_t *F)
 {
-    const dense_rows rows = {H, p};
+    dense_rows rows = {H, p};
     const int64_t ic = intercept != 0;
     int64_t m;
-    if (!lariat_prep_free_newton_step(prep, p, lambda, dense_row, &rows, h0, h00, intercept, m2_max, sign, c, g, g0, A,
+    if (!lariat_prep_free_newton_step(prep, p, lambda, dense_rows_fill, &rows, h0, h00, intercept, m2_max, sign, c, g, g0, A,
                                       r, F, &m)) {
         return 0;
     }

@@ -114,18 +114,18 @@ int lariat_prep_free_newton(const lariat_prep *prep, int64_t p, double lambda, c
                             double h00, int intercept, double m2_max, double sign, double *c, double *c0, double *g,
                             double *g0, double *A, double *r, int64_t *F);
 
-/* Not collective. Fills out[u] = H_{j, F[u]} for u < m, from wherever the
-** caller keeps H. */
-typedef void (*lariat_prep_hrow_fn)(const void *harg, int64_t j, const int64_t *F, int64_t m, double *out);
+/* Fills A[t lda + u] = H_{F[t], F[u]} for t, u < m, from wherever the
+** caller keeps H (collective if the caller's H is spread over ranks). */
+typedef void (*lariat_prep_hrows_fn)(void *harg, const int64_t *F, int64_t m, double *A, int64_t lda);
 
 /* Not collective. lariat_prep_free_newton's step without taking it, for a
 ** caller that keeps H its own way (gram.c's slabs) and updates its g
-** itself: H's entries come from row(harg, ...), and on success (1) *m is
+** itself: H's entries come from rows(harg, ...), and on success (1) *m is
 ** the number of free coordinates F[0 .. m), their steps are r[ic ..
 ** ic + m) and the intercept's r[0] (ic = 1 with intercept), and nothing
 ** else is changed. 0: no step (c, g untouched). */
-int lariat_prep_free_newton_step(const lariat_prep *prep, int64_t p, double lambda, lariat_prep_hrow_fn row,
-                                 const void *harg, const double *h0, double h00, int intercept, double m2_max,
+int lariat_prep_free_newton_step(const lariat_prep *prep, int64_t p, double lambda, lariat_prep_hrows_fn rows,
+                                 void *harg, const double *h0, double h00, int intercept, double m2_max,
                                  double sign, const double *c, const double *g, const double *g0, double *A, double *r,
                                  int64_t *F, int64_t *m);
 
