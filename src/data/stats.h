@@ -41,7 +41,7 @@ int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double 
 int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, double *G);
 
 /* Not collective. The first column of slab r when p columns are cut into
-** s slabs (lariat_stats_gram_slabs): floor(p r / s). */
+** s slabs (lariat_stats_gram_slab): floor(p r / s). */
 static inline int64_t lariat_slab_start(int64_t p, int s, int r) { return p * r / s; }
 
 /* Collective. Slab r of lariat_stats_gram's G cut into s column slabs:

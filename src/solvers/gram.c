@@ -31,9 +31,10 @@
 ** a moved coordinate, and a rank cannot do the next update before the last:
 ** on one rank the descent was two thirds of a sparse lasso path and a
 ** second rank gave nothing. So the ranks that iterate together own a slab
-** each of g's entries, [lo, hi), with H's columns of the slab stored as one
-** block of rows (data/stats.h, lariat_stats_gram_slabs), and a move updates
-** each slab from its own block: a rank reads 1/S of H a sweep. A
+** each of g's entries, [lo, hi), and keep only H's columns of the slab,
+** stored as one block of rows (data/stats.h, lariat_stats_gram_slab): a
+** move updates each slab from its own block, and a rank holds and reads
+** 1/S of H (a Newton step gathers its rows, newton_rows). A
 ** coordinate's update needs its exact g, which only its slab's owner has:
 ** the cycle's coordinates go in runs of one owner, the owner decides them
 ** and broadcasts each GRAM_BLOCK coordinates' moves, and the others apply
