@@ -147,7 +147,13 @@ RSUM_AVX2 static void rsum_add_avx2(lariat_rsum_entry *acc, const double *v, int
         __m256d top = _mm256_loadu_pd(a), b0 = _mm256_loadu_pd(a + 4), b1 = _mm256_loadu_pd(a + 8),
                 b2 = _mm256_loadu_pd(a + 12);
         transpose4(&top, &b0, &b1, &b2);
-        const __m256d fast = _mm256_cmp_pd(_mm256_mul_pd(_mm256_andnot_pd(sign, x), two23), top, _CMP_LT_OQ);
+        /* A zero into an empty entry adds zeros (C = 0): fast too. Most of a
+        ** sparse Gram tile's entries are zero, and they would otherwise send
+        ** their group entry by entry until the entry's first value. */
+        const __m256d zero = _mm256_setzero_pd();
+        const __m256d fast = _mm256_or_pd(
+            _mm256_cmp_pd(_mm256_mul_pd(_mm256_andnot_pd(sign, x), two23), top, _CMP_LT_OQ),
+            _mm256_and_pd(_mm256_cmp_pd(x, zero, _CMP_EQ_OQ), _mm256_cmp_pd(top, zero, _CMP_EQ_OQ)));
         if (_mm256_movemask_pd(fast) != 0xf) {
             for (int k = 0; k < 4; k++) deposit(acc + t + k, v[t + k]);
             continue;
