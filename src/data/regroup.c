@@ -9,6 +9,7 @@
 #include "data/regroup.h"
 
 #include "core/core.h"
+#include "core/memory.h"
 #include "data/dataset.h"
 #include "data/matrix.h"
 #include "data/tiles.h"
@@ -118,6 +119,10 @@ int lariat_data_regroup(lariat_ctx *ctx, const lariat_data *data, const double *
     }
     sbuf = lariat_malloc(ctx, (size_t)total, sizeof(double), "regroup send buffer");
     rbuf = lariat_malloc(ctx, (size_t)rtotal, sizeof(double), "regroup receive buffer");
+    /* Every array of the move is fresh and written whole: 2 MiB pages
+    ** (core/memory.h). */
+    lariat_advise_huge(sbuf, (size_t)total * sizeof(double));
+    lariat_advise_huge(rbuf, (size_t)rtotal * sizeof(double));
     rc = lariat_agree(ctx, (sbuf && rbuf) ? LARIAT_OK : LARIAT_ENOMEM);
     if (rc != LARIAT_OK) goto done;
     {
@@ -160,6 +165,8 @@ int lariat_data_regroup(lariat_ctx *ctx, const lariat_data *data, const double *
             rowptr = lariat_malloc(ctx, (size_t)(m + 1), sizeof(int64_t), "regrouped row offsets");
             colind = lariat_malloc(ctx, (size_t)nnz, sizeof(int32_t), "regrouped columns");
         }
+        lariat_advise_huge(val, (size_t)(sparse ? nnz : m * p) * sizeof(double));
+        lariat_advise_huge(colind, (size_t)nnz * sizeof(int32_t));
         *out_w = lariat_malloc(ctx, (size_t)m, sizeof(double), "regrouped weights");
         if (foldid) *out_foldid = lariat_malloc(ctx, (size_t)m, sizeof(int), "regrouped folds");
         if (!val || (sparse && (!rowptr || !colind)) || !*out_w || (foldid && !*out_foldid)) rc = LARIAT_ENOMEM;
