@@ -35,7 +35,9 @@
 # Writes OUT.csv (the comparison: case,task,n,p,nnz,alpha,ranks,lariat_s,
 # lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,
 # speedup_vs_1_rank,family,lariat_nonzero,lariat_nonzero_path,glmnet_nonzero,
-# glmnet_nonzero_path,sklearn_nonzero,sklearn_nonzero_path),
+# glmnet_nonzero_path,sklearn_nonzero,sklearn_nonzero_path,lariat_peak_rss_mb:
+# the largest over the repeats of the model's peak_rss_mb, itself the largest
+# over the ranks),
 # OUT-limits.csv (figure,case,ranks,value) and OUT.md (the tables and the
 # machine, for docs/performance.md), and prints OUT.md.
 # Environment: SIZE (full|tiny), REPEATS (3), RANKS ("1 2"), CASES (all six;
@@ -144,7 +146,7 @@ fi
 work="$OUT.d"
 rm -rf "$work"
 mkdir -p "$work"
-raw="$work/raw.csv" # case,task,tool,ranks,rep,seconds,load_seconds,nonzero,nonzero_path
+raw="$work/raw.csv" # case,task,tool,ranks,rep,seconds,load_seconds,nonzero,nonzero_path,peak_rss_mb
 : >"$raw"
 limits="$OUT-limits.csv"
 echo "figure,case,ranks,value" >"$limits"
@@ -171,10 +173,10 @@ lariat_run() {
     fi
     # In memory: everything but reading the file and writing the model. The
     # nonzero coefficients of the path on all rows: at its last lambda, and
-    # summed over its lambdas.
+    # summed over its lambdas. The peak resident set of the run's largest rank.
     jq -r --arg c "$name" --arg t "$task" --arg r "$np" --arg k "$rep" \
         '[$c, $t, "lariat", $r, $k, (.timings_s.total - .timings_s.load - .timings_s.write), .timings_s.load,
-          .path[-1].nonzero, ([.path[].nonzero] | add)]
+          .path[-1].nonzero, ([.path[].nonzero] | add), .peak_rss_mb]
          | map(tostring) | join(",")' "$model" >>"$raw"
     if [ "$task" = fit ] && [ ! -f "$work/$name.lambda" ]; then jq -r '.path[].lambda' "$model" >"$work/$name.lambda"; fi
 }
@@ -211,7 +213,7 @@ peer_run() {
         nz=
         nzp=
     fi
-    echo "$name,$task,$tool,1,$rep,$secs,,${nz:-NA},${nzp:-NA}" >>"$raw"
+    echo "$name,$task,$tool,1,$rep,$secs,,${nz:-NA},${nzp:-NA}," >>"$raw"
 }
 
 # The data: one file per case, written by lariat gen at the largest rank
@@ -321,6 +323,11 @@ median_load() {
     awk -F, -v c="$1" -v r="$2" '$1 == c && $3 == "lariat" && $4 == r { print $7 }' "$raw" | sort -g |
         awk '{ v[NR] = $1 } END { if (NR) printf "%.4g\n", v[int((NR + 1) / 2)]; else print "NA" }'
 }
+# peak_rss CASE TASK RANKS: lariat's largest peak RSS (MB) over the repeats.
+peak_rss() {
+    awk -F, -v c="$1" -v t="$2" -v r="$3" '$1 == c && $2 == t && $3 == "lariat" && $4 == r && $10 != "" {
+        if (m == "" || $10 + 0 > m) m = $10 + 0 } END { if (m == "") print "NA"; else printf "%.4g\n", m }' "$raw"
+}
 # nonzero CASE TASK TOOL RANKS FIELD: a nonzero count the runs reported
 # (FIELD 8: at the last lambda, 9: summed over the path), the same in every
 # repeat, or the values seen joined by "|"; NA if none.
@@ -335,7 +342,7 @@ ratio() {
 }
 
 csv="$OUT.csv"
-echo "case,task,n,p,nnz,alpha,ranks,lariat_s,lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,speedup_vs_1_rank,family,lariat_nonzero,lariat_nonzero_path,glmnet_nonzero,glmnet_nonzero_path,sklearn_nonzero,sklearn_nonzero_path" >"$csv"
+echo "case,task,n,p,nnz,alpha,ranks,lariat_s,lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,speedup_vs_1_rank,family,lariat_nonzero,lariat_nonzero_path,glmnet_nonzero,glmnet_nonzero_path,sklearn_nonzero,sklearn_nonzero_path,lariat_peak_rss_mb" >"$csv"
 while read -r name rows feats _ _ density alpha _ family; do
     case " $CASES " in *" $name "*) ;; *) continue ;; esac
     nnz=$(awk -v n="$rows" -v p="$feats" -v d="$density" 'BEGIN { printf "%.0f", n * p * d }')
@@ -354,7 +361,7 @@ while read -r name rows feats _ _ density alpha _ family; do
                 snz="$(nonzero "$name" "$task" sklearn 1 8),$(nonzero "$name" "$task" sklearn 1 9)"
             fi
             lnz="$(nonzero "$name" "$task" lariat "$np" 8),$(nonzero "$name" "$task" lariat "$np" 9)"
-            echo "$name,$task,$rows,$feats,$nnz,$alpha,$np,$l,$(median_load "$name" "$np"),$g,$s,$(ratio "$l" "$g"),$(ratio "$l" "$s"),$(ratio "$base" "$l"),$family,$lnz,$gnz,$snz" >>"$csv"
+            echo "$name,$task,$rows,$feats,$nnz,$alpha,$np,$l,$(median_load "$name" "$np"),$g,$s,$(ratio "$l" "$g"),$(ratio "$l" "$s"),$(ratio "$base" "$l"),$family,$lnz,$gnz,$snz,$(peak_rss "$name" "$task" "$np")" >>"$csv"
         done
     done
 done <<<"$case_table"
@@ -374,8 +381,8 @@ fig() {
         "$([ $use_glmnet = 1 ] && "$RSCRIPT" -e 'cat("glmnet", format(packageVersion("glmnet")))' 2>/dev/null || echo "no glmnet"),"\
         "$([ $use_sklearn = 1 ] && "$PYTHON" -c 'import sklearn; print("scikit-learn", sklearn.__version__)' || echo "no scikit-learn")."
     echo
-    echo "| case | task | n x p | alpha | ranks | lariat s | load s | glmnet s | scikit-learn s | lariat / glmnet | lariat / scikit-learn | speed-up over 1 rank | load + lariat / faster peer | nonzero: lariat / glmnet / scikit-learn |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "| case | task | n x p | alpha | ranks | lariat s | load s | glmnet s | scikit-learn s | lariat / glmnet | lariat / scikit-learn | speed-up over 1 rank | load + lariat / faster peer | peak RSS MB per rank | nonzero: lariat / glmnet / scikit-learn |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     # load + lariat / faster peer: lariat end to end (reading the file and
     # fitting) against the faster peer's fit alone (its data already in
     # memory); "<x" when every peer that ran was stopped at its time limit.
@@ -389,11 +396,12 @@ fig() {
               if (best != "") e2e = sprintf("%.4g", ($8 + $9) / best)
               else if (bound != "") e2e = sprintf("<%.4g", ($8 + $9) / bound) }
           v = nz($16, $17); if ($7 == 1) v = v " / " nz($18, $19) " / " nz($20, $21)
-          printf "| %s | %s | %s x %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-              $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $12, $13, $14, e2e, v }'
+          printf "| %s | %s | %s x %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+              $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $12, $13, $14, e2e, $22, v }'
     echo
     echo "Nonzero: the coefficients at the last lambda of the path on all rows (in brackets: summed over the path's lambdas);"
     echo "scikit-learn's CV at the alpha or C it chose. The binomial CV of scikit-learn (LogisticRegressionCV) runs over its own 10 values of C."
+    echo "Peak RSS: lariat's largest resident set on any rank (the model's peak_rss_mb), the largest over the repeats."
     # The machine's limits, measured on the tall and wide data only.
     if [[ " $CASES " == *" tall "* || " $CASES " == *" wide "* ]]; then
         echo
