@@ -66,7 +66,7 @@ int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
     ** statistics and standardization, "solve" the path (SPEC.md section 5). */
     if (rc == LARIAT_OK && pb.family == LARIAT_FAMILY_GAUSSIAN) {
         double t0 = lariat_now();
-        rc = lariat_prep_create(ctx, data, train_w, &pb, &prep);
+        rc = lariat_fit_prepare(ctx, data, train_w, &pb, &st, &prep);
         double t1 = lariat_now();
         info.timings.prepare = t1 - t0;
         if (rc == LARIAT_OK) rc = lariat_ckpt_fit(ctx, prep, &pb, &st, &fit);

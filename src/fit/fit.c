@@ -25,7 +25,7 @@ static int fit_path(lariat_ctx *ctx, const lariat_data *data, const double *row_
         return rc;
     }
     lariat_prep *prep = NULL;
-    int rc = lariat_prep_create(ctx, data, row_weights, pb, &prep);
+    int rc = lariat_fit_prepare(ctx, data, row_weights, pb, st, &prep);
     if (rc == LARIAT_OK) rc = lariat_ckpt_fit(ctx, prep, pb, st, out);
     lariat_prep_destroy(prep);
     return rc;

@@ -132,6 +132,20 @@ static int restore_position(lariat_ctx *ctx, const lariat_prep *prep, const lari
     return LARIAT_OK;
 }
 
+/* The largest Gram lariat_fit_prepare forms while preparing: one that
+** gram.c keeps whole on every rank (its GRAM_SHARED_BYTES), so that the
+** prepared problem's copy adds at most as much as the solver's own. */
+#define PREPARED_GRAM_MAX_BYTES ((double)(4 << 20))
+
+int lariat_fit_prepare(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                       const lariat_settings *st, lariat_prep **out)
+{
+    const double p = (double)data->p;
+    const int gram = !lariat_matrix_is_sparse(data->X) && p * p * 8.0 <= PREPARED_GRAM_MAX_BYTES &&
+                     !st->distributed_gram && (st->solver == LARIAT_SOLVER_AUTO || st->solver == LARIAT_SOLVER_GRAM);
+    return gram ? lariat_prep_create_gram(ctx, data, w, pb, out) : lariat_prep_create(ctx, data, w, pb, out);
+}
+
 int lariat_fit_prepared(lariat_ctx *ctx, const lariat_prep *prep, const lariat_settings *st, lariat_fit **out)
 {
     return lariat_path_run(ctx, prep, st, NULL, NULL, NULL, out);
@@ -151,7 +165,9 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
     /* The memory per rank chooses between the replicated and the distributed
     ** Gram; it is measured (collectively) while every rank is still here. */
     double memory = 0.0;
-    int rc = prep->gram != NULL ? LARIAT_OK : lariat_solver_memory(ctx, &memory);
+    /* A problem from sufficient statistics alone (no rows: prep->w NULL) serves the gram solver only. */
+    const int stats_only = prep->gram != NULL && prep->w == NULL;
+    int rc = stats_only ? LARIAT_OK : lariat_solver_memory(ctx, &memory);
     /* Everything below up to the solver's create() is local and identical on
     ** every rank (it depends on reduced quantities only), but allocations can
     ** fail on one rank: agree before the first collective. */
@@ -171,13 +187,12 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
         fit->null_objective = prep->N0;
         fit->lambda_max = lmax;
         fit->n_zero_variance = prep->n_constant;
-        /* Sufficient statistics without the rows serve the gram solver only. */
-        if (prep->gram != NULL) {
+        if (stats_only) {
             snprintf(fit->solver_reason, sizeof(fit->solver_reason),
                      "on sufficient statistics: one pass over the data served every fold");
         }
-        ops = prep->gram != NULL ? &lariat_solver_gram
-                                 : lariat_solver_choose(prep, st, memory, fit->solver_reason, sizeof(fit->solver_reason));
+        ops = stats_only ? &lariat_solver_gram
+                         : lariat_solver_choose(prep, st, memory, fit->solver_reason, sizeof(fit->solver_reason));
         if (ops == NULL) rc = lariat_error(ctx, LARIAT_EUSAGE, "%s", fit->solver_reason);
         else fit->solver_name = ops->name;
     }

@@ -8,10 +8,20 @@
 #include "solvers/prep.h"
 #include "solvers/solver.h"
 
+/* Collective. The prepared problem of a gaussian fit with settings st:
+** lariat_prep_create's, or lariat_prep_create_gram's on dense rows whose
+** Gram the gram solver will keep whole on every rank (st's solver auto or
+** gram, p^2 doubles within 4 MiB): the Gram is then summed in the pass of
+** the second moments, two passes over X instead of three. w = NULL uses
+** data->w. */
+int lariat_fit_prepare(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                       const lariat_settings *st, lariat_prep **out);
+
 /* Collective. lariat_fit_path for an already prepared problem, which the
-** caller keeps. A prep with a Gram (lariat_prep_from_stats) uses the gram
-** solver whatever st->solver says. st->checkpoint is not looked at here
-** (lariat_ckpt_fit, ckpt/ckpt.h, is the entry with checkpoints). */
+** caller keeps. A prep from sufficient statistics alone
+** (lariat_prep_from_stats) uses the gram solver whatever st->solver says.
+** st->checkpoint is not looked at here (lariat_ckpt_fit, ckpt/ckpt.h, is
+** the entry with checkpoints). */
 int lariat_fit_prepared(lariat_ctx *ctx, const lariat_prep *prep, const lariat_settings *st, lariat_fit **out);
 
 /* Not collective. The lambda values, decreasing: the explicit st->lambda

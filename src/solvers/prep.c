@@ -207,6 +207,7 @@ typedef struct moments_tile {
     double *neg_min;    /* pass 1: -min and max of each column over this rank's rows of w > 0 */
     double *max;
     double *tlo, *thi;  /* pass 1: p each of scratch, one tile's ranges */
+    double *G;          /* pass 2 with the Gram: p x p scratch, one tile's */
     int rc;
 } moments_tile;
 
@@ -256,7 +257,37 @@ static void second_moments_fn(void *arg, int64_t i0, int64_t m, double *part)
     part[1] = part[2] = 0.0;
 }
 
-int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+/* Pass 2 with the Gram (lariat_prep_create_gram) on one tile: [sum w (y -
+** ybar)^2, 0, 0, xyraw (p), the centered Gram's upper triangle packed by
+** rows (p (p + 1) / 2)], whose diagonal is s2. The Gram is the gram solver's
+** own (lariat_matrix_gram, as data/stats.c's lariat_stats_gram sums it). */
+static void gram_moments_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    moments_tile *a = arg;
+    const double *w = a->w + i0, *y = a->data->y + i0;
+    const int64_t p = a->data->p;
+    double yy = 0.0;
+    for (int64_t i = 0; i < m; i++) {
+        double yc = y[i] - *a->ybar;
+        a->q[i] = w[i] * yc;
+        yy += a->q[i] * yc;
+    }
+    const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
+    lariat_matrix_mult_t(&tile, a->shift, a->q, part + 3);
+    int rc = lariat_matrix_gram(a->ctx, &tile, w, a->shift, a->G);
+    if (rc != LARIAT_OK) a->rc = rc;
+    double *t = part + 3 + p;
+    for (int64_t j = 0; j < p; j++) {
+        for (int64_t l = j; l < p; l++) *t++ = a->G[j * p + l];
+    }
+    part[0] = yy;
+    part[1] = part[2] = 0.0;
+}
+
+/* Collective. lariat_prep_create, and lariat_prep_create_gram when gram is
+** set: its second pass then sums the centered Gram in place of the
+** second moments (the Gram's diagonal), into prep->gram. */
+static int prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb, int gram,
                        lariat_prep **out)
 {
     *out = NULL;
@@ -267,11 +298,19 @@ int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w
     lariat_prep *prep = lariat_calloc(ctx, 1, sizeof(*prep), "problem");
     int rc = prep ? check_problem(ctx, pb, p) : LARIAT_ENOMEM;
     if (rc == LARIAT_OK) rc = alloc_arrays(ctx, prep, p);
+    /* One reduction buffer serves both passes: 3 + 2p doubles, or with
+    ** the Gram 3 + p + p (p + 1) / 2. */
+    const int64_t len2 = gram ? 3 + p + p * (p + 1) / 2 : 3 + 2 * p, len = len2 > 3 + 2 * p ? len2 : 3 + 2 * p;
+    double *G = NULL;
     if (rc == LARIAT_OK) {
-        /* One reduction buffer serves both passes: 3 + 2p doubles. */
-        buf = lariat_malloc(ctx, (size_t)(3 + 2 * p), sizeof(double), "reduction buffer");
+        buf = lariat_malloc(ctx, (size_t)len, sizeof(double), "reduction buffer");
         q = lariat_malloc(ctx, (size_t)lariat_tile_rows(data->n, data->p), sizeof(double), "weighted labels");
         if (buf == NULL || q == NULL) rc = LARIAT_ENOMEM;
+    }
+    if (rc == LARIAT_OK && gram) {
+        prep->gram = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "Gram matrix");
+        G = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "a tile's Gram matrix");
+        if (prep->gram == NULL || G == NULL) rc = LARIAT_ENOMEM;
     }
     rc = lariat_agree(ctx, rc);
     if (rc != LARIAT_OK) goto done;
@@ -292,8 +331,8 @@ int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w
     double *range_lo = prep->lo, *range_hi = prep->hi; /* borrowed as scratch until bounds are set */
     for (int64_t j = 0; j < p; j++) range_lo[j] = range_hi[j] = -INFINITY;
     moments_tile mt = {ctx, data, w, NULL, &prep->ybar, q, prep->xy, range_lo, range_hi, prep->scale, prep->xx,
-                       LARIAT_OK};
-    rc = lariat_tilesum_create(ctx, data, 3 + 2 * p, &ts);
+                       G, LARIAT_OK};
+    rc = lariat_tilesum_create(ctx, data, len, &ts);
     if (rc == LARIAT_OK) rc = lariat_tilesum_run(ts, 3 + p, first_moments_fn, &mt, buf);
     if (rc == LARIAT_OK) rc = lariat_agree(ctx, mt.rc);
     if (rc == LARIAT_OK && MPI_Allreduce(MPI_IN_PLACE, range_hi, (int)p, MPI_DOUBLE, MPI_MAX,
@@ -319,14 +358,26 @@ int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w
     ** label's sum of squares and the correlations sum w (x - m)(y - ybar),
     ** in one tiled sum. */
     mt.shift = pb->intercept ? prep->mean : NULL;
-    rc = lariat_tilesum_run(ts, 3 + 2 * p, second_moments_fn, &mt, buf);
+    rc = lariat_tilesum_run(ts, len2, gram ? gram_moments_fn : second_moments_fn, &mt, buf);
     if (rc == LARIAT_OK) rc = lariat_agree(ctx, mt.rc);
     if (rc != LARIAT_OK) goto done;
     prep->yy = buf[0] / W;
     prep->N0 = 0.5 * prep->yy;
+    const double *s2 = buf + 3, *xyraw = buf + 3 + p;
+    if (gram) {
+        /* The triangle mirrored into prep->gram; s2 is its diagonal, copied
+        ** into G (the tiles' scratch, free now). */
+        const double *t = buf + 3 + p;
+        for (int64_t j = 0; j < p; j++) {
+            for (int64_t l = j; l < p; l++, t++) prep->gram[j * p + l] = prep->gram[l * p + j] = *t;
+        }
+        for (int64_t j = 0; j < p; j++) G[j] = prep->gram[j * p + j];
+        s2 = G;
+        xyraw = buf + 3;
+    }
 
     /* range_lo holds -min after its max-reduction. */
-    prep_finish(prep, pb, buf + 3, buf + 3 + p, range_lo, range_hi);
+    prep_finish(prep, pb, s2, xyraw, range_lo, range_hi);
     rc = lariat_agree(ctx, unpenalized_alloc(ctx, prep));
     if (rc == LARIAT_OK) rc = unpenalized_gram(ctx, prep);
 
@@ -334,12 +385,29 @@ done:
     lariat_tilesum_destroy(ts);
     free(buf);
     free(q);
+    free(G);
     if (rc != LARIAT_OK) {
         lariat_prep_destroy(prep);
         return rc;
     }
     *out = prep;
     return LARIAT_OK;
+}
+
+int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                       lariat_prep **out)
+{
+    return prep_create(ctx, data, w, pb, 0, out);
+}
+
+int lariat_prep_create_gram(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                            lariat_prep **out)
+{
+    *out = NULL;
+    if (lariat_matrix_is_sparse(data->X)) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "lariat_prep_create_gram needs dense rows");
+    }
+    return prep_create(ctx, data, w, pb, 1, out);
 }
 
 int lariat_prep_from_stats(lariat_ctx *ctx, const lariat_data *data, const lariat_problem *pb, const double *set,

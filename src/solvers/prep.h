@@ -48,8 +48,9 @@ typedef struct lariat_prep {
     double *LU;        /* nU x nU scratch: the projected columns' Gram, factored */
     int64_t *Usel;     /* nU scratch: positions in U of the projected columns */
     double *gap_work;  /* p + nU doubles of scratch for lariat_prep_gap */
-    double *gram;      /* NULL, or (from sufficient statistics) the p x p centered, unscaled
-                          sum_i w_i (x_i - m)(x_i - m)': the gram solver then makes no pass */
+    double *gram;      /* NULL, or (from sufficient statistics, or lariat_prep_create_gram) the
+                          p x p centered, unscaled sum_i w_i (x_i - m)(x_i - m)': the gram
+                          solver then makes no pass */
 } lariat_prep;
 
 /* Collective. Two passes over the local rows (means and ranges, then
@@ -58,6 +59,14 @@ typedef struct lariat_prep {
 ** agreed on all ranks. */
 int lariat_prep_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
                        lariat_prep **out);
+/* Collective. lariat_prep_create on dense rows with prep->gram filled in
+** by its second pass, which sums the centered Gram (the gram solver's,
+** data/stats.h) in place of the second moments: its diagonal. Any solver
+** can use the problem; the gram solver then makes no pass of its own.
+** Two passes over X instead of three (lariat_fit_prepare, path.h).
+** LARIAT_EUSAGE on CSR rows. */
+int lariat_prep_create_gram(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
+                            lariat_prep **out);
 void lariat_prep_destroy(lariat_prep *prep);
 
 /* Not collective (the statistics are global, so every rank builds the same).
