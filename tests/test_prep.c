@@ -1,7 +1,9 @@
 /*
 ** The prepared problem: standardization against a hand computation on the
 ** gathered rows (SPEC.md section 1), lambda_max (section 2), and the gap's
-** defining properties (non-negative; zero at a known optimum).
+** defining properties (non-negative; zero at a known optimum). The same
+** for lariat_prep_create_gram, whose Gram is checked against the hand sums
+** too.
 */
 #include "solvers/prep.h"
 #include "harness.h"
@@ -10,7 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-static void check_standardization(int intercept, int standardize)
+static void check_standardization(int intercept, int standardize, int gram)
 {
     lt_spec s = {.n = 57, .p = 6, .seed = 5, .corr = 0.4, .weighted = 1, .offset = 3.0, .scale_range = 3};
     lariat_data *d = lt_make_data(&s);
@@ -22,8 +24,9 @@ static void check_standardization(int intercept, int standardize)
     pb.intercept = intercept;
     pb.standardize = standardize;
     lariat_prep *prep = NULL;
-    int rc = lariat_prep_create(lt_ctx(), d, NULL, &pb, &prep);
-    LT_ASSERT_ALL(rc == LARIAT_OK);
+    int rc = gram ? lariat_prep_create_gram(lt_ctx(), d, NULL, &pb, &prep)
+                  : lariat_prep_create(lt_ctx(), d, NULL, &pb, &prep);
+    LT_ASSERT_ALL(rc == LARIAT_OK && (prep->gram != NULL) == gram);
     if (rc != LARIAT_OK) return;
     const int64_t n = s.n, p = s.p;
     double W = 0, ybar = 0;
@@ -47,6 +50,17 @@ static void check_standardization(int intercept, int standardize)
         ok &= fabs(prep->scale[j] - sd) <= 1e-12 * sd;
         ok &= fabs(prep->xy[j] - xy) <= 1e-10 * (1 + fabs(xy));
         lmax = fmax(lmax, fabs(xy) / 0.5);
+        for (int64_t l = 0; gram && l < p; l++) {
+            /* The unscaled centered Gram: sum w (x_j - m_j)(x_l - m_l). */
+            double ml = 0, g = 0, a = 0;
+            for (int64_t i = 0; i < n; i++) ml += w[i] * X[i * p + l] / W;
+            if (!intercept) ml = 0;
+            for (int64_t i = 0; i < n; i++) {
+                g += w[i] * (X[i * p + j] - m) * (X[i * p + l] - ml);
+                a += fabs(w[i] * (X[i * p + j] - m) * (X[i * p + l] - ml));
+            }
+            ok &= fabs(prep->gram[j * p + l] - g) <= 1e-12 * a && prep->gram[j * p + l] == prep->gram[l * p + j];
+        }
     }
     ok &= fabs(lariat_prep_lambda_max(prep) - lmax) <= 1e-10 * lmax;
     LT_ASSERT_ALL(ok);
@@ -57,9 +71,12 @@ static void check_standardization(int intercept, int standardize)
     lariat_data_destroy(d);
 }
 
-static void test_standardize_intercept(void) { check_standardization(1, 1); }
-static void test_standardize_no_intercept(void) { check_standardization(0, 1); }
-static void test_no_standardize(void) { check_standardization(1, 0); }
+static void test_standardize_intercept(void) { check_standardization(1, 1, 0); }
+static void test_standardize_no_intercept(void) { check_standardization(0, 1, 0); }
+static void test_no_standardize(void) { check_standardization(1, 0, 0); }
+static void test_gram_intercept(void) { check_standardization(1, 1, 1); }
+static void test_gram_no_intercept(void) { check_standardization(0, 1, 1); }
+static void test_gram_no_standardize(void) { check_standardization(1, 0, 1); }
 
 /* Gap at b = 0 for the lasso, from the prepared quantities alone: v = xy,
 ** rr = ry = yy. Zero at lambda >= lambda_max (b = 0 is optimal there),
@@ -106,6 +123,10 @@ static void test_constant_column_and_bounds(void)
     LT_ASSERT_ALL(rc == LARIAT_OK && prep->scale[1] == 0.0 && prep->lo[1] == 0.0 && prep->hi[1] == 0.0 &&
                   prep->n_constant == 1 && prep->scale[0] > 0.0);
     lariat_prep_destroy(prep);
+    /* The Gram's diagonal, made in another order, finds the same constant column. */
+    rc = lariat_prep_create_gram(lt_ctx(), d, NULL, &pb, &prep);
+    LT_ASSERT_ALL(rc == LARIAT_OK && prep->scale[1] == 0.0 && prep->n_constant == 1 && prep->scale[0] > 0.0);
+    lariat_prep_destroy(prep);
     double lower[3] = {0.5, -1, -1};
     pb.lower = lower;
     rc = lariat_prep_create(lt_ctx(), d, NULL, &pb, &prep);
@@ -119,6 +140,9 @@ void lt_register_prep(void)
     CU_add_test(s, "weighted standardization with intercept", test_standardize_intercept);
     CU_add_test(s, "RMS scaling without intercept", test_standardize_no_intercept);
     CU_add_test(s, "centering without standardization", test_no_standardize);
+    CU_add_test(s, "the same with the Gram in the second pass", test_gram_intercept);
+    CU_add_test(s, "the same with the Gram, no intercept", test_gram_no_intercept);
+    CU_add_test(s, "the same with the Gram, no standardization", test_gram_no_standardize);
     CU_add_test(s, "gap at b = 0 around lambda_max", test_gap_at_zero);
     CU_add_test(s, "constant column and infeasible bounds", test_constant_column_and_bounds);
 }
