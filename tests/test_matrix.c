@@ -136,6 +136,27 @@ static void check_kernels(int64_t n, int64_t p, double density)
             ok &= fabs(s1[j] - a) <= 1e-11 * (1 + fabs(a)) && fabs(s2[j] - b) <= 1e-11 * (1 + fabs(b));
             ok &= lo[j] == mn && hi[j] == mx;
         }
+        /* wsum_range = X'w and colrange, with some weights zero (their rows
+        ** out of the ranges); on dense rows each sum is the fma chain in row
+        ** order, bit for bit */
+        double *w0 = malloc((size_t)(nl + 1) * sizeof(double)), *xw = malloc((size_t)p * sizeof(double));
+        double *lo0 = malloc((size_t)p * sizeof(double)), *hi0 = malloc((size_t)p * sizeof(double));
+        for (int64_t i = 0; i < nl; i++) w0[i] = i % 3 == 1 ? 0.0 : w[i];
+        ok &= lariat_matrix_wsum_range(lt_ctx(), M[k], w0, xw, lo, hi) == LARIAT_OK;
+        ok &= lariat_matrix_colrange(lt_ctx(), M[k], w0, lo0, hi0) == LARIAT_OK;
+        for (int64_t j = 0; j < p; j++) {
+            double a = 0, f = 0;
+            for (int64_t i = 0; i < nl; i++) {
+                a += w0[i] * X[i * p + j];
+                f = fma(w0[i], X[i * p + j], f);
+            }
+            ok &= k == 0 ? xw[j] == f : fabs(xw[j] - a) <= 1e-11 * (1 + fabs(a));
+            ok &= lo[j] == lo0[j] && hi[j] == hi0[j];
+        }
+        free(w0);
+        free(xw);
+        free(lo0);
+        free(hi0);
         /* the fused sweep */
         ok &= sweep_ok(M[k], X, nl, p, shift, v, y, w);
         free(out);

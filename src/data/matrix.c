@@ -228,6 +228,29 @@ static __attribute__((target("avx512f"))) void colstats_row_avx512(const double 
     }
 }
 
+/* One row's terms of lariat_matrix_wsum_range: xw += wi x, and the ranges
+** when the row counts (in_range). */
+static __attribute__((target("avx512f,fma"))) void wsum_range_row_avx512(const double *x, int64_t p, double wi,
+                                                                          int in_range, double *xw, double *lo,
+                                                                          double *hi)
+{
+    const __m512d w8 = _mm512_set1_pd(wi);
+    int64_t j = 0;
+    for (; j + 8 <= p; j += 8) {
+        const __m512d v = _mm512_loadu_pd(x + j);
+        _mm512_storeu_pd(xw + j, _mm512_fmadd_pd(w8, v, _mm512_loadu_pd(xw + j)));
+        if (in_range) {
+            _mm512_storeu_pd(lo + j, _mm512_min_pd(v, _mm512_loadu_pd(lo + j)));
+            _mm512_storeu_pd(hi + j, _mm512_max_pd(v, _mm512_loadu_pd(hi + j)));
+        }
+    }
+    for (; j < p; j++) {
+        xw[j] = __builtin_fma(wi, x[j], xw[j]);
+        if (in_range && x[j] < lo[j]) lo[j] = x[j];
+        if (in_range && x[j] > hi[j]) hi[j] = x[j];
+    }
+}
+
 static int has_avx512(void)
 {
     static int has = -1;
@@ -245,6 +268,11 @@ static void center_row_f_avx512(const double *x, const double *shift, double sw,
     (void)x, (void)shift, (void)sw, (void)p, (void)b;
 }
 static void range_row_avx512(const double *x, int64_t p, double *lo, double *hi) { (void)x, (void)p, (void)lo, (void)hi; }
+static void wsum_range_row_avx512(const double *x, int64_t p, double wi, int in_range, double *xw, double *lo,
+                                  double *hi)
+{
+    (void)x, (void)p, (void)wi, (void)in_range, (void)xw, (void)lo, (void)hi;
+}
 static void colstats_row_avx512(const double *x, const double *shift, double wi, int64_t p, double *s1, double *s2)
 {
     (void)x, (void)shift, (void)wi, (void)p, (void)s1, (void)s2;
@@ -428,6 +456,38 @@ int lariat_matrix_colstats(lariat_ctx *ctx, const lariat_matrix *X, const double
         }
     }
     free(wnz);
+    return LARIAT_OK;
+}
+
+int lariat_matrix_wsum_range(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double *xw, double *lo,
+                             double *hi)
+{
+    const int64_t p = X->cols;
+    if (X->kind != MATRIX_DENSE) {
+        lariat_matrix_mult_t(X, NULL, w, xw);
+        return lariat_matrix_colrange(ctx, X, w, lo, hi);
+    }
+    for (int64_t j = 0; j < p; j++) {
+        xw[j] = 0.0;
+        lo[j] = INFINITY;
+        hi[j] = -INFINITY;
+    }
+    /* Row by row, in order: each column's sum is one chain of fused
+    ** multiply-adds, the same on every CPU with FMA. */
+    const int avx512 = has_avx512();
+    for (int64_t i = 0; i < X->rows; i++) {
+        const double *x = X->val + i * p, wi = w[i];
+        const int in_range = wi > 0;
+        if (avx512) {
+            wsum_range_row_avx512(x, p, wi, in_range, xw, lo, hi);
+            continue;
+        }
+        for (int64_t j = 0; j < p; j++) {
+            xw[j] = fma(wi, x[j], xw[j]);
+            if (in_range && x[j] < lo[j]) lo[j] = x[j];
+            if (in_range && x[j] > hi[j]) hi[j] = x[j];
+        }
+    }
     return LARIAT_OK;
 }
 

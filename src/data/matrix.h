@@ -97,6 +97,13 @@ int lariat_matrix_colstats(lariat_ctx *ctx, const lariat_matrix *X, const double
 ** positive weight. Returns LARIAT_ENOMEM if its scratch (CSR only) cannot be had. */
 int lariat_matrix_colrange(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double *lo, double *hi);
 
+/* xw = X'w and lariat_matrix_colrange's lo and hi (all three overwritten):
+** on dense rows in one pass that reads each row once, each column's sum a
+** chain of fused multiply-adds in row order (the same bits on any CPU with
+** FMA); on CSR rows lariat_matrix_mult_t then lariat_matrix_colrange. */
+int lariat_matrix_wsum_range(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double *xw, double *lo,
+                             double *hi);
+
 /* The fused residual-gradient sweep (one pass over the rows), for
 ** first-order solvers: with r_i = y_i - c - (x_i - shift)'d and q_i = w_i r_i,
 **   g[j] = sum_i q_i (x_ij - shift_j)       (overwrites g, cols entries)

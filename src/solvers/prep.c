@@ -225,11 +225,10 @@ static void first_moments_fn(void *arg, int64_t i0, int64_t m, double *part)
     part[1] = wy;
     part[2] = npos;
     const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
-    lariat_matrix_mult_t(&tile, NULL, w, part + 3);
-    /* The tile's column ranges while its rows are in cache, merged into
-    ** the rank's: a maximum is exact in any order. */
+    /* X'w and the tile's column ranges in one read of its rows, the ranges
+    ** merged into the rank's: a maximum is exact in any order. */
     const int64_t p = a->data->p;
-    int rc = lariat_matrix_colrange(a->ctx, &tile, w, a->tlo, a->thi);
+    int rc = lariat_matrix_wsum_range(a->ctx, &tile, w, part + 3, a->tlo, a->thi);
     if (rc != LARIAT_OK) a->rc = rc;
     for (int64_t j = 0; j < p; j++) {
         if (-a->tlo[j] > a->neg_min[j]) a->neg_min[j] = -a->tlo[j];
