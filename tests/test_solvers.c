@@ -800,6 +800,59 @@ static void test_path_sparse_large_gram(void)
     check_path(&sc, 6, 0.3);
 }
 
+/* Collective. A ridge path at several ranks, whose lambdas the ranks solve
+** a block each (gram.c's ridge_share), is the path one rank makes alone on
+** all the rows, bit for bit. singular: two unpenalized copies of one column
+** make H + lambda diag(f) singular at every lambda, so that each lambda
+** falls back to coordinate descent from the lambda before, in order. */
+static void check_ridge_ranks(int singular)
+{
+    const int64_t n = 90, p = 7;
+    const int P = lt_size(), me = lt_rank();
+    const int64_t r0 = n * me / P, nl = n * (me + 1) / P - r0;
+    double *X = malloc((size_t)(n * p) * sizeof(double)), *y = malloc((size_t)n * sizeof(double));
+    for (int64_t i = 0; i < n; i++) {
+        for (int64_t j = 0; j < p; j++) X[i * p + j] = sin(0.37 * (double)(i + 1) * (double)(j + 1)) + 0.1 * (double)j;
+        if (singular) X[i * p + p - 1] = X[i * p + p - 2];
+        y[i] = X[i * p] - 0.5 * X[i * p + 2] + cos((double)i);
+    }
+    lariat_ctx *self = NULL;
+    lariat_data *mine = NULL, *all = NULL;
+    LT_ASSERT_ALL(lariat_ctx_create(MPI_COMM_SELF, &self) == LARIAT_OK);
+    LT_ASSERT_ALL(lariat_data_from_dense(lt_ctx(), nl, p, X + r0 * p, y + r0, NULL, &mine) == LARIAT_OK);
+    LT_ASSERT_ALL(lariat_data_from_dense(self, n, p, X, y, NULL, &all) == LARIAT_OK);
+    double pf[7] = {1, 1, 1, 1, 1, 1, 1};
+    if (singular) pf[p - 2] = pf[p - 1] = 0.0;
+    lariat_problem pb;
+    lariat_problem_default(&pb);
+    pb.alpha = 0.0;
+    pb.penalty_factor = pf;
+    lariat_settings st;
+    lariat_settings_default(&st);
+    st.solver = LARIAT_SOLVER_GRAM;
+    st.nlambda = 20;
+    lariat_fit *a = NULL, *b = NULL;
+    int ok = lariat_fit_path(lt_ctx(), mine, NULL, &pb, &st, &a) == LARIAT_OK;
+    ok &= lariat_fit_path(self, all, NULL, &pb, &st, &b) == LARIAT_OK;
+    ok &= a != NULL && b != NULL && a->nlambda == b->nlambda && a->nlambda == 20;
+    for (int k = 0; ok && k < a->nlambda; k++) {
+        const lariat_solution *u = &a->path[k], *v = &b->path[k];
+        ok &= u->lambda == v->lambda && u->intercept == v->intercept && u->iterations == v->iterations &&
+              memcmp(u->coef, v->coef, (size_t)p * sizeof(double)) == 0;
+    }
+    LT_ASSERT_ALL(ok);
+    lariat_fit_destroy(a);
+    lariat_fit_destroy(b);
+    lariat_data_destroy(mine);
+    lariat_data_destroy(all);
+    lariat_ctx_destroy(self);
+    free(X);
+    free(y);
+}
+
+static void test_ridge_ranks(void) { check_ridge_ranks(0); }
+static void test_ridge_ranks_singular(void) { check_ridge_ranks(1); }
+
 void lt_register_solvers(void)
 {
     CU_pSuite s = CU_add_suite("solvers", NULL, NULL);
@@ -820,4 +873,6 @@ void lt_register_solvers(void)
     CU_add_test(s, "path: dense, weighted, bounded, penalty factors", test_path_dense);
     CU_add_test(s, "path: sparse and wide", test_path_sparse_wide);
     CU_add_test(s, "path: sparse, a Gram rank 0 iterates on alone", test_path_sparse_large_gram);
+    CU_add_test(s, "ridge path with its lambdas split over the ranks = one rank's, bit for bit", test_ridge_ranks);
+    CU_add_test(s, "the same where every system is singular (descent in order)", test_ridge_ranks_singular);
 }

@@ -63,6 +63,7 @@
 #include "solvers/prep.h"
 #include "solvers/solver.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +99,17 @@ typedef struct gram_ws {
     double *share;      /* p + 4: a broadcast solution (broadcast only) */
     int g_fresh;        /* g is refresh_gradient's at c_last, bit for bit */
     double last_lambda; /* lambda of the previous solve(); 0 before the first */
+    int ridge_ok;       /* the last iterate() solved its ridge directly */
+    /* Ridge on a small H at several ranks (ridge_share): the path's lambdas,
+    ** given to create(), solved a block a rank at the first solve(). */
+    double *pre_lambda; /* n_pre: the lambdas to come, in order */
+    double *pre;        /* n_pre x (p + RIDGE_SHARE_EXTRA): each solution and its figures */
+    int n_pre, next_pre, pre_done;
 } gram_ws;
+
+/* A shared ridge solution's figures after its p coefficients: iterations,
+** converged, gap, primal, and whether it stands for the path's (ridge_share). */
+#define RIDGE_SHARE_EXTRA 5
 
 /* The size of H from which the ranks split the descent (see above): four
 ** times a core's second-level cache here, so that the smaller ones, which
@@ -160,6 +171,8 @@ static void gram_destroy(void *wsv)
     free(ws->fcounts);
     free(ws->relay);
     if (ws->split != MPI_COMM_NULL) MPI_Comm_free(&ws->split);
+    free(ws->pre_lambda);
+    free(ws->pre);
     free(ws);
 }
 
@@ -254,6 +267,16 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
     if (rc == LARIAT_OK && ws->broadcast) {
         ws->share = lariat_malloc(ctx, (size_t)(p + 4), sizeof(double), "gram solution buffer");
         if (ws->share == NULL) rc = LARIAT_ENOMEM;
+    }
+    /* Ridge on a small H, every rank alike: each rank will solve a block of
+    ** the path's lambdas instead of all of them (ridge_share). */
+    if (rc == LARIAT_OK && ws->ridge && !large && size > 1 && st->lambda != NULL && st->n_lambda_given > 1) {
+        ws->n_pre = st->n_lambda_given;
+        ws->pre_lambda = lariat_malloc(ctx, (size_t)ws->n_pre, sizeof(double), "ridge path lambdas");
+        ws->pre = lariat_malloc(ctx, (size_t)ws->n_pre, (size_t)(p + RIDGE_SHARE_EXTRA) * sizeof(double),
+                                "ridge path solutions");
+        if (ws->pre_lambda == NULL || ws->pre == NULL) rc = LARIAT_ENOMEM;
+        else memcpy(ws->pre_lambda, st->lambda, (size_t)ws->n_pre * sizeof(double));
     }
     if (prep->gram != NULL) {
         /* Built from sufficient statistics (cross-validation): no pass. */
@@ -567,7 +590,8 @@ static void iterate(gram_ws *ws, double lambda, double *c, lariat_solve_info *in
     /* A warm start outside the bounds (a fresh zero vector under lo > 0) is
     ** projected first, so every iterate is feasible. */
     for (int64_t j = 0; j < p; j++) c[j] = fmin(fmax(c[j], prep->lo[j]), prep->hi[j]);
-    if (ws->ridge && ridge_direct(ws, lambda)) iter = 1;
+    ws->ridge_ok = ws->ridge && ridge_direct(ws, lambda);
+    if (ws->ridge_ok) iter = 1;
     /* A path warm-starts from the last solution, whose g was made from
     ** scratch before it was returned: that g serves again as it is (the
     ** same bits refresh_gradient would give, a p x nnz(c) pass saved). */
@@ -653,6 +677,80 @@ static void iterate(gram_ws *ws, double lambda, double *c, lariat_solve_info *in
     info->primal = primal;
 }
 
+/* Collective. The ridge path on a small H at P ranks: every rank would
+** make the same p^3 / 3 Cholesky factor at every lambda; instead rank r
+** solves the lambdas [n r / P, n (r + 1) / P) of the path (from c, as
+** iterate() at each), and one allgather gives every rank all of them. A
+** ridge solved directly does not depend on its warm start, only on lambda
+** and the lambda before (the strong rule's, in the rare descent after),
+** which each block sets as the path would: those solutions are the bits
+** the path makes at one rank. One that fell back to coordinate descent (H
+** + lambda diag(f) not positive definite) from another warm start than
+** the path's is marked, and solve() makes it anew in order. */
+static int ridge_share(gram_ws *ws, double *c)
+{
+    lariat_ctx *ctx = ws->prep->ctx;
+    const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx), n = ws->n_pre;
+    const int64_t p = ws->p, len = p + RIDGE_SHARE_EXTRA;
+    int *counts = lariat_malloc(ctx, (size_t)(2 * P), sizeof(int), "ridge path blocks");
+    double *x = lariat_malloc(ctx, (size_t)p, sizeof(double), "ridge path coefficients");
+    int rc = lariat_agree(ctx, counts != NULL && x != NULL && (double)n * (double)len <= (double)INT_MAX
+                                   ? LARIAT_OK
+                                   : LARIAT_ENOMEM);
+    if (rc == LARIAT_OK) {
+        int *displs = counts + P;
+        for (int r = 0; r < P; r++) {
+            displs[r] = (int)((int64_t)n * r / P * len);
+            counts[r] = (int)((int64_t)n * (r + 1) / P * len) - displs[r];
+        }
+        const double last = ws->last_lambda;
+        memcpy(x, c, (size_t)p * sizeof(double));
+        for (int k = n * me / P; k < n * (me + 1) / P; k++) {
+            double *row = ws->pre + (int64_t)k * len;
+            lariat_solve_info info = {0};
+            ws->last_lambda = k == 0 ? last : ws->pre_lambda[k - 1];
+            iterate(ws, ws->pre_lambda[k], x, &info);
+            memcpy(row, x, (size_t)p * sizeof(double));
+            row[p] = info.iterations;
+            row[p + 1] = info.converged;
+            row[p + 2] = info.gap;
+            row[p + 3] = info.primal;
+            /* The path's first lambda starts from the path's warm start. */
+            row[p + 4] = ws->ridge_ok || k == 0;
+        }
+        ws->last_lambda = last;
+        ws->g_fresh = 0;
+        if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, ws->pre, counts, displs, MPI_DOUBLE,
+                           lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+            rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allgatherv of the ridge path failed");
+        }
+    }
+    free(counts);
+    free(x);
+    return rc;
+}
+
+/* Not collective. The next lambda's solution from ridge_share, if it has
+** one that stands for the path's (into c and info); 0 otherwise, when
+** solve() makes it. */
+static int ridge_shared(gram_ws *ws, double lambda, double *c, lariat_solve_info *info)
+{
+    if (ws->next_pre >= ws->n_pre || ws->pre_lambda[ws->next_pre] != lambda) {
+        ws->n_pre = 0; /* another sequence than create()'s: solve every lambda */
+        return 0;
+    }
+    const int64_t p = ws->p;
+    const double *row = ws->pre + (int64_t)(ws->next_pre++) * (p + RIDGE_SHARE_EXTRA);
+    if (row[p + 4] == 0.0) return 0;
+    memcpy(c, row, (size_t)p * sizeof(double));
+    info->iterations = (int)row[p];
+    info->converged = (int)row[p + 1];
+    info->gap = row[p + 2];
+    info->primal = row[p + 3];
+    ws->g_fresh = 0; /* g is not at c: the next iterate() makes it */
+    return 1;
+}
+
 /* Collective by the interface (every rank calls it). With a small H every
 ** rank runs the same iterations on the same H and xy, and nothing is sent;
 ** with a large one rank 0 runs them and broadcasts c and the solve's
@@ -661,7 +759,12 @@ static int gram_solve(void *wsv, double lambda, double *c, lariat_solve_info *in
 {
     gram_ws *ws = wsv;
     const int64_t p = ws->p;
-    if (ws->iterates) iterate(ws, lambda, c, info);
+    if (ws->n_pre > 0 && !ws->pre_done) {
+        ws->pre_done = 1;
+        int rc = ridge_share(ws, c);
+        if (rc != LARIAT_OK) return rc;
+    }
+    if (ws->iterates && !(ws->n_pre > 0 && ridge_shared(ws, lambda, c, info))) iterate(ws, lambda, c, info);
     ws->last_lambda = lambda;
     if (ws->mpi_failed) return lariat_error(ws->prep->ctx, LARIAT_EMPI, "a collective call of the gram descent failed");
     if (!ws->broadcast) return LARIAT_OK;
