@@ -236,18 +236,27 @@ static void first_moments_fn(void *arg, int64_t i0, int64_t m, double *part)
     }
 }
 
-/* Pass 2 on one tile: [sum w (y - ybar)^2, 0, 0, s2 (p), xyraw (p)]. */
-static void second_moments_fn(void *arg, int64_t i0, int64_t m, double *part)
+/* Pass 2's labels on one tile: q = w (y - ybar) into a->q; returns
+** sum w (y - ybar)^2. */
+static double tile_labels(moments_tile *a, int64_t i0, int64_t m)
 {
-    moments_tile *a = arg;
     const double *w = a->w + i0, *y = a->data->y + i0;
-    const int64_t p = a->data->p;
     double yy = 0.0;
     for (int64_t i = 0; i < m; i++) {
         double yc = y[i] - *a->ybar;
         a->q[i] = w[i] * yc;
         yy += a->q[i] * yc;
     }
+    return yy;
+}
+
+/* Pass 2 on one tile: [sum w (y - ybar)^2, 0, 0, s2 (p), xyraw (p)]. */
+static void second_moments_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    moments_tile *a = arg;
+    const double *w = a->w + i0;
+    const int64_t p = a->data->p;
+    const double yy = tile_labels(a, i0, m);
     const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
     int rc = lariat_matrix_colstats(a->ctx, &tile, w, a->shift, a->s1, part + 3);
     if (rc != LARIAT_OK) a->rc = rc;
@@ -263,14 +272,9 @@ static void second_moments_fn(void *arg, int64_t i0, int64_t m, double *part)
 static void gram_moments_fn(void *arg, int64_t i0, int64_t m, double *part)
 {
     moments_tile *a = arg;
-    const double *w = a->w + i0, *y = a->data->y + i0;
+    const double *w = a->w + i0;
     const int64_t p = a->data->p;
-    double yy = 0.0;
-    for (int64_t i = 0; i < m; i++) {
-        double yc = y[i] - *a->ybar;
-        a->q[i] = w[i] * yc;
-        yy += a->q[i] * yc;
-    }
+    const double yy = tile_labels(a, i0, m);
     const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
     lariat_matrix_mult_t(&tile, a->shift, a->q, part + 3);
     int rc = lariat_matrix_gram(a->ctx, &tile, w, a->shift, a->G);
