@@ -699,13 +699,18 @@ CSR_INLINE void csr_xb_lanes(const lariat_matrix *X, int64_t i0, int64_t m, cons
 CSR_INLINE void csr_grad_lanes(const lariat_matrix *X, int64_t i0, int64_t m, const double *RB, double *Gt, int nv)
 {
     const int64_t w = 4 * nv;
+    /* Locals, as in csr_grad_512 (the vector stores may alias anything). */
+    const int64_t *rowptr = X->rowptr;
+    const int32_t *colind = X->colind;
+    const double *val = X->val;
     for (int64_t r = 0; r < m; r++) {
         const int64_t i = i0 + r;
         __m256d rv[CSR_KW / 4];
         for (int q = 0; q < nv; q++) rv[q] = _mm256_loadu_pd(RB + r * w + 4 * q);
-        for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) {
-            const __m256d v = _mm256_broadcast_sd(X->val + t);
-            double *o = Gt + (int64_t)X->colind[t] * w;
+        const int64_t te = rowptr[i + 1];
+        for (int64_t t = rowptr[i]; t < te; t++) {
+            const __m256d v = _mm256_broadcast_sd(val + t);
+            double *o = Gt + (int64_t)colind[t] * w;
             for (int q = 0; q < nv; q++) {
                 _mm256_storeu_pd(o + 4 * q, _mm256_fmadd_pd(v, rv[q], _mm256_loadu_pd(o + 4 * q)));
             }
@@ -777,14 +782,21 @@ CSR_AVX512_INLINE void csr_grad_512(const lariat_matrix *X, int64_t i0, int64_t 
                                     int w)
 {
     const int hi = w > 8;
+    /* The arrays in locals: the stores below (may-alias vector types) would
+    ** otherwise make the compiler read X's fields again for every entry. */
+    const int64_t *rowptr = X->rowptr;
+    const int32_t *colind = X->colind;
+    const double *val = X->val;
     for (int64_t r = 0; r < m; r++) {
         const int64_t i = i0 + r;
         const __m512d rv = _mm512_loadu_pd(RB + r * w);
         const __m256d rh = hi ? _mm256_loadu_pd(RB + r * w + 8) : _mm256_setzero_pd();
-        for (int64_t t = X->rowptr[i]; t < X->rowptr[i + 1]; t++) {
-            double *o = Gt + (int64_t)X->colind[t] * w;
-            _mm512_storeu_pd(o, _mm512_fmadd_pd(_mm512_set1_pd(X->val[t]), rv, _mm512_loadu_pd(o)));
-            if (hi) _mm256_storeu_pd(o + 8, _mm256_fmadd_pd(_mm256_set1_pd(X->val[t]), rh, _mm256_loadu_pd(o + 8)));
+        const int64_t te = rowptr[i + 1];
+        for (int64_t t = rowptr[i]; t < te; t++) {
+            double *o = Gt + (int64_t)colind[t] * w;
+            const double x = val[t];
+            _mm512_storeu_pd(o, _mm512_fmadd_pd(_mm512_set1_pd(x), rv, _mm512_loadu_pd(o)));
+            if (hi) _mm256_storeu_pd(o + 8, _mm256_fmadd_pd(_mm256_set1_pd(x), rh, _mm256_loadu_pd(o + 8)));
         }
     }
 }
