@@ -699,6 +699,87 @@ static void test_gram_pieces(void)
     free_pair(&pr);
 }
 
+/* The fixed-point Gram (lariat_stats_gram_fixed) of uneven ranks' CSR rows,
+** with a row of weight 0 and a column of large values: within single
+** precision of naive loops summed over the ranks (an entry within 1e-7 of
+** sqrt(G_jj G_ll), which bounds a centred Gram's entry), symmetric, and the
+** same bits as one process's from every row (MPI_COMM_SELF), whose integers
+** are summed in another order. At p = 150 the ring's blocks of the triangle
+** start inside packed rows at 3 and 4 ranks. Fails when a scale, a block's
+** first entry or the centring is wrong. */
+static void test_gram_fixed(void)
+{
+    const int64_t p = 150;
+    pair pr = make_pair(700, p, 0.05);
+    lariat_data *d = pr.sparse;
+    const int64_t nl = d->n_local, n = d->n;
+    if (d->row0 == 0 && nl > 0) d->w[0] = 0.0;
+    /* Column 5 in units of 1e15, column 6 of 1e-15: each column its own scale. */
+    for (int64_t e = d->X->rowptr[0]; e < d->X->rowptr[nl]; e++) {
+        if (d->X->colind[e] == 5) d->X->val[e] *= 1e15;
+        if (d->X->colind[e] == 6) d->X->val[e] *= 1e-15;
+    }
+    for (int64_t i = 0; i < nl; i++) pr.X[i * p + 5] *= 1e15, pr.X[i * p + 6] *= 1e-15;
+    double *shift = malloc((size_t)p * sizeof(double)), *sx = calloc((size_t)p, sizeof(double));
+    double *naive = calloc((size_t)(p * p), sizeof(double)), W = 0.0;
+    float *G = malloc((size_t)(p * p) * sizeof(float)), *Gself = malloc((size_t)(p * p) * sizeof(float));
+    for (int64_t j = 0; j < p; j++) shift[j] = 0.01 * (double)(j % 7);
+    for (int64_t i = 0; i < nl; i++) {
+        const double *x = pr.X + i * p, wi = d->w[i];
+        W += wi;
+        for (int64_t a = 0; a < p; a++) {
+            sx[a] += wi * (x[a] - shift[a]);
+            for (int64_t b = 0; b < p; b++) naive[a * p + b] += wi * (x[a] - shift[a]) * (x[b] - shift[b]);
+        }
+    }
+    MPI_Allreduce(MPI_IN_PLACE, naive, (int)(p * p), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, sx, (int)p, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, &W, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    int ok = lariat_stats_gram_fixed(lt_ctx(), d, d->w, shift, sx, W, G) == LARIAT_OK;
+    for (int64_t a = 0; a < p; a++) {
+        for (int64_t b = 0; b < p; b++) {
+            const double want = naive[a * p + b], scale = sqrt(naive[a * p + a] * naive[b * p + b]);
+            ok &= fabs((double)G[a * p + b] - want) <= 1e-7 * scale && G[a * p + b] == G[b * p + a];
+        }
+    }
+    /* Every row on one process, as CSR. */
+    double *X, *y, *w;
+    lt_gather_all(d, &X, &y, &w);
+    int64_t *rowptr = malloc((size_t)(n + 1) * sizeof(int64_t)), k = 0;
+    int32_t *colind = malloc((size_t)(n * p + 1) * sizeof(int32_t));
+    double *val = malloc((size_t)(n * p + 1) * sizeof(double));
+    for (int64_t i = 0; i < n; i++) {
+        rowptr[i] = k;
+        for (int64_t j = 0; j < p; j++) {
+            if (X[i * p + j] != 0.0) colind[k] = (int32_t)j, val[k++] = X[i * p + j];
+        }
+    }
+    rowptr[n] = k;
+    lariat_ctx *self = NULL;
+    lariat_data *all = NULL;
+    ok &= lariat_ctx_create(MPI_COMM_SELF, &self) == LARIAT_OK;
+    ok &= lariat_data_from_csr(self, n, p, rowptr, colind, val, y, w, &all) == LARIAT_OK;
+    if (all != NULL) {
+        ok &= lariat_stats_gram_fixed(self, all, all->w, shift, sx, W, Gself) == LARIAT_OK;
+        ok &= memcmp(G, Gself, (size_t)(p * p) * sizeof(float)) == 0;
+    }
+    LT_ASSERT_ALL(ok);
+    lariat_data_destroy(all);
+    lariat_ctx_destroy(self);
+    free(rowptr);
+    free(colind);
+    free(val);
+    free(X);
+    free(y);
+    free(w);
+    free(shift);
+    free(sx);
+    free(naive);
+    free(G);
+    free(Gself);
+    free_pair(&pr);
+}
+
 /* Not collective. The coordinate descent's updates (linalg/cd_update.h) on
 ** spans [a, b) around the kernels' vectors (4, 8, 16, 32 entries) with
 ** both ends moving: the AVX-512 and AVX2 kernels bit for bit, and every
@@ -803,4 +884,5 @@ void lt_register_matrix(void)
     CU_add_test(s, "fused sweep = naive, rows of 8197 columns", test_sweep_long_rows);
     CU_add_test(s, "lariat_data_from_csr = lariat_data_from_dense; bad CSR agreed", test_from_csr);
     CU_add_test(s, "CSR Gram in pieces = whole, bit for bit; = naive", test_gram_pieces);
+    CU_add_test(s, "fixed-point CSR Gram = naive in single precision; = one process's, bit for bit", test_gram_fixed);
 }

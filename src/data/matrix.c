@@ -411,6 +411,95 @@ int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const
     return LARIAT_OK;
 }
 
+/* The nearest integer to x (ties to even, as the default rounding mode
+** rounds): one conversion instruction on x86-64, where llrint can be a
+** library call. |x| < 2^62 here. */
+static inline int64_t nearest_int(double x)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    return _mm_cvtsd_si64(_mm_set_sd(x));
+#else
+    return (int64_t)llrint(x);
+#endif
+}
+
+/* Entries of a block of rows that lariat_matrix_gram_fixed_csr gathers by
+** column at once (its index takes 8 bytes an entry; 2^17 to 2^21 took the
+** same time on 100,000 x 2,000 rows at 1%), and how many entries of a
+** column ahead their rows are asked for: the rows of a column are far
+** apart, and each visit began with a cache miss (132 against 164 ms a
+** pass with the prefetches, interleaved with other work). */
+#define FIXED_BLOCK_NNZ ((int64_t)1 << 20)
+#define FIXED_AHEAD 16
+
+int lariat_matrix_gram_fixed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double wscale,
+                                 const double *colscale, int64_t *acc)
+{
+    const int64_t p = X->cols, *rp = X->rowptr, nnz = rp[X->rows] - rp[0];
+    const int32_t *ci = X->colind;
+    const double *val = X->val;
+    const int64_t cap = nnz < FIXED_BLOCK_NNZ ? nnz : FIXED_BLOCK_NNZ;
+    int64_t *colptr = lariat_malloc(ctx, (size_t)(p + 1), sizeof(int64_t), "fixed-point Gram index");
+    int32_t *at = lariat_malloc(ctx, (size_t)(2 * (cap > 0 ? cap : 1)), sizeof(int32_t), "fixed-point Gram index");
+    if (colptr == NULL || at == NULL) {
+        free(colptr);
+        free(at);
+        return LARIAT_ENOMEM;
+    }
+    for (int64_t r0 = 0; r0 < X->rows;) {
+        /* Rows [r0, r1) with at most cap entries (or one longer row alone). */
+        int64_t r1 = r0 + 1;
+        while (r1 < X->rows && rp[r1 + 1] - rp[r0] <= cap) r1++;
+        const int64_t base = rp[r0], m = rp[r1] - base;
+        int32_t *idx = at;
+        if (m > cap) {
+            idx = lariat_malloc(ctx, (size_t)(2 * m), sizeof(int32_t), "fixed-point Gram index");
+            if (idx == NULL) {
+                free(colptr);
+                free(at);
+                return LARIAT_ENOMEM;
+            }
+        }
+        /* The block's entries by column: (row - r0, entry - base) pairs. */
+        memset(colptr, 0, (size_t)(p + 1) * sizeof(int64_t));
+        for (int64_t e = base; e < base + m; e++) colptr[ci[e] + 1]++;
+        for (int64_t j = 0; j < p; j++) colptr[j + 1] += colptr[j];
+        for (int64_t i = r0; i < r1; i++) {
+            for (int64_t e = rp[i]; e < rp[i + 1]; e++) {
+                const int64_t t = colptr[ci[e]]++;
+                idx[2 * t] = (int32_t)(i - r0);
+                idx[2 * t + 1] = (int32_t)(e - base);
+            }
+        }
+        /* Packed row j takes every product of an entry in column j with its
+        ** row's entries from it on: its at most p integers stay in the first
+        ** cache level while the rows are read, where row by row the
+        ** additions spread over the whole triangle (7 ns each on 100,000 x
+        ** 2,000 rows at 1%). */
+        for (int64_t j = 0, t = 0; j < p; j++) {
+            int64_t *row = acc + j * p - j * (j - 1) / 2 - j; /* entry (j, l) is row[l] */
+            for (; t < colptr[j]; t++) {
+                if (t + FIXED_AHEAD < m) {
+                    const int64_t ea = base + idx[2 * (t + FIXED_AHEAD) + 1];
+                    __builtin_prefetch(val + ea);
+                    __builtin_prefetch(ci + ea);
+                    __builtin_prefetch(rp + r0 + idx[2 * (t + FIXED_AHEAD)] + 1);
+                }
+                const int64_t i = r0 + idx[2 * t], e = base + idx[2 * t + 1], e1 = rp[i + 1];
+                const double a = w[i] * wscale;
+                if (a == 0.0) continue;
+                const double zj = a * (val[e] * colscale[j]);
+                for (int64_t f = e; f < e1; f++) row[ci[f]] += nearest_int(zj * (val[f] * colscale[ci[f]]));
+            }
+        }
+        if (idx != at) free(idx);
+        r0 = r1;
+    }
+    free(colptr);
+    free(at);
+    return LARIAT_OK;
+}
+
 int lariat_matrix_colstats(lariat_ctx *ctx, const lariat_matrix *X, const double *w, const double *shift,
                            double *s1, double *s2)
 {

@@ -86,6 +86,19 @@ int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w,
 int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, int64_t j0, int64_t j1,
                                   int32_t *skip, double *part);
 
+/* CSR only. The weighted products of X's rows in fixed point, added to acc
+** (the upper triangle packed by rows, as lariat_matrix_gram_packed_csr's:
+** entry (j, l), l >= j, at j p - j (j - 1) / 2 + l - j): for each row i and
+** each pair of its stored entries j <= l,
+**   acc(j, l) += nearest integer to ((w_i wscale) (x_ij colscale_j)) (x_il colscale_l).
+** Integer sums do not depend on their order, so any split of the rows over
+** ranks, added up, gives the same integers (data/stats.h's
+** lariat_stats_gram_fixed chooses the scales so that no sum overflows).
+** Returns LARIAT_ENOMEM if its scratch (8 bytes an entry of up to 2^20
+** entries, and p + 1 integers) cannot be had (message in ctx). */
+int lariat_matrix_gram_fixed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double wscale,
+                                 const double *colscale, int64_t *acc);
+
 /* Weighted column sums: s1[j] = sum_i w_i (x_ij - shift_j),
 ** s2[j] = sum_i w_i (x_ij - shift_j)^2 (overwrite). Returns LARIAT_ENOMEM
 ** if its scratch (CSR only) cannot be had. */

@@ -56,6 +56,25 @@ static inline int64_t lariat_slab_start(int64_t p, int s, int r) { return p * r 
 int lariat_stats_gram_slab(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, int s,
                            int r, double *G);
 
+/* Collective. CSR rows only. G (p x p floats, row-major, both triangles) =
+** sum_i w_i (x_i - shift)(x_i - shift)' rounded to single precision, for a
+** curvature that is an approximation anyway (solvers/glm_batch.c), given
+** sx = sum_i w_i (x_i - shift) and W = sum_i w_i (shift NULL = 0: sx and W
+** unread). w >= 0. The products are summed in fixed point (64-bit
+** integers, lariat_matrix_gram_fixed_csr): integer sums are exact in any
+** order, so the result is the same at any rank count with no tiles and no
+** binned sums, at one integer addition a product and an 8-byte
+** accumulator a value, where lariat_stats_gram's tiles take a binned
+** deposit of every value of the triangle a tile and 32 bytes a value.
+** The scales make every term at most 2^(61 - L) (2^L > n rows) in size,
+** and the sum of all at most 2^61; each term is rounded to an integer, so
+** an entry's error is at most half a unit a row against a unit of 2^(L -
+** 61) w_max |x_j|_max |x_l|_max: on 100,000 rows, about 1e-13 of that
+** bound a row, far below single precision's 6e-8 of the entry. Then the
+** centring about shift, in double, and the rounding to float. */
+int lariat_stats_gram_fixed(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift,
+                            const double *sx, double W, float *G);
+
 /* Not collective. The statistics of every set but k (0-based): sums minus
 ** set k (from the total, computed once by the caller as the sum of all sets),
 ** ranges combined over the other sets. */

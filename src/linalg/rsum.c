@@ -275,11 +275,44 @@ static void ring_block(int64_t count, int P, int b, int64_t *lo, int64_t *hi)
     *hi = count * (b + 1) / P;
 }
 
-/* The entries of [lo, hi) in the ring's message from lo + k. */
-static int ring_part(int64_t lo, int64_t hi, int64_t k)
+/* The entries of [lo, hi) in the ring's message of msg entries from lo + k. */
+static int ring_part(int64_t lo, int64_t hi, int64_t k, int64_t msg)
 {
     const int64_t left = hi - lo - k;
-    return (int)(left < 0 ? 0 : (left < RSUM_RING_MSG ? left : RSUM_RING_MSG));
+    return (int)(left < 0 ? 0 : (left < msg ? left : msg));
+}
+
+void lariat_rsum_ring_block(int64_t count, int P, int r, int64_t *lo, int64_t *hi) { ring_block(count, P, r, lo, hi); }
+
+/* 1 MiB of integers. */
+#define RING_MSG_INT64 131072
+
+int lariat_rsum_ring_int64(lariat_ctx *ctx, int64_t *v, int64_t count)
+{
+    MPI_Comm comm = lariat_ctx_comm(ctx);
+    const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx);
+    if (P == 1) return LARIAT_OK;
+    int64_t *in = lariat_malloc(ctx, RING_MSG_INT64, sizeof(int64_t), "reduction buffer");
+    int rc = lariat_agree(ctx, in != NULL ? LARIAT_OK : LARIAT_ENOMEM);
+    const int next = (me + 1) % P, prev = (me + P - 1) % P;
+    /* lariat_rsum_allreduce_value's reduce-scatter, on integers. */
+    for (int s = 0; rc == LARIAT_OK && s < P - 1; s++) {
+        int64_t slo, shi, rlo, rhi;
+        ring_block(count, P, ((me - s - 1) % P + P) % P, &slo, &shi);
+        ring_block(count, P, ((me - s - 2) % P + P) % P, &rlo, &rhi);
+        for (int64_t k = 0; rc == LARIAT_OK && (slo + k < shi || rlo + k < rhi); k += RING_MSG_INT64) {
+            const int ns = ring_part(slo, shi, k, RING_MSG_INT64), nr = ring_part(rlo, rhi, k, RING_MSG_INT64);
+            if (MPI_Sendrecv(v + slo + k, ns, MPI_INT64_T, next, 0, in, nr, MPI_INT64_T, prev, 0, comm,
+                             MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+                rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Sendrecv of %d integer sums failed", ns);
+                break;
+            }
+            int64_t *dst = v + rlo + k;
+            for (int t = 0; t < nr; t++) dst[t] += in[t];
+        }
+    }
+    free(in);
+    return rc;
 }
 
 int lariat_rsum_allreduce_value(lariat_ctx *ctx, lariat_rsum_entry *acc, int64_t count, double *out)
@@ -304,7 +337,8 @@ int lariat_rsum_allreduce_value(lariat_ctx *ctx, lariat_rsum_entry *acc, int64_t
         ring_block(count, P, ((me - s - 1) % P + P) % P, &slo, &shi);
         ring_block(count, P, ((me - s - 2) % P + P) % P, &rlo, &rhi);
         for (int64_t k = 0; rc == LARIAT_OK && (slo + k < shi || rlo + k < rhi); k += RSUM_RING_MSG) {
-            const int ns = ring_part(slo, shi, k), nr = ring_part(rlo, rhi, k), width = 1 + LARIAT_RSUM_K;
+            const int ns = ring_part(slo, shi, k, RSUM_RING_MSG), nr = ring_part(rlo, rhi, k, RSUM_RING_MSG);
+            const int width = 1 + LARIAT_RSUM_K;
             if (MPI_Sendrecv(acc + slo + k, ns * width, MPI_DOUBLE, next, 0, in, nr * width, MPI_DOUBLE, prev, 0, comm,
                              MPI_STATUS_IGNORE) != MPI_SUCCESS) {
                 rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Sendrecv of %d binned sums failed", ns);
