@@ -3,7 +3,7 @@
 # any rank count: docs/reproducibility.md). This checks that only the files
 # below reduce doubles by MPI_SUM, each for a reason that keeps its answer
 # independent of the reduction order, or that is block-dependent by design.
-# Integer sums (counts; data/stats.c's fixed-point Gram) are exact in any
+# Integer sums (counts; data/stats.c's fixed-point Grams) are exact in any
 # order and are not checked here.
 # Usage: reductions.sh SOURCE_DIR
 set -euo pipefail

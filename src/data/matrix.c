@@ -432,14 +432,38 @@ static inline int64_t nearest_int(double x)
 #define FIXED_BLOCK_NNZ ((int64_t)1 << 20)
 #define FIXED_AHEAD 16
 
-int lariat_matrix_gram_fixed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double wscale,
-                                 const double *colscale, int64_t *acc)
+/* One entry's products from it on in its row (lariat_matrix_gram_fixed_csr):
+** each term s into row[l] in one limb, or as h = nearest(s / 2^split) into
+** row[l] and nearest(s - h 2^split) (exact: s's bits below 2^split) into
+** rowlo[l]. h 2^split is s rounded to a multiple of 2^split, (s + C) - C
+** with C = 1.5 2^(52 + split) for |s| < 2^(51 + split) (round to nearest
+** even, as the conversions round): converting h back to a double instead
+** (cvtsi2sd, which keeps the register's upper half and so waits on its last
+** writer) chained every term to the one before, 3x the time. */
+static inline void fixed_terms(const int32_t *ci, const double *val, const double *colscale, int64_t e, int64_t e1,
+                               double zj, double magic, double inv, int64_t *row, int64_t *rowlo)
 {
-    const int64_t p = X->cols, *rp = X->rowptr, nnz = rp[X->rows] - rp[0];
+    if (rowlo == NULL) {
+        for (int64_t f = e; f < e1; f++) row[ci[f]] += nearest_int(zj * (val[f] * colscale[ci[f]]));
+        return;
+    }
+    for (int64_t f = e; f < e1; f++) {
+        const double t = zj * (val[f] * colscale[ci[f]]), hs = (t + magic) - magic;
+        row[ci[f]] += nearest_int(hs * inv);
+        rowlo[ci[f]] += nearest_int(t - hs);
+    }
+}
+
+int lariat_matrix_gram_fixed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double wscale,
+                                 const double *colscale, int64_t j0, int64_t j1, int split, int64_t *hi, int64_t *lo)
+{
+    const int64_t p = X->cols, *rp = X->rowptr, nnz = rp[X->rows] - rp[0], nb = j1 - j0;
     const int32_t *ci = X->colind;
     const double *val = X->val;
+    const double magic = 1.5 * ldexp(1.0, 52 + split), inv = ldexp(1.0, -split);
     const int64_t cap = nnz < FIXED_BLOCK_NNZ ? nnz : FIXED_BLOCK_NNZ;
-    int64_t *colptr = lariat_malloc(ctx, (size_t)(p + 1), sizeof(int64_t), "fixed-point Gram index");
+    const int64_t t0 = j0 * p - j0 * (j0 - 1) / 2; /* packed entry (j0, j0) */
+    int64_t *colptr = lariat_malloc(ctx, (size_t)(nb + 1), sizeof(int64_t), "fixed-point Gram index");
     int32_t *at = lariat_malloc(ctx, (size_t)(2 * (cap > 0 ? cap : 1)), sizeof(int32_t), "fixed-point Gram index");
     if (colptr == NULL || at == NULL) {
         free(colptr);
@@ -460,13 +484,18 @@ int lariat_matrix_gram_fixed_csr(lariat_ctx *ctx, const lariat_matrix *X, const 
                 return LARIAT_ENOMEM;
             }
         }
-        /* The block's entries by column: (row - r0, entry - base) pairs. */
-        memset(colptr, 0, (size_t)(p + 1) * sizeof(int64_t));
-        for (int64_t e = base; e < base + m; e++) colptr[ci[e] + 1]++;
-        for (int64_t j = 0; j < p; j++) colptr[j + 1] += colptr[j];
+        /* The block's entries in columns [j0, j1) by column: (row - r0,
+        ** entry - base) pairs. */
+        memset(colptr, 0, (size_t)(nb + 1) * sizeof(int64_t));
+        for (int64_t e = base; e < base + m; e++) {
+            if (ci[e] >= j0 && ci[e] < j1) colptr[ci[e] - j0 + 1]++;
+        }
+        for (int64_t j = 0; j < nb; j++) colptr[j + 1] += colptr[j];
+        const int64_t mb = colptr[nb];
         for (int64_t i = r0; i < r1; i++) {
             for (int64_t e = rp[i]; e < rp[i + 1]; e++) {
-                const int64_t t = colptr[ci[e]]++;
+                if (ci[e] < j0 || ci[e] >= j1) continue;
+                const int64_t t = colptr[ci[e] - j0]++;
                 idx[2 * t] = (int32_t)(i - r0);
                 idx[2 * t + 1] = (int32_t)(e - base);
             }
@@ -476,20 +505,20 @@ int lariat_matrix_gram_fixed_csr(lariat_ctx *ctx, const lariat_matrix *X, const 
         ** cache level while the rows are read, where row by row the
         ** additions spread over the whole triangle (7 ns each on 100,000 x
         ** 2,000 rows at 1%). */
-        for (int64_t j = 0, t = 0; j < p; j++) {
-            int64_t *row = acc + j * p - j * (j - 1) / 2 - j; /* entry (j, l) is row[l] */
-            for (; t < colptr[j]; t++) {
-                if (t + FIXED_AHEAD < m) {
+        for (int64_t j = j0, t = 0; j < j1; j++) {
+            const int64_t off = j * p - j * (j - 1) / 2 - j - t0; /* entry (j, l) is hi[off + l] */
+            int64_t *row = hi + off, *rowlo = lo != NULL ? lo + off : NULL;
+            for (; t < colptr[j - j0]; t++) {
+                if (t + FIXED_AHEAD < mb) {
                     const int64_t ea = base + idx[2 * (t + FIXED_AHEAD) + 1];
                     __builtin_prefetch(val + ea);
                     __builtin_prefetch(ci + ea);
                     __builtin_prefetch(rp + r0 + idx[2 * (t + FIXED_AHEAD)] + 1);
                 }
-                const int64_t i = r0 + idx[2 * t], e = base + idx[2 * t + 1], e1 = rp[i + 1];
+                const int64_t i = r0 + idx[2 * t], e = base + idx[2 * t + 1];
                 const double a = w[i] * wscale;
                 if (a == 0.0) continue;
-                const double zj = a * (val[e] * colscale[j]);
-                for (int64_t f = e; f < e1; f++) row[ci[f]] += nearest_int(zj * (val[f] * colscale[ci[f]]));
+                fixed_terms(ci, val, colscale, e, rp[i + 1], a * (val[e] * colscale[j]), magic, inv, row, rowlo);
             }
         }
         if (idx != at) free(idx);

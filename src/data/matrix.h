@@ -86,18 +86,23 @@ int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w,
 int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, int64_t j0, int64_t j1,
                                   int32_t *skip, double *part);
 
-/* CSR only. The weighted products of X's rows in fixed point, added to acc
-** (the upper triangle packed by rows, as lariat_matrix_gram_packed_csr's:
-** entry (j, l), l >= j, at j p - j (j - 1) / 2 + l - j): for each row i and
-** each pair of its stored entries j <= l,
-**   acc(j, l) += nearest integer to ((w_i wscale) (x_ij colscale_j)) (x_il colscale_l).
-** Integer sums do not depend on their order, so any split of the rows over
-** ranks, added up, gives the same integers (data/stats.h's
-** lariat_stats_gram_fixed chooses the scales so that no sum overflows).
-** Returns LARIAT_ENOMEM if its scratch (8 bytes an entry of up to 2^20
-** entries, and p + 1 integers) cannot be had (message in ctx). */
+/* CSR only. The weighted products of X's rows in fixed point, added into
+** the packed rows j0 <= j < j1 of the upper triangle (packed by rows as
+** lariat_matrix_gram_packed_csr's: entry (j, l), l >= j, at j p - j (j -
+** 1) / 2 + l - j, here less that of (j0, j0)): for each row i and each
+** pair of its stored entries j <= l, j in [j0, j1), the term
+**   s = ((w_i wscale) (x_ij colscale_j)) (x_il colscale_l)
+** is added as its nearest integer to hi (split 0: lo unused), or in two
+** limbs (split > 0; |s| < 2^(51 + split)), h = nearest(s / 2^split) to hi
+** and the nearest integer to s - h 2^split (s's bits below 2^split, exact)
+** to lo, for sums finer than one 64-bit integer holds. Integer sums do not depend on
+** their order, so any split of the rows over ranks, added up, gives the
+** same integers (data/stats.c chooses the scales so that no sum
+** overflows). Returns LARIAT_ENOMEM if its scratch (8 bytes an entry of
+** up to 2^20 entries, and j1 - j0 + 1 integers) cannot be had (message in
+** ctx). */
 int lariat_matrix_gram_fixed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double wscale,
-                                 const double *colscale, int64_t *acc);
+                                 const double *colscale, int64_t j0, int64_t j1, int split, int64_t *hi, int64_t *lo);
 
 /* Weighted column sums: s1[j] = sum_i w_i (x_ij - shift_j),
 ** s2[j] = sum_i w_i (x_ij - shift_j)^2 (overwrite). Returns LARIAT_ENOMEM

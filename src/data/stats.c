@@ -92,54 +92,14 @@ int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double 
     return rc;
 }
 
-/* One tile's Gram, its upper triangle packed by rows. */
+/* One tile's Gram, its upper triangle packed by rows (dense rows). */
 typedef struct gram_tile {
     lariat_ctx *ctx;
     const lariat_data *data;
     const double *w, *shift;
-    double *G; /* p x p scratch (dense rows) */
-    int64_t *piece_row, *piece_value; /* CSR: the pieces' first rows and values, then the ends */
-    int32_t *skip;                    /* CSR: each local row's entries before the piece's columns */
+    double *G; /* p x p scratch */
     int rc;
 } gram_tile;
-
-/* CSR: the tile's raw products of stored entries in the packed rows of one
-** piece (lariat_matrix_gram_packed_csr; the last piece also holds the
-** weighted column sums and the weight sum). The centering is made once,
-** after the sum (lariat_stats_gram): a tile touches few entries, and a
-** dense p x p pass per tile would cost more than its products. */
-static void gram_csr_fn(void *arg, int64_t i0, int64_t m, int64_t t0, int64_t t1, double *part)
-{
-    gram_tile *a = arg;
-    (void)t1;
-    int q = 0;
-    while (a->piece_value[q] != t0) q++;
-    const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
-    int rc = lariat_matrix_gram_packed_csr(a->ctx, &tile, a->w + i0, a->piece_row[q], a->piece_row[q + 1],
-                                           a->skip + i0, part);
-    if (rc != LARIAT_OK) a->rc = rc;
-}
-
-/* The pieces of a CSR Gram's sum (lariat_tile_sum_pieces): whole packed
-** rows, about GRAM_PIECE values each (a binned accumulator of 8 MiB),
-** the last ending with the p + 1 sums after the triangle. Sets the rows
-** and values where each piece starts, and the ends; returns the count. */
-#define GRAM_PIECE ((int64_t)1 << 18)
-
-static int gram_pieces(int64_t p, int64_t *row, int64_t *value)
-{
-    int n = 0;
-    int64_t j = 0;
-    row[0] = value[0] = 0;
-    do {
-        int64_t j1 = j + 1, size = p - j;
-        while (j1 < p && size + (p - j1) <= GRAM_PIECE) size += p - j1++;
-        row[++n] = j1;
-        value[n] = value[n - 1] + size + (j1 == p ? p + 1 : 0);
-        j = j1;
-    } while (j < p);
-    return n;
-}
 
 static void gram_fn(void *arg, int64_t i0, int64_t m, double *part)
 {
@@ -153,6 +113,165 @@ static void gram_fn(void *arg, int64_t i0, int64_t m, double *part)
     }
 }
 
+/* Fixed-point Grams of CSR rows (lariat_stats_gram_fixed, and
+** lariat_stats_gram_slab on CSR rows). Every product w_i x_ij x_il is
+** scaled by powers of two, 2^(B - ew - ex_j - ex_l), with w_i < 2^ew and
+** |x_ij| < 2^ex_j over the rows of positive weight, so that each term is
+** below 2^B in size; the terms are rounded to integers (in one 64-bit limb,
+** or two for a finer grid) and summed. Integer sums are exact in any
+** order: the same integers at any rank count, with no tiles and no binned
+** sums, at an integer addition or two a product and 8 or 16 bytes an
+** accumulated value, where the tiles took a binned deposit of every value
+** of the triangle a tile and 32 bytes a value. B is chosen so that the
+** sum of n terms cannot overflow a limb. */
+
+/* Collective. The scales: ex[j] and colscale[j] = 2^-ex[j] for each column,
+** and *ew for the weights (w >= 0; kept above -900; INT_MIN when every
+** weight is 0, and then nothing is to be summed). Errors are agreed. */
+static int fixed_scales(lariat_ctx *ctx, const lariat_data *data, const double *w, int *ex, double *colscale,
+                        int *ew)
+{
+    const int64_t p = data->p;
+    /* [lo (p) | hi (p) | w_max], then [|x_j|_max (p) | w_max]. */
+    double *bound = lariat_malloc(ctx, (size_t)(2 * p + 1), sizeof(double), "Gram scales");
+    int rc = lariat_agree(ctx, bound != NULL ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc == LARIAT_OK) rc = lariat_agree(ctx, lariat_matrix_colrange(ctx, data->X, w, bound, bound + p));
+    if (rc == LARIAT_OK) {
+        /* Rows of weight 0 add nothing, so the bounds are over the others. */
+        for (int64_t j = 0; j < p; j++) bound[j] = fmax(fmax(-bound[j], bound[p + j]), 0.0);
+        double wmax = 0.0;
+        for (int64_t i = 0; i < data->n_local; i++) wmax = fmax(wmax, w[i]);
+        bound[p] = wmax;
+        if (MPI_Allreduce(MPI_IN_PLACE, bound, (int)(p + 1), MPI_DOUBLE, MPI_MAX, lariat_ctx_comm(ctx)) !=
+            MPI_SUCCESS) {
+            rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of a Gram's scales failed");
+        }
+    }
+    if (rc == LARIAT_OK) {
+        /* frexp: v = f 2^e with f in [0.5, 1), so v < 2^e; a column's
+        ** exponent is kept above -1000, where 2^-ex is still a double. */
+        for (int64_t j = 0; j < p; j++) {
+            int e = 0;
+            (void)frexp(bound[j], &e);
+            ex[j] = e < -1000 ? -1000 : e;
+            colscale[j] = ldexp(1.0, -ex[j]);
+        }
+        int e = 0;
+        (void)frexp(bound[p], &e);
+        *ew = bound[p] > 0.0 && isfinite(bound[p]) ? (e < -900 ? -900 : e) : INT_MIN;
+    }
+    free(bound);
+    return rc;
+}
+
+/* L with 2^L > n: n terms below 2^B sum to below 2^(B + L). */
+static int fixed_log2_rows(int64_t n)
+{
+    int L = 1;
+    while (L < 60 && ((int64_t)1 << L) <= n) L++;
+    return L;
+}
+
+/* The sum hi 2^split + lo of two limbs as one double (two roundings at most). */
+static double limbs_value(int64_t hi, int64_t lo, int split)
+{
+    /* lo's multiples of 2^split go into hi (floor division), so that 0 <= lo < 2^split. */
+    const int64_t q = lo >= 0 ? lo >> split : -((-(lo + 1)) >> split) - 1;
+    return ldexp((double)(hi + q), split) + (double)(lo - q * ((int64_t)1 << split));
+}
+
+/* One tile's [sum w x (p) | sum w] (the raw column sums for the centring). */
+static void colsum_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const gram_tile *a = arg;
+    const lariat_matrix tile = lariat_matrix_row_view(a->data->X, i0, m);
+    lariat_matrix_mult_t(&tile, NULL, a->w + i0, part);
+    double sw = 0.0;
+    for (int64_t i = 0; i < m; i++) sw += a->w[i0 + i];
+    part[a->data->p] = sw;
+}
+
+/* Values of one band of packed rows of lariat_stats_gram_slab's fixed-point
+** sum (two limbs of 8 bytes each: 4 MiB a band; a band holds one packed row
+** at least, so more when p is larger). */
+#define FIXED_BAND ((int64_t)1 << 18)
+
+/* Collective. lariat_stats_gram_slab on CSR rows, in double precision: two
+** limbs, the low one of units 1 and the high one of units 2^K, K = 63 - L,
+** each term below 2^B with B = min(123 - 2L, 113 - L) (the high limb's sum
+** then stays below 2^60, the low one's below 2^62, and a term below 2^(51
+** + K), as the split asks). On 100,000 rows (L = 17) a unit is
+** 2^-89 of w_max |x_j|_max |x_l|_max, and every term of at least 2^-36 of
+** that bound is summed exactly. The triangle goes in bands of packed rows;
+** each band's integers are summed round the ring, each rank turns its block
+** of them into doubles, and the doubles are gathered. */
+static int gram_slab_fixed(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, int s,
+                           int r, double *G)
+{
+    const int64_t p = data->p;
+    const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx);
+    const int64_t a = lariat_slab_start(p, s, r), b = lariat_slab_start(p, s, r + 1), wid = b - a;
+    const int L = fixed_log2_rows(data->n), K = 63 - L, B = 123 - 2 * L < 113 - L ? 123 - 2 * L : 113 - L;
+    double *s1 = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "Gram column sums");
+    double *colscale = lariat_malloc(ctx, (size_t)p, sizeof(double), "Gram scales");
+    int *ex = lariat_malloc(ctx, (size_t)p, sizeof(int), "Gram scales");
+    const int64_t band = p > FIXED_BAND ? p : FIXED_BAND;
+    int64_t *hi = lariat_malloc(ctx, (size_t)(2 * band), sizeof(int64_t), "fixed-point Gram");
+    double *val = lariat_malloc(ctx, (size_t)band, sizeof(double), "fixed-point Gram values");
+    int *counts = lariat_malloc(ctx, 2 * (size_t)P, sizeof(int), "fixed-point Gram counts");
+    int rc = lariat_agree(ctx, s1 && colscale && ex && hi && val && counts ? LARIAT_OK : LARIAT_ENOMEM);
+    int64_t *lo = hi + band;
+    int ew = INT_MIN;
+    gram_tile arg = {ctx, data, w, shift, NULL, LARIAT_OK};
+    if (rc == LARIAT_OK) rc = lariat_tile_sum(ctx, data, p + 1, colsum_fn, &arg, s1);
+    if (rc == LARIAT_OK) rc = fixed_scales(ctx, data, w, ex, colscale, &ew);
+    const double wscale = ew != INT_MIN ? ldexp(1.0, B - ew) : 0.0, W = s1 != NULL ? s1[p] : 0.0;
+    for (int64_t j0 = 0, j1; rc == LARIAT_OK && j0 < p; j0 = j1) {
+        /* The band: packed rows [j0, j1), at most band values. */
+        int64_t size = p - j0;
+        for (j1 = j0 + 1; j1 < p && size + (p - j1) <= band; j1++) size += p - j1;
+        memset(hi, 0, (size_t)size * sizeof(int64_t));
+        memset(lo, 0, (size_t)size * sizeof(int64_t));
+        if (wscale > 0.0) rc = lariat_matrix_gram_fixed_csr(ctx, data->X, w, wscale, colscale, j0, j1, K, hi, lo);
+        rc = lariat_agree(ctx, rc);
+        if (rc == LARIAT_OK && P > 1) rc = lariat_rsum_ring_int64(ctx, hi, size);
+        if (rc == LARIAT_OK && P > 1) rc = lariat_rsum_ring_int64(ctx, lo, size);
+        if (rc != LARIAT_OK) break;
+        int *displs = counts + P;
+        for (int q = 0; q < P; q++) {
+            int64_t qlo, qhi;
+            lariat_rsum_ring_block(size, P, q, &qlo, &qhi);
+            displs[q] = (int)qlo;
+            counts[q] = (int)(qhi - qlo);
+        }
+        for (int64_t u = displs[me]; u < displs[me] + counts[me]; u++) val[u] = limbs_value(hi[u], lo[u], K);
+        if (P > 1 && MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, val, counts, displs, MPI_DOUBLE,
+                                    lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+            rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allgatherv of a fixed-point Gram failed");
+            break;
+        }
+        /* Back to the sums' own scale, centred (sum w (x - c)(x - c)' = sum
+        ** w x x' - c s1' - s1 c' + W c c'), into the slab: entry (j, l) at
+        ** G[j (b - a) + l - a] for l in [a, b), and its mirror (l, j). */
+        for (int64_t j = j0, u = 0; G != NULL && j < j1; j++) {
+            for (int64_t l = j; l < p; l++, u++) {
+                double g = ldexp(val[u], ew + ex[j] + ex[l] - B);
+                if (shift != NULL) g += -shift[j] * s1[l] - s1[j] * shift[l] + W * shift[j] * shift[l];
+                if (l >= a && l < b) G[j * wid + l - a] = g;
+                if (j >= a && j < b && l != j) G[l * wid + j - a] = g;
+            }
+        }
+    }
+    rc = lariat_agree(ctx, rc);
+    free(s1);
+    free(colscale);
+    free(ex);
+    free(hi);
+    free(val);
+    free(counts);
+    return rc;
+}
+
 int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, double *G)
 {
     return lariat_stats_gram_slab(ctx, data, w, shift, 1, 0, G);
@@ -161,48 +280,31 @@ int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w,
 int lariat_stats_gram_slab(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, int s,
                            int r, double *G)
 {
+    if (lariat_matrix_is_sparse(data->X)) return gram_slab_fixed(ctx, data, w, shift, s, r, G);
     const int64_t p = data->p, len = p * (p + 1) / 2;
-    const int sparse = lariat_matrix_is_sparse(data->X);
-    gram_tile arg = {ctx, data, w, shift, NULL, NULL, NULL, NULL, LARIAT_OK};
-    double *packed = lariat_malloc(ctx, (size_t)(len + p + 1), sizeof(double), "packed Gram matrix");
-    if (!sparse) arg.G = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "a tile's Gram matrix");
-    /* At most p pieces (one packed row each), and their ends. */
-    if (sparse) arg.piece_row = lariat_malloc(ctx, (size_t)(2 * (p + 1)), sizeof(int64_t), "Gram pieces");
-    /* The pieces come in order: each row's place in them is kept. */
-    if (sparse) arg.skip = lariat_calloc(ctx, (size_t)data->n_local + 1, sizeof(int32_t), "Gram row places");
+    gram_tile arg = {ctx, data, w, shift, NULL, LARIAT_OK};
+    double *packed = lariat_malloc(ctx, (size_t)len, sizeof(double), "packed Gram matrix");
+    arg.G = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "a tile's Gram matrix");
     /* Written whole by the sum and by every tile: 2 MiB pages (core/memory.h). */
-    lariat_advise_huge(packed, (size_t)(len + p + 1) * sizeof(double));
+    lariat_advise_huge(packed, (size_t)len * sizeof(double));
     lariat_advise_huge(arg.G, (size_t)(p * p) * sizeof(double));
-    const int have = packed != NULL && (sparse ? arg.piece_row != NULL && arg.skip != NULL : arg.G != NULL);
-    int rc = lariat_agree(ctx, have ? LARIAT_OK : LARIAT_ENOMEM);
-    if (rc == LARIAT_OK && sparse) {
-        arg.piece_value = arg.piece_row + p + 1;
-        const int npieces = gram_pieces(p, arg.piece_row, arg.piece_value);
-        rc = lariat_tile_sum_pieces(ctx, data, npieces, arg.piece_value, gram_csr_fn, &arg, packed);
-    } else if (rc == LARIAT_OK) {
-        rc = lariat_tile_sum(ctx, data, len, gram_fn, &arg, packed);
-    }
+    int rc = lariat_agree(ctx, packed != NULL && arg.G != NULL ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc == LARIAT_OK) rc = lariat_tile_sum(ctx, data, len, gram_fn, &arg, packed);
     if (rc == LARIAT_OK) rc = lariat_agree(ctx, arg.rc);
     if (rc == LARIAT_OK && G != NULL) {
-        /* CSR: sum w (x - c)(x - c)' = sum w x x' - c s1' - s1 c' + W c c'. */
-        const double *s1 = packed + len, W = sparse ? packed[len + p] : 0.0;
         /* Entry (j, l), l in [a, b), is at G[j (b - a) + l - a]; the packed
         ** triangle holds (min, max) of each pair. */
         const int64_t a = lariat_slab_start(p, s, r), b = lariat_slab_start(p, s, r + 1), wid = b - a;
         for (int64_t j = 0; j < p; j++) {
             for (int64_t l = a; l < b; l++) {
                 const int64_t lo = j < l ? j : l, hi = j < l ? l : j;
-                double g = packed[lo * p - lo * (lo - 1) / 2 + hi - lo];
-                if (sparse && shift != NULL) g += -shift[lo] * s1[hi] - s1[lo] * shift[hi] + W * shift[lo] * shift[hi];
-                G[j * wid + l - a] = g;
+                G[j * wid + l - a] = packed[lo * p - lo * (lo - 1) / 2 + hi - lo];
             }
         }
     }
     rc = lariat_agree(ctx, rc);
     free(packed);
     free(arg.G);
-    free(arg.piece_row);
-    free(arg.skip);
     return rc;
 }
 
@@ -223,7 +325,7 @@ static int allreduce_int64(lariat_ctx *ctx, int64_t *v, int64_t len)
 /* How lariat_stats_gram_fixed's integers become the Gram's entries. */
 typedef struct fixed_scale {
     int64_t p;
-    double unit;          /* w_max / 2^B */
+    double unit;          /* 2^(ew - B) */
     const double *colinv; /* 2^ex_j */
     const int *ex;
     int huge;             /* some ex_j > 1000: 2^ex_j overflows, ldexp instead */
@@ -287,47 +389,25 @@ int lariat_stats_gram_fixed(lariat_ctx *ctx, const lariat_data *data, const doub
 {
     const int64_t p = data->p, len = p * (p + 1) / 2;
     const lariat_matrix *X = data->X;
-    /* bound: [lo (p) | hi (p) | w_max], then [|x_j|_max (p) | w_max]. */
-    double *bound = lariat_malloc(ctx, (size_t)(2 * p + 1), sizeof(double), "Gram scales");
     double *colscale = lariat_malloc(ctx, (size_t)p, sizeof(double), "Gram scales");
     int *ex = lariat_malloc(ctx, (size_t)p, sizeof(int), "Gram scales");
     int64_t *acc = lariat_malloc(ctx, (size_t)len, sizeof(int64_t), "fixed-point Gram");
     int rc = lariat_matrix_is_sparse(X) ? LARIAT_OK
                                         : lariat_error(ctx, LARIAT_EUSAGE, "a fixed-point Gram needs CSR rows");
-    if (rc == LARIAT_OK && (!bound || !colscale || !ex || !acc)) rc = LARIAT_ENOMEM;
+    if (rc == LARIAT_OK && (!colscale || !ex || !acc)) rc = LARIAT_ENOMEM;
     rc = lariat_agree(ctx, rc);
-    if (rc == LARIAT_OK) rc = lariat_agree(ctx, lariat_matrix_colrange(ctx, X, w, bound, bound + p));
+    int ew = INT_MIN;
+    if (rc == LARIAT_OK) rc = fixed_scales(ctx, data, w, ex, colscale, &ew);
     if (rc == LARIAT_OK) {
-        /* Rows of weight 0 add nothing, so the bounds are over the others. */
-        for (int64_t j = 0; j < p; j++) bound[j] = fmax(fmax(-bound[j], bound[p + j]), 0.0);
-        double wmax = 0.0;
-        for (int64_t i = 0; i < data->n_local; i++) wmax = fmax(wmax, w[i]);
-        bound[p] = wmax;
-        if (MPI_Allreduce(MPI_IN_PLACE, bound, (int)(p + 1), MPI_DOUBLE, MPI_MAX, lariat_ctx_comm(ctx)) !=
-            MPI_SUCCESS) {
-            rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of a Gram's scales failed");
-        }
-    }
-    if (rc == LARIAT_OK) {
-        /* |x_ij| < 2^ex_j, so |x_ij colscale_j| < 1 (a power of two: exact). */
-        for (int64_t j = 0; j < p; j++) {
-            int e = 0;
-            (void)frexp(bound[j], &e);
-            ex[j] = e < -1000 ? -1000 : e;
-            colscale[j] = ldexp(1.0, -ex[j]);
-        }
-        int L = 1;
-        while (L < 60 && ((int64_t)1 << L) <= data->n) L++;
-        const int B = 61 - L;
-        const double wmax = bound[p];
-        const double wscale = wmax > 0.0 && isfinite(wmax) ? ldexp(1.0, B) / wmax : 0.0;
+        /* One limb: terms below 2^B, B = 61 - L, their sum below 2^61. */
+        const int B = 61 - fixed_log2_rows(data->n);
         lariat_advise_huge(acc, (size_t)len * sizeof(int64_t));
         memset(acc, 0, (size_t)len * sizeof(int64_t));
-        if (wscale > 0.0) rc = lariat_matrix_gram_fixed_csr(ctx, X, w, wscale, colscale, acc);
+        if (ew != INT_MIN) rc = lariat_matrix_gram_fixed_csr(ctx, X, w, ldexp(1.0, B - ew), colscale, 0, p, 0, acc, NULL);
         rc = lariat_agree(ctx, rc);
-        /* Back to the sums' own scale (powers of two apart from w_max: exact
-        ** unless a sum is beyond double's range), centred, in single precision. */
-        fixed_scale fs = {p, ldexp(wmax, -B), colscale, ex, 0, shift, sx, W};
+        /* Back to the sums' own scale (powers of two: exact unless a sum is
+        ** beyond double's range), centred, in single precision. */
+        fixed_scale fs = {p, ew != INT_MIN ? ldexp(1.0, ew - B) : 0.0, colscale, ex, 0, shift, sx, W};
         for (int64_t j = 0; j < p; j++) {
             fs.huge |= ex[j] > 1000;
             colscale[j] = ldexp(1.0, ex[j]); /* now 1 / colscale */
@@ -347,7 +427,6 @@ int lariat_stats_gram_fixed(lariat_ctx *ctx, const lariat_data *data, const doub
         }
     }
     rc = lariat_agree(ctx, rc);
-    free(bound);
     free(colscale);
     free(ex);
     free(acc);

@@ -35,9 +35,13 @@ int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double 
                          const double *shift, double yshift, int single, double *sums, double *ranges);
 
 /* Collective. G (p x p, row-major, both triangles) = sum_i w_i (x_i - shift)(x_i - shift)'
-** over all rows (shift NULL = 0): the weighted Gram of data/matrix.h summed over
-** tiles of rows (data/tiles.h), the same at any rank count. A rank that
-** passes G = NULL takes part in the sum and keeps nothing. */
+** over all rows (shift NULL = 0, w >= 0), the same at any rank count: on dense
+** rows the weighted Gram of data/matrix.h summed over tiles of rows
+** (data/tiles.h); on CSR rows the products of stored entries summed in
+** fixed point, two 64-bit limbs a value (finer than a double's rounding of
+** any term of at least 2^-36 of its column bounds' product), then centred
+** with the column sums (data/stats.c). A rank that passes G = NULL takes
+** part in the sum and keeps nothing. */
 int lariat_stats_gram(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, double *G);
 
 /* Not collective. The first column of slab r when p columns are cut into
@@ -60,18 +64,16 @@ int lariat_stats_gram_slab(lariat_ctx *ctx, const lariat_data *data, const doubl
 ** sum_i w_i (x_i - shift)(x_i - shift)' rounded to single precision, for a
 ** curvature that is an approximation anyway (solvers/glm_batch.c), given
 ** sx = sum_i w_i (x_i - shift) and W = sum_i w_i (shift NULL = 0: sx and W
-** unread). w >= 0. The products are summed in fixed point (64-bit
-** integers, lariat_matrix_gram_fixed_csr): integer sums are exact in any
-** order, so the result is the same at any rank count with no tiles and no
-** binned sums, at one integer addition a product and an 8-byte
-** accumulator a value, where lariat_stats_gram's tiles take a binned
-** deposit of every value of the triangle a tile and 32 bytes a value.
-** The scales make every term at most 2^(61 - L) (2^L > n rows) in size,
-** and the sum of all at most 2^61; each term is rounded to an integer, so
-** an entry's error is at most half a unit a row against a unit of 2^(L -
-** 61) w_max |x_j|_max |x_l|_max: on 100,000 rows, about 1e-13 of that
-** bound a row, far below single precision's 6e-8 of the entry. Then the
-** centring about shift, in double, and the rounding to float. */
+** unread). w >= 0. The products are summed in fixed point (one 64-bit
+** integer a value, lariat_matrix_gram_fixed_csr): integer sums are exact
+** in any order, so the result is the same at any rank count with no tiles
+** and no binned sums. The scales make every term less than 2^(61 - L)
+** (2^L > n rows) in size, and the sum of all less than 2^61; each term is
+** rounded to an integer, so an entry's error is at most half a unit a row
+** against a unit of 2^(L - 61) of 2^(ew + ex_j + ex_l), the powers of two
+** above w_max, |x_j|_max and |x_l|_max: on 100,000 rows, about 1e-13 of
+** that bound a row, far below single precision's 6e-8 of the entry. Then
+** the centring about shift, in double, and the rounding to float. */
 int lariat_stats_gram_fixed(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift,
                             const double *sx, double W, float *G);
 
