@@ -625,9 +625,11 @@ static void packed_piece_fn(void *arg, int64_t i0, int64_t m, int64_t t0, int64_
 
 /* A CSR Gram made in pieces: each piece of packed rows is bit for bit
 ** that part of the whole triangle, locally and summed over the ranks'
-** tiles, and lariat_stats_gram (which sums a triangle of more than one
-** piece at p = 1,100) agrees with naive loops, and in column slabs holds
-** the same bits. Fails when a piece is cut or placed wrong. */
+** tiles, and lariat_stats_gram (whose fixed-point sum goes in three bands
+** of packed rows at p = 1,100) agrees with naive loops, holds the same
+** bits as one process's from every row (MPI_COMM_SELF), and in column slabs
+** holds the same bits. Fails when a piece or a band is cut or placed
+** wrong, or a rank's share of the integers is. */
 static void test_gram_pieces(void)
 {
     const int64_t p = 1100, len = p * (p + 1) / 2, total = len + p + 1;
@@ -676,6 +678,45 @@ static void test_gram_pieces(void)
     }
     MPI_Allreduce(MPI_IN_PLACE, naive, (int)(p * p), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     for (int64_t t = 0; t < p * p; t++) ok &= fabs(G[t] - naive[t]) <= 1e-10 * (1 + fabs(naive[t]));
+    {
+        /* Every row on one process, as CSR. */
+        double *X, *y, *w, *Gself = malloc((size_t)(p * p) * sizeof(double));
+        lt_gather_all(d, &X, &y, &w);
+        const int64_t n = d->n;
+        int64_t *rowptr = malloc((size_t)(n + 1) * sizeof(int64_t)), k = 0;
+        int32_t *colind = malloc((size_t)(n * p + 1) * sizeof(int32_t));
+        double *val = malloc((size_t)(n * p + 1) * sizeof(double));
+        for (int64_t i = 0; i < n; i++) {
+            rowptr[i] = k;
+            for (int64_t j = 0; j < p; j++) {
+                if (X[i * p + j] != 0.0) colind[k] = (int32_t)j, val[k++] = X[i * p + j];
+            }
+        }
+        rowptr[n] = k;
+        lariat_ctx *self = NULL;
+        lariat_data *all = NULL;
+        ok &= lariat_ctx_create(MPI_COMM_SELF, &self) == LARIAT_OK;
+        ok &= lariat_data_from_csr(self, n, p, rowptr, colind, val, y, w, &all) == LARIAT_OK;
+        /* Uncentred: these rows are not on tile boundaries (lt_make_data's
+        ** uneven split), so the column sums of the centring, summed over
+        ** tiles, may round otherwise at another rank count; the integers may not. */
+        double *Graw = malloc((size_t)(p * p) * sizeof(double));
+        ok &= lariat_stats_gram(lt_ctx(), d, d->w, NULL, Graw) == LARIAT_OK;
+        if (all != NULL) {
+            ok &= lariat_stats_gram(self, all, all->w, NULL, Gself) == LARIAT_OK;
+            ok &= memcmp(Graw, Gself, (size_t)(p * p) * sizeof(double)) == 0;
+        }
+        free(Graw);
+        lariat_data_destroy(all);
+        lariat_ctx_destroy(self);
+        free(rowptr);
+        free(colind);
+        free(val);
+        free(X);
+        free(y);
+        free(w);
+        free(Gself);
+    }
     /* Each slab of 2 and 3 (solvers/gram.c's layout), every rank keeping a
     ** different one: the same numbers, each where its slab keeps it. */
     double *S = malloc((size_t)(p * p) * sizeof(double));
@@ -883,6 +924,6 @@ void lt_register_matrix(void)
     CU_add_test(s, "row moments by set, double and single = naive", test_moments_by_set);
     CU_add_test(s, "fused sweep = naive, rows of 8197 columns", test_sweep_long_rows);
     CU_add_test(s, "lariat_data_from_csr = lariat_data_from_dense; bad CSR agreed", test_from_csr);
-    CU_add_test(s, "CSR Gram in pieces = whole, bit for bit; = naive", test_gram_pieces);
+    CU_add_test(s, "CSR Gram in pieces = whole, bit for bit; = naive; = one process's", test_gram_pieces);
     CU_add_test(s, "fixed-point CSR Gram = naive in single precision; = one process's, bit for bit", test_gram_fixed);
 }
