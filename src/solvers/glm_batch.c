@@ -560,11 +560,12 @@ static void gram_to_single(const double *d, int64_t n, float *f)
 ** is an approximation already, and the gap certifies every answer). For
 ** model 0 it is its own curvature. Sxx is summed in fixed point and kept in
 ** single precision (lariat_stats_gram_fixed): the same at any rank count
-** without binned sums, and on 100,000 x 2,000 rows at 1% a pass took 69 ms
-** at one rank and 40-43 ms at two, against 224-231 and 189-191 ms for
-** lariat_stats_gram's tiles (a test program, best of four); the
-** curvature's entries moved by at most 3.2e-10 of sqrt(Sxx_jj Sxx_ll),
-** below its rounding to single precision. */
+** without binned sums: on 100,000 x 2,000 rows at 1% a pass took 66-70 ms
+** at one rank and 56-62 ms at two, against 156-159 and 149-162 ms for the
+** binned tiles (a test program interleaving the two, best of five;
+** docs/performance.md, The CSR Grams in fixed point); the curvature's
+** entries moved by at most 3.2e-10 of sqrt(Sxx_jj Sxx_ll), below its
+** rounding to single precision. */
 static int refresh_sparse(batch *bt)
 {
     const int64_t p = bt->p;
