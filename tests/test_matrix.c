@@ -602,6 +602,37 @@ static void test_from_csr(void)
     free_pair(&pr);
 }
 
+/* Collective. Every row of d on one process (a context on MPI_COMM_SELF,
+** returned in *self), as CSR: the reference of the bit-for-bit tests. */
+static lariat_data *gather_csr_self(const lariat_data *d, lariat_ctx **self)
+{
+    const int64_t n = d->n, p = d->p;
+    double *X, *y, *w;
+    lt_gather_all(d, &X, &y, &w);
+    int64_t *rowptr = malloc((size_t)(n + 1) * sizeof(int64_t)), k = 0;
+    int32_t *colind = malloc((size_t)(n * p + 1) * sizeof(int32_t));
+    double *val = malloc((size_t)(n * p + 1) * sizeof(double));
+    for (int64_t i = 0; i < n; i++) {
+        rowptr[i] = k;
+        for (int64_t j = 0; j < p; j++) {
+            if (X[i * p + j] != 0.0) colind[k] = (int32_t)j, val[k++] = X[i * p + j];
+        }
+    }
+    rowptr[n] = k;
+    lariat_data *all = NULL;
+    *self = NULL;
+    if (lariat_ctx_create(MPI_COMM_SELF, self) == LARIAT_OK) {
+        (void)lariat_data_from_csr(*self, n, p, rowptr, colind, val, y, w, &all);
+    }
+    free(rowptr);
+    free(colind);
+    free(val);
+    free(X);
+    free(y);
+    free(w);
+    return all;
+}
+
 /* A tile's whole CSR triangle and sums (lariat_tile_fn). */
 static void packed_whole_fn(void *arg, int64_t i0, int64_t m, double *part)
 {
@@ -679,42 +710,20 @@ static void test_gram_pieces(void)
     MPI_Allreduce(MPI_IN_PLACE, naive, (int)(p * p), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     for (int64_t t = 0; t < p * p; t++) ok &= fabs(G[t] - naive[t]) <= 1e-10 * (1 + fabs(naive[t]));
     {
-        /* Every row on one process, as CSR. */
-        double *X, *y, *w, *Gself = malloc((size_t)(p * p) * sizeof(double));
-        lt_gather_all(d, &X, &y, &w);
-        const int64_t n = d->n;
-        int64_t *rowptr = malloc((size_t)(n + 1) * sizeof(int64_t)), k = 0;
-        int32_t *colind = malloc((size_t)(n * p + 1) * sizeof(int32_t));
-        double *val = malloc((size_t)(n * p + 1) * sizeof(double));
-        for (int64_t i = 0; i < n; i++) {
-            rowptr[i] = k;
-            for (int64_t j = 0; j < p; j++) {
-                if (X[i * p + j] != 0.0) colind[k] = (int32_t)j, val[k++] = X[i * p + j];
-            }
-        }
-        rowptr[n] = k;
-        lariat_ctx *self = NULL;
-        lariat_data *all = NULL;
-        ok &= lariat_ctx_create(MPI_COMM_SELF, &self) == LARIAT_OK;
-        ok &= lariat_data_from_csr(self, n, p, rowptr, colind, val, y, w, &all) == LARIAT_OK;
         /* Uncentred: these rows are not on tile boundaries (lt_make_data's
         ** uneven split), so the column sums of the centring, summed over
         ** tiles, may round otherwise at another rank count; the integers may not. */
-        double *Graw = malloc((size_t)(p * p) * sizeof(double));
-        ok &= lariat_stats_gram(lt_ctx(), d, d->w, NULL, Graw) == LARIAT_OK;
+        double *Graw = malloc((size_t)(p * p) * sizeof(double)), *Gself = malloc((size_t)(p * p) * sizeof(double));
+        lariat_ctx *self = NULL;
+        lariat_data *all = gather_csr_self(d, &self);
+        ok &= lariat_stats_gram(lt_ctx(), d, d->w, NULL, Graw) == LARIAT_OK && all != NULL;
         if (all != NULL) {
             ok &= lariat_stats_gram(self, all, all->w, NULL, Gself) == LARIAT_OK;
             ok &= memcmp(Graw, Gself, (size_t)(p * p) * sizeof(double)) == 0;
         }
-        free(Graw);
         lariat_data_destroy(all);
         lariat_ctx_destroy(self);
-        free(rowptr);
-        free(colind);
-        free(val);
-        free(X);
-        free(y);
-        free(w);
+        free(Graw);
         free(Gself);
     }
     /* Each slab of 2 and 3 (solvers/gram.c's layout), every rank keeping a
@@ -753,7 +762,7 @@ static void test_gram_fixed(void)
     const int64_t p = 150;
     pair pr = make_pair(700, p, 0.05);
     lariat_data *d = pr.sparse;
-    const int64_t nl = d->n_local, n = d->n;
+    const int64_t nl = d->n_local;
     if (d->row0 == 0 && nl > 0) d->w[0] = 0.0;
     /* Column 5 in units of 1e15, column 6 of 1e-15: each column its own scale. */
     for (int64_t e = d->X->rowptr[0]; e < d->X->rowptr[nl]; e++) {
@@ -783,23 +792,10 @@ static void test_gram_fixed(void)
             ok &= fabs((double)G[a * p + b] - want) <= 1e-7 * scale && G[a * p + b] == G[b * p + a];
         }
     }
-    /* Every row on one process, as CSR. */
-    double *X, *y, *w;
-    lt_gather_all(d, &X, &y, &w);
-    int64_t *rowptr = malloc((size_t)(n + 1) * sizeof(int64_t)), k = 0;
-    int32_t *colind = malloc((size_t)(n * p + 1) * sizeof(int32_t));
-    double *val = malloc((size_t)(n * p + 1) * sizeof(double));
-    for (int64_t i = 0; i < n; i++) {
-        rowptr[i] = k;
-        for (int64_t j = 0; j < p; j++) {
-            if (X[i * p + j] != 0.0) colind[k] = (int32_t)j, val[k++] = X[i * p + j];
-        }
-    }
-    rowptr[n] = k;
+    /* Every row on one process. */
     lariat_ctx *self = NULL;
-    lariat_data *all = NULL;
-    ok &= lariat_ctx_create(MPI_COMM_SELF, &self) == LARIAT_OK;
-    ok &= lariat_data_from_csr(self, n, p, rowptr, colind, val, y, w, &all) == LARIAT_OK;
+    lariat_data *all = gather_csr_self(d, &self);
+    ok &= all != NULL;
     if (all != NULL) {
         ok &= lariat_stats_gram_fixed(self, all, all->w, shift, sx, W, Gself) == LARIAT_OK;
         ok &= memcmp(G, Gself, (size_t)(p * p) * sizeof(float)) == 0;
@@ -807,12 +803,6 @@ static void test_gram_fixed(void)
     LT_ASSERT_ALL(ok);
     lariat_data_destroy(all);
     lariat_ctx_destroy(self);
-    free(rowptr);
-    free(colind);
-    free(val);
-    free(X);
-    free(y);
-    free(w);
     free(shift);
     free(sx);
     free(naive);

@@ -238,12 +238,7 @@ static int gram_slab_fixed(lariat_ctx *ctx, const lariat_data *data, const doubl
         if (rc == LARIAT_OK && P > 1) rc = lariat_rsum_ring_int64(ctx, lo, size);
         if (rc != LARIAT_OK) break;
         int *displs = counts + P;
-        for (int q = 0; q < P; q++) {
-            int64_t qlo, qhi;
-            lariat_rsum_ring_block(size, P, q, &qlo, &qhi);
-            displs[q] = (int)qlo;
-            counts[q] = (int)(qhi - qlo);
-        }
+        lariat_rsum_ring_counts(size, P, counts, displs);
         for (int64_t u = displs[me]; u < displs[me] + counts[me]; u++) val[u] = limbs_value(hi[u], lo[u], K);
         if (P > 1 && MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, val, counts, displs, MPI_DOUBLE,
                                     lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
@@ -357,12 +352,7 @@ static int gram_fixed_gather(lariat_ctx *ctx, const fixed_scale *fs, int64_t *ac
     if (rc == LARIAT_OK) rc = lariat_rsum_ring_int64(ctx, acc, len);
     if (rc == LARIAT_OK) {
         int *displs = counts + P;
-        for (int r = 0; r < P; r++) {
-            int64_t lo, hi;
-            lariat_rsum_ring_block(len, P, r, &lo, &hi);
-            displs[r] = (int)lo;
-            counts[r] = (int)(hi - lo);
-        }
+        lariat_rsum_ring_counts(len, P, counts, displs);
         const int64_t lo = displs[me], hi = lo + counts[me];
         /* The packed row j and column l of entry lo. */
         int64_t j = 0, t = 0;

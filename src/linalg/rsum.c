@@ -282,34 +282,68 @@ static int ring_part(int64_t lo, int64_t hi, int64_t k, int64_t msg)
     return (int)(left < 0 ? 0 : (left < msg ? left : msg));
 }
 
-void lariat_rsum_ring_block(int64_t count, int P, int r, int64_t *lo, int64_t *hi) { ring_block(count, P, r, lo, hi); }
+void lariat_rsum_ring_counts(int64_t count, int P, int *counts, int *displs)
+{
+    for (int r = 0; r < P; r++) {
+        int64_t lo, hi;
+        ring_block(count, P, r, &lo, &hi);
+        displs[r] = (int)lo;
+        counts[r] = (int)(hi - lo);
+    }
+}
+
+/* Merges n entries of in into dst (the ring's reduction of one message). */
+typedef void (*ring_merge_fn)(void *dst, const void *in, int n);
+
+/* Collective, P > 1. The reduce-scatter round the ring of the ranks: at step
+** s this rank sends its partial sums of block me - s - 1 to the next rank
+** and merges the previous rank's of block me - s - 2 into its own, so that
+** after P - 1 steps it holds block me summed over every rank. v holds
+** count entries of size bytes, each per values of type; messages carry at
+** most msg entries, received into in. */
+static int ring_reduce_scatter(lariat_ctx *ctx, void *v, int64_t count, size_t size, MPI_Datatype type, int per,
+                               int64_t msg, ring_merge_fn merge, void *in, const char *what)
+{
+    MPI_Comm comm = lariat_ctx_comm(ctx);
+    const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx);
+    const int next = (me + 1) % P, prev = (me + P - 1) % P;
+    char *base = v;
+    for (int s = 0; s < P - 1; s++) {
+        int64_t slo, shi, rlo, rhi;
+        ring_block(count, P, ((me - s - 1) % P + P) % P, &slo, &shi);
+        ring_block(count, P, ((me - s - 2) % P + P) % P, &rlo, &rhi);
+        for (int64_t k = 0; slo + k < shi || rlo + k < rhi; k += msg) {
+            const int ns = ring_part(slo, shi, k, msg), nr = ring_part(rlo, rhi, k, msg);
+            if (MPI_Sendrecv(base + (size_t)(slo + k) * size, ns * per, type, next, 0, in, nr * per, type, prev, 0,
+                             comm, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+                return lariat_error(ctx, LARIAT_EMPI, "MPI_Sendrecv of %d %s failed", ns, what);
+            }
+            merge(base + (size_t)(rlo + k) * size, in, nr);
+        }
+    }
+    return LARIAT_OK;
+}
+
+static void merge_binned(void *dst, const void *in, int n) { lariat_rsum_merge(dst, in, n); }
+
+static void merge_int64(void *dst, const void *in, int n)
+{
+    int64_t *d = dst;
+    const int64_t *a = in;
+    for (int t = 0; t < n; t++) d[t] += a[t];
+}
 
 /* 1 MiB of integers. */
 #define RING_MSG_INT64 131072
 
 int lariat_rsum_ring_int64(lariat_ctx *ctx, int64_t *v, int64_t count)
 {
-    MPI_Comm comm = lariat_ctx_comm(ctx);
-    const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx);
-    if (P == 1) return LARIAT_OK;
+    if (lariat_ctx_size(ctx) == 1) return LARIAT_OK;
     int64_t *in = lariat_malloc(ctx, RING_MSG_INT64, sizeof(int64_t), "reduction buffer");
     int rc = lariat_agree(ctx, in != NULL ? LARIAT_OK : LARIAT_ENOMEM);
-    const int next = (me + 1) % P, prev = (me + P - 1) % P;
-    /* lariat_rsum_allreduce_value's reduce-scatter, on integers. */
-    for (int s = 0; rc == LARIAT_OK && s < P - 1; s++) {
-        int64_t slo, shi, rlo, rhi;
-        ring_block(count, P, ((me - s - 1) % P + P) % P, &slo, &shi);
-        ring_block(count, P, ((me - s - 2) % P + P) % P, &rlo, &rhi);
-        for (int64_t k = 0; rc == LARIAT_OK && (slo + k < shi || rlo + k < rhi); k += RING_MSG_INT64) {
-            const int ns = ring_part(slo, shi, k, RING_MSG_INT64), nr = ring_part(rlo, rhi, k, RING_MSG_INT64);
-            if (MPI_Sendrecv(v + slo + k, ns, MPI_INT64_T, next, 0, in, nr, MPI_INT64_T, prev, 0, comm,
-                             MPI_STATUS_IGNORE) != MPI_SUCCESS) {
-                rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Sendrecv of %d integer sums failed", ns);
-                break;
-            }
-            int64_t *dst = v + rlo + k;
-            for (int t = 0; t < nr; t++) dst[t] += in[t];
-        }
+    if (rc == LARIAT_OK) {
+        rc = ring_reduce_scatter(ctx, v, count, sizeof(int64_t), MPI_INT64_T, 1, RING_MSG_INT64, merge_int64, in,
+                                 "integer sums");
     }
     free(in);
     return rc;
@@ -327,35 +361,14 @@ int lariat_rsum_allreduce_value(lariat_ctx *ctx, lariat_rsum_entry *acc, int64_t
     lariat_rsum_entry *in = lariat_malloc(ctx, RSUM_RING_MSG, sizeof(*in), "reduction buffer");
     int *counts = lariat_malloc(ctx, 2 * (size_t)P, sizeof(int), "reduction counts");
     int rc = lariat_agree(ctx, in != NULL && counts != NULL ? LARIAT_OK : LARIAT_ENOMEM);
-    const int next = (me + 1) % P, prev = (me + P - 1) % P;
-    /* Reduce-scatter round the ring: at step s this rank sends its partial
-    ** sums of block me - s - 1 to the next rank and merges the previous
-    ** rank's of block me - s - 2 into its own, so that after P - 1 steps
-    ** it holds block me summed over every rank. */
-    for (int s = 0; rc == LARIAT_OK && s < P - 1; s++) {
-        int64_t slo, shi, rlo, rhi;
-        ring_block(count, P, ((me - s - 1) % P + P) % P, &slo, &shi);
-        ring_block(count, P, ((me - s - 2) % P + P) % P, &rlo, &rhi);
-        for (int64_t k = 0; rc == LARIAT_OK && (slo + k < shi || rlo + k < rhi); k += RSUM_RING_MSG) {
-            const int ns = ring_part(slo, shi, k, RSUM_RING_MSG), nr = ring_part(rlo, rhi, k, RSUM_RING_MSG);
-            const int width = 1 + LARIAT_RSUM_K;
-            if (MPI_Sendrecv(acc + slo + k, ns * width, MPI_DOUBLE, next, 0, in, nr * width, MPI_DOUBLE, prev, 0, comm,
-                             MPI_STATUS_IGNORE) != MPI_SUCCESS) {
-                rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Sendrecv of %d binned sums failed", ns);
-                break;
-            }
-            lariat_rsum_merge(acc + rlo + k, in, nr);
-        }
+    if (rc == LARIAT_OK) {
+        rc = ring_reduce_scatter(ctx, acc, count, sizeof(*acc), MPI_DOUBLE, 1 + LARIAT_RSUM_K, RSUM_RING_MSG,
+                                 merge_binned, in, "binned sums");
     }
     /* Then the doubles: each rank's block rounded, gathered by all. */
     if (rc == LARIAT_OK) {
         int *displs = counts + P;
-        for (int r = 0; r < P; r++) {
-            int64_t lo, hi;
-            ring_block(count, P, r, &lo, &hi);
-            displs[r] = (int)lo;
-            counts[r] = (int)(hi - lo);
-        }
+        lariat_rsum_ring_counts(count, P, counts, displs);
         lariat_rsum_value(acc + displs[me], out + displs[me], counts[me]);
         if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, out, counts, displs, MPI_DOUBLE, comm) !=
                    MPI_SUCCESS) {

@@ -69,13 +69,15 @@ int lariat_rsum_allreduce(lariat_ctx *ctx, lariat_rsum_entry *acc, int64_t count
 ** left partly merged. */
 int lariat_rsum_allreduce_value(lariat_ctx *ctx, lariat_rsum_entry *acc, int64_t count, double *out);
 
-/* Not collective. Block r of count values cut among P ranks: [*lo, *hi). */
-void lariat_rsum_ring_block(int64_t count, int P, int r, int64_t *lo, int64_t *hi);
+/* Not collective. The blocks of count values cut among P ranks, as the
+** ring leaves them: rank r's is [displs[r], displs[r] + counts[r]) (MPI's
+** counts: count <= INT_MAX). */
+void lariat_rsum_ring_counts(int64_t count, int P, int *counts, int *displs);
 
 /* Collective. Integer sums (exact in any order: data/stats.h's fixed-point
 ** Gram) of v's count values over the ranks, reduced round the ring in 1 MiB
 ** messages as lariat_rsum_allreduce_value reduces its binned sums: on
-** return this rank's block (lariat_rsum_ring_block) of v holds the sums
+** return this rank's block (lariat_rsum_ring_counts) of v holds the sums
 ** over every rank, and the rest of v is scratch. The sums must not
 ** overflow (the caller's scales). count <= INT_MAX (MPI's counts). */
 int lariat_rsum_ring_int64(lariat_ctx *ctx, int64_t *v, int64_t count);
