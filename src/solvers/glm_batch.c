@@ -97,7 +97,9 @@
 ** target leaves a gap still a few times it: on 100,000 x 2,000 binomial
 ** rows at 1%, 10 folds, 1,555 of the CV's 2,655 gaps (two logarithms a
 ** row each) failed. There the gap waits for a predicted decrease below this
-** fraction of GAP_NEAR's threshold: 1,673 gaps and 430 products, against
+** fraction of GAP_NEAR's threshold (at the default tol that threshold is
+** the round-off's, 1e-12 there, above the CV's target of tol
+** LARIAT_GLM_TOL_MARGIN N0, 6e-13): 1,673 gaps and 430 products, against
 ** 2,655 and 435 (0.1: 2,076 and 436; 0.001: 1,305 and 449). Not for one
 ** model alone (the fit), whose product with X costs about what ten gaps
 ** do: there it gave 142 gaps for 377 products against 227 for 368. */
