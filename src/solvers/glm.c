@@ -680,6 +680,98 @@ static int curvature_shift(const lariat_glm *g, const lariat_glm_point *pt, lari
     return LARIAT_OK;
 }
 
+/* The tiles of clipped_shift: row i's shift is s_i = d clamped to
+** [mu_i - 1, mu_i] (rows of positive weight). */
+typedef struct clip_tile {
+    const lariat_glm *g;
+    const double *mu;
+    double d;
+    double *row; /* p: one row's product (clip_grad_fn) */
+} clip_tile;
+
+static double clip_of(double d, double mu) { return d < mu - 1.0 ? mu - 1.0 : d > mu ? mu : d; }
+
+/* [sum w s | sum w over the rows whose s is d]. */
+static void clip_sums_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const clip_tile *a = arg;
+    const double *w = a->g->w;
+    part[0] = part[1] = 0.0;
+    for (int64_t i = i0; i < i0 + m; i++) {
+        if (!(w[i] > 0.0)) continue;
+        const double si = clip_of(a->d, a->mu[i]);
+        part[0] += w[i] * si;
+        if (si == a->d) part[1] += w[i];
+    }
+}
+
+/* sum over the clamped rows of w (s - d) (x - mean): the gradient's change
+** (the other rows' shift d adds d Xs'w, zero for centred columns, as the
+** constant shift takes it). */
+static void clip_grad_fn(void *arg, int64_t i0, int64_t m, double *part)
+{
+    const clip_tile *a = arg;
+    const lariat_glm *g = a->g;
+    const int64_t p = g->p;
+    const double *shift = g->std->intercept ? g->std->mean : NULL;
+    memset(part, 0, (size_t)p * sizeof(double));
+    for (int64_t i = i0; i < i0 + m; i++) {
+        if (!(g->w[i] > 0.0)) continue;
+        const double e = g->w[i] * (clip_of(a->d, a->mu[i]) - a->d);
+        if (e == 0.0) continue;
+        const lariat_matrix row = lariat_matrix_row_view(g->data->X, i, 1);
+        lariat_matrix_mult_t(&row, shift, &e, a->row);
+        for (int64_t j = 0; j < p; j++) part[j] += a->row[j];
+    }
+}
+
+/* Collective. The binomial intercept's dual constraint met by the constant
+** shift d where it fits and a clamped one where it does not: s_i = d
+** clamped to [mu_i - 1, mu_i], so that every shifted mean mu_i - s_i stays
+** in [0, 1], with d chosen so that sum w s = W g0 (Newton's method on that
+** sum, piecewise linear and increasing in d: a few sums over the rows,
+** none over X; a solution exists as sum w (mu - 1) <= W g0 <= sum w mu for
+** labels in [0, 1]). Only the clamped rows, the few whose means sit within
+** g0 of 0 or 1, change the gradient, one row product each; the curvature
+** shift's transposed product costs a pass over X. On 100,000 x 100
+** binomial rows, 10 folds, 70 certificates late on the path took it, 5% of
+** the CV. Results in wk->mu_sh and wk->v_sh; *ok is 0 when Newton's method
+** did not settle (the caller then shifts along the curvature). */
+#define CLIP_MAX_STEPS 8
+static int clipped_shift(const lariat_glm *g, const lariat_glm_point *pt, lariat_glm_work *wk, int *ok)
+{
+    const lariat_prep *s = g->std;
+    const int64_t n = g->n, p = g->p;
+    const double target = pt->g0[0] * g->W;
+    clip_tile ct = {g, wk->mu, pt->g0[0], NULL};
+    *ok = 0;
+    int rc = LARIAT_OK;
+    double free_last = -1.0;
+    for (int step = 0; step < CLIP_MAX_STEPS && rc == LARIAT_OK; step++) {
+        double sums[2];
+        rc = lariat_tilesum_run(g->ts, 2, clip_sums_fn, &ct, sums);
+        if (rc != LARIAT_OK || !(sums[1] > 0.0)) break;
+        if (sums[1] == free_last) {
+            /* The same rows clamped as at the d before, whose step was then
+            ** exact: the sum meets W g0 to its round-off (as the constant
+            ** shift's g0 does). */
+            *ok = 1;
+            break;
+        }
+        free_last = sums[1];
+        ct.d += (target - sums[0]) / sums[1];
+    }
+    if (rc != LARIAT_OK || !*ok) return rc;
+    ct.row = lariat_malloc(g->ctx, (size_t)p, sizeof(double), "clipped shift row");
+    rc = lariat_agree(g->ctx, ct.row != NULL ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc == LARIAT_OK) rc = lariat_tilesum_run(g->ts, p, clip_grad_fn, &ct, wk->v_sh);
+    free(ct.row);
+    if (rc != LARIAT_OK) return rc;
+    for (int64_t j = 0; j < p; j++) wk->v_sh[j] = pt->v[j] + wk->v_sh[j] * s->inv_scale[j] / g->W;
+    for (int64_t i = 0; i < n; i++) wk->mu_sh[i] = wk->mu[i] - clip_of(ct.d, wk->mu[i]);
+    return LARIAT_OK;
+}
+
 /* The most refit steps (reductions) one certificate spends before it falls
 ** back to the linear projection; near the solvers' iterates the first
 ** linearization already passes (no step at all). */
@@ -968,8 +1060,21 @@ int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const la
     int rc = gap_at(g, lambda, c, pt->loss, V, mu, pt->g0, 0, primal, gap);
     if (rc != LARIAT_OK || isfinite(*gap)) return rc;
     if (!s->intercept) return gap_at(g, lambda, c, pt->loss, V, mu, pt->g0, 1, primal, gap);
-    /* The constant shift left the conjugate's domain: shift along the
-    ** curvature instead (then project again: the shift moved v). */
+    /* The constant shift left the conjugate's domain: clamp it at the rows
+    ** it left (binomial), else shift along the curvature (then project
+    ** again: the shift moved v). */
+    if (g->K == 1) {
+        int clipped = 0;
+        rc = clipped_shift(g, pt, wk, &clipped);
+        if (rc != LARIAT_OK) return rc;
+        if (clipped) {
+            V = wk->v_sh;
+            mu = wk->mu_sh;
+            if (s->nU > 0) project_unpenalized(g, wk, &V, &mu);
+            rc = gap_at(g, lambda, c, pt->loss, V, mu, zero, 0, primal, gap);
+            if (rc != LARIAT_OK || isfinite(*gap)) return rc;
+        }
+    }
     rc = curvature_shift(g, pt, wk);
     if (rc != LARIAT_OK) return rc;
     V = wk->v_sh;
