@@ -435,6 +435,16 @@ static void test_certificate_multi_pf0(void)
     check_certificate("glmnet_class_multi_wine_pf0");
 }
 
+/* Every column penalized: at the moved points the intercept's gradient is
+** not zero and the breast cancer rows' extreme means leave the constant
+** shift's domain, so the certificate clamps the shift at those rows
+** (clipped_shift in solvers/glm.c), and it must still bound P - P_glmnet. */
+static void test_certificate_binom_clipped(void)
+{
+    check_certificate("glmnet_class_binom_breast");
+    check_certificate("glmnet_class_binom_breast_enet");
+}
+
 /* Collective. multinomial with admm is bad usage on every rank, naming the
 ** solvers that serve it. */
 static void test_multinomial_admm_refused(void)
@@ -546,6 +556,7 @@ void lt_register_glm(void)
     GLM_CASES(GLM_ADD)
     CU_add_test(s, "certificate with unpenalized columns, binomial", test_certificate_binom_pf0);
     CU_add_test(s, "certificate with unpenalized columns, multinomial", test_certificate_multi_pf0);
+    CU_add_test(s, "certificate with the shift clamped at extreme rows, binomial", test_certificate_binom_clipped);
     CU_add_test(s, "sparse storage equals dense", test_sparse_equals_dense);
     CU_add_test(s, "multinomial with admm is refused", test_multinomial_admm_refused);
     CU_add_test(s, "a third binomial label names its row", test_third_label);
