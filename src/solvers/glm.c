@@ -686,7 +686,7 @@ typedef struct clip_tile {
     const lariat_glm *g;
     const double *mu;
     double d;
-    double *row; /* p: one row's product (clip_grad_fn) */
+    double *row; /* p: one row's product (clip_grad_fn; wk->buf, free during a gap) */
 } clip_tile;
 
 static double clip_of(double d, double mu) { return d < mu - 1.0 ? mu - 1.0 : d > mu ? mu : d; }
@@ -743,7 +743,7 @@ static int clipped_shift(const lariat_glm *g, const lariat_glm_point *pt, lariat
     const lariat_prep *s = g->std;
     const int64_t n = g->n, p = g->p;
     const double target = pt->g0[0] * g->W;
-    clip_tile ct = {g, wk->mu, pt->g0[0], NULL};
+    clip_tile ct = {g, wk->mu, pt->g0[0], wk->buf};
     *ok = 0;
     int rc = LARIAT_OK;
     double free_last = -1.0;
@@ -762,10 +762,7 @@ static int clipped_shift(const lariat_glm *g, const lariat_glm_point *pt, lariat
         ct.d += (target - sums[0]) / sums[1];
     }
     if (rc != LARIAT_OK || !*ok) return rc;
-    ct.row = lariat_malloc(g->ctx, (size_t)p, sizeof(double), "clipped shift row");
-    rc = lariat_agree(g->ctx, ct.row != NULL ? LARIAT_OK : LARIAT_ENOMEM);
-    if (rc == LARIAT_OK) rc = lariat_tilesum_run(g->ts, p, clip_grad_fn, &ct, wk->v_sh);
-    free(ct.row);
+    rc = lariat_tilesum_run(g->ts, p, clip_grad_fn, &ct, wk->v_sh);
     if (rc != LARIAT_OK) return rc;
     for (int64_t j = 0; j < p; j++) wk->v_sh[j] = pt->v[j] + wk->v_sh[j] * s->inv_scale[j] / g->W;
     for (int64_t i = 0; i < n; i++) wk->mu_sh[i] = wk->mu[i] - clip_of(ct.d, wk->mu[i]);
