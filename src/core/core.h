@@ -39,6 +39,10 @@ double lariat_now(void);
 ** what was being allocated and return NULL. Sizes are checked for overflow. */
 void *lariat_malloc(lariat_ctx *ctx, size_t count, size_t size, const char *what);
 void *lariat_calloc(lariat_ctx *ctx, size_t count, size_t size, const char *what);
+/* The same, not zeroed, starting on a 64-byte boundary (a cache line, and
+** one AVX-512 vector: vector loads that straddle two lines cost about twice
+** one); free() frees it. */
+void *lariat_malloc_aligned(lariat_ctx *ctx, size_t count, size_t size, const char *what);
 
 /* Not collective. A scratch buffer of at least bytes that the context keeps
 ** (and frees with itself), so that a large workspace made once per call does

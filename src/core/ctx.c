@@ -174,6 +174,23 @@ void *lariat_malloc(lariat_ctx *ctx, size_t count, size_t size, const char *what
     return ptr;
 }
 
+void *lariat_malloc_aligned(lariat_ctx *ctx, size_t count, size_t size, const char *what)
+{
+    enum { LINE = 64 };
+    if (count == 0 || size == 0) count = size = 1;
+    if (count > (SIZE_MAX - LINE) / size) {
+        lariat_error(ctx, LARIAT_ENOMEM, "size overflow allocating %s", what);
+        return NULL;
+    }
+    /* aligned_alloc asks for a multiple of the alignment. */
+    void *ptr = aligned_alloc(LINE, (count * size + LINE - 1) / LINE * LINE);
+    if (ptr == NULL) {
+        lariat_error(ctx, LARIAT_ENOMEM, "out of memory allocating %s (%.1f MB)", what,
+                     (double)count * (double)size / 1e6);
+    }
+    return ptr;
+}
+
 void *lariat_calloc(lariat_ctx *ctx, size_t count, size_t size, const char *what)
 {
     if (count == 0 || size == 0) count = size = 1;

@@ -1,98 +1,137 @@
 /*
 ** The coordinate descent's gradient updates (linalg/cd_update.h): a scalar
 ** loop, and AVX2 and AVX-512 kernels that take the same chain in every
-** lane. The AVX2 kernel keeps sixteen entries in flight (four vectors of
-** four) and the AVX-512 one 32 (four of eight): an entry's eight-term sum
-** is a chain of FMAs, and one chain waits on each FMA's latency. The
-** column pointers are copied to locals, which the stores to u cannot
-** change (else they are read again after every store).
+** lane. A block's eight-term sums are formed in single precision, sixteen
+** entries a vector with AVX-512 (eight with AVX2), and four vectors are
+** kept in flight: an entry's sum is a chain of FMAs, and one chain waits on
+** each FMA's latency. The kernels start their vectors at entries that are
+** multiples of the vector's length, so that on the columns and u that the
+** caller aligns (solvers/glm_batch.c) no load or store straddles two cache
+** lines. The column pointers are copied to locals, which the stores to u
+** cannot change (else they are read again after every store).
 */
 #include "linalg/cd_update.h"
 
 #include <math.h>
 
+/* The coefficients in single precision, as every kernel takes them. */
+static void coef_single(const double *c, float *cf)
+{
+    for (int k = 0; k < LARIAT_CD_BLOCK; k++) cf[k] = (float)c[k];
+}
+
 static void block_axpy_scalar(double *u, const float *const *g, const double *c, int64_t a, int64_t b)
 {
+    float cf[LARIAT_CD_BLOCK];
+    coef_single(c, cf);
     for (int64_t i = a; i < b; i++) {
-        u[i] += c[0] * g[0][i] + c[1] * g[1][i] + c[2] * g[2][i] + c[3] * g[3][i] + c[4] * g[4][i] +
-                c[5] * g[5][i] + c[6] * g[6][i] + c[7] * g[7][i];
+        float t = cf[0] * g[0][i];
+        for (int k = 1; k < LARIAT_CD_BLOCK; k++) t += cf[k] * g[k][i];
+        u[i] += (double)t;
     }
+}
+
+/* One entry's chain as the AVX2 and AVX-512 lanes take it (their tails). */
+static double block_chain_fma(const float *const *g, const float *cf, int64_t i)
+{
+    float t = cf[0] * g[0][i];
+    for (int k = 1; k < LARIAT_CD_BLOCK; k++) t = fmaf(cf[k], g[k][i], t);
+    return (double)t;
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define FMA_INLINE __attribute__((always_inline, target("avx2,fma"))) static inline
-FMA_INLINE __m256d block_sum4(const __m256d *cv, const float *const *g, int64_t i)
+/* c_0 g_0[i..i+8) + ... + c_7 g_7[..] in single precision. */
+FMA_INLINE __m256 block_sum8f(const __m256 *cv, const float *const *g, int64_t i)
 {
-    __m256d t = _mm256_mul_pd(cv[0], _mm256_cvtps_pd(_mm_loadu_ps(g[0] + i)));
-    for (int k = 1; k < LARIAT_CD_BLOCK; k++) t = _mm256_fmadd_pd(cv[k], _mm256_cvtps_pd(_mm_loadu_ps(g[k] + i)), t);
-    return t;
+#define COL(k) _mm256_loadu_ps(g[k] + i)
+    __m256 t = _mm256_mul_ps(cv[0], COL(0));
+    t = _mm256_fmadd_ps(cv[1], COL(1), t);
+    t = _mm256_fmadd_ps(cv[2], COL(2), t);
+    t = _mm256_fmadd_ps(cv[3], COL(3), t);
+    t = _mm256_fmadd_ps(cv[4], COL(4), t);
+    t = _mm256_fmadd_ps(cv[5], COL(5), t);
+    t = _mm256_fmadd_ps(cv[6], COL(6), t);
+    return _mm256_fmadd_ps(cv[7], COL(7), t);
+#undef COL
+}
+
+/* u[i..i+8) += t, widened to double. */
+FMA_INLINE void block_add8f(double *u, __m256 t, int64_t i)
+{
+    _mm256_storeu_pd(u + i, _mm256_add_pd(_mm256_loadu_pd(u + i), _mm256_cvtps_pd(_mm256_castps256_ps128(t))));
+    _mm256_storeu_pd(u + i + 4, _mm256_add_pd(_mm256_loadu_pd(u + i + 4), _mm256_cvtps_pd(_mm256_extractf128_ps(t, 1))));
 }
 
 __attribute__((target("avx2,fma"))) static void block_axpy_fma(double *u, const float *const *gk, const double *c,
                                                                 int64_t a, int64_t b)
 {
     const float *g[LARIAT_CD_BLOCK];
-    __m256d cv[LARIAT_CD_BLOCK];
-    for (int k = 0; k < LARIAT_CD_BLOCK; k++) g[k] = gk[k], cv[k] = _mm256_set1_pd(c[k]);
+    float cf[LARIAT_CD_BLOCK];
+    __m256 cv[LARIAT_CD_BLOCK];
+    coef_single(c, cf);
+    for (int k = 0; k < LARIAT_CD_BLOCK; k++) g[k] = gk[k], cv[k] = _mm256_set1_ps(cf[k]);
     int64_t i = a;
-    for (; i + 16 <= b; i += 16) {
-        const __m256d t0 = block_sum4(cv, g, i), t1 = block_sum4(cv, g, i + 4);
-        const __m256d t2 = block_sum4(cv, g, i + 8), t3 = block_sum4(cv, g, i + 12);
-        _mm256_storeu_pd(u + i, _mm256_add_pd(_mm256_loadu_pd(u + i), t0));
-        _mm256_storeu_pd(u + i + 4, _mm256_add_pd(_mm256_loadu_pd(u + i + 4), t1));
-        _mm256_storeu_pd(u + i + 8, _mm256_add_pd(_mm256_loadu_pd(u + i + 8), t2));
-        _mm256_storeu_pd(u + i + 12, _mm256_add_pd(_mm256_loadu_pd(u + i + 12), t3));
+    for (; i < b && (i & 7); i++) u[i] += block_chain_fma(g, cf, i);
+    for (; i + 32 <= b; i += 32) {
+        const __m256 t0 = block_sum8f(cv, g, i), t1 = block_sum8f(cv, g, i + 8);
+        const __m256 t2 = block_sum8f(cv, g, i + 16), t3 = block_sum8f(cv, g, i + 24);
+        block_add8f(u, t0, i);
+        block_add8f(u, t1, i + 8);
+        block_add8f(u, t2, i + 16);
+        block_add8f(u, t3, i + 24);
     }
-    for (; i + 4 <= b; i += 4) _mm256_storeu_pd(u + i, _mm256_add_pd(_mm256_loadu_pd(u + i), block_sum4(cv, g, i)));
-    for (; i < b; i++) {
-        double t = c[0] * (double)g[0][i];
-        for (int k = 1; k < LARIAT_CD_BLOCK; k++) t = __builtin_fma(c[k], (double)g[k][i], t);
-        u[i] += t;
-    }
+    for (; i + 8 <= b; i += 8) block_add8f(u, block_sum8f(cv, g, i), i);
+    for (; i < b; i++) u[i] += block_chain_fma(g, cf, i);
 }
 
 #define AVX512_INLINE __attribute__((always_inline, target("avx512f,avx512vl"))) static inline
-/* c_0 g_0[i..i+8) + c_1 g_1[..] + ... + c_7 g_7[..], lanes past mask zero. */
-AVX512_INLINE __m512d block_sum8(const __m512d *cv, const float *const *g, int64_t i, __mmask8 mk)
+/* c_0 g_0[i..i+16) + ... + c_7 g_7[..] in single precision. */
+AVX512_INLINE __m512 block_sum16(const __m512 *cv, const float *const *g, int64_t i)
 {
-#define COL(k) _mm512_cvtps_pd(_mm256_maskz_loadu_ps(mk, g[k] + i))
-    __m512d t = _mm512_mul_pd(cv[0], COL(0));
-    t = _mm512_fmadd_pd(cv[1], COL(1), t);
-    t = _mm512_fmadd_pd(cv[2], COL(2), t);
-    t = _mm512_fmadd_pd(cv[3], COL(3), t);
-    t = _mm512_fmadd_pd(cv[4], COL(4), t);
-    t = _mm512_fmadd_pd(cv[5], COL(5), t);
-    t = _mm512_fmadd_pd(cv[6], COL(6), t);
-    return _mm512_fmadd_pd(cv[7], COL(7), t);
+#define COL(k) _mm512_loadu_ps(g[k] + i)
+    __m512 t = _mm512_mul_ps(cv[0], COL(0));
+    t = _mm512_fmadd_ps(cv[1], COL(1), t);
+    t = _mm512_fmadd_ps(cv[2], COL(2), t);
+    t = _mm512_fmadd_ps(cv[3], COL(3), t);
+    t = _mm512_fmadd_ps(cv[4], COL(4), t);
+    t = _mm512_fmadd_ps(cv[5], COL(5), t);
+    t = _mm512_fmadd_ps(cv[6], COL(6), t);
+    return _mm512_fmadd_ps(cv[7], COL(7), t);
 #undef COL
 }
 
-AVX512_INLINE void block_add8(double *u, __m512d t, int64_t i)
+/* u[i..i+16) += t, widened to double. */
+AVX512_INLINE void block_add16(double *u, __m512 t, int64_t i)
 {
-    _mm512_storeu_pd(u + i, _mm512_add_pd(_mm512_loadu_pd(u + i), t));
+    const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(t));
+    const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(t), 1)));
+    _mm512_storeu_pd(u + i, _mm512_add_pd(_mm512_loadu_pd(u + i), lo));
+    _mm512_storeu_pd(u + i + 8, _mm512_add_pd(_mm512_loadu_pd(u + i + 8), hi));
 }
 
 __attribute__((target("avx512f,avx512vl"))) static void block_axpy_avx512(double *u, const float *const *gk,
-                                                                           const double *c, int64_t a, int64_t b)
+                                                                                    const double *c, int64_t a,
+                                                                                    int64_t b)
 {
     const float *g[LARIAT_CD_BLOCK];
-    __m512d cv[LARIAT_CD_BLOCK];
-    for (int k = 0; k < LARIAT_CD_BLOCK; k++) g[k] = gk[k], cv[k] = _mm512_set1_pd(c[k]);
+    float cf[LARIAT_CD_BLOCK];
+    __m512 cv[LARIAT_CD_BLOCK];
+    coef_single(c, cf);
+    for (int k = 0; k < LARIAT_CD_BLOCK; k++) g[k] = gk[k], cv[k] = _mm512_set1_ps(cf[k]);
     int64_t i = a;
-    for (; i + 32 <= b; i += 32) {
-        const __m512d t0 = block_sum8(cv, g, i, 0xFF), t1 = block_sum8(cv, g, i + 8, 0xFF);
-        const __m512d t2 = block_sum8(cv, g, i + 16, 0xFF), t3 = block_sum8(cv, g, i + 24, 0xFF);
-        block_add8(u, t0, i);
-        block_add8(u, t1, i + 8);
-        block_add8(u, t2, i + 16);
-        block_add8(u, t3, i + 24);
+    for (; i < b && (i & 15); i++) u[i] += block_chain_fma(g, cf, i);
+    for (; i + 64 <= b; i += 64) {
+        const __m512 t0 = block_sum16(cv, g, i), t1 = block_sum16(cv, g, i + 16);
+        const __m512 t2 = block_sum16(cv, g, i + 32), t3 = block_sum16(cv, g, i + 48);
+        block_add16(u, t0, i);
+        block_add16(u, t1, i + 16);
+        block_add16(u, t2, i + 32);
+        block_add16(u, t3, i + 48);
     }
-    for (; i < b; i += 8) {
-        const __mmask8 mk = b - i >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (b - i)) - 1u);
-        const __m512d t = block_sum8(cv, g, i, mk);
-        _mm512_mask_storeu_pd(u + i, mk, _mm512_add_pd(_mm512_maskz_loadu_pd(mk, u + i), t));
-    }
+    for (; i + 16 <= b; i += 16) block_add16(u, block_sum16(cv, g, i), i);
+    for (; i < b; i++) u[i] += block_chain_fma(g, cf, i);
 }
 
 /* u_i = fma(c, g_i, u_i) for i in [a, b): one column's move. */

@@ -5,16 +5,22 @@
 ** u += sum_k c_k G e_{j_k}, G's columns read in single precision.
 **
 ** Why a file of its own: on the sparse binomial CV (100,000 x 2,000 at 1%)
-** these sums were a fifth of the time, bound by reading G's columns (32 MB
-** a sweep in double, more than the caches hold); the kernels here take the
-** columns in single precision, eight lanes at a time where the CPU has
-** AVX-512 and four with AVX2, and the tests compare them lane for lane.
+** these sums were a fifth of the time, then (G's columns in single
+** precision instead of double: 16 MB a sweep) about a sixth.
 **
-** Every entry is one chain: c_0 g_0 (each g taken to double exactly), then
-** fused multiply-adds k = 1 .. 7 in order, then added to u; the AVX2 and
-** AVX-512 kernels give the same bits, the scalar loop (no FMA) rounds
-** otherwise. No entry depends on another, so the result is the same
-** whatever the caller's split of [a, b) into calls.
+** Every entry's update is one chain in single precision: c_0 g_0 (the c_k
+** rounded to single), then fused multiply-adds k = 1 .. 7 in order, then
+** the sum widened and added to u in double. The AVX2 and AVX-512 kernels
+** give the same bits, the scalar loop (no FMA) rounds otherwise. No entry
+** depends on another, so the result is the same whatever the caller's
+** split of [a, b) into calls. The sums' rounding (about 2^-24 of the
+** terms' magnitude) is an error in the curvature, which is an
+** approximation already (rounded to single precision; for the fold models,
+** model 0's weights): the gap certifies every answer. On that CV the
+** model steps, products and gaps came out the same in number as with the
+** sums in double, and these kernels' samples fell by about 30% (single
+** precision lanes take twice the entries an instruction, and aligned
+** columns split no loads).
 **
 ** The gaussian Gram descent (solvers/gram.c) takes its covariance updates
 ** here too, on double columns (lariat_cd_axpy):
@@ -29,7 +35,8 @@
 /* The coordinates of one block. */
 #define LARIAT_CD_BLOCK 8
 
-/* Not collective. u[i] += sum_{k < 8} c[k] g[k][i] for a <= i < b. */
+/* Not collective. u[i] += sum_{k < 8} c[k] g[k][i] for a <= i < b, the sum
+** in single precision (above). */
 void lariat_cd_block_update(double *u, const float *const *g, const double *c, int64_t a, int64_t b);
 
 /* Not collective. u[i] += c g[i] for a <= i < b (one coordinate's move), a

@@ -312,7 +312,8 @@ static int model_arrays(batch *bt, bmodel *bm)
     bm->ac = lariat_calloc(ctx, (size_t)(p + 1), sizeof(double), "coefficients");
     bm->v = lariat_malloc(ctx, (size_t)p, sizeof(double), "gradient");
     if (bt->implicit) {
-        bm->u = lariat_malloc(ctx, (size_t)p, sizeof(double), "model gradient");
+        /* Aligned as G0 is (batch_alloc): linalg/cd_update.h. */
+        bm->u = lariat_malloc_aligned(ctx, (size_t)p, sizeof(double), "model gradient");
         bm->dm = lariat_calloc(ctx, (size_t)p, sizeof(double), "model means");
         bm->hd = lariat_calloc(ctx, (size_t)p, sizeof(double), "model curvature");
         if (!bm->u || !bm->dm || !bm->hd) rc = LARIAT_ENOMEM;
@@ -1554,7 +1555,10 @@ static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int 
         bt->sets = lariat_malloc(ctx, (size_t)(nsets * Ls), sizeof(double), "moments");
         bt->S = lariat_malloc(ctx, (size_t)Ls, sizeof(double), "moments");
         bt->own = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "model curvature");
-        if (bt->implicit) bt->G0 = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "shared curvature");
+        /* On a cache line, so that the descent's vector loads of its
+        ** columns (and stores to the models' u) do not straddle two when p is
+        ** a multiple of 16 (linalg/cd_update.h). */
+        if (bt->implicit) bt->G0 = lariat_malloc_aligned(ctx, (size_t)(p * p + p + 1), sizeof(double), "shared curvature");
         bt->nt_A = lariat_malloc(ctx, (size_t)((p + 1) * (p + 1)), sizeof(double), "active Newton system");
         bt->nt_rhs = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "active Newton system");
         bt->nt_free = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "active Newton system");
