@@ -432,7 +432,8 @@ static void test_syrk(void)
 ** double and in single precision, with a workspace and without, against
 ** naive sums: the counts and weight sums exact, sx, sxy and sxx's upper
 ** triangle within 1e-12 (double) or 1e-4 (single) of their sums of
-** absolute terms, and the ranges exact. */
+** absolute terms, and the ranges exact; single precision packed equal to
+** it, bit for bit. */
 static int moments_ok(const lariat_matrix *M, const double *X, const double *y, const double *w, int64_t nl,
                       int64_t p)
 {
@@ -472,8 +473,24 @@ static int moments_ok(const lariat_matrix *M, const double *X, const double *y, 
         for (int own = 0; own <= 1; own++) {
             double *got = calloc((size_t)(K * L), sizeof(double));
             for (int64_t t = 0; t < K * 2 * p; t++) ranges[t] = -INFINITY;
-            ok &= lariat_matrix_moments_by_set(lt_ctx(), M, set, K, w, y, shift, yshift, single, own ? NULL : ws,
+            ok &= lariat_matrix_moments_by_set(lt_ctx(), M, set, K, w, y, shift, yshift, single, 0, own ? NULL : ws,
                                                got, ranges) == LARIAT_OK;
+            if (single) {
+                /* Packed: the same sums, bit for bit, sxx's upper triangle row by row. */
+                const int64_t Lp = LARIAT_STATS_PACKED_LEN(p);
+                double *pk = calloc((size_t)(K * Lp), sizeof(double));
+                ok &= lariat_matrix_moments_by_set(lt_ctx(), M, set, K, w, y, shift, yshift, 1, 1, own ? NULL : ws,
+                                                   pk, NULL) == LARIAT_OK;
+                for (int k = 0; k < K; k++) {
+                    const double *g = got + k * L, *q = pk + k * Lp;
+                    ok &= memcmp(g, q, (size_t)(4 + 2 * p) * sizeof(double)) == 0;
+                    q += 4 + 2 * p;
+                    for (int64_t j = 0; j < p; j++) {
+                        for (int64_t l = j; l < p; l++) ok &= g[4 + 2 * p + j * p + l] == *q++;
+                    }
+                }
+                free(pk);
+            }
             /* Single: up to 1,012 rows summed in float, about 6e-8 each. */
             const double tol = single ? 1e-4 : 1e-12;
             for (int k = 0; k < K; k++) {

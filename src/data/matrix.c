@@ -1119,9 +1119,10 @@ static void moments_flush(int64_t p, int64_t m, int64_t nb, const double *B, con
 }
 
 /* moments_flush in single precision: one SYRK and two SGEMV into the
-** scratch (p^2 + 2p floats), then added to the set's doubles. */
+** scratch (p^2 + 2p floats), then added to the set's doubles (sxx full, or
+** its upper triangle packed by rows). */
 static void moments_flush_single(int64_t p, int64_t m, int64_t nb, const float *B, const float *v, double *set,
-                                 float *scratch)
+                                 int packed, float *scratch)
 {
     double *sx = set + 4, *sxy = set + 4 + p, *sxx = set + 4 + 2 * p;
     float *c = scratch, *cx = scratch + p * p, *cxy = cx + p;
@@ -1132,17 +1133,20 @@ static void moments_flush_single(int64_t p, int64_t m, int64_t nb, const float *
     for (int64_t j = 0; j < p; j++) {
         sx[j] += cx[j];
         sxy[j] += cxy[j];
-        for (int64_t l = j; l < p; l++) sxx[j * p + l] += c[j * p + l];
+        /* Row j's upper part: from (j, j) at j p (full) or at j p - j (j - 1) / 2 (packed). */
+        double *row = sxx + (packed ? j * p - j * (j - 1) / 2 : j * p + j);
+        const float *cr = c + j * p + j;
+        for (int64_t l = 0; l < p - j; l++) row[l] += cr[l];
     }
 }
 
 /* Set k's buffer (of m rows) in B and v into its sums, in the precision asked. */
-static void flush(int64_t p, int64_t m, int64_t nb, const void *B, const void *v, int k, int single, float *scratch,
-                  double *set)
+static void flush(int64_t p, int64_t m, int64_t nb, const void *B, const void *v, int k, int single, int packed,
+                  float *scratch, double *set)
 {
     if (single) {
         moments_flush_single(p, m, nb, (const float *)B + (int64_t)k * nb * p, (const float *)v + (int64_t)k * 2 * nb,
-                             set, scratch);
+                             set, packed, scratch);
     } else {
         moments_flush(p, m, nb, (const double *)B + (int64_t)k * nb * p, (const double *)v + (int64_t)k * 2 * nb, set);
     }
@@ -1175,11 +1179,12 @@ size_t lariat_matrix_moments_ws_bytes(int64_t p, int K)
 ** range test; the flops are one SYRK of all rows (single precision twice
 ** as fast, on rows rounded to float). */
 int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const int *set_of, int K, const double *w,
-                                 const double *y, const double *shift, double yshift, int single, void *ws,
-                                 double *sets, double *ranges)
+                                 const double *y, const double *shift, double yshift, int single, int packed,
+                                 void *ws, double *sets, double *ranges)
 {
-    const int64_t p = X->cols, L = 4 + 2 * p + p * p;
+    const int64_t p = X->cols, L = packed ? 4 + 2 * p + p * (p + 1) / 2 : 4 + 2 * p + p * p;
     if (X->kind != MATRIX_DENSE) return lariat_error(ctx, LARIAT_EUSAGE, "row moments need dense storage");
+    if (packed && !single) return lariat_error(ctx, LARIAT_EUSAGE, "packed row moments are single precision only");
     const int64_t nb = moments_rows(p);
     void *own = NULL;
     if (ws == NULL) {
@@ -1225,12 +1230,12 @@ int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const 
             }
         }
         if (fill[k] == nb) {
-            flush(p, nb, nb, B, v, k, single, scratch, set);
+            flush(p, nb, nb, B, v, k, single, packed, scratch, set);
             fill[k] = 0;
         }
     }
     for (int k = 0; k < K; k++) {
-        if (fill[k] > 0) flush(p, fill[k], nb, B, v, k, single, scratch, sets + k * L);
+        if (fill[k] > 0) flush(p, fill[k], nb, B, v, k, single, packed, scratch, sets + k * L);
     }
     free(own);
     return LARIAT_OK;

@@ -182,15 +182,19 @@ int lariat_matrix_fused_multi_csr_isa(int isa, const lariat_matrix *X, const dou
 ** (upper triangle only: the caller mirrors it), and range = [-min | max] over
 ** rows with w > 0 (ranges NULL: not computed). single: the products in
 ** single precision (about 7 digits, for approximations such as a Newton
-** curvature; the counts and weight sums stay exact). One pass over X in memory order. Dense storage only
+** curvature; the counts and weight sums stay exact). packed (single only,
+** else LARIAT_EUSAGE): each set is LARIAT_STATS_PACKED_LEN(p) doubles, sxx
+** its upper triangle row by row (data/stats.c's tile sums carry that form:
+** filling it directly spares them clearing and copying the full sets, the
+** same bits). One pass over X in memory order. Dense storage only
 ** (LARIAT_EUSAGE for CSR). ws: lariat_matrix_moments_ws_bytes(p, K) bytes
 ** of workspace, aligned as malloc's (a caller that calls it tile by tile
 ** keeps one: a fresh one at every tile cost the lockstep CV about 2%,
 ** medians of three alternated runs), or NULL:
 ** allocated here, and LARIAT_ENOMEM if it cannot be had. */
 int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const int *set_of, int K, const double *w,
-                                 const double *y, const double *shift, double yshift, int single, void *ws,
-                                 double *sets, double *ranges);
+                                 const double *y, const double *shift, double yshift, int single, int packed,
+                                 void *ws, double *sets, double *ranges);
 
 /* Bytes of lariat_matrix_moments_by_set's workspace for p columns and K sets. */
 size_t lariat_matrix_moments_ws_bytes(int64_t p, int K);

@@ -22,6 +22,8 @@
 #include "lariat.h"
 
 #define LARIAT_STATS_LEN(p) (4 + 2 * (p) + (p) * (p))
+/* The same with sxx's upper triangle only, row by row. */
+#define LARIAT_STATS_PACKED_LEN(p) (4 + 2 * (p) + (p) * ((p) + 1) / 2)
 
 /* Collective. One pass over this rank's rows (dense storage only: returns
 ** LARIAT_EUSAGE for CSR) adds row i to set fold[i] - 1 (fold[i] in 1..K; 0 =
