@@ -31,17 +31,18 @@ static void block_axpy_scalar(double *u, const float *const *g, const double *c,
     }
 }
 
-/* One entry's chain as the AVX2 and AVX-512 lanes take it (their tails). */
-static double block_chain_fma(const float *const *g, const float *cf, int64_t i)
-{
-    float t = cf[0] * g[0][i];
-    for (int k = 1; k < LARIAT_CD_BLOCK; k++) t = fmaf(cf[k], g[k][i], t);
-    return (double)t;
-}
-
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define FMA_INLINE __attribute__((always_inline, target("avx2,fma"))) static inline
+/* One entry's chain as the AVX2 and AVX-512 lanes take it (their ends),
+** each step one FMA instruction (libm's fmaf is a call). */
+FMA_INLINE double block_chain_fma(const float *const *g, const float *cf, int64_t i)
+{
+    float t = cf[0] * g[0][i];
+    for (int k = 1; k < LARIAT_CD_BLOCK; k++) t = __builtin_fmaf(cf[k], g[k][i], t);
+    return (double)t;
+}
+
 /* c_0 g_0[i..i+8) + ... + c_7 g_7[..] in single precision. */
 FMA_INLINE __m256 block_sum8f(const __m256 *cv, const float *const *g, int64_t i)
 {
@@ -86,7 +87,8 @@ __attribute__((target("avx2,fma"))) static void block_axpy_fma(double *u, const 
     for (; i < b; i++) u[i] += block_chain_fma(g, cf, i);
 }
 
-#define AVX512_INLINE __attribute__((always_inline, target("avx512f,avx512vl"))) static inline
+#define AVX512_TARGET target("avx512f,avx512vl,avx2,fma")
+#define AVX512_INLINE __attribute__((always_inline, AVX512_TARGET)) static inline
 /* c_0 g_0[i..i+16) + ... + c_7 g_7[..] in single precision. */
 AVX512_INLINE __m512 block_sum16(const __m512 *cv, const float *const *g, int64_t i)
 {
@@ -111,17 +113,25 @@ AVX512_INLINE void block_add16(double *u, __m512 t, int64_t i)
     _mm512_storeu_pd(u + i + 8, _mm512_add_pd(_mm512_loadu_pd(u + i + 8), hi));
 }
 
-__attribute__((target("avx512f,avx512vl"))) static void block_axpy_avx512(double *u, const float *const *gk,
-                                                                                    const double *c, int64_t a,
-                                                                                    int64_t b)
+/* The AVX-512 kernel: vectors of sixteen from a multiple of sixteen, and
+** one of eight at either end where an end is a multiple of eight only (the
+** caller's spans end at blocks of eight coordinates), so that few entries
+** take the scalar chain. */
+__attribute__((AVX512_TARGET)) static void block_axpy_avx512(double *u, const float *const *gk, const double *c,
+                                                            int64_t a, int64_t b)
 {
     const float *g[LARIAT_CD_BLOCK];
     float cf[LARIAT_CD_BLOCK];
     __m512 cv[LARIAT_CD_BLOCK];
+    __m256 cv8[LARIAT_CD_BLOCK];
     coef_single(c, cf);
-    for (int k = 0; k < LARIAT_CD_BLOCK; k++) g[k] = gk[k], cv[k] = _mm512_set1_ps(cf[k]);
+    for (int k = 0; k < LARIAT_CD_BLOCK; k++) g[k] = gk[k], cv[k] = _mm512_set1_ps(cf[k]), cv8[k] = _mm256_set1_ps(cf[k]);
     int64_t i = a;
-    for (; i < b && (i & 15); i++) u[i] += block_chain_fma(g, cf, i);
+    for (; i < b && (i & 7); i++) u[i] += block_chain_fma(g, cf, i);
+    if ((i & 15) && i + 8 <= b) {
+        block_add8f(u, block_sum8f(cv8, g, i), i);
+        i += 8;
+    }
     for (; i + 64 <= b; i += 64) {
         const __m512 t0 = block_sum16(cv, g, i), t1 = block_sum16(cv, g, i + 16);
         const __m512 t2 = block_sum16(cv, g, i + 32), t3 = block_sum16(cv, g, i + 48);
@@ -131,6 +141,10 @@ __attribute__((target("avx512f,avx512vl"))) static void block_axpy_avx512(double
         block_add16(u, t3, i + 48);
     }
     for (; i + 16 <= b; i += 16) block_add16(u, block_sum16(cv, g, i), i);
+    if (i + 8 <= b) {
+        block_add8f(u, block_sum8f(cv8, g, i), i);
+        i += 8;
+    }
     for (; i < b; i++) u[i] += block_chain_fma(g, cf, i);
 }
 
