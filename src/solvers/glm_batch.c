@@ -222,8 +222,7 @@ typedef struct batch {
     double *nt_A, *nt_rhs; /* (p + 1)^2 and p + 1: active_newton's system */
     int64_t *nt_free;     /* p: its free coordinates */
     double *predicted;    /* p: predict's trial coefficients */
-    double *share;        /* M SHARE_LEN(p): the models' steps for the other ranks (model_steps) */
-    int *share_cnt;       /* 2 ranks: their counts and displacements in share */
+    double *share;        /* SHARE_LEN(p): one model's step for the other ranks (model_steps) */
     int *owner;           /* M: the rank that solves each model's step (model_steps) */
     double *rank_work;    /* ranks: the work model_steps gave each */
     /* Every sum over rows goes tile by tile (data/tiles.h), so that the
@@ -287,7 +286,6 @@ static void batch_free(batch *bt)
     free(bt->nt_free);
     free(bt->predicted);
     free(bt->share);
-    free(bt->share_cnt);
     free(bt->owner);
     free(bt->rank_work);
     lariat_tilesum_destroy(bt->ts);
@@ -1321,7 +1319,7 @@ static void deal_models(batch *bt, int P)
 ** predictor on a lambda's first step). Its inner solve, coordinate descent
 ** on a p x p curvature, is the same work on every rank: with several ranks
 ** and models, each rank solves its share of the running models instead
-** (deal_models) and sends the others what the step left (MPI_Allgatherv, exact:
+** (deal_models) and sends the others what the step left (MPI_Bcast, exact:
 ** every rank then holds the bits it would have computed itself, so the
 ** answer stays the same at any rank count). On wide rows it is the
 ** lockstep's largest cost. */
@@ -1353,59 +1351,40 @@ static int model_steps(batch *bt, double lambda)
     }
     if (!share) return LARIAT_OK;
     /* What the step left that the lockstep reads after it (the rest,
-    ** q and the active set, is made afresh by the next model_step), a
-    ** model's SHARE_LEN(p) doubles:
-    ** [x0, delta, est, pen0, slack, has_first, work | x (p) | trial (p) | first (p + 1)],
-    ** each rank's running models in order, in one MPI_Allgatherv (a
-    ** broadcast a model cost 11 collectives a step on 10 folds). */
+    ** q and the active set, is made afresh by the next model_step):
+    ** [x0, delta, est, pen0, slack, has_first, work | x (p) | trial (p) | first (p + 1)]. */
+    double *buf = bt->share;
     const int len = (int)(SHARE_LEN(p));
-    int *cnt = bt->share_cnt, *displ = bt->share_cnt + P;
-    for (int r = 0; r < P; r++) cnt[r] = 0;
-    for (int m = 0; m < bt->M; m++) {
-        if (bt->m[m].run) cnt[bt->owner[m]] += len;
-    }
-    for (int r = 0, at = 0; r < P; r++) {
-        displ[r] = at;
-        at += cnt[r];
-    }
-    double *buf = bt->share + displ[me];
     for (int m = 0; m < bt->M; m++) {
         bmodel *bm = &bt->m[m];
-        if (!bm->run || bt->owner[m] != me) continue;
-        buf[0] = bm->x0;
-        buf[1] = bm->delta;
-        buf[2] = bm->est;
-        buf[3] = bm->pen0;
-        buf[4] = bm->slack;
-        buf[5] = bm->has_first;
-        buf[6] = bm->work;
-        memcpy(buf + 7, bm->x, (size_t)p * sizeof(double));
-        memcpy(buf + 7 + p, bm->trial, (size_t)p * sizeof(double));
-        memcpy(buf + 7 + 2 * p, bm->first, (size_t)(p + 1) * sizeof(double));
-        buf += len;
-    }
-    if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, bt->share, cnt, displ, MPI_DOUBLE,
-                       lariat_ctx_comm(bt->ctx)) != MPI_SUCCESS) {
-        return lariat_error(bt->ctx, LARIAT_EMPI, "MPI_Allgatherv of the models' steps failed");
-    }
-    for (int r = 0; r < P; r++) {
-        buf = bt->share + displ[r];
-        for (int m = 0; m < bt->M; m++) {
-            bmodel *bm = &bt->m[m];
-            if (!bm->run || bt->owner[m] != r) continue;
-            if (r != me) {
-                bm->x0 = buf[0];
-                bm->delta = buf[1];
-                bm->est = buf[2];
-                bm->pen0 = buf[3];
-                bm->slack = buf[4];
-                bm->has_first = buf[5] != 0.0;
-                bm->work = buf[6];
-                memcpy(bm->x, buf + 7, (size_t)p * sizeof(double));
-                memcpy(bm->trial, buf + 7 + p, (size_t)p * sizeof(double));
-                memcpy(bm->first, buf + 7 + 2 * p, (size_t)(p + 1) * sizeof(double));
-            }
-            buf += len;
+        if (!bm->run) continue;
+        const int owner = bt->owner[m];
+        if (owner == me) {
+            buf[0] = bm->x0;
+            buf[1] = bm->delta;
+            buf[2] = bm->est;
+            buf[3] = bm->pen0;
+            buf[4] = bm->slack;
+            buf[5] = bm->has_first;
+            buf[6] = bm->work;
+            memcpy(buf + 7, bm->x, (size_t)p * sizeof(double));
+            memcpy(buf + 7 + p, bm->trial, (size_t)p * sizeof(double));
+            memcpy(buf + 7 + 2 * p, bm->first, (size_t)(p + 1) * sizeof(double));
+        }
+        if (MPI_Bcast(buf, len, MPI_DOUBLE, owner, lariat_ctx_comm(bt->ctx)) != MPI_SUCCESS) {
+            return lariat_error(bt->ctx, LARIAT_EMPI, "MPI_Bcast of a model's step failed");
+        }
+        if (owner != me) {
+            bm->x0 = buf[0];
+            bm->delta = buf[1];
+            bm->est = buf[2];
+            bm->pen0 = buf[3];
+            bm->slack = buf[4];
+            bm->has_first = buf[5] != 0.0;
+            bm->work = buf[6];
+            memcpy(bm->x, buf + 7, (size_t)p * sizeof(double));
+            memcpy(bm->trial, buf + 7 + p, (size_t)p * sizeof(double));
+            memcpy(bm->first, buf + 7 + 2 * p, (size_t)(p + 1) * sizeof(double));
         }
     }
     return LARIAT_OK;
@@ -1584,17 +1563,16 @@ static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int 
         bt->nt_rhs = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "active Newton system");
         bt->nt_free = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "active Newton system");
         bt->predicted = lariat_malloc(ctx, (size_t)p, sizeof(double), "path predictor");
-        bt->share = lariat_malloc(ctx, (size_t)(SHARE_LEN(p) * M), sizeof(double), "model steps");
+        bt->share = lariat_malloc(ctx, (size_t)SHARE_LEN(p), sizeof(double), "model step");
         bt->owner = lariat_malloc(ctx, (size_t)M, sizeof(int), "model owners");
         bt->rank_work = lariat_malloc(ctx, (size_t)lariat_ctx_size(ctx), sizeof(double), "model owners");
-        bt->share_cnt = lariat_malloc(ctx, 2 * (size_t)lariat_ctx_size(ctx), sizeof(int), "model owners");
         bt->T = lariat_tile_rows(data->n, p);
         bt->tile_in = lariat_malloc(ctx, (size_t)(bt->T * M), sizeof(double), "tile vectors");
         bt->tile_out = lariat_malloc(ctx, (size_t)((bt->T > p ? bt->T : p) * M), sizeof(double), "tile products");
         bt->tile_tmp = lariat_malloc(ctx, (size_t)(3 * bt->T), sizeof(double), "tile evaluations");
         if (!bt->m || !bt->list || !bt->list_imp || !bt->cd_coef || !bt->cd_moved || !bt->Bm || !bt->Gm || !bt->red ||
             !bt->sets || !bt->S || !bt->own || (bt->implicit && !bt->G0) || !bt->nt_A || !bt->nt_rhs || !bt->nt_free ||
-            !bt->predicted || !bt->share || !bt->share_cnt || !bt->owner || !bt->rank_work || !bt->tile_in || !bt->tile_out ||
+            !bt->predicted || !bt->share || !bt->owner || !bt->rank_work || !bt->tile_in || !bt->tile_out ||
             !bt->tile_tmp) {
             rc = LARIAT_ENOMEM;
         }
