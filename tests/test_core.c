@@ -7,8 +7,32 @@
 #include "linalg/rsum.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Not collective. lariat_malloc_aligned: every block starts on a 64-byte
+** boundary (the CD kernels' loads rely on it, linalg/cd_update.h) and is
+** usable to its last byte, sizes that are not multiples of 64 included; a
+** size past SIZE_MAX is refused with ENOMEM and a message naming it. */
+static void test_malloc_aligned(void)
+{
+    lariat_ctx *ctx = lt_ctx();
+    static const size_t counts[] = {0, 1, 3, 7, 1000, 4001};
+    static const size_t sizes[] = {1, 4, 8, 24};
+    int ok = 1;
+    for (size_t a = 0; a < sizeof(counts) / sizeof(counts[0]); a++) {
+        for (size_t b = 0; b < sizeof(sizes) / sizeof(sizes[0]); b++) {
+            unsigned char *m = lariat_malloc_aligned(ctx, counts[a], sizes[b], "test block");
+            ok &= m != NULL && (uintptr_t)m % 64 == 0;
+            if (m != NULL) memset(m, 0xA5, counts[a] * sizes[b]);
+            free(m);
+        }
+    }
+    ok &= lariat_malloc_aligned(ctx, SIZE_MAX / 8, 16, "huge block") == NULL;
+    ok &= strstr(lariat_errmsg(ctx), "huge block") != NULL;
+    LT_ASSERT_ALL(ok);
+}
 
 /* Only the last rank fails: every rank must return its status and message. */
 static void test_agree_one_rank_fails(void)
@@ -163,6 +187,7 @@ static void test_rsum_split(void)
 void lt_register_core(void)
 {
     CU_pSuite s = CU_add_suite("core", NULL, NULL);
+    CU_add_test(s, "aligned allocation: 64-byte boundary, overflow refused", test_malloc_aligned);
     CU_add_test(s, "agree when one rank fails", test_agree_one_rank_fails);
     CU_add_test(s, "agree on the most severe status", test_agree_severity);
     CU_add_test(s, "exit codes of SPEC section 8", test_exit_codes);

@@ -63,7 +63,9 @@ static void by_fold_fn(void *arg, int64_t i0, int64_t m, double *part)
     int rc = lariat_matrix_moments_by_set(a->ctx, &tile, a->fold + i0, a->K, a->w + i0, a->data->y + i0, a->shift,
                                           a->yshift, a->single, a->single, a->ws, sets, a->ranges);
     if (rc != LARIAT_OK) a->rc = rc;
-    for (int k = 0; !a->single && k < a->K; k++) set_pack(p, a->full + k * L, part + k * Lp);
+    if (!a->single) {
+        for (int k = 0; k < a->K; k++) set_pack(p, a->full + k * L, part + k * Lp);
+    }
 }
 
 int lariat_stats_by_fold(lariat_ctx *ctx, const lariat_data *data, const double *w, const int *fold, int K,
