@@ -554,6 +554,42 @@ static void test_byterange_tiling(void)
     LT_ASSERT_ALL(ok);
 }
 
+/* lariat_byterange_estimate with lines longer than a fifth of the MiB it
+** counts: 20 lines of 300,000 bytes, of which the MiB holds 3 and part of a
+** fourth. Counting the 3 against the whole MiB gave 17 (the CSV reader then
+** sized its rows short and moved them all to grow); at the rate of the bytes
+** through the third, the estimate is the 20 the file has. A part that is
+** all in the buffer is counted exactly. */
+static void test_byterange_estimate_long_lines(void)
+{
+    enum { NLINES = 20, LEN = 300000 };
+    char path[512];
+    snprintf(path, sizeof(path), "%s", lt_path("long_lines.txt"));
+    char *text = malloc((size_t)NLINES * LEN + 1);
+    LT_ASSERT_ALL(text != NULL);
+    if (text == NULL) return;
+    for (int i = 0; i < NLINES; i++) {
+        memset(text + (size_t)i * LEN, 'a' + i % 26, LEN - 1);
+        text[(size_t)i * LEN + LEN - 1] = '\n';
+    }
+    text[(size_t)NLINES * LEN] = '\0';
+    lt_write_file(path, text);
+    free(text);
+
+    int ok = 1;
+    const size_t chunks[] = {0, (size_t)8 << 20};
+    for (int c = 0; c < 2 && ok; c++) {
+        lariat_byterange *br = NULL;
+        const char *line = NULL;
+        size_t len = 0;
+        ok = lariat_byterange_open(lt_ctx(), path, 0, 1, chunks[c], &br) == LARIAT_OK &&
+             lariat_byterange_next(lt_ctx(), br, &line, &len, NULL) == LARIAT_OK && line != NULL &&
+             len == LEN - 1 && lariat_byterange_estimate(br, '\n') == NLINES;
+        lariat_byterange_close(br);
+    }
+    LT_ASSERT_ALL(ok);
+}
+
 /* lariat_data_row_where: the line of a data row as the readers count rows
 ** (a CSV header, blank lines, LIBSVM comment-only lines skipped), the same on
 ** every rank; HDF5 names /y[ROW]; a row the file does not have falls back to
@@ -903,6 +939,7 @@ void lt_register_io(void)
     CU_add_test(s, "csv, libsvm: every number form, fast path or not", test_number_forms_in_files);
     CU_add_test(s, "libsvm: the field of an error counts every token", test_libsvm_error_fields);
     CU_add_test(s, "byterange: parts tile the lines", test_byterange_tiling);
+    CU_add_test(s, "byterange: the line estimate with lines of 300 KB", test_byterange_estimate_long_lines);
     CU_add_test(s, "csv: header yes/no/auto, quoted names, blank lines", test_csv_header_modes);
     CU_add_test(s, "csv: label and weights by name and index", test_csv_label_and_weights);
     CU_add_test(s, "csv: delimiter, CRLF, no final newline, BOM", test_csv_delimiter_crlf_final_newline);

@@ -60,8 +60,9 @@ int64_t lariat_byterange_lines(const lariat_byterange *br);
 
 /* Not collective. An estimate of how many bytes equal to c this part holds
 ** (c = '\n': its lines, give or take the last), extrapolated from the bytes
-** lariat_byterange_next has buffered (at most a MiB of them is counted):
-** exact when the whole part is in the buffer, 0 before the first call.
+** lariat_byterange_next has buffered (at most a MiB of them is counted) at
+** the rate of the bytes through the last c counted: exact when the whole
+** part is in the buffer, 0 before the first call.
 ** For sizing the readers' arrays once, instead of growing them as rows come
 ** (each growth may copy everything read so far). */
 int64_t lariat_byterange_estimate(const lariat_byterange *br, char c);
