@@ -1,7 +1,7 @@
 /*
 ** The `gram` solver for wide data: coordinate descent with covariance
 ** updates, as in gram.c, on the columns of the Gram matrix that the strong
-** rules ask for, formed when a feature first enters a strong set.
+** rules ask for, formed when a feature first moves.
 **
 ** gram.c forms the whole standardized Gram H = Xs'WXs / W (prep.h's
 ** notation) in one pass: n p^2 flops and p^2 doubles, which a wide problem
@@ -10,18 +10,25 @@
 ** (Tibshirani et al. 2012, J. R. Stat. Soc. B 74(2)) ever move, and a
 ** coordinate update needs only its own column of H. glmnet's covariance
 ** method keeps such columns for the features that became active (Friedman,
-** Hastie and Tibshirani 2010, J. Stat. Softw. 33(1), section 2.2); here a
-** column is formed when its feature first joins a strong set, up to
-** WSG_BATCH at a time with one DGEMM per row block (lariat_matrix_gram_cols)
-** and one allreduce of p values per column, and kept for the rest of the
-** path. Nothing else communicates: every rank holds the same columns and
-** runs the same iterations.
+** Hastie and Tibshirani 2010, J. Stat. Softw. 33(1), section 2.2); so does
+** this solver. A feature of a strong set whose coefficient is zero needs no
+** column: its gradient entry comes from the columns of the nonzero ones.
+** A column is formed when its feature would first move (in a cycle over S,
+** which then leaves it in place and asks for the columns of all such
+** features at its end; or as a KKT violator), up to WSG_BATCH at a time
+** with one DGEMM per row block (lariat_matrix_gram_cols) and one allreduce
+** of p values per column, and kept for the rest of the path. On the wide
+** bench path (2,000 x 10,000) 444 columns were formed when every member of
+** a strong set had one; 258 features are ever nonzero. Nothing else
+** communicates: every rank holds the same columns and runs the same
+** iterations.
 **
 ** With c the coefficients and A = {j : c_j != 0} (all cached), the negative
 ** gradient of the loss is g = xy - sum_{j in A} c_j H_j. The sweeps work on
 ** the strong set S alone, in a compact copy: gS = g_S and the |S| x |S|
-** block HSS (row q is the column of feature S[q] restricted to S), so that
-** a moved coordinate costs one contiguous DAXPY of length |S|. g is
+** block HSS (row q is the column of feature S[q] restricted to S, filled
+** once that column exists), so that a moved coordinate costs one contiguous
+** DAXPY of length |S|. g is
 ** recomputed in full from the columns before the KKT check of the features
 ** outside S and before the duality gap of prep.h, which it gives in O(p) as
 ** in gram.c (v = g, ry = yy - c'xy, rr = ry - c'g). The diagonal H_jj is
@@ -83,6 +90,8 @@ typedef struct wsg_ws {
     int64_t m;          /* |S| */
     int64_t hcap;       /* members HSS and the lists below hold */
     double *HSS;        /* hcap x hcap, row q (stride hcap) = H[S, S[q]] */
+    unsigned char *row_ok; /* hcap: row q of HSS is filled */
+    int64_t npend;      /* features of S a cycle left in place for want of a column (in want) */
     double *gS;         /* hcap: g on S, kept current by the sweeps */
     int64_t *active;    /* hcap: positions in S of the nonzero coefficients */
     double *A, *rhs;    /* ncap x ncap and ncap: the Newton system */
@@ -113,6 +122,7 @@ static void wsg_destroy(void *wsv)
     free(ws->strong);
     free(ws->spos);
     free(ws->HSS);
+    free(ws->row_ok);
     free(ws->gS);
     free(ws->active);
     free(ws->A);
@@ -127,12 +137,14 @@ static int grow_compact(wsg_ws *ws, int64_t hcap)
 {
     const int64_t ncap = hcap < WSG_NEWTON_MAX ? hcap : WSG_NEWTON_MAX;
     double *HSS = malloc((size_t)(hcap * hcap) * sizeof(double));
+    unsigned char *row_ok = calloc((size_t)hcap, 1);
     double *A = malloc((size_t)(ncap * ncap) * sizeof(double));
     double *gS = malloc((size_t)hcap * sizeof(double));
     double *rhs = malloc((size_t)ncap * sizeof(double));
     int64_t *active = malloc((size_t)hcap * sizeof(int64_t));
-    if (HSS == NULL || A == NULL || gS == NULL || rhs == NULL || active == NULL) {
+    if (HSS == NULL || row_ok == NULL || A == NULL || gS == NULL || rhs == NULL || active == NULL) {
         free(HSS);
+        free(row_ok);
         free(A);
         free(gS);
         free(rhs);
@@ -140,11 +152,13 @@ static int grow_compact(wsg_ws *ws, int64_t hcap)
         return 0;
     }
     free(ws->HSS);
+    free(ws->row_ok);
     free(ws->A);
     free(ws->gS);
     free(ws->rhs);
     free(ws->active);
     ws->HSS = HSS;
+    ws->row_ok = row_ok;
     ws->A = A;
     ws->gS = gS;
     ws->rhs = rhs;
@@ -324,28 +338,37 @@ static double coordinate_min(const wsg_ws *ws, int64_t j, double gj, double lamb
     return lariat_prep_prox(ws->prep, j, 0.0, 1.0, lambda);
 }
 
-/* Not collective. Fills HSS rows and columns from position q0 on (earlier
-** entries are kept): row q holds the column of S[q] at S's features. */
+/* Not collective. Fills the rows of HSS whose features have columns: row
+** q holds the column of S[q] at S's features. S's members before position
+** q0 are those of the last call: a row among them filled then keeps its
+** entries before q0; any other row with a column is filled whole. */
 static void fill_compact(wsg_ws *ws, int64_t q0)
 {
     const int64_t p = ws->p, m = ws->m, ld = ws->hcap;
     for (int64_t q = 0; q < m; q++) {
-        const double *col = ws->cols + ws->slot[ws->strong[q]] * p;
+        const int64_t slot = ws->slot[ws->strong[q]];
+        if (slot < 0) {
+            ws->row_ok[q] = 0;
+            continue;
+        }
+        const double *col = ws->cols + slot * p;
         double *row = ws->HSS + q * ld;
-        for (int64_t r = q < q0 ? q0 : 0; r < m; r++) row[r] = col[ws->strong[r]];
+        for (int64_t r = q < q0 && ws->row_ok[q] ? q0 : 0; r < m; r++) row[r] = col[ws->strong[r]];
+        ws->row_ok[q] = 1;
     }
 }
 
 /* Collective. Adds the n features of ws->want (outside S) to S: their
-** columns, room in the compact buffers, and their rows and columns of HSS. */
-static int extend_strong_set(wsg_ws *ws, int64_t n)
+** columns when `columns` is set (features about to move), room in the
+** compact buffers, and their rows and columns of HSS. */
+static int extend_strong_set(wsg_ws *ws, int64_t n, int columns)
 {
     const int64_t m0 = ws->m;
     for (int64_t t = 0; t < n; t++) {
         ws->spos[ws->want[t]] = ws->m;
         ws->strong[ws->m++] = ws->want[t];
     }
-    int rc = form_columns(ws, n, 1);
+    int rc = columns ? form_columns(ws, n, 1) : LARIAT_OK;
     int grow = LARIAT_OK;
     if (rc == LARIAT_OK && ws->m > ws->hcap) {
         /* Growth by a quarter at least: the block is quadratic in hcap, so
@@ -368,17 +391,24 @@ static int extend_strong_set(wsg_ws *ws, int64_t n)
 }
 
 /* Not collective. One cycle of covariance updates over the n positions in
-** pos: a moved coordinate corrects gS with its row of HSS. Returns
+** pos: a moved coordinate corrects gS with its row of HSS. A coordinate
+** that would move but has no column yet (its coefficient is zero) stays,
+** and is listed in ws->want[0, ws->npend) for form_pending. Returns
 ** max_j H_jj delta_j^2 (glmnet's convergence measure). */
 static double sweep(wsg_ws *ws, const int64_t *pos, int64_t n, double lambda)
 {
     const int64_t ld = ws->hcap;
     const int m = (int)ws->m;
     double change = 0.0;
+    ws->npend = 0;
     for (int64_t k = 0; k < n; k++) {
         const int64_t q = pos[k], j = ws->strong[q];
         const double old = ws->c[j], cj = coordinate_min(ws, j, ws->gS[q], lambda);
         if (cj == old) continue;
+        if (!ws->row_ok[q]) {
+            ws->want[ws->npend++] = j;
+            continue;
+        }
         const double delta = cj - old;
         ws->c[j] = cj;
         cblas_daxpy(m, -delta, ws->HSS + q * ld, 1, ws->gS, 1);
@@ -453,8 +483,19 @@ static int active_newton(wsg_ws *ws, double lambda)
     return stop < 0;
 }
 
+/* Collective. The columns of the features a cycle left in place (sweep's
+** ws->want[0, ws->npend)), with look_ahead's, and their rows of HSS. Every
+** rank lists the same features: the cycle is the same on every rank. */
+static int form_pending(wsg_ws *ws)
+{
+    int rc = form_columns(ws, ws->npend, 1);
+    if (rc == LARIAT_OK) fill_compact(ws, ws->m);
+    ws->npend = 0;
+    return rc;
+}
+
 /* Collective. The sequential strong rule (gram.c's build_strong_set) from a
-** fresh g, then the columns of its members and the compact block. */
+** fresh g, then the compact block (rows for the members with columns). */
 static int build_strong_set(wsg_ws *ws, double lambda, double lambda_prev)
 {
     const lariat_prep *prep = ws->prep;
@@ -467,7 +508,7 @@ static int build_strong_set(wsg_ws *ws, double lambda, double lambda_prev)
             ws->want[n++] = j;
         }
     }
-    int rc = extend_strong_set(ws, n);
+    int rc = extend_strong_set(ws, n, 0);
     if (rc == LARIAT_OK) {
         for (int64_t q = 0; q < ws->m; q++) ws->gS[q] = ws->g[ws->strong[q]];
     }
@@ -487,7 +528,7 @@ static int add_kkt_violators(wsg_ws *ws, double lambda, int64_t *added)
         if (coordinate_min(ws, j, ws->g[j], lambda) != ws->c[j]) ws->want[n++] = j;
     }
     *added = n;
-    int rc = n > 0 ? extend_strong_set(ws, n) : LARIAT_OK;
+    int rc = n > 0 ? extend_strong_set(ws, n, 1) : LARIAT_OK;
     if (rc == LARIAT_OK) {
         for (int64_t q = m0; q < ws->m; q++) ws->gS[q] = ws->g[ws->strong[q]];
     }
@@ -528,6 +569,11 @@ static int wsg_solve(void *wsv, double lambda, double *c, lariat_solve_info *inf
         for (int64_t q = 0; q < ws->m; q++) all[q] = q;
         double change = sweep(ws, all, ws->m, lambda);
         iter++;
+        if (ws->npend > 0) {
+            /* They move in the next cycle over S. */
+            rc = form_pending(ws);
+            continue;
+        }
         if (change <= thr) {
             int64_t added = 0;
             refresh_gradient(ws);
