@@ -9,6 +9,7 @@
 #include "harness.h"
 #include "linalg/blas.h"
 #include "linalg/cd_update.h"
+#include "linalg/gemm_tn.h"
 #include "linalg/syrk.h"
 #include "testdata.h"
 
@@ -899,6 +900,56 @@ static void test_cd_update(void)
 ** u_i), as libm's correctly rounded fma does (so the slabs of gram.c's
 ** ranks add up to one rank's bits), entries outside untouched. Fails when
 ** a kernel rounds the product before adding it. */
+/* linalg/gemm_tn.h: the scalar loop's sums are the chains the header
+** documents, and within 1e-15 (relative to the terms) of long double
+** sums; the AVX-512 kernel, where it runs, gives the scalar loop's bits
+** for every shape (p past a multiple of 32 and not a multiple of 8, k past
+** and below a group of six, m = 1), into an out that is not zero and has a
+** leading dimension larger than p. */
+static void test_gemm_tn(void)
+{
+    enum { M = 37, P = 77, LDX = 80, K = 13, LDO = 81 };
+    static double X[M * LDX], B[M * K], out0[K * LDO], a[K * LDO], b[K * LDO];
+    for (int i = 0; i < M * LDX; i++) X[i] = sin(0.37 * i + 0.1) * (1.0 + (i % 5));
+    for (int i = 0; i < M * K; i++) B[i] = cos(0.91 * i) - 0.25;
+    for (int i = 0; i < K * LDO; i++) out0[i] = 0.01 * (i % 17) - 0.05;
+    const int64_t ms[] = {1, 5, M}, ps[] = {1, 8, 9, 31, 32, 33, 40, P}, ks[] = {1, 5, 6, 7, K};
+    int ok = 1, compared = 0;
+    for (size_t im = 0; im < sizeof ms / sizeof ms[0]; im++) {
+        for (size_t ip = 0; ip < sizeof ps / sizeof ps[0]; ip++) {
+            for (size_t ik = 0; ik < sizeof ks / sizeof ks[0]; ik++) {
+                const int64_t m = ms[im], p = ps[ip], k = ks[ik];
+                /* B's rows are k apart: the first m rows of a k-column B. */
+                memcpy(a, out0, sizeof a);
+                memcpy(b, out0, sizeof b);
+                lariat_gemm_tn_scalar(m, p, k, X, LDX, B, a, LDO);
+                for (int64_t t = 0; t < K; t++) {
+                    for (int64_t j = 0; j < LDO; j++) {
+                        if (t >= k || j >= p) {
+                            ok &= a[t * LDO + j] == out0[t * LDO + j];
+                            continue;
+                        }
+                        long double s = 0.0L, mag = 0.0L;
+                        for (int64_t i = 0; i < m; i++) {
+                            s += (long double)X[i * LDX + j] * B[i * k + t];
+                            mag += fabsl((long double)X[i * LDX + j] * B[i * k + t]);
+                        }
+                        ok &= fabsl((long double)a[t * LDO + j] - (s + out0[t * LDO + j])) <=
+                              1e-15L * (mag + fabsl((long double)out0[t * LDO + j]));
+                    }
+                }
+                if (lariat_gemm_tn_available()) {
+                    lariat_gemm_tn(m, p, k, X, LDX, B, b, LDO);
+                    ok &= memcmp(a, b, sizeof a) == 0;
+                    compared++;
+                }
+            }
+        }
+    }
+    LT_ASSERT_ALL(ok);
+    LT_ASSERT_ALL(compared == 0 || compared == 3 * 8 * 5);
+}
+
 static void test_cd_axpy(void)
 {
     enum { N = 70 };
@@ -938,6 +989,7 @@ void lt_register_matrix(void)
     CU_add_test(s, "Gram descent updates: every kernel = fma, bit for bit", test_cd_axpy);
     CU_add_test(s, "row moments by set, double and single = naive", test_moments_by_set);
     CU_add_test(s, "fused sweep = naive, rows of 8197 columns", test_sweep_long_rows);
+    CU_add_test(s, "out += X'B without packing: the scalar chains, the AVX-512 kernel's bits", test_gemm_tn);
     CU_add_test(s, "lariat_data_from_csr = lariat_data_from_dense; bad CSR agreed", test_from_csr);
     CU_add_test(s, "CSR Gram in pieces = whole, bit for bit; = naive; = one process's", test_gram_pieces);
     CU_add_test(s, "fixed-point CSR Gram = naive in single precision; = one process's, bit for bit", test_gram_fixed);

@@ -12,6 +12,7 @@
 #include "data/skinny.h"
 #include "data/sweep.h"
 #include "linalg/blas.h"
+#include "linalg/gemm_tn.h"
 #include "linalg/syrk.h"
 
 #include <math.h>
@@ -1247,8 +1248,9 @@ int lariat_matrix_moments_by_set(lariat_ctx *ctx, const lariat_matrix *X, const 
 
 /* Dense: per block of rows, B = diag(w)(X_blk[:, idx] - 1 shift_idx') is
 ** gathered row by row (each row's k entries are read while the row is in
-** cache), then out += X_blk' B is one DGEMM (column-major: X_blk is a
-** cols x m matrix with leading dimension cols). The shift of the other
+** cache), then out += X_blk' B: linalg/gemm_tn.h's kernel where the CPU has
+** AVX-512 (B row-major), else one DGEMM (column-major: X_blk is a cols x m
+** matrix with leading dimension cols, B m x k). The shift of the other
 ** factor enters once at the end: (X - 1 s')' B = X'B - s (1'B).
 ** CSR: S = X' W X[:, idx] from the stored entries of each row that holds
 ** some of the k columns, then
@@ -1275,6 +1277,10 @@ int lariat_matrix_gram_cols(lariat_ctx *ctx, const lariat_matrix *X, const doubl
             free(bsum);
             return LARIAT_ENOMEM;
         }
+        /* B row-major for the kernel (stride k between rows), column-major
+        ** for DGEMM (stride nb between columns). */
+        const int own = lariat_gemm_tn_available();
+        const int64_t row_step = own ? k : 1, col_step = own ? 1 : nb;
         for (int64_t i0 = 0; i0 < X->rows; i0 += nb) {
             const int64_t m = X->rows - i0 < nb ? X->rows - i0 : nb;
             for (int64_t i = 0; i < m; i++) {
@@ -1282,12 +1288,16 @@ int lariat_matrix_gram_cols(lariat_ctx *ctx, const lariat_matrix *X, const doubl
                 const double wi = w[i0 + i];
                 for (int64_t t = 0; t < k; t++) {
                     const double b = wi * (x[idx[t]] - (shift != NULL ? shift[idx[t]] : 0.0));
-                    B[t * nb + i] = b;
+                    B[i * row_step + t * col_step] = b;
                     bsum[t] += b;
                 }
             }
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)k, (int)m, 1.0, X->val + i0 * p,
-                        (int)p, B, (int)nb, 1.0, out, (int)p);
+            if (own) {
+                lariat_gemm_tn(m, p, k, X->val + i0 * p, p, B, out, p);
+            } else {
+                cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)k, (int)m, 1.0, X->val + i0 * p,
+                            (int)p, B, (int)nb, 1.0, out, (int)p);
+            }
         }
         free(B);
         if (shift != NULL) {
