@@ -154,27 +154,56 @@ done:
 
 /* lariat_rsum_add over many entries (four at a time where the CPU has
 ** AVX2) leaves every entry's bits as depositing its values one entry at a
-** time does (the scalar path), with empty, poisoned and shifting windows. */
-static void test_rsum_add_vector(void)
+** time does (the scalar path), with empty, poisoned and shifting windows,
+** and first values (which open an entry's window) at the ends of the
+** range: subnormal, below the finest bin, at the largest exponent taken,
+** past it, and not a number. */
+static double rsum_first_term(int64_t t)
+{
+    switch (t % 11) {
+    case 1: return ldexp(1.5, -1060);
+    case 2: return ldexp(1.25, 999);
+    case 4: return ldexp(1.0, 1000);
+    case 6: return ldexp(1.1, -1015);
+    case 8: return NAN;
+    case 9: return -ldexp(1.7, 998);
+    case 10: return -ldexp(1.0, -1022);
+    default: return rsum_term(t, 0);
+    }
+}
+
+static void check_rsum_add_vector(int t_specials)
 {
     const int64_t count = 1003;
     lariat_rsum_entry *a = malloc((size_t)count * sizeof(*a)), *b = malloc((size_t)count * sizeof(*b));
     double *v = malloc((size_t)count * sizeof(double));
     LT_ASSERT_ALL(a && b && v);
     if (a && b && v) {
+        int same = 1;
         lariat_rsum_clear(a, count);
         lariat_rsum_clear(b, count);
         for (int g = 0; g < 40; g++) {
             /* Later rounds reach larger binades, so windows move up. */
             for (int64_t t = 0; t < count; t++) v[t] = rsum_term(t, g) * ldexp(1.0, (int)(g * (t % 5)));
+            if (g == 0 && t_specials) {
+                for (int64_t t = 0; t < count; t++) v[t] = rsum_first_term(t);
+            }
             lariat_rsum_add(a, v, count);
             for (int64_t t = 0; t < count; t++) lariat_rsum_add(b + t, v + t, 1);
+            /* After every round: later windows drop what the first held. */
+            same &= memcmp(a, b, (size_t)count * sizeof(*a)) == 0;
         }
-        LT_ASSERT_ALL(memcmp(a, b, (size_t)count * sizeof(*a)) == 0);
+        LT_ASSERT_ALL(same);
     }
     free(a);
     free(b);
     free(v);
+}
+
+static void test_rsum_add_vector(void)
+{
+    check_rsum_add_vector(0);
+    check_rsum_add_vector(1);
 }
 
 static void test_rsum_split(void)

@@ -135,6 +135,28 @@ RSUM_AVX2 static inline void transpose4(__m256d *r0, __m256d *r1, __m256d *r2, _
     *r3 = _mm256_permute2f128_pd(t1, t3, 0x31);
 }
 
+/* top with the lanes of open that hold an x of exponent e <= RSUM_EMAX set
+** to their window's power (the file comment's j(x), clamped to RSUM_JMAX).
+** The division by RSUM_W = 30 of a = RSUM_EMAX - e in [0, 2022] is
+** (a 2185) >> 16: 2185 / 2^16 exceeds 1 / 30 by 7.0e-6, which moves a / 30
+** by less than 0.015, and a / 30 is at least 1 / 30 below the next integer. */
+RSUM_AVX2 static inline __m256d open_window(__m256d x, __m256d top, __m256d open)
+{
+    _Static_assert(RSUM_W == 30 && RSUM_EMAX + 1023 <= 4700, "open_window's division by 30");
+    const __m256i bits = _mm256_castpd_si256(x);
+    const __m256i e = _mm256_sub_epi64(_mm256_and_si256(_mm256_srli_epi64(bits, 52), _mm256_set1_epi64x(0x7ff)),
+                                       _mm256_set1_epi64x(1023));
+    const __m256i small = _mm256_cmpgt_epi64(_mm256_set1_epi64x(RSUM_EMAX + 1), e);
+    const __m256i a = _mm256_and_si256(_mm256_sub_epi64(_mm256_set1_epi64x(RSUM_EMAX), e), small);
+    __m256i j = _mm256_srli_epi64(_mm256_mul_epu32(a, _mm256_set1_epi64x(2185)), 16);
+    j = _mm256_min_epu32(j, _mm256_set1_epi64x(RSUM_JMAX));
+    /* bin_power(j): the exponent field RSUM_U0 - 30 j + 52 + 1023. */
+    const __m256i field = _mm256_sub_epi64(_mm256_set1_epi64x(RSUM_U0 + 52 + 1023),
+                                           _mm256_mul_epu32(j, _mm256_set1_epi64x(RSUM_W)));
+    const __m256d P = _mm256_castsi256_pd(_mm256_slli_epi64(field, 52));
+    return _mm256_blendv_pd(top, P, _mm256_and_pd(open, _mm256_castsi256_pd(small)));
+}
+
 RSUM_AVX2 static void rsum_add_avx2(lariat_rsum_entry *acc, const double *v, int64_t count)
 {
     const __m256d two23 = _mm256_set1_pd(0x1p23), k1 = _mm256_set1_pd(0x1p-30), k2 = _mm256_set1_pd(0x1p-60);
@@ -151,6 +173,15 @@ RSUM_AVX2 static void rsum_add_avx2(lariat_rsum_entry *acc, const double *v, int
         ** sparse Gram tile's entries are zero, and they would otherwise send
         ** their group entry by entry until the entry's first value. */
         const __m256d zero = _mm256_setzero_pd();
+        /* The first value of an empty entry opens its window here, as
+        ** deposit_slow would (the first tile of every sum: on the wide
+        ** gram solver's columns deposit_slow had 30% of the deposits'
+        ** samples): P = bin_power(min(RSUM_JMAX, (RSUM_EMAX - e) / 30)) from
+        ** x's exponent bits (subnormals read as e = -1023, as exponent_of
+        ** does), for x of exponent at most RSUM_EMAX (larger and non-finite
+        ** x stay on the slow path, which poisons the entry). */
+        const __m256d open = _mm256_andnot_pd(_mm256_cmp_pd(x, zero, _CMP_EQ_OQ), _mm256_cmp_pd(top, zero, _CMP_EQ_OQ));
+        if (_mm256_movemask_pd(open) != 0) top = open_window(x, top, open);
         const __m256d fast = _mm256_or_pd(
             _mm256_cmp_pd(_mm256_mul_pd(_mm256_andnot_pd(sign, x), two23), top, _CMP_LT_OQ),
             _mm256_and_pd(_mm256_cmp_pd(x, zero, _CMP_EQ_OQ), _mm256_cmp_pd(top, zero, _CMP_EQ_OQ)));
