@@ -60,9 +60,13 @@
 ** on the wide CV (6.95 s against 6.28, three alternated runs), 12 on the fit. */
 #define WSG_BATCH 32
 /* A pass that forms columns forms at least this many (when p allows): the
-** features nearest to entering fill the batch, because the pass over X
-** costs about as much for one column as for WSG_MIN_BATCH of them. */
-#define WSG_MIN_BATCH 32
+** features nearest to entering fill the batch, because a pass over X costs
+** about as much for one column as for a few. With linalg/gemm_tn.c's
+** kernel (no packing of X) 16 measured best on the wide bench case: the
+** CV 5.79-6.42 s against 6.68-7.08 with 32 (three alternated runs), the
+** fit's solve 0.46-0.50 s against 0.58-0.61 with 32 and 0.52-0.57 with 8;
+** with OpenBLAS's DGEMM, 32 was about as good as 16, 8 and 4 slower. */
+#define WSG_MIN_BATCH 16
 /* Strong-set members the compact buffers hold at first; they grow when
 ** full. */
 #define WSG_FIRST_CAP 64
