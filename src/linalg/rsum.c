@@ -384,7 +384,7 @@ int lariat_rsum_allreduce_value(lariat_ctx *ctx, lariat_rsum_entry *acc, int64_t
 {
     MPI_Comm comm = lariat_ctx_comm(ctx);
     const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx);
-    if (P == 1 || count < RSUM_RING_MIN * P || count > INT_MAX) {
+    if (P == 1 || count < (int64_t)RSUM_RING_MIN * P || count > INT_MAX) {
         int rc = lariat_rsum_allreduce(ctx, acc, count);
         if (rc == LARIAT_OK) lariat_rsum_value(acc, out, count);
         return rc;
