@@ -3,43 +3,43 @@
 ** updates, as in gram.c, on the columns of the Gram matrix that the strong
 ** rules ask for, formed when a feature first moves.
 **
-** gram.c forms the whole standardized Gram H = Xs'WXs / W (prep.h's
-** notation) in one pass: n p^2 flops and p^2 doubles, which a wide problem
-** (p = 10,000 and more) cannot afford, and mostly does not need: along a
-** lasso or elastic-net path only the features of the strong sets
-** (Tibshirani et al. 2012, J. R. Stat. Soc. B 74(2)) ever move, and a
-** coordinate update needs only its own column of H. glmnet's covariance
-** method keeps such columns for the features that became active (Friedman,
-** Hastie and Tibshirani 2010, J. Stat. Softw. 33(1), section 2.2); so does
-** this solver. A feature of a strong set whose coefficient is zero needs no
-** column: its gradient entry comes from the columns of the nonzero ones.
-** A column is formed when its feature would first move (in a cycle over S,
-** which then leaves it in place and asks for the columns of all such
-** features at its end; or as a KKT violator), up to WSG_BATCH at a time
-** with one DGEMM per row block (lariat_matrix_gram_cols) and one allreduce
-** of p values per column, and kept for the rest of the path. On the wide
-** bench path (2,000 x 10,000) 444 columns were formed when every member of
-** a strong set had one; 258 features are ever nonzero. Nothing else
+** gram.c forms the whole standardized Gram H = Xs'WXs / W (prep.h's notation)
+** in one pass: n p^2 flops and p^2 doubles, which a wide problem (p = 10,000
+** and more) cannot afford, and mostly does not need: along a lasso or
+** elastic-net path only the features of the strong sets (Tibshirani et al.
+** 2012, J. R. Stat. Soc. B 74(2)) ever move, and a coordinate update needs
+** only its own column of H. glmnet's covariance method keeps such columns for
+** the features that became active (Friedman, Hastie and Tibshirani 2010, J.
+** Stat. Softw. 33(1), section 2.2); so does this solver. A feature of a
+** strong set whose coefficient is zero needs no column: its gradient entry
+** comes from the columns of the nonzero ones. A column is formed when its
+** feature would first move (in a cycle over S, which then leaves it in place
+** and asks for the columns of all such features at its end; or as a KKT
+** violator), up to WSG_BATCH at a time with one product per row block
+** (lariat_matrix_gram_cols: linalg/gemm_tn.h's kernel, or DGEMM) and one
+** reduction of p values per column, and kept for the rest of the path. On the
+** wide bench path (2,000 x 10,000) 444 columns were formed when every member
+** of a strong set had one; 258 features are ever nonzero. Nothing else
 ** communicates: every rank holds the same columns and runs the same
 ** iterations.
 **
 ** With c the coefficients and A = {j : c_j != 0} (all cached), the negative
 ** gradient of the loss is g = xy - sum_{j in A} c_j H_j. The sweeps work on
-** the strong set S alone, in a compact copy: gS = g_S and the |S| x |S|
-** block HSS (row q is the column of feature S[q] restricted to S, filled
-** once that column exists), so that a moved coordinate costs one contiguous
-** DAXPY of length |S|. g is
-** recomputed in full from the columns before the KKT check of the features
-** outside S and before the duality gap of prep.h, which it gives in O(p) as
-** in gram.c (v = g, ry = yy - c'xy, rr = ry - c'g). The diagonal H_jj is
-** prep->xx[j], known for every j without its column.
+** the strong set S alone, in a compact copy: gS = g_S and the |S| x |S| block
+** HSS (row q is the column of feature S[q] restricted to S, filled once that
+** column exists), so that a moved coordinate costs one contiguous DAXPY of
+** length |S|. g is recomputed in full from the columns before the KKT check
+** of the features outside S and before the duality gap of prep.h, which it
+** gives in O(p) as in gram.c (v = g, ry = yy - c'xy, rr = ry - c'g). The
+** diagonal H_jj is prep->xx[j], known for every j without its column.
 **
-** Memory: p doubles per column kept and |S|^2 for HSS, both grown between
-** sweeps (never inside one), at most p columns. It suits paths whose strong
-** sets stay small next to n and p (dense wide data: a few hundred features
-** of 10,000); when thousands of features enter (sparse, nearly orthogonal
-** columns deep into the path) a cycle costs |S|^2 and naive coordinate
-** descent on the rows would be cheaper.
+** Memory: p doubles touched per column formed (in address space reserved for
+** up to p columns at once, WSG_RESERVE_BYTES) and |S|^2 for HSS, grown
+** between sweeps (never inside one). It suits paths whose strong sets stay
+** small next to n and p (dense wide data: a few hundred features of 10,000);
+** when thousands of features enter (sparse, nearly orthogonal columns deep
+** into the path) a cycle costs |S|^2 and naive coordinate descent on the rows
+** would be cheaper.
 */
 #include "core/core.h"
 #include "core/memory.h"
@@ -78,8 +78,8 @@
 ** 80 KB) the copies and the page faults of the grown blocks had 12% of the
 ** samples (glibc serves blocks under its dynamic mmap threshold, up to
 ** 32 MiB, from the heap, where realloc copies), and the CV took 14% less
-** time without them. A reserve that cannot be
-** had (a limit on address space) falls back to WSG_FIRST_CAP columns. */
+** time without them. A reserve that cannot be had (a limit on address
+** space) falls back to WSG_FIRST_CAP columns. */
 #define WSG_RESERVE_BYTES ((int64_t)1 << 30)
 /* Newton steps on the free active coordinates, after this many active-set
 ** sweeps without convergence (gram.c's NEWTON_AFTER), on at most
