@@ -2,13 +2,15 @@
 ** The HDF5 reader and writer (src/io/hdf5_io.h): gen's HDF5 and CSV copies
 ** of a data set hold the same values bit for bit at the running rank count;
 ** the rows are split evenly; CSV and HDF5 copies give the same model; names
-** of both string kinds and float32 data are read; each kind of bad file gives
+** of both string kinds and float32 data are read; rows in the page cache are
+** used in place and others read, alike on any mix; each kind of bad file gives
 ** one agreed EDATA message naming the file and the dataset, with HDF5's own
 ** error printing silenced.
 **
 ** Files with weights, names or faults are made here with the serial HDF5
 ** API by rank 0 (as h5py would write them), then read by every rank.
 */
+#define _DEFAULT_SOURCE /* mincore, posix_fadvise */
 #include "data/matrix.h"
 #include "data/tiles.h"
 #include "harness.h"
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* ---- helpers ---- */
@@ -373,6 +376,117 @@ static void test_names_and_types(void)
     H5Tclose(f6);
 }
 
+/* ---- rows in place ---- */
+
+/* Collective. Rank 0 drops the pages of bytes [from, end) of path from the
+** page cache (written back first); returns 1 on every rank when none of
+** them is cached after, by mincore: not so on a file system that keeps
+** files in memory (tmpfs), where the caller skips what needs it. */
+static int drop_cached(const char *path, double from)
+{
+    int ok = 1;
+    if (lt_rank() == 0) {
+        int fd = open(path, O_RDONLY);
+        ok = fd >= 0;
+        if (ok) {
+            off_t size = lseek(fd, 0, SEEK_END);
+            off_t start = (off_t)(from * (double)size) & ~(off_t)4095;
+            fdatasync(fd);
+            ok = posix_fadvise(fd, start, 0, POSIX_FADV_DONTNEED) == 0;
+            void *m = ok ? mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+            ok = m != MAP_FAILED;
+            if (ok) {
+                size_t pages = (size_t)(size - start + 4095) / 4096;
+                unsigned char *vec = malloc(pages);
+                ok = vec != NULL && mincore((char *)m + start, (size_t)(size - start), vec) == 0;
+                for (size_t k = 0; ok && k < pages; k++) ok = (vec[k] & 1) == 0;
+                free(vec);
+                munmap(m, (size_t)size);
+            }
+            close(fd);
+        }
+    }
+    return lt_all(ok);
+}
+
+/* Rows of a contiguous /X that are in the page cache are used where they
+** lie (core/filemap.h), rows that are not are read with pread, and on any
+** mix of the two over the ranks the data and the first bad value come out
+** the same: read as written (cached: every rank with rows maps them), with
+** the file's last 40% dropped from the cache (the first ranks map, the last
+** read; at one rank it reads), and with all of it dropped (every rank
+** reads). A mapped block becomes the rank's own memory on request. */
+static void test_rows_in_place(void)
+{
+    const int64_t n = 1100, p = 1024;
+    const hid_t F = H5T_IEEE_F64LE, D = H5T_NATIVE_DOUBLE;
+    double *X = malloc((size_t)(n * p) * sizeof(double)), *y = malloc((size_t)n * sizeof(double));
+    for (int64_t k = 0; k < n * p; k++) X[k] = (double)((k * 7919) % 1009) / 64.0 - 7.0;
+    for (int64_t i = 0; i < n; i++) y[i] = (double)(i % 13);
+    h5_part parts[] = {{"/X", 2, {(hsize_t)n, (hsize_t)p, 0}, F, D, X}, {"/y", 1, {(hsize_t)n, 0, 0}, F, D, y}};
+    char path[512], bad[512];
+    snprintf(path, sizeof(path), "%s", lt_path("inplace.h5"));
+    snprintf(bad, sizeof(bad), "%s", lt_path("inplace-nan.h5"));
+    LT_ASSERT_ALL(make_file(path, parts, 2));
+
+    const double drop_from[3] = {2.0, 0.6, 0.0}; /* 2.0: nothing dropped */
+    lariat_data *first = NULL;
+    for (int c = 0; c < 3; c++) {
+        int dropped = c == 0 ? 1 : drop_cached(path, drop_from[c]);
+        lariat_data *d = NULL;
+        int rc = lariat_data_read(lt_ctx(), path, NULL, &d);
+        LT_ASSERT_ALL(rc == LARIAT_OK);
+        if (rc != LARIAT_OK) break;
+        /* Which ranks map their rows: /X is nearly all of the file, so the
+        ** share of a rank's rows past the dropped point is about the share
+        ** of its pages not cached; a rank maps when at most 1 in 8 is
+        ** missing (none is near that line at 1-4 ranks; -1: not checked). */
+        const double lo = (double)d->row0 / (double)n, hi = (double)(d->row0 + d->n_local) / (double)n;
+        const double gone = hi > lo ? fmax(0.0, hi - fmax(lo, drop_from[c])) / (hi - lo) : 0.0;
+        int want = d->n_local == 0 ? 0 : gone < 0.08 ? 1 : gone > 0.17 ? 0 : -1;
+        int mapped = d->X->map.base != NULL;
+        if (dropped && want >= 0 && mapped != want) {
+            fprintf(stderr, "rank %d, case %d: rows %lld+%lld mapped %d, wanted %d\n", lt_rank(), c,
+                    (long long)d->row0, (long long)d->n_local, mapped, want);
+        }
+        LT_ASSERT_ALL(!dropped || want < 0 || mapped == want);
+        if (first == NULL) {
+            LT_ASSERT_ALL(evenly_split(d, n));
+            first = d;
+        } else {
+            LT_ASSERT_ALL(same_content(first, d));
+            lariat_data_destroy(d);
+        }
+    }
+    if (first != NULL) {
+        LT_ASSERT_ALL(lariat_matrix_own_values(lt_ctx(), first->X) == LARIAT_OK && first->X->map.base == NULL);
+        /* Still the file's rows, now in memory of this rank's own. */
+        int ok = 1;
+        for (int64_t i = 0; i < first->n_local && ok; i++) {
+            ok = memcmp(first->X->val + i * p, X + (first->row0 + i) * p, (size_t)p * sizeof(double)) == 0;
+        }
+        LT_ASSERT_ALL(ok);
+    }
+    lariat_data_destroy(first);
+
+    /* The first bad value in row order, cached or not. */
+    X[700 * p + 5] = NAN;
+    X[300 * p + 1000] = INFINITY;
+    for (int c = 0; c < 3; c++) {
+        if (c == 0) {
+            LT_ASSERT_ALL(make_file(bad, parts, 2));
+        } else {
+            (void)drop_cached(bad, drop_from[c]);
+        }
+        lariat_data *d = NULL;
+        int rc = lariat_data_read(lt_ctx(), bad, NULL, &d);
+        LT_ASSERT_ALL(failed_with(rc, d, LARIAT_EDATA, bad, "/X[300,1000] (row 300, column 1000, 0-based): infinite value"));
+        lariat_data_destroy(d);
+    }
+    free(X);
+    free(y);
+}
+
 /* ---- errors ---- */
 
 static void test_errors(void)
@@ -565,6 +679,7 @@ void lt_register_hdf5(void)
     CU_add_test(s, "gen: HDF5 and CSV copies hold the same values", test_gen_hdf5_equals_csv);
     CU_add_test(s, "read: CSV and HDF5 copies give the same model", test_csv_and_hdf5_same_model);
     CU_add_test(s, "read: a chunked, compressed /X split unevenly", test_chunked_rows);
+    CU_add_test(s, "read: /X in the page cache used in place, the rest read", test_rows_in_place);
     CU_add_test(s, "read: fixed-length names, float32, n x 1 labels", test_names_and_types);
     CU_add_test(s, "read: bad files name the file and the dataset", test_errors);
     CU_add_test(s, "read: /X behind a user block, /X big-endian", test_user_block_and_byte_order);

@@ -50,6 +50,33 @@ int lariat_matrix_wrap_dense(lariat_ctx *ctx, int64_t rows, int64_t cols, double
     return LARIAT_OK;
 }
 
+int lariat_matrix_wrap_mapped(lariat_ctx *ctx, int64_t rows, int64_t cols, const double *val, lariat_file_map *map,
+                              lariat_matrix **out)
+{
+    /* wrap_dense frees what it is given on failure; a mapping is unmapped. */
+    int rc = lariat_matrix_wrap_dense(ctx, rows, cols, NULL, out);
+    if (rc != LARIAT_OK) {
+        lariat_file_unmap(map);
+        return rc;
+    }
+    (*out)->val = (double *)val; /* read-only: see matrix.h */
+    (*out)->map = *map;
+    memset(map, 0, sizeof(*map));
+    return LARIAT_OK;
+}
+
+int lariat_matrix_own_values(lariat_ctx *ctx, lariat_matrix *X)
+{
+    if (X->map.base == NULL) return LARIAT_OK;
+    const size_t count = (size_t)(X->rows * X->cols);
+    double *copy = lariat_malloc(ctx, count > 0 ? count : 1, sizeof(double), "the rows of X");
+    if (copy == NULL) return LARIAT_ENOMEM;
+    memcpy(copy, X->val, count * sizeof(double));
+    lariat_file_unmap(&X->map);
+    X->val = copy;
+    return LARIAT_OK;
+}
+
 int lariat_matrix_wrap_csr(lariat_ctx *ctx, int64_t rows, int64_t cols, int64_t *rowptr, int32_t *colind,
                            double *val, lariat_matrix **out)
 {
@@ -83,7 +110,8 @@ lariat_matrix lariat_matrix_row_view(const lariat_matrix *X, int64_t i0, int64_t
 void lariat_matrix_destroy(lariat_matrix *X)
 {
     if (X == NULL) return;
-    free(X->val);
+    if (X->map.base != NULL) lariat_file_unmap(&X->map);
+    else free(X->val);
     free(X->rowptr);
     free(X->colind);
     free(X);

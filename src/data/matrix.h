@@ -17,6 +17,8 @@
 
 #include "lariat.h"
 
+#include "core/filemap.h"
+
 #include <stdint.h>
 
 /* The fields are private to matrix.c; the type is complete here only so
@@ -29,6 +31,8 @@ struct lariat_matrix {
     int64_t *rowptr; /* CSR only: rows + 1 offsets into val and colind (absolute: a
                         row view's first offset need not be 0) */
     int32_t *colind; /* CSR only: column indices */
+    lariat_file_map map; /* dense only: the read-only mapping val lies in, or
+                            zeroed when val was malloc'ed (lariat_matrix_wrap_mapped) */
 };
 
 /* Takes ownership of val (rows * cols doubles, row-major, malloc'ed). */
@@ -38,6 +42,16 @@ int lariat_matrix_wrap_dense(lariat_ctx *ctx, int64_t rows, int64_t cols, double
 ** column indices 0-based and strictly increasing within a row. */
 int lariat_matrix_wrap_csr(lariat_ctx *ctx, int64_t rows, int64_t cols, int64_t *rowptr,
                            int32_t *colind, double *val, lariat_matrix **out);
+/* Takes ownership of *map (core/filemap.h), a read-only mapping of a file
+** holding the rows * cols doubles at val, row-major; destroy unmaps it. The
+** values must not be written: code that would change them in place calls
+** lariat_matrix_own_values first. On failure the mapping is unmapped. */
+int lariat_matrix_wrap_mapped(lariat_ctx *ctx, int64_t rows, int64_t cols, const double *val, lariat_file_map *map,
+                              lariat_matrix **out);
+/* Not collective. Makes X's values a malloc'ed copy when they lie in a
+** mapped file (a no-op otherwise), so that they may be changed, moved or
+** realloc'ed. Returns LARIAT_ENOMEM (X unchanged) if the copy cannot be had. */
+int lariat_matrix_own_values(lariat_ctx *ctx, lariat_matrix *X);
 void lariat_matrix_destroy(lariat_matrix *X);
 
 /* Not collective. Rows [i0, i0 + m) of X as a matrix of their own that shares

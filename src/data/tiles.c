@@ -364,7 +364,8 @@ int lariat_data_shift_to_tiles(lariat_ctx *ctx, lariat_data *d)
     const int64_t keep = tail - lead, newn = n1 - n0, before = clamp_rows((o0 < n1 ? o0 : n1) - n0, 0, newn);
     int ok = 1;
     if (dense) {
-        ok = place_dense(d, lead, keep, before, newn, rbuf);
+        /* Rows read in place from a mapped file (io/hdf5.c) are read-only. */
+        ok = lariat_matrix_own_values(ctx, X) == LARIAT_OK && place_dense(d, lead, keep, before, newn, rbuf);
     } else {
         ok = place_csr(d, lead, keep, before, newn, rbuf);
     }

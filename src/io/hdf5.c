@@ -20,11 +20,13 @@
 ** the peak went from 106 MiB per rank to 74, and the read got faster (see
 ** docs/solvers.md, "Wide problems"). When /X is stored as one contiguous block
 ** of native doubles (what lariat gen and h5py write by default), each rank
-** reads its rows of that block itself with pread, as cat would, and looks
-** each 4 MiB piece over for NaN and infinity while it is in the cache, with
-** no HDF5 call and no synchronization per piece (every rank takes this path
-** or none); other layouts (chunked, compressed, float32, big-endian) go
-** through H5Dread in rounds. /y and /w are small.
+** takes its rows of that block itself, with no HDF5 call and no
+** synchronization per piece (every rank takes this path or none): where they
+** are in the page cache it maps them and uses them in place
+** (core/filemap.h: no copy, no fresh memory), else it reads them with
+** pread, as cat would; either way it looks each 4 MiB piece over for NaN and
+** infinity while it is in the cache. Other layouts (chunked, compressed,
+** float32, big-endian) go through H5Dread in rounds. /y and /w are small.
 **
 ** Decisions where SPEC.md is silent: /X, /y and /w may be float32 or float64
 ** (float32 widens to double exactly; integers and strings are refused, as a
@@ -34,6 +36,7 @@
 #include "io/hdf5_io.h"
 
 #include "core/core.h"
+#include "core/filemap.h"
 #include "core/memory.h"
 #include "data/dataset.h"
 #include "data/matrix.h"
@@ -255,7 +258,7 @@ typedef struct h5_rows {
 ** that has one is searched. */
 static void find_nonfinite(const double *x, int64_t first, int64_t k, int64_t cols, h5_bad *bad)
 {
-    if (bad->row >= 0) return;
+    if (bad == NULL || bad->row >= 0) return;
     const int64_t n = k * cols, block = 512;
     for (int64_t a = 0; a < n; a += block) {
         const int64_t b = n - a < block ? n - a : block;
@@ -353,15 +356,15 @@ static int contiguous_doubles(hid_t dset, int64_t n, int64_t p, haddr_t *addr)
 }
 
 /* Not collective. Reads rows [row0, row0 + count) of an n x p block of
-** doubles at byte addr of path into X with pread, in pieces of
-** HDF5_READ_ROUND_BYTES, each looked over for NaN and infinity (bad) while
-** it is in the cache. */
-static int read_rows_direct(lariat_ctx *ctx, const char *path, haddr_t addr, int64_t row0, int64_t count, int64_t p,
-                            double *X, h5_bad *bad)
+** doubles (dataset name) at byte addr of path into X with pread, in pieces of
+** HDF5_READ_ROUND_BYTES, each looked over for NaN and infinity (bad, unless
+** NULL) while it is in the cache. */
+static int read_rows_direct(lariat_ctx *ctx, const char *path, const char *name, haddr_t addr, int64_t row0,
+                            int64_t count, int64_t p, double *X, h5_bad *bad)
 {
     if (count == 0) return LARIAT_OK;
     int fd = open(path, O_RDONLY);
-    if (fd < 0) return lariat_error(ctx, LARIAT_EIO, "%s: /X: cannot open: %s", path, strerror(errno));
+    if (fd < 0) return lariat_error(ctx, LARIAT_EIO, "%s: %s: cannot open: %s", path, name, strerror(errno));
     const int64_t block = round_rows(HDF5_READ_ROUND_BYTES, p);
     int rc = LARIAT_OK;
     for (int64_t lo = 0; lo < count && rc == LARIAT_OK; lo += block) {
@@ -373,7 +376,7 @@ static int read_rows_direct(lariat_ctx *ctx, const char *path, haddr_t addr, int
             ssize_t got = pread(fd, dst, left, off);
             if (got < 0 && errno == EINTR) continue;
             if (got <= 0) {
-                rc = lariat_error(ctx, LARIAT_EIO, "%s: /X: cannot read rows %lld to %lld: %s", path,
+                rc = lariat_error(ctx, LARIAT_EIO, "%s: %s: cannot read rows %lld to %lld: %s", path, name,
                                   (long long)(row0 + lo), (long long)(row0 + lo + k - 1),
                                   got < 0 ? strerror(errno) : "the file is shorter than its datasets");
                 break;
@@ -386,6 +389,31 @@ static int read_rows_direct(lariat_ctx *ctx, const char *path, haddr_t addr, int
     }
     close(fd);
     return rc;
+}
+
+/* Not collective. Maps rows [row0, row0 + count) of an n x p block of
+** doubles at byte addr of path when they are in the page cache
+** (core/filemap.h: 7 pages in 8 at least), and looks them over for NaN and infinity (bad) in pieces
+** of HDF5_READ_ROUND_BYTES. Returns the rows, read-only, with *map what to
+** unmap; or NULL, with nothing mapped: read them with read_rows_direct.
+** Rows that would start off malloc's 16-byte alignment are read too, so
+** that the kernels see the addresses they always have. */
+static const double *map_rows(const char *path, haddr_t addr, int64_t row0, int64_t count, int64_t p,
+                              lariat_file_map *map, h5_bad *bad)
+{
+    memset(map, 0, sizeof(*map));
+    const off_t off = (off_t)addr + (off_t)(row0 * p) * (off_t)sizeof(double);
+    if (count == 0 || off % 16 != 0) return NULL;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return NULL; /* read_rows_direct says why */
+    const double *X = lariat_file_map_cached(fd, off, (size_t)count * (size_t)p * sizeof(double), map);
+    close(fd); /* the mapping keeps the file */
+    if (X == NULL) return NULL;
+    const int64_t block = round_rows(HDF5_READ_ROUND_BYTES, p);
+    for (int64_t lo = 0; lo < count; lo += block) {
+        find_nonfinite(X + lo * p, lo, count - lo < block ? count - lo : block, p, bad);
+    }
+    return X;
 }
 
 /* Not collective. Puts the name of column j (len bytes at s) in names[j];
@@ -524,6 +552,7 @@ int lariat_hdf5_read(lariat_ctx *ctx, const char *path, const lariat_read_option
     hid_t xset = H5I_INVALID_HID, yset = H5I_INVALID_HID, wset = H5I_INVALID_HID;
     lariat_data *d = NULL;
     double *X = NULL;
+    lariat_file_map xmap = {NULL, 0};
     int xnd = 0, ynd = 0, wnd = 0;
     hsize_t dims[2] = {0, 0};
     int64_t n = 0, p = 0, row0 = 0, count = 0;
@@ -568,8 +597,23 @@ int lariat_hdf5_read(lariat_ctx *ctx, const char *path, const lariat_read_option
 
     /* On tile boundaries (data/tiles.h): the rows need not move after. */
     lariat_tile_split(n, p, size, lariat_ctx_rank(ctx), &row0, &count);
+
+    /* /X: in place when every rank can (the same file: they all can, or
+    ** none), each rank mapping its rows if they are in the page cache and
+    ** reading them with pread if not; else by rounds of H5Dread, which every
+    ** rank takes part in. /y and /w the same way, without the mapping (they
+    ** are small, and fill memory lariat_data_alloc has). */
+    h5_bad bad = {-1, -1};
+    haddr_t addr[3] = {HADDR_UNDEF, HADDR_UNDEF, HADDR_UNDEF};
+    int direct[3] = {contiguous_doubles(xset, n, p, &addr[0]), contiguous_doubles(yset, n, 1, &addr[1]),
+                     wset < 0 || contiguous_doubles(wset, n, 1, &addr[2])};
+    if (MPI_Allreduce(MPI_IN_PLACE, direct, 3, MPI_INT, MPI_MIN, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        rc = lariat_agree(ctx, lariat_error(ctx, LARIAT_EMPI, "%s: MPI_Allreduce failed", path));
+        goto done;
+    }
+    const double *mapped = direct[0] ? map_rows(path, addr[0], row0, count, p, &xmap, &bad) : NULL;
     rc = lariat_data_alloc(ctx, count, p, &d);
-    if (rc == LARIAT_OK) {
+    if (rc == LARIAT_OK && mapped == NULL) {
         X = lariat_malloc(ctx, (size_t)count, (size_t)p * sizeof(double), "the rows of /X");
         if (X == NULL) rc = LARIAT_ENOMEM;
         /* Before the rows are read into it: fresh pages cost a fault each (core/memory.h). */
@@ -579,17 +623,11 @@ int lariat_hdf5_read(lariat_ctx *ctx, const char *path, const lariat_read_option
     if (rc != LARIAT_OK) goto done;
     d->row0 = row0;
 
-    /* /X: with pread when every rank can (the same file: they all can, or
-    ** none), else by rounds of H5Dread, which every rank takes part in. */
-    h5_bad bad = {-1, -1};
-    haddr_t xaddr = HADDR_UNDEF;
-    int direct = contiguous_doubles(xset, n, p, &xaddr);
-    if (MPI_Allreduce(MPI_IN_PLACE, &direct, 1, MPI_INT, MPI_MIN, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
-        rc = lariat_agree(ctx, lariat_error(ctx, LARIAT_EMPI, "%s: MPI_Allreduce failed", path));
-        goto done;
-    }
-    if (direct) {
-        rc = lariat_agree(ctx, read_rows_direct(ctx, path, xaddr, row0, count, p, X, &bad));
+    if (direct[0]) {
+        /* Ranks that mapped their rows (read and checked in map_rows) agree
+        ** with those that read them. */
+        rc = mapped != NULL ? LARIAT_OK : read_rows_direct(ctx, path, "/X", addr[0], row0, count, p, X, &bad);
+        rc = lariat_agree(ctx, rc);
     } else {
         h5_rows rx = {xset, H5I_INVALID_HID, 2, p, row0, count, 0, 0, dxpl, NULL, NULL, NULL, &bad};
         rx.block = round_rows(HDF5_READ_ROUND_BYTES, p);
@@ -599,19 +637,27 @@ int lariat_hdf5_read(lariat_ctx *ctx, const char *path, const lariat_read_option
     h5_rows ry = {yset, H5I_INVALID_HID, ynd, 1, row0, count, 0, 0, dxpl, NULL, NULL, NULL, NULL};
     ry.block = round_rows(HDF5_ROUND_BYTES, 1);
     ry.rounds = round_count(n, p, size, ry.block, 1);
-    if (rc == LARIAT_OK) rc = move_rows(ctx, path, "/y", &ry, 0, d->y);
-    if (rc == LARIAT_OK && wset >= 0) {
-        ry.dset = wset;
-        ry.ndims = wnd;
+    if (rc == LARIAT_OK && direct[1]) {
+        rc = lariat_agree(ctx, read_rows_direct(ctx, path, "/y", addr[1], row0, count, 1, d->y, NULL));
+    } else if (rc == LARIAT_OK) {
+        rc = move_rows(ctx, path, "/y", &ry, 0, d->y);
+    }
+    ry.dset = wset;
+    ry.ndims = wnd;
+    if (rc == LARIAT_OK && wset >= 0 && direct[2]) {
+        rc = lariat_agree(ctx, read_rows_direct(ctx, path, "/w", addr[2], row0, count, 1, d->w, NULL));
+    } else if (rc == LARIAT_OK && wset >= 0) {
         rc = move_rows(ctx, path, "/w", &ry, 0, d->w);
     }
     if (rc == LARIAT_OK) rc = lariat_agree(ctx, read_names(ctx, path, file, p, d->feature_names));
-    if (rc == LARIAT_OK) rc = lariat_agree(ctx, check_values(ctx, path, d, X, wset >= 0, &bad));
+    const double *rows = mapped != NULL ? mapped : X;
+    if (rc == LARIAT_OK) rc = lariat_agree(ctx, check_values(ctx, path, d, rows, wset >= 0, &bad));
     if (rc != LARIAT_OK) goto done;
 
     d->has_weights = (wset >= 0);
-    rc = lariat_matrix_wrap_dense(ctx, count, p, X, &d->X);
-    X = NULL; /* owned by the matrix, or freed on its failure */
+    if (mapped != NULL) rc = lariat_matrix_wrap_mapped(ctx, count, p, mapped, &xmap, &d->X);
+    else rc = lariat_matrix_wrap_dense(ctx, count, p, X, &d->X);
+    X = NULL; /* owned by the matrix (as is xmap), or freed on its failure */
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) rc = lariat_read_finish(ctx, path, d);
 
@@ -627,6 +673,7 @@ done:
     close_id(fapl);
     quiet_end(&quiet);
     free(X);
+    lariat_file_unmap(&xmap);
     if (rc != LARIAT_OK) {
         lariat_data_destroy(d);
         d = NULL;
