@@ -974,6 +974,46 @@ static void test_cd_axpy(void)
     LT_ASSERT_ALL(ok);
 }
 
+/* A chain of nk moves (linalg/cd_update.h) gives the bits of nk
+** lariat_cd_axpy calls in order, on every kernel, every nk up to a block,
+** every span (the AVX-512 kernel's unrolled full block, its vectors and its
+** masked end), rows at any offset from a cache line; and chain_entry gives
+** each entry's value before the chain runs. */
+static void test_cd_axpy_chain(void)
+{
+    enum { N = 101 };
+    double rows[LARIAT_CD_BLOCK][N + 3], u0[N], c[LARIAT_CD_BLOCK];
+    for (int k = 0; k < LARIAT_CD_BLOCK; k++) {
+        for (int i = 0; i < N + 3; i++) rows[k][i] = sin(0.37 * i + 1.1 * k) * (1.0 + 1e-7 * k) - 0.1 * k;
+        c[k] = (k % 2 ? -1.0 : 1.0) * (0.3 + 0.123456789012345 * k);
+    }
+    for (int i = 0; i < N; i++) u0[i] = cos(0.6 * i) / 3.0;
+    int ok = 1, ran = 0;
+    for (int nk = 1; nk <= LARIAT_CD_BLOCK; nk++) {
+        const double *g[LARIAT_CD_BLOCK];
+        for (int k = 0; k < nk; k++) g[k] = rows[k] + k % 4; /* rows at different offsets */
+        double whole[N];
+        memcpy(whole, u0, sizeof whole);
+        for (int k = 0; k < nk; k++) lariat_cd_axpy_isa(LARIAT_CD_SCALAR, whole, g[k], c[k], 0, N);
+        for (int i = 0; i < N; i++) ok &= lariat_cd_chain_entry(u0[i], g, c, nk, i) == whole[i];
+        for (int64_t a = 0; a < 4; a++) {
+            for (int64_t b = a; b <= N; b += (b < 40 ? 1 : 7)) {
+                double want[N];
+                memcpy(want, u0, sizeof want);
+                for (int k = 0; k < nk; k++) lariat_cd_axpy_isa(LARIAT_CD_SCALAR, want, g[k], c[k], a, b);
+                for (int isa = 0; isa < 3; isa++) {
+                    double u[N];
+                    memcpy(u, u0, sizeof u);
+                    if (!lariat_cd_axpy_chain_isa(isa, u, g, c, nk, a, b)) continue;
+                    ran++;
+                    ok &= memcmp(u, want, sizeof u) == 0;
+                }
+            }
+        }
+    }
+    LT_ASSERT_ALL(ok && ran > 0);
+}
+
 void lt_register_matrix(void)
 {
     CU_pSuite s = CU_add_suite("matrix", NULL, NULL);
@@ -987,6 +1027,7 @@ void lt_register_matrix(void)
     CU_add_test(s, "SYRK of a block = naive, lower triangle untouched", test_syrk);
     CU_add_test(s, "coordinate descent updates: AVX-512 = AVX2 = the single-precision chain, bit for bit; = naive", test_cd_update);
     CU_add_test(s, "Gram descent updates: every kernel = fma, bit for bit", test_cd_axpy);
+    CU_add_test(s, "Gram descent updates in chains = one at a time, bit for bit", test_cd_axpy_chain);
     CU_add_test(s, "row moments by set, double and single = naive", test_moments_by_set);
     CU_add_test(s, "fused sweep = naive, rows of 8197 columns", test_sweep_long_rows);
     CU_add_test(s, "out += X'B without packing: the scalar chains, the AVX-512 kernel's bits", test_gemm_tn);

@@ -190,6 +190,93 @@ __attribute__((target("avx2,fma"))) static void axpy_fma(double *u, const double
     }
     for (; i < b; i++) u[i] = __builtin_fma(c, g[i], u[i]);
 }
+
+/* u_i = fma(c_{nk-1}, g_{nk-1,i}, ... fma(c_0, g_{0,i}, u_i)) for i in
+** [a, b): nk moves of axpy_fma's in one pass over u, the same bits. Two
+** vectors of eight a step, each its own chain of nk FMAs; the end masked. */
+__attribute__((AVX512_TARGET)) static void chain_avx512(double *u, const double *const *gk, const double *c, int nk,
+                                                       int64_t a, int64_t b)
+{
+    const double *g[LARIAT_CD_BLOCK];
+    __m512d cv[LARIAT_CD_BLOCK];
+    for (int k = 0; k < nk; k++) g[k] = gk[k], cv[k] = _mm512_set1_pd(c[k]);
+    int64_t i = a;
+    if (nk == LARIAT_CD_BLOCK) {
+        /* A full block unrolled: the loop over k kept the pointers and
+        ** coefficients in memory and the chains waiting on each other. */
+#define CHAIN8(v, at)                                              \
+    do {                                                           \
+        v = _mm512_fmadd_pd(cv[0], _mm512_loadu_pd(g[0] + (at)), v); \
+        v = _mm512_fmadd_pd(cv[1], _mm512_loadu_pd(g[1] + (at)), v); \
+        v = _mm512_fmadd_pd(cv[2], _mm512_loadu_pd(g[2] + (at)), v); \
+        v = _mm512_fmadd_pd(cv[3], _mm512_loadu_pd(g[3] + (at)), v); \
+        v = _mm512_fmadd_pd(cv[4], _mm512_loadu_pd(g[4] + (at)), v); \
+        v = _mm512_fmadd_pd(cv[5], _mm512_loadu_pd(g[5] + (at)), v); \
+        v = _mm512_fmadd_pd(cv[6], _mm512_loadu_pd(g[6] + (at)), v); \
+        v = _mm512_fmadd_pd(cv[7], _mm512_loadu_pd(g[7] + (at)), v); \
+    } while (0)
+        for (; i + 32 <= b; i += 32) {
+            __m512d u0 = _mm512_loadu_pd(u + i), u1 = _mm512_loadu_pd(u + i + 8);
+            __m512d u2 = _mm512_loadu_pd(u + i + 16), u3 = _mm512_loadu_pd(u + i + 24);
+            CHAIN8(u0, i);
+            CHAIN8(u1, i + 8);
+            CHAIN8(u2, i + 16);
+            CHAIN8(u3, i + 24);
+            _mm512_storeu_pd(u + i, u0);
+            _mm512_storeu_pd(u + i + 8, u1);
+            _mm512_storeu_pd(u + i + 16, u2);
+            _mm512_storeu_pd(u + i + 24, u3);
+        }
+#undef CHAIN8
+    }
+    for (; i + 16 <= b; i += 16) {
+        __m512d u0 = _mm512_loadu_pd(u + i), u1 = _mm512_loadu_pd(u + i + 8);
+        for (int k = 0; k < nk; k++) {
+            u0 = _mm512_fmadd_pd(cv[k], _mm512_loadu_pd(g[k] + i), u0);
+            u1 = _mm512_fmadd_pd(cv[k], _mm512_loadu_pd(g[k] + i + 8), u1);
+        }
+        _mm512_storeu_pd(u + i, u0);
+        _mm512_storeu_pd(u + i + 8, u1);
+    }
+    for (; i < b; i += 8) {
+        const __mmask8 mk = b - i >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (b - i)) - 1u);
+        __m512d u0 = _mm512_maskz_loadu_pd(mk, u + i);
+        for (int k = 0; k < nk; k++) u0 = _mm512_fmadd_pd(cv[k], _mm512_maskz_loadu_pd(mk, g[k] + i), u0);
+        _mm512_mask_storeu_pd(u + i, mk, u0);
+    }
+}
+
+/* The same with four lanes. */
+__attribute__((target("avx2,fma"))) static void chain_fma(double *u, const double *const *gk, const double *c, int nk,
+                                                          int64_t a, int64_t b)
+{
+    const double *g[LARIAT_CD_BLOCK];
+    __m256d cv[LARIAT_CD_BLOCK];
+    for (int k = 0; k < nk; k++) g[k] = gk[k], cv[k] = _mm256_set1_pd(c[k]);
+    int64_t i = a;
+    for (; i + 8 <= b; i += 8) {
+        __m256d u0 = _mm256_loadu_pd(u + i), u1 = _mm256_loadu_pd(u + i + 4);
+        for (int k = 0; k < nk; k++) {
+            u0 = _mm256_fmadd_pd(cv[k], _mm256_loadu_pd(g[k] + i), u0);
+            u1 = _mm256_fmadd_pd(cv[k], _mm256_loadu_pd(g[k] + i + 4), u1);
+        }
+        _mm256_storeu_pd(u + i, u0);
+        _mm256_storeu_pd(u + i + 4, u1);
+    }
+    for (; i < b; i++) {
+        double v = u[i];
+        for (int k = 0; k < nk; k++) v = __builtin_fma(c[k], g[k][i], v);
+        u[i] = v;
+    }
+}
+
+/* One entry's chain, as the kernels above take it. */
+__attribute__((target("avx2,fma"))) static double chain_entry_fma(double v, const double *const *g, const double *c,
+                                                                  int nk, int64_t i)
+{
+    for (int k = 0; k < nk; k++) v = __builtin_fma(c[k], g[k][i], v);
+    return v;
+}
 #endif
 
 /* This CPU's best kernels, asked once. */
@@ -280,4 +367,41 @@ void lariat_cd_block_update(double *u, const float *const *g, const double *c, i
 void lariat_cd_col_update(double *u, const float *g, double c, int64_t a, int64_t b)
 {
     (void)lariat_cd_col_update_isa(LARIAT_CD_BEST, u, g, c, a, b);
+}
+
+int lariat_cd_axpy_chain_isa(int isa, double *u, const double *const *g, const double *c, int nk, int64_t a,
+                             int64_t b)
+{
+    isa = pick_isa(isa);
+    if (isa < 0) return 0;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (isa == LARIAT_CD_AVX512) {
+        chain_avx512(u, g, c, nk, a, b);
+        return 1;
+    }
+    if (isa == LARIAT_CD_AVX2) {
+        chain_fma(u, g, c, nk, a, b);
+        return 1;
+    }
+#endif
+    for (int64_t i = a; i < b; i++) {
+        double v = u[i];
+        for (int k = 0; k < nk; k++) v = fma(c[k], g[k][i], v);
+        u[i] = v;
+    }
+    return 1;
+}
+
+void lariat_cd_axpy_chain(double *u, const double *const *g, const double *c, int nk, int64_t a, int64_t b)
+{
+    (void)lariat_cd_axpy_chain_isa(LARIAT_CD_BEST, u, g, c, nk, a, b);
+}
+
+double lariat_cd_chain_entry(double v, const double *const *g, const double *c, int nk, int64_t i)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (best_isa() != LARIAT_CD_SCALAR) return chain_entry_fma(v, g, c, nk, i);
+#endif
+    for (int k = 0; k < nk; k++) v = fma(c[k], g[k][i], v);
+    return v;
 }

@@ -25,7 +25,13 @@
 ** The gaussian Gram descent (solvers/gram.c) takes its covariance updates
 ** here too, on double columns (lariat_cd_axpy):
 ** one fused multiply-add an entry on every CPU, so that ranks that split
-** the entries between them get one rank's bits.
+** the entries between them get one rank's bits. It applies its moves eight
+** at a time (lariat_cd_axpy_chain): each entry still takes its fused
+** multiply-adds one move after another, so the bits are those of one call a
+** move, and the gradient is read and written once for the eight. On the
+** sparse lasso path (100,000 x 2,000) the updates' samples fell from 948 to
+** 590, and the path's in-memory time from 0.517 s to 0.406 s (medians of
+** five alternated runs).
 */
 #ifndef LARIAT_CD_UPDATE_H
 #define LARIAT_CD_UPDATE_H
@@ -51,6 +57,18 @@ void lariat_cd_col_update(double *u, const float *g, double c, int64_t a, int64_
 ** ranks and must get the numbers one rank gets. */
 void lariat_cd_axpy(double *u, const double *g, double c, int64_t a, int64_t b);
 
+/* Not collective. u[i] = fma(c[nk-1], g[nk-1][i], ... fma(c[0], g[0][i],
+** u[i])) for a <= i < b, 1 <= nk <= LARIAT_CD_BLOCK: nk moves of
+** lariat_cd_axpy in order, the same bits as those nk calls on any CPU, in
+** one pass over u instead of nk (the Gaussian Gram descent's moves, taken
+** LARIAT_CD_BLOCK at a time: u is read and written once a block). */
+void lariat_cd_axpy_chain(double *u, const double *const *g, const double *c, int nk, int64_t a, int64_t b);
+
+/* Not collective. The value lariat_cd_axpy_chain would give entry i whose
+** value is v now: what a coordinate's decision reads while its block's
+** moves are not yet applied to u. */
+double lariat_cd_chain_entry(double v, const double *const *g, const double *c, int nk, int64_t i);
+
 /* The kernels the _isa calls may run (the tests compare them). */
 enum { LARIAT_CD_BEST = -1, LARIAT_CD_SCALAR = 0, LARIAT_CD_AVX2 = 1, LARIAT_CD_AVX512 = 2 };
 
@@ -59,5 +77,7 @@ enum { LARIAT_CD_BEST = -1, LARIAT_CD_SCALAR = 0, LARIAT_CD_AVX2 = 1, LARIAT_CD_
 int lariat_cd_block_update_isa(int isa, double *u, const float *const *g, const double *c, int64_t a, int64_t b);
 int lariat_cd_col_update_isa(int isa, double *u, const float *g, double c, int64_t a, int64_t b);
 int lariat_cd_axpy_isa(int isa, double *u, const double *g, double c, int64_t a, int64_t b);
+int lariat_cd_axpy_chain_isa(int isa, double *u, const double *const *g, const double *c, int nk, int64_t a,
+                             int64_t b);
 
 #endif /* LARIAT_CD_UPDATE_H */
