@@ -480,7 +480,8 @@ static void test_rows_in_place(void)
         }
         lariat_data *d = NULL;
         int rc = lariat_data_read(lt_ctx(), bad, NULL, &d);
-        LT_ASSERT_ALL(failed_with(rc, d, LARIAT_EDATA, bad, "/X[300,1000] (row 300, column 1000, 0-based): infinite value"));
+        const char *want = "/X[300,1000] (row 300, column 1000, 0-based): infinite value";
+        LT_ASSERT_ALL(failed_with(rc, d, LARIAT_EDATA, bad, want));
         lariat_data_destroy(d);
     }
     free(X);

@@ -42,8 +42,8 @@
 ** the same fused multiply-adds in the same order as on one rank
 ** (linalg/cd_update.h; moves are applied eight at a time, gram_pending, with
 ** each entry's multiply-adds still in the moves' order), so the iterates and
-** the answer are the same bits at any rank count; after a sweep the slabs are gathered, so that outside
-** sweeps every rank holds all of g.
+** the answer are the same bits at any rank count; after a sweep the slabs
+** are gathered, so that outside sweeps every rank holds all of g.
 **
 ** When coordinate descent crawls (strongly correlated active columns), one
 ** Newton step on the free active coordinates with their signs held solves
@@ -283,7 +283,8 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
         ** its rows are too, and the chain kernels' loads split no line. Not
         ** by aligned_alloc: glibc then serves it from the heap, which keeps
         ** the pages of each fold's H after the path frees it (the sparse CV
-        ** at two ranks peaked at 198.8 MB a rank against 129.5), where
+        ** at two ranks peaked at 199 and 230 MB a rank in two runs of four,
+        ** against 129.5), where
         ** malloc gives a block this large a mapping of its own, returned at
         ** free. */
         ws->H_mem = lariat_malloc(ctx, (size_t)(p * wid) * sizeof(double) + 64, 1, "Gram matrix");
