@@ -171,29 +171,21 @@ __attribute__((target("avx512f,avx512vl"))) static void col_axpy_avx512(double *
     }
 }
 
-/* u_i = fma(c, g_i, u_i) on double columns, eight entries in flight, each
-** one fused multiply-add as fma() rounds it. The CPUs with AVX-512 run it
-** too: an eight-lane version took 1.4x the time of the sparse lasso path's
-** descent (0.85 s against 1.19 s, five alternated runs, 100,000 x 2,000),
-** its 64-byte loads all split over two cache lines (H's rows start 16
-** bytes past one: malloc's header), where OpenBLAS's four-lane DAXPY and
-** this kernel split every other one. */
-__attribute__((target("avx2,fma"))) static void axpy_fma(double *u, const double *g, double c, int64_t a, int64_t b)
+/* One entry's chain, as the kernels below take it. */
+__attribute__((target("avx2,fma"))) static double chain_entry_fma(double v, const double *const *g, const double *c,
+                                                                  int nk, int64_t i)
 {
-    const __m256d cv = _mm256_set1_pd(c);
-    int64_t i = a;
-    for (; i + 8 <= b; i += 8) {
-        const __m256d u0 = _mm256_fmadd_pd(cv, _mm256_loadu_pd(g + i), _mm256_loadu_pd(u + i));
-        const __m256d u1 = _mm256_fmadd_pd(cv, _mm256_loadu_pd(g + i + 4), _mm256_loadu_pd(u + i + 4));
-        _mm256_storeu_pd(u + i, u0);
-        _mm256_storeu_pd(u + i + 4, u1);
-    }
-    for (; i < b; i++) u[i] = __builtin_fma(c, g[i], u[i]);
+    for (int k = 0; k < nk; k++) v = __builtin_fma(c[k], g[k][i], v);
+    return v;
 }
 
 /* u_i = fma(c_{nk-1}, g_{nk-1,i}, ... fma(c_0, g_{0,i}, u_i)) for i in
-** [a, b): nk moves of axpy_fma's in one pass over u, the same bits. Two
-** vectors of eight a step, each its own chain of nk FMAs; the end masked. */
+** [a, b): nk moves of one fused multiply-add an entry, in one pass over u.
+** Two vectors of eight a step, each its own chain of nk FMAs; the end
+** masked. The caller's rows of H start on cache lines (solvers/gram.c):
+** when they started 16 bytes past one (malloc's header), an eight-lane
+** kernel of one move took 1.4x the time of a four-lane one on the sparse
+** lasso path, its 64-byte loads all split over two lines. */
 __attribute__((AVX512_TARGET)) static void chain_avx512(double *u, const double *const *gk, const double *c, int nk,
                                                        int64_t a, int64_t b)
 {
@@ -263,21 +255,16 @@ __attribute__((target("avx2,fma"))) static void chain_fma(double *u, const doubl
         _mm256_storeu_pd(u + i, u0);
         _mm256_storeu_pd(u + i + 4, u1);
     }
-    for (; i < b; i++) {
-        double v = u[i];
-        for (int k = 0; k < nk; k++) v = __builtin_fma(c[k], g[k][i], v);
-        u[i] = v;
-    }
-}
-
-/* One entry's chain, as the kernels above take it. */
-__attribute__((target("avx2,fma"))) static double chain_entry_fma(double v, const double *const *g, const double *c,
-                                                                  int nk, int64_t i)
-{
-    for (int k = 0; k < nk; k++) v = __builtin_fma(c[k], g[k][i], v);
-    return v;
+    for (; i < b; i++) u[i] = chain_entry_fma(u[i], g, c, nk, i);
 }
 #endif
+
+/* One entry's chain with fma() (correctly rounded, as the FMA instruction). */
+static double chain_entry_scalar(double v, const double *const *g, const double *c, int nk, int64_t i)
+{
+    for (int k = 0; k < nk; k++) v = fma(c[k], g[k][i], v);
+    return v;
+}
 
 /* This CPU's best kernels, asked once. */
 static int best_isa(void)
@@ -340,25 +327,6 @@ int lariat_cd_col_update_isa(int isa, double *u, const float *g, double c, int64
     return 1;
 }
 
-int lariat_cd_axpy_isa(int isa, double *u, const double *g, double c, int64_t a, int64_t b)
-{
-    isa = pick_isa(isa);
-    if (isa < 0) return 0;
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (isa == LARIAT_CD_AVX512 || isa == LARIAT_CD_AVX2) {
-        axpy_fma(u, g, c, a, b);
-        return 1;
-    }
-#endif
-    for (int64_t i = a; i < b; i++) u[i] = fma(c, g[i], u[i]);
-    return 1;
-}
-
-void lariat_cd_axpy(double *u, const double *g, double c, int64_t a, int64_t b)
-{
-    (void)lariat_cd_axpy_isa(LARIAT_CD_BEST, u, g, c, a, b);
-}
-
 void lariat_cd_block_update(double *u, const float *const *g, const double *c, int64_t a, int64_t b)
 {
     (void)lariat_cd_block_update_isa(LARIAT_CD_BEST, u, g, c, a, b);
@@ -384,11 +352,7 @@ int lariat_cd_axpy_chain_isa(int isa, double *u, const double *const *g, const d
         return 1;
     }
 #endif
-    for (int64_t i = a; i < b; i++) {
-        double v = u[i];
-        for (int k = 0; k < nk; k++) v = fma(c[k], g[k][i], v);
-        u[i] = v;
-    }
+    for (int64_t i = a; i < b; i++) u[i] = chain_entry_scalar(u[i], g, c, nk, i);
     return 1;
 }
 
@@ -402,6 +366,5 @@ double lariat_cd_chain_entry(double v, const double *const *g, const double *c, 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (best_isa() != LARIAT_CD_SCALAR) return chain_entry_fma(v, g, c, nk, i);
 #endif
-    for (int k = 0; k < nk; k++) v = fma(c[k], g[k][i], v);
-    return v;
+    return chain_entry_scalar(v, g, c, nk, i);
 }

@@ -23,12 +23,12 @@
 ** columns split no loads).
 **
 ** The gaussian Gram descent (solvers/gram.c) takes its covariance updates
-** here too, on double columns (lariat_cd_axpy):
-** one fused multiply-add an entry on every CPU, so that ranks that split
-** the entries between them get one rank's bits. It applies its moves eight
-** at a time (lariat_cd_axpy_chain): each entry still takes its fused
-** multiply-adds one move after another, so the bits are those of one call a
-** move, and the gradient is read and written once for the eight. On the
+** here too, on double columns (lariat_cd_axpy_chain): one fused
+** multiply-add an entry a move on every CPU, so that ranks that split the
+** entries between them get one rank's bits. It applies its moves eight at a
+** time: each entry still takes its fused multiply-adds one move after
+** another, so the bits are those of one move at a time, and the gradient is
+** read and written once for the eight. On the
 ** sparse lasso path (100,000 x 2,000) the updates' samples fell from 948 to
 ** 590, and the path's in-memory time from 0.517 s to 0.406 s (medians of
 ** five alternated runs).
@@ -49,19 +49,12 @@ void lariat_cd_block_update(double *u, const float *const *g, const double *c, i
 ** fused multiply-add where the CPU has one. */
 void lariat_cd_col_update(double *u, const float *g, double c, int64_t a, int64_t b);
 
-/* Not collective. u[i] = fma(c, g[i], u[i]) for a <= i < b: the Gaussian
-** Gram descent's covariance update (solvers/gram.c) on a double column.
-** Every kernel, the scalar loop too, rounds each entry once (a fused
-** multiply-add), so the result is the same bits on any CPU and whatever the
-** caller's split of [a, b) into calls: gram.c splits the entries of g over
-** ranks and must get the numbers one rank gets. */
-void lariat_cd_axpy(double *u, const double *g, double c, int64_t a, int64_t b);
-
 /* Not collective. u[i] = fma(c[nk-1], g[nk-1][i], ... fma(c[0], g[0][i],
-** u[i])) for a <= i < b, 1 <= nk <= LARIAT_CD_BLOCK: nk moves of
-** lariat_cd_axpy in order, the same bits as those nk calls on any CPU, in
-** one pass over u instead of nk (the Gaussian Gram descent's moves, taken
-** LARIAT_CD_BLOCK at a time: u is read and written once a block). */
+** u[i])) for a <= i < b, 1 <= nk <= LARIAT_CD_BLOCK: nk moves, each entry
+** rounded once a move (a fused multiply-add), the same bits on any CPU and
+** whatever the caller's split of [a, b) or of the moves into calls (gram.c
+** splits g's entries over ranks and must get one rank's numbers), in one
+** pass over u (the Gaussian Gram descent's moves, LARIAT_CD_BLOCK at a time). */
 void lariat_cd_axpy_chain(double *u, const double *const *g, const double *c, int nk, int64_t a, int64_t b);
 
 /* Not collective. The value lariat_cd_axpy_chain would give entry i whose
@@ -76,7 +69,6 @@ enum { LARIAT_CD_BEST = -1, LARIAT_CD_SCALAR = 0, LARIAT_CD_AVX2 = 1, LARIAT_CD_
 ** runs them (done), 0 when it does not (u untouched). */
 int lariat_cd_block_update_isa(int isa, double *u, const float *const *g, const double *c, int64_t a, int64_t b);
 int lariat_cd_col_update_isa(int isa, double *u, const float *g, double c, int64_t a, int64_t b);
-int lariat_cd_axpy_isa(int isa, double *u, const double *g, double c, int64_t a, int64_t b);
 int lariat_cd_axpy_chain_isa(int isa, double *u, const double *const *g, const double *c, int nk, int64_t a,
                              int64_t b);
 

@@ -145,7 +145,7 @@ static inline const double *slab_row(const gram_ws *ws, int64_t j) { return ws->
 ** minus the moves, in order. They are applied LARIAT_CD_BLOCK at a time by
 ** one chain kernel (linalg/cd_update.h), which reads and writes g once for
 ** the block instead of once a move: the same fused multiply-adds in the
-** same order, so the same bits as one lariat_cd_axpy a move. A coordinate
+** same order, so the same bits as applying each move alone. A coordinate
 ** decided meanwhile reads its g entry through the same chain
 ** (pending_entry). */
 typedef struct gram_pending {
