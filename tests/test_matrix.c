@@ -767,6 +767,77 @@ static void test_gram_pieces(void)
     free_pair(&pr);
 }
 
+/* lariat_matrix_gram_fixed_csr's integers, two limbs, on one rank's CSR rows
+** of 90,000 entries (made here, the same on every rank): the whole triangle
+** in one call (one block of rows: it adds into more than 4 MiB), then in
+** bands of packed rows in column order with each row's place kept (skip;
+** bands of at most 4 MiB go in blocks of 2^16 entries, two blocks here),
+** each equal to naive loops over every pair of every row, term by term as
+** the header gives it. Fails when a block, a band's first entry or a
+** prefetched row is cut wrong, or a term is lost or added twice. */
+static void test_gram_fixed_blocks(void)
+{
+    enum { N = 6000, P = 1100, PER_ROW = 15 };
+    const int64_t len = (int64_t)P * (P + 1) / 2;
+    const int split = 20;
+    const double wscale = ldexp(1.0, 40), magic = 1.5 * ldexp(1.0, 52 + split), inv = ldexp(1.0, -split);
+    int64_t *rowptr = malloc((N + 1) * sizeof(int64_t));
+    int32_t *colind = malloc((size_t)N * PER_ROW * sizeof(int32_t));
+    double *val = malloc((size_t)N * PER_ROW * sizeof(double)), *w = malloc(N * sizeof(double));
+    double *colscale = malloc(P * sizeof(double));
+    uint64_t z = 88172645463325252ull;
+    int64_t nnz = 0;
+    rowptr[0] = 0;
+    for (int64_t i = 0; i < N; i++) {
+        /* PER_ROW distinct columns in order: one in each of PER_ROW spans, some rows shorter. */
+        const int k = i % 7 == 0 ? 1 + (int)(i % PER_ROW) : PER_ROW;
+        for (int t = 0; t < k; t++) {
+            z ^= z << 13, z ^= z >> 7, z ^= z << 17;
+            colind[nnz] = (int32_t)(t * (P / k) + (int64_t)(z % (uint64_t)(P / k)));
+            val[nnz++] = ((double)(z >> 11) * 0x1p-53 - 0.5) * 2.0;
+        }
+        rowptr[i + 1] = nnz;
+        w[i] = 0.25 + 0.75 * (double)(i % 11) / 11.0;
+    }
+    for (int64_t j = 0; j < P; j++) colscale[j] = j % 3 == 0 ? 0.5 : 1.0;
+    lariat_matrix *X = NULL;
+    int ok = lariat_matrix_wrap_csr(lt_ctx(), N, P, rowptr, colind, val, &X) == LARIAT_OK;
+    int64_t *want = calloc((size_t)(2 * len), sizeof(int64_t)), *got = calloc((size_t)(2 * len), sizeof(int64_t));
+    for (int64_t i = 0; ok && i < N; i++) {
+        const double a = w[i] * wscale;
+        for (int64_t e = rowptr[i]; e < rowptr[i + 1]; e++) {
+            const int64_t j = colind[e], row = j * P - j * (j - 1) / 2 - j;
+            const double zj = a * (val[e] * colscale[j]);
+            for (int64_t f = e; f < rowptr[i + 1]; f++) {
+                const double t = zj * (val[f] * colscale[colind[f]]), hs = (t + magic) - magic;
+                want[row + colind[f]] += llrint(hs * inv);
+                want[len + row + colind[f]] += llrint(t - hs);
+            }
+        }
+    }
+    ok = ok && lariat_matrix_gram_fixed_csr(lt_ctx(), X, w, wscale, colscale, 0, P, split, NULL, got, got + len) ==
+                   LARIAT_OK;
+    ok = ok && memcmp(got, want, (size_t)(2 * len) * sizeof(int64_t)) == 0;
+    int32_t *skip = calloc(N, sizeof(int32_t));
+    static const int64_t cuts[] = {0, 1, 2, 40, 300, 700, 1099, 1100};
+    for (size_t c = 0; ok && c + 1 < sizeof(cuts) / sizeof(cuts[0]); c++) {
+        const int64_t j0 = cuts[c], j1 = cuts[c + 1];
+        const int64_t t0 = j0 * P - j0 * (j0 - 1) / 2, size = j1 * P - j1 * (j1 - 1) / 2 - t0;
+        memset(got, 0, (size_t)(2 * size) * sizeof(int64_t));
+        ok = lariat_matrix_gram_fixed_csr(lt_ctx(), X, w, wscale, colscale, j0, j1, split, skip, got, got + size) ==
+             LARIAT_OK;
+        ok = ok && memcmp(got, want + t0, (size_t)size * sizeof(int64_t)) == 0 &&
+             memcmp(got + size, want + len + t0, (size_t)size * sizeof(int64_t)) == 0;
+    }
+    LT_ASSERT_ALL(ok);
+    lariat_matrix_destroy(X);
+    free(skip);
+    free(want);
+    free(got);
+    free(w);
+    free(colscale);
+}
+
 /* The fixed-point Gram (lariat_stats_gram_fixed) of uneven ranks' CSR rows,
 ** with a row of weight 0 and a column of large values: within single
 ** precision of naive loops summed over the ranks (an entry within 1e-7 of
@@ -1018,4 +1089,5 @@ void lt_register_matrix(void)
     CU_add_test(s, "lariat_data_from_csr = lariat_data_from_dense; bad CSR agreed", test_from_csr);
     CU_add_test(s, "CSR Gram in pieces = whole, bit for bit; = naive; = one process's", test_gram_pieces);
     CU_add_test(s, "fixed-point CSR Gram = naive in single precision; = one process's, bit for bit", test_gram_fixed);
+    CU_add_test(s, "fixed-point CSR Gram's integers in blocks and bands = naive, exactly", test_gram_fixed_blocks);
 }

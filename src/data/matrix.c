@@ -368,14 +368,25 @@ int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w,
     return LARIAT_OK;
 }
 
-/* The first of row i's entries in column j0 or after: from skip[i] when
-** given, else found from the row's start (its columns increase). */
-static int64_t run_start(const lariat_matrix *X, int64_t i, int64_t j0, const int32_t *skip)
+/* The first entry in [e0, e1) of a row (columns increasing) whose column is
+** at least j; e1 if none. */
+static inline int64_t first_at_least(const int32_t *ci, int64_t e0, int64_t e1, int64_t j)
 {
-    int64_t k = X->rowptr[i];
-    if (skip != NULL) return k + skip[i];
-    while (k < X->rowptr[i + 1] && X->colind[k] < j0) k++;
-    return k;
+    if (j <= 0) return e0;
+    while (e0 < e1) {
+        const int64_t mid = e0 + (e1 - e0) / 2;
+        if (ci[mid] < j) e0 = mid + 1;
+        else e1 = mid;
+    }
+    return e0;
+}
+
+/* The first of row i's entries in column j0 or after: from skip[i] when
+** given, else found by bisection (the row's columns increase). */
+static inline int64_t run_start(const lariat_matrix *X, int64_t i, int64_t j0, const int32_t *skip)
+{
+    if (skip != NULL) return X->rowptr[i] + skip[i];
+    return first_at_least(X->colind, X->rowptr[i], X->rowptr[i + 1], j0);
 }
 
 int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, int64_t j0, int64_t j1,
@@ -453,13 +464,28 @@ static inline int64_t nearest_int(double x)
 }
 
 /* Entries of a block of rows that lariat_matrix_gram_fixed_csr gathers by
-** column at once (its index takes 8 bytes an entry; 2^17 to 2^21 took the
-** same time on 100,000 x 2,000 rows at 1%), and how many entries of a
-** column ahead their rows are asked for: the rows of a column are far
-** apart, and each visit began with a cache miss (132 against 164 ms a
-** pass with the prefetches, interleaved with other work). */
-#define FIXED_BLOCK_NNZ ((int64_t)1 << 20)
+** column at once (its index takes 8 bytes an entry), by the size of the
+** packed rows it adds into. Each block's visits add into all of those rows:
+** into a whole triangle of 16 MB (one limb at p = 2,000), blocks of 2^20
+** entries (12 MB of rows) were the fastest, 62 ms a pass against 67 ms at
+** 2^19 and 80 ms at 2^16; into one band of 4 MiB (two limbs, data/stats.c)
+** blocks of 2^16, 83 ms a pass against 87 ms at 2^20, their rows (768 KB)
+** staying in the second cache level while their columns visit them
+** (100,000 x 2,000 rows at 1%, a test program timing the sizes in turn
+** within one process, medians of 9 passes). */
+#define FIXED_BLOCK_SMALL ((int64_t)1 << 16)
+#define FIXED_BLOCK_LARGE ((int64_t)1 << 20)
+#define FIXED_SMALL_TARGET ((int64_t)1 << 22)
+/* How many entries of a column ahead their rows are asked for: the rows of
+** a column are far apart, and each visit began with a cache miss. Each
+** entry's row end and weight are asked for FIXED_AHEAD + FIXED_AHEAD_ROW
+** entries ahead, and then, FIXED_AHEAD entries ahead, every line of its
+** run of indices and values (a run of 10 entries spans 2-3 lines of
+** values): 83 against 91 ms a pass in bands, where the first line of each
+** alone was asked for FIXED_AHEAD entries ahead (in a whole triangle, 62
+** against 60.5 ms: no gain there, and no loss worth a second loop). */
 #define FIXED_AHEAD 16
+#define FIXED_AHEAD_ROW 8
 
 /* One entry's products from it on in its row (lariat_matrix_gram_fixed_csr):
 ** each term s into row[l] in one limb, or as h = nearest(s / 2^split) into
@@ -483,28 +509,26 @@ static inline void fixed_terms(const int32_t *ci, const double *val, const doubl
     }
 }
 
-/* The first entry in [e0, e1) of a row (columns increasing) whose column is
-** at least j; e1 if none. */
-static inline int64_t first_at_least(const int32_t *ci, int64_t e0, int64_t e1, int64_t j)
+/* Not collective. Asks for every cache line of [a, b). */
+static inline void prefetch_span(const void *a, const void *b)
 {
-    if (j <= 0) return e0;
-    while (e0 < e1) {
-        const int64_t mid = e0 + (e1 - e0) / 2;
-        if (ci[mid] < j) e0 = mid + 1;
-        else e1 = mid;
-    }
-    return e0;
+    const char *c = a, *end = b;
+    for (; c < end; c += 64) __builtin_prefetch(c);
+    if (end > (const char *)a) __builtin_prefetch(end - 1);
 }
 
 int lariat_matrix_gram_fixed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double wscale,
-                                 const double *colscale, int64_t j0, int64_t j1, int split, int64_t *hi, int64_t *lo)
+                                 const double *colscale, int64_t j0, int64_t j1, int split, int32_t *skip,
+                                 int64_t *hi, int64_t *lo)
 {
     const int64_t p = X->cols, *rp = X->rowptr, nnz = rp[X->rows] - rp[0], nb = j1 - j0;
     const int32_t *ci = X->colind;
     const double *val = X->val;
     const double magic = 1.5 * ldexp(1.0, 52 + split), inv = ldexp(1.0, -split);
-    const int64_t cap = nnz < FIXED_BLOCK_NNZ ? nnz : FIXED_BLOCK_NNZ;
     const int64_t t0 = j0 * p - j0 * (j0 - 1) / 2; /* packed entry (j0, j0) */
+    const int64_t target = (j1 * p - j1 * (j1 - 1) / 2 - t0) * (lo != NULL ? 2 : 1) * (int64_t)sizeof(int64_t);
+    const int64_t block = target <= FIXED_SMALL_TARGET ? FIXED_BLOCK_SMALL : FIXED_BLOCK_LARGE;
+    const int64_t cap = nnz < block ? nnz : block;
     int64_t *colptr = lariat_malloc(ctx, (size_t)(nb + 1), sizeof(int64_t), "fixed-point Gram index");
     int32_t *at = lariat_malloc(ctx, (size_t)(2 * (cap > 0 ? cap : 1)), sizeof(int32_t), "fixed-point Gram index");
     if (colptr == NULL || at == NULL) {
@@ -527,24 +551,25 @@ int lariat_matrix_gram_fixed_csr(lariat_ctx *ctx, const lariat_matrix *X, const 
             }
         }
         /* The block's entries in columns [j0, j1) by column: (row - r0,
-        ** entry - base) pairs. */
+        ** entry - base) pairs. Each row's run of columns [j0, j1) starts
+        ** where the last band's ended (skip), or is found by bisection: a
+        ** triangle made in bands of packed rows (data/stats.c: eight bands
+        ** at p = 2,000) looked over every entry of every row for every
+        ** band: with the cursors a pass in bands took 87 ms, against 124 ms. */
         memset(colptr, 0, (size_t)(nb + 1) * sizeof(int64_t));
-        /* Each row's run of columns [j0, j1) found by bisection: a triangle
-        ** made in bands of packed rows (data/stats.c: eight bands at p =
-        ** 2,000) looked over every entry of every row for every band. */
         for (int64_t i = r0; i < r1; i++) {
-            for (int64_t e = first_at_least(ci, rp[i], rp[i + 1], j0); e < rp[i + 1] && ci[e] < j1; e++) {
-                colptr[ci[e] - j0 + 1]++;
-            }
+            for (int64_t e = run_start(X, i, j0, skip); e < rp[i + 1] && ci[e] < j1; e++) colptr[ci[e] - j0 + 1]++;
         }
         for (int64_t j = 0; j < nb; j++) colptr[j + 1] += colptr[j];
         const int64_t mb = colptr[nb];
         for (int64_t i = r0; i < r1; i++) {
-            for (int64_t e = first_at_least(ci, rp[i], rp[i + 1], j0); e < rp[i + 1] && ci[e] < j1; e++) {
+            int64_t e = run_start(X, i, j0, skip);
+            for (; e < rp[i + 1] && ci[e] < j1; e++) {
                 const int64_t t = colptr[ci[e] - j0]++;
                 idx[2 * t] = (int32_t)(i - r0);
                 idx[2 * t + 1] = (int32_t)(e - base);
             }
+            if (skip != NULL) skip[i] = (int32_t)(e - rp[i]);
         }
         /* Packed row j takes every product of an entry in column j with its
         ** row's entries from it on: its at most p integers stay in the first
@@ -555,11 +580,15 @@ int lariat_matrix_gram_fixed_csr(lariat_ctx *ctx, const lariat_matrix *X, const 
             const int64_t off = j * p - j * (j - 1) / 2 - j - t0; /* entry (j, l) is hi[off + l] */
             int64_t *row = hi + off, *rowlo = lo != NULL ? lo + off : NULL;
             for (; t < colptr[j - j0]; t++) {
+                if (t + FIXED_AHEAD + FIXED_AHEAD_ROW < mb) {
+                    const int64_t ia = r0 + idx[2 * (t + FIXED_AHEAD + FIXED_AHEAD_ROW)];
+                    __builtin_prefetch(rp + ia + 1);
+                    __builtin_prefetch(w + ia);
+                }
                 if (t + FIXED_AHEAD < mb) {
-                    const int64_t ea = base + idx[2 * (t + FIXED_AHEAD) + 1];
-                    __builtin_prefetch(val + ea);
-                    __builtin_prefetch(ci + ea);
-                    __builtin_prefetch(rp + r0 + idx[2 * (t + FIXED_AHEAD)] + 1);
+                    const int64_t ia = r0 + idx[2 * (t + FIXED_AHEAD)], ea = base + idx[2 * (t + FIXED_AHEAD) + 1];
+                    prefetch_span(val + ea, val + rp[ia + 1]);
+                    prefetch_span(ci + ea, ci + rp[ia + 1]);
                 }
                 const int64_t i = r0 + idx[2 * t], e = base + idx[2 * t + 1];
                 const double a = w[i] * wscale;

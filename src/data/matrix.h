@@ -112,11 +112,13 @@ int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const
 ** to lo, for sums finer than one 64-bit integer holds. Integer sums do not depend on
 ** their order, so any split of the rows over ranks, added up, gives the
 ** same integers (data/stats.c chooses the scales so that no sum
-** overflows). Returns LARIAT_ENOMEM if its scratch (8 bytes an entry of
-** up to 2^20 entries, and j1 - j0 + 1 integers) cannot be had (message in
-** ctx). */
+** overflows). skip is as lariat_matrix_gram_packed_csr's (NULL: each row's
+** entries from column j0 are found by bisection). Returns LARIAT_ENOMEM if
+** its scratch (8 bytes an entry of up to 2^20 entries, and j1 - j0 + 1
+** integers) cannot be had (message in ctx). */
 int lariat_matrix_gram_fixed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, double wscale,
-                                 const double *colscale, int64_t j0, int64_t j1, int split, int64_t *hi, int64_t *lo);
+                                 const double *colscale, int64_t j0, int64_t j1, int split, int32_t *skip,
+                                 int64_t *hi, int64_t *lo);
 
 /* Weighted column sums: s1[j] = sum_i w_i (x_ij - shift_j),
 ** s2[j] = sum_i w_i (x_ij - shift_j)^2 (overwrite). Returns LARIAT_ENOMEM

@@ -208,9 +208,11 @@ static void colsum_fn(void *arg, int64_t i0, int64_t m, double *part)
 ** then stays below 2^60, the low one's below 2^62, and a term below 2^(51
 ** + K), as the split asks). On 100,000 rows (L = 17) a unit is
 ** 2^-89 of w_max |x_j|_max |x_l|_max, and every term of at least 2^-36 of
-** that bound is summed exactly. The triangle goes in bands of packed rows;
-** each band's integers are summed round the ring, each rank turns its block
-** of them into doubles, and the doubles are gathered. */
+** that bound is summed exactly. The triangle goes in bands of packed rows,
+** in column order, each row's entries of a band starting where the last
+** band's ended (one cursor a row, 4 bytes); each band's integers are
+** summed round the ring, each rank turns its block of them into doubles,
+** and the doubles are gathered. */
 static int gram_slab_fixed(lariat_ctx *ctx, const lariat_data *data, const double *w, const double *shift, int s,
                            int r, double *G)
 {
@@ -225,7 +227,11 @@ static int gram_slab_fixed(lariat_ctx *ctx, const lariat_data *data, const doubl
     int64_t *hi = lariat_malloc(ctx, (size_t)(2 * band), sizeof(int64_t), "fixed-point Gram");
     double *val = lariat_malloc(ctx, (size_t)band, sizeof(double), "fixed-point Gram values");
     int *counts = lariat_malloc(ctx, 2 * (size_t)P, sizeof(int), "fixed-point Gram counts");
-    int rc = lariat_agree(ctx, s1 && colscale && ex && hi && val && counts ? LARIAT_OK : LARIAT_ENOMEM);
+    /* Where each row's entries of the next band start (the bands go in
+    ** column order). */
+    int32_t *skip = lariat_calloc(ctx, (size_t)(data->X->rows > 0 ? data->X->rows : 1), sizeof(int32_t),
+                                  "fixed-point Gram cursors");
+    int rc = lariat_agree(ctx, s1 && colscale && ex && hi && val && counts && skip ? LARIAT_OK : LARIAT_ENOMEM);
     int64_t *lo = hi + band;
     int ew = INT_MIN;
     gram_tile arg = {ctx, data, w, shift, NULL, LARIAT_OK};
@@ -238,7 +244,7 @@ static int gram_slab_fixed(lariat_ctx *ctx, const lariat_data *data, const doubl
         for (j1 = j0 + 1; j1 < p && size + (p - j1) <= band; j1++) size += p - j1;
         memset(hi, 0, (size_t)size * sizeof(int64_t));
         memset(lo, 0, (size_t)size * sizeof(int64_t));
-        if (wscale > 0.0) rc = lariat_matrix_gram_fixed_csr(ctx, data->X, w, wscale, colscale, j0, j1, K, hi, lo);
+        if (wscale > 0.0) rc = lariat_matrix_gram_fixed_csr(ctx, data->X, w, wscale, colscale, j0, j1, K, skip, hi, lo);
         rc = lariat_agree(ctx, rc);
         if (rc == LARIAT_OK && P > 1) rc = lariat_rsum_ring_int64(ctx, hi, size);
         if (rc == LARIAT_OK && P > 1) rc = lariat_rsum_ring_int64(ctx, lo, size);
@@ -270,6 +276,7 @@ static int gram_slab_fixed(lariat_ctx *ctx, const lariat_data *data, const doubl
     free(hi);
     free(val);
     free(counts);
+    free(skip);
     return rc;
 }
 
@@ -399,7 +406,9 @@ int lariat_stats_gram_fixed(lariat_ctx *ctx, const lariat_data *data, const doub
         const int B = 61 - fixed_log2_rows(data->n);
         lariat_advise_huge(acc, (size_t)len * sizeof(int64_t));
         memset(acc, 0, (size_t)len * sizeof(int64_t));
-        if (ew != INT_MIN) rc = lariat_matrix_gram_fixed_csr(ctx, X, w, ldexp(1.0, B - ew), colscale, 0, p, 0, acc, NULL);
+        if (ew != INT_MIN) {
+            rc = lariat_matrix_gram_fixed_csr(ctx, X, w, ldexp(1.0, B - ew), colscale, 0, p, 0, NULL, acc, NULL);
+        }
         rc = lariat_agree(ctx, rc);
         /* Back to the sums' own scale (powers of two: exact unless a sum is
         ** beyond double's range), centred, in single precision. */
