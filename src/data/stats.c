@@ -178,12 +178,14 @@ static int fixed_log2_rows(int64_t n)
     return L;
 }
 
-/* The sum hi 2^split + lo of two limbs as one double (two roundings at most). */
-static double limbs_value(int64_t hi, int64_t lo, int split)
+/* The sum hi 2^split + lo of two limbs as one double (two roundings at
+** most); unit = 2^split (the product by it is exact: ldexp's bits, without
+** its call). */
+static inline double limbs_value(int64_t hi, int64_t lo, int split, double unit)
 {
     /* lo's multiples of 2^split go into hi (floor division), so that 0 <= lo < 2^split. */
     const int64_t q = lo >= 0 ? lo >> split : -((-(lo + 1)) >> split) - 1;
-    return ldexp((double)(hi + q), split) + (double)(lo - q * ((int64_t)1 << split));
+    return (double)(hi + q) * unit + (double)(lo - q * ((int64_t)1 << split));
 }
 
 /* One tile's [sum w x (p) | sum w] (the raw column sums for the centring). */
@@ -195,6 +197,31 @@ static void colsum_fn(void *arg, int64_t i0, int64_t m, double *part)
     double sw = 0.0;
     for (int64_t i = 0; i < m; i++) sw += a->w[i0 + i];
     part[a->data->p] = sw;
+}
+
+/* How gram_slab_fixed turns a band's sums (doubles of the integers) into
+** the Gram's entries: back to the sums' own scale, v 2^(ew + ex_j + ex_l -
+** B), by two multiplications by powers of two (exact, so ldexp's bits,
+** where every exponent is moderate: the products can neither overflow nor
+** fall below the normal range; else by ldexp), then centred. */
+typedef struct slab_conv {
+    int huge;              /* an exponent beyond SLAB_EXP: ldexp */
+    int ew, B;
+    const int *ex;
+    const double *pj;      /* p: 2^(ew + ex_j - B) (0 when every weight is 0) */
+    const double *colinv;  /* p: 2^ex_l */
+    const double *shift, *s1;
+    double W;
+} slab_conv;
+
+#define SLAB_EXP 300
+
+static inline double slab_value(const slab_conv *cv, double v, int64_t j, int64_t l)
+{
+    double g = cv->huge ? ldexp(v, cv->ew + cv->ex[j] + cv->ex[l] - cv->B) : v * cv->pj[j] * cv->colinv[l];
+    const double *shift = cv->shift, *s1 = cv->s1;
+    if (shift != NULL) g += -shift[j] * s1[l] - s1[j] * shift[l] + cv->W * shift[j] * shift[l];
+    return g;
 }
 
 /* Values of one band of packed rows of lariat_stats_gram_slab's fixed-point
@@ -224,26 +251,35 @@ static int gram_slab_fixed(lariat_ctx *ctx, const lariat_data *data, const doubl
     double *colscale = lariat_malloc(ctx, (size_t)p, sizeof(double), "Gram scales");
     int *ex = lariat_malloc(ctx, (size_t)p, sizeof(int), "Gram scales");
     const int64_t band = p > FIXED_BAND ? p : FIXED_BAND;
-    int64_t *hi = lariat_malloc(ctx, (size_t)(2 * band), sizeof(int64_t), "fixed-point Gram");
+    /* Zero from the start, and zeroed again by each band's reading of it. */
+    int64_t *hi = lariat_calloc(ctx, (size_t)(2 * band), sizeof(int64_t), "fixed-point Gram");
     double *val = lariat_malloc(ctx, (size_t)band, sizeof(double), "fixed-point Gram values");
     int *counts = lariat_malloc(ctx, 2 * (size_t)P, sizeof(int), "fixed-point Gram counts");
     /* Where each row's entries of the next band start (the bands go in
     ** column order). */
     int32_t *skip = lariat_calloc(ctx, (size_t)(data->X->rows > 0 ? data->X->rows : 1), sizeof(int32_t),
                                   "fixed-point Gram cursors");
-    int rc = lariat_agree(ctx, s1 && colscale && ex && hi && val && counts && skip ? LARIAT_OK : LARIAT_ENOMEM);
+    /* The conversion's powers of two, and each band row's first value. */
+    double *pj = lariat_malloc(ctx, (size_t)(2 * p), sizeof(double), "Gram scales");
+    int64_t *boff = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "Gram band offsets");
+    int rc = lariat_agree(ctx, s1 && colscale && ex && hi && val && counts && skip && pj && boff ? LARIAT_OK
+                                                                                                  : LARIAT_ENOMEM);
     int64_t *lo = hi + band;
     int ew = INT_MIN;
     gram_tile arg = {ctx, data, w, shift, NULL, LARIAT_OK};
     if (rc == LARIAT_OK) rc = lariat_tile_sum(ctx, data, p + 1, colsum_fn, &arg, s1);
     if (rc == LARIAT_OK) rc = fixed_scales(ctx, data, w, ex, colscale, &ew);
     const double wscale = ew != INT_MIN ? ldexp(1.0, B - ew) : 0.0, W = s1 != NULL ? s1[p] : 0.0;
+    slab_conv cv = {ew != INT_MIN && abs(ew - B) > SLAB_EXP, ew, B, ex, pj, pj + p, shift, s1, W};
+    for (int64_t j = 0; rc == LARIAT_OK && j < p; j++) {
+        cv.huge |= abs(ex[j]) > SLAB_EXP;
+        pj[j] = ew != INT_MIN ? ldexp(1.0, ew + ex[j] - B) : 0.0;
+        pj[p + j] = ldexp(1.0, ex[j]);
+    }
     for (int64_t j0 = 0, j1; rc == LARIAT_OK && j0 < p; j0 = j1) {
         /* The band: packed rows [j0, j1), at most band values. */
         int64_t size = p - j0;
         for (j1 = j0 + 1; j1 < p && size + (p - j1) <= band; j1++) size += p - j1;
-        memset(hi, 0, (size_t)size * sizeof(int64_t));
-        memset(lo, 0, (size_t)size * sizeof(int64_t));
         if (wscale > 0.0) rc = lariat_matrix_gram_fixed_csr(ctx, data->X, w, wscale, colscale, j0, j1, K, skip, hi, lo);
         rc = lariat_agree(ctx, rc);
         if (rc == LARIAT_OK && P > 1) rc = lariat_rsum_ring_int64(ctx, hi, size);
@@ -251,7 +287,20 @@ static int gram_slab_fixed(lariat_ctx *ctx, const lariat_data *data, const doubl
         if (rc != LARIAT_OK) break;
         int *displs = counts + P;
         lariat_rsum_ring_counts(size, P, counts, displs);
-        for (int64_t u = displs[me]; u < displs[me] + counts[me]; u++) val[u] = limbs_value(hi[u], lo[u], K);
+        /* This rank's block of the sums into doubles, each integer zeroed
+        ** as it is read (a separate clearing of the band's 4 MiB took 1.5
+        ** ms a band); the other ranks' blocks (the ring's partial sums)
+        ** cleared whole. */
+        const double unit = ldexp(1.0, K);
+        const int64_t u0 = displs[me], u1 = u0 + counts[me];
+        for (int64_t u = u0; u < u1; u++) {
+            val[u] = limbs_value(hi[u], lo[u], K, unit);
+            hi[u] = lo[u] = 0;
+        }
+        memset(hi, 0, (size_t)u0 * sizeof(int64_t));
+        memset(lo, 0, (size_t)u0 * sizeof(int64_t));
+        memset(hi + u1, 0, (size_t)(size - u1) * sizeof(int64_t));
+        memset(lo + u1, 0, (size_t)(size - u1) * sizeof(int64_t));
         if (P > 1 && MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, val, counts, displs, MPI_DOUBLE,
                                     lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
             rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allgatherv of a fixed-point Gram failed");
@@ -259,14 +308,19 @@ static int gram_slab_fixed(lariat_ctx *ctx, const lariat_data *data, const doubl
         }
         /* Back to the sums' own scale, centred (sum w (x - c)(x - c)' = sum
         ** w x x' - c s1' - s1 c' + W c c'), into the slab: entry (j, l) at
-        ** G[j (b - a) + l - a] for l in [a, b), and its mirror (l, j). */
-        for (int64_t j = j0, u = 0; G != NULL && j < j1; j++) {
-            for (int64_t l = j; l < p; l++, u++) {
-                double g = ldexp(val[u], ew + ex[j] + ex[l] - B);
-                if (shift != NULL) g += -shift[j] * s1[l] - s1[j] * shift[l] + W * shift[j] * shift[l];
-                if (l >= a && l < b) G[j * wid + l - a] = g;
-                if (j >= a && j < b && l != j) G[l * wid + j - a] = g;
-            }
+        ** G[j (b - a) + l - a] for l in [a, b), row by row, then the
+        ** mirrors (l, j), l > j, for j in [a, b), also row by row of G
+        ** (written a column at a time, each of the mirrors' 2 million
+        ** stores went to another line of G at p = 2,000). */
+        for (int64_t j = j0, u = 0; j < j1; u += p - j, j++) boff[j - j0] = u;
+        for (int64_t j = j0; G != NULL && j < j1; j++) {
+            const int64_t base = boff[j - j0] - j; /* (j, l) at val[base + l] */
+            for (int64_t l = j > a ? j : a; l < b; l++) G[j * wid + l - a] = slab_value(&cv, val[base + l], j, l);
+        }
+        const int64_t m0 = j0 > a ? j0 : a;
+        for (int64_t l = j0 + 1; G != NULL && l < p; l++) {
+            const int64_t m1 = j1 < b ? (j1 < l ? j1 : l) : (b < l ? b : l);
+            for (int64_t j = m0; j < m1; j++) G[l * wid + j - a] = slab_value(&cv, val[boff[j - j0] + l - j], j, l);
         }
     }
     rc = lariat_agree(ctx, rc);
@@ -277,6 +331,8 @@ static int gram_slab_fixed(lariat_ctx *ctx, const lariat_data *data, const doubl
     free(val);
     free(counts);
     free(skip);
+    free(pj);
+    free(boff);
     return rc;
 }
 
