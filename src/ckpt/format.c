@@ -490,7 +490,7 @@ int ckpt_state_get(lariat_ctx *ctx, ckpt_reader *r, int64_t p, ckpt_restored *ou
                 else ckpt_get_f64s(r, out->path_c, s->path.nc);
             }
             if (rc == LARIAT_OK && !r->bad) {
-                s->path.nstate = get_f64_count(r, glm ? INT64_MAX : LARIAT_SOLVER_STATE_MAX);
+                s->path.nstate = get_f64_count(r, glm ? INT64_MAX : LARIAT_SOLVER_STATE_MAX(p));
                 out->path_state = lariat_malloc(ctx, (size_t)s->path.nstate, sizeof(double), "checkpoint solver state");
                 if (out->path_state == NULL) rc = LARIAT_ENOMEM;
                 else ckpt_get_f64s(r, out->path_state, s->path.nstate);

@@ -117,7 +117,7 @@ static int restore_position(lariat_ctx *ctx, const lariat_prep *prep, const lari
 {
     const lariat_fit *done = start->fit;
     if (done->nlambda > nlam || done->p != prep->p || start->ops == NULL || start->nc != prep->p ||
-        start->nstate > LARIAT_SOLVER_STATE_MAX) {
+        start->nstate > LARIAT_SOLVER_STATE_MAX(prep->p)) {
         return lariat_error(ctx, LARIAT_EUSAGE,
                             "the checkpoint's path (%d lambdas, %lld features) does not fit this run's (%d lambdas, "
                             "%lld features)",
@@ -160,6 +160,7 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
     void *ws = NULL;
     const lariat_solver_ops *ops = NULL;
     int nlam = 0;
+    double *state = NULL; /* the solver's state for the hook */
 
     const double lmax = lariat_prep_lambda_max(prep);
     /* The memory per rank chooses between the replicated and the distributed
@@ -175,7 +176,10 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
     if (rc == LARIAT_OK) {
         fit = lariat_calloc(ctx, 1, sizeof(*fit), "fit");
         c = lariat_calloc(ctx, (size_t)prep->p, sizeof(double), "coefficients");
-        if (fit == NULL || c == NULL) rc = LARIAT_ENOMEM;
+        if (hook != NULL) {
+            state = lariat_malloc(ctx, (size_t)LARIAT_SOLVER_STATE_MAX(prep->p), sizeof(double), "solver state");
+        }
+        if (fit == NULL || c == NULL || (hook != NULL && state == NULL)) rc = LARIAT_ENOMEM;
     }
     if (rc == LARIAT_OK) {
         fit->path = lariat_calloc(ctx, (size_t)nlam, sizeof(lariat_solution), "path");
@@ -234,7 +238,6 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
                        k + 1, nlam, lam[k], info.iterations, info.gap, (long long)fit->path[k].nonzero);
         }
         if (rc == LARIAT_OK && hook != NULL) {
-            double state[LARIAT_SOLVER_STATE_MAX];
             const int nstate = ops->get_state != NULL ? ops->get_state(ws, state) : 0;
             const lariat_path_pos pos = {ops, NULL, fit, c, prep->p, state, nstate};
             rc = hook(arg, &pos);
@@ -248,6 +251,7 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
     if (ops != NULL) ops->destroy(ws);
     free(lam);
     free(c);
+    free(state);
     if (rc != LARIAT_OK) {
         lariat_fit_destroy(fit);
         return rc;

@@ -20,8 +20,9 @@ typedef struct lariat_solve_info {
     double primal; /* objective at the returned c */
 } lariat_solve_info;
 
-/* The most values a solver carries from one solve() to the next besides c. */
-#define LARIAT_SOLVER_STATE_MAX 4
+/* The most values a solver carries from one solve() to the next besides c,
+** on p features: a few scalars and up to two p-vectors. */
+#define LARIAT_SOLVER_STATE_MAX(p) (4 + 2 * (int64_t)(p))
 
 typedef struct lariat_solver_ops {
     const char *name;
@@ -34,9 +35,9 @@ typedef struct lariat_solver_ops {
     /* Not collective. NULL is a no-op. */
     void (*destroy)(void *ws);
     /* Not collective. The state one solve() leaves to the next besides c
-    ** (scalars, the same on every rank), so that a path resumed from a
-    ** checkpoint repeats an uninterrupted one exactly: get_state writes at
-    ** most LARIAT_SOLVER_STATE_MAX values and returns how many; set_state
+    ** (the same on every rank), so that a path resumed from a checkpoint
+    ** repeats an uninterrupted one exactly: get_state writes at most
+    ** LARIAT_SOLVER_STATE_MAX(p) values and returns how many; set_state
     ** puts them into a fresh workspace. Both NULL when a solve() depends on
     ** (lambda, c) alone. */
     int (*get_state)(const void *ws, double *state);
