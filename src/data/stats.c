@@ -276,6 +276,8 @@ static int gram_slab_fixed(lariat_ctx *ctx, const lariat_data *data, const doubl
         pj[j] = ew != INT_MIN ? ldexp(1.0, ew + ex[j] - B) : 0.0;
         pj[p + j] = ldexp(1.0, ex[j]);
     }
+    /* Every weight 0: every sum is 0, and so is every product (no ldexp of ew). */
+    if (ew == INT_MIN) cv.huge = 0;
     for (int64_t j0 = 0, j1; rc == LARIAT_OK && j0 < p; j0 = j1) {
         /* The band: packed rows [j0, j1), at most band values. */
         int64_t size = p - j0;
