@@ -94,7 +94,8 @@ int lariat_matrix_gram(lariat_ctx *ctx, const lariat_matrix *X, const double *w,
 ** its products: lariat_matrix_gram). skip (NULL, or one count a row) holds
 ** how many of each row's entries lie before column j0, and is advanced to
 ** j1: pieces asked for in order then find their entries without reading
-** the rows' earlier ones again (NULL: each row is read from its start).
+** the rows' earlier ones again (NULL: each row's first entry in column j0
+** or after is found by bisection).
 ** Returns LARIAT_ENOMEM if its scratch (three arrays of j1 - j0 + 1 or nnz
 ** integers) cannot be had. */
 int lariat_matrix_gram_packed_csr(lariat_ctx *ctx, const lariat_matrix *X, const double *w, int64_t j0, int64_t j1,
