@@ -20,9 +20,9 @@
 # C (saga, elastic net). The nonzero coefficients at the path's last lambda
 # (for scikit-learn's CV, at the C it chose) and summed over the path's
 # lambdas are reported beside the times, a check that every tool solved the
-# same problem. Each timing is the median of REPEATS runs, and lariat and its
-# peers alternate inside each repeat, so that a busy machine slows them
-# alike. lariat also runs at every
+# same problem. Each timing is the median of REPEATS runs (the peers':
+# of their first PEER_REPEATS), and lariat and its peers alternate inside
+# each repeat, so that a busy machine slows them alike. lariat also runs at every
 # rank count of RANKS (the speed-up over 1 rank), and lariat_bench measures
 # the one-pass floor of a fista iteration, the gram pass against DSYRK, the
 # loader's MB/s per rank and the allreduce latency and bandwidth, from which
@@ -40,7 +40,9 @@
 # over the ranks),
 # OUT-limits.csv (figure,case,ranks,value) and OUT.md (the tables and the
 # machine, for docs/performance.md), and prints OUT.md.
-# Environment: SIZE (full|tiny), REPEATS (3), RANKS ("1 2"), CASES (all six;
+# Environment: SIZE (full|tiny), REPEATS (3), PEER_REPEATS (REPEATS: the
+# peers run in the first of them only; lariat's runs take seconds, theirs
+# minutes), RANKS ("1 2"), CASES (all six;
 # e.g. CASES="bintall binsparse" for the binomial cases alone),
 # PEERS (auto|none|glmnet|sklearn), TOL (1e-7), THRESH (1e-9), PEER_TIMEOUT
 # (300: a peer run stopped then counts as ">300"), PEER_ONCE (120: a peer run
@@ -63,6 +65,7 @@ tools="$here/bench"
 
 SIZE="${SIZE:-full}"
 REPEATS="${REPEATS:-3}"
+PEER_REPEATS="${PEER_REPEATS:-$REPEATS}"
 RANKS="${RANKS:-1 2}"
 CASES="${CASES:-tall wide ridge sparse bintall binsparse}"
 PEERS="${PEERS:-auto}"
@@ -243,19 +246,23 @@ while read -r name rows feats nz corr density alpha ext family; do
     fi
 done <<<"$case_table"
 
-# The comparison: every repeat runs every case and task, lariat first (its
-# first fit gives the peers their lambdas), then the peers, then lariat at
-# the other rank counts.
+# The comparison: every repeat runs every case and task, lariat first at
+# one rank (its first fit gives the peers their lambdas) and at once at the
+# other rank counts, so that the speed-up over one rank compares runs a few
+# seconds apart (with the peers between them, minutes apart, the two cores'
+# paces had changed in between: docs/performance.md), then the peers, in
+# the first PEER_REPEATS repeats.
 for ((rep = 1; rep <= REPEATS; rep++)); do
     while read -r name _; do
         case " $CASES " in *" $name "*) ;; *) continue ;; esac
         for task in fit cv; do
-            lariat_run "$name" "$task" 1 "$rep"
-            [ $use_glmnet = 1 ] && peer_run "$name" "$task" glmnet "$rep"
-            [ $use_sklearn = 1 ] && peer_run "$name" "$task" sklearn "$rep"
             for np in $RANKS; do
-                [ "$np" = 1 ] || lariat_run "$name" "$task" "$np" "$rep"
+                lariat_run "$name" "$task" "$np" "$rep"
             done
+            if [ "$rep" -le "$PEER_REPEATS" ]; then
+                [ $use_glmnet = 1 ] && peer_run "$name" "$task" glmnet "$rep"
+                [ $use_sklearn = 1 ] && peer_run "$name" "$task" sklearn "$rep"
+            fi
         done
         echo "bench.sh: repeat $rep of $REPEATS: $name done" >&2
     done <<<"$case_table"
@@ -374,7 +381,7 @@ fig() {
 
 # OUT.md: the machine, the comparison and the limits.
 {
-    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`jobs/bench.sh\` (SIZE=$SIZE, medians of $REPEATS runs) on"
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`jobs/bench.sh\` (SIZE=$SIZE, medians of $REPEATS runs$([ "$PEER_REPEATS" -lt "$REPEATS" ] && echo " of lariat and $PEER_REPEATS of the peers")) on"
     echo "$(getconf _NPROCESSORS_ONLN) cores of an $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')," \
         "$(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) of memory (load average at the end:" \
         "$(cut -d' ' -f1-3 /proc/loadavg)); lariat $("$LARIAT" --version 2>/dev/null | awk '{ print $NF; exit }')," \
