@@ -37,7 +37,8 @@
 # speedup_vs_1_rank,family,lariat_nonzero,lariat_nonzero_path,glmnet_nonzero,
 # glmnet_nonzero_path,sklearn_nonzero,sklearn_nonzero_path,lariat_peak_rss_mb:
 # the largest over the repeats of the model's peak_rss_mb, itself the largest
-# over the ranks),
+# over the ranks, speedup_paired: the median over the repeats of each
+# repeat's one-rank time over its time at this rank count),
 # OUT-limits.csv (figure,case,ranks,value) and OUT.md (the tables and the
 # machine, for docs/performance.md), and prints OUT.md.
 # Environment: SIZE (full|tiny), REPEATS (3), PEER_REPEATS (REPEATS: the
@@ -342,6 +343,19 @@ nonzero() {
     awk -F, -v c="$1" -v t="$2" -v o="$3" -v r="$4" -v f="$5" '$1 == c && $2 == t && $3 == o && $4 == r &&
         $f != "" && $f != "NA" && !seen[$f]++ { v = v (v == "" ? "" : "|") $f } END { print (v == "" ? "NA" : v) }' "$raw"
 }
+# paired CASE TASK RANKS: the median over the repeats of each repeat's
+# lariat time at one rank over its time at RANKS, two runs made back to back
+# (NA if a repeat lacks either). The machine's pace drifts over minutes,
+# which the ratio of the two medians mixes in (its one-rank median may come
+# from a quiet minute and its two-rank one from a busy one); a pair of runs
+# seconds apart shares its minute.
+paired() {
+    awk -F, -v c="$1" -v t="$2" -v r="$3" '$1 == c && $2 == t && $3 == "lariat" && ($4 == 1 || $4 == r) { v[$5 "," $4] = $6; reps[$5] = 1 }
+        END { n = 0; for (k in reps) { a = v[k ",1"]; b = v[k "," r]; if (a == "" || b == "" || b + 0 <= 0) { print "NA"; exit }
+                  q[++n] = a / b }
+              for (i = 2; i <= n; i++) { x = q[i]; for (j = i - 1; j >= 1 && q[j] > x; j--) q[j + 1] = q[j]; q[j + 1] = x }
+              if (n == 0) print "NA"; else if (n % 2) printf "%.4g\n", q[(n + 1) / 2]; else printf "%.4g\n", (q[n / 2] + q[n / 2 + 1]) / 2 }' "$raw"
+}
 # ratio A B: A / B; "<x" when B is a lower bound (">T").
 ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN { lt = ""; if (b ~ /^>/) { lt = "<"; b = substr(b, 2) }
@@ -349,7 +363,7 @@ ratio() {
 }
 
 csv="$OUT.csv"
-echo "case,task,n,p,nnz,alpha,ranks,lariat_s,lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,speedup_vs_1_rank,family,lariat_nonzero,lariat_nonzero_path,glmnet_nonzero,glmnet_nonzero_path,sklearn_nonzero,sklearn_nonzero_path,lariat_peak_rss_mb" >"$csv"
+echo "case,task,n,p,nnz,alpha,ranks,lariat_s,lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,speedup_vs_1_rank,family,lariat_nonzero,lariat_nonzero_path,glmnet_nonzero,glmnet_nonzero_path,sklearn_nonzero,sklearn_nonzero_path,lariat_peak_rss_mb,speedup_paired" >"$csv"
 while read -r name rows feats _ _ density alpha _ family; do
     case " $CASES " in *" $name "*) ;; *) continue ;; esac
     nnz=$(awk -v n="$rows" -v p="$feats" -v d="$density" 'BEGIN { printf "%.0f", n * p * d }')
@@ -368,7 +382,7 @@ while read -r name rows feats _ _ density alpha _ family; do
                 snz="$(nonzero "$name" "$task" sklearn 1 8),$(nonzero "$name" "$task" sklearn 1 9)"
             fi
             lnz="$(nonzero "$name" "$task" lariat "$np" 8),$(nonzero "$name" "$task" lariat "$np" 9)"
-            echo "$name,$task,$rows,$feats,$nnz,$alpha,$np,$l,$(median_load "$name" "$np"),$g,$s,$(ratio "$l" "$g"),$(ratio "$l" "$s"),$(ratio "$base" "$l"),$family,$lnz,$gnz,$snz,$(peak_rss "$name" "$task" "$np")" >>"$csv"
+            echo "$name,$task,$rows,$feats,$nnz,$alpha,$np,$l,$(median_load "$name" "$np"),$g,$s,$(ratio "$l" "$g"),$(ratio "$l" "$s"),$(ratio "$base" "$l"),$family,$lnz,$gnz,$snz,$(peak_rss "$name" "$task" "$np"),$(paired "$name" "$task" "$np")" >>"$csv"
         done
     done
 done <<<"$case_table"
@@ -388,8 +402,8 @@ fig() {
         "$([ $use_glmnet = 1 ] && "$RSCRIPT" -e 'cat("glmnet", format(packageVersion("glmnet")))' 2>/dev/null || echo "no glmnet"),"\
         "$([ $use_sklearn = 1 ] && "$PYTHON" -c 'import sklearn; print("scikit-learn", sklearn.__version__)' || echo "no scikit-learn")."
     echo
-    echo "| case | task | n x p | alpha | ranks | lariat s | load s | glmnet s | scikit-learn s | lariat / glmnet | lariat / scikit-learn | speed-up over 1 rank | load + lariat / faster peer | peak RSS MB per rank | nonzero: lariat / glmnet / scikit-learn |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "| case | task | n x p | alpha | ranks | lariat s | load s | glmnet s | scikit-learn s | lariat / glmnet | lariat / scikit-learn | speed-up over 1 rank | speed-up, paired | load + lariat / faster peer | peak RSS MB per rank | nonzero: lariat / glmnet / scikit-learn |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     # load + lariat / faster peer: lariat end to end (reading the file and
     # fitting) against the faster peer's fit alone (its data already in
     # memory); "<x" when every peer that ran was stopped at its time limit.
@@ -403,12 +417,13 @@ fig() {
               if (best != "") e2e = sprintf("%.4g", ($8 + $9) / best)
               else if (bound != "") e2e = sprintf("<%.4g", ($8 + $9) / bound) }
           v = nz($16, $17); if ($7 == 1) v = v " / " nz($18, $19) " / " nz($20, $21)
-          printf "| %s | %s | %s x %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-              $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $12, $13, $14, e2e, $22, v }'
+          printf "| %s | %s | %s x %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+              $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $12, $13, $14, $23, e2e, $22, v }'
     echo
     echo "Nonzero: the coefficients at the last lambda of the path on all rows (in brackets: summed over the path's lambdas);"
     echo "scikit-learn's CV at the alpha or C it chose. The binomial CV of scikit-learn (LogisticRegressionCV) runs over its own 10 values of C."
     echo "Peak RSS: lariat's largest resident set on any rank (the model's peak_rss_mb), the largest over the repeats."
+    echo "Speed-up over 1 rank: the ratio of the two medians; paired: the median over the repeats of each repeat's ratio (its runs at the two rank counts made back to back)."
     # The machine's limits, measured on the tall and wide data only.
     if [[ " $CASES " == *" tall "* || " $CASES " == *" wide "* ]]; then
         echo

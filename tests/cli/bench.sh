@@ -18,9 +18,10 @@ bench
 expect 0 "bench.sh on tiny sizes"
 header="case,task,n,p,nnz,alpha,ranks,lariat_s,lariat_load_s,glmnet_s,sklearn_s,lariat_over_glmnet,lariat_over_sklearn,speedup_vs_1_rank"
 header="$header,family,lariat_nonzero,lariat_nonzero_path,glmnet_nonzero,glmnet_nonzero_path,sklearn_nonzero,sklearn_nonzero_path,lariat_peak_rss_mb"
+header="$header,speedup_paired"
 [ "$(head -1 b.csv)" = "$header" ] || fail "bench CSV header is '$(head -1 b.csv)'"
 # 6 cases x 2 tasks x 2 rank counts, every lariat time positive, the peers
-# absent (NA), the speed-up of a 1-rank row exactly 1, the family the case's,
+# absent (NA), the speed-ups of a 1-rank row exactly 1 (paired too), the family the case's,
 # lariat's nonzero counts positive integers and its peak RSS positive.
 [ "$(tail -n +2 b.csv | wc -l)" -eq 24 ] || fail "bench CSV has $(tail -n +2 b.csv | wc -l) rows, expected 24"
 for c in tall wide ridge sparse bintall binsparse; do
@@ -28,9 +29,9 @@ for c in tall wide ridge sparse bintall binsparse; do
         [ "$(grep -c "^$c,$t," b.csv)" -eq 2 ] || fail "bench CSV: not 2 rows for $c $t"
     done
 done
-awk -F, 'NR > 1 && !(NF == 22 && $8 > 0 && $9 > 0 && $10 == "NA" && $12 == "NA" && ($7 != 1 || $14 == 1) &&
+awk -F, 'NR > 1 && !(NF == 23 && $8 > 0 && $9 > 0 && $10 == "NA" && $12 == "NA" && ($7 != 1 || ($14 == 1 && $23 == 1)) &&
     $15 == ($1 ~ /^bin/ ? "binomial" : "gaussian") && $16 ~ /^[0-9]+$/ && $16 > 0 && $17 ~ /^[0-9]+$/ && $17 >= $16 &&
-    $18 == "NA" && $19 == "NA" && $20 == "NA" && $21 == "NA" && $22 > 0) {
+    $18 == "NA" && $19 == "NA" && $20 == "NA" && $21 == "NA" && $22 > 0 && $23 > 0) {
     print "bad row " NR ": " $0; bad = 1 } END { exit bad }' b.csv >&2 || fail "bench CSV rows"
 # The same model at 1 and 2 ranks: the nonzero counts summed over the path
 # agree to 1% (a coefficient at the edge of the active set may differ).
