@@ -322,10 +322,15 @@ done
 # ">T" if one was stopped at T seconds.
 median() {
     awk -F, -v c="$1" -v t="$2" -v o="$3" -v r="$4" '$1 == c && $2 == t && $3 == o && $4 == r { print $6 }' "$raw" |
-        sort -g | awk '{ v[NR] = $1; if ($1 == "NA") na = 1; if ($1 ~ /^>/) stopped = $1 }
-            END { if (NR == 0 || na) print "NA"; else if (stopped != "") print stopped;
-                  else if (NR % 2) printf "%.4g\n", v[(NR + 1) / 2];
-                  else printf "%.4g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+        middle
+}
+# middle: the median of the values on standard input, one a line; NA if
+# there are none or any is NA, ">T" if one is (a run stopped at T seconds).
+middle() {
+    sort -g | awk '{ v[NR] = $1; if ($1 == "NA") na = 1; if ($1 ~ /^>/) stopped = $1 }
+        END { if (NR == 0 || na) print "NA"; else if (stopped != "") print stopped;
+              else if (NR % 2) printf "%.4g\n", v[(NR + 1) / 2];
+              else printf "%.4g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 median_load() {
     awk -F, -v c="$1" -v r="$2" '$1 == c && $3 == "lariat" && $4 == r { print $7 }' "$raw" | sort -g |
@@ -350,11 +355,10 @@ nonzero() {
 # from a quiet minute and its two-rank one from a busy one); a pair of runs
 # seconds apart shares its minute.
 paired() {
-    awk -F, -v c="$1" -v t="$2" -v r="$3" '$1 == c && $2 == t && $3 == "lariat" && ($4 == 1 || $4 == r) { v[$5 "," $4] = $6; reps[$5] = 1 }
-        END { n = 0; for (k in reps) { a = v[k ",1"]; b = v[k "," r]; if (a == "" || b == "" || b + 0 <= 0) { print "NA"; exit }
-                  q[++n] = a / b }
-              for (i = 2; i <= n; i++) { x = q[i]; for (j = i - 1; j >= 1 && q[j] > x; j--) q[j + 1] = q[j]; q[j + 1] = x }
-              if (n == 0) print "NA"; else if (n % 2) printf "%.4g\n", q[(n + 1) / 2]; else printf "%.4g\n", (q[n / 2] + q[n / 2 + 1]) / 2 }' "$raw"
+    awk -F, -v c="$1" -v t="$2" -v r="$3" '$1 == c && $2 == t && $3 == "lariat" && ($4 == 1 || $4 == r) {
+            v[$5 "," $4] = $6; reps[$5] = 1 }
+        END { for (k in reps) { a = v[k ",1"]; b = v[k "," r]; print (a == "" || b == "" || b + 0 <= 0) ? "NA" : a / b } }' \
+        "$raw" | middle
 }
 # ratio A B: A / B; "<x" when B is a lower bound (">T").
 ratio() {
