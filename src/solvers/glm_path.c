@@ -84,6 +84,25 @@ int lariat_glm_solution(lariat_ctx *ctx, const lariat_glm *g, double lambda, con
         }
         mean0 += b0[k] / K;
     }
+    /* A feature no penalty weighs (f_j = 0) is free along the same shift
+    ** of every class's coefficient, as the intercepts are: reported centred
+    ** too (sum_k b_jk = 0), as glmnet reports it and as fista leaves it
+    ** (gram's descent, class by class, leaves any shift), the shift kept
+    ** within the feature's bounds. The shift adds the same multiple of x_ij
+    ** to every class's eta_ik: the probabilities, the objective and the
+    ** centred intercepts do not change. */
+    for (int64_t j = 0; K > 1 && j < p; j++) {
+        if (s->pf[j] != 0.0 || lariat_prep_is_fixed(s, j)) continue;
+        double mean = 0.0, lo = -INFINITY, hi = INFINITY;
+        for (int k = 0; k < K; k++) {
+            const double b = sol->coef[k * p + j];
+            mean += b / K;
+            lo = fmax(lo, b - s->bhi[j]);
+            hi = fmin(hi, b - s->blo[j]);
+        }
+        const double shift = fmin(fmax(mean, lo), hi);
+        for (int k = 0; k < K; k++) sol->coef[k * p + j] -= shift;
+    }
     int64_t nz = 0;
     for (int64_t j = 0; j < p; j++) {
         int any = 0;
