@@ -319,7 +319,7 @@ static void test_cv_too_many_folds(void)
     cv.nfolds = 7;
     lariat_cv_result *res = NULL;
     int rc = lariat_cv(lt_ctx(), d, NULL, &pb, &st, &cv, &res);
-    LT_ASSERT_ALL(rc == LARIAT_EUSAGE && res == NULL && strstr(lariat_errmsg(lt_ctx()), "7 folds") != NULL);
+    LT_ASSERT_ALL(rc == LARIAT_EDATA && res == NULL && strstr(lariat_errmsg(lt_ctx()), "7 folds") != NULL);
     lariat_data_destroy(d);
 }
 

@@ -146,9 +146,11 @@ int lc_cmd_cv(lariat_ctx *ctx, const lc_options *o, double t_start)
     }
     /* Held-out test rows get weight 0: they are in no fold's training or scoring. */
     if (rc == LARIAT_OK) rc = lc_test_split(ctx, o, data, &train_w, &test_w, &n_train, &n_test);
-    /* Said here with the option's name: the library can only say "folds". */
+    /* Said here with the option's name: the library can only say "folds".
+    ** Too few rows for the folds asked is bad input data (SPEC.md section 8's
+    ** "too few rows"), not bad usage: the same option fits a larger file. */
     if (rc == LARIAT_OK && foldid == NULL && (int64_t)cvs.nfolds > n_train) {
-        rc = lariat_error(ctx, LARIAT_EUSAGE, "%s: %d folds is more than the %lld %srows of %s", lc_origin(o, LC_OPT_NFOLDS),
+        rc = lariat_error(ctx, LARIAT_EDATA, "%s: %d folds is more than the %lld %srows of %s", lc_origin(o, LC_OPT_NFOLDS),
                           cvs.nfolds, (long long)n_train, fraction > 0.0 ? "training " : "", lc_text(o, LC_OPT_DATA));
     }
     if (rc == LARIAT_OK) {

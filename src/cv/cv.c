@@ -205,7 +205,7 @@ static int assign_folds(lariat_ctx *ctx, const lariat_data *data, const double *
     }
     if (K < 2) return lariat_error(ctx, LARIAT_EUSAGE, "cross-validation needs at least 2 folds (got %d)", K);
     if ((int64_t)K > data->n) {
-        return lariat_error(ctx, LARIAT_EUSAGE, "%d folds is more than the %lld rows", K, (long long)data->n);
+        return lariat_error(ctx, LARIAT_EDATA, "%d folds is more than the %lld rows", K, (long long)data->n);
     }
     wk->K = K;
     wk->fold = lariat_malloc(ctx, (size_t)data->n_local, sizeof(int), "folds");

@@ -121,7 +121,7 @@ cases=$(
 1|--alpha|cv --data @ --alpha 0.5,-0.1 --out ;model.json
 1|--lambda|fit --data @ --lambda -1 --out ;model.json
 1|--nfolds|cv --data @ --nfolds 1 --out ;model.json
-1|--nfolds: 10 folds is more than the 5 rows|cv --data six.csv --out ;model.json
+2|--nfolds: 10 folds is more than the 5 rows|cv --data six.csv --out ;model.json
 1|--cv-groups|cv --data @ --cv-groups 4 --out ;model.json
 1|--alpah|fit --data @ --alpah 0.5 --out ;model.json
 1|badkey.conf:2:|fit --config badkey.conf --out ;model.json
