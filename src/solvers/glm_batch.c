@@ -232,6 +232,7 @@ typedef struct batch {
     double *tile_in;      /* T x M: one tile's vectors (column-major) */
     double *tile_out;     /* max(T, p) x M: one tile's products */
     double *tile_tmp;     /* 3 T: scratch evaluations */
+    double *fuse_scr;     /* FUSE_SCR: fuse_rows' residuals of a block */
     int formed;
     /* Work done, for the verbose log: products with X (each serving
     ** several models), model evaluations, gaps and curvature passes. */
@@ -292,6 +293,7 @@ static void batch_free(batch *bt)
     free(bt->tile_in);
     free(bt->tile_out);
     free(bt->tile_tmp);
+    free(bt->fuse_scr);
 }
 
 /* Not collective. Model bm's arrays, once bm->g is set. The row
@@ -1001,17 +1003,27 @@ typedef struct fuse_arg {
 ** after; on the dense CV row by row cost more (324-383 against 230-360). */
 #define FUSE_GROUP 16
 #define FUSE_BY_ROW 4096
+/* The residuals of a block go to fuse_scr, not to the models' trial
+** arrays: the fused pass only copies them into RB, and nothing reads a
+** fused pass's R afterwards (a line search evaluates its own points, and
+** batch_grad reads those), so each model's stream of n doubles written
+** every pass is gone. Blocks of up to FUSE_SCR_ROWS rows (every kernel's:
+** 64 dense, 1,024 CSR); a larger one falls back to the trial arrays. */
+#define FUSE_SCR_ROWS 1024
+#define FUSE_SCR (FUSE_GROUP * FUSE_SCR_ROWS)
+
 static void fuse_rows(void *argv, int64_t i0, int64_t m, const double *XB, double *RB, int64_t ld)
 {
     fuse_arg *fa = argv;
     batch *bt = fa->bt;
     i0 += fa->base;
+    const int scr = m <= FUSE_SCR_ROWS;
     if (m * ld <= FUSE_BY_ROW) {
         for (int t = 0; t < fa->cnt; t++) {
             bmodel *bm = &bt->m[bt->list[t]];
             const lariat_glm *g = bm->g;
             const double c = fa->cst[t];
-            double *et = bm->etat + i0, *rt = bm->Rt + i0, sr = 0.0;
+            double *et = bm->etat + i0, *rt = scr ? bt->fuse_scr : bm->Rt + i0, sr = 0.0;
             for (int64_t r = 0; r < m; r++) et[r] = XB[r * ld + t] + c;
             fa->loc[t] += g->fam->eval(m, m, 1, et, g->Y + i0, g->w + i0, bm->mut + i0, rt,
                                        bm->keep_V ? bm->Vt + i0 : NULL);
@@ -1029,7 +1041,7 @@ static void fuse_rows(void *argv, int64_t i0, int64_t m, const double *XB, doubl
         for (int t = 0; t < nt; t++) {
             bmodel *bm = &bt->m[bt->list[t0 + t]];
             et[t] = bm->etat + i0;
-            rt[t] = bm->Rt + i0;
+            rt[t] = scr ? bt->fuse_scr + t * m : bm->Rt + i0;
             c[t] = fa->cst[t0 + t];
         }
         for (int64_t r = 0; r < m; r++) {
@@ -1577,10 +1589,11 @@ static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int 
         bt->tile_in = lariat_malloc(ctx, (size_t)(bt->T * M), sizeof(double), "tile vectors");
         bt->tile_out = lariat_malloc(ctx, (size_t)((bt->T > p ? bt->T : p) * M), sizeof(double), "tile products");
         bt->tile_tmp = lariat_malloc(ctx, (size_t)(3 * bt->T), sizeof(double), "tile evaluations");
+        bt->fuse_scr = lariat_malloc(ctx, FUSE_SCR, sizeof(double), "block evaluations");
         if (!bt->m || !bt->list || !bt->list_imp || !bt->cd_coef || !bt->cd_moved || !bt->Bm || !bt->Gm || !bt->red ||
             !bt->sets || !bt->S || !bt->own || (bt->implicit && !bt->G0) || !bt->nt_A || !bt->nt_rhs || !bt->nt_free ||
             !bt->predicted || !bt->share || !bt->owner || !bt->rank_work || !bt->tile_in || !bt->tile_out ||
-            !bt->tile_tmp) {
+            !bt->tile_tmp || !bt->fuse_scr) {
             rc = LARIAT_ENOMEM;
         }
     }
