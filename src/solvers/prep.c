@@ -44,8 +44,10 @@ static int check_problem(lariat_ctx *ctx, const lariat_problem *pb, int64_t p)
     if (!(pb->alpha >= 0.0 && pb->alpha <= 1.0)) {
         return lariat_error(ctx, LARIAT_EUSAGE, "alpha must be in [0, 1], not %g", pb->alpha);
     }
+    int penalized = p == 0 || pb->penalty_factor == NULL;
     for (int64_t j = 0; j < p; j++) {
         double f = pb->penalty_factor ? pb->penalty_factor[j] : 1.0;
+        penalized |= f > 0.0;
         double lo = pb->lower ? pb->lower[j] : -INFINITY;
         double hi = pb->upper ? pb->upper[j] : INFINITY;
         if (!(f >= 0.0 && isfinite(f))) {
@@ -58,6 +60,14 @@ static int check_problem(lariat_ctx *ctx, const lariat_problem *pb, int64_t p)
                                 "bounds of coefficient %lld must satisfy lower <= 0 <= upper (got %g, %g)",
                                 (long long)(j + 1), lo, hi);
         }
+    }
+    /* As glmnet ("All penalty factors are <= 0"): lambda would then change
+    ** nothing, and lambda_max, a maximum over the penalized features, has
+    ** none to range over. */
+    if (!penalized) {
+        return lariat_error(ctx, LARIAT_EUSAGE,
+                            "every penalty factor is 0: nothing is penalized, so lambda has no effect (glmnet refuses "
+                            "this too); give at least one feature a positive factor");
     }
     return LARIAT_OK;
 }

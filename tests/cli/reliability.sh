@@ -81,6 +81,7 @@ printf 'data = %s\n\nalpha 0.5\n' "$DIABETES" >malformed.conf
 printf 'data = %s\nnfolds = 1\n' "$DIABETES" >badvalue.conf
 touch afile
 seq 1 4 >pf4.txt
+seq 1 "$(($(head -1 "$DIABETES" | tr ',' '\n' | wc -l) - 1))" | awk '{ print 0 }' >pf0.txt
 
 # ------------------------------------------------------------ the table
 # STATUS|CULPRIT|COMMAND ARGS (words; ";" = the output folder o/, "@" = the
@@ -117,6 +118,7 @@ cases=$(
 2|gap.fold: no row is in fold 2|cv --data @ --foldid gap.fold --out ;model.json
 2|one.fold|cv --data @ --foldid one.fold --out ;model.json
 2|pf4.txt|fit --data @ --penalty-factor pf4.txt --out ;model.json
+1|every penalty factor is 0|fit --data @ --penalty-factor pf0.txt --out ;model.json
 1|--alpha|fit --data @ --alpha 1.5 --out ;model.json
 1|--alpha|cv --data @ --alpha 0.5,-0.1 --out ;model.json
 1|--lambda|fit --data @ --lambda -1 --out ;model.json
