@@ -14,8 +14,8 @@
 ** and grows by backtracking on the descent condition
 **   L(x) <= L(y) + <grad L(y), x - y> + L/2 ||x - y||^2,
 ** whose L(x) comes from eta(x) at the cost of one scalar allreduce, up to
-** BACKTRACK_CAP times the starting L. The
-** point y is certified (lariat_glm_gap) when it lies within the bounds.
+** BACKTRACK_CAP times the starting L. The point y is certified
+** (lariat_glm_gap) when it lies within the bounds.
 ** Momentum restarts by O'Donoghue and Candes' gradient scheme (2015).
 */
 #include "core/core.h"
@@ -44,9 +44,9 @@
 ** last nine stalled at max_iter with gaps up to 5.6e-3 against 6.9e-8;
 ** the wine rows, multinomial, 40 lambdas: L to 2e300, none of the last
 ** 24 lambdas converged (gaps up to 0.06 against 1.1e-7), and the path
-** missed glmnet's devmax stop). Capped at
-** 1.5: every lambda of the first converges, in 32,217 iterations in all,
-** and the second stops where gram and glmnet do. */
+** missed glmnet's devmax stop). Capped at 1.5: every lambda of the first
+** converges, in 32,217 iterations in all, and the second stops where gram
+** and glmnet do. */
 #define BACKTRACK_CAP 1.5
 
 typedef struct gfista_ws {
