@@ -84,7 +84,7 @@ typedef enum {
     X(LAMBDA_MIN_RATIO, "lambda-min-ratio", LC_REAL, LC_OPEN_UNIT, NULL, "1e-4 if n >= p, else 1e-2", "R",        \
       LC_TRAIN, "smallest lambda on the path as a fraction of lambda_max, in (0, 1)")                            \
     X(PENALTY_FACTOR, "penalty-factor", LC_PATH, LC_ANY, NULL, "all 1", "FILE", LC_TRAIN,                        \
-      "penalty factors: p numbers >= 0, one per line (0 = never penalized)")                                     \
+      "penalty factors: p numbers >= 0, one per line (0 = never penalized; not all 0)")                        \
     X(LOWER, "lower", LC_REAL, LC_LOWER, NULL, "none", "V", LC_TRAIN,                                            \
       "lower bound <= 0 on every coefficient (`--lower 0` = non-negative)")                                      \
     X(UPPER, "upper", LC_REAL, LC_UPPER, NULL, "none", "V", LC_TRAIN, "upper bound >= 0 on every coefficient")   \
