@@ -331,6 +331,22 @@ static void test_sparse_equals_dense(void)
     lariat_data_destroy(ds);
 }
 
+/* Collective. A classification fixture's rows (file in tests/fixtures,
+** the label first), weighted by the column weights unless NULL; NULL,
+** asserted on every rank, if it cannot be read. */
+static lariat_data *read_class_rows(const char *file, const char *weights)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", lt_fixtures_dir(), file);
+    lariat_read_options ropt;
+    lariat_read_options_default(&ropt);
+    ropt.weights = weights;
+    lariat_data *d = NULL;
+    const int rc = lariat_data_read(lt_ctx(), path, &ropt, &d);
+    LT_ASSERT_ALL(rc == LARIAT_OK);
+    return rc == LARIAT_OK ? d : NULL;
+}
+
 /* Collective. fista along a default path of 60 lambdas into near separation
 ** (the weighted breast cancer rows, alpha 0.5): a descent check that
 ** failed on round-off grew the step's curvature without bound, and the
@@ -339,15 +355,9 @@ static void test_sparse_equals_dense(void)
 ** lambda converges, to gram's objective within 1e-9 of N0. */
 static void test_fista_long_path(void)
 {
-    char path[512];
-    snprintf(path, sizeof(path), "%s/class_breast_w.csv", lt_fixtures_dir());
-    lariat_read_options ropt;
-    lariat_read_options_default(&ropt);
-    ropt.weights = "w";
-    lariat_data *d = NULL;
-    int rc = lariat_data_read(lt_ctx(), path, &ropt, &d);
-    LT_ASSERT_ALL(rc == LARIAT_OK);
-    if (rc != LARIAT_OK) return;
+    lariat_data *d = read_class_rows("class_breast_w.csv", "w");
+    if (d == NULL) return;
+    int rc = LARIAT_OK;
     lariat_problem pb;
     lariat_problem_default(&pb);
     pb.family = LARIAT_FAMILY_BINOMIAL;
@@ -508,14 +518,8 @@ static void test_certificate_binom_clipped(void)
 ** solvers that serve it. */
 static void test_multinomial_admm_refused(void)
 {
-    char path[512];
-    snprintf(path, sizeof(path), "%s/class_iris.csv", lt_fixtures_dir());
-    lariat_read_options ropt;
-    lariat_read_options_default(&ropt);
-    lariat_data *d = NULL;
-    int rc = lariat_data_read(lt_ctx(), path, &ropt, &d);
-    LT_ASSERT_ALL(rc == LARIAT_OK);
-    if (rc != LARIAT_OK) return;
+    lariat_data *d = read_class_rows("class_iris.csv", NULL);
+    if (d == NULL) return;
     lariat_problem pb;
     lariat_problem_default(&pb);
     pb.family = LARIAT_FAMILY_MULTINOMIAL;
@@ -523,7 +527,7 @@ static void test_multinomial_admm_refused(void)
     lariat_settings_default(&st);
     st.solver = LARIAT_SOLVER_ADMM;
     lariat_fit *fit = NULL;
-    rc = lariat_fit_path(lt_ctx(), d, NULL, &pb, &st, &fit);
+    const int rc = lariat_fit_path(lt_ctx(), d, NULL, &pb, &st, &fit);
     LT_ASSERT_ALL(rc == LARIAT_EUSAGE && fit == NULL && strstr(lariat_errmsg(lt_ctx()), "gram") != NULL &&
                   strstr(lariat_errmsg(lt_ctx()), "fista") != NULL);
     lariat_data_destroy(d);
