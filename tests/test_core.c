@@ -3,6 +3,7 @@
 ** reproducible sums' reductions over the ranks.
 */
 #include "core/core.h"
+#include "core/memory.h"
 #include "harness.h"
 #include "linalg/rsum.h"
 
@@ -31,6 +32,30 @@ static void test_malloc_aligned(void)
     }
     ok &= lariat_malloc_aligned(ctx, SIZE_MAX / 8, 16, "huge block") == NULL;
     ok &= strstr(lariat_errmsg(ctx), "huge block") != NULL;
+    LT_ASSERT_ALL(ok);
+}
+
+/* Workspaces of lariat_malloc_huge: below LARIAT_HUGE_PAGE plain blocks;
+** from it on a mapping on a 2 MiB boundary, writable to its last byte
+** (the unmapped slack before and after it must not reach into it); sizes
+** that are not multiples of 4 KiB included; a size no mapping can hold is
+** NULL with the message naming it. */
+static void test_malloc_huge(void)
+{
+    lariat_ctx *ctx = lt_ctx();
+    const size_t sizes[] = {1, 4096, LARIAT_HUGE_PAGE - 1, LARIAT_HUGE_PAGE, 2101600, 3 * LARIAT_HUGE_PAGE + 5};
+    int ok = 1;
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        unsigned char *m = lariat_malloc_huge(ctx, sizes[k], "test workspace");
+        ok &= m != NULL && (sizes[k] < LARIAT_HUGE_PAGE || (uintptr_t)m % LARIAT_HUGE_PAGE == 0);
+        if (m == NULL) continue;
+        memset(m, 0x5A, sizes[k]);
+        ok &= m[0] == 0x5A && m[sizes[k] - 1] == 0x5A;
+        lariat_free_huge(m, sizes[k]);
+    }
+    lariat_free_huge(NULL, LARIAT_HUGE_PAGE);
+    ok &= lariat_malloc_huge(ctx, (size_t)1 << 60, "too large a workspace") == NULL;
+    ok &= strstr(lariat_errmsg(ctx), "too large a workspace") != NULL;
     LT_ASSERT_ALL(ok);
 }
 
@@ -217,6 +242,7 @@ void lt_register_core(void)
 {
     CU_pSuite s = CU_add_suite("core", NULL, NULL);
     CU_add_test(s, "aligned allocation: 64-byte boundary, overflow refused", test_malloc_aligned);
+    CU_add_test(s, "huge-page workspaces: 2 MiB boundary, every byte writable", test_malloc_huge);
     CU_add_test(s, "agree when one rank fails", test_agree_one_rank_fails);
     CU_add_test(s, "agree on the most severe status", test_agree_severity);
     CU_add_test(s, "exit codes of SPEC section 8", test_exit_codes);

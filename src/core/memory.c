@@ -9,6 +9,7 @@
 #include "core/core.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -50,4 +51,45 @@ void lariat_advise_huge(void *ptr, size_t bytes)
     (void)ptr;
     (void)bytes;
 #endif
+}
+
+/* A mapping of its own needs anonymous mappings and the advice. */
+#if defined(MADV_HUGEPAGE) && defined(MAP_ANONYMOUS)
+#define HUGE_MAPPING 1
+#endif
+
+void *lariat_malloc_huge(lariat_ctx *ctx, size_t bytes, const char *what)
+{
+#ifdef HUGE_MAPPING
+    if (bytes >= LARIAT_HUGE_PAGE && bytes <= SIZE_MAX - 2 * LARIAT_HUGE_PAGE) {
+        /* Map a page more than asked, then unmap what lies before the first
+        ** 2 MiB boundary and after the last 4 KiB page of the workspace. */
+        const size_t small = (size_t)sysconf(_SC_PAGESIZE), len = (bytes + small - 1) / small * small;
+        char *map = mmap(NULL, len + LARIAT_HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (map == MAP_FAILED) {
+            lariat_error(ctx, LARIAT_ENOMEM, "out of memory allocating %s (%.1f MB)", what, (double)bytes / 1e6);
+            return NULL;
+        }
+        const uintptr_t huge = LARIAT_HUGE_PAGE - 1;
+        char *ptr = (char *)(((uintptr_t)map + huge) & ~huge), *map_end = map + len + LARIAT_HUGE_PAGE;
+        if (ptr > map) (void)munmap(map, (size_t)(ptr - map));
+        if (map_end > ptr + len) (void)munmap(ptr + len, (size_t)(map_end - (ptr + len)));
+        (void)madvise(ptr, bytes / LARIAT_HUGE_PAGE * LARIAT_HUGE_PAGE, MADV_HUGEPAGE);
+        return ptr;
+    }
+#endif
+    return lariat_malloc(ctx, bytes, 1, what);
+}
+
+void lariat_free_huge(void *ptr, size_t bytes)
+{
+    if (ptr == NULL) return;
+#ifdef HUGE_MAPPING
+    if (bytes >= LARIAT_HUGE_PAGE && bytes <= SIZE_MAX - 2 * LARIAT_HUGE_PAGE) {
+        const size_t small = (size_t)sysconf(_SC_PAGESIZE);
+        (void)munmap(ptr, (bytes + small - 1) / small * small);
+        return;
+    }
+#endif
+    free(ptr);
 }
