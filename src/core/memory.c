@@ -81,6 +81,14 @@ void *lariat_malloc_huge(lariat_ctx *ctx, size_t bytes, const char *what)
     return lariat_malloc(ctx, bytes, 1, what);
 }
 
+void *lariat_calloc_huge(lariat_ctx *ctx, size_t bytes, const char *what)
+{
+#ifdef HUGE_MAPPING
+    if (bytes >= LARIAT_HUGE_PAGE && bytes <= SIZE_MAX - 2 * LARIAT_HUGE_PAGE) return lariat_malloc_huge(ctx, bytes, what);
+#endif
+    return lariat_calloc(ctx, bytes, 1, what);
+}
+
 void lariat_free_huge(void *ptr, size_t bytes)
 {
     if (ptr == NULL) return;

@@ -51,4 +51,8 @@ void lariat_advise_huge(void *ptr, size_t bytes);
 void *lariat_malloc_huge(lariat_ctx *ctx, size_t bytes, const char *what);
 void lariat_free_huge(void *ptr, size_t bytes);
 
+/* Not collective. lariat_malloc_huge's workspace, zeroed (a fresh mapping
+** is zero already: nothing is written before the caller's first touch). */
+void *lariat_calloc_huge(lariat_ctx *ctx, size_t bytes, const char *what);
+
 #endif /* LARIAT_MEMORY_H */

@@ -93,6 +93,7 @@ typedef struct gram_ws {
     int max_iter;
     double *H;          /* p x (hi - lo): this rank's slab of the standardized Gram / W (all of it alone) */
     void *H_mem;        /* what holds H: H is its first cache line boundary */
+    size_t H_bytes;     /* H_mem's size, for lariat_free_huge */
     double *g;          /* p: xy - H c, the negative gradient of the loss */
     double *c;          /* the caller's coefficients during solve() */
     char *in_strong;    /* p flags: j is in the strong set */
@@ -203,7 +204,7 @@ static void gram_destroy(void *wsv)
 {
     gram_ws *ws = wsv;
     if (ws == NULL) return;
-    free(ws->H_mem);
+    lariat_free_huge(ws->H_mem, ws->H_bytes);
     free(ws->g);
     free(ws->in_strong);
     free(ws->strong);
@@ -216,7 +217,7 @@ static void gram_destroy(void *wsv)
     free(ws->g_prev);
     free(ws->g_start);
     free(ws->share);
-    free(ws->A);
+    lariat_free_huge(ws->A, (size_t)(ws->p * ws->p) * sizeof(double));
     free(ws->rhs);
     free(ws->diag);
     free(ws->counts);
@@ -302,10 +303,13 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
         ** against 129.5), where
         ** malloc gives a block this large a mapping of its own, returned at
         ** free. */
-        ws->H_mem = lariat_malloc(ctx, (size_t)(p * wid) * sizeof(double) + 64, 1, "Gram matrix");
+        /* Written whole right away and read by every sweep: 2 MiB pages
+        ** from a 2 MiB boundary (core/memory.h; malloc's block began a few
+        ** bytes past a page, and its first and last part of a 2 MiB page,
+        ** about 2 MiB in all, faulted in 4 KiB pages, at every fold). */
+        ws->H_bytes = (size_t)(p * wid) * sizeof(double) + 64;
+        ws->H_mem = lariat_malloc_huge(ctx, ws->H_bytes, "Gram matrix");
         ws->H = ws->H_mem == NULL ? NULL : (double *)(((uintptr_t)ws->H_mem + 63) & ~(uintptr_t)63);
-        /* Written whole right away and read by every sweep: 2 MiB pages (core/memory.h). */
-        lariat_advise_huge(ws->H, (size_t)(p * wid) * sizeof(double));
         ws->g = lariat_malloc_aligned(ctx, (size_t)p, sizeof(double), "gram gradient");
         ws->diag = lariat_malloc(ctx, (size_t)p, sizeof(double), "gram diagonal");
         ws->in_strong = lariat_malloc(ctx, (size_t)p, 1, "strong set flags");
@@ -317,7 +321,10 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
         ws->g_prev = lariat_malloc(ctx, (size_t)p, sizeof(double), "path predictor");
         ws->g_start = lariat_malloc(ctx, (size_t)p, sizeof(double), "path predictor");
         if (ws->ridge || p <= NEWTON_MAX_P) {
-            ws->A = lariat_malloc(ctx, (size_t)(p * p), sizeof(double), "ridge or Newton system");
+            /* Its leading m x m written at a Newton step on m free
+            ** coordinates (all of it for a ridge): 2 MiB pages (at p =
+            ** 2,000 a step on the whole free set took 7,700 faults). */
+            ws->A = lariat_malloc_huge(ctx, (size_t)(p * p) * sizeof(double), "ridge or Newton system");
             ws->rhs = lariat_malloc(ctx, (size_t)p, sizeof(double), "ridge or Newton right-hand side");
         }
         if (ws->H == NULL || ws->g == NULL || ws->diag == NULL || ws->in_strong == NULL ||
