@@ -58,10 +58,22 @@ void lariat_advise_huge(void *ptr, size_t bytes)
 #define HUGE_MAPPING 1
 #endif
 
+/* Whether a huge workspace of `bytes` is a mapping of its own (else malloc's):
+** from one 2 MiB page on, and not so large that the slack would overflow. */
+static int own_mapping(size_t bytes)
+{
+#ifdef HUGE_MAPPING
+    return bytes >= LARIAT_HUGE_PAGE && bytes <= SIZE_MAX - 2 * LARIAT_HUGE_PAGE;
+#else
+    (void)bytes;
+    return 0;
+#endif
+}
+
 void *lariat_malloc_huge(lariat_ctx *ctx, size_t bytes, const char *what)
 {
 #ifdef HUGE_MAPPING
-    if (bytes >= LARIAT_HUGE_PAGE && bytes <= SIZE_MAX - 2 * LARIAT_HUGE_PAGE) {
+    if (own_mapping(bytes)) {
         /* Map a page more than asked, then unmap what lies before the first
         ** 2 MiB boundary and after the last 4 KiB page of the workspace. */
         const size_t small = (size_t)sysconf(_SC_PAGESIZE), len = (bytes + small - 1) / small * small;
@@ -83,17 +95,14 @@ void *lariat_malloc_huge(lariat_ctx *ctx, size_t bytes, const char *what)
 
 void *lariat_calloc_huge(lariat_ctx *ctx, size_t bytes, const char *what)
 {
-#ifdef HUGE_MAPPING
-    if (bytes >= LARIAT_HUGE_PAGE && bytes <= SIZE_MAX - 2 * LARIAT_HUGE_PAGE) return lariat_malloc_huge(ctx, bytes, what);
-#endif
-    return lariat_calloc(ctx, bytes, 1, what);
+    return own_mapping(bytes) ? lariat_malloc_huge(ctx, bytes, what) : lariat_calloc(ctx, bytes, 1, what);
 }
 
 void lariat_free_huge(void *ptr, size_t bytes)
 {
     if (ptr == NULL) return;
 #ifdef HUGE_MAPPING
-    if (bytes >= LARIAT_HUGE_PAGE && bytes <= SIZE_MAX - 2 * LARIAT_HUGE_PAGE) {
+    if (own_mapping(bytes)) {
         const size_t small = (size_t)sysconf(_SC_PAGESIZE);
         (void)munmap(ptr, (bytes + small - 1) / small * small);
         return;

@@ -296,17 +296,16 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
     const int64_t wid = ws->hi - ws->lo;
     if (rc == LARIAT_OK && ws->iterates) {
         /* On a cache line, as g: when a slab's width is a multiple of eight
-        ** its rows are too, and the chain kernels' loads split no line. Not
-        ** by aligned_alloc: glibc then serves it from the heap, which keeps
-        ** the pages of each fold's H after the path frees it (the sparse CV
-        ** at two ranks peaked at 199 and 230 MB a rank in two runs of four,
-        ** against 129.5), where
-        ** malloc gives a block this large a mapping of its own, returned at
-        ** free. */
-        /* Written whole right away and read by every sweep: 2 MiB pages
-        ** from a 2 MiB boundary (core/memory.h; malloc's block began a few
-        ** bytes past a page, and its first and last part of a 2 MiB page,
-        ** about 2 MiB in all, faulted in 4 KiB pages, at every fold). */
+        ** its rows are too, and the chain kernels' loads split no line.
+        ** Written whole right away and read by every sweep: 2 MiB pages from
+        ** a 2 MiB boundary, in a mapping of its own returned at free
+        ** (core/memory.h). Not from the heap: glibc's aligned_alloc served it
+        ** there, which kept the pages of each fold's H after the path freed
+        ** it (the sparse CV at two ranks peaked at 199 and 230 MB a rank in
+        ** two runs of four, against 129.5); and not by malloc, whose block
+        ** began a few bytes past a page, so that its first and last part of
+        ** a 2 MiB page, about 2 MiB in all, faulted in 4 KiB pages at every
+        ** fold. */
         ws->H_bytes = (size_t)(p * wid) * sizeof(double) + 64;
         ws->H_mem = lariat_malloc_huge(ctx, ws->H_bytes, "Gram matrix");
         ws->H = ws->H_mem == NULL ? NULL : (double *)(((uintptr_t)ws->H_mem + 63) & ~(uintptr_t)63);
