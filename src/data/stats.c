@@ -420,7 +420,10 @@ static int gram_fixed_gather(lariat_ctx *ctx, const fixed_scale *fs, int64_t *ac
 {
     const int64_t p = fs->p;
     const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx);
-    float *pf = lariat_malloc(ctx, (size_t)len, sizeof(float), "packed Gram");
+    /* Written whole (this rank's block, then the gather): 2 MiB pages, as
+    ** the integers' (8 MB at p = 2,000, taken anew by every curvature pass). */
+    const size_t pf_bytes = (size_t)len * sizeof(float);
+    float *pf = lariat_malloc_huge(ctx, pf_bytes, "packed Gram");
     int *counts = lariat_malloc(ctx, 2 * (size_t)P, sizeof(int), "packed Gram counts");
     int rc = lariat_agree(ctx, pf != NULL && counts != NULL ? LARIAT_OK : LARIAT_ENOMEM);
     if (rc == LARIAT_OK) rc = lariat_rsum_ring_int64(ctx, acc, len);
@@ -443,7 +446,7 @@ static int gram_fixed_gather(lariat_ctx *ctx, const fixed_scale *fs, int64_t *ac
     for (int64_t j = 0, u = 0; rc == LARIAT_OK && j < p; j++) {
         for (int64_t l = j; l < p; l++, u++) G[j * p + l] = G[l * p + j] = pf[u];
     }
-    free(pf);
+    lariat_free_huge(pf, pf_bytes);
     free(counts);
     return rc;
 }

@@ -69,6 +69,7 @@
 ** (model_steps).
 */
 #include "core/core.h"
+#include "core/memory.h"
 #include "data/matrix.h"
 #include "data/stats.h"
 #include "data/tiles.h"
@@ -147,6 +148,8 @@
 /* sweep_batch's blocks of coordinates and block_rest's tiles of entries. */
 #define CD_BLOCK LARIAT_CD_BLOCK
 #define CD_TILE 256
+/* Bytes of the batch's shared Gram G0 (see batch). */
+#define G0_BYTES(p) ((size_t)((p) * (p)) * sizeof(float))
 /* Doubles of one model's step as model_steps sends it, at most. */
 #define SHARE_LEN(p) (7 + 2 * (p) + 1)
 
@@ -215,10 +218,12 @@ typedef struct batch {
     double *S;            /* 4 + 2p + p^2: one model's summed moments */
     double *own;          /* p^2 + p + 1: one model's own curvature (own_refresh) */
     /* CSR rows: the models' curvatures are implicit in one shared Gram,
-    ** G0 = [sum V (x - m_0)(x - m_0)' (p x p) | sx (p) | S] with model 0's
-    ** weights and means (refresh_sparse). */
+    ** G0 = sum V (x - m_0)(x - m_0)' (p x p, in single precision: see
+    ** gram_alloc), and its sums G0s = [sx (p) | S], with model 0's weights
+    ** and means (refresh_sparse). */
     int implicit;
-    double *G0;
+    float *G0;
+    double *G0s;
     double *nt_A, *nt_rhs; /* (p + 1)^2 and p + 1: active_newton's system */
     int64_t *nt_free;     /* p: its free coordinates */
     double *predicted;    /* p: predict's trial coefficients */
@@ -238,6 +243,27 @@ typedef struct batch {
     ** several models), model evaluations, gaps and curvature passes. */
     long n_products, n_evals, n_gaps, n_refresh, n_steps, n_own;
 } batch;
+
+/* The batch's shared Gram G0 (refresh_sparse), in single precision: the
+** coordinate descent reads a column of it for every coordinate that moves,
+** 32 MB a sweep at p = 2,000 in double, more than the caches hold, and half
+** that in single; the curvature is an approximation already. On a cache
+** line, so that the descent's vector loads of its columns (and stores to the
+** models' u) do not straddle two when p is a multiple of 16
+** (linalg/cd_update.h); from one 2 MiB page on, in 2 MiB pages
+** (core/memory.h), since the first curvature pass writes it whole (16 MB at
+** p = 2,000: 4,096 faults of about 10 us each in 4 KiB pages). */
+static float *gram_alloc(lariat_ctx *ctx, int64_t p)
+{
+    if (G0_BYTES(p) >= LARIAT_HUGE_PAGE) return lariat_malloc_huge(ctx, G0_BYTES(p), "shared curvature");
+    return lariat_malloc_aligned(ctx, (size_t)(p * p), sizeof(float), "shared curvature");
+}
+
+static void gram_free(float *G0, int64_t p)
+{
+    if (G0_BYTES(p) >= LARIAT_HUGE_PAGE) lariat_free_huge(G0, G0_BYTES(p));
+    else free(G0);
+}
 
 static void model_free(bmodel *bm)
 {
@@ -281,7 +307,8 @@ static void batch_free(batch *bt)
     free(bt->sets);
     free(bt->S);
     free(bt->own);
-    free(bt->G0);
+    gram_free(bt->G0, bt->p);
+    free(bt->G0s);
     free(bt->nt_A);
     free(bt->nt_rhs);
     free(bt->nt_free);
@@ -314,7 +341,7 @@ static int model_arrays(batch *bt, bmodel *bm)
     bm->ac = lariat_calloc(ctx, (size_t)(p + 1), sizeof(double), "coefficients");
     bm->v = lariat_malloc(ctx, (size_t)p, sizeof(double), "gradient");
     if (bt->implicit) {
-        /* Aligned as G0 is (batch_alloc): linalg/cd_update.h. */
+        /* Aligned as G0 is (gram_alloc): linalg/cd_update.h. */
         bm->u = lariat_malloc_aligned(ctx, (size_t)p, sizeof(double), "model gradient");
         bm->dm = lariat_calloc(ctx, (size_t)p, sizeof(double), "model means");
         bm->hd = lariat_calloc(ctx, (size_t)p, sizeof(double), "model curvature");
@@ -539,29 +566,6 @@ static int own_refresh(batch *bt, bmodel *bm)
     return LARIAT_OK;
 }
 
-/* G0's Gram as refresh_sparse leaves it: rounded to single precision in
-** place, in G0's first p^2 / 2 doubles (sx and S stay where they were).
-** The coordinate descent reads a column of it for every coordinate that
-** moves, 32 MB a sweep at p = 2,000 in double, more than the caches hold,
-** and half that in single. The curvature is an approximation already. */
-static float *gram_single(const batch *bt) { return (float *)bt->G0; }
-
-/* The n doubles of d rounded to single precision into f, which starts at
-** d and overlaps it: a chunk is converted into a buffer, then copied out
-** (memcpy, not stores through a float pointer into memory the compiler
-** takes to hold doubles); the bytes written, the first half of those read
-** so far, hold no double still to be read. */
-static void gram_to_single(const double *d, int64_t n, float *f)
-{
-    enum { CHUNK = 1024 };
-    float buf[CHUNK];
-    for (int64_t i0 = 0; i0 < n; i0 += CHUNK) {
-        const int64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
-        for (int64_t i = 0; i < m; i++) buf[i] = (float)d[i0 + i];
-        memcpy(f + i0, buf, (size_t)m * sizeof(float));
-    }
-}
-
 /* Collective. On CSR rows: every model's curvature from ONE weighted Gram
 ** of all rows, model 0's (its IRLS weights V, about its means; the
 ** moments by set are dense-only, and K of them, p^2 / 2 each, would cost K
@@ -586,15 +590,14 @@ static int refresh_sparse(batch *bt)
     const int64_t p = bt->p;
     bmodel *b0 = &bt->m[0];
     const double *shift = b0->g->std->mean;
-    double *G0 = bt->G0;
     own_tile arg = {bt, b0};
-    int rc = lariat_tilesum_run(bt->ts, p + 1, own_tile_fn, &arg, G0 + p * p);
+    int rc = lariat_tilesum_run(bt->ts, p + 1, own_tile_fn, &arg, bt->G0s);
     if (rc == LARIAT_OK) {
-        rc = lariat_stats_gram_fixed(bt->ctx, bt->data, b0->wk.V, shift, G0 + p * p, G0[p * p + p], gram_single(bt));
+        rc = lariat_stats_gram_fixed(bt->ctx, bt->data, b0->wk.V, shift, bt->G0s, bt->G0s[p], bt->G0);
     }
     if (rc != LARIAT_OK) return rc;
-    const float *Gf = gram_single(bt);
-    const double *sx = G0 + p * p, S0 = G0[p * p + p], f = 1.0 / b0->g->W;
+    const float *Gf = bt->G0;
+    const double *sx = bt->G0s, S0 = bt->G0s[p], f = 1.0 / b0->g->W;
     for (int m = 0; m < bt->M; m++) {
         bmodel *bm = &bt->m[m];
         const lariat_prep *s = bm->g->std;
@@ -655,7 +658,7 @@ enum { CD_FULL, CD_ACTIVE, CD_DONE };
 ** once a block instead of once a move. */
 static void block_rest(batch *bt, const int *mods, int nm, int64_t p, int64_t j0, int nb)
 {
-    const float *G0 = gram_single(bt);
+    const float *G0 = bt->G0;
     const int64_t j1 = j0 + nb;
     const float *g[CD_BLOCK];
     for (int k = 0; k < CD_BLOCK; k++) g[k] = G0 + (j0 + (k < nb ? k : 0)) * p;
@@ -703,7 +706,7 @@ static void block_rest(batch *bt, const int *mods, int nm, int64_t p, int64_t j0
 ** so the answer is the same at any rank count (model_steps). */
 static void sweep_batch(batch *bt, const int *mods, int nm, int64_t p, double lambda)
 {
-    const double *sx = bt->G0 + p * p, S0 = bt->G0[p * p + p], f = 1.0 / bt->m[0].g->W;
+    const double *sx = bt->G0s, S0 = bt->G0s[p], f = 1.0 / bt->m[0].g->W;
     double(*cb)[CD_BLOCK] = bt->cd_coef;
     for (int t = 0; t < nm; t++) bt->m[mods[t]].cd_big = 0.0;
     for (int64_t j0 = 0; j0 < p; j0 += CD_BLOCK) {
@@ -711,7 +714,7 @@ static void sweep_batch(batch *bt, const int *mods, int nm, int64_t p, double la
         /* The next block's own entries of its columns (a cache line each),
         ** which its first moves read: asked for now, a block ahead. */
         for (int64_t j = j0 + CD_BLOCK; j < j0 + 2 * CD_BLOCK && j < p; j++) {
-            __builtin_prefetch(gram_single(bt) + j * p + j0 + CD_BLOCK);
+            __builtin_prefetch(bt->G0 + j * p + j0 + CD_BLOCK);
         }
         for (int t = 0; t < nm; t++) {
             bt->cd_moved[t] = 0;
@@ -719,7 +722,7 @@ static void sweep_batch(batch *bt, const int *mods, int nm, int64_t p, double la
         }
         for (int k = 0; k < nb; k++) {
             const int64_t j = j0 + k;
-            const float *gj = gram_single(bt) + j * p;
+            const float *gj = bt->G0 + j * p;
             for (int t = 0; t < nm; t++) {
                 bmodel *bm = &bt->m[mods[t]];
                 const lariat_prep *s = bm->g->std;
@@ -1574,10 +1577,10 @@ static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int 
         bt->sets = lariat_malloc(ctx, (size_t)(nsets * Ls), sizeof(double), "moments");
         bt->S = lariat_malloc(ctx, (size_t)Ls, sizeof(double), "moments");
         bt->own = lariat_malloc(ctx, (size_t)(p * p + p + 1), sizeof(double), "model curvature");
-        /* On a cache line, so that the descent's vector loads of its
-        ** columns (and stores to the models' u) do not straddle two when p is
-        ** a multiple of 16 (linalg/cd_update.h). */
-        if (bt->implicit) bt->G0 = lariat_malloc_aligned(ctx, (size_t)(p * p + p + 1), sizeof(double), "shared curvature");
+        if (bt->implicit) {
+            bt->G0 = gram_alloc(ctx, p);
+            bt->G0s = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "shared curvature sums");
+        }
         bt->nt_A = lariat_malloc(ctx, (size_t)((p + 1) * (p + 1)), sizeof(double), "active Newton system");
         bt->nt_rhs = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "active Newton system");
         bt->nt_free = lariat_malloc(ctx, (size_t)p, sizeof(int64_t), "active Newton system");
@@ -1591,7 +1594,7 @@ static int batch_alloc(batch *bt, lariat_ctx *ctx, const lariat_data *data, int 
         bt->tile_tmp = lariat_malloc(ctx, (size_t)(3 * bt->T), sizeof(double), "tile evaluations");
         bt->fuse_scr = lariat_malloc(ctx, FUSE_SCR, sizeof(double), "block evaluations");
         if (!bt->m || !bt->list || !bt->list_imp || !bt->cd_coef || !bt->cd_moved || !bt->Bm || !bt->Gm || !bt->red ||
-            !bt->sets || !bt->S || !bt->own || (bt->implicit && !bt->G0) || !bt->nt_A || !bt->nt_rhs || !bt->nt_free ||
+            !bt->sets || !bt->S || !bt->own || (bt->implicit && (!bt->G0 || !bt->G0s)) || !bt->nt_A || !bt->nt_rhs || !bt->nt_free ||
             !bt->predicted || !bt->share || !bt->owner || !bt->rank_work || !bt->tile_in || !bt->tile_out ||
             !bt->tile_tmp || !bt->fuse_scr) {
             rc = LARIAT_ENOMEM;
@@ -1782,8 +1785,8 @@ typedef struct lockstep {
 
 /* [formed, own, has_corr, h00 | h0 (p) | corr (p + 1) | H (p^2)]; on CSR
 ** rows (implicit) the p^2 slot holds G0's Gram unless the model is own,
-** and [sx (p) | S | hd (p) | dm (p)] follow (refresh_sparse's G0 and the
-** model's reading of it). */
+** and [sx (p) | S | hd (p) | dm (p)] follow (refresh_sparse's G0s and the
+** model's reading of G0). */
 #define LOCKSTEP_STATE(p, implicit) (4 + (p) + (p) + 1 + (p) * (p) + ((implicit) ? 3 * (p) + 1 : 0))
 
 static void lockstep_destroy(void *ws)
@@ -1878,9 +1881,9 @@ static int64_t lockstep_get_state(const void *ws, const double **values)
         memcpy(rest, bm->H, (size_t)(p * p) * sizeof(double));
     } else {
         if (bm->own) memcpy(rest, bm->H, (size_t)(p * p) * sizeof(double));
-        else if (bt->G0 != NULL) for (int64_t i = 0; i < p * p; i++) rest[i] = gram_single(bt)[i];
+        else if (bt->G0 != NULL) for (int64_t i = 0; i < p * p; i++) rest[i] = bt->G0[i];
         else memset(rest, 0, (size_t)(p * p) * sizeof(double));
-        memcpy(rest + p * p, bt->G0 + p * p, (size_t)(p + 1) * sizeof(double));
+        memcpy(rest + p * p, bt->G0s, (size_t)(p + 1) * sizeof(double));
         memcpy(rest + p * p + p + 1, bm->hd, (size_t)p * sizeof(double));
         memcpy(rest + p * p + 2 * p + 1, bm->dm, (size_t)p * sizeof(double));
     }
@@ -1914,8 +1917,8 @@ static int lockstep_set_state(void *ws, const double *values, int64_t n)
         memcpy(bm->H, rest, (size_t)(p * p) * sizeof(double));
     } else {
         if (own) memcpy(bm->H, rest, (size_t)(p * p) * sizeof(double));
-        else gram_to_single(rest, p * p, gram_single(bt)); /* singles already: exact */
-        memcpy(bt->G0 + p * p, rest + p * p, (size_t)(p + 1) * sizeof(double));
+        else for (int64_t i = 0; i < p * p; i++) bt->G0[i] = (float)rest[i]; /* singles already: exact */
+        memcpy(bt->G0s, rest + p * p, (size_t)(p + 1) * sizeof(double));
         memcpy(bm->hd, rest + p * p + p + 1, (size_t)p * sizeof(double));
         memcpy(bm->dm, rest + p * p + 2 * p + 1, (size_t)p * sizeof(double));
     }
