@@ -168,8 +168,13 @@ int lc_cmd_cv(lariat_ctx *ctx, const lc_options *o, double t_start)
                           lc_origin(o, LC_OPT_FAMILY), lariat_family_name(pb.family), lariat_family_name(fit->family));
     }
     if (rc == LARIAT_OK && fraction > 0.0) {
-        rc = lariat_metrics_compute_fit(ctx, data, test_w, fit, &fit->path[res->selected], &metrics);
+        rc = lariat_metrics_compute_fit(ctx, data, test_w, fit, &fit->path[res->selected], 1, &metrics);
         info.test = &metrics;
+    }
+    /* The summary's accuracy on the training rows (classification). */
+    lariat_metrics train_metrics;
+    if (rc == LARIAT_OK && fit->family != LARIAT_FAMILY_GAUSSIAN) {
+        rc = lariat_metrics_compute_fit(ctx, data, train_w, fit, &fit->path[res->selected], 0, &train_metrics);
     }
     if (rc == LARIAT_OK) {
         info.selected = res->selected;
@@ -185,7 +190,8 @@ int lc_cmd_cv(lariat_ctx *ctx, const lc_options *o, double t_start)
     if (rc == LARIAT_OK && lc_text(o, LC_OPT_PLOT) != NULL) rc = lariat_cv_plot_svg(ctx, res, lc_text(o, LC_OPT_PLOT));
     if (rc == LARIAT_OK) {
         lc_summary summary = {"cv", lc_text(o, LC_OPT_DATA), data, n_train, n_test, fit, res->selected, st.tol,
-                              &info, out, res, st.nlambda};
+                              &info, out, res, st.nlambda,
+                              fit->family != LARIAT_FAMILY_GAUSSIAN ? &train_metrics : NULL};
         lc_summary_print(ctx, &summary);
     }
     if (rc == LARIAT_OK && lc_flag(o, LC_OPT_STRICT) && !fit->path[res->selected].converged) {

@@ -88,8 +88,13 @@ int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
     }
     if (rc == LARIAT_OK) info.selected = fit->nlambda - 1;
     if (rc == LARIAT_OK && fraction > 0.0) {
-        rc = lariat_metrics_compute_fit(ctx, data, test_w, fit, &fit->path[info.selected], &metrics);
+        rc = lariat_metrics_compute_fit(ctx, data, test_w, fit, &fit->path[info.selected], 1, &metrics);
         info.test = &metrics;
+    }
+    /* The summary's accuracy on the training rows (classification). */
+    lariat_metrics train_metrics;
+    if (rc == LARIAT_OK && fit->family != LARIAT_FAMILY_GAUSSIAN) {
+        rc = lariat_metrics_compute_fit(ctx, data, train_w, fit, &fit->path[info.selected], 0, &train_metrics);
     }
     if (rc == LARIAT_OK) {
         info.feature_names = data->feature_names;
@@ -104,7 +109,8 @@ int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
     }
     if (rc == LARIAT_OK) {
         lc_summary summary = {"fit", lc_text(o, LC_OPT_DATA), data, n_train, n_test, fit, info.selected, st.tol,
-                              &info, out, NULL, st.nlambda};
+                              &info, out, NULL, st.nlambda,
+                              fit->family != LARIAT_FAMILY_GAUSSIAN ? &train_metrics : NULL};
         lc_summary_print(ctx, &summary);
     }
     /* --strict: not converging is a failure, reported after the model (which

@@ -77,6 +77,10 @@ void lc_summary_print(const lariat_ctx *ctx, const lc_summary *s)
         printf("  result    %lld of %lld coefficients nonzero, intercept %.6g, objective %.8g, deviance explained "
                "%.5f\n", (long long)sol->nonzero, (long long)fit->p, sol->intercept, sol->objective, sol->dev_ratio);
     }
+    if (s->train != NULL) {
+        printf("  accuracy  %.4f on the %lld training rows (class error %.4f)\n", 1.0 - s->train->class_error,
+               (long long)s->train->n, s->train->class_error);
+    }
     if (fit->path_stopped) {
         const lariat_solution *last = &fit->path[fit->nlambda - 1];
         printf("  path      stopped after lambda %d/%d: deviance ratio %.5f > 0.999 (glmnet's devmax; the fit "
@@ -112,7 +116,8 @@ void lc_summary_print(const lariat_ctx *ctx, const lc_summary *s)
         printf("  test      mse %.6g, rmse %.6g, mae %.6g, r2 %.4f (%lld rows)\n", t_m->mse, t_m->rmse, t_m->mae,
                t_m->r2, (long long)t_m->n);
     } else if (t_m != NULL) {
-        printf("  test      deviance %.6g, class error %.4f", t_m->deviance, t_m->class_error);
+        printf("  test      accuracy %.4f, deviance %.6g, class error %.4f", 1.0 - t_m->class_error, t_m->deviance,
+               t_m->class_error);
         if (t_m->family == LARIAT_FAMILY_BINOMIAL) {
             if (isfinite(t_m->auc)) printf(", auc %.4f", t_m->auc);
             else printf(", auc undefined (one class)");

@@ -4,11 +4,13 @@
 ** alpha and lambda, nonzeros, metrics, and the time spent in load / prepare /
 ** solve / cv / write. For binomial and multinomial (SPEC.md section 9) also
 ** the family and its classes, the deviance explained by the reported
-** solution, and where and why the default path stopped early.
+** solution, its accuracy on the training rows (and on the test rows of
+** --test-fraction), and where and why the default path stopped early.
 */
 #ifndef LARIAT_CLI_SUMMARY_H
 #define LARIAT_CLI_SUMMARY_H
 
+#include "data/split.h"
 #include "io/model.h"
 #include "lariat.h"
 
@@ -26,6 +28,7 @@ typedef struct lc_summary {
     const char *out;               /* the model file written */
     const lariat_cv_result *cv;    /* cv only (NULL for fit): folds, alphas, lambda_min and lambda_1se */
     int nlambda_planned;           /* lambdas the default path would have had (where a devmax stop came) */
+    const lariat_metrics *train;   /* classification: the reported model on the training rows (NULL: none) */
 } lc_summary;
 
 /* Not collective. Rank 0 prints the summary on stdout (other ranks print

@@ -239,7 +239,7 @@ static int gathered_auc(lariat_ctx *ctx, const double *trip, int64_t m, double *
 }
 
 int lariat_metrics_compute_fit(lariat_ctx *ctx, const lariat_data *data, const double *weights, const lariat_fit *fit,
-                               const lariat_solution *sol, lariat_metrics *out)
+                               const lariat_solution *sol, int auc, lariat_metrics *out)
 {
     if (fit->family == LARIAT_FAMILY_GAUSSIAN) {
         return lariat_metrics_compute(ctx, data, weights, sol->intercept, sol->coef, out);
@@ -248,17 +248,17 @@ int lariat_metrics_compute_fit(lariat_ctx *ctx, const lariat_data *data, const d
     const double *w = weights != NULL ? weights : data->w;
     const int K = fit->nlin > 0 ? fit->nlin : 1;
     const int64_t n = data->n_local;
-    const int binomial = fit->family == LARIAT_FAMILY_BINOMIAL;
-    double *eta = lariat_malloc(ctx, (size_t)(n * K > 0 ? n * K : 1), sizeof(double), "test predictions");
+    const int with_auc = auc && fit->family == LARIAT_FAMILY_BINOMIAL;
+    double *eta = lariat_malloc(ctx, (size_t)(n * K > 0 ? n * K : 1), sizeof(double), "predictions");
     double *y = lariat_malloc(ctx, (size_t)K, sizeof(double), "row labels");
-    double *trip = binomial ? lariat_malloc(ctx, (size_t)(3 * n > 0 ? 3 * n : 1), sizeof(double), "test rows") : NULL;
-    int rc = lariat_agree(ctx, eta == NULL || y == NULL || (binomial && trip == NULL) ? LARIAT_ENOMEM : LARIAT_OK);
+    double *trip = with_auc ? lariat_malloc(ctx, (size_t)(3 * n > 0 ? 3 * n : 1), sizeof(double), "scored rows") : NULL;
+    int rc = lariat_agree(ctx, eta == NULL || y == NULL || (with_auc && trip == NULL) ? LARIAT_ENOMEM : LARIAT_OK);
     if (rc == LARIAT_OK) rc = lariat_agree(ctx, lariat_predict_solution(ctx, data, fit, sol, LARIAT_PREDICT_LINK, eta));
     /* One tiled sum: count, W, and the weighted sums of the three row
     ** errors; the binomial rows' (eta, y, w) kept for the AUC. */
     double s[5] = {0, 0, 0, 0, 0};
     int64_t m = 0;
-    for (int64_t i = 0; rc == LARIAT_OK && binomial && i < n; i++) {
+    for (int64_t i = 0; rc == LARIAT_OK && with_auc && i < n; i++) {
         if (!(w[i] > 0.0)) continue;
         row_labels(fit, data->y[i], K, y);
         trip[3 * m] = eta[i * K];
@@ -281,7 +281,7 @@ int lariat_metrics_compute_fit(lariat_ctx *ctx, const lariat_data *data, const d
         out->brier = s[4] / s[1];
         out->auc = NAN;
     }
-    if (rc == LARIAT_OK && binomial) rc = gathered_auc(ctx, trip, m, &out->auc);
+    if (rc == LARIAT_OK && with_auc) rc = gathered_auc(ctx, trip, m, &out->auc);
     free(eta);
     free(y);
     free(trip);

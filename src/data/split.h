@@ -74,10 +74,12 @@ int lariat_metrics_compute(lariat_ctx *ctx, const lariat_data *data, const doubl
 /* Collective. The metrics of solution sol of fit (of any family: gaussian
 ** as lariat_metrics_compute, binomial and multinomial as above) on the rows
 ** of data with weights[i] > 0 (NULL = data->w). Labels that are no class of
-** the fit count as no class (all y_ik = 0). Errors (agreed): LARIAT_EDATA
-** when no row has positive weight; LARIAT_EUSAGE when more held-out rows
-** than an MPI count can gather for the AUC; LARIAT_ENOMEM; LARIAT_EMPI. */
+** the fit count as no class (all y_ik = 0). The binomial AUC only when auc
+** is 1 (else NaN: the training rows' summary needs none, and gathering all
+** of them to one rank would not scale). Errors (agreed): LARIAT_EDATA when
+** no row has positive weight; LARIAT_EUSAGE when more rows than an MPI
+** count can gather for the AUC; LARIAT_ENOMEM; LARIAT_EMPI. */
 int lariat_metrics_compute_fit(lariat_ctx *ctx, const lariat_data *data, const double *weights, const lariat_fit *fit,
-                               const lariat_solution *sol, lariat_metrics *out);
+                               const lariat_solution *sol, int auc, lariat_metrics *out);
 
 #endif /* LARIAT_SPLIT_H */

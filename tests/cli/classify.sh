@@ -5,7 +5,8 @@
 # of section 9, read back by predict; predictions of every --type have the
 # right header and agree with each other (probabilities in [0, 1] summing to
 # 1, the link through the logistic or softmax gives the probabilities, the
-# class is a label value); the default path stops at glmnet's devmax on
+# class is a label value); the summary's training accuracy is that of the
+# predicted classes; the default path stops at glmnet's devmax on
 # separable data; bad labels and options fail with one message naming the
 # line or the option, and write nothing.
 source "$(dirname "$0")/common.sh"
@@ -114,6 +115,20 @@ expect 0 "predict class on libsvm"
 [ "$(body sc.csv | sort -u | tr '\n' ' ')" = "-1 1 " ] || fail "libsvm class predictions are not -1 and 1"
 run 1 predict --model svm.json --data s1.svm --type link --out sl.csv
 expect 0 "predict link on libsvm"
+
+# --- the summary's accuracy on the training rows is that of predict --type class.
+for f in b m; do
+    fam=binomial
+    [ "$f" = m ] && fam=multinomial
+    run 3 fit --data "${f}1.csv" --family "$fam" --lambda 0.02 --out "acc_$f.json"
+    expect 0 "fit $fam for its accuracy"
+    said=$(sed -n 's/^  accuracy  \([0-9.]*\) on the 400 training rows (class error [0-9.]*)$/\1/p' out)
+    run 3 predict --model "acc_$f.json" --data "${f}1.csv" --type class --out "acc_$f.csv"
+    expect 0 "predict $fam classes"
+    want=$(paste -d, <(body "${f}1.csv" | cut -d, -f1) <(body "acc_$f.csv") |
+        awk -F, '{ n++; ok += ($1 == $2) } END { printf "%.4f", ok / n }')
+    [ -n "$said" ] && [ "$said" = "$want" ] || fail "$fam: the summary's accuracy '$said' is not predict's $want"
+done
 
 # --test-fraction: the metrics of the family.
 run 3 fit --data b1.csv --family binomial --lambda 0.01 --test-fraction 0.3 --out btest.json
