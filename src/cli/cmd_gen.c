@@ -2,8 +2,9 @@
 ** `lariat gen`: synthetic regression or classification data (the generator
 ** is io/gen.h); every rank formats its share of the rows, and the file is the
 ** same bytes for any number of ranks. --classes belongs to --family
-** multinomial and --noise to gaussian: given with another family they are
-** bad usage (a user who gives them expects them to act).
+** multinomial (binomial takes --classes 2, its own count) and --noise to
+** gaussian: given with another family they are bad usage (a user who gives
+** them expects them to act).
 */
 #include "cli/commands.h"
 #include "cli/setup.h"
@@ -31,9 +32,13 @@ int lc_cmd_gen(lariat_ctx *ctx, const lc_options *o, double t_start)
     g.density = lc_real(o, LC_OPT_DENSITY);
     g.seed = (uint64_t)lc_int(o, LC_OPT_SEED);
     g.family = lc_family(o);
-    if (g.family != LARIAT_FAMILY_MULTINOMIAL && lc_given(o, LC_OPT_CLASSES)) {
-        return lariat_error(ctx, LARIAT_EUSAGE, "%s applies to --family multinomial only (the family is %s)",
-                            lc_origin(o, LC_OPT_CLASSES), lariat_family_name(g.family));
+    if (g.family == LARIAT_FAMILY_BINOMIAL && lc_given(o, LC_OPT_CLASSES) && lc_int(o, LC_OPT_CLASSES) != 2) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "%s %lld: binomial data has two classes (--family multinomial "
+                            "for more)", lc_origin(o, LC_OPT_CLASSES), (long long)lc_int(o, LC_OPT_CLASSES));
+    }
+    if (g.family == LARIAT_FAMILY_GAUSSIAN && lc_given(o, LC_OPT_CLASSES)) {
+        return lariat_error(ctx, LARIAT_EUSAGE, "%s applies to --family multinomial (and binomial, 2) only (the "
+                            "family is %s)", lc_origin(o, LC_OPT_CLASSES), lariat_family_name(g.family));
     }
     if (g.family != LARIAT_FAMILY_GAUSSIAN && lc_given(o, LC_OPT_NOISE)) {
         return lariat_error(ctx, LARIAT_EUSAGE, "%s applies to --family gaussian only: %s labels are drawn from "

@@ -147,7 +147,7 @@ typedef enum {
     X(DENSITY, "density", LC_REAL, LC_DENSITY, "1", "1", "D", LC_GEN,                                            \
       "fraction of nonzero entries of X, in (0, 1]")                                                             \
     X(CLASSES, "classes", LC_INT, LC_GE2, "3", "3", "K", LC_GEN,                                                 \
-      "classes of --family multinomial (labels 0..K-1)")                                                         \
+      "classes of --family multinomial (labels 0..K-1); binomial takes only 2")                                  \
     X(TYPE, "type", LC_WORD, LC_CHOICE, "response", "response", "response|link|class", LC_PREDICT,              \
       "what to predict: the mean (probabilities), the linear predictor, or the label of the most probable class") \
     X(MAX_MEMORY, "max-memory", LC_BYTES, LC_POS, NULL, "the node's available memory / its ranks", "BYTES",     \

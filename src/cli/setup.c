@@ -223,6 +223,13 @@ int lc_data_error(lariat_ctx *ctx, const lc_options *o, lariat_family_kind famil
     if (strncmp(msg, path, strlen(path)) == 0) return rc;
     char copy[1024];
     snprintf(copy, sizeof(copy), "%s", msg);
+    /* A class's rows are counted among the rows fit on: with a test split,
+    ** the file holds more of them than the message's count. */
+    const double fraction = lc_real(o, LC_OPT_TEST_FRACTION);
+    if (fraction > 0.0 && strncmp(copy, "class ", 6) == 0) {
+        return lariat_error(ctx, rc, "%s: %s (counted in the training rows: %s %g holds the others out)", path, copy,
+                            lc_origin(o, LC_OPT_TEST_FRACTION), fraction);
+    }
     return lariat_error(ctx, rc, "%s: %s", path, copy);
 }
 

@@ -34,7 +34,12 @@ cmp s1.svm s3.svm || fail "gen binomial libsvm: different bytes at 1 and 3 ranks
 [ "$(cut -d' ' -f1 s1.svm | sort -u | tr '\n' ' ')" = "-1 1 " ] || fail "gen libsvm binomial: labels are not -1 and 1"
 [ "$(awk -F, '{ print NF }' m1.coef.csv | sort -u)" = 3 ] || fail "gen multinomial: the coefficient file has not 3 columns"
 run_plain gen --rows 10 --features 3 --classes 4 --out x.csv
-expect_error 1 "--classes" "gen --classes without --family multinomial"
+expect_error 1 "--classes" "gen --classes with --family gaussian"
+run_plain gen --rows 10 --features 3 --family binomial --classes 3 --out x.csv
+expect_error 1 "--classes 3: binomial data has two classes" "gen --classes 3 with --family binomial"
+run 3 gen --rows 400 --features 6 --nonzero 3 --family binomial --classes 2 --seed 4 --out b2.csv
+expect 0 "gen --family binomial --classes 2"
+cmp b1.csv b2.csv || fail "gen binomial: --classes 2 changed the data"
 run_plain gen --rows 10 --features 3 --family binomial --noise 2 --out x.csv
 expect_error 1 "--noise" "gen --noise with --family binomial"
 
@@ -197,6 +202,12 @@ done
 awk 'NR == 1 || NR > 3' b1.csv | awk -F, 'NR == 1 || $1 == 1' >oneclass.csv
 run 3 fit --data oneclass.csv --family binomial --out bad.json
 expect_error 2 "oneclass.csv" "a binomial file of one class"
+# A class of two rows that the test split holds out: the message says that its
+# count is of the training rows (the file has two).
+awk -F, 'NR == 1 || $1 != 2 || n++ < 2' m1.csv >rare.csv
+run 3 fit --data rare.csv --family multinomial --test-fraction 0.99 --seed 3 --out bad.json
+expect_error 2 "counted in the training rows: --test-fraction 0.99" "a class held out by the test split"
+[ ! -e bad.json ] || fail "a model was written without a class's training rows"
 
 # --- usage errors: exit 1 naming the option, before reading the data.
 run 3 cv --data b1.csv --type-measure auc --out bad.json
