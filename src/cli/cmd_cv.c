@@ -190,7 +190,7 @@ int lc_cmd_cv(lariat_ctx *ctx, const lc_options *o, double t_start)
     if (rc == LARIAT_OK && lc_text(o, LC_OPT_PLOT) != NULL) rc = lariat_cv_plot_svg(ctx, res, lc_text(o, LC_OPT_PLOT));
     if (rc == LARIAT_OK) {
         lc_summary summary = {"cv", lc_text(o, LC_OPT_DATA), data, n_train, n_test, fit, res->selected, st.tol,
-                              &info, out, res, st.nlambda,
+                              st.max_iter, &info, out, res, st.nlambda,
                               fit->family != LARIAT_FAMILY_GAUSSIAN ? &train_metrics : NULL};
         lc_summary_print(ctx, &summary);
     }

@@ -109,7 +109,7 @@ int lc_cmd_fit(lariat_ctx *ctx, const lc_options *o, double t_start)
     }
     if (rc == LARIAT_OK) {
         lc_summary summary = {"fit", lc_text(o, LC_OPT_DATA), data, n_train, n_test, fit, info.selected, st.tol,
-                              &info, out, NULL, st.nlambda,
+                              st.max_iter, &info, out, NULL, st.nlambda,
                               fit->family != LARIAT_FAMILY_GAUSSIAN ? &train_metrics : NULL};
         lc_summary_print(ctx, &summary);
     }

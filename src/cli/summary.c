@@ -90,8 +90,11 @@ void lc_summary_print(const lariat_ctx *ctx, const lc_summary *s)
         printf("  converged duality gap %.3g <= tol * N0 = %.3g, %d iterations\n", sol->duality_gap,
                s->tol * fit->null_objective, sol->iterations);
     } else {
-        printf("  NOT CONVERGED  duality gap %.3g > tol * N0 = %.3g after %d iterations (raise --max-iter)\n",
-               sol->duality_gap, s->tol * fit->null_objective, sol->iterations);
+        /* Before max_iter, the solver stopped where no step made progress
+        ** at working precision: more iterations would not help. */
+        printf("  NOT CONVERGED  duality gap %.3g > tol * N0 = %.3g after %d iterations (%s)\n", sol->duality_gap,
+               s->tol * fit->null_objective, sol->iterations,
+               sol->iterations >= s->max_iter ? "raise --max-iter" : "no further progress at working precision");
     }
     if (s->cv != NULL) {
         const lariat_cv_result *cv = s->cv;

@@ -24,6 +24,7 @@ typedef struct lc_summary {
     const lariat_fit *fit;
     int selected;                  /* the reported entry of fit->path */
     double tol;                    /* for the convergence line */
+    int max_iter;                  /* and its advice when a solution did not converge */
     const lariat_model_info *info; /* test metrics, timings, peak RSS (after lariat_model_write) */
     const char *out;               /* the model file written */
     const lariat_cv_result *cv;    /* cv only (NULL for fit): folds, alphas, lambda_min and lambda_1se */
