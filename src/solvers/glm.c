@@ -55,8 +55,12 @@ static int class_index(const double *classes, int nclass, double v)
 ** (proportions allowed); otherwise exactly two distinct values. Each rank
 ** sends its first three distinct values in row order with their global
 ** rows; merged in rank order they give the global values in row order, and
-** the row where a third one first appears (at most two of a rank's first
-** three can be values seen before it). */
+** the row where each of the first three first appears (at most two of a
+** rank's first three can be values seen before it). With a third value,
+** the one of the three with the fewest rows is the odd one out (a stray 7
+** on the file's first line among 0s and 1s, not the 1s after it), and the
+** error names its first row (one more pass and allreduce, on bad data
+** only; ties go to the later value). */
 static int binomial_classes(lariat_ctx *ctx, const lariat_data *data, const double *w, double *classes,
                             int64_t *bad_row)
 {
@@ -86,6 +90,7 @@ static int binomial_classes(lariat_ctx *ctx, const lariat_data *data, const doub
     }
     int any_outside = 0, nv = 0;
     double vals[3];
+    int64_t first[3] = {-1, -1, -1};
     *bad_row = -1;
     for (int r = 0; r < P; r++) {
         const int mr = (int)all[7 * r + 6] % 8;
@@ -96,10 +101,13 @@ static int binomial_classes(lariat_ctx *ctx, const lariat_data *data, const doub
             for (int u = 0; u < nv; u++) seen |= vals[u] == y;
             if (seen) continue;
             if (nv == 2 && *bad_row < 0) {
-                *bad_row = (int64_t)all[7 * r + 2 * t + 1];
+                *bad_row = first[2] = (int64_t)all[7 * r + 2 * t + 1];
                 vals[2] = y;
             }
-            if (nv < 2) vals[nv++] = y;
+            if (nv < 2) {
+                first[nv] = (int64_t)all[7 * r + 2 * t + 1];
+                vals[nv++] = y;
+            }
         }
     }
     free(all);
@@ -110,10 +118,24 @@ static int binomial_classes(lariat_ctx *ctx, const lariat_data *data, const doub
         return LARIAT_OK;
     }
     if (*bad_row >= 0) {
+        double count[3] = {0.0, 0.0, 0.0};
+        for (int64_t i = 0; i < data->n_local; i++) {
+            if (!(w[i] > 0.0)) continue;
+            for (int u = 0; u < 3; u++) count[u] += data->y[i] == vals[u];
+        }
+        if (MPI_Allreduce(MPI_IN_PLACE, count, 3, MPI_DOUBLE, MPI_SUM, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+            return lariat_agree(ctx, lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of the label counts failed"));
+        }
+        int odd = 2;
+        for (int u = 1; u >= 0; u--) {
+            if (count[u] < count[odd]) odd = u;
+        }
+        const double a = vals[odd == 0 ? 1 : 0], b = vals[odd == 2 ? 1 : 2];
+        *bad_row = first[odd];
         return lariat_error(ctx, LARIAT_EDATA,
                             "row %lld: label %.17g is a third value (binomial labels take two values, here %.17g "
                             "and %.17g, or lie in [0, 1])",
-                            (long long)*bad_row, vals[2], fmin(vals[0], vals[1]), fmax(vals[0], vals[1]));
+                            (long long)*bad_row, vals[odd], fmin(a, b), fmax(a, b));
     }
     if (nv < 2) {
         return lariat_error(ctx, LARIAT_EDATA, "binomial labels need two classes, but every label is %.17g",

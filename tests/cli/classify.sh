@@ -199,6 +199,10 @@ for np in 1 3; do
     expect_error 2 "frac.csv:201: label 1.5 " "a non-integer multinomial label at $np ranks"
     [ ! -e bad.json ] || fail "a model was written after a non-integer label"
 done
+# The odd value first: the message names it, not the majority value after it.
+awk 'NR == 2 { sub(/^[01]/, "7") } { print }' b1.csv >first7.csv
+run 3 fit --data first7.csv --family binomial --out bad.json
+expect_error 2 "first7.csv:2: label 7 " "a third binomial label on the first row"
 awk 'NR == 1 || NR > 3' b1.csv | awk -F, 'NR == 1 || $1 == 1' >oneclass.csv
 run 3 fit --data oneclass.csv --family binomial --out bad.json
 expect_error 2 "oneclass.csv" "a binomial file of one class"
