@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cross-validation of the classification families end to end (SPEC.md
 # sections 3 and 9): the same CV curve at 1 and 3 ranks; the measure named by
-# the model ("type_measure"), the CV table and the plot; auc maximized;
+# the model ("type_measure"), the CV table and the plot; auc maximized and
+# plotted upward;
 # held-out metrics of the refit; predictions from the refit model.
 source "$(dirname "$0")/common.sh"
 
@@ -28,8 +29,16 @@ d=$(max_rel_diff c.txt a.txt)
 close_enough "$d" 1e-6 || fail "cvm at 3 ranks differs from 1 rank by $d (relative)"
 
 # auc: maximized (lambda_min has the largest cvm), and class.
-run 3 cv --data b.csv --family binomial --nfolds 5 --nlambda 20 --type-measure auc --out auc.json
+run 3 cv --data b.csv --family binomial --nfolds 5 --nlambda 20 --type-measure auc --out auc.json --plot auc.svg
 expect 0 "cv binomial auc"
+# The plot's axis is named AUC and reads upward: the y axis's tick labels
+# (right-aligned at the axis) rise as they go up the picture (y falls).
+grep -q '>AUC</text>' auc.svg || fail "the auc plot does not name the measure"
+ticks=$(grep -o "<text x='[0-9.]*' y='[0-9.]*' text-anchor='end'[^>]*>[0-9.]*</text>" auc.svg |
+    sed "s/.* y='\([0-9.]*\)'.*>\([0-9.]*\)<.*/\1 \2/")
+[ "$(echo "$ticks" | wc -l)" -ge 3 ] || fail "the auc plot has no y ticks: $ticks"
+echo "$ticks" | sort -n | awk 'NR > 1 && $2 >= prev { bad = 1 } { prev = $2 } END { exit bad }' ||
+    fail "the auc plot does not read upward: $ticks"
 jq -e '.cv.type_measure == "auc"' auc.json >/dev/null || fail "auc model: $(jq -c .cv.type_measure auc.json)"
 jq -e '([.cv.table[].cvm] | max) as $m | ([.cv.table[] | select(.cvm == $m) | .lambda] | max) == .cv.lambda_min' \
     auc.json >/dev/null || fail "auc: lambda_min is not the largest AUC's lambda"
