@@ -71,6 +71,19 @@ jq -e '.multinomial == "grouped" and ([range(6) as $j | [.coef[][$j] != 0] | (al
     grouped.json >/dev/null || fail "grouped: a feature is in for some classes only"
 grep -q '^  family    multinomial (grouped): 3 classes 0, 1, 2$' out || fail "the summary does not say grouped"
 grep -q 'deviance explained' out || fail "the summary does not give the deviance explained"
+# The same options as config keys (family, multinomial; predict's type): the same model and classes.
+printf 'data = m1.csv\nfamily = multinomial\nmultinomial = grouped\nlambda = 0.05\n' >grouped.conf
+run 3 fit --config grouped.conf --out grouped_conf.json
+expect 0 "fit grouped multinomial from a config"
+[ "$(jq -c '.coef, .intercept' grouped_conf.json)" = "$(jq -c '.coef, .intercept' grouped.json)" ] ||
+    fail "the config's grouped fit differs from the command line's"
+printf 'type = class\n' >class.conf
+run 3 predict --config class.conf --model grouped.json --data m1.csv --out grouped_conf.csv
+expect 0 "predict --type class from a config"
+run 3 predict --model grouped.json --data m1.csv --type class --out grouped_cli.csv
+expect 0 "predict --type class"
+[ "$(header grouped_conf.csv)" = class ] && cmp -s grouped_conf.csv grouped_cli.csv ||
+    fail "predict's config key type = class differs from --type class"
 
 # --- predict: every type, from a model read back, at 3 ranks.
 for t in response link class; do
