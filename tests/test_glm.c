@@ -479,6 +479,78 @@ static void test_sparse_multinomial(void)
     lariat_data_destroy(dd);
 }
 
+/* Collective. lariat_predict_solution's three kinds against the
+** coefficients themselves, at one lambda of a binomial and a multinomial
+** fit: LINK is b0k + x'b_k, RESPONSE the logistic or the softmax of it,
+** CLASS the label of the most probable class (binomial: class 1 when
+** p > 0.5), on every rank's rows. */
+static void test_predict_kinds(void)
+{
+    const char *files[2] = {"class_breast.csv", "class_iris.csv"};
+    const lariat_family_kind fams[2] = {LARIAT_FAMILY_BINOMIAL, LARIAT_FAMILY_MULTINOMIAL};
+    for (int c = 0; c < 2; c++) {
+        lariat_data *d = read_class_rows(files[c], NULL);
+        if (d == NULL) return;
+        lariat_problem pb;
+        lariat_problem_default(&pb);
+        pb.family = fams[c];
+        lariat_settings st;
+        lariat_settings_default(&st);
+        double lambda = 0.01;
+        st.lambda = &lambda;
+        st.n_lambda_given = 1;
+        lariat_fit *fit = NULL;
+        int rc = lariat_fit_path(lt_ctx(), d, NULL, &pb, &st, &fit);
+        LT_ASSERT_ALL(rc == LARIAT_OK);
+        if (rc != LARIAT_OK) {
+            lariat_data_destroy(d);
+            return;
+        }
+        const lariat_solution *sol = &fit->path[0];
+        const int K = fit->nlin, wl = lariat_predict_width(fit, LARIAT_PREDICT_LINK),
+                  wr = lariat_predict_width(fit, LARIAT_PREDICT_RESPONSE),
+                  wc = lariat_predict_width(fit, LARIAT_PREDICT_CLASS);
+        LT_ASSERT_ALL(wl == K && wr == K && wc == 1);
+        const int64_t n = d->n_local, p = d->p;
+        double *link = malloc((size_t)(n * K + 1) * sizeof(double)), *resp = malloc((size_t)(n * K + 1) * sizeof(double));
+        double *cls = malloc((size_t)(n + 1) * sizeof(double)), *x = malloc((size_t)p * sizeof(double));
+        rc = lariat_predict_solution(lt_ctx(), d, fit, sol, LARIAT_PREDICT_LINK, link);
+        if (rc == LARIAT_OK) rc = lariat_predict_solution(lt_ctx(), d, fit, sol, LARIAT_PREDICT_RESPONSE, resp);
+        if (rc == LARIAT_OK) rc = lariat_predict_solution(lt_ctx(), d, fit, sol, LARIAT_PREDICT_CLASS, cls);
+        LT_ASSERT_ALL(rc == LARIAT_OK);
+        double worst_link = 0.0, worst_resp = 0.0;
+        int class_ok = 1;
+        for (int64_t i = 0; rc == LARIAT_OK && i < n; i++) {
+            lariat_matrix_get_row(d->X, i, x);
+            double eta[LARIAT_GLM_MAX_GROUP], top = -INFINITY, z = 0.0;
+            int best = 0;
+            for (int k = 0; k < K; k++) {
+                eta[k] = K > 1 ? sol->intercepts[k] : sol->intercept;
+                for (int64_t j = 0; j < p; j++) eta[k] += x[j] * sol->coef[k * p + j];
+                worst_link = fmax(worst_link, fabs(link[i * K + k] - eta[k]) / fmax(1.0, fabs(eta[k])));
+                if (eta[k] > top) {
+                    top = eta[k];
+                    best = k;
+                }
+            }
+            for (int k = 0; k < K; k++) z += exp(eta[k] - top);
+            for (int k = 0; k < K; k++) {
+                const double prob = K > 1 ? exp(eta[k] - top) / z : 1.0 / (1.0 + exp(-eta[0]));
+                worst_resp = fmax(worst_resp, fabs(resp[i * K + k] - prob));
+            }
+            const double want = K > 1 ? fit->classes[best] : fit->classes[1.0 / (1.0 + exp(-eta[0])) > 0.5];
+            class_ok &= cls[i] == want;
+        }
+        LT_ASSERT_ALL(worst_link <= 1e-12 && worst_resp <= 1e-12 && class_ok);
+        free(link);
+        free(resp);
+        free(cls);
+        free(x);
+        lariat_fit_destroy(fit);
+        lariat_data_destroy(d);
+    }
+}
+
 /* Collective. fista along a default path of 60 lambdas into near separation
 ** (the weighted breast cancer rows, alpha 0.5): a descent check that
 ** failed on round-off grew the step's curvature without bound, and the
@@ -795,6 +867,7 @@ void lt_register_glm(void)
     CU_add_test(s, "certificate with the shift clamped at extreme rows, binomial", test_certificate_binom_clipped);
     CU_add_test(s, "sparse storage equals dense", test_sparse_equals_dense);
     CU_add_test(s, "sparse storage equals dense, multinomial", test_sparse_multinomial);
+    CU_add_test(s, "predictions: link, response and class", test_predict_kinds);
     CU_add_test(s, "multinomial with admm is refused", test_multinomial_admm_refused);
     CU_add_test(s, "a third binomial label names its row", test_third_label);
     CU_add_test(s, "the binomial SIMD loops equal the scalar ones", test_binomial_simd);
