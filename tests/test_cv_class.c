@@ -10,12 +10,14 @@
 */
 #include "core/core.h"
 #include "cv/folds.h"
+#include "family/family.h"
 #include "solvers/glm.h"
 #include "harness.h"
 #include "testdata.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +188,52 @@ static int fold_short(int64_t i) { return (i == 17 || i == 33) ? 3 : (int)(i % 5
 static int fold_five(int64_t i) { return (int)(i % 5) + 1; }
 /* Binomial labels 0/1 with fold 2 (the rows i % 5 == 1) all of class 0. */
 static double label_fold2_one_class(int64_t i) { return (i % 5 == 1) ? 0.0 : (double)((i / 5) % 2); }
+
+/* Not collective. lariat_auc against the pairs themselves (sum over
+** positive-negative pairs of w_i w_j ([s_i > s_j] + [s_i = s_j] / 2) over
+** P N), on scores with ties and fractional labels; and its bits depend only
+** on which positives score above which negatives: the same rows with other
+** scores in the same pairwise order, and in another row order, give the same
+** value to the last bit (a fold that separates the classes at several
+** lambdas then has equal AUCs, and lambda_min is the largest of them: SPEC.md
+** section 9). */
+static void test_auc_order(void)
+{
+    enum { N = 257 };
+    double s[N], s2[N], y[N], w[N], ys[N], ws[N], sp[N];
+    int64_t idx[N];
+    uint64_t r = 12345;
+    for (int i = 0; i < N; i++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        y[i] = (r >> 33) % 3 == 0 ? 1.0 : (r >> 35) % 17 == 0 ? 0.25 : 0.0;
+        w[i] = 0.1 + (double)((r >> 20) % 1000) / 333.0;
+        s[i] = (double)((r >> 40) % 50) / 7.0; /* many ties */
+    }
+    double num = 0.0, P = 0.0, Nw = 0.0;
+    for (int i = 0; i < N; i++) {
+        P += w[i] * y[i];
+        Nw += w[i] * (1.0 - y[i]);
+        for (int j = 0; j < N; j++) {
+            const double pair = w[i] * y[i] * w[j] * (1.0 - y[j]);
+            num += pair * (s[i] > s[j] ? 1.0 : s[i] == s[j] ? 0.5 : 0.0);
+        }
+    }
+    const double brute = num / (P * Nw), a = lariat_auc(N, s, y, w, idx);
+    LT_ASSERT_ALL(fabs(a - brute) <= 1e-14);
+    /* Separated classes (0/1 labels), scores moved but kept in pairwise
+    ** order, rows reversed: bit-identical. */
+    for (int i = 0; i < N; i++) {
+        const double yy = y[i] == 1.0 ? 1.0 : 0.0;
+        s[i] = yy + 0.001 * (double)i;
+        s2[i] = yy + 0.5 * sin((double)i); /* classes still apart, another order within each */
+        ys[N - 1 - i] = yy;
+        ws[N - 1 - i] = w[i];
+        sp[N - 1 - i] = s2[i];
+        y[i] = yy;
+    }
+    const double a1 = lariat_auc(N, s, y, w, idx), a2 = lariat_auc(N, s2, y, w, idx), a3 = lariat_auc(N, sp, ys, ws, idx);
+    LT_ASSERT_ALL(a1 == a2 && a1 == a3 && fabs(a1 - 1.0) <= 1e-15);
+}
 
 /* A class with fewer than two rows in a fold's training rows is bad data
 ** naming the fold and the class; auc with a small or one-class fold, auc
@@ -508,6 +556,7 @@ void lt_register_cv_class(void)
 #undef CV_CLASS_ADD
     CU_add_test(s, "bad input and usage are refused before any fit", test_bad_input);
     CU_add_test(s, "auc over several alphas picks the largest", test_auc_alphas);
+    CU_add_test(s, "auc: the pairs' formula, and the same bits for the same order", test_auc_order);
     CU_add_test(s, "gaussian deviance is mse and mae the mean absolute error", test_gaussian_mae);
     CU_add_test(s, "lockstep paths equal each model's own path", test_lockstep_paths);
 }

@@ -6,6 +6,7 @@
 #include "family/family.h"
 
 #include "family/simd.h"
+#include "linalg/rsum.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -379,21 +380,54 @@ double lariat_auc(int64_t n, const double *s, const double *y, const double *w, 
     qsort(idx, (size_t)n, sizeof(int64_t), by_score);
     auc_scores = NULL;
     /* Walk the scores upwards in groups of ties: a positive beats every
-    ** negative below its group and half of those in it. */
-    double P = 0.0, N = 0.0, below = 0.0, sum = 0.0;
+    ** negative below its group and half of those in it. Every sum is a
+    ** binned one (linalg/rsum.h), whose value depends on the set of its
+    ** terms and not on their order: the AUC then depends only on which
+    ** positives score above which negatives, and two lambdas that order
+    ** the rows alike give the same bits. With sums in sort order, rows of
+    ** one class sorted differently made the last bit differ: the folds of
+    ** a CV that separate the classes at several lambdas gave AUCs 1 ulp
+    ** apart, and lambda_min was not the largest of equal ones (SPEC.md
+    ** section 9; cv.glmnet's cvm is bit-identical there). Beyond the
+    ** binned sums' term limit, plain sums. */
+    if (n > LARIAT_RSUM_MAX_TERMS) {
+        double P = 0.0, N = 0.0, below = 0.0, sum = 0.0;
+        for (int64_t a = 0; a < n;) {
+            int64_t b = a;
+            double gp = 0.0, gn = 0.0;
+            while (b < n && s[idx[b]] == s[idx[a]]) {
+                const int64_t i = idx[b++];
+                gp += w[i] * y[i];
+                gn += w[i] * (1.0 - y[i]);
+            }
+            sum += gp * (below + 0.5 * gn);
+            below += gn;
+            P += gp;
+            N += gn;
+            a = b;
+        }
+        return (P > 0.0 && N > 0.0) ? sum / (P * N) : NAN;
+    }
+    /* [group positives | group negatives | negatives below | terms | P | N] */
+    lariat_rsum_entry acc[6];
+    lariat_rsum_clear(acc, 6);
     for (int64_t a = 0; a < n;) {
         int64_t b = a;
-        double gp = 0.0, gn = 0.0;
+        lariat_rsum_clear(acc, 2);
         while (b < n && s[idx[b]] == s[idx[a]]) {
             const int64_t i = idx[b++];
-            gp += w[i] * y[i];
-            gn += w[i] * (1.0 - y[i]);
+            const double v[2] = {w[i] * y[i], w[i] * (1.0 - y[i])};
+            lariat_rsum_add(acc, v, 2);
         }
-        sum += gp * (below + 0.5 * gn);
-        below += gn;
-        P += gp;
-        N += gn;
+        double g[3];
+        lariat_rsum_value(acc, g, 3); /* gp, gn, below */
+        const double term = g[0] * (g[2] + 0.5 * g[1]);
+        lariat_rsum_add(&acc[3], &term, 1);
+        lariat_rsum_merge(&acc[2], &acc[1], 1);
+        lariat_rsum_merge(&acc[4], acc, 2);
         a = b;
     }
-    return (P > 0.0 && N > 0.0) ? sum / (P * N) : NAN;
+    double t[3];
+    lariat_rsum_value(&acc[3], t, 3); /* sum, P, N */
+    return (t[1] > 0.0 && t[2] > 0.0) ? t[0] / (t[1] * t[2]) : NAN;
 }
