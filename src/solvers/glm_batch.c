@@ -1735,8 +1735,8 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
     }
     if (rc == LARIAT_OK && not_converged > 0) {
         lariat_log(ctx, LARIAT_LOG_NORMAL,
-                   "warning: %d of %d (model, lambda) pairs did not converge within %d iterations (gap above tol * "
-                   "N0)",
+                   "warning: %d of %d (model, lambda) pairs did not converge (gap above tol * N0 after at most %d "
+                   "iterations: max_iter, or no further progress at working precision)",
                    not_converged, M * fits[0]->nlambda, st->max_iter);
     }
     if (rc == LARIAT_OK) {

@@ -268,7 +268,8 @@ int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_setti
     }
     if (rc == LARIAT_OK && not_converged > 0) {
         lariat_log(ctx, LARIAT_LOG_NORMAL,
-                   "warning: %d of %d lambda values did not converge within %d iterations (gap above tol * N0)",
+                   "warning: %d of %d lambda values did not converge (gap above tol * N0 after at most %d "
+                   "iterations: max_iter, or no further progress at working precision)",
                    not_converged, fit->nlambda, st->max_iter);
     }
     if (ops != NULL) ops->destroy(ws);

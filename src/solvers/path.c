@@ -245,7 +245,8 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
     }
     if (rc == LARIAT_OK && not_converged > 0) {
         lariat_log(ctx, LARIAT_LOG_NORMAL,
-                   "warning: %d of %d lambda values did not converge within %d iterations (gap above tol * N0)",
+                   "warning: %d of %d lambda values did not converge (gap above tol * N0 after at most %d "
+                   "iterations: max_iter, or no further progress at working precision)",
                    not_converged, nlam, st->max_iter);
     }
     if (ops != NULL) ops->destroy(ws);
