@@ -340,6 +340,36 @@ static void check_case(const char *name)
 GLM_CASES(GLM_TEST_FN)
 
 
+/* Collective. Problem pb on the same rows stored dense (dd) and sparse
+** (ds), with gram and with fista: every solution converged, and the paths'
+** objectives within 1e-10. */
+static void check_sparse_equals_dense(const lariat_data *dd, const lariat_data *ds, const lariat_problem *pb)
+{
+    const lariat_solver_kind kinds[] = {LARIAT_SOLVER_GRAM, LARIAT_SOLVER_FISTA};
+    for (size_t s = 0; s < 2; s++) {
+        lariat_settings st;
+        lariat_settings_default(&st);
+        st.solver = kinds[s];
+        st.nlambda = 8;
+        st.lambda_min_ratio = 0.05;
+        st.max_iter = 100000;
+        lariat_fit *fd = NULL, *fs = NULL;
+        int rc = lariat_fit_path(lt_ctx(), dd, NULL, pb, &st, &fd);
+        if (rc == LARIAT_OK) rc = lariat_fit_path(lt_ctx(), ds, NULL, pb, &st, &fs);
+        LT_ASSERT_ALL(rc == LARIAT_OK && fd->nlambda == fs->nlambda);
+        if (rc == LARIAT_OK && fd->nlambda == fs->nlambda) {
+            double worst = 0.0;
+            for (int k = 0; k < fd->nlambda; k++) {
+                worst = fmax(worst, fabs(fd->path[k].objective - fs->path[k].objective));
+                LT_ASSERT_ALL(fd->path[k].converged && fs->path[k].converged);
+            }
+            LT_ASSERT_ALL(worst <= 1e-10);
+        }
+        lariat_fit_destroy(fd);
+        lariat_fit_destroy(fs);
+    }
+}
+
 /* Collective. Sparse storage: the breast cancer data written as LIBSVM
 ** (read back as CSR, with some entries zeroed so rows are truly sparse)
 ** gives the same path as the same numbers stored dense, for gram and fista. */
@@ -387,34 +417,12 @@ static void test_sparse_equals_dense(void)
     LT_ASSERT_ALL(rc == LARIAT_OK);
     if (rc != LARIAT_OK) return;
     LT_ASSERT_ALL(lariat_matrix_is_sparse(ds->X) && !lariat_matrix_is_sparse(dd->X));
-    const lariat_solver_kind kinds[] = {LARIAT_SOLVER_GRAM, LARIAT_SOLVER_FISTA};
     for (int a = 0; a < 2; a++) {
         lariat_problem pb;
         lariat_problem_default(&pb);
         pb.family = LARIAT_FAMILY_BINOMIAL;
         pb.alpha = a == 0 ? 1.0 : 0.5;
-        for (size_t s = 0; s < 2; s++) {
-            lariat_settings st;
-            lariat_settings_default(&st);
-            st.solver = kinds[s];
-            st.nlambda = 8;
-            st.lambda_min_ratio = 0.05;
-            st.max_iter = 100000;
-            lariat_fit *fd = NULL, *fs = NULL;
-            rc = lariat_fit_path(lt_ctx(), dd, NULL, &pb, &st, &fd);
-            if (rc == LARIAT_OK) rc = lariat_fit_path(lt_ctx(), ds, NULL, &pb, &st, &fs);
-            LT_ASSERT_ALL(rc == LARIAT_OK && fd->nlambda == fs->nlambda);
-            if (rc == LARIAT_OK && fd->nlambda == fs->nlambda) {
-                double worst = 0.0;
-                for (int k = 0; k < fd->nlambda; k++) {
-                    worst = fmax(worst, fabs(fd->path[k].objective - fs->path[k].objective));
-                    LT_ASSERT_ALL(fd->path[k].converged && fs->path[k].converged);
-                }
-                LT_ASSERT_ALL(worst <= 1e-10);
-            }
-            lariat_fit_destroy(fd);
-            lariat_fit_destroy(fs);
-        }
+        check_sparse_equals_dense(dd, ds, &pb);
     }
     lariat_data_destroy(dd);
     lariat_data_destroy(ds);
@@ -445,35 +453,13 @@ static void test_sparse_multinomial(void)
     if (dd == NULL) return;
     lariat_data *ds = lt_sparse_copy(dd);
     LT_ASSERT_ALL(ds != NULL && lariat_matrix_is_sparse(ds->X));
-    const lariat_solver_kind kinds[] = {LARIAT_SOLVER_GRAM, LARIAT_SOLVER_FISTA};
     for (int grouped = 0; ds != NULL && grouped < 2; grouped++) {
         lariat_problem pb;
         lariat_problem_default(&pb);
         pb.family = LARIAT_FAMILY_MULTINOMIAL;
         pb.grouped = grouped;
         pb.alpha = 0.5;
-        for (size_t s = 0; s < 2; s++) {
-            lariat_settings st;
-            lariat_settings_default(&st);
-            st.solver = kinds[s];
-            st.nlambda = 8;
-            st.lambda_min_ratio = 0.05;
-            st.max_iter = 100000;
-            lariat_fit *fd = NULL, *fs = NULL;
-            int rc = lariat_fit_path(lt_ctx(), dd, NULL, &pb, &st, &fd);
-            if (rc == LARIAT_OK) rc = lariat_fit_path(lt_ctx(), ds, NULL, &pb, &st, &fs);
-            LT_ASSERT_ALL(rc == LARIAT_OK && fd->nlambda == fs->nlambda);
-            if (rc == LARIAT_OK && fd->nlambda == fs->nlambda) {
-                double worst = 0.0;
-                for (int k = 0; k < fd->nlambda; k++) {
-                    worst = fmax(worst, fabs(fd->path[k].objective - fs->path[k].objective));
-                    LT_ASSERT_ALL(fd->path[k].converged && fs->path[k].converged);
-                }
-                LT_ASSERT_ALL(worst <= 1e-10);
-            }
-            lariat_fit_destroy(fd);
-            lariat_fit_destroy(fs);
-        }
+        check_sparse_equals_dense(dd, ds, &pb);
     }
     lariat_data_destroy(ds);
     lariat_data_destroy(dd);
