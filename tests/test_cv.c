@@ -223,7 +223,8 @@ static cJSON *read_fixture(const char *name)
 ** lasso (make_cvglmnet.R): cvm and cvsd equal cv.glmnet's and the exact
 ** per-fold referee's (make_cv_referee.py) to 1e-9, with the same lambda_min
 ** and lambda_1se and the refit's coefficients (1e-6). Both the statistics
-** mode and (2 rank groups, masked fits) the data mode. */
+** mode and (2 rank groups, masked fits) the data mode; and under mae,
+** cv.glmnet's mae table and choices. */
 static void test_cv_matches_cvglmnet(void)
 {
     char path[512];
@@ -291,6 +292,26 @@ static void test_cv_matches_cvglmnet(void)
             LT_ASSERT_ALL(ok);
             lariat_cv_destroy(res);
         }
+        /* The same folds and lambdas under mae (SPEC.md section 9): cv.glmnet's
+        ** table, lambda_min and lambda_1se. */
+        int nm = 0, nms = 0;
+        double *cvm_mae = json_numbers(cJSON_GetObjectItem(ref, "cvm_mae"), &nm);
+        double *cvsd_mae = json_numbers(cJSON_GetObjectItem(ref, "cvsd_mae"), &nms);
+        const cJSON *lm = cJSON_GetObjectItem(ref, "lambda_min_mae"), *l1 = cJSON_GetObjectItem(ref, "lambda_1se_mae");
+        cv.groups = 0;
+        cv.measure = LARIAT_MEASURE_MAE;
+        lariat_cv_result *res = NULL;
+        rc = lariat_cv(lt_ctx(), d, NULL, &pb, &st, &cv, &res);
+        LT_ASSERT_ALL(rc == LARIAT_OK && nm == nlam && nms == nlam && lm != NULL && l1 != NULL);
+        if (rc == LARIAT_OK && nm == nlam && nms == nlam && lm != NULL && l1 != NULL) {
+            const lariat_cv_curve *c = &res->curves[0];
+            LT_ASSERT_ALL(res->measure == LARIAT_MEASURE_MAE && c->nlambda == nlam &&
+                          lt_rel_diff(c->cvm, cvm_mae, nlam) <= 1e-9 && lt_rel_diff(c->cvsd, cvsd_mae, nlam) <= 1e-9 &&
+                          res->lambda_min == lm->valuedouble && res->lambda_1se == l1->valuedouble);
+        }
+        lariat_cv_destroy(res);
+        free(cvm_mae);
+        free(cvsd_mae);
         free(fold);
     }
     lariat_data_destroy(d);
