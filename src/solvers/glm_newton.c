@@ -70,7 +70,7 @@
 ** curvature need one or two; on a fixed bound the steps converge only
 ** linearly: on class_multex.csv (500 x 30, 3 classes, lambda 0.001) they
 ** shrank the gap by 4% each, 1.78e-7 to 1.58e-7 in four, where tol N0 was
-** 1.09e-7, and the solve stopped there (on the default path at alpha 1, 63
+** 1.09e-7, and the solve stopped there (on the default path at alpha 1, 64
 ** of 100 lambdas). */
 #define MAX_BLIND 3
 #define BLIND_SHRINK 0.99
