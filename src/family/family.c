@@ -408,26 +408,34 @@ double lariat_auc(int64_t n, const double *s, const double *y, const double *w, 
         }
         return (P > 0.0 && N > 0.0) ? sum / (P * N) : NAN;
     }
-    /* [group positives | group negatives | negatives below | terms | P | N] */
-    lariat_rsum_entry acc[6];
-    lariat_rsum_clear(acc, 6);
+    /* [P | N | terms]; N, read before a group's negatives join it, is the
+    ** weight of the negatives below the group. A group of one row (no tie)
+    ** has its weights as they are; a larger group's are binned too. */
+    lariat_rsum_entry acc[3], grp[2];
+    lariat_rsum_clear(acc, 3);
     for (int64_t a = 0; a < n;) {
-        int64_t b = a;
-        lariat_rsum_clear(acc, 2);
-        while (b < n && s[idx[b]] == s[idx[a]]) {
-            const int64_t i = idx[b++];
-            const double v[2] = {w[i] * y[i], w[i] * (1.0 - y[i])};
-            lariat_rsum_add(acc, v, 2);
+        int64_t b = a + 1;
+        while (b < n && s[idx[b]] == s[idx[a]]) b++;
+        double g[2] = {w[idx[a]] * y[idx[a]], w[idx[a]] * (1.0 - y[idx[a]])}; /* gp, gn */
+        if (b > a + 1) {
+            lariat_rsum_clear(grp, 2);
+            for (int64_t t = a; t < b; t++) {
+                const double v[2] = {w[idx[t]] * y[idx[t]], w[idx[t]] * (1.0 - y[idx[t]])};
+                lariat_rsum_add(grp, v, 2);
+            }
+            lariat_rsum_value(grp, g, 2);
         }
-        double g[3];
-        lariat_rsum_value(acc, g, 3); /* gp, gn, below */
-        const double term = g[0] * (g[2] + 0.5 * g[1]);
-        lariat_rsum_add(&acc[3], &term, 1);
-        lariat_rsum_merge(&acc[2], &acc[1], 1);
-        lariat_rsum_merge(&acc[4], acc, 2);
+        if (g[0] != 0.0) {
+            double below;
+            lariat_rsum_value(&acc[1], &below, 1);
+            const double term = g[0] * (below + 0.5 * g[1]);
+            lariat_rsum_add(&acc[2], &term, 1);
+            lariat_rsum_add(&acc[0], &g[0], 1);
+        }
+        if (g[1] != 0.0) lariat_rsum_add(&acc[1], &g[1], 1);
         a = b;
     }
     double t[3];
-    lariat_rsum_value(&acc[3], t, 3); /* sum, P, N */
-    return (t[1] > 0.0 && t[2] > 0.0) ? t[0] / (t[1] * t[2]) : NAN;
+    lariat_rsum_value(acc, t, 3); /* P, N, sum */
+    return (t[0] > 0.0 && t[1] > 0.0) ? t[2] / (t[0] * t[1]) : NAN;
 }
