@@ -118,12 +118,12 @@ static int binomial_classes(lariat_ctx *ctx, const lariat_data *data, const doub
         return LARIAT_OK;
     }
     if (*bad_row >= 0) {
-        double count[3] = {0.0, 0.0, 0.0};
+        int64_t count[3] = {0, 0, 0}; /* rows, summed as integers (exact in any order) */
         for (int64_t i = 0; i < data->n_local; i++) {
             if (!(w[i] > 0.0)) continue;
             for (int u = 0; u < 3; u++) count[u] += data->y[i] == vals[u];
         }
-        if (MPI_Allreduce(MPI_IN_PLACE, count, 3, MPI_DOUBLE, MPI_SUM, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        if (MPI_Allreduce(MPI_IN_PLACE, count, 3, MPI_INT64_T, MPI_SUM, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
             return lariat_agree(ctx, lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of the label counts failed"));
         }
         int odd = 2;
