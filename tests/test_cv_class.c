@@ -49,6 +49,17 @@ static lariat_measure measure_of(const char *name)
     return LARIAT_MEASURE_DEFAULT;
 }
 
+/* Not collective. The fixture's per-feature bounds (key "lower" or
+** "upper", an array of p numbers), or NULL when absent. */
+static double *feature_bounds(const cJSON *root, const char *key, int64_t p)
+{
+    const cJSON *a = cJSON_GetObjectItem(root, key);
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != p) return NULL;
+    double *v = malloc((size_t)p * sizeof(double));
+    for (int64_t j = 0; j < p; j++) v[j] = cJSON_GetArrayItem(a, (int)j)->valuedouble;
+    return v;
+}
+
 /* Collective. One fixture: lariat_cv with its foldid, lambdas and measure,
 ** with one rank group and (on two ranks or more) two. */
 static void check_case(const char *name)
@@ -73,6 +84,7 @@ static void check_case(const char *name)
     LT_ASSERT_ALL(rc == LARIAT_OK && d->n == nf && ncvm == nlam && ncvsd == nlam);
     if (rc == LARIAT_OK && d->n == nf && ncvm == nlam && ncvsd == nlam) {
         int *fold = malloc((size_t)(d->n_local + 1) * sizeof(int));
+        double *bounds = NULL, *bounds_hi = NULL;
         for (int64_t i = 0; i < d->n_local; i++) fold[i] = (int)fold_all[d->row0 + i];
         lariat_problem pb;
         lariat_settings st;
@@ -87,6 +99,8 @@ static void check_case(const char *name)
         pb.alpha = cJSON_GetObjectItem(root, "alpha")->valuedouble;
         pb.standardize = cJSON_IsTrue(cJSON_GetObjectItem(root, "standardize"));
         pb.intercept = cJSON_IsTrue(cJSON_GetObjectItem(root, "intercept"));
+        pb.lower = bounds = feature_bounds(root, "lower", d->p);
+        pb.upper = bounds_hi = feature_bounds(root, "upper", d->p);
         st.lambda = lam;
         st.n_lambda_given = nlam;
         cv.foldid = fold;
@@ -134,6 +148,8 @@ static void check_case(const char *name)
             lariat_cv_destroy(res);
         }
         free(fold);
+        free(bounds);
+        free(bounds_hi);
         lariat_data_destroy(ds);
     }
     lariat_data_destroy(d);
@@ -147,7 +163,8 @@ static void check_case(const char *name)
 #define CV_CLASS_CASES(X)                                                                                              \
     X(binom_breast_deviance) X(binom_breast_class) X(binom_breast_mse) X(binom_breast_mae) X(binom_breast_auc)        \
     X(binom_breast_w_deviance) X(binom_breast_w_auc) X(binom_prop_deviance) X(multi_wine_deviance)                   \
-    X(multi_wine_class) X(multi_wine_mse) X(multi_wine_mae) X(multi_wine_grouped_deviance)
+    X(multi_wine_class) X(multi_wine_mse) X(multi_wine_mae) X(multi_wine_grouped_deviance)                          \
+    X(multi_wine_grouped_bounds_deviance)
 
 #define CV_CLASS_TEST_FN(c)                                                                                            \
     static void test_##c(void) { check_case("cvglmnet_class_" #c); }

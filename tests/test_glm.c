@@ -6,12 +6,14 @@
 ** section 9 defines it, and a certified duality gap at every solution.
 */
 #include "core/core.h"
+#include "core/rng.h"
 #include "data/matrix.h"
 #include "family/family.h"
 #include "family/simd.h"
 #include "harness.h"
 #include "testdata.h"
 #include "solvers/glm.h"
+#include "solvers/group_box.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -60,6 +62,33 @@ static void head_probabilities(const lariat_data *d, const lariat_fit *fit, cons
     MPI_Allreduce(MPI_IN_PLACE, out, 5 * width, MPI_DOUBLE, MPI_SUM, lt_comm());
     (void)K;
     free(all);
+}
+
+/* Not collective. The grouped proximal step of kkt_ratio, written here
+** apart from the solver's: argmin ||b - z||^2 / 2 + l2 ||b||^2 / 2 + l1 ||b||
+** with every b_k in [lo, hi] (original scale). Without bounds, the block
+** soft-threshold. With them, b(r) = clip(z r / ((1 + l2) r + l1), lo, hi)
+** is the minimizer with ||b|| replaced by (||b||^2 / r + r) / 2, and the
+** answer is the b(r) with ||b(r)|| = r; ||b(r)|| / r falls as r grows,
+** so plain bisection finds it (b = 0 when it is at most 1 as r -> 0). */
+static void group_step(int K, const double *z, double l1, double l2, double lo, double hi, double *bp)
+{
+    double nz = 0.0, n0 = 0.0;
+    for (int k = 0; k < K; k++) {
+        nz += z[k] * z[k];
+        if ((z[k] > 0.0 && hi > 0.0) || (z[k] < 0.0 && lo < 0.0)) n0 += z[k] * z[k];
+    }
+    nz = sqrt(nz);
+    for (int k = 0; k < K; k++) bp[k] = 0.0;
+    if (sqrt(n0) <= l1) return;
+    double rl = 0.0, ru = nz, r = nz;
+    for (int it = 0; it < 300 && ru - rl > 1e-16 * ru; it++) {
+        r = 0.5 * (rl + ru);
+        double nb = 0.0;
+        for (int k = 0; k < K; k++) nb += pow(fmin(fmax(z[k] * r / ((1.0 + l2) * r + l1), lo), hi), 2);
+        if (sqrt(nb) > r) rl = r; else ru = r;
+    }
+    for (int k = 0; k < K; k++) bp[k] = fmin(fmax(z[k] * r / ((1.0 + l2) * r + l1), lo), hi);
 }
 
 /* Collective. The first-order conditions at solution sol of fit, checked
@@ -119,14 +148,10 @@ static double kkt_ratio(const lariat_data *d, const lariat_problem *pb, const la
         ** only lowers the bound's need): 1/4 sum w x^2 / W. */
         if (fit->grouped) {
             const double L = 0.5 * xx;
-            double z[LARIAT_GLM_MAX_GROUP], nz = 0.0, step = 0.0;
-            for (int k = 0; k < K; k++) {
-                z[k] = sol->coef[k * p + j] - sum[1 + 2 * p + k * p + j] / W / L;
-                nz += z[k] * z[k];
-            }
-            nz = sqrt(nz);
-            const double fac = nz > l1 / L ? (1.0 - l1 / L / nz) / (1.0 + l2 / L) : 0.0;
-            for (int k = 0; k < K; k++) step += pow(sol->coef[k * p + j] - fac * z[k], 2);
+            double z[LARIAT_GLM_MAX_GROUP], bp[LARIAT_GLM_MAX_GROUP], step = 0.0;
+            for (int k = 0; k < K; k++) z[k] = sol->coef[k * p + j] - sum[1 + 2 * p + k * p + j] / W / L;
+            group_step(K, z, l1 / L, l2 / L, lo, hi, bp);
+            for (int k = 0; k < K; k++) step += pow(sol->coef[k * p + j] - bp[k], 2);
             worst = fmax(worst, L * step / 2.0 / target);
             continue;
         }
@@ -163,7 +188,8 @@ typedef struct solver_case {
 ** max_iter steps, which is why auto takes the IRLS curvature there. It is
 ** held to glmnet on the cases where it is the method of choice. */
 static const char *const bound_cases[] = {"binom_binex_bounds", "binom_prop", "multi_iris_enet", "multi_multex",
-                                          "binom_breast_enet", "binom_breast_w", "multi_wine_w_grouped"};
+                                          "binom_breast_enet", "binom_breast_w", "multi_wine_w_grouped",
+                                          "multi_iris_grouped_enet_bounds", "multi_multex_grouped_nonneg"};
 
 static int bound_applies(const char *name)
 {
@@ -332,13 +358,104 @@ static void check_case(const char *name)
     X(binom_breast) X(binom_breast_enet) X(binom_breast_w) X(binom_breast_pf) X(binom_breast_bounds)                  \
     X(binom_breast_noint) X(binom_breast_nostd) X(binom_prop) X(binom_pm) X(binom_binex) X(binom_binex_bounds)        \
     X(multi_wine) X(multi_wine_grouped) X(multi_iris_enet) X(multi_wine_w_grouped) X(multi_multex)                \
-    X(binom_breast_pf0) X(multi_wine_pf0)
+    X(binom_breast_pf0) X(multi_wine_pf0) X(multi_wine_grouped_bounds) X(multi_iris_grouped_enet_bounds)          \
+    X(multi_multex_grouped_nonneg)
 
 
 #define GLM_TEST_FN(c)                                                                                                 \
     static void test_##c(void) { check_case("glmnet_class_" #c); }
 GLM_CASES(GLM_TEST_FN)
 
+
+/* Not collective (every rank runs the same numbers). The grouped penalty
+** on a box, h(c) = q ||c||^2 / 2 + tau ||c|| with every c_k in [lo, hi]
+** (group_box.c), on boxes of every shape, K = 1 to 5, with and without a
+** ridge part:
+** - the proximal map's c is in the box and meets its optimality
+**   conditions, 0 in (c - z) / t + q c + tau d||c|| + N(c), with d||c|| =
+**   c / ||c|| (the unit ball at c = 0) and N the box's normal cone (the
+**   residual may be >= 0 at lo, <= 0 at hi), to round-off;
+** - the conjugate meets Fenchel-Young with equality at u = (z - c) / t, a
+**   subgradient of h at c (Rockafellar 1970, theorem 23.5), and is at
+**   least u'c' - h(c') at other points c' of the box (it is a supremum);
+** - with q = 0, u pointing along an unbounded direction beyond tau gives
+**   an infinite conjugate. */
+static void test_group_box(void)
+{
+    const double boxes[][2] = {{-INFINITY, INFINITY}, {-0.5, 0.7}, {0.0, INFINITY}, {-INFINITY, 0.0},
+                               {0.0, 0.3},            {-0.2, 0.0}, {-1.0, INFINITY}};
+    const int Ks[] = {1, 2, 3, 5};
+    double worst_kkt = 0.0, worst_fy = 0.0, worst_sup = 0.0;
+    int infeasible = 0, zeros = 0, nonzeros = 0;
+    uint64_t draw = 0;
+    for (size_t b = 0; b < sizeof(boxes) / sizeof(boxes[0]); b++) {
+        const double lo = boxes[b][0], hi = boxes[b][1];
+        for (size_t ki = 0; ki < sizeof(Ks) / sizeof(Ks[0]); ki++) {
+            const int K = Ks[ki];
+            for (int trial = 0; trial < 40; trial++, draw++) {
+                const double q = (trial & 1) ? 0.7 : 0.0, tau = (trial & 2) ? 1.0 : 0.3, t = (trial & 4) ? 2.0 : 0.5;
+                double z[5], c[5], u[5], g[5], r[5];
+                for (int k = 0; k < K; k++) z[k] = 1.5 * lariat_normal(7, 1, draw, (uint64_t)k);
+                lariat_group_box_prox(K, z, t, q, tau, lo, hi, c);
+                double nc = 0.0, nz = 0.0;
+                for (int k = 0; k < K; k++) {
+                    infeasible |= !(c[k] >= lo && c[k] <= hi);
+                    nc += c[k] * c[k];
+                    nz += z[k] * z[k];
+                    g[k] = (c[k] - z[k]) / t + q * c[k];
+                    u[k] = (z[k] - c[k]) / t;
+                }
+                nc = sqrt(nc);
+                nz = sqrt(nz);
+                /* The residual, projected on what the normal cone cannot absorb. */
+                double viol = 0.0;
+                for (int k = 0; k < K; k++) {
+                    r[k] = nc > 0.0 ? g[k] + tau * c[k] / nc : g[k];
+                    if (c[k] == lo) r[k] = fmin(r[k], 0.0);
+                    if (c[k] == hi) r[k] = fmax(r[k], 0.0);
+                    viol += r[k] * r[k];
+                }
+                viol = sqrt(viol);
+                if (nc == 0.0) viol = fmax(viol - tau, 0.0);
+                zeros += nc == 0.0;
+                nonzeros += nc > 0.0;
+                const double scale = 1.0 + nz / t;
+                worst_kkt = fmax(worst_kkt, viol / scale);
+                /* Fenchel-Young at (c, u). */
+                double uc = 0.0;
+                for (int k = 0; k < K; k++) uc += u[k] * c[k];
+                const double hc = 0.5 * q * nc * nc + tau * nc;
+                const double conj = lariat_group_box_conj(K, u, q, tau, lo, hi);
+                worst_fy = fmax(worst_fy, fabs(conj - (uc - hc)) / (1.0 + fabs(uc) + hc));
+                /* A supremum: at least the value at other points of the box. */
+                for (int other = 0; other < 20; other++) {
+                    double cp[5], ucp = 0.0, ncp = 0.0;
+                    for (int k = 0; k < K; k++) {
+                        const double v = 2.0 * lariat_normal(7, 2, draw * 20 + (uint64_t)other, (uint64_t)k);
+                        cp[k] = fmin(fmax(v, lo), hi);
+                        ucp += u[k] * cp[k];
+                        ncp += cp[k] * cp[k];
+                    }
+                    ncp = sqrt(ncp);
+                    const double val = ucp - 0.5 * q * ncp * ncp - tau * ncp;
+                    worst_sup = fmax(worst_sup, (val - conj) / (1.0 + fabs(val)));
+                }
+            }
+        }
+    }
+    if (lt_rank() == 0 && getenv("LT_GLM_VERBOSE")) {
+        fprintf(stderr, "group box: %d zero and %d nonzero maps, KKT %.2e, Fenchel-Young %.2e, sup %.2e\n", zeros,
+                nonzeros, worst_kkt, worst_fy, worst_sup);
+    }
+    LT_ASSERT_ALL(!infeasible);
+    LT_ASSERT_ALL(zeros > 50 && nonzeros > 500);
+    LT_ASSERT_ALL(worst_kkt <= 1e-12);
+    LT_ASSERT_ALL(worst_fy <= 1e-12);
+    LT_ASSERT_ALL(worst_sup <= 1e-14);
+    const double up[2] = {0.6, -0.3};
+    LT_ASSERT_ALL(isinf(lariat_group_box_conj(2, up, 0.0, 0.5, 0.0, INFINITY)));
+    LT_ASSERT_ALL(isfinite(lariat_group_box_conj(2, up, 0.0, 0.5, 0.0, 1.0)));
+}
 
 /* Collective. Problem pb on the same rows stored dense (dd) and sparse
 ** (ds), with gram and with fista: every solution converged, and the paths'
@@ -846,6 +963,7 @@ void lt_register_glm(void)
     CU_pSuite s = CU_add_suite("glm", NULL, NULL);
 #define GLM_ADD(c) CU_add_test(s, #c, test_##c);
     GLM_CASES(GLM_ADD)
+    CU_add_test(s, "the grouped penalty's proximal map and conjugate on a box", test_group_box);
     CU_add_test(s, "fista along a long path into near separation", test_fista_long_path);
     CU_add_test(s, "the fixed bound converges late on a multinomial lasso path", test_bound_converges_late);
     CU_add_test(s, "certificate with unpenalized columns, binomial", test_certificate_binom_pf0);

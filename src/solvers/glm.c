@@ -9,6 +9,7 @@
 #include "data/matrix.h"
 #include "data/tiles.h"
 #include "linalg/blas.h"
+#include "solvers/group_box.h"
 
 #include <limits.h>
 #include <math.h>
@@ -428,13 +429,28 @@ void lariat_glm_prox_group(const lariat_glm *g, int64_t j, const double *z, doub
 {
     /* argmin ||c - z||^2/(2t) + q ||c||^2/2 + tau ||c||: the block
     ** soft-threshold (1 - t tau / ||z||)_+ z / (1 + t q) (Yuan and Lin 2006;
-    ** Parikh and Boyd 2014, section 6.5.1). Bounds do not combine with the
-    ** grouped penalty (lariat_glm_create refuses them). */
-    const double f = g->std->pf[j], q = lambda * f * (1.0 - g->alpha), tau = lambda * f * g->alpha;
+    ** Parikh and Boyd 2014, section 6.5.1). With bounds, group_box.c's
+    ** root; with no l1 part the penalty is separable and each coefficient
+    ** is its clipped ridge step. */
+    const lariat_prep *s = g->std;
+    const double f = s->pf[j], q = lambda * f * (1.0 - g->alpha), tau = lambda * f * g->alpha;
+    const double lo = s->lo[j], hi = s->hi[j];
+    if (lo == hi) {
+        for (int k = 0; k < g->K; k++) out[k] = 0.0;
+        return;
+    }
+    if (!isinf(lo) || !isinf(hi)) {
+        if (tau > 0.0) {
+            lariat_group_box_prox(g->K, z, t, q, tau, lo, hi, out);
+        } else {
+            for (int k = 0; k < g->K; k++) out[k] = lariat_prep_prox(s, j, z[k], t, lambda);
+        }
+        return;
+    }
     double nz = 0.0;
     for (int k = 0; k < g->K; k++) nz += z[k] * z[k];
     nz = sqrt(nz);
-    const double fac = (g->std->lo[j] == g->std->hi[j] || nz <= t * tau) ? 0.0 : (1.0 - t * tau / nz) / (1.0 + t * q);
+    const double fac = nz <= t * tau ? 0.0 : (1.0 - t * tau / nz) / (1.0 + t * q);
     for (int k = 0; k < g->K; k++) out[k] = fac * z[k];
 }
 
@@ -528,8 +544,13 @@ static int gap_at(const lariat_glm *g, double lambda, const double *c, double lo
         const double f = s->pf[j], q = lambda * f * (1.0 - alpha), tau = lambda * f * alpha;
         if (s->scale[j] == 0.0 || q > 0.0 || tau <= 0.0) continue;
         if (g->grouped) {
+            /* The norm along the box's unbounded directions (group_box.h):
+            ** every component without bounds. */
             double nv = 0.0;
-            for (int k = 0; k < K; k++) nv += V[k * p + j] * V[k * p + j];
+            for (int k = 0; k < K; k++) {
+                const double v = V[k * p + j];
+                if ((v > 0.0 && isinf(s->hi[j])) || (v < 0.0 && isinf(s->lo[j]))) nv += v * v;
+            }
             nv = sqrt(nv);
             if (nv > tau) kappa = fmin(kappa, tau / nv);
             continue;
@@ -556,7 +577,14 @@ static int gap_at(const lariat_glm *g, double lambda, const double *c, double lo
     for (int64_t j = 0; j < p; j++) {
         if (s->scale[j] == 0.0) continue;
         const double f = s->pf[j], q = lambda * f * (1.0 - alpha), tau = lambda * f * alpha;
-        if (g->grouped) {
+        const int boxed = !isinf(s->lo[j]) || !isinf(s->hi[j]);
+        if (g->grouped && boxed && tau > 0.0) {
+            double u[LARIAT_GLM_MAX_GROUP];
+            for (int k = 0; k < K; k++) u[k] = kappa * V[k * p + j];
+            conj += lariat_group_box_conj(K, u, q, tau, s->lo[j], s->hi[j]);
+            continue;
+        }
+        if (g->grouped && !boxed) {
             double nu = 0.0;
             for (int k = 0; k < K; k++) nu += V[k * p + j] * V[k * p + j];
             nu = kappa * sqrt(nu);
@@ -1173,9 +1201,6 @@ int lariat_glm_create_ex(lariat_ctx *ctx, const lariat_data *data, const double 
     int rc = g ? LARIAT_OK : LARIAT_ENOMEM;
     if (rc == LARIAT_OK && (fam == NULL || pb->family == LARIAT_FAMILY_GAUSSIAN)) {
         rc = lariat_error(ctx, LARIAT_EUSAGE, "the cross-entropy solvers serve binomial and multinomial only");
-    }
-    if (rc == LARIAT_OK && pb->grouped && pb->family == LARIAT_FAMILY_MULTINOMIAL && (pb->lower || pb->upper)) {
-        rc = lariat_error(ctx, LARIAT_EUSAGE, "the grouped multinomial penalty takes no bounds (lower/upper)");
     }
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) {

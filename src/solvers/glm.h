@@ -170,8 +170,9 @@ double lariat_glm_penalty(const lariat_glm *g, double lambda, const double *c);
 
 /* Not collective. The grouped penalty's proximal map for feature j, on its
 ** K coefficients at once: z (K values) -> out (K values),
-** argmin ||c - z||^2 / (2 t) + lambda f_j ((1-alpha)/2 ||c||^2 + alpha ||c||).
-** (Ungrouped coefficients use lariat_prep_prox one at a time.) */
+** argmin ||c - z||^2 / (2 t) + lambda f_j ((1-alpha)/2 ||c||^2 + alpha ||c||)
+** subject to the feature's bounds on every c_k. (Ungrouped coefficients use
+** lariat_prep_prox one at a time.) */
 void lariat_glm_prox_group(const lariat_glm *g, int64_t j, const double *z, double t, double lambda, double *out);
 
 /* A solver of the cross-entropy families: as solver.h's, with the
