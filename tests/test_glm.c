@@ -733,6 +733,45 @@ static void test_bound_converges_late(void)
     lariat_data_destroy(d);
 }
 
+/* Collective. fista ends a solve whose step returns the same iterate (glm_fista.c):
+** the grouped wine lasso with a lower bound 0 at lambda 2.9e-4, `--tol 1e-10`,
+** reaches such a fixed point at about 18,600 iterations and used to repeat it up
+** to max_iter (30,000 here). The answer is the fixed point either way: the
+** solve ends before max_iter, with the gap within tol N0. */
+static void test_fista_fixed_point(void)
+{
+    lariat_data *d = read_class_rows("class_wine.csv", NULL);
+    if (d == NULL) return;
+    lariat_problem pb;
+    lariat_problem_default(&pb);
+    pb.family = LARIAT_FAMILY_MULTINOMIAL;
+    pb.grouped = 1;
+    pb.alpha = 1.0;
+    double *lo = calloc((size_t)d->p, sizeof(double));
+    pb.lower = lo;
+    double lambda = 2.9e-4;
+    lariat_settings st;
+    lariat_settings_default(&st);
+    st.solver = LARIAT_SOLVER_FISTA;
+    st.tol = 1e-10;
+    st.max_iter = 30000;
+    st.lambda = &lambda;
+    st.n_lambda_given = 1;
+    lariat_fit *fit = NULL;
+    const int rc = lariat_fit_path(lt_ctx(), d, NULL, &pb, &st, &fit);
+    LT_ASSERT_ALL(rc == LARIAT_OK);
+    if (rc == LARIAT_OK) {
+        const lariat_solution *sol = &fit->path[0];
+        if (lt_rank() == 0 && getenv("LT_GLM_VERBOSE")) {
+            fprintf(stderr, "fista fixed point: %d iterations, gap %.3e\n", sol->iterations, sol->duality_gap);
+        }
+        LT_ASSERT_ALL(sol->converged && sol->iterations < st.max_iter);
+    }
+    lariat_fit_destroy(fit);
+    free(lo);
+    lariat_data_destroy(d);
+}
+
 /* Collective. The certificate itself, with unpenalized columns, at glmnet's
 ** solutions of the pf0 fixtures (two columns with f_j = 0; probabilities
 ** down to 1e-22 on the breast cancer rows): lariat_glm_gap must be tight
@@ -966,6 +1005,7 @@ void lt_register_glm(void)
     CU_add_test(s, "the grouped penalty's proximal map and conjugate on a box", test_group_box);
     CU_add_test(s, "fista along a long path into near separation", test_fista_long_path);
     CU_add_test(s, "the fixed bound converges late on a multinomial lasso path", test_bound_converges_late);
+    CU_add_test(s, "fista ends at a fixed point of its step", test_fista_fixed_point);
     CU_add_test(s, "certificate with unpenalized columns, binomial", test_certificate_binom_pf0);
     CU_add_test(s, "certificate with unpenalized columns, multinomial", test_certificate_multi_pf0);
     CU_add_test(s, "certificate with the shift clamped at extreme rows, binomial", test_certificate_binom_clipped);
