@@ -224,6 +224,23 @@ static void test_glm_fit_resumed(void)
     check_glm_resumed(wine, &pb, &st, 4, 2, 0);
     lariat_data_destroy(breast);
     lariat_data_destroy(wine);
+
+    /* More features than rows: the working set (glm_workset.c), whose W,
+    ** strong-rule gradient and inner curvature the checkpoint holds. */
+    lt_spec spec = {.n = 50, .p = 120, .seed = 7, .corr = 0.3, .nonzero = 6};
+    for (int multi = 0; multi < 2; multi++) {
+        lariat_data *wide = lt_make_data(&spec);
+        for (int64_t i = 0; wide != NULL && i < wide->n_local; i++) {
+            wide->y[i] = multi ? (wide->y[i] < -0.5 ? 0.0 : wide->y[i] < 0.5 ? 1.0 : 2.0) : (wide->y[i] > 0.0);
+        }
+        lariat_problem_default(&pb);
+        lariat_settings_default(&st);
+        pb.family = multi ? LARIAT_FAMILY_MULTINOMIAL : LARIAT_FAMILY_BINOMIAL;
+        st.nlambda = 12;
+        st.lambda_min_ratio = 0.05;
+        if (wide != NULL) check_glm_resumed(wide, &pb, &st, 3, 3, 0);
+        lariat_data_destroy(wide);
+    }
 }
 
 /* Collective. Resuming fit with these inputs is refused with LARIAT_EUSAGE

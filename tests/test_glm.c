@@ -772,6 +772,89 @@ static void test_fista_fixed_point(void)
     lariat_data_destroy(d);
 }
 
+/* Collective. Problems with more features than rows go to the working-set
+** Newton solver (glm_workset.c). On 60 x 150 synthetic rows (labels from the
+** sign, or three bands, of a linear model's response), binomial dense and
+** CSR, multinomial ungrouped, and grouped with bounds and an unpenalized
+** feature: `auto` names the working set, every solution converges and meets
+** the optimality conditions checked from the rows (kkt_ratio), and the
+** objectives are those of the Newton solver on the whole problem's fixed
+** curvature bound (`--curvature bound`, which the working set does not
+** take) to 1e-9. */
+static void test_wide_working_set(void)
+{
+    lt_spec spec = {.n = 60, .p = 150, .seed = 29, .corr = 0.3, .nonzero = 8};
+    for (int c = 0; c < 4; c++) {
+        spec.density = c == 1 ? 0.3 : 0.0;
+        lariat_data *d = lt_make_data(&spec);
+        LT_ASSERT_ALL(d != NULL);
+        if (d == NULL) return;
+        const int multi = c >= 2;
+        for (int64_t i = 0; i < d->n_local; i++) {
+            d->y[i] = multi ? (d->y[i] < -0.5 ? 0.0 : d->y[i] < 0.5 ? 1.0 : 2.0) : (d->y[i] > 0.0);
+        }
+        lariat_problem pb;
+        lariat_problem_default(&pb);
+        pb.family = multi ? LARIAT_FAMILY_MULTINOMIAL : LARIAT_FAMILY_BINOMIAL;
+        pb.alpha = c == 3 ? 0.8 : 1.0;
+        double *pf = NULL, *lo = NULL, *hi = NULL;
+        if (c == 3) {
+            pb.grouped = 1;
+            pf = malloc((size_t)d->p * sizeof(double));
+            lo = malloc((size_t)d->p * sizeof(double));
+            hi = malloc((size_t)d->p * sizeof(double));
+            for (int64_t j = 0; j < d->p; j++) {
+                pf[j] = j == 0 ? 0.0 : 1.0;
+                lo[j] = -0.5;
+                hi[j] = 0.5;
+            }
+            pb.penalty_factor = pf;
+            pb.lower = lo;
+            pb.upper = hi;
+        }
+        lariat_fit *fits[2] = {NULL, NULL};
+        int rc = LARIAT_OK;
+        for (int s = 0; s < 2 && rc == LARIAT_OK; s++) {
+            lariat_settings st;
+            lariat_settings_default(&st);
+            st.nlambda = 15;
+            st.lambda_min_ratio = 0.05;
+            st.max_iter = 200000;
+            if (s == 1) {
+                st.solver = LARIAT_SOLVER_GRAM;
+                st.curvature = LARIAT_CURVATURE_BOUND;
+            }
+            rc = lariat_fit_path(lt_ctx(), d, NULL, &pb, &st, &fits[s]);
+        }
+        LT_ASSERT_ALL(rc == LARIAT_OK);
+        if (rc == LARIAT_OK) {
+            LT_ASSERT_ALL(strstr(fits[0]->solver_reason, "working set") != NULL);
+            LT_ASSERT_ALL(fits[0]->nlambda == fits[1]->nlambda);
+            double worst = 0.0, worst_kkt = 0.0;
+            int converged = 1;
+            for (int k = 0; k < fits[0]->nlambda && k < fits[1]->nlambda; k++) {
+                const lariat_solution *a = &fits[0]->path[k], *b = &fits[1]->path[k];
+                converged &= a->converged && b->converged;
+                worst = fmax(worst, fabs(a->objective - b->objective) / fmax(1.0, fabs(b->objective)));
+                worst_kkt = fmax(worst_kkt, kkt_ratio(d, &pb, fits[0], a, 1e-7));
+            }
+            if (lt_rank() == 0 && getenv("LT_GLM_VERBOSE")) {
+                fprintf(stderr, "wide case %d: %d lambdas, objective %.2e, KKT %.2e of tol N0\n", c,
+                        fits[0]->nlambda, worst, worst_kkt);
+            }
+            LT_ASSERT_ALL(converged);
+            LT_ASSERT_ALL(worst <= 1e-9);
+            LT_ASSERT_ALL(worst_kkt <= 1.0);
+        }
+        lariat_fit_destroy(fits[0]);
+        lariat_fit_destroy(fits[1]);
+        free(pf);
+        free(lo);
+        free(hi);
+        lariat_data_destroy(d);
+    }
+}
+
 /* Collective. The certificate itself, with unpenalized columns, at glmnet's
 ** solutions of the pf0 fixtures (two columns with f_j = 0; probabilities
 ** down to 1e-22 on the breast cancer rows): lariat_glm_gap must be tight
@@ -1006,6 +1089,7 @@ void lt_register_glm(void)
     CU_add_test(s, "fista along a long path into near separation", test_fista_long_path);
     CU_add_test(s, "the fixed bound converges late on a multinomial lasso path", test_bound_converges_late);
     CU_add_test(s, "fista ends at a fixed point of its step", test_fista_fixed_point);
+    CU_add_test(s, "wide problems on a working set of features", test_wide_working_set);
     CU_add_test(s, "certificate with unpenalized columns, binomial", test_certificate_binom_pf0);
     CU_add_test(s, "certificate with unpenalized columns, multinomial", test_certificate_multi_pf0);
     CU_add_test(s, "certificate with the shift clamped at extreme rows, binomial", test_certificate_binom_clipped);

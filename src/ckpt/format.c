@@ -245,7 +245,7 @@ static const lariat_solver_ops *const solvers[] = {&lariat_solver_gram, &lariat_
 /* New solvers go at the end: a checkpoint records the index. */
 static const lariat_glm_solver_ops *const glm_solvers[] = {&lariat_glm_solver_newton, &lariat_glm_solver_newton_bound,
                                                            &lariat_glm_solver_fista, &lariat_glm_solver_admm,
-                                                           &lariat_glm_solver_lockstep};
+                                                           &lariat_glm_solver_lockstep, &lariat_glm_solver_workset};
 enum {
     N_SOLVERS = sizeof(solvers) / sizeof(solvers[0]),
     N_GLM_SOLVERS = sizeof(glm_solvers) / sizeof(glm_solvers[0])

@@ -70,8 +70,7 @@ typedef struct lariat_glm {
 ** Errors, agreed: LARIAT_EDATA naming the global row (0-based) and value of
 ** a label that is not a class (a third value for binomial, a non-integer for
 ** multinomial), or a class with fewer than two rows of positive weight;
-** LARIAT_EUSAGE for a grouped penalty with bounds; those of
-** lariat_prep_create. */
+** those of lariat_prep_create. */
 int lariat_glm_create(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
                       const double *classes, int nclass, lariat_glm **out);
 void lariat_glm_destroy(lariat_glm *g);
@@ -202,6 +201,12 @@ extern const lariat_glm_solver_ops lariat_glm_solver_newton_bound;
 ** per step, the curvature's moments in single precision, the path
 ** predictor); its name is "gram" too. LARIAT_EUSAGE on another problem. */
 extern const lariat_glm_solver_ops lariat_glm_solver_lockstep;
+/* Proximal Newton on a working set of features (glm_workset.c): the
+** problem restricted to the nonzero, unpenalized and strong features is
+** solved by the Newton solvers above, and features whose optimality
+** conditions the full gradient violates join it; for wide problems. Its
+** name is "gram" too. */
+extern const lariat_glm_solver_ops lariat_glm_solver_workset;
 extern const lariat_glm_solver_ops lariat_glm_solver_fista;
 /* Consensus ADMM over the row blocks whose x-update is each rank's own
 ** L2-regularized logistic fit (glm_admm.c); binomial only (K = 1). */

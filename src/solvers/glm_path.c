@@ -23,6 +23,13 @@
 /* The widest problem auto gives the Newton solver (as choose.c's gram). */
 #define AUTO_NEWTON_MAX_P 4096
 
+/* Not collective. Whether the Newton solvers work on a working set of
+** features (glm_workset.c): when there are more features than rows, where
+** the whole p x p curvature costs p^2 / 2 sums a tile of rows whatever n
+** is (on 300 x 1,000 binomial rows 2.75 s against glmnet's 0.036 s) and the
+** solution is sparse. Taller problems keep the whole curvature, as before. */
+static int wide(const lariat_glm *g) { return g->p > g->data->n; }
+
 /* Not collective. The solver for st->solver, with the reason for auto. */
 static const lariat_glm_solver_ops *choose(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st,
                                            char *reason, size_t len)
@@ -39,8 +46,16 @@ static const lariat_glm_solver_ops *choose(lariat_ctx *ctx, const lariat_glm *g,
         lariat_error(ctx, LARIAT_EUSAGE, "solver admm does not serve the %s family: use gram or fista",
                      g->fam->name);
         return NULL;
-    case LARIAT_SOLVER_GRAM: break;
+    case LARIAT_SOLVER_GRAM:
+        if (st->curvature != LARIAT_CURVATURE_BOUND && wide(g)) return &lariat_glm_solver_workset;
+        break;
     case LARIAT_SOLVER_AUTO:
+        if (st->curvature != LARIAT_CURVATURE_BOUND && wide(g)) {
+            snprintf(reason, len,
+                     "proximal Newton with the IRLS curvature on a working set of features (p = %lld > n = %lld)",
+                     (long long)g->p, (long long)g->data->n);
+            return &lariat_glm_solver_workset;
+        }
         if (g->p > AUTO_NEWTON_MAX_P) {
             snprintf(reason, len, "p = %lld: the p x p curvature of proximal Newton would not fit; first-order "
                      "steps from one pass each", (long long)g->p);
