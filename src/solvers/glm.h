@@ -207,6 +207,10 @@ extern const lariat_glm_solver_ops lariat_glm_solver_lockstep;
 ** conditions the full gradient violates join it; for wide problems. Its
 ** name is "gram" too. */
 extern const lariat_glm_solver_ops lariat_glm_solver_workset;
+/* Not collective. The Newton solver that gram (or auto) takes for g under
+** st's curvature, working set aside: the fixed bound, the lockstep engine
+** (binomial) or glm_newton.c's (multinomial). */
+const lariat_glm_solver_ops *lariat_glm_newton_for(const lariat_glm *g, const lariat_settings *st);
 extern const lariat_glm_solver_ops lariat_glm_solver_fista;
 /* Consensus ADMM over the row blocks whose x-update is each rank's own
 ** L2-regularized logistic fit (glm_admm.c); binomial only (K = 1). */

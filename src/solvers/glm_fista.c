@@ -49,20 +49,6 @@
 ** and glmnet do. */
 #define BACKTRACK_CAP 1.5
 
-/* Round-off ends the descent before a tight target (`--tol 1e-10`; the
-** floor LARIAT_GLM_GAP_FLOOR is relative to the objective, which near
-** separation is far below N0, the size of the sums that cancel to the
-** gap): on grouped wine rows with a lower bound 0 at lambda 2.9e-4
-** (objective 0.0143, N0 1.09) the gap fell to about 7e-14 by iteration
-** 13,000, wandered there, and from iteration 18,572 on every step returned
-** the same iterate, bit for bit, to max_iter. A step that leaves the
-** iterate unchanged at an unchanged L repeats for good (the momentum then
-** multiplies a zero difference), so the solve ends there, reported with its
-** gap, converged or not against the target. (Ending it on a plateau of the
-** gap, not halved in 1,000 iterations below 1e-11 N0, also cut a solve
-** that was still progressing: the breast cancer rows unstandardized, whose
-** probabilities then moved from 6.1e-7 to 1.35e-6 off glmnet's.) */
-
 typedef struct gfista_ws {
     const lariat_glm *g;
     int K;
@@ -276,6 +262,19 @@ static int gfista_solve(void *wsv, double lambda, double *a, double *c, lariat_s
             ws->L = fmin(ws->L * BACKTRACK_GROWTH, BACKTRACK_CAP * ws->L0);
         }
         if (rc != LARIAT_OK) break;
+        /* Round-off ends the descent before a tight target (`--tol 1e-10`; the
+        ** floor LARIAT_GLM_GAP_FLOOR is relative to the objective, which near
+        ** separation is far below N0, the size of the sums that cancel to the
+        ** gap): on grouped wine rows with a lower bound 0 at lambda 2.9e-4
+        ** (objective 0.0143, N0 1.09) the gap fell to about 7e-14 by iteration
+        ** 13,000, wandered there, and from iteration 18,572 on every step returned
+        ** the same iterate, bit for bit, to max_iter. A step that leaves the
+        ** iterate unchanged at an unchanged L repeats for good (the momentum then
+        ** multiplies a zero difference), so the solve ends there, reported with its
+        ** gap, converged or not against the target. (Ending it on a plateau of the
+        ** gap, not halved in 1,000 iterations below 1e-11 N0, also cut a solve
+        ** that was still progressing: the breast cancer rows unstandardized, whose
+        ** probabilities then moved from 6.1e-7 to 1.35e-6 off glmnet's.) */
         still = ws->L == L_before && memcmp(ws->xn, ws->x, (size_t)m * sizeof(double)) == 0;
         /* Momentum, restarted when the step opposes it. */
         double restart_dot = 0.0;

@@ -30,15 +30,33 @@
 ** solution is sparse. Taller problems keep the whole curvature, as before. */
 static int wide(const lariat_glm *g) { return g->p > g->data->n; }
 
+/* Not collective. Whether the Newton solvers take the IRLS curvature:
+** asked for, or under auto while its blocks (K^2 of p x p for multinomial,
+** glm_newton.c) fit EXACT_MAX_DOUBLES. */
+static int exact_curvature(const lariat_glm *g, const lariat_settings *st)
+{
+    const double kpp = (double)g->K * (g->K > 1 ? (double)g->K : 1.0) * (double)g->p * (double)g->p;
+    return st->curvature == LARIAT_CURVATURE_EXACT ||
+           (st->curvature == LARIAT_CURVATURE_AUTO && kpp <= EXACT_MAX_DOUBLES);
+}
+
+const lariat_glm_solver_ops *lariat_glm_newton_for(const lariat_glm *g, const lariat_settings *st)
+{
+    if (!exact_curvature(g, st)) return &lariat_glm_solver_newton_bound;
+    /* The binomial family: the lockstep engine's Newton steps (glm_batch.c),
+    ** with the same answers 2.7 times faster than glm_newton.c's on 100,000
+    ** x 100 dense rows, 1.5 times on 100,000 x 2,000 CSR rows at 1%
+    ** (docs/performance.md). */
+    if (g->K == 1) return &lariat_glm_solver_lockstep;
+    return &lariat_glm_solver_newton;
+}
+
 /* Not collective. The solver for st->solver, with the reason for auto. */
 static const lariat_glm_solver_ops *choose(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st,
                                            char *reason, size_t len)
 {
     reason[0] = '\0';
-    /* The exact multinomial model has K^2 blocks (glm_newton.c). */
-    const double kpp = (double)g->K * (g->K > 1 ? (double)g->K : 1.0) * (double)g->p * (double)g->p;
-    const int exact = st->curvature == LARIAT_CURVATURE_EXACT ||
-                      (st->curvature == LARIAT_CURVATURE_AUTO && kpp <= EXACT_MAX_DOUBLES);
+    const int exact = exact_curvature(g, st);
     switch (st->solver) {
     case LARIAT_SOLVER_FISTA: return &lariat_glm_solver_fista;
     case LARIAT_SOLVER_ADMM:
@@ -68,13 +86,7 @@ static const lariat_glm_solver_ops *choose(lariat_ctx *ctx, const lariat_glm *g,
         break;
     default: lariat_error(ctx, LARIAT_EUSAGE, "unknown solver kind %d", (int)st->solver); return NULL;
     }
-    if (!exact) return &lariat_glm_solver_newton_bound;
-    /* The binomial family: the lockstep engine's Newton steps (glm_batch.c),
-    ** with the same answers 2.7 times faster than glm_newton.c's on 100,000
-    ** x 100 dense rows, 1.5 times on 100,000 x 2,000 CSR rows at 1%
-    ** (docs/performance.md). */
-    if (g->K == 1) return &lariat_glm_solver_lockstep;
-    return &lariat_glm_solver_newton;
+    return lariat_glm_newton_for(g, st);
 }
 
 int lariat_glm_solution(lariat_ctx *ctx, const lariat_glm *g, double lambda, const double *a, const double *c,

@@ -37,10 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The exact multinomial curvature's doubles past which the bound serves
-** (as glm_path.c's choice). */
-#define EXACT_MAX_DOUBLES (16.0 * 1024 * 1024)
-
 typedef struct wset_ws {
     const lariat_glm *g; /* the full problem */
     lariat_settings st;
@@ -268,10 +264,7 @@ static int make_subproblem(wset_ws *ws)
     }
     lariat_prep_destroy(sW);
     if (rc == LARIAT_OK) {
-        const double kmm = (double)ws->K * (ws->K > 1 ? ws->K : 1) * (double)ws->m * (double)ws->m;
-        ws->ops = ws->K == 1 ? &lariat_glm_solver_lockstep
-                  : kmm <= EXACT_MAX_DOUBLES ? &lariat_glm_solver_newton
-                                             : &lariat_glm_solver_newton_bound;
+        ws->ops = lariat_glm_newton_for(ws->gW, &ws->st);
         rc = ws->ops->create(ws->gW, &ws->st, &ws->ows);
         if (rc != LARIAT_OK) ws->ops = NULL;
     }
@@ -318,14 +311,15 @@ static int wset_solve(void *wsv, double lambda, double *a, double *c, lariat_sol
     }
     for (int64_t j = 0; j < p; j++) {
         if (ws->in[j] || lariat_prep_is_fixed(s, j)) continue;
-        double nz = 0.0, v2 = 0.0, vmax = 0.0;
+        int nonzero = 0;
+        double v2 = 0.0, vmax = 0.0;
         for (int k = 0; k < K; k++) {
-            nz += c[k * p + j] != 0.0;
+            nonzero |= c[k * p + j] != 0.0;
             v2 += ws->v[k * p + j] * ws->v[k * p + j];
             vmax = fmax(vmax, fabs(ws->v[k * p + j]));
         }
         const double size = g->grouped ? sqrt(v2) : vmax;
-        if (nz > 0.0 || s->pf[j] == 0.0 || size > cut * s->pf[j]) {
+        if (nonzero || s->pf[j] == 0.0 || size > cut * s->pf[j]) {
             ws->in[j] = 1;
             changed = 1;
         }
