@@ -177,6 +177,30 @@ done:
     free(v);
 }
 
+/* lariat_rsum_ring_int64 over count entries: this rank's block holds the
+** sums over the ranks. The counts include blocks of 0 and 1 entries and
+** blocks one entry past a whole number of messages, where ranks whose
+** exchanges were counted from their own blocks waited for each other. */
+static void check_ring_int64(int64_t count)
+{
+    const int P = lt_size(), me = lt_rank();
+    int64_t *v = malloc((size_t)(count > 0 ? count : 1) * sizeof(int64_t));
+    int *counts = malloc(2 * (size_t)P * sizeof(int));
+    LT_ASSERT_ALL(v && counts);
+    if (!v || !counts) goto done;
+    for (int64_t t = 0; t < count; t++) v[t] = (t % 1000 - 500) * (me + 1) + t;
+    int rc = lariat_rsum_ring_int64(lt_ctx(), v, count);
+    lariat_rsum_ring_counts(count, P, counts, counts + P);
+    int ok = rc == LARIAT_OK;
+    for (int64_t t = counts[P + me]; ok && t < counts[P + me] + counts[me]; t++) {
+        ok = v[t] == (t % 1000 - 500) * (int64_t)P * (P + 1) / 2 + (int64_t)P * t;
+    }
+    LT_ASSERT_ALL(ok);
+done:
+    free(v);
+    free(counts);
+}
+
 /* lariat_rsum_add over many entries (four at a time where the CPU has
 ** AVX2) leaves every entry's bits as depositing its values one entry at a
 ** time does (the scalar path), with empty, poisoned and shifting windows,
@@ -236,6 +260,12 @@ static void test_rsum_split(void)
     check_rsum_split(10);
     check_rsum_split(65536 * 4 + 7);
     check_rsum_split(300001);
+    /* The binned ring's messages are 32,768 entries: a block one past three. */
+    if (lt_size() > 2) check_rsum_split(98304 * (int64_t)lt_size() + 1);
+    for (int64_t count = 0; count <= 9; count++) check_ring_int64(count);
+    /* Its 1 MiB messages of integers: blocks of 131,072 and 131,073 entries. */
+    check_ring_int64(131072 * (int64_t)lt_size() + 1);
+    check_ring_int64(131072 * (int64_t)lt_size() - 1);
 }
 
 void lt_register_core(void)

@@ -331,19 +331,28 @@ typedef void (*ring_merge_fn)(void *dst, const void *in, int n);
 ** and merges the previous rank's of block me - s - 2 into its own, so that
 ** after P - 1 steps it holds block me summed over every rank. v holds
 ** count entries of size bytes, each per values of type; messages carry at
-** most msg entries, received into in. */
+** most msg entries, received into in.
+**
+** Every rank makes the same number of exchanges a step, enough for the
+** largest block, some of them empty: the blocks differ by an entry, and
+** each rank's exchange pairs what it sends to the next rank with what it
+** receives from the previous, so a count of exchanges taken from the
+** rank's own two blocks could differ from its neighbours' and leave one
+** waiting for a message never sent (count 1 on 3 ranks: blocks of 0, 0
+** and 1 entries; or blocks of msg and msg + 1 entries). */
 static int ring_reduce_scatter(lariat_ctx *ctx, void *v, int64_t count, size_t size, MPI_Datatype type, int per,
                                int64_t msg, ring_merge_fn merge, void *in, const char *what)
 {
     MPI_Comm comm = lariat_ctx_comm(ctx);
     const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx);
     const int next = (me + 1) % P, prev = (me + P - 1) % P;
+    const int64_t largest = (count + P - 1) / P; /* no block is longer (ring_block) */
     char *base = v;
     for (int s = 0; s < P - 1; s++) {
         int64_t slo, shi, rlo, rhi;
         ring_block(count, P, ((me - s - 1) % P + P) % P, &slo, &shi);
         ring_block(count, P, ((me - s - 2) % P + P) % P, &rlo, &rhi);
-        for (int64_t k = 0; slo + k < shi || rlo + k < rhi; k += msg) {
+        for (int64_t k = 0; k < largest; k += msg) {
             const int ns = ring_part(slo, shi, k, msg), nr = ring_part(rlo, rhi, k, msg);
             if (MPI_Sendrecv(base + (size_t)(slo + k) * size, ns * per, type, next, 0, in, nr * per, type, prev, 0,
                              comm, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
