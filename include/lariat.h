@@ -335,7 +335,8 @@ typedef enum {
 typedef struct lariat_cv_settings {
     int nfolds;           /* K, default 10 (ignored when foldid is given: K = its max) */
     uint64_t seed;        /* default 1 */
-    const int *foldid;    /* n_local folds in 1..K for this rank's rows, or NULL = from the seed */
+    const int *foldid;    /* n_local folds in 1..K for this rank's rows, or NULL = from the seed
+                          ** (given on every rank or on none; a rank without rows may pass NULL) */
     int groups;           /* rank groups training folds at once; 0 = automatic */
     lariat_select select; /* the refit's lambda: lambda_1se (default) or lambda_min */
     const double *alphas; /* alphas to cross-validate, or NULL = the problem's alpha */

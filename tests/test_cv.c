@@ -127,6 +127,63 @@ static void test_cv_across_ranks(void)
     check_cv_against_self(&spec, &pb, &st, &cv, 0);
 }
 
+/* A rank without rows may pass no foldid where the others pass theirs (the
+** curves are those of an empty foldid there); a rank with rows that passes
+** none while others do is a usage error on every rank, not a hang. */
+static void test_cv_foldid_empty_rank(void)
+{
+    const int P = lt_size(), me = lt_rank();
+    if (P < 2) return;
+    const int64_t n = 60, p = 5;
+    int64_t begin, end;
+    lt_split(n, me, P - 1, &begin, &end); /* the last rank has no rows */
+    if (me == P - 1) begin = end = n;
+    const int64_t nl = end - begin;
+    double *X = malloc((size_t)(nl * p + 1) * sizeof(double)), *y = malloc((size_t)(nl + 1) * sizeof(double));
+    int *fold = malloc((size_t)(nl + 1) * sizeof(int));
+    for (int64_t i = 0; i < nl; i++) {
+        const int64_t gi = begin + i;
+        double eta = 0.0;
+        for (int64_t j = 0; j < p; j++) {
+            X[i * p + j] = sin((double)(gi * (j + 3) + j)) + 0.1 * (double)j;
+            eta += (j < 2 ? 1.0 : 0.0) * X[i * p + j];
+        }
+        y[i] = eta + 0.3 * cos((double)(7 * gi));
+        fold[i] = (int)(gi % 4) + 1;
+    }
+    lariat_data *d = NULL;
+    int rc = lariat_data_from_dense(lt_ctx(), nl, p, X, y, NULL, &d);
+    LT_ASSERT_ALL(rc == LARIAT_OK);
+    lariat_problem pb;
+    lariat_settings st;
+    lariat_cv_settings cv;
+    lariat_problem_default(&pb);
+    lariat_settings_default(&st);
+    lariat_cv_settings_default(&cv);
+    st.nlambda = 15;
+    lariat_cv_result *given = NULL, *none_here = NULL, *bad = NULL;
+    cv.foldid = fold; /* a valid pointer on every rank */
+    if (rc == LARIAT_OK) rc = lariat_cv(lt_ctx(), d, NULL, &pb, &st, &cv, &given);
+    LT_ASSERT_ALL(rc == LARIAT_OK);
+    cv.foldid = nl > 0 ? fold : NULL;
+    int rc2 = lariat_cv(lt_ctx(), d, NULL, &pb, &st, &cv, &none_here);
+    LT_ASSERT_ALL(rc2 == LARIAT_OK);
+    if (rc == LARIAT_OK && rc2 == LARIAT_OK) {
+        const lariat_cv_curve *a = &given->curves[0], *b = &none_here->curves[0];
+        LT_ASSERT_ALL(given->nfolds == 4 && none_here->nfolds == 4 && a->nlambda == b->nlambda &&
+                      memcmp(a->cvm, b->cvm, (size_t)a->nlambda * sizeof(double)) == 0);
+    }
+    cv.foldid = me == 0 ? NULL : fold; /* rank 0 has rows */
+    int rc3 = lariat_cv(lt_ctx(), d, NULL, &pb, &st, &cv, &bad);
+    LT_ASSERT_ALL(rc3 == LARIAT_EUSAGE && bad == NULL && strstr(lariat_errmsg(lt_ctx()), "foldid") != NULL);
+    lariat_cv_destroy(given);
+    lariat_cv_destroy(none_here);
+    lariat_data_destroy(d);
+    free(X);
+    free(y);
+    free(fold);
+}
+
 /* Rank groups: 2 groups (and as many groups as ranks) give the curves of a
 ** single process, with seeded folds and with a foldid. */
 static void test_cv_groups(void)
@@ -350,6 +407,7 @@ void lt_register_cv(void)
     CU_add_test(s, "folds are balanced bijections of the rows", test_folds_balanced);
     CU_add_test(s, "CV curves equal a single-process run", test_cv_across_ranks);
     CU_add_test(s, "rank groups give the same curves", test_cv_groups);
+    CU_add_test(s, "foldid: none on a rank without rows is fine, none on a rank with rows refused", test_cv_foldid_empty_rank);
     CU_add_test(s, "one-pass statistics equal masked fits", test_cv_stats_equals_masked);
     CU_add_test(s, "cvm, cvsd, lambda_min, lambda_1se and refit equal cv.glmnet", test_cv_matches_cvglmnet);
     CU_add_test(s, "more folds than rows is refused", test_cv_too_many_folds);

@@ -1124,16 +1124,42 @@ static int cross_validate(lariat_ctx *ctx, const lariat_data *data, const double
                           const lariat_problem *pb, const lariat_settings *st, const lariat_cv_settings *cv,
                           lariat_cv_result **out);
 
+/* Collective. Whether the folds are given, the same on every rank: a rank
+** without rows may pass no foldid where the others pass theirs (it then
+** takes an empty one, *none); a rank with rows and none is a usage error.
+** Every later branch on foldid (here, in regroup.c, in assign_folds)
+** holds MPI calls. */
+static int agree_foldid(lariat_ctx *ctx, const lariat_data *data, const lariat_cv_settings *cv,
+                        lariat_cv_settings *local, const int *none)
+{
+    *local = *cv;
+    int given[2] = {cv->foldid != NULL, -(cv->foldid != NULL || data->n_local == 0)}; /* max of both */
+    if (MPI_Allreduce(MPI_IN_PLACE, given, 2, MPI_INT, MPI_MAX, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        return lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of the foldid's presence failed");
+    }
+    if (given[0] && given[1] != -1) {
+        return lariat_error(ctx, LARIAT_EUSAGE,
+                            "foldid is given on some ranks and not on others (each rank with rows needs its own)");
+    }
+    if (given[0] && local->foldid == NULL) local->foldid = none;
+    return LARIAT_OK;
+}
+
 int lariat_cv(lariat_ctx *ctx, const lariat_data *data, const double *row_weights, const lariat_problem *pb,
-              const lariat_settings *st, const lariat_cv_settings *cv, lariat_cv_result **out)
+              const lariat_settings *st, const lariat_cv_settings *cv_caller, lariat_cv_result **out)
 {
     *out = NULL;
+    static const int none[1] = {0};
+    lariat_cv_settings local;
+    int rc = agree_foldid(ctx, data, cv_caller, &local, none);
+    if (rc != LARIAT_OK) return rc;
+    const lariat_cv_settings *cv = &local;
     /* A caller's rows off tile boundaries are cross-validated from an aligned
     ** copy, their fold ids with them (data/tiles.h). */
     lariat_data *aligned = NULL;
     double *aligned_w = NULL;
     int *aligned_fold = NULL;
-    int rc = lariat_data_align(ctx, data, row_weights, cv->foldid, &aligned, &aligned_w, &aligned_fold);
+    rc = lariat_data_align(ctx, data, row_weights, cv->foldid, &aligned, &aligned_w, &aligned_fold);
     if (rc == LARIAT_OK && aligned != NULL) {
         lariat_cv_settings cv_aligned = *cv;
         cv_aligned.foldid = aligned_fold;

@@ -270,7 +270,8 @@ int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_setti
     for (int k = 0; k < first; k++) not_converged += !fit->path[k].converged;
     for (int k = first; rc == LARIAT_OK && k < last; k++) {
         lariat_solve_info info = {0, 0, 0.0, 0.0};
-        rc = ops->solve(ws, lam[k], a, c, &info);
+        /* Agreed: a solver's own failure (memory, say) may be on one rank. */
+        rc = lariat_agree(ctx, ops->solve(ws, lam[k], a, c, &info));
         info.converged = info.gap <= st->tol * g->N0;
         if (rc == LARIAT_OK) rc = lariat_agree(ctx, lariat_glm_solution(ctx, g, lam[k], a, c, &info, &fit->path[k]));
         if (rc != LARIAT_OK) break;

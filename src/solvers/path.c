@@ -228,7 +228,8 @@ int lariat_path_run(lariat_ctx *ctx, const lariat_prep *prep, const lariat_setti
     for (int k = 0; k < first; k++) not_converged += !fit->path[k].converged;
     for (int k = first; rc == LARIAT_OK && k < nlam; k++) {
         lariat_solve_info info = {0, 0, 0.0, 0.0};
-        rc = ops->solve(ws, lam[k], c, &info);
+        /* Agreed: a solver's own failure (memory, say) may be on one rank. */
+        rc = lariat_agree(ctx, ops->solve(ws, lam[k], c, &info));
         info.converged = lariat_prep_converged(prep, info.gap, st->tol);
         if (rc == LARIAT_OK) rc = lariat_agree(ctx, to_original_scale(ctx, prep, lam[k], c, &info, &fit->path[k]));
         if (rc == LARIAT_OK) {
