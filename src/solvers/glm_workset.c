@@ -14,7 +14,8 @@
 **   1. W = the features with a nonzero coefficient, the unpenalized ones,
 **      and the sequential strong set, |v_j| > alpha f_j (2 lambda -
 **      lambda_prev) (the 2-norm over the classes when grouped), from the
-**      gradient v at the warm start;
+**      gradient v at the warm start, counting only the part of v_j that
+**      the bounds let move c_j off 0;
 **   2. the problem restricted to the columns of W (its own rows' copy of
 **      those columns and the standardization of the full problem, so that
 **      it is the full problem with the other coefficients held at 0) is
@@ -271,6 +272,16 @@ static int make_subproblem(wset_ws *ws)
     return rc;
 }
 
+/* Not collective. The part of v_jk (the loss's descent direction) that can
+** move c_jk off 0 within its bounds: a feature held at lo = 0 can only
+** rise, so a negative v_jk cannot bring it into the model however large;
+** the strong rule weighs this part only (unbounded: |v_jk|). */
+static double movable(const lariat_prep *s, int64_t j, double v)
+{
+    if (v > 0.0) return s->hi[j] > 0.0 ? v : 0.0;
+    return s->lo[j] < 0.0 ? -v : 0.0;
+}
+
 /* Not collective. Whether feature j, at 0, moves under the proximal step
 ** along the full gradient v (any class): then it violates the optimality
 ** conditions of the problem with it held at 0. */
@@ -314,9 +325,10 @@ static int wset_solve(void *wsv, double lambda, double *a, double *c, lariat_sol
         int nonzero = 0;
         double v2 = 0.0, vmax = 0.0;
         for (int k = 0; k < K; k++) {
+            const double m = movable(s, j, ws->v[k * p + j]);
             nonzero |= c[k * p + j] != 0.0;
-            v2 += ws->v[k * p + j] * ws->v[k * p + j];
-            vmax = fmax(vmax, fabs(ws->v[k * p + j]));
+            v2 += m * m;
+            vmax = fmax(vmax, m);
         }
         const double size = g->grouped ? sqrt(v2) : vmax;
         if (nonzero || s->pf[j] == 0.0 || size > cut * s->pf[j]) {
