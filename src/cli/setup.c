@@ -189,12 +189,76 @@ int lc_check_family_options(lariat_ctx *ctx, const lc_options *o)
     return LARIAT_OK;
 }
 
+/* Collective. The first class with exactly one row of positive weight in
+** the data (SPEC.md section 9: a class needs two), its index in *which and
+** that row (global, 0-based) in *row; *which = -1 when there is none. A
+** binomial row is in class 1 when y > 0 and in class 0 when y < 1 when the
+** classes are 0 and 1 (proportions: a row can be in both), as the library
+** counts them; otherwise in the class equal to its label. */
+static int lone_class_row(lariat_ctx *ctx, const lariat_data *data, lariat_family_kind family,
+                          const double *classes, int nclass, int *which, int64_t *row)
+{
+    *which = -1;
+    if (nclass < 2 || nclass > 4096) return LARIAT_OK; /* nothing to count, or the library refuses them */
+    int64_t *cnt = lariat_calloc(ctx, 2 * (size_t)nclass, sizeof(int64_t), "class counts");
+    int rc = lariat_agree(ctx, cnt != NULL ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc != LARIAT_OK) {
+        free(cnt);
+        return rc;
+    }
+    int64_t *first = cnt + nclass;
+    const int int01 = family == LARIAT_FAMILY_BINOMIAL && classes[0] == 0.0 && classes[1] == 1.0;
+    for (int k = 0; k < nclass; k++) first[k] = -INT64_MAX; /* max of -row: the smallest row */
+    for (int64_t i = 0; i < data->n_local; i++) {
+        if (!(data->w[i] > 0.0)) continue;
+        const double y = data->y[i];
+        for (int k = 0; k < nclass; k++) {
+            const int in = int01 ? (k == 1 ? y > 0.0 : y < 1.0) : y == classes[k];
+            if (!in) continue;
+            if (cnt[k]++ == 0) first[k] = -(data->row0 + i);
+        }
+    }
+    if (MPI_Allreduce(MPI_IN_PLACE, cnt, nclass, MPI_INT64_T, MPI_SUM, lariat_ctx_comm(ctx)) != MPI_SUCCESS ||
+        MPI_Allreduce(MPI_IN_PLACE, first, nclass, MPI_INT64_T, MPI_MAX, lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+        rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allreduce of the class counts failed");
+    }
+    for (int k = 0; rc == LARIAT_OK && *which < 0 && k < nclass; k++) {
+        if (cnt[k] == 1) {
+            *which = k;
+            *row = -first[k];
+        }
+    }
+    free(cnt);
+    return rc;
+}
+
 int lc_check_labels(lariat_ctx *ctx, const lc_options *o, const lariat_read_options *ropt, const lariat_data *data,
                     lariat_family_kind family, double **classes, int *nclass)
 {
     const char *path = lc_text(o, LC_OPT_DATA);
     int64_t bad = -1;
     int rc = lariat_classes(ctx, data, NULL, family, classes, nclass, &bad);
+    if (rc == LARIAT_OK && family != LARIAT_FAMILY_GAUSSIAN) {
+        /* The library refuses such a class too (glm.c), but it cannot name
+        ** the row's line: the file is scanned again, on this error path only. */
+        int which = -1;
+        int64_t row = -1;
+        rc = lone_class_row(ctx, data, family, *classes, *nclass, &which, &row);
+        if (rc == LARIAT_OK && which >= 0) {
+            char where[1024];
+            rc = lariat_data_row_where(ctx, path, ropt, row, where, sizeof(where));
+            if (rc == LARIAT_OK) {
+                rc = lariat_error(ctx, LARIAT_EDATA, "%s: class %.17g has 1 row of positive weight; a class needs two",
+                                  where, (*classes)[which]);
+            }
+        }
+        if (rc != LARIAT_OK) {
+            free(*classes);
+            *classes = NULL;
+            *nclass = 0;
+        }
+        return rc;
+    }
     if (rc != LARIAT_EDATA) return rc;
     /* The library names the row ("row R: label V is ..."), which the data
     ** layer cannot turn into a line: the file is scanned again, on this

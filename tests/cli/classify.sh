@@ -219,6 +219,14 @@ expect_error 2 "first7.csv:2: label 7 " "a third binomial label on the first row
 awk 'NR == 1 || NR > 3' b1.csv | awk -F, 'NR == 1 || $1 == 1' >oneclass.csv
 run 3 fit --data oneclass.csv --family binomial --out bad.json
 expect_error 2 "oneclass.csv" "a binomial file of one class"
+# A class of one row: the message names its line and the class.
+awk -F, 'NR == 1 || $1 != 2 || n++ < 1' m1.csv >lone.csv
+lone_line=$(awk -F, 'NR > 1 && $1 == 2 { print NR; exit }' lone.csv)
+for np in 1 3; do
+    run "$np" cv --data lone.csv --family multinomial --nfolds 3 --out bad.json
+    expect_error 2 "lone.csv:$lone_line: class 2 has 1 row of positive weight" "a class of one row at $np ranks"
+done
+[ ! -e bad.json ] || fail "a model was written for a class of one row"
 # A class of two rows that the test split holds out: the message says that its
 # count is of the training rows (the file has two).
 awk -F, 'NR == 1 || $1 != 2 || n++ < 2' m1.csv >rare.csv
