@@ -234,6 +234,13 @@ run 3 fit --data rare.csv --family multinomial --test-fraction 0.99 --seed 3 --o
 expect_error 2 "counted in the training rows: --test-fraction 0.99" "a class held out by the test split"
 [ ! -e bad.json ] || fail "a model was written without a class's training rows"
 
+# --distributed-gram serves the gaussian family only: the summary says so
+# rather than dropping it.
+run 2 fit --data b1.csv --family binomial --distributed-gram --nlambda 5 --out dg.json
+expect 0 "binomial fit with --distributed-gram"
+grep -q '^  solver    gram (.*--distributed-gram serves the gaussian family only)$' out ||
+    fail "--distributed-gram with binomial: the summary does not say why it is not used"
+
 # --- usage errors: exit 1 naming the option, before reading the data.
 run 3 cv --data b1.csv --type-measure auc --out bad.json
 expect_error 1 "--type-measure" "auc with gaussian"
