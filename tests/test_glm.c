@@ -855,6 +855,55 @@ static void test_wide_working_set(void)
     }
 }
 
+/* auto on wide rows with little l1 (alpha below AUTO_WIDE_FISTA_ALPHA,
+** glm_path.c) takes fista, which finds the working set's answer: binomial
+** ridge and multinomial at alpha 0.05. */
+static void test_wide_small_alpha(void)
+{
+    lt_spec spec = {.n = 50, .p = 120, .seed = 31, .corr = 0.3, .nonzero = 6};
+    for (int c = 0; c < 2; c++) {
+        lariat_data *d = lt_make_data(&spec);
+        LT_ASSERT_ALL(d != NULL);
+        if (d == NULL) return;
+        for (int64_t i = 0; i < d->n_local; i++) {
+            d->y[i] = c == 1 ? (d->y[i] < -0.5 ? 0.0 : d->y[i] < 0.5 ? 1.0 : 2.0) : (d->y[i] > 0.0);
+        }
+        lariat_problem pb;
+        lariat_problem_default(&pb);
+        pb.family = c == 1 ? LARIAT_FAMILY_MULTINOMIAL : LARIAT_FAMILY_BINOMIAL;
+        pb.alpha = c == 1 ? 0.05 : 0.0;
+        lariat_fit *fits[2] = {NULL, NULL};
+        int rc = LARIAT_OK;
+        for (int s = 0; s < 2 && rc == LARIAT_OK; s++) {
+            lariat_settings st;
+            lariat_settings_default(&st);
+            st.nlambda = 12;
+            st.tol = 1e-9;
+            st.max_iter = 200000;
+            if (s == 1) st.solver = LARIAT_SOLVER_GRAM; /* the working set, as asked */
+            rc = lariat_fit_path(lt_ctx(), d, NULL, &pb, &st, &fits[s]);
+        }
+        LT_ASSERT_ALL(rc == LARIAT_OK);
+        if (rc == LARIAT_OK) {
+            LT_ASSERT_ALL(strcmp(fits[0]->solver_name, "fista") == 0 && strstr(fits[0]->solver_reason, "alpha") != NULL);
+            LT_ASSERT_ALL(strcmp(fits[1]->solver_name, "gram") == 0);
+            LT_ASSERT_ALL(fits[0]->nlambda == fits[1]->nlambda);
+            double worst = 0.0;
+            int converged = 1;
+            for (int k = 0; k < fits[0]->nlambda && k < fits[1]->nlambda; k++) {
+                const lariat_solution *a = &fits[0]->path[k], *b = &fits[1]->path[k];
+                converged &= a->converged && b->converged;
+                worst = fmax(worst, fabs(a->objective - b->objective) / fmax(1.0, fabs(b->objective)));
+            }
+            LT_ASSERT_ALL(converged);
+            LT_ASSERT_ALL(worst <= 1e-9);
+        }
+        lariat_fit_destroy(fits[0]);
+        lariat_fit_destroy(fits[1]);
+        lariat_data_destroy(d);
+    }
+}
+
 /* Collective. The certificate itself, with unpenalized columns, at glmnet's
 ** solutions of the pf0 fixtures (two columns with f_j = 0; probabilities
 ** down to 1e-22 on the breast cancer rows): lariat_glm_gap must be tight
@@ -1090,6 +1139,7 @@ void lt_register_glm(void)
     CU_add_test(s, "the fixed bound converges late on a multinomial lasso path", test_bound_converges_late);
     CU_add_test(s, "fista ends at a fixed point of its step", test_fista_fixed_point);
     CU_add_test(s, "wide problems on a working set of features", test_wide_working_set);
+    CU_add_test(s, "wide problems with little l1: auto takes fista", test_wide_small_alpha);
     CU_add_test(s, "certificate with unpenalized columns, binomial", test_certificate_binom_pf0);
     CU_add_test(s, "certificate with unpenalized columns, multinomial", test_certificate_multi_pf0);
     CU_add_test(s, "certificate with the shift clamped at extreme rows, binomial", test_certificate_binom_clipped);
