@@ -63,30 +63,6 @@ const lariat_glm_solver_ops *lariat_glm_newton_for(const lariat_glm *g, const la
 
 /* Not collective. The solver for st->solver, with the reason for auto. */
 static const lariat_glm_solver_ops *choose_kind(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st,
-                                                char *reason, size_t len);
-
-/* Not collective. The solver for g, with auto's reason in reason; a
-** distributed Gram asked for (--distributed-gram), which serves the
-** gaussian family only, is not silently dropped: the reason says so. */
-static const lariat_glm_solver_ops *choose(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st,
-                                           char *reason, size_t len)
-{
-    const lariat_glm_solver_ops *ops = choose_kind(ctx, g, st, reason, len);
-    if (ops == NULL || !st->distributed_gram || ops == &lariat_glm_solver_fista || ops == &lariat_glm_solver_admm) {
-        return ops;
-    }
-    /* In place of auto's reason: both do not fit in the model's 160 bytes. */
-    if (ops == &lariat_glm_solver_workset) {
-        snprintf(reason, len, "proximal Newton on a working set (p = %lld > n = %lld); --distributed-gram serves the "
-                 "gaussian family only", (long long)g->p, (long long)g->data->n);
-    } else {
-        snprintf(reason, len, "proximal Newton, its %s curvature whole on every rank: --distributed-gram serves the "
-                 "gaussian family only", exact_curvature(g, st) ? "IRLS" : "fixed-bound");
-    }
-    return ops;
-}
-
-static const lariat_glm_solver_ops *choose_kind(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st,
                                                 char *reason, size_t len)
 {
     reason[0] = '\0';
@@ -126,6 +102,27 @@ static const lariat_glm_solver_ops *choose_kind(lariat_ctx *ctx, const lariat_gl
     default: lariat_error(ctx, LARIAT_EUSAGE, "unknown solver kind %d", (int)st->solver); return NULL;
     }
     return lariat_glm_newton_for(g, st);
+}
+
+/* Not collective. The solver for g, with auto's reason in reason; a
+** distributed Gram asked for (--distributed-gram), which serves the
+** gaussian family only, is not silently dropped: the reason says so. */
+static const lariat_glm_solver_ops *choose(lariat_ctx *ctx, const lariat_glm *g, const lariat_settings *st,
+                                           char *reason, size_t len)
+{
+    const lariat_glm_solver_ops *ops = choose_kind(ctx, g, st, reason, len);
+    if (ops == NULL || !st->distributed_gram || ops == &lariat_glm_solver_fista || ops == &lariat_glm_solver_admm) {
+        return ops;
+    }
+    /* In place of auto's reason: both do not fit in the model's 160 bytes. */
+    if (ops == &lariat_glm_solver_workset) {
+        snprintf(reason, len, "proximal Newton on a working set (p = %lld > n = %lld); --distributed-gram serves the "
+                 "gaussian family only", (long long)g->p, (long long)g->data->n);
+    } else {
+        snprintf(reason, len, "proximal Newton, its %s curvature whole on every rank: --distributed-gram serves the "
+                 "gaussian family only", exact_curvature(g, st) ? "IRLS" : "fixed-bound");
+    }
+    return ops;
 }
 
 int lariat_glm_solution(lariat_ctx *ctx, const lariat_glm *g, double lambda, const double *a, const double *c,
