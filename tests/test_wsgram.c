@@ -182,17 +182,17 @@ static void test_path_sparse(void)
     check_path(&wc);
 }
 
-/* Collective. auto's solver for alpha = 1 and 0 on one data set, with
+/* Collective. auto's solver for alpha = 1, 0 and 0.05 on one data set, with
 ** memory bytes per rank, on the default path (frac < 0) or for the given
 ** lambdas {frac lambda_max, frac lambda_max / 10}. */
-static void choose_for(const lt_spec *spec, double memory, double frac, const lariat_solver_ops *got[2])
+static void choose_for(const lt_spec *spec, double memory, double frac, const lariat_solver_ops *got[3])
 {
     lariat_ctx *ctx = lt_ctx();
     lariat_data *d = lt_make_data(spec);
-    for (int a = 0; a < 2; a++) {
+    for (int a = 0; a < 3; a++) {
         lariat_problem pb;
         lariat_problem_default(&pb);
-        pb.alpha = a == 0 ? 1.0 : 0.0;
+        pb.alpha = a == 0 ? 1.0 : a == 1 ? 0.0 : 0.05;
         lariat_settings st;
         lariat_settings_default(&st);
         lariat_prep *prep = NULL;
@@ -211,19 +211,27 @@ static void choose_for(const lt_spec *spec, double memory, double frac, const la
     lariat_data_destroy(d);
 }
 
-/* Collective. auto takes wsgram for p > 4096, p > n and an l1 term when n
+/* Collective. auto takes wsgram for p > n and alpha of 0.15 or more when n
 ** columns fit in a quarter of the memory, along the default path or given
 ** lambdas that start near lambda_max (as cross-validation's folds get);
-** fista for ridge, for n >= p, without the memory, and for a first lambda
-** far below lambda_max; gram.c below p = 4096. */
+** fista for a smaller alpha on p > n, for ridge beyond p = 4096, for n >= p
+** beyond it, without the memory, and for a first lambda far below
+** lambda_max; gram.c otherwise (ridge on p > n included: its exact
+** solution). */
 static void test_auto_choice(void)
 {
-    const lt_spec wide = {.n = 9, .p = 4200, .seed = 5}, narrow = {.n = 30, .p = 50, .seed = 5};
+    const lt_spec wide = {.n = 9, .p = 4200, .seed = 5}, small_wide = {.n = 30, .p = 50, .seed = 5};
+    const lt_spec narrow = {.n = 60, .p = 50, .seed = 5};
     const lt_spec tall_wide = {.n = 4300, .p = 4200, .seed = 5, .density = 0.001};
-    const lariat_solver_ops *got[2];
+    const lariat_solver_ops *got[3];
     choose_for(&wide, 1e12, -1.0, got);
     LT_ASSERT_ALL(got[0] == &lariat_solver_wsgram);
     LT_ASSERT_ALL(got[1] == &lariat_solver_fista);
+    LT_ASSERT_ALL(got[2] == &lariat_solver_fista);
+    choose_for(&small_wide, 1e12, -1.0, got);
+    LT_ASSERT_ALL(got[0] == &lariat_solver_wsgram);
+    LT_ASSERT_ALL(got[1] == &lariat_solver_gram);
+    LT_ASSERT_ALL(got[2] == &lariat_solver_fista);
     choose_for(&wide, 1e12, 1.02, got);
     LT_ASSERT_ALL(got[0] == &lariat_solver_wsgram);
     choose_for(&wide, 1e12, 0.1, got);
@@ -235,6 +243,7 @@ static void test_auto_choice(void)
     choose_for(&narrow, 1e12, -1.0, got);
     LT_ASSERT_ALL(got[0] == &lariat_solver_gram);
     LT_ASSERT_ALL(got[1] == &lariat_solver_gram);
+    LT_ASSERT_ALL(got[2] == &lariat_solver_gram);
 }
 
 void lt_register_wsgram(void)
@@ -246,5 +255,5 @@ void lt_register_wsgram(void)
     CU_add_test(s, "wide elastic net, weights, penalty factors, bounds, constant column = gram's",
                 test_path_enet_weighted_mixed);
     CU_add_test(s, "wide sparse path = gram's", test_path_sparse);
-    CU_add_test(s, "auto: wsgram for p > n, p > 4096, an l1 term and a path from lambda_max", test_auto_choice);
+    CU_add_test(s, "auto: wsgram for p > n, alpha >= 0.15 and a path from lambda_max; fista below", test_auto_choice);
 }
