@@ -244,6 +244,22 @@ static void test_auto_choice(void)
     LT_ASSERT_ALL(got[0] == &lariat_solver_gram);
     LT_ASSERT_ALL(got[1] == &lariat_solver_gram);
     LT_ASSERT_ALL(got[2] == &lariat_solver_gram);
+    /* What cross-validation asks before its statistics pass: never gram
+    ** where the choices above are not gram from any data. */
+    lariat_settings st;
+    lariat_settings_default(&st);
+    LT_ASSERT_ALL(lariat_solver_never_gram(30, 50, 1.0, &st) && lariat_solver_never_gram(30, 50, 0.05, &st));
+    LT_ASSERT_ALL(!lariat_solver_never_gram(30, 50, 0.0, &st) && !lariat_solver_never_gram(60, 50, 1.0, &st));
+    double lam[1] = {0.1};
+    st.lambda = lam;
+    st.n_lambda_given = 1;
+    LT_ASSERT_ALL(!lariat_solver_never_gram(30, 50, 1.0, &st) && lariat_solver_never_gram(30, 50, 0.05, &st));
+    st.lambda = NULL;
+    st.n_lambda_given = 0;
+    st.solver = LARIAT_SOLVER_GRAM;
+    LT_ASSERT_ALL(!lariat_solver_never_gram(30, 50, 1.0, &st));
+    st.solver = LARIAT_SOLVER_FISTA;
+    LT_ASSERT_ALL(lariat_solver_never_gram(60, 50, 1.0, &st));
 }
 
 void lt_register_wsgram(void)

@@ -80,6 +80,17 @@ int lariat_solver_memory(lariat_ctx *ctx, double *bytes)
     return lariat_agree(ctx, rc);
 }
 
+int lariat_solver_never_gram(int64_t n, int64_t p, double alpha, const lariat_settings *st)
+{
+    if (st->solver == LARIAT_SOLVER_FISTA || st->solver == LARIAT_SOLVER_ADMM || st->distributed_gram) return 1;
+    /* Below: fista (0 < alpha < AUTO_WIDE_FISTA_ALPHA), or wsgram from a
+    ** first lambda of infinity (the default path) when its n columns fit,
+    ** else a Gram larger still (p > n) that fits even less: the distributed
+    ** Gram or fista. A given list may start far below lambda_max: gram. */
+    return st->solver == LARIAT_SOLVER_AUTO && n < p && alpha > 0.0 &&
+           (alpha < AUTO_WIDE_FISTA_ALPHA || st->lambda == NULL);
+}
+
 const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lariat_settings *st, double memory,
                                               char *reason, size_t len)
 {

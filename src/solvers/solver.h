@@ -69,4 +69,12 @@ int lariat_solver_memory(lariat_ctx *ctx, double *bytes);
 const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lariat_settings *st, double memory,
                                               char *reason, size_t len);
 
+/* Not collective. 1 when lariat_solver_choose cannot return the replicated
+** lariat_solver_gram for a problem of n rows (at least its prep's n_rows),
+** p features and alpha, whatever its data: fista or admm asked for, the
+** distributed Gram asked for, or auto on p > n with an l1 term (wsgram or
+** fista) along the default path. Cross-validation's statistics mode asks
+** before its pass builds every fold's sums (cv.c). */
+int lariat_solver_never_gram(int64_t n, int64_t p, double alpha, const lariat_settings *st);
+
 #endif /* LARIAT_SOLVER_H */
