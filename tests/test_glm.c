@@ -855,8 +855,8 @@ static void test_wide_working_set(void)
     }
 }
 
-/* auto on wide rows with little l1 (alpha below AUTO_WIDE_FISTA_ALPHA,
-** glm_path.c) takes fista, which finds the working set's answer: binomial
+/* auto on wide rows with little l1 (alpha below LARIAT_AUTO_WIDE_FISTA_ALPHA,
+** solver.h) takes fista, which finds the working set's answer: binomial
 ** ridge and multinomial at alpha 0.05. */
 static void test_wide_small_alpha(void)
 {

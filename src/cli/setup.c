@@ -199,7 +199,7 @@ static int lone_class_row(lariat_ctx *ctx, const lariat_data *data, lariat_famil
                           const double *classes, int nclass, int *which, int64_t *row)
 {
     *which = -1;
-    if (nclass < 2 || nclass > 4096) return LARIAT_OK; /* nothing to count, or the library refuses them */
+    if (nclass < 2) return LARIAT_OK; /* lariat_classes refused the data already */
     int64_t *cnt = lariat_calloc(ctx, 2 * (size_t)nclass, sizeof(int64_t), "class counts");
     int rc = lariat_agree(ctx, cnt != NULL ? LARIAT_OK : LARIAT_ENOMEM);
     if (rc != LARIAT_OK) {

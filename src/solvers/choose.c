@@ -27,17 +27,13 @@
 #define WSG_FIRST_LAMBDA 0.8
 /* The share of a rank's memory a Gram (or its share of a distributed one) may take. */
 #define GRAM_MEMORY_SHARE 0.25
-/* Below this alpha (and above 0) auto leaves wide problems (p > n) to
-** fista: with little l1 the strong sets hold nearly every feature, and the
-** ridge part makes the problem strongly convex, so that first-order steps
-** of one pass each converge fast; from it on, wsgram at any p > n.
-** Default 100-lambda paths on 300 x 3,000 rows (lariat gen, one rank,
-** 2026-12-07), seconds, replicated Gram / wsgram / fista: alpha 0.01 1.30 /
-** 2.08 / 0.27; 0.1 0.99 / 0.79 / 0.77; 0.5 1.01 / 0.16; 1 1.39 / 0.13.
-** Ridge itself (alpha 0) keeps the Gram's exact Cholesky solution (21.7 s
-** there, one factorization a lambda; fista 0.16 s, to the tolerance).
-** glm_path.c keeps the same threshold for the classification families. */
-#define AUTO_WIDE_FISTA_ALPHA 0.15
+/* LARIAT_AUTO_WIDE_FISTA_ALPHA (solver.h) for the gaussian family: from it
+** on, wsgram at any p > n. Default 100-lambda paths on 300 x 3,000 rows
+** (lariat gen, one rank, 2026-12-07), seconds, replicated Gram / wsgram /
+** fista: alpha 0.01 1.30 / 2.08 / 0.27; 0.1 0.99 / 0.79 / 0.77; 0.5 1.01 /
+** 0.16; 1 1.39 / 0.13. Ridge itself (alpha 0) keeps the Gram's exact
+** Cholesky solution (21.7 s there, one factorization a lambda; fista 0.16 s,
+** to the tolerance). */
 
 /* Not collective. MemAvailable of /proc/meminfo in bytes (the kernel's
 ** estimate of what can be allocated without swapping); the free pages when
@@ -83,12 +79,12 @@ int lariat_solver_memory(lariat_ctx *ctx, double *bytes)
 int lariat_solver_never_gram(int64_t n, int64_t p, double alpha, const lariat_settings *st)
 {
     if (st->solver == LARIAT_SOLVER_FISTA || st->solver == LARIAT_SOLVER_ADMM || st->distributed_gram) return 1;
-    /* Below: fista (0 < alpha < AUTO_WIDE_FISTA_ALPHA), or wsgram from a
+    /* Below: fista (0 < alpha < LARIAT_AUTO_WIDE_FISTA_ALPHA), or wsgram from a
     ** first lambda of infinity (the default path) when its n columns fit,
     ** else a Gram larger still (p > n) that fits even less: the distributed
     ** Gram or fista. A given list may start far below lambda_max: gram. */
     return st->solver == LARIAT_SOLVER_AUTO && n < p && alpha > 0.0 &&
-           (alpha < AUTO_WIDE_FISTA_ALPHA || st->lambda == NULL);
+           (alpha < LARIAT_AUTO_WIDE_FISTA_ALPHA || st->lambda == NULL);
 }
 
 const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lariat_settings *st, double memory,
@@ -141,7 +137,7 @@ const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lar
         for (int k = 0; k < st->n_lambda_given; k++) first = fmax(first, st->lambda[k]);
     }
     const double cols_mb = (double)p * (double)prep->n_rows * 8e-6;
-    if (prep->n_rows < p && prep->alpha > 0.0 && prep->alpha < AUTO_WIDE_FISTA_ALPHA) {
+    if (prep->n_rows < p && prep->alpha > 0.0 && prep->alpha < LARIAT_AUTO_WIDE_FISTA_ALPHA) {
         snprintf(reason, len, "alpha %g on p = %lld > n: the strong sets would hold nearly every feature; first-order "
                  "steps from one pass each", prep->alpha, (long long)p);
         return &lariat_solver_fista;

@@ -22,16 +22,14 @@
 #define EXACT_MAX_DOUBLES (16.0 * 1024 * 1024)
 /* The widest problem auto gives the Newton solver (as choose.c's gram). */
 #define AUTO_NEWTON_MAX_P 4096
-/* Below this alpha auto leaves wide problems (p > n) to fista instead of
-** the working set: with little l1 the strong set holds nearly every
-** feature, and the working set's Newton model is the p x p curvature again.
-** Default 100-lambda paths on 300 rows (lariat gen --family binomial; one
-** rank, 2026-12-07), working set against fista, seconds: p = 1,000 binomial
-** alpha 0 2.35 / 0.145, 0.01 3.31 / 0.23, 0.1 1.21 / 0.53, 0.2 0.57 / 0.96,
-** 0.5 0.16 / 1.80; p = 3,000 alpha 0 50.4 / 0.87, 0.1 4.35 / 2.03, 0.2 2.48
-** / 3.62, 0.5 0.56 / 6.98; multinomial (K = 3) at p = 1,000 alpha 0 7.8 /
-** 0.47, 0.1 8.9 / 1.7, 0.3 3.3 / 5.5. */
-#define AUTO_WIDE_FISTA_ALPHA 0.15
+/* LARIAT_AUTO_WIDE_FISTA_ALPHA (solver.h) for the cross-entropy families,
+** where it covers ridge too: the working set would hold nearly every
+** feature. Default 100-lambda paths on 300 rows (lariat gen --family
+** binomial; one rank, 2026-12-07), working set against fista, seconds:
+** p = 1,000 binomial alpha 0 2.35 / 0.145, 0.01 3.31 / 0.23, 0.1 1.21 /
+** 0.53, 0.2 0.57 / 0.96, 0.5 0.16 / 1.80; p = 3,000 alpha 0 50.4 / 0.87,
+** 0.1 4.35 / 2.03, 0.2 2.48 / 3.62, 0.5 0.56 / 6.98; multinomial (K = 3)
+** at p = 1,000 alpha 0 7.8 / 0.47, 0.1 8.9 / 1.7, 0.3 3.3 / 5.5. */
 
 /* Not collective. Whether the Newton solvers work on a working set of
 ** features (glm_workset.c): when there are more features than rows, where
@@ -78,7 +76,7 @@ static const lariat_glm_solver_ops *choose_kind(lariat_ctx *ctx, const lariat_gl
         if (st->curvature != LARIAT_CURVATURE_BOUND && wide(g)) return &lariat_glm_solver_workset;
         break;
     case LARIAT_SOLVER_AUTO:
-        if (st->curvature != LARIAT_CURVATURE_BOUND && wide(g) && g->alpha < AUTO_WIDE_FISTA_ALPHA) {
+        if (st->curvature != LARIAT_CURVATURE_BOUND && wide(g) && g->alpha < LARIAT_AUTO_WIDE_FISTA_ALPHA) {
             snprintf(reason, len, "alpha %g on p = %lld > n = %lld: a working set would hold nearly every feature; "
                      "first-order steps from one pass each", g->alpha, (long long)g->p, (long long)g->data->n);
             return &lariat_glm_solver_fista;

@@ -59,6 +59,14 @@ extern const lariat_solver_ops lariat_solver_wsgram;
 ** number of ranks on that node. Errors (agreed): LARIAT_EMPI. */
 int lariat_solver_memory(lariat_ctx *ctx, double *bytes);
 
+/* Below this alpha auto leaves problems with more features than rows to
+** fista (gaussian: above 0 only, its ridge keeping the exact solution):
+** with little l1 the strong sets hold nearly every feature, and a working
+** set's (or wsgram's) model is the whole p x p one again. The measured
+** crossovers are in choose.c (gaussian) and glm_path.c (binomial,
+** multinomial). */
+#define LARIAT_AUTO_WIDE_FISTA_ALPHA 0.15
+
 /* Not collective (all inputs are global): the solver for st->solver; for
 ** AUTO, chosen from n, p, density and memory per rank (st->max_memory when
 ** set, else memory, from lariat_solver_memory), with the reason written to
