@@ -1,5 +1,5 @@
 /*
-** The gram and fista solvers: optimality (KKT conditions checked on the
+** The gram and fista solvers (and gram's kernel variant for wide ridge): optimality (KKT conditions checked on the
 ** original scale from the gathered raw rows, and the duality gap), agreement
 ** between the two solvers, with closed forms (ridge, weighted least squares)
 ** computed here with LAPACK from the raw arrays, and with a reference fit on
@@ -487,6 +487,80 @@ static void test_ridge_wide(void)
     check_ridge(&spec, 1, 0.5);
 }
 
+/* Collective. The kernel ridge solver (kernel_ridge.c) on wide data at
+** lambda: equal to gram.c's Cholesky solution (1e-10) and, without a constant
+** column, to the closed form built here from the raw rows (1e-9); certified
+** in its one step (gap within 1e-12 N0); and equal to the same solve on
+** MPI_COMM_SELF from every row (dense) to 1e-12: the solver computes alike on
+** every rank from the gathered rows (the bits at any rank count, from a file's
+** tiles of rows, are tests/cli/repro.sh's). Penalty factors 0.5, 2 and 1 (the
+** kernel needs them positive). */
+static void check_kernel_ridge(const scenario *sc, double lambda)
+{
+    lariat_data *d = make_data(sc);
+    LT_ASSERT_ALL(d != NULL);
+    if (d == NULL) return;
+    const int64_t p = d->p;
+    problem_arrays pa;
+    problem_init(sc, p, &pa);
+    for (int64_t j = 0; j < p; j++) pa.pf[j] = j % 3 == 0 ? 0.5 : (j % 3 == 1 ? 2.0 : 1.0);
+    gathered g;
+    gather(d, &g);
+    solution1 sk, sg, rk;
+    solve_one(lt_ctx(), d, &pa.pb, &lariat_solver_kernel_ridge, lambda, 1e-13, 1000, &sk);
+    solve_one(lt_ctx(), d, &pa.pb, &lariat_solver_gram, lambda, 1e-13, 100000, &sg);
+    solve_self(&g, &pa, &lariat_solver_kernel_ridge, lambda, 1e-13, 1000, &rk);
+    int ok = sk.rc == LARIAT_OK && sg.rc == LARIAT_OK && rk.rc == LARIAT_OK;
+    LT_ASSERT_ALL(ok);
+    if (ok) {
+        double dclosed = 0.0;
+        if (!sc->constant_column) {
+            double *A = malloc((size_t)(p * p) * sizeof(double)), *c = malloc((size_t)p * sizeof(double));
+            raw_normal_equations(&g, &pa.pb, A, c);
+            for (int64_t j = 0; j < p; j++) A[j * p + j] += lambda * pa.pf[j];
+            dclosed = spd_solve(p, A, c) == 0 ? lt_rel_diff(sk.c, c, p) : INFINITY;
+            free(A);
+            free(c);
+        }
+        const double dgram = lt_rel_diff(sk.c, sg.c, p);
+        const double dself = lt_rel_diff(sk.c, rk.c, p);
+        if (lt_rank() == 0 && getenv("LT_VERBOSE") != NULL) {
+            printf("\n  kernel ridge %s lambda %g: it %d gap/N0 %.1e | closed %.1e gram %.1e self %.1e", sc->name,
+                   lambda, sk.info.iterations, sk.info.gap / sk.N0, dclosed, dgram, dself);
+        }
+        LT_ASSERT_ALL(sk.info.converged && sk.info.iterations <= 2);
+        LT_ASSERT_ALL(fabs(sk.info.gap) <= 1e-12 * sk.N0);
+        LT_ASSERT_ALL(dclosed <= 1e-9 && dgram <= 1e-10);
+        LT_ASSERT_ALL(dself <= 1e-12);
+        if (sc->constant_column) LT_ASSERT_ALL(sk.c[1] == 0.0);
+    }
+    solution_free(&sk);
+    solution_free(&sg);
+    solution_free(&rk);
+    gathered_free(&g);
+    problem_free(&pa);
+    lariat_data_destroy(d);
+}
+
+static void test_kernel_ridge(void)
+{
+    const scenario cases[] = {
+        {.name = "weighted", .spec = {.n = 45, .p = 120, .seed = 34, .corr = 0.4, .weighted = 1, .offset = 2.0,
+         .scale_range = 2}},
+        {.name = "constant column", .spec = {.n = 37, .p = 90, .seed = 35, .corr = 0.3, .weighted = 1},
+         .constant_column = 1},
+        {.name = "no intercept", .spec = {.n = 41, .p = 70, .seed = 36, .corr = 0.3, .offset = 1.0},
+         .no_intercept = 1},
+        {.name = "no standardize", .spec = {.n = 39, .p = 100, .seed = 37, .corr = 0.3, .scale_range = 1},
+         .no_standardize = 1},
+        {.name = "sparse", .spec = {.n = 50, .p = 150, .seed = 38, .density = 0.1, .weighted = 1}},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        check_kernel_ridge(&cases[k], 0.3);
+        check_kernel_ridge(&cases[k], 0.003);
+    }
+}
+
 /* Collective. With n > p and lambda -> 0 the solution is weighted least
 ** squares with intercept, solved here by the normal equations of [1 X] on the
 ** raw rows. Ridge at lambda = 1e-12 (Cholesky) must equal it to 1e-8. The
@@ -866,6 +940,7 @@ void lt_register_solvers(void)
     }
     CU_add_test(s, "ridge closed form, tall and weighted", test_ridge_tall);
     CU_add_test(s, "ridge closed form, wide with unpenalized columns", test_ridge_wide);
+    CU_add_test(s, "kernel ridge on wide data = closed form, gram's and one rank's", test_kernel_ridge);
     CU_add_test(s, "lambda -> 0 is weighted least squares", test_least_squares);
     CU_add_test(s, "column scales do not matter when standardized", test_column_scale_invariance);
     CU_add_test(s, "max_iter reached: a warning, not an error", test_not_converged);

@@ -4,7 +4,8 @@
 ** solver's path equals gram.c's on wide problems (objective to the
 ** tolerance, coefficients, certified gaps) with weights, penalty factors,
 ** bounds, a constant column and sparse storage; and `auto` picks it for
-** p > n (and p > 4096) with an l1 term only, when n columns fit in memory.
+** p > n (and p > 4096) with an l1 term only, when n columns fit in memory,
+** and the kernel ridge solver (tested in test_solvers.c) for ridge there.
 */
 #include "core/core.h"
 #include "data/matrix.h"
@@ -214,10 +215,10 @@ static void choose_for(const lt_spec *spec, double memory, double frac, const la
 /* Collective. auto takes wsgram for p > n and alpha of 0.15 or more when n
 ** columns fit in a quarter of the memory, along the default path or given
 ** lambdas that start near lambda_max (as cross-validation's folds get);
-** fista for a smaller alpha on p > n, for ridge beyond p = 4096, for n >= p
-** beyond it, without the memory, and for a first lambda far below
-** lambda_max; gram.c otherwise (ridge on p > n included: its exact
-** solution). */
+** the kernel (kernel_ridge.c) for ridge on p > n when its n rows fit;
+** fista for a smaller alpha on p > n, for n >= p beyond p = 4096, without
+** the memory, and for a first lambda far below lambda_max; gram.c
+** otherwise. */
 static void test_auto_choice(void)
 {
     const lt_spec wide = {.n = 9, .p = 4200, .seed = 5}, small_wide = {.n = 30, .p = 50, .seed = 5};
@@ -226,11 +227,11 @@ static void test_auto_choice(void)
     const lariat_solver_ops *got[3];
     choose_for(&wide, 1e12, -1.0, got);
     LT_ASSERT_ALL(got[0] == &lariat_solver_wsgram);
-    LT_ASSERT_ALL(got[1] == &lariat_solver_fista);
+    LT_ASSERT_ALL(got[1] == &lariat_solver_kernel_ridge);
     LT_ASSERT_ALL(got[2] == &lariat_solver_fista);
     choose_for(&small_wide, 1e12, -1.0, got);
     LT_ASSERT_ALL(got[0] == &lariat_solver_wsgram);
-    LT_ASSERT_ALL(got[1] == &lariat_solver_gram);
+    LT_ASSERT_ALL(got[1] == &lariat_solver_kernel_ridge);
     LT_ASSERT_ALL(got[2] == &lariat_solver_fista);
     choose_for(&wide, 1e12, 1.02, got);
     LT_ASSERT_ALL(got[0] == &lariat_solver_wsgram);
@@ -238,6 +239,7 @@ static void test_auto_choice(void)
     LT_ASSERT_ALL(got[0] == &lariat_solver_fista);
     choose_for(&wide, 1e6, -1.0, got);
     LT_ASSERT_ALL(got[0] == &lariat_solver_fista);
+    LT_ASSERT_ALL(got[1] == &lariat_solver_fista);
     choose_for(&tall_wide, 1e12, -1.0, got);
     LT_ASSERT_ALL(got[0] == &lariat_solver_fista);
     choose_for(&narrow, 1e12, -1.0, got);
@@ -248,18 +250,39 @@ static void test_auto_choice(void)
     ** where the choices above are not gram from any data. */
     lariat_settings st;
     lariat_settings_default(&st);
-    LT_ASSERT_ALL(lariat_solver_never_gram(30, 50, 1.0, &st) && lariat_solver_never_gram(30, 50, 0.05, &st));
-    LT_ASSERT_ALL(!lariat_solver_never_gram(30, 50, 0.0, &st) && !lariat_solver_never_gram(60, 50, 1.0, &st));
+    double pf[50], lower[50];
+    for (int j = 0; j < 50; j++) {
+        pf[j] = 1.0;
+        lower[j] = -INFINITY;
+    }
+    lariat_problem lasso, enet, ridge;
+    lariat_problem_default(&lasso);
+    enet = ridge = lasso;
+    enet.alpha = 0.05;
+    ridge.alpha = 0.0;
+    ridge.penalty_factor = pf;
+    ridge.lower = lower;
+    LT_ASSERT_ALL(lariat_solver_never_gram(30, 50, &lasso, &st) && lariat_solver_never_gram(30, 50, &enet, &st));
+    LT_ASSERT_ALL(!lariat_solver_never_gram(60, 50, &lasso, &st) && !lariat_solver_never_gram(60, 50, &ridge, &st));
+    /* Ridge on p > n: the kernel, unless a feature is unpenalized or bounded. */
+    LT_ASSERT_ALL(lariat_solver_never_gram(30, 50, &ridge, &st));
+    pf[7] = 0.0;
+    LT_ASSERT_ALL(!lariat_solver_never_gram(30, 50, &ridge, &st));
+    pf[7] = 1.0;
+    lower[3] = 0.0;
+    LT_ASSERT_ALL(!lariat_solver_never_gram(30, 50, &ridge, &st));
+    lower[3] = -INFINITY;
     double lam[1] = {0.1};
     st.lambda = lam;
     st.n_lambda_given = 1;
-    LT_ASSERT_ALL(!lariat_solver_never_gram(30, 50, 1.0, &st) && lariat_solver_never_gram(30, 50, 0.05, &st));
+    LT_ASSERT_ALL(!lariat_solver_never_gram(30, 50, &lasso, &st) && lariat_solver_never_gram(30, 50, &enet, &st));
+    LT_ASSERT_ALL(lariat_solver_never_gram(30, 50, &ridge, &st));
     st.lambda = NULL;
     st.n_lambda_given = 0;
     st.solver = LARIAT_SOLVER_GRAM;
-    LT_ASSERT_ALL(!lariat_solver_never_gram(30, 50, 1.0, &st));
+    LT_ASSERT_ALL(!lariat_solver_never_gram(30, 50, &lasso, &st) && !lariat_solver_never_gram(30, 50, &ridge, &st));
     st.solver = LARIAT_SOLVER_FISTA;
-    LT_ASSERT_ALL(lariat_solver_never_gram(60, 50, 1.0, &st));
+    LT_ASSERT_ALL(lariat_solver_never_gram(60, 50, &lasso, &st));
 }
 
 void lt_register_wsgram(void)
@@ -271,5 +294,6 @@ void lt_register_wsgram(void)
     CU_add_test(s, "wide elastic net, weights, penalty factors, bounds, constant column = gram's",
                 test_path_enet_weighted_mixed);
     CU_add_test(s, "wide sparse path = gram's", test_path_sparse);
-    CU_add_test(s, "auto: wsgram for p > n, alpha >= 0.15 and a path from lambda_max; fista below", test_auto_choice);
+    CU_add_test(s, "auto: wsgram for p > n, alpha >= 0.15 and a path from lambda_max; fista below; kernel for ridge",
+                test_auto_choice);
 }

@@ -241,7 +241,8 @@ static void put_fit(ckpt_buf *b, const lariat_fit *f, int64_t p)
 /* The solvers as the file numbers them (a path's position names its
 ** solver): the gaussian ones, then those of the cross-entropy families. */
 static const lariat_solver_ops *const solvers[] = {&lariat_solver_gram, &lariat_solver_pgram, &lariat_solver_admm,
-                                                   &lariat_solver_fista, &lariat_solver_wsgram};
+                                                   &lariat_solver_fista, &lariat_solver_wsgram,
+                                                   &lariat_solver_kernel_ridge};
 /* New solvers go at the end: a checkpoint records the index. */
 static const lariat_glm_solver_ops *const glm_solvers[] = {&lariat_glm_solver_newton, &lariat_glm_solver_newton_bound,
                                                            &lariat_glm_solver_fista, &lariat_glm_solver_admm,

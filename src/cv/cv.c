@@ -490,9 +490,9 @@ static int stats_shift(lariat_ctx *ctx, const lariat_data *data, const double *w
 ** folds run on the rows (that costs one wasted pass, only under a small
 ** --max-memory or with a given lambda list on p > n). Where no data can
 ** make it gram (lariat_solver_never_gram: another --solver, or auto on
-** more features than rows with an l1 term) the pass is not made: on 300 x
-** 3,000 rows at alpha 1 it took most of a 10-fold CV's 9.7 s, and its sums
-** 3.5 GB. */
+** more features than rows with an l1 term, or for ridge with the kernel)
+** the pass is not made: on 300 x 3,000 rows at alpha 1 it took most of a
+** 10-fold CV's 9.7 s, and its sums 3.5 GB. */
 static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
                        const lariat_settings *st, cv_work *wk, int *use)
 {
@@ -502,7 +502,7 @@ static int setup_stats(lariat_ctx *ctx, const lariat_data *data, const double *w
     /* The statistics give the squared errors only: gaussian mse (deviance). */
     if (wk->family != LARIAT_FAMILY_GAUSSIAN || wk->measure == LARIAT_MEASURE_MAE) return LARIAT_OK;
     if (lariat_matrix_is_sparse(data->X) || (double)(K + 3) * (double)L * 8.0 > (double)(1 << 30) ||
-        lariat_solver_never_gram(data->n, p, pb->alpha, st)) {
+        lariat_solver_never_gram(data->n, p, pb, st)) {
         return LARIAT_OK;
     }
     wk->sums = lariat_malloc(ctx, (size_t)(K * L), sizeof(double), "fold statistics");

@@ -53,6 +53,17 @@ extern const lariat_solver_ops lariat_solver_pgram;
 /* The gram solver for wide data (wsgram.c; its name is "gram"): it forms
 ** only the Gram columns of the features that enter a strong set. */
 extern const lariat_solver_ops lariat_solver_wsgram;
+/* The gram solver for ridge on wide data (kernel_ridge.c; its name is
+** "gram"): one eigendecomposition of the n x n kernel serves every lambda. */
+extern const lariat_solver_ops lariat_solver_kernel_ridge;
+
+/* Not collective. Whether lariat_solver_kernel_ridge can solve the problem:
+** its rows at hand (prep->w set), alpha 0, no bounds, and every coefficient
+** either a constant column's (fixed at 0) or penalized (f_j > 0). */
+int lariat_kernel_ridge_applies(const lariat_prep *prep);
+/* Not collective. The bytes its workspace takes per rank for n rows of
+** positive weight and p features: the rows, the kernel and its eigenvectors. */
+size_t lariat_kernel_ridge_bytes(int64_t n, int64_t p);
 
 /* Collective. The memory a rank can use, in bytes, the same on every rank:
 ** the smallest over the ranks of MemAvailable (/proc/meminfo) divided by the
@@ -70,7 +81,8 @@ int lariat_solver_memory(lariat_ctx *ctx, double *bytes);
 /* Not collective (all inputs are global): the solver for st->solver; for
 ** AUTO, chosen from n, p, density and memory per rank (st->max_memory when
 ** set, else memory, from lariat_solver_memory), with the reason written to
-** reason (size len). For gram (asked for, or chosen by auto), the
+** reason (size len); auto's ridge on p > n is lariat_solver_kernel_ridge
+** when it applies and fits. For gram (asked for, or chosen by auto), the
 ** distributed lariat_solver_pgram when st->distributed_gram is set or a
 ** replicated Gram would take more than a quarter of that memory, with the
 ** reason saying so. */
@@ -78,11 +90,13 @@ const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lar
                                               char *reason, size_t len);
 
 /* Not collective. 1 when lariat_solver_choose cannot return the replicated
-** lariat_solver_gram for a problem of n rows (at least its prep's n_rows),
-** p features and alpha, whatever its data: fista or admm asked for, the
-** distributed Gram asked for, or auto on p > n with an l1 term (wsgram or
-** fista) along the default path. Cross-validation's statistics mode asks
-** before its pass builds every fold's sums (cv.c). */
-int lariat_solver_never_gram(int64_t n, int64_t p, double alpha, const lariat_settings *st);
+** lariat_solver_gram for a problem pb of n rows (at least its prep's n_rows)
+** and p features, whatever its data: fista or admm asked for, the
+** distributed Gram asked for, auto on p > n with an l1 term (wsgram or
+** fista) along the default path, or auto on p > n for ridge with positive
+** penalty factors and no bounds (the kernel, or a Gram larger than its rows
+** that fits even less). Cross-validation's statistics mode asks before its
+** pass builds every fold's sums (cv.c). */
+int lariat_solver_never_gram(int64_t n, int64_t p, const lariat_problem *pb, const lariat_settings *st);
 
 #endif /* LARIAT_SOLVER_H */

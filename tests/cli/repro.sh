@@ -4,8 +4,8 @@
 # run: ranks, timings_s, peak_rss_mb), the CV table and every number of the
 # summary are the same bytes at 1, 2, 3 and 4 ranks, with 2 and 3 CV
 # groups, from CSV and from HDF5 of the same numbers, dense and sparse, with
-# weights, for the gaussian, binomial and multinomial families, and from one
-# run to the next.
+# weights, for the gaussian (wide ridge's kernel too), binomial and
+# multinomial families, and from one run to the next.
 source "$(dirname "$0")/common.sh"
 
 # The issue's case: 20,000 x 40, --alpha 0.5,1 --nfolds 5 --nlambda 30.
@@ -84,6 +84,28 @@ cvargs=(cv --data widesparse.svm --solver gram --alpha 0.5 --nfolds 4 --nlambda 
 same cv-split-1 1 "${cvargs[@]}" --cv-out cv-split-1.csv
 same cv-split-4g2 4 "${cvargs[@]}" --cv-groups 2 --cv-out cv-split-4g2.csv
 check cv-split-1 cv-split-4g2
+
+# Ridge on more features than rows: auto's kernel (kernel_ridge.c), every
+# rank computing alike from the gathered rows; weighted and sparse; its CV
+# on the rows of every fold, across ranks and groups.
+"$LARIAT" gen --rows 150 --features 400 --corr 0.3 --out wideridge.csv >/dev/null
+"$LARIAT" gen --rows 150 --features 400 --density 0.1 --out wideridge.svm >/dev/null
+awk -F, 'NR == 1 { print $0 ",w"; next } { print $0 "," 0.5 + (NR % 5) / 4 }' wideridge.csv >wideridge_w.csv
+for data in wideridge.csv wideridge.svm wideridge_w.csv; do
+    wopt=()
+    [ "$data" = wideridge_w.csv ] && wopt=(--weights w)
+    base="fit-kernel-${data/./-}"
+    for np in 1 2 3 4; do
+        same "$base-$np" "$np" fit --data "$data" "${wopt[@]}" --alpha 0 --nlambda 30
+    done
+    grep -q "n x n kernel" "$WORK/out" || fail "$data: auto did not take the kernel for wide ridge"
+    for np in 2 3 4; do check "$base-1" "$base-$np"; done
+done
+cvargs=(cv --data wideridge.csv --alpha 0 --nfolds 5 --nlambda 30)
+same cv-kernel-1 1 "${cvargs[@]}" --cv-out cv-kernel-1.csv
+same cv-kernel-3 3 "${cvargs[@]}" --cv-out cv-kernel-3.csv
+same cv-kernel-4g2 4 "${cvargs[@]}" --cv-groups 2 --cv-out cv-kernel-4g2.csv
+for tag in 3 4g2; do check cv-kernel-1 "cv-kernel-$tag"; done
 
 # The classification families: paths at every rank count, and the
 # multinomial CV across ranks and groups (folds fit on the rows).
