@@ -44,6 +44,7 @@
     X(glmnet_noint_nostd)      \
     X(glmnet_nostd)            \
     X(glmnet_wide)             \
+    X(glmnet_wide_ridge)       \
     X(sklearn_enet)            \
     X(sklearn_positive)        \
     X(sklearn_weights)         \
@@ -76,6 +77,8 @@ static const struct {
     {LARIAT_SOLVER_GRAM, "gram", 0},
     {LARIAT_SOLVER_FISTA, "fista", 1},
     {LARIAT_SOLVER_ADMM, "admm", 1},
+    /* auto's own variants: wsgram on glmnet_wide, the kernel on glmnet_wide_ridge. */
+    {LARIAT_SOLVER_AUTO, "auto", 0},
 };
 
 /* One fixture, parsed. Arrays are malloc'ed; NULL where the fixture has null. */
