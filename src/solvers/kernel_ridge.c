@@ -29,8 +29,9 @@
 **
 ** Every rank gathers the rows of positive weight in row order (n x p
 ** doubles: less than the p x p Gram it replaces, as n < p) and then computes
-** alike, so the answer is the same bits at any rank count, and nothing is
-** communicated after create(). It applies (lariat_kernel_ridge_applies) to
+** alike, so the answer is the same bits at any rank count. Along a path
+** given to create() each rank then solves a block of the lambdas and one
+** allgather shares the solutions (kr_share). It applies (lariat_kernel_ridge_applies) to
 ** ridge whose only fixed coefficients are constant columns, with every other
 ** penalty factor positive and no bounds: an unpenalized feature or a bound
 ** leaves gram.c's system or its coordinate descent.
@@ -43,6 +44,7 @@
 #include "solvers/solver.h"
 
 #include <lapacke.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,12 @@
 ** path's margin) one refinement reaches the round-off floor and more change
 ** nothing. */
 #define KR_MAX_REFINE 2
+/* A shared solution's figures after its p coefficients: iterations, gap,
+** primal. */
+#define KR_SHARE_EXTRA 3
+/* The most memory the shared solutions of a path may take per rank; a
+** longer path (or a wider p) is solved by every rank alike. */
+#define KR_SHARE_MAX_BYTES ((double)(256 << 20))
 
 typedef struct kr_ws {
     const lariat_prep *prep;
@@ -66,6 +74,11 @@ typedef struct kr_ws {
     double *sf;     /* p: sqrt(f_j) (0 on constant columns) */
     double *t, *r;  /* m scratch */
     double *u, *g, *v, *c_try; /* p scratch */
+    /* The path's lambdas, given to create(), solved a block a rank at the
+    ** first solve() when several ranks would otherwise all solve each. */
+    double *pre_lambda; /* n_pre: the lambdas to come, in order */
+    double *pre;        /* n_pre x (p + KR_SHARE_EXTRA): each solution and its figures */
+    int n_pre, next_pre, pre_done;
 } kr_ws;
 
 int lariat_kernel_ridge_applies(const lariat_prep *prep)
@@ -99,6 +112,8 @@ static void kr_destroy(void *wsv)
     free(ws->g);
     free(ws->v);
     free(ws->c_try);
+    free(ws->pre_lambda);
+    free(ws->pre);
     free(ws);
 }
 
@@ -109,15 +124,17 @@ static void fill_rows(kr_ws *ws, int64_t first)
     const lariat_prep *prep = ws->prep;
     const lariat_data *d = prep->data;
     const int64_t p = ws->p;
+    /* 1 / (s_j sqrt(f_j)), 0 on constant columns; in v's scratch until the
+    ** first solve. */
+    double *mult = ws->v;
+    for (int64_t j = 0; j < p; j++) mult[j] = ws->sf[j] > 0.0 ? prep->inv_scale[j] / ws->sf[j] : 0.0;
     int64_t k = first;
     for (int64_t i = 0; i < d->n_local; i++) {
         if (!(prep->w[i] > 0.0)) continue;
         const double a = sqrt(prep->w[i] / prep->W);
         double *row = ws->B + k * p;
         lariat_matrix_get_row(d->X, i, row);
-        for (int64_t j = 0; j < p; j++) {
-            row[j] = ws->sf[j] > 0.0 ? a * (row[j] - prep->mean[j]) * prep->inv_scale[j] / ws->sf[j] : 0.0;
-        }
+        for (int64_t j = 0; j < p; j++) row[j] = a * ((row[j] - prep->mean[j]) * mult[j]);
         ws->z[k] = a * (d->y[i] - prep->ybar);
         k++;
     }
@@ -163,6 +180,7 @@ static int kr_create(const lariat_prep *prep, const lariat_settings *st, void **
 {
     lariat_ctx *ctx = prep->ctx;
     const int64_t p = prep->p, m = prep->n_rows;
+    const double t0 = lariat_now();
     *out = NULL;
     int rc = LARIAT_OK;
     if (!lariat_kernel_ridge_applies(prep) || !lariat_blas_fits(m, p) || !lariat_blas_fits(m, m)) {
@@ -200,10 +218,13 @@ static int kr_create(const lariat_prep *prep, const lariat_settings *st, void **
         for (int64_t i = 0; i < prep->data->n_local; i++) local += prep->w[i] > 0.0;
         rc = gather_rows(ws, local);
     }
+    const double t_gather = lariat_now();
+    double t_kernel = t_gather;
     if (rc == LARIAT_OK) {
         /* K = B B': the lower triangle row-major is the upper column-major,
         ** which dsyevd reads; its eigenvectors overwrite it column-major. */
         cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)m, (int)p, 1.0, ws->B, (int)p, 0.0, ws->U, (int)m);
+        t_kernel = lariat_now();
         lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)m, ws->U, (lapack_int)m, ws->s);
         if (info != 0) {
             rc = lariat_error(ctx, info < 0 ? LARIAT_ENOMEM : LARIAT_ENUMERIC,
@@ -216,8 +237,28 @@ static int kr_create(const lariat_prep *prep, const lariat_settings *st, void **
         kr_destroy(ws);
         return rc;
     }
+    lariat_log(ctx, LARIAT_LOG_VERBOSE,
+               "gram: the rows of the %lld x %lld kernel gathered in %.3f s, the kernel (DSYRK) in %.3f s, its "
+               "eigendecomposition (DSYEVD) in %.3f s",
+               (long long)m, (long long)m, t_gather - t0, t_kernel - t_gather, lariat_now() - t_kernel);
     for (int64_t k = 0; k < m; k++) ws->s[k] = fmax(ws->s[k], 0.0);
     cblas_dgemv(CblasColMajor, CblasTrans, (int)m, (int)m, 1.0, ws->U, (int)m, ws->z, 1, 0.0, ws->q, 1);
+    /* Several ranks would make every lambda's products with B alike: each
+    ** makes a block of the path's instead (kr_share). */
+    const double share_len = (double)(st->n_lambda_given) * (double)(p + KR_SHARE_EXTRA);
+    if (lariat_ctx_size(ctx) > 1 && st->lambda != NULL && st->n_lambda_given > 1 &&
+        share_len * sizeof(double) <= KR_SHARE_MAX_BYTES && share_len <= (double)INT_MAX) {
+        ws->n_pre = st->n_lambda_given;
+        ws->pre_lambda = lariat_malloc(ctx, (size_t)ws->n_pre, sizeof(double), "ridge path lambdas");
+        ws->pre = lariat_malloc(ctx, (size_t)share_len, sizeof(double), "ridge path solutions");
+        if (ws->pre_lambda != NULL) memcpy(ws->pre_lambda, st->lambda, (size_t)ws->n_pre * sizeof(double));
+        rc = ws->pre_lambda != NULL && ws->pre != NULL ? LARIAT_OK : LARIAT_ENOMEM;
+    }
+    rc = lariat_agree(ctx, rc);
+    if (rc != LARIAT_OK) {
+        kr_destroy(ws);
+        return rc;
+    }
     *out = ws;
     return LARIAT_OK;
 }
@@ -251,9 +292,10 @@ static void evaluate(kr_ws *ws, double lambda, const double *u, double *c, doubl
     lariat_prep_gap(ws->prep, lambda, c, ws->v, rr, ry, primal, gap);
 }
 
-static int kr_solve(void *wsv, double lambda, double *c, lariat_solve_info *info)
+/* Not collective. The solution at lambda (a function of lambda alone) into c
+** and info. */
+static void solve_at(kr_ws *ws, double lambda, double *c, lariat_solve_info *info)
 {
-    kr_ws *ws = wsv;
     const lariat_prep *prep = ws->prep;
     const int64_t m = ws->m, p = ws->p;
     /* u = B' U h(s) U'z; the warm start is not needed. */
@@ -293,6 +335,67 @@ static int kr_solve(void *wsv, double lambda, double *c, lariat_solve_info *info
     info->converged = lariat_prep_converged(prep, gap, ws->tol);
     info->gap = gap;
     info->primal = primal;
+}
+
+/* Collective. The path's lambdas at P ranks: rank r solves the lambdas
+** [n r / P, n (r + 1) / P) of the path and one allgather gives every rank
+** all of them. A solution depends on lambda alone and every rank holds the
+** same rows, so these are the bits the path makes at one rank (gram.c's
+** ridge_share does the same for its Cholesky solutions). */
+static int kr_share(kr_ws *ws)
+{
+    lariat_ctx *ctx = ws->prep->ctx;
+    const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx), n = ws->n_pre;
+    const int64_t p = ws->p, len = p + KR_SHARE_EXTRA;
+    int *counts = lariat_malloc(ctx, (size_t)(2 * P), sizeof(int), "ridge path blocks");
+    int rc = lariat_agree(ctx, counts != NULL ? LARIAT_OK : LARIAT_ENOMEM);
+    if (rc == LARIAT_OK) {
+        int *displs = counts + P;
+        for (int r = 0; r < P; r++) {
+            displs[r] = (int)((int64_t)n * r / P * len);
+            counts[r] = (int)((int64_t)n * (r + 1) / P * len) - displs[r];
+        }
+        for (int k = n * me / P; k < n * (me + 1) / P; k++) {
+            double *row = ws->pre + (int64_t)k * len;
+            lariat_solve_info info = {0};
+            solve_at(ws, ws->pre_lambda[k], row, &info);
+            row[p] = info.iterations;
+            row[p + 1] = info.gap;
+            row[p + 2] = info.primal;
+        }
+        if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, ws->pre, counts, displs, MPI_DOUBLE,
+                           lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+            rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allgatherv of the ridge path failed");
+        }
+    }
+    free(counts);
+    return lariat_agree(ctx, rc);
+}
+
+/* Collective by the interface: with the path's lambdas shared out, the
+** first call solves this rank's block and gathers the rest; every call
+** then copies its lambda's solution (another sequence than create()'s is
+** solved lambda by lambda, every rank alike). */
+static int kr_solve(void *wsv, double lambda, double *c, lariat_solve_info *info)
+{
+    kr_ws *ws = wsv;
+    if (ws->n_pre > 0 && !ws->pre_done) {
+        ws->pre_done = 1;
+        int rc = kr_share(ws);
+        if (rc != LARIAT_OK) return rc;
+    }
+    if (ws->n_pre > 0 && ws->next_pre < ws->n_pre && ws->pre_lambda[ws->next_pre] == lambda) {
+        const int64_t p = ws->p;
+        const double *row = ws->pre + (int64_t)(ws->next_pre++) * (p + KR_SHARE_EXTRA);
+        memcpy(c, row, (size_t)p * sizeof(double));
+        info->iterations = (int)row[p];
+        info->gap = row[p + 1];
+        info->primal = row[p + 2];
+        info->converged = lariat_prep_converged(ws->prep, info->gap, ws->tol);
+        return LARIAT_OK;
+    }
+    ws->n_pre = 0;
+    solve_at(ws, lambda, c, info);
     return LARIAT_OK;
 }
 
