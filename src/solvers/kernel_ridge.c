@@ -29,9 +29,10 @@
 **
 ** Every rank gathers the rows of positive weight in row order (n x p
 ** doubles: less than the p x p Gram it replaces, as n < p) and then computes
-** alike, so the answer is the same bits at any rank count. Along a path
-** given to create() each rank then solves a block of the lambdas and one
-** allgather shares the solutions (kr_share). It applies (lariat_kernel_ridge_applies) to
+** alike, so the answer is the same bits at any rank count. A path's
+** lambdas, given to create(), are solved KR_BLOCK at a time by matrix-matrix
+** products (solve_block), and at several ranks each rank solves a block of
+** them and one allgather shares the solutions (kr_share). It applies (lariat_kernel_ridge_applies) to
 ** ridge whose only fixed coefficients are constant columns, with every other
 ** penalty factor positive and no bounds: an unpenalized feature or a bound
 ** leaves gram.c's system or its coordinate descent.
@@ -55,6 +56,10 @@
 ** path's margin) one refinement reaches the round-off floor and more change
 ** nothing. */
 #define KR_MAX_REFINE 2
+/* Lambdas solved together (matrix-matrix products with B): 16, or fewer
+** where p x 16 doubles twice would take more than KR_BLOCK_MAX_BYTES. */
+#define KR_BLOCK 16
+#define KR_BLOCK_MAX_BYTES ((double)(64 << 20))
 /* A shared solution's figures after its p coefficients: iterations, gap,
 ** primal. */
 #define KR_SHARE_EXTRA 3
@@ -74,6 +79,10 @@ typedef struct kr_ws {
     double *sf;     /* p: sqrt(f_j) (0 on constant columns) */
     double *t, *r;  /* m scratch */
     double *u, *g, *v, *c_try; /* p scratch */
+    int kb;         /* lambdas a block solves at once (solve_block) */
+    double *Qb, *Tb, *Rb; /* m x kb each */
+    double *Ub, *Vb;      /* p x kb each */
+    double *one;    /* p + KR_SHARE_EXTRA: one lambda's solution and figures */
     /* The path's lambdas, given to create(), solved a block a rank at the
     ** first solve() when several ranks would otherwise all solve each. */
     double *pre_lambda; /* n_pre: the lambdas to come, in order */
@@ -112,6 +121,12 @@ static void kr_destroy(void *wsv)
     free(ws->g);
     free(ws->v);
     free(ws->c_try);
+    free(ws->Qb);
+    free(ws->Tb);
+    free(ws->Rb);
+    free(ws->Ub);
+    free(ws->Vb);
+    free(ws->one);
     free(ws->pre_lambda);
     free(ws->pre);
     free(ws);
@@ -206,8 +221,16 @@ static int kr_create(const lariat_prep *prep, const lariat_settings *st, void **
         ws->g = lariat_malloc(ctx, (size_t)p, sizeof(double), "kernel gradient");
         ws->v = lariat_malloc(ctx, (size_t)p, sizeof(double), "kernel loss gradient");
         ws->c_try = lariat_malloc(ctx, (size_t)p, sizeof(double), "kernel refined coefficients");
+        ws->kb = KR_BLOCK;
+        while (ws->kb > 1 && 2.0 * (double)p * ws->kb * sizeof(double) > KR_BLOCK_MAX_BYTES) ws->kb /= 2;
+        ws->Qb = lariat_malloc(ctx, (size_t)(m * ws->kb), sizeof(double), "kernel block");
+        ws->Tb = lariat_malloc(ctx, (size_t)(m * ws->kb), sizeof(double), "kernel block");
+        ws->Rb = lariat_malloc(ctx, (size_t)(m * ws->kb), sizeof(double), "kernel block residuals");
+        ws->Ub = lariat_malloc(ctx, (size_t)(p * ws->kb), sizeof(double), "kernel block coefficients");
+        ws->Vb = lariat_malloc(ctx, (size_t)(p * ws->kb), sizeof(double), "kernel block gradients");
+        ws->one = lariat_malloc(ctx, (size_t)(p + KR_SHARE_EXTRA), sizeof(double), "kernel solution");
         if (!ws->B || !ws->z || !ws->U || !ws->s || !ws->q || !ws->t || !ws->r || !ws->sf || !ws->u || !ws->g ||
-            !ws->v || !ws->c_try) {
+            !ws->v || !ws->c_try || !ws->Qb || !ws->Tb || !ws->Rb || !ws->Ub || !ws->Vb || !ws->one) {
             rc = LARIAT_ENOMEM;
         }
     }
@@ -243,10 +266,11 @@ static int kr_create(const lariat_prep *prep, const lariat_settings *st, void **
                (long long)m, (long long)m, t_gather - t0, t_kernel - t_gather, lariat_now() - t_kernel);
     for (int64_t k = 0; k < m; k++) ws->s[k] = fmax(ws->s[k], 0.0);
     cblas_dgemv(CblasColMajor, CblasTrans, (int)m, (int)m, 1.0, ws->U, (int)m, ws->z, 1, 0.0, ws->q, 1);
-    /* Several ranks would make every lambda's products with B alike: each
-    ** makes a block of the path's instead (kr_share). */
+    /* A path's lambdas are solved together at the first solve(), blocks of
+    ** them at once, and over several ranks each makes a block of the path
+    ** (kr_share). */
     const double share_len = (double)(st->n_lambda_given) * (double)(p + KR_SHARE_EXTRA);
-    if (lariat_ctx_size(ctx) > 1 && st->lambda != NULL && st->n_lambda_given > 1 &&
+    if (st->lambda != NULL && st->n_lambda_given > 1 &&
         share_len * sizeof(double) <= KR_SHARE_MAX_BYTES && share_len <= (double)INT_MAX) {
         ws->n_pre = st->n_lambda_given;
         ws->pre_lambda = lariat_malloc(ctx, (size_t)ws->n_pre, sizeof(double), "ridge path lambdas");
@@ -263,17 +287,21 @@ static int kr_create(const lariat_prep *prep, const lariat_settings *st, void **
     return LARIAT_OK;
 }
 
-/* Not collective. t = U diag(h(s)) U'x for x given as y = U'x, with h(s) =
-** 1 / (s + lambda), or at lambda = 0 the pseudo-inverse's 1 / s on the
-** eigenvalues above round-off (m eps s_max) and 0 below. */
+/* Not collective. h(s_k) of lambda: 1 / (s_k + lambda), or at lambda = 0
+** the pseudo-inverse's 1 / s_k on the eigenvalues above round-off (m eps
+** s_max) and 0 below. */
+static double inv_shift(const kr_ws *ws, int64_t k, double lambda)
+{
+    if (lambda > 0.0) return 1.0 / (ws->s[k] + lambda);
+    const double floor0 = (double)ws->m * 2.220446049250313e-16 * ws->s[ws->m - 1];
+    return ws->s[k] > floor0 ? 1.0 / ws->s[k] : 0.0;
+}
+
+/* Not collective. t = U diag(h(s)) U'x for x given as y = U'x. */
 static void kernel_solve(const kr_ws *ws, double lambda, const double *y, double *t, double *scratch)
 {
     const int64_t m = ws->m;
-    const double floor0 = (double)m * 2.220446049250313e-16 * (m > 0 ? ws->s[m - 1] : 0.0);
-    for (int64_t k = 0; k < m; k++) {
-        if (lambda > 0.0) scratch[k] = y[k] / (ws->s[k] + lambda);
-        else scratch[k] = ws->s[k] > floor0 ? y[k] / ws->s[k] : 0.0;
-    }
+    for (int64_t k = 0; k < m; k++) scratch[k] = y[k] * inv_shift(ws, k, lambda);
     cblas_dgemv(CblasColMajor, CblasNoTrans, (int)m, (int)m, 1.0, ws->U, (int)m, scratch, 1, 0.0, t, 1);
 }
 
@@ -292,21 +320,14 @@ static void evaluate(kr_ws *ws, double lambda, const double *u, double *c, doubl
     lariat_prep_gap(ws->prep, lambda, c, ws->v, rr, ry, primal, gap);
 }
 
-/* Not collective. The solution at lambda (a function of lambda alone) into c
-** and info. */
-static void solve_at(kr_ws *ws, double lambda, double *c, lariat_solve_info *info)
+/* Not collective. Newton refinement of the solution (ws->u, its residual in
+** ws->r, c, primal and gap) while the gap is not within the tolerance: the
+** u-gradient is lambda u - B'r, the step -(B'B + lambda I)^-1 of it by
+** Woodbury. */
+static void refine(kr_ws *ws, double lambda, double *c, double *primal, double *gap, int *iter)
 {
-    const lariat_prep *prep = ws->prep;
     const int64_t m = ws->m, p = ws->p;
-    /* u = B' U h(s) U'z; the warm start is not needed. */
-    kernel_solve(ws, lambda, ws->q, ws->t, ws->r);
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, ws->B, (int)p, ws->t, 1, 0.0, ws->u, 1);
-    double primal, gap;
-    evaluate(ws, lambda, ws->u, c, &primal, &gap);
-    int iter = 1;
-    /* Newton refinement: the u-gradient is lambda u - B'r (B'r = v / sqrt(f),
-    ** kept in g), the step -(B'B + lambda I)^-1 of it by Woodbury. */
-    for (int k = 0; k < KR_MAX_REFINE && lambda > 0.0 && !lariat_prep_converged(prep, gap, ws->tol); k++) {
+    for (int k = 0; k < KR_MAX_REFINE && lambda > 0.0 && !lariat_prep_converged(ws->prep, *gap, ws->tol); k++) {
         cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, ws->B, (int)p, ws->r, 1, 0.0, ws->g, 1);
         for (int64_t j = 0; j < p; j++) ws->g[j] = lambda * ws->u[j] - ws->g[j];
         cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)p, 1.0, ws->B, (int)p, ws->g, 1, 0.0, ws->t, 1);
@@ -318,35 +339,90 @@ static void solve_at(kr_ws *ws, double lambda, double *c, lariat_solve_info *inf
         for (int64_t j = 0; j < p; j++) ws->g[j] = ws->u[j] - ws->g[j] / lambda;
         double primal2, gap2;
         evaluate(ws, lambda, ws->g, ws->c_try, &primal2, &gap2);
-        iter++;
-        if (!(gap2 < gap)) {
-            /* No progress at working precision: keep c (r and v are the
-            ** tried point's now, but nothing reads them again). */
-            break;
-        }
+        ++*iter;
+        /* No progress at working precision: keep c. */
+        if (!(gap2 < *gap)) break;
         double *swap = ws->u;
         ws->u = ws->g;
         ws->g = swap;
         memcpy(c, ws->c_try, (size_t)p * sizeof(double));
-        primal = primal2;
-        gap = gap2;
+        *primal = primal2;
+        *gap = gap2;
     }
-    info->iterations = iter;
-    info->converged = lariat_prep_converged(prep, gap, ws->tol);
-    info->gap = gap;
-    info->primal = primal;
 }
 
-/* Collective. The path's lambdas at P ranks: rank r solves the lambdas
-** [n r / P, n (r + 1) / P) of the path and one allgather gives every rank
-** all of them. A solution depends on lambda alone and every rank holds the
-** same rows, so these are the bits the path makes at one rank (gram.c's
-** ridge_share does the same for its Cholesky solutions). */
+/* Not collective. The solutions at the k <= kb lambdas lam[0 .. k), each a
+** function of its lambda alone, into out + l len: p coefficients, then
+** iterations, gap and primal. The products with B for all of them at once
+** (matrix-matrix, where one lambda at a time streams B three times): T = U
+** diag(h) U'z a column each, u = B'T, the residuals R = z - B u and B'R.
+** The block is always kb columns wide (unused ones zero), so that a
+** lambda's column goes through the same kernels wherever it stands: the
+** path's bits do not depend on how its lambdas were blocked (ranks,
+** resumes). */
+static void solve_block(kr_ws *ws, const double *lam, int k, double *out, int64_t len)
+{
+    const int64_t m = ws->m, p = ws->p;
+    const int kb = ws->kb;
+    for (int64_t i = 0; i < m; i++) {
+        for (int l = 0; l < kb; l++) ws->Qb[i * kb + l] = l < k ? ws->q[i] * inv_shift(ws, i, lam[l]) : 0.0;
+        for (int l = 0; l < kb; l++) ws->Rb[i * kb + l] = ws->z[i];
+    }
+    /* U is column-major: row-major it is U', hence the transposes. */
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, kb, (int)m, 1.0, ws->U, (int)m, ws->Qb, kb, 0.0,
+                ws->Tb, kb);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, kb, (int)m, 1.0, ws->B, (int)p, ws->Tb, kb, 0.0,
+                ws->Ub, kb);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, kb, (int)p, -1.0, ws->B, (int)p, ws->Ub, kb, 1.0,
+                ws->Rb, kb);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, kb, (int)m, 1.0, ws->B, (int)p, ws->Rb, kb, 0.0,
+                ws->Vb, kb);
+    for (int l = 0; l < k; l++) {
+        double *c = out + l * len;
+        for (int64_t j = 0; j < p; j++) {
+            ws->u[j] = ws->Ub[j * kb + l];
+            c[j] = ws->sf[j] > 0.0 ? ws->u[j] / ws->sf[j] : 0.0;
+            ws->v[j] = ws->sf[j] * ws->Vb[j * kb + l];
+        }
+        double rr = 0.0, ry = 0.0;
+        for (int64_t i = 0; i < m; i++) {
+            ws->r[i] = ws->Rb[i * kb + l];
+            rr += ws->r[i] * ws->r[i];
+            ry += ws->r[i] * ws->z[i];
+        }
+        double primal, gap;
+        lariat_prep_gap(ws->prep, lam[l], c, ws->v, rr, ry, &primal, &gap);
+        int iter = 1;
+        refine(ws, lam[l], c, &primal, &gap, &iter);
+        c[p] = iter;
+        c[p + 1] = gap;
+        c[p + 2] = primal;
+    }
+}
+
+/* Not collective. The solutions of lam[0 .. n) into out (rows of len), in
+** blocks of kb. */
+static void solve_list(kr_ws *ws, const double *lam, int n, double *out, int64_t len)
+{
+    for (int at = 0; at < n; at += ws->kb) {
+        solve_block(ws, lam + at, n - at < ws->kb ? n - at : ws->kb, out + at * len, len);
+    }
+}
+
+/* Collective. The path's lambdas, given to create(), solved at the first
+** solve(): at P ranks rank r solves the lambdas [n r / P, n (r + 1) / P)
+** and one allgather gives every rank all of them. A solution depends on
+** its lambda alone and every rank holds the same rows, so these are the
+** bits the path makes at one rank (gram.c's ridge_share does the same for
+** its Cholesky solutions). */
 static int kr_share(kr_ws *ws)
 {
     lariat_ctx *ctx = ws->prep->ctx;
     const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx), n = ws->n_pre;
-    const int64_t p = ws->p, len = p + KR_SHARE_EXTRA;
+    const int64_t len = ws->p + KR_SHARE_EXTRA;
+    const int k0 = (int)((int64_t)n * me / P), k1 = (int)((int64_t)n * (me + 1) / P);
+    solve_list(ws, ws->pre_lambda + k0, k1 - k0, ws->pre + (int64_t)k0 * len, len);
+    if (P == 1) return LARIAT_OK;
     int *counts = lariat_malloc(ctx, (size_t)(2 * P), sizeof(int), "ridge path blocks");
     int rc = lariat_agree(ctx, counts != NULL ? LARIAT_OK : LARIAT_ENOMEM);
     if (rc == LARIAT_OK) {
@@ -354,14 +430,6 @@ static int kr_share(kr_ws *ws)
         for (int r = 0; r < P; r++) {
             displs[r] = (int)((int64_t)n * r / P * len);
             counts[r] = (int)((int64_t)n * (r + 1) / P * len) - displs[r];
-        }
-        for (int k = n * me / P; k < n * (me + 1) / P; k++) {
-            double *row = ws->pre + (int64_t)k * len;
-            lariat_solve_info info = {0};
-            solve_at(ws, ws->pre_lambda[k], row, &info);
-            row[p] = info.iterations;
-            row[p + 1] = info.gap;
-            row[p + 2] = info.primal;
         }
         if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, ws->pre, counts, displs, MPI_DOUBLE,
                            lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
@@ -372,30 +440,31 @@ static int kr_share(kr_ws *ws)
     return lariat_agree(ctx, rc);
 }
 
-/* Collective by the interface: with the path's lambdas shared out, the
-** first call solves this rank's block and gathers the rest; every call
-** then copies its lambda's solution (another sequence than create()'s is
-** solved lambda by lambda, every rank alike). */
+/* Collective by the interface: with the path's lambdas given, the first
+** call solves them (this rank's block, then the allgather), and every call
+** copies its lambda's solution; another sequence than create()'s is solved
+** lambda by lambda, every rank alike. */
 static int kr_solve(void *wsv, double lambda, double *c, lariat_solve_info *info)
 {
     kr_ws *ws = wsv;
+    const int64_t p = ws->p;
     if (ws->n_pre > 0 && !ws->pre_done) {
         ws->pre_done = 1;
         int rc = kr_share(ws);
         if (rc != LARIAT_OK) return rc;
     }
+    const double *row = ws->one;
     if (ws->n_pre > 0 && ws->next_pre < ws->n_pre && ws->pre_lambda[ws->next_pre] == lambda) {
-        const int64_t p = ws->p;
-        const double *row = ws->pre + (int64_t)(ws->next_pre++) * (p + KR_SHARE_EXTRA);
-        memcpy(c, row, (size_t)p * sizeof(double));
-        info->iterations = (int)row[p];
-        info->gap = row[p + 1];
-        info->primal = row[p + 2];
-        info->converged = lariat_prep_converged(ws->prep, info->gap, ws->tol);
-        return LARIAT_OK;
+        row = ws->pre + (int64_t)(ws->next_pre++) * (p + KR_SHARE_EXTRA);
+    } else {
+        ws->n_pre = 0;
+        solve_block(ws, &lambda, 1, ws->one, p + KR_SHARE_EXTRA);
     }
-    ws->n_pre = 0;
-    solve_at(ws, lambda, c, info);
+    memcpy(c, row, (size_t)p * sizeof(double));
+    info->iterations = (int)row[p];
+    info->gap = row[p + 1];
+    info->primal = row[p + 2];
+    info->converged = lariat_prep_converged(ws->prep, info->gap, ws->tol);
     return LARIAT_OK;
 }
 
