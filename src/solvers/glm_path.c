@@ -180,7 +180,10 @@ int lariat_glm_solution(lariat_ctx *ctx, const lariat_glm *g, double lambda, con
     sol->nonzero = nz;
     sol->objective = info->primal;
     const double loss = info->primal - lariat_glm_penalty(g, lambda, c);
-    sol->dev_ratio = 1.0 - loss / g->N0;
+    /* No coefficient: the null model itself, whose ratio is 0 (as glmnet's
+    ** at lambda_max); its loss, summed anew, can differ from N0 in the last
+    ** bits, which printed -2.2e-16. */
+    sol->dev_ratio = nz == 0 ? 0.0 : 1.0 - loss / g->N0;
     sol->duality_gap = info->gap;
     sol->iterations = info->iterations;
     sol->converged = info->converged;

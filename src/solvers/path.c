@@ -91,8 +91,11 @@ static int to_original_scale(lariat_ctx *ctx, const lariat_prep *prep, double la
     sol->intercept = prep->intercept ? b0 : 0.0;
     sol->nonzero = nz;
     sol->objective = info->primal;
-    /* The loss is the objective less the penalty (SPEC.md section 9). */
-    sol->dev_ratio = prep->N0 > 0.0 ? 1.0 - (info->primal - lariat_prep_penalty(prep, lambda, c)) / prep->N0 : 0.0;
+    /* The loss is the objective less the penalty (SPEC.md section 9); with
+    ** no coefficient it is the null model's, whose ratio is 0 (its loss,
+    ** summed anew, can differ from N0 in the last bits). */
+    sol->dev_ratio = prep->N0 > 0.0 && nz > 0 ? 1.0 - (info->primal - lariat_prep_penalty(prep, lambda, c)) / prep->N0
+                                              : 0.0;
     sol->duality_gap = info->gap;
     sol->iterations = info->iterations;
     sol->converged = info->converged;

@@ -65,6 +65,14 @@ jq -e '.family == "multinomial" and .classes == [0, 1, 2] and .multinomial == "u
        (.intercept | length) == 3 and ((.intercept | add) | fabs) < 1e-9 and (.coef | length) == 3 and
        all(.coef[]; length == 6) and all(.path[]; (.coef | length) == 3 and (.intercept | length) == 3 and
        has("dev_ratio"))' mfit3.json >/dev/null || fail "multinomial model keys: $(jq -c 'del(.path)' mfit3.json)"
+# A lambda above lambda_max: no coefficient, the null model, whose deviance
+# ratio is 0 exactly (its loss summed anew once printed 1.1e-16 and 2.2e-16).
+for fam in binomial:b1.csv multinomial:m1.csv; do
+    run 3 fit --data "${fam#*:}" --family "${fam%%:*}" --lambda 100,50 --out null.json
+    expect 0 "fit ${fam%%:*} above lambda_max"
+    jq -e '[.path[] | .dev_ratio == 0 and .nonzero == 0] | all' null.json >/dev/null ||
+        fail "${fam%%:*}: the null model's dev_ratio is not 0: $(jq -c '[.path[] | .dev_ratio]' null.json)"
+done
 run 3 fit --data m1.csv --family multinomial --multinomial grouped --lambda 0.05 --out grouped.json
 expect 0 "fit grouped multinomial"
 jq -e '.multinomial == "grouped" and ([range(6) as $j | [.coef[][$j] != 0] | (all or (any | not))] | all)' \
