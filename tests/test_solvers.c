@@ -487,6 +487,55 @@ static void test_ridge_wide(void)
     check_ridge(&spec, 1, 0.5);
 }
 
+/* Collective. Ridge along a path on p >= 300 (gram.c's ridge_eigen: one
+** eigendecomposition for the path) equals each lambda solved alone (one
+** Cholesky factor each) to 1e-10, every solution in one step and
+** certified, with weights, penalty factors 0.5 / 2 / 1, a coefficient fixed
+** by equal bounds, and lambda = 0 at the end of the list (Cholesky). */
+static void test_ridge_path_eigen(void)
+{
+    scenario sc = {.name = "ridge eigen", .spec = {.n = 700, .p = 320, .seed = 39, .corr = 0.4, .weighted = 1,
+                   .offset = 1.0, .scale_range = 1}, .alpha = 0.0};
+    lariat_data *d = make_data(&sc);
+    LT_ASSERT_ALL(d != NULL);
+    if (d == NULL) return;
+    const int64_t p = d->p;
+    problem_arrays pa;
+    problem_init(&sc, p, &pa);
+    for (int64_t j = 0; j < p; j++) pa.pf[j] = j % 3 == 0 ? 0.5 : (j % 3 == 1 ? 2.0 : 1.0);
+    pa.lo[5] = pa.hi[5] = 0.0;
+    enum { NLAM = 9 };
+    double lam[NLAM];
+    for (int k = 0; k < NLAM - 1; k++) lam[k] = 2.0 * pow(0.3, k);
+    lam[NLAM - 1] = 0.0;
+    lariat_settings st;
+    lariat_settings_default(&st);
+    st.solver = LARIAT_SOLVER_GRAM;
+    st.tol = 1e-12;
+    st.lambda = lam;
+    st.n_lambda_given = NLAM;
+    lariat_fit *fit = NULL;
+    int rc = lariat_fit_path(lt_ctx(), d, NULL, &pa.pb, &st, &fit);
+    if (rc != LARIAT_OK && lt_rank() == 0) fprintf(stderr, "ridge path: %s\n", lariat_errmsg(lt_ctx()));
+    LT_ASSERT_ALL(rc == LARIAT_OK && fit->nlambda == NLAM);
+    double worst = 0.0;
+    int ok = rc == LARIAT_OK;
+    for (int k = 0; ok && k < NLAM; k++) {
+        solution1 one;
+        solve_one(lt_ctx(), d, &pa.pb, &lariat_solver_gram, lam[k], 1e-12, 100000, &one);
+        ok &= one.rc == LARIAT_OK && fit->path[k].converged && fit->path[k].iterations == 1;
+        if (one.rc == LARIAT_OK) worst = fmax(worst, lt_rel_diff(fit->path[k].coef, one.b, p));
+        ok &= fit->path[k].coef[5] == 0.0;
+        solution_free(&one);
+    }
+    if (lt_rank() == 0 && getenv("LT_VERBOSE") != NULL) printf("\n  ridge path by eigen vs Cholesky: %.1e", worst);
+    LT_ASSERT_ALL(ok);
+    LT_ASSERT_ALL(worst <= 1e-10);
+    lariat_fit_destroy(fit);
+    problem_free(&pa);
+    lariat_data_destroy(d);
+}
+
 /* Collective. The kernel ridge solver (kernel_ridge.c) on wide data at
 ** lambda: equal to gram.c's Cholesky solution (1e-10) and, without a constant
 ** column, to the closed form built here from the raw rows (1e-9); certified
@@ -941,6 +990,7 @@ void lt_register_solvers(void)
     CU_add_test(s, "ridge closed form, tall and weighted", test_ridge_tall);
     CU_add_test(s, "ridge closed form, wide with unpenalized columns", test_ridge_wide);
     CU_add_test(s, "kernel ridge on wide data = closed form, gram's and one rank's", test_kernel_ridge);
+    CU_add_test(s, "ridge path through one eigendecomposition = a Cholesky factor per lambda", test_ridge_path_eigen);
     CU_add_test(s, "lambda -> 0 is weighted least squares", test_least_squares);
     CU_add_test(s, "column scales do not matter when standardized", test_column_scale_invariance);
     CU_add_test(s, "max_iter reached: a warning, not an error", test_not_converged);
