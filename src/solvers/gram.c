@@ -66,6 +66,7 @@
 #include "data/matrix.h"
 #include "linalg/blas.h"
 #include "linalg/cd_update.h"
+#include "linalg/shifted.h"
 #include "solvers/prep.h"
 #include "solvers/solver.h"
 
@@ -74,6 +75,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Lambdas whose solutions are brought back from T's basis together (one
+** application of the reflectors to RIDGE_PATH_BLOCK columns: at p = 2,000
+** 0.09 s for 112 solutions, against 0.42 s for 100 one at a time). Every
+** block is this wide (unused columns zero), so that a lambda's column goes
+** through the same kernels wherever it stands. */
+#define RIDGE_PATH_BLOCK 16
 
 typedef struct gram_ws {
     const lariat_prep *prep;
@@ -121,23 +129,32 @@ typedef struct gram_ws {
     double *pre_lambda; /* n_pre: the lambdas to come, in order */
     double *pre;        /* n_pre x (p + RIDGE_SHARE_EXTRA): each solution and its figures */
     int n_pre, next_pre, pre_done;
-    /* Ridge along a path by one eigendecomposition (ridge_eigen): allowed
-    ** (p and the penalty factors), decided at the first solve, and its
-    ** factors in A, evals, ey and sfr while eig_ready. */
+    /* Ridge along a path by one tridiagonal reduction (ridge_path_solve):
+    ** allowed (p and the penalty factors), decided at the first solve, and
+    ** its factors in tri (reflectors in A), ey and sfr while eig_ready. */
     int eig_allowed, eig_path, eig_decided, use_eig, eig_ready;
-    double *evals, *ey, *sfr; /* p each */
+    lariat_shifted tri;
+    double *ey, *sfr; /* p each */
+    /* The path's lambdas (create()'s list) and a block of RIDGE_PATH_BLOCK
+    ** solutions in T's basis and back, made together: X (p x the block,
+    ** column-major) holds those of the lambdas from rp_first on. */
+    double *rp_lambda, *rp_X;
+    int rp_n, rp_first, rp_count;
+    unsigned char rp_ok[RIDGE_PATH_BLOCK]; /* the block's columns that were solved (lambda > 0, T + lambda I definite) */
 } gram_ws;
 
 /* A shared ridge solution's figures after its p coefficients: iterations,
 ** converged, gap, primal, and whether it stands for the path's (ridge_share). */
 #define RIDGE_SHARE_EXTRA 5
-/* Ridge along a path from this p on is solved through one
-** eigendecomposition of the scaled H (ridge_eigen) instead of a Cholesky
+/* Ridge along a path from this p on is solved through one tridiagonal
+** reduction of the scaled H (ridge_path_solve) instead of a Cholesky
 ** factorization per lambda. Default 100-lambda paths, one rank, solve time
-** (2026-12-07): p = 200 (20,000 rows) 0.017-0.020 s -> 0.008-0.010 s, 350
-** 0.063-0.066 -> 0.022-0.024, 500 0.15-0.16 -> 0.050, 1,000 (5,000 rows)
-** 1.13 -> 0.38, 2,000 (6,000 rows) 7.24 -> 2.20. From 300 on: below, a few
-** milliseconds, and the bench's ridge case (p = 200) keeps its bits. */
+** (2026-12-07, two runs each): p = 350 (20,000 rows) 0.053-0.059 s ->
+** 0.008-0.011 s, 500 0.146-0.155 -> 0.016-0.022, 1,000 (5,000 rows) 1.25 ->
+** 0.24-0.26, 2,000 (6,000 rows, its Gram pass included) 7.2-8.1 -> 1.37-1.52
+** (an eigendecomposition in its place: 0.41-0.47 and 2.1-2.6). From 300 on:
+** below, a few milliseconds, and the bench's ridge case (p = 200) keeps its
+** bits. */
 #define RIDGE_EIGEN_MIN_P 300
 
 /* The size of H from which the ranks split the descent (see above): four
@@ -239,8 +256,10 @@ static void gram_destroy(void *wsv)
     free(ws->relay);
     if (ws->split != MPI_COMM_NULL) MPI_Comm_free(&ws->split);
     free(ws->pre_lambda);
-    free(ws->evals);
+    lariat_shifted_free(&ws->tri);
     free(ws->ey);
+    free(ws->rp_lambda);
+    free(ws->rp_X);
     free(ws->sfr);
     free(ws->pre);
     free(ws);
@@ -359,10 +378,14 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
         ws->eig_path = st->lambda != NULL && st->n_lambda_given >= 2;
     }
     if (rc == LARIAT_OK && ws->eig_allowed) {
-        ws->evals = lariat_malloc(ctx, (size_t)p, sizeof(double), "ridge eigenvalues");
-        ws->ey = lariat_malloc(ctx, (size_t)p, sizeof(double), "ridge eigen right-hand side");
+        ws->ey = lariat_malloc(ctx, (size_t)p, sizeof(double), "ridge path right-hand side");
         ws->sfr = lariat_malloc(ctx, (size_t)p, sizeof(double), "ridge penalty roots");
-        if (ws->evals == NULL || ws->ey == NULL || ws->sfr == NULL) rc = LARIAT_ENOMEM;
+        ws->rp_X = lariat_malloc(ctx, (size_t)(p * RIDGE_PATH_BLOCK), sizeof(double), "ridge path block");
+        ws->rp_n = st->lambda != NULL ? st->n_lambda_given : 0;
+        ws->rp_lambda = lariat_malloc(ctx, (size_t)(ws->rp_n > 0 ? ws->rp_n : 1), sizeof(double), "ridge path");
+        if (ws->rp_lambda != NULL && ws->rp_n > 0) memcpy(ws->rp_lambda, st->lambda, (size_t)ws->rp_n * sizeof(double));
+        ws->rp_first = -1;
+        if (ws->ey == NULL || ws->sfr == NULL || ws->rp_X == NULL || ws->rp_lambda == NULL) rc = LARIAT_ENOMEM;
     }
     if (rc == LARIAT_OK) {
         ws->c_last = lariat_calloc(ctx, (size_t)p, sizeof(double), "last solution");
@@ -701,45 +724,66 @@ static int ridge_direct(gram_ws *ws, double lambda)
     return 1;
 }
 
-/* Not collective. Ridge along a path through one eigendecomposition: the
-** fixed coefficients moved to the right-hand side r (as ridge_direct), and
-** with S = diag(f)^(-1/2) on the free coefficients (0 on the fixed), S H S =
-** V diag(d) V' (once, DSYEVD: about 4 p^3 flops against p^3 / 3 for each
-** lambda's Cholesky factor), so that every lambda costs two products with
-** V: c = S V diag(1 / (d + lambda)) V' S r, and c_j = lo_j on the fixed.
-** The same H gives the same factors, so the bits do not depend on the rank
-** count or on where the path resumed. Returns 0 at lambda = 0 and when
-** DSYEVD fails (ridge_direct and the descent take over); the factors live
-** in A, which a descent's Newton step reuses: iterate() clears eig_ready
-** after any descent. */
-static int ridge_eigen(gram_ws *ws, double lambda)
+/* Not collective. Ridge along a path through one tridiagonal reduction:
+** the fixed coefficients moved to the right-hand side r (as ridge_direct),
+** and with S = diag(f)^(-1/2) on the free coefficients (0 on the fixed), S H
+** S = Q T Q' once (linalg/shifted.h: 4/3 p^3 flops against p^3 / 3 for each
+** lambda's Cholesky factor), so that every lambda costs a tridiagonal solve
+** and one application of Q: c = S Q (T + lambda I)^-1 Q'S r, and c_j = lo_j
+** on the fixed. The same H gives the same factors, so the bits do not
+** depend on the rank count or on where the path resumed. Returns 0 at
+** lambda = 0, when T + lambda I is not positive definite and when the
+** reduction fails (ridge_direct and the descent take over); the reflectors
+** live in A, which ridge_direct and a descent's Newton step reuse: they
+** clear eig_ready. */
+static int ridge_path_solve(gram_ws *ws, double lambda)
 {
     const lariat_prep *prep = ws->prep;
     const int64_t p = ws->p;
     if (!(lambda > 0.0)) return 0;
     if (!ws->eig_ready) {
-        memcpy(ws->rhs, prep->xy, (size_t)p * sizeof(double));
+        memcpy(ws->ey, prep->xy, (size_t)p * sizeof(double));
         for (int64_t j = 0; j < p; j++) {
             const int fixed = lariat_prep_is_fixed(prep, j);
-            if (fixed && prep->lo[j] != 0.0) cblas_daxpy((int)p, -prep->lo[j], ws->H + j * p, 1, ws->rhs, 1);
+            if (fixed && prep->lo[j] != 0.0) cblas_daxpy((int)p, -prep->lo[j], ws->H + j * p, 1, ws->ey, 1);
             ws->sfr[j] = fixed ? 0.0 : 1.0 / sqrt(prep->pf[j]);
         }
         for (int64_t j = 0; j < p; j++) {
             for (int64_t k = 0; k < p; k++) ws->A[j * p + k] = ws->sfr[j] * ws->H[j * p + k] * ws->sfr[k];
-            ws->rhs[j] *= ws->sfr[j];
+            ws->ey[j] *= ws->sfr[j];
         }
-        lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)p, ws->A, (lapack_int)p, ws->evals);
-        if (info != 0) {
+        lariat_shifted_free(&ws->tri);
+        ws->rp_first = -1;
+        if (lariat_shifted_factor(ws->prep->ctx, ws->A, p, RIDGE_PATH_BLOCK, &ws->tri) != LARIAT_OK) {
             ws->use_eig = 0;
             return 0;
         }
-        for (int64_t k = 0; k < p; k++) ws->evals[k] = fmax(ws->evals[k], 0.0);
-        cblas_dgemv(CblasColMajor, CblasTrans, (int)p, (int)p, 1.0, ws->A, (int)p, ws->rhs, 1, 0.0, ws->ey, 1);
+        lariat_shifted_to_tri(&ws->tri, ws->ey, 1);
         ws->eig_ready = 1;
     }
-    for (int64_t k = 0; k < p; k++) ws->rhs[k] = ws->ey[k] / (ws->evals[k] + lambda);
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)p, (int)p, 1.0, ws->A, (int)p, ws->rhs, 1, 0.0, ws->c, 1);
-    for (int64_t j = 0; j < p; j++) ws->c[j] = lariat_prep_is_fixed(prep, j) ? prep->lo[j] : ws->sfr[j] * ws->c[j];
+    /* The lambda's place in the path (searched from the last block on: the
+    ** ranks of ridge_share start at their own), or a block of its own. */
+    int at = ws->rp_first < 0 ? 0 : ws->rp_first;
+    while (at < ws->rp_n && ws->rp_lambda[at] != lambda) at++;
+    const int found = at < ws->rp_n;
+    if (!(found && ws->rp_first >= 0 && at < ws->rp_first + ws->rp_count)) {
+        const double *lam = found ? ws->rp_lambda + at : &lambda;
+        const int count = found ? (ws->rp_n - at < RIDGE_PATH_BLOCK ? ws->rp_n - at : RIDGE_PATH_BLOCK) : 1;
+        memset(ws->rp_X, 0, (size_t)(p * RIDGE_PATH_BLOCK) * sizeof(double));
+        for (int l = 0; l < count; l++) {
+            double *col = ws->rp_X + l * p;
+            memcpy(col, ws->ey, (size_t)p * sizeof(double));
+            ws->rp_ok[l] = lam[l] > 0.0 && lariat_shifted_tri_solve(&ws->tri, lam[l], col);
+            if (!ws->rp_ok[l]) memset(col, 0, (size_t)p * sizeof(double));
+        }
+        lariat_shifted_from_tri(&ws->tri, ws->rp_X, RIDGE_PATH_BLOCK);
+        ws->rp_first = found ? at : -1;
+        ws->rp_count = found ? count : 0;
+    }
+    const int col = found ? at - ws->rp_first : 0;
+    if (!ws->rp_ok[col]) return 0;
+    const double *x = ws->rp_X + (int64_t)col * p;
+    for (int64_t j = 0; j < p; j++) ws->c[j] = lariat_prep_is_fixed(prep, j) ? prep->lo[j] : ws->sfr[j] * x[j];
     return 1;
 }
 
@@ -802,7 +846,7 @@ static void iterate(gram_ws *ws, double lambda, double *c, lariat_solve_info *in
         ws->eig_decided = 1;
         ws->use_eig = ws->eig_allowed && (ws->eig_path || ws->restored);
     }
-    const int by_eig = ws->ridge && ws->use_eig && ridge_eigen(ws, lambda);
+    const int by_eig = ws->ridge && ws->use_eig && ridge_path_solve(ws, lambda);
     ws->ridge_ok = by_eig || (ws->ridge && ridge_direct(ws, lambda));
     if (ws->ridge && !by_eig) ws->eig_ready = 0; /* ridge_direct wrote A */
     if (ws->ridge_ok) iter = 1;

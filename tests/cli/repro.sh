@@ -101,6 +101,14 @@ for data in wideridge.csv wideridge.svm wideridge_w.csv; do
     grep -q "n x n kernel" "$WORK/out" || fail "$data: auto did not take the kernel for wide ridge"
     for np in 2 3 4; do check "$base-1" "$base-$np"; done
 done
+# Ridge on p >= 300 < n: gram's one tridiagonal reduction for the path, its
+# solutions brought back a block of lambdas at a time (at several ranks each
+# rank takes a block of the path's lambdas: other blocks, the same bits).
+"$LARIAT" gen --rows 1500 --features 320 --corr 0.3 --out ridge320.csv >/dev/null
+for np in 1 2 3 4; do
+    same "fit-ridge320-$np" "$np" fit --data ridge320.csv --alpha 0 --nlambda 30
+done
+for np in 2 3 4; do check fit-ridge320-1 "fit-ridge320-$np"; done
 cvargs=(cv --data wideridge.csv --alpha 0 --nfolds 5 --nlambda 30)
 same cv-kernel-1 1 "${cvargs[@]}" --cv-out cv-kernel-1.csv
 same cv-kernel-3 3 "${cvargs[@]}" --cv-out cv-kernel-3.csv
