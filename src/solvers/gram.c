@@ -79,7 +79,7 @@
 /* Lambdas whose solutions are brought back from T's basis together (one
 ** application of the reflectors to RIDGE_PATH_BLOCK columns: at p = 2,000
 ** 0.09 s for 112 solutions, against 0.42 s for 100 one at a time). Every
-** block is this wide (unused columns zero), so that a lambda's column goes
+** block is this wide (unused columns filled), so that a lambda's column goes
 ** through the same kernels wherever it stands. */
 #define RIDGE_PATH_BLOCK 16
 
@@ -769,12 +769,14 @@ static int ridge_path_solve(gram_ws *ws, double lambda)
     if (!(found && ws->rp_first >= 0 && at < ws->rp_first + ws->rp_count)) {
         const double *lam = found ? ws->rp_lambda + at : &lambda;
         const int count = found ? (ws->rp_n - at < RIDGE_PATH_BLOCK ? ws->rp_n - at : RIDGE_PATH_BLOCK) : 1;
-        memset(ws->rp_X, 0, (size_t)(p * RIDGE_PATH_BLOCK) * sizeof(double));
-        for (int l = 0; l < count; l++) {
+        /* Unused and failed columns hold the right-hand side itself, so
+        ** that no column is zero: LAPACK's unblocked reflectors (DLARF)
+        ** apply to the columns up to the last nonzero one only. */
+        for (int l = 0; l < RIDGE_PATH_BLOCK; l++) {
             double *col = ws->rp_X + l * p;
             memcpy(col, ws->ey, (size_t)p * sizeof(double));
-            ws->rp_ok[l] = lam[l] > 0.0 && lariat_shifted_tri_solve(&ws->tri, lam[l], col);
-            if (!ws->rp_ok[l]) memset(col, 0, (size_t)p * sizeof(double));
+            ws->rp_ok[l] = l < count && lam[l] > 0.0 && lariat_shifted_tri_solve(&ws->tri, lam[l], col);
+            if (l < count && !ws->rp_ok[l]) memcpy(col, ws->ey, (size_t)p * sizeof(double));
         }
         lariat_shifted_from_tri(&ws->tri, ws->rp_X, RIDGE_PATH_BLOCK);
         ws->rp_first = found ? at : -1;

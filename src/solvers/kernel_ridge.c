@@ -1,12 +1,11 @@
 /*
-** The `gram` solver for ridge on wide data: one eigendecomposition of the
-** n x n kernel serves every lambda of the path.
+** The `gram` solver for ridge on wide data: one factorization of the n x n
+** kernel serves every lambda of the path.
 **
 ** gram.c solves ridge exactly, (H + lambda diag(f)) c = xy (prep.h's
-** notation), by a Cholesky factorization of the p x p system at every lambda:
-** p^3 / 3 flops each, 21.7 s for a 100-lambda path on 300 x 3,000 rows. With
-** more features than rows the same solution lives in the row space. Write the
-** problem as
+** notation), by factoring the p x p system: 21.7 s for a 100-lambda path on
+** 300 x 3,000 rows with a Cholesky factor a lambda. With more features than
+** rows the same solution lives in the row space. Write the problem as
 **
 **   P(c) = 1/2 ||z - A c||^2 + lambda/2 sum_j f_j c_j^2,
 **   A_ij = sqrt(w_i / W) xs_ij,   z_i = sqrt(w_i / W) yc_i,
@@ -15,36 +14,39 @@
 ** identity penalty, 1/2 ||z - B u||^2 + lambda/2 ||u||^2, whose minimizer is
 ** u = (B'B + lambda I)^-1 B'z = B'(BB' + lambda I)^-1 z (the push-through
 ** identity; Hastie, Tibshirani and Friedman, The Elements of Statistical
-** Learning, 2nd ed., section 18.3.5). With the kernel K = BB' = U diag(s) U'
-** (n x n, once), every lambda costs two products with B:
+** Learning, 2nd ed., section 18.3.5). The kernel K = BB' (n x n) is reduced
+** once to tridiagonal form, K = Q T Q' (linalg/shifted.h), and every lambda
+** costs a tridiagonal solve, its share of Q applied to a block of lambdas,
+** and two products with B:
 **
-**   c = diag(f)^(-1/2) B' U diag(1 / (s + lambda)) U'z,
+**   c = diag(f)^(-1/2) B' Q (T + lambda I)^-1 Q'z,
 **
 ** and its certificate one more (the residual z - A c and the gradient A'r for
-** lariat_prep_gap). At lambda = 0 the pseudo-inverse gives the least-squares
-** solution of least norm. A solution whose gap is not yet within the
-** tolerance (round-off on an ill-conditioned kernel) is refined by Newton
-** steps on the same factorization: (B'B + lambda I)^-1 g = (g - B'(K +
-** lambda I)^-1 B g) / lambda (Woodbury).
+** lariat_prep_gap). At lambda = 0 a shift at round-off stands in for the
+** pseudo-inverse (the least-squares solution of least norm). A solution
+** whose gap is not yet within the tolerance (round-off on an ill-conditioned
+** kernel) is refined by Newton steps on the same factorization: (B'B +
+** lambda I)^-1 g = (g - B'(K + lambda I)^-1 B g) / lambda (Woodbury).
 **
 ** Every rank gathers the rows of positive weight in row order (n x p
 ** doubles: less than the p x p Gram it replaces, as n < p) and then computes
 ** alike, so the answer is the same bits at any rank count. A path's
 ** lambdas, given to create(), are solved KR_BLOCK at a time by matrix-matrix
 ** products (solve_block), and at several ranks each rank solves a block of
-** them and one allgather shares the solutions (kr_share). It applies (lariat_kernel_ridge_applies) to
-** ridge whose only fixed coefficients are constant columns, with every other
-** penalty factor positive and no bounds: an unpenalized feature or a bound
-** leaves gram.c's system or its coordinate descent.
+** them and one allgather shares the solutions (kr_share). It applies
+** (lariat_kernel_ridge_applies) to ridge whose only fixed coefficients are
+** constant columns, with every other penalty factor positive and no bounds:
+** an unpenalized feature or a bound leaves gram.c's system or its
+** coordinate descent.
 */
 #include "core/core.h"
 #include "core/memory.h"
 #include "data/matrix.h"
 #include "linalg/blas.h"
+#include "linalg/shifted.h"
 #include "solvers/prep.h"
 #include "solvers/solver.h"
 
-#include <lapacke.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -59,6 +61,8 @@
 /* Lambdas solved together (matrix-matrix products with B): 16, or fewer
 ** where p x 16 doubles twice would take more than KR_BLOCK_MAX_BYTES. */
 #define KR_BLOCK 16
+/* The kernel is formed in tiles of this many rows and columns (form_kernel). */
+#define KR_TILE 256
 #define KR_BLOCK_MAX_BYTES ((double)(64 << 20))
 /* A shared solution's figures after its p coefficients: iterations, gap,
 ** primal. */
@@ -73,14 +77,14 @@ typedef struct kr_ws {
     double tol;
     double *B;      /* m x p row-major: sqrt(w_i / W) xs_ij / sqrt(f_j), 0 on constant columns */
     double *z;      /* m: sqrt(w_i / W) yc_i */
-    double *U;      /* m x m column-major: the kernel's eigenvectors */
-    double *s;      /* m: its eigenvalues, ascending, clamped at 0 */
-    double *q;      /* m: U'z */
+    double *K;      /* m x m column-major: the kernel, then its reflectors (tri) */
+    lariat_shifted tri; /* K = Q T Q' (linalg/shifted.h) */
+    double *q;      /* m: Q'z */
     double *sf;     /* p: sqrt(f_j) (0 on constant columns) */
     double *t, *r;  /* m scratch */
     double *u, *g, *v, *c_try; /* p scratch */
     int kb;         /* lambdas a block solves at once (solve_block) */
-    double *Qb, *Tb, *Rb; /* m x kb each */
+    double *Tb, *Rb; /* m x kb each: T column-major, R row-major */
     double *Ub, *Vb;      /* p x kb each */
     double *one;    /* p + KR_SHARE_EXTRA: one lambda's solution and figures */
     /* The path's lambdas, given to create(), solved a block a rank at the
@@ -111,8 +115,8 @@ static void kr_destroy(void *wsv)
     if (ws == NULL) return;
     free(ws->B);
     free(ws->z);
-    free(ws->U);
-    free(ws->s);
+    lariat_shifted_free(&ws->tri);
+    free(ws->K);
     free(ws->q);
     free(ws->sf);
     free(ws->t);
@@ -121,7 +125,6 @@ static void kr_destroy(void *wsv)
     free(ws->g);
     free(ws->v);
     free(ws->c_try);
-    free(ws->Qb);
     free(ws->Tb);
     free(ws->Rb);
     free(ws->Ub);
@@ -191,6 +194,101 @@ static int gather_rows(kr_ws *ws, int64_t local)
     return lariat_agree(ctx, rc);
 }
 
+/* Not collective. Tile t of the kernel's lower triangle, tiles of KR_TILE
+** rows and columns numbered row by row: its block row bi and column bj <= bi. */
+static void tile_of(int64_t t, int64_t *bi, int64_t *bj)
+{
+    int64_t i = 0;
+    while ((i + 1) * (i + 2) / 2 <= t) i++;
+    *bi = i;
+    *bj = t - i * (i + 1) / 2;
+}
+
+/* Collective. The kernel's lower triangle (row-major) K = B B', tile by
+** tile: a tile is made by the same product (DSYRK on the diagonal, DGEMM
+** below) whichever rank makes it, so the bits do not depend on the rank
+** count; at P ranks rank r makes the tiles t = r mod P, and one allgather
+** of the packed tiles gives every rank all of them (2,000 x 10,000 rows:
+** 0.94-1.1 s of DSYRK at one rank). */
+static int form_kernel(kr_ws *ws)
+{
+    lariat_ctx *ctx = ws->prep->ctx;
+    const int64_t m = ws->m, p = ws->p, nt = (m + KR_TILE - 1) / KR_TILE, ntiles = nt * (nt + 1) / 2;
+    const int P = lariat_ctx_size(ctx), me = lariat_ctx_rank(ctx);
+    /* Sizes and offsets of the packed tiles, rank by rank. */
+    double total = 0.0;
+    for (int64_t t = 0; t < ntiles; t++) {
+        int64_t bi, bj;
+        tile_of(t, &bi, &bj);
+        total += (double)(fmin(KR_TILE, m - bi * KR_TILE) * fmin(KR_TILE, m - bj * KR_TILE));
+    }
+    const int shared = P > 1 && total <= (double)INT_MAX;
+    double *pack = NULL;
+    int *counts = NULL;
+    if (shared) {
+        pack = lariat_malloc(ctx, (size_t)total, sizeof(double), "kernel tiles");
+        counts = lariat_calloc(ctx, (size_t)(2 * P), sizeof(int), "kernel tile counts");
+    }
+    int rc = lariat_agree(ctx, !shared || (pack != NULL && counts != NULL) ? LARIAT_OK : LARIAT_ENOMEM);
+    for (int64_t t = 0; rc == LARIAT_OK && t < ntiles; t++) {
+        int64_t bi, bj;
+        tile_of(t, &bi, &bj);
+        const int64_t i0 = bi * KR_TILE, j0 = bj * KR_TILE, mi = KR_TILE < m - i0 ? KR_TILE : m - i0;
+        const int64_t mj = KR_TILE < m - j0 ? KR_TILE : m - j0;
+        if (shared && t % P != me) continue;
+        double *at = ws->K + i0 * m + j0;
+        if (bi == bj) {
+            cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)mi, (int)p, 1.0, ws->B + i0 * p, (int)p, 0.0, at,
+                        (int)m);
+        } else {
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mi, (int)mj, (int)p, 1.0, ws->B + i0 * p, (int)p,
+                        ws->B + j0 * p, (int)p, 0.0, at, (int)m);
+        }
+    }
+    if (rc == LARIAT_OK && shared) {
+        /* Packed in tile order within each rank's share; copied in and out
+        ** whole (a diagonal tile's upper part is never read). */
+        int *displs = counts + P;
+        int64_t off = 0;
+        for (int r = 0; r < P; r++) {
+            displs[r] = (int)off;
+            for (int64_t t = r; t < ntiles; t += P) {
+                int64_t bi, bj;
+                tile_of(t, &bi, &bj);
+                const int64_t mi = KR_TILE < m - bi * KR_TILE ? KR_TILE : m - bi * KR_TILE;
+                const int64_t mj = KR_TILE < m - bj * KR_TILE ? KR_TILE : m - bj * KR_TILE;
+                const double *src = ws->K + bi * KR_TILE * m + bj * KR_TILE;
+                for (int64_t i = 0; r == me && i < mi; i++) {
+                    memcpy(pack + off + i * mj, src + i * m, (size_t)mj * sizeof(double));
+                }
+                off += mi * mj;
+            }
+            counts[r] = (int)(off - displs[r]);
+        }
+        if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, pack, counts, displs, MPI_DOUBLE,
+                           lariat_ctx_comm(ctx)) != MPI_SUCCESS) {
+            rc = lariat_error(ctx, LARIAT_EMPI, "MPI_Allgatherv of the kernel's tiles failed");
+        }
+        for (int r = 0; rc == LARIAT_OK && r < P; r++) {
+            off = displs[r];
+            for (int64_t t = r; t < ntiles; t += P) {
+                int64_t bi, bj;
+                tile_of(t, &bi, &bj);
+                const int64_t mi = KR_TILE < m - bi * KR_TILE ? KR_TILE : m - bi * KR_TILE;
+                const int64_t mj = KR_TILE < m - bj * KR_TILE ? KR_TILE : m - bj * KR_TILE;
+                double *dst = ws->K + bi * KR_TILE * m + bj * KR_TILE;
+                for (int64_t i = 0; r != me && i < mi; i++) {
+                    memcpy(dst + i * m, pack + off + i * mj, (size_t)mj * sizeof(double));
+                }
+                off += mi * mj;
+            }
+        }
+    }
+    free(pack);
+    free(counts);
+    return lariat_agree(ctx, rc);
+}
+
 static int kr_create(const lariat_prep *prep, const lariat_settings *st, void **out)
 {
     lariat_ctx *ctx = prep->ctx;
@@ -211,9 +309,8 @@ static int kr_create(const lariat_prep *prep, const lariat_settings *st, void **
         ws->tol = st->tol;
         ws->B = lariat_malloc(ctx, (size_t)(m * p), sizeof(double), "kernel rows");
         ws->z = lariat_malloc(ctx, (size_t)m, sizeof(double), "kernel labels");
-        ws->U = lariat_malloc(ctx, (size_t)(m * m), sizeof(double), "kernel eigenvectors");
-        ws->s = lariat_malloc(ctx, (size_t)m, sizeof(double), "kernel eigenvalues");
-        ws->q = lariat_malloc(ctx, (size_t)m, sizeof(double), "kernel projections");
+        ws->K = lariat_malloc(ctx, (size_t)(m * m), sizeof(double), "kernel");
+        ws->q = lariat_malloc(ctx, (size_t)m, sizeof(double), "kernel right-hand side");
         ws->t = lariat_malloc(ctx, (size_t)m, sizeof(double), "kernel scratch");
         ws->r = lariat_malloc(ctx, (size_t)m, sizeof(double), "kernel residuals");
         ws->sf = lariat_malloc(ctx, (size_t)p, sizeof(double), "penalty roots");
@@ -223,14 +320,13 @@ static int kr_create(const lariat_prep *prep, const lariat_settings *st, void **
         ws->c_try = lariat_malloc(ctx, (size_t)p, sizeof(double), "kernel refined coefficients");
         ws->kb = KR_BLOCK;
         while (ws->kb > 1 && 2.0 * (double)p * ws->kb * sizeof(double) > KR_BLOCK_MAX_BYTES) ws->kb /= 2;
-        ws->Qb = lariat_malloc(ctx, (size_t)(m * ws->kb), sizeof(double), "kernel block");
         ws->Tb = lariat_malloc(ctx, (size_t)(m * ws->kb), sizeof(double), "kernel block");
         ws->Rb = lariat_malloc(ctx, (size_t)(m * ws->kb), sizeof(double), "kernel block residuals");
         ws->Ub = lariat_malloc(ctx, (size_t)(p * ws->kb), sizeof(double), "kernel block coefficients");
         ws->Vb = lariat_malloc(ctx, (size_t)(p * ws->kb), sizeof(double), "kernel block gradients");
         ws->one = lariat_malloc(ctx, (size_t)(p + KR_SHARE_EXTRA), sizeof(double), "kernel solution");
-        if (!ws->B || !ws->z || !ws->U || !ws->s || !ws->q || !ws->t || !ws->r || !ws->sf || !ws->u || !ws->g ||
-            !ws->v || !ws->c_try || !ws->Qb || !ws->Tb || !ws->Rb || !ws->Ub || !ws->Vb || !ws->one) {
+        if (!ws->B || !ws->z || !ws->K || !ws->q || !ws->t || !ws->r || !ws->sf || !ws->u || !ws->g || !ws->v ||
+            !ws->c_try || !ws->Tb || !ws->Rb || !ws->Ub || !ws->Vb || !ws->one) {
             rc = LARIAT_ENOMEM;
         }
     }
@@ -240,7 +336,7 @@ static int kr_create(const lariat_prep *prep, const lariat_settings *st, void **
         ** 4 KiB page is a fault; the 160 MB of 2,000 x 10,000 rows took
         ** 0.44 s to gather so, 0.03-0.27 s in 2 MiB pages). */
         lariat_advise_huge(ws->B, (size_t)(m * p) * sizeof(double));
-        lariat_advise_huge(ws->U, (size_t)(m * m) * sizeof(double));
+        lariat_advise_huge(ws->K, (size_t)(m * m) * sizeof(double));
         for (int64_t j = 0; j < p; j++) ws->sf[j] = prep->inv_scale[j] == 0.0 ? 0.0 : sqrt(prep->pf[j]);
         int64_t local = 0;
         for (int64_t i = 0; i < prep->data->n_local; i++) local += prep->w[i] > 0.0;
@@ -249,16 +345,11 @@ static int kr_create(const lariat_prep *prep, const lariat_settings *st, void **
     const double t_gather = lariat_now();
     double t_kernel = t_gather;
     if (rc == LARIAT_OK) {
-        /* K = B B': the lower triangle row-major is the upper column-major,
-        ** which dsyevd reads; its eigenvectors overwrite it column-major. */
-        cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)m, (int)p, 1.0, ws->B, (int)p, 0.0, ws->U, (int)m);
+        /* K = B B': its lower triangle row-major is the upper column-major,
+        ** which the tridiagonal reduction reads. */
+        rc = form_kernel(ws);
         t_kernel = lariat_now();
-        lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)m, ws->U, (lapack_int)m, ws->s);
-        if (info != 0) {
-            rc = lariat_error(ctx, info < 0 ? LARIAT_ENOMEM : LARIAT_ENUMERIC,
-                              "the eigendecomposition of the %lld x %lld ridge kernel failed (dsyevd info %d)",
-                              (long long)m, (long long)m, (int)info);
-        }
+        if (rc == LARIAT_OK) rc = lariat_shifted_factor(ctx, ws->K, m, ws->kb, &ws->tri);
     }
     rc = lariat_agree(ctx, rc);
     if (rc != LARIAT_OK) {
@@ -266,11 +357,11 @@ static int kr_create(const lariat_prep *prep, const lariat_settings *st, void **
         return rc;
     }
     lariat_log(ctx, LARIAT_LOG_VERBOSE,
-               "gram: the rows of the %lld x %lld kernel gathered in %.3f s, the kernel (DSYRK) in %.3f s, its "
-               "eigendecomposition (DSYEVD) in %.3f s",
+               "gram: the rows of the %lld x %lld kernel gathered in %.3f s, the kernel (its tiles) in %.3f s, its "
+               "tridiagonal reduction (DSYTRD) in %.3f s",
                (long long)m, (long long)m, t_gather - t0, t_kernel - t_gather, lariat_now() - t_kernel);
-    for (int64_t k = 0; k < m; k++) ws->s[k] = fmax(ws->s[k], 0.0);
-    cblas_dgemv(CblasColMajor, CblasTrans, (int)m, (int)m, 1.0, ws->U, (int)m, ws->z, 1, 0.0, ws->q, 1);
+    memcpy(ws->q, ws->z, (size_t)m * sizeof(double));
+    lariat_shifted_to_tri(&ws->tri, ws->q, 1);
     /* A path's lambdas are solved together at the first solve(), blocks of
     ** them at once, and over several ranks each makes a block of the path
     ** (kr_share). */
@@ -292,22 +383,26 @@ static int kr_create(const lariat_prep *prep, const lariat_settings *st, void **
     return LARIAT_OK;
 }
 
-/* Not collective. h(s_k) of lambda: 1 / (s_k + lambda), or at lambda = 0
-** the pseudo-inverse's 1 / s_k on the eigenvalues above round-off (m eps
-** s_max) and 0 below. */
-static double inv_shift(const kr_ws *ws, int64_t k, double lambda)
+/* Not collective. The shift of lambda's solve: lambda, or at lambda = 0 a
+** shift at round-off (m eps times T's largest diagonal entry), which damps
+** the directions the kernel cannot tell from zero where the least-squares
+** solution of least norm drops them. */
+static double shift_of(const kr_ws *ws, double lambda)
 {
-    if (lambda > 0.0) return 1.0 / (ws->s[k] + lambda);
-    const double floor0 = (double)ws->m * 2.220446049250313e-16 * ws->s[ws->m - 1];
-    return ws->s[k] > floor0 ? 1.0 / ws->s[k] : 0.0;
+    return lambda > 0.0 ? lambda : (double)ws->m * 2.220446049250313e-16 * lariat_shifted_scale(&ws->tri);
 }
 
-/* Not collective. t = U diag(h(s)) U'x for x given as y = U'x. */
-static void kernel_solve(const kr_ws *ws, double lambda, const double *y, double *t, double *scratch)
+/* Not collective. x (m values) <- (K + lambda I)^-1 x; 0 if T + lambda I is
+** not numerically positive definite (x then 0). */
+static int kernel_solve(kr_ws *ws, double lambda, double *x)
 {
-    const int64_t m = ws->m;
-    for (int64_t k = 0; k < m; k++) scratch[k] = y[k] * inv_shift(ws, k, lambda);
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)m, (int)m, 1.0, ws->U, (int)m, scratch, 1, 0.0, t, 1);
+    lariat_shifted_to_tri(&ws->tri, x, 1);
+    if (!lariat_shifted_tri_solve(&ws->tri, shift_of(ws, lambda), x)) {
+        memset(x, 0, (size_t)ws->m * sizeof(double));
+        return 0;
+    }
+    lariat_shifted_from_tri(&ws->tri, x, 1);
+    return 1;
 }
 
 /* Not collective. The objective and gap at c = u / sqrt(f) (written to c),
@@ -336,9 +431,8 @@ static void refine(kr_ws *ws, double lambda, double *c, double *primal, double *
         cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, ws->B, (int)p, ws->r, 1, 0.0, ws->g, 1);
         for (int64_t j = 0; j < p; j++) ws->g[j] = lambda * ws->u[j] - ws->g[j];
         cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)p, 1.0, ws->B, (int)p, ws->g, 1, 0.0, ws->t, 1);
-        /* t <- (K + lambda I)^-1 B g, through U'(B g) in r. */
-        cblas_dgemv(CblasColMajor, CblasTrans, (int)m, (int)m, 1.0, ws->U, (int)m, ws->t, 1, 0.0, ws->r, 1);
-        kernel_solve(ws, lambda, ws->r, ws->t, ws->r);
+        /* t <- (K + lambda I)^-1 B g. */
+        if (!kernel_solve(ws, lambda, ws->t)) break;
         cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, -1.0, ws->B, (int)p, ws->t, 1, 1.0, ws->g, 1);
         /* u_new = u - g / lambda, tried in g's place. */
         for (int64_t j = 0; j < p; j++) ws->g[j] = ws->u[j] - ws->g[j] / lambda;
@@ -359,24 +453,40 @@ static void refine(kr_ws *ws, double lambda, double *c, double *primal, double *
 /* Not collective. The solutions at the k <= kb lambdas lam[0 .. k), each a
 ** function of its lambda alone, into out + l len: p coefficients, then
 ** iterations, gap and primal. The products with B for all of them at once
-** (matrix-matrix, where one lambda at a time streams B three times): T = U
-** diag(h) U'z a column each, u = B'T, the residuals R = z - B u and B'R.
-** The block is always kb columns wide (unused ones zero), so that a
-** lambda's column goes through the same kernels wherever it stands: the
-** path's bits do not depend on how its lambdas were blocked (ranks,
-** resumes). */
+** (matrix-matrix, where one lambda at a time streams B three times): T = Q
+** (T + lambda I)^-1 Q'z a column each, u = B'T, the residuals R = z - B u
+** and B'R. The block is always kb columns wide (unused ones zero after Q),
+** so that a lambda's column goes through the same kernels wherever it
+** stands: the path's bits do not depend on how its lambdas were blocked
+** (ranks, resumes). */
 static void solve_block(kr_ws *ws, const double *lam, int k, double *out, int64_t len)
 {
     const int64_t m = ws->m, p = ws->p;
     const int kb = ws->kb;
+    /* T's columns: (T + lambda I)^-1 Q'z in T's basis, then all brought
+    ** back by Q at once (T column-major, m x kb). */
+    /* Unused and failed columns hold Q'z itself: LAPACK's unblocked
+    ** reflectors (DLARF, on a kernel of fewer rows than its block) apply to
+    ** the columns up to the last nonzero one only, and the products then
+    ** change with that count; with no zero column they are always kb. */
+    unsigned char ok[KR_BLOCK];
+    for (int l = 0; l < kb; l++) {
+        /* Not definite (never for lambda > 0 in exact arithmetic): u = 0,
+        ** whose gap says so. */
+        double *col = ws->Tb + (int64_t)l * m;
+        memcpy(col, ws->q, (size_t)m * sizeof(double));
+        ok[l] = l < k && lariat_shifted_tri_solve(&ws->tri, shift_of(ws, lam[l]), col);
+        if (l < k && !ok[l]) memcpy(col, ws->q, (size_t)m * sizeof(double));
+    }
+    lariat_shifted_from_tri(&ws->tri, ws->Tb, kb);
+    for (int l = 0; l < kb; l++) {
+        if (!ok[l]) memset(ws->Tb + (int64_t)l * m, 0, (size_t)m * sizeof(double));
+    }
     for (int64_t i = 0; i < m; i++) {
-        for (int l = 0; l < kb; l++) ws->Qb[i * kb + l] = l < k ? ws->q[i] * inv_shift(ws, i, lam[l]) : 0.0;
         for (int l = 0; l < kb; l++) ws->Rb[i * kb + l] = ws->z[i];
     }
-    /* U is column-major: row-major it is U', hence the transposes. */
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, kb, (int)m, 1.0, ws->U, (int)m, ws->Qb, kb, 0.0,
-                ws->Tb, kb);
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, kb, (int)m, 1.0, ws->B, (int)p, ws->Tb, kb, 0.0,
+    /* u = B'T: T is column-major, hence its transpose row-major. */
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)p, kb, (int)m, 1.0, ws->B, (int)p, ws->Tb, (int)m, 0.0,
                 ws->Ub, kb);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, kb, (int)p, -1.0, ws->B, (int)p, ws->Ub, kb, 1.0,
                 ws->Rb, kb);

@@ -89,9 +89,12 @@ check cv-split-1 cv-split-4g2
 # rank computing alike from the gathered rows; weighted and sparse; its CV
 # on the rows of every fold, across ranks and groups.
 "$LARIAT" gen --rows 150 --features 400 --corr 0.3 --out wideridge.csv >/dev/null
+# And 25 rows: a kernel smaller than LAPACK's block, whose reflectors apply
+# unblocked (DLARF), up to the last nonzero column of a block of lambdas.
+"$LARIAT" gen --rows 25 --features 60 --corr 0.3 --out widesmall.csv >/dev/null
 "$LARIAT" gen --rows 150 --features 400 --density 0.1 --out wideridge.svm >/dev/null
 awk -F, 'NR == 1 { print $0 ",w"; next } { print $0 "," 0.5 + (NR % 5) / 4 }' wideridge.csv >wideridge_w.csv
-for data in wideridge.csv wideridge.svm wideridge_w.csv; do
+for data in wideridge.csv wideridge.svm wideridge_w.csv widesmall.csv; do
     wopt=()
     [ "$data" = wideridge_w.csv ] && wopt=(--weights w)
     base="fit-kernel-${data/./-}"
