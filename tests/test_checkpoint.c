@@ -105,7 +105,7 @@ static int run_interrupted(lariat_data *d, const lariat_problem *pb, lariat_sett
 }
 
 /* The path of fit, stopped after every 4th lambda, with each solver (and
-** ridge's kernel and eigendecomposition): the resumed path equals the
+** ridge's kernel and tridiagonal reduction): the resumed path equals the
 ** uninterrupted one, bit for bit. */
 static void test_fit_resumed(void)
 {
@@ -135,7 +135,7 @@ static void test_fit_resumed(void)
     lariat_data_destroy(d);
     /* Ridge on more features than rows (auto's kernel, its path's lambdas
     ** shared out over the ranks anew on each resume), and on p = 310 < n
-    ** (gram's one eigendecomposition for the path, made again on each
+    ** (gram's one tridiagonal reduction for the path, made again on each
     ** resume; the last stop leaves a list of one lambda, which alone would
     ** be a Cholesky factor's). */
     const lt_spec ridge_specs[] = {{.n = 30, .p = 80, .seed = 32, .corr = 0.3, .weighted = 1},

@@ -487,12 +487,12 @@ static void test_ridge_wide(void)
     check_ridge(&spec, 1, 0.5);
 }
 
-/* Collective. Ridge along a path on p >= 300 (gram.c's ridge_eigen: one
-** eigendecomposition for the path) equals each lambda solved alone (one
+/* Collective. Ridge along a path on p >= 300 (gram.c's ridge_path_solve: one
+** tridiagonal reduction for the path) equals each lambda solved alone (one
 ** Cholesky factor each) to 1e-10, every solution in one step and
 ** certified, with weights, penalty factors 0.5 / 2 / 1, a coefficient fixed
 ** by equal bounds, and lambda = 0 at the end of the list (Cholesky). */
-static void test_ridge_path_eigen(void)
+static void test_ridge_path_tri(void)
 {
     scenario sc = {.name = "ridge eigen", .spec = {.n = 700, .p = 320, .seed = 39, .corr = 0.4, .weighted = 1,
                    .offset = 1.0, .scale_range = 1}, .alpha = 0.0};
@@ -528,7 +528,9 @@ static void test_ridge_path_eigen(void)
         ok &= fit->path[k].coef[5] == 0.0;
         solution_free(&one);
     }
-    if (lt_rank() == 0 && getenv("LT_VERBOSE") != NULL) printf("\n  ridge path by eigen vs Cholesky: %.1e", worst);
+    if (lt_rank() == 0 && getenv("LT_VERBOSE") != NULL) {
+        printf("\n  ridge path by the reduction vs Cholesky: %.1e", worst);
+    }
     LT_ASSERT_ALL(ok);
     LT_ASSERT_ALL(worst <= 1e-10);
     lariat_fit_destroy(fit);
@@ -990,7 +992,8 @@ void lt_register_solvers(void)
     CU_add_test(s, "ridge closed form, tall and weighted", test_ridge_tall);
     CU_add_test(s, "ridge closed form, wide with unpenalized columns", test_ridge_wide);
     CU_add_test(s, "kernel ridge on wide data = closed form, gram's and one rank's", test_kernel_ridge);
-    CU_add_test(s, "ridge path through one eigendecomposition = a Cholesky factor per lambda", test_ridge_path_eigen);
+    CU_add_test(s, "ridge path through one tridiagonal reduction = a Cholesky factor per lambda",
+                test_ridge_path_tri);
     CU_add_test(s, "lambda -> 0 is weighted least squares", test_least_squares);
     CU_add_test(s, "column scales do not matter when standardized", test_column_scale_invariance);
     CU_add_test(s, "max_iter reached: a warning, not an error", test_not_converged);

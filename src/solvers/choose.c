@@ -126,7 +126,7 @@ const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lar
                  ranks, ranks == 1 ? "" : "s");
         return &lariat_solver_pgram;
     }
-    /* Ridge on wide data: the n x n kernel's eigendecomposition, once, where
+    /* Ridge on wide data: the n x n kernel factored once, where
     ** gram.c factors the p x p system at every lambda. On 300 x 3,000 rows
     ** (`lariat gen`, the default 100-lambda path, one rank, 2026-12-07) the
     ** solve took 22.2 s so and 0.088 s now (glmnet 0.120 s), peak RSS 385 ->
@@ -136,7 +136,7 @@ const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lar
     if (st->solver == LARIAT_SOLVER_AUTO && prep->n_rows < p && lariat_kernel_ridge_applies(prep) &&
         kernel_mb <= budget_mb) {
         snprintf(reason, len,
-                 "ridge on p = %lld > n = %lld: one eigendecomposition of the n x n kernel serves every lambda "
+                 "ridge on p = %lld > n = %lld: one factorization of the n x n kernel serves every lambda "
                  "(%.0f MB for the rows and the kernel)",
                  (long long)p, (long long)prep->n_rows, kernel_mb);
         return &lariat_solver_kernel_ridge;

@@ -131,8 +131,8 @@ typedef struct gram_ws {
     int n_pre, next_pre, pre_done;
     /* Ridge along a path by one tridiagonal reduction (ridge_path_solve):
     ** allowed (p and the penalty factors), decided at the first solve, and
-    ** its factors in tri (reflectors in A), ey and sfr while eig_ready. */
-    int eig_allowed, eig_path, eig_decided, use_eig, eig_ready;
+    ** its factors in tri (reflectors in A), ey and sfr while tri_ready. */
+    int tri_allowed, tri_path, tri_decided, use_tri, tri_ready;
     lariat_shifted tri;
     double *ey, *sfr; /* p each */
     /* The path's lambdas (create()'s list) and a block of RIDGE_PATH_BLOCK
@@ -140,7 +140,8 @@ typedef struct gram_ws {
     ** column-major) holds those of the lambdas from rp_first on. */
     double *rp_lambda, *rp_X;
     int rp_n, rp_first, rp_count;
-    unsigned char rp_ok[RIDGE_PATH_BLOCK]; /* the block's columns that were solved (lambda > 0, T + lambda I definite) */
+    /* The block's columns that were solved (lambda > 0, T + lambda I definite). */
+    unsigned char rp_ok[RIDGE_PATH_BLOCK];
 } gram_ws;
 
 /* A shared ridge solution's figures after its p coefficients: iterations,
@@ -155,7 +156,7 @@ typedef struct gram_ws {
 ** (an eigendecomposition in its place: 0.41-0.47 and 2.1-2.6). From 300 on:
 ** below, a few milliseconds, and the bench's ridge case (p = 200) keeps its
 ** bits. */
-#define RIDGE_EIGEN_MIN_P 300
+#define RIDGE_TRI_MIN_P 300
 
 /* The size of H from which the ranks split the descent (see above): four
 ** times a core's second-level cache here, so that the smaller ones, which
@@ -368,16 +369,16 @@ static int gram_create(const lariat_prep *prep, const lariat_settings *st, void 
             rc = LARIAT_ENOMEM;
         }
     }
-    /* The eigendecomposition needs every free coefficient penalized; it is
+    /* The reduction of S H S needs every free coefficient penalized; it is
     ** used along a path (or a path resumed, whose list may be one lambda
     ** long: the same bits as the path made), not for a single lambda, whose
     ** one Cholesky factor is cheaper. */
-    if (rc == LARIAT_OK && ws->iterates && ws->ridge && p >= RIDGE_EIGEN_MIN_P) {
-        ws->eig_allowed = 1;
-        for (int64_t j = 0; j < p; j++) ws->eig_allowed &= lariat_prep_is_fixed(prep, j) || prep->pf[j] > 0.0;
-        ws->eig_path = st->lambda != NULL && st->n_lambda_given >= 2;
+    if (rc == LARIAT_OK && ws->iterates && ws->ridge && p >= RIDGE_TRI_MIN_P) {
+        ws->tri_allowed = 1;
+        for (int64_t j = 0; j < p; j++) ws->tri_allowed &= lariat_prep_is_fixed(prep, j) || prep->pf[j] > 0.0;
+        ws->tri_path = st->lambda != NULL && st->n_lambda_given >= 2;
     }
-    if (rc == LARIAT_OK && ws->eig_allowed) {
+    if (rc == LARIAT_OK && ws->tri_allowed) {
         ws->ey = lariat_malloc(ctx, (size_t)p, sizeof(double), "ridge path right-hand side");
         ws->sfr = lariat_malloc(ctx, (size_t)p, sizeof(double), "ridge penalty roots");
         ws->rp_X = lariat_malloc(ctx, (size_t)(p * RIDGE_PATH_BLOCK), sizeof(double), "ridge path block");
@@ -635,7 +636,7 @@ static void newton_rows(void *harg, const int64_t *F, int64_t m, double *A, int6
 static int active_newton(gram_ws *ws, double lambda)
 {
     if (ws->A == NULL || ws->p > NEWTON_MAX_P) return 0;
-    ws->eig_ready = 0; /* A is the Newton system's now */
+    ws->tri_ready = 0; /* A is the Newton system's now */
     int64_t m;
     if (!lariat_prep_free_newton_step(ws->prep, ws->p, lambda, newton_rows, ws, NULL, 0.0, 0,
                                       3.0 * NEWTON_SWEEPS * (double)ws->p, -1.0, ws->c, ws->g, NULL, ws->A, ws->rhs,
@@ -735,13 +736,13 @@ static int ridge_direct(gram_ws *ws, double lambda)
 ** lambda = 0, when T + lambda I is not positive definite and when the
 ** reduction fails (ridge_direct and the descent take over); the reflectors
 ** live in A, which ridge_direct and a descent's Newton step reuse: they
-** clear eig_ready. */
+** clear tri_ready. */
 static int ridge_path_solve(gram_ws *ws, double lambda)
 {
     const lariat_prep *prep = ws->prep;
     const int64_t p = ws->p;
     if (!(lambda > 0.0)) return 0;
-    if (!ws->eig_ready) {
+    if (!ws->tri_ready) {
         memcpy(ws->ey, prep->xy, (size_t)p * sizeof(double));
         for (int64_t j = 0; j < p; j++) {
             const int fixed = lariat_prep_is_fixed(prep, j);
@@ -755,11 +756,11 @@ static int ridge_path_solve(gram_ws *ws, double lambda)
         lariat_shifted_free(&ws->tri);
         ws->rp_first = -1;
         if (lariat_shifted_factor(ws->prep->ctx, ws->A, p, RIDGE_PATH_BLOCK, &ws->tri) != LARIAT_OK) {
-            ws->use_eig = 0;
+            ws->use_tri = 0;
             return 0;
         }
         lariat_shifted_to_tri(&ws->tri, ws->ey, 1);
-        ws->eig_ready = 1;
+        ws->tri_ready = 1;
     }
     /* The lambda's place in the path (searched from the last block on: the
     ** ranks of ridge_share start at their own), or a block of its own. */
@@ -844,13 +845,13 @@ static void iterate(gram_ws *ws, double lambda, double *c, lariat_solve_info *in
     /* A warm start outside the bounds (a fresh zero vector under lo > 0) is
     ** projected first, so every iterate is feasible. */
     for (int64_t j = 0; j < p; j++) c[j] = fmin(fmax(c[j], prep->lo[j]), prep->hi[j]);
-    if (!ws->eig_decided) {
-        ws->eig_decided = 1;
-        ws->use_eig = ws->eig_allowed && (ws->eig_path || ws->restored);
+    if (!ws->tri_decided) {
+        ws->tri_decided = 1;
+        ws->use_tri = ws->tri_allowed && (ws->tri_path || ws->restored);
     }
-    const int by_eig = ws->ridge && ws->use_eig && ridge_path_solve(ws, lambda);
-    ws->ridge_ok = by_eig || (ws->ridge && ridge_direct(ws, lambda));
-    if (ws->ridge && !by_eig) ws->eig_ready = 0; /* ridge_direct wrote A */
+    const int by_tri = ws->ridge && ws->use_tri && ridge_path_solve(ws, lambda);
+    ws->ridge_ok = by_tri || (ws->ridge && ridge_direct(ws, lambda));
+    if (ws->ridge && !by_tri) ws->tri_ready = 0; /* ridge_direct wrote A */
     if (ws->ridge_ok) iter = 1;
     /* A path warm-starts from the last solution, whose g was made from
     ** scratch before it was returned: that g serves again as it is (the

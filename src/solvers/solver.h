@@ -54,7 +54,7 @@ extern const lariat_solver_ops lariat_solver_pgram;
 ** only the Gram columns of the features that enter a strong set. */
 extern const lariat_solver_ops lariat_solver_wsgram;
 /* The gram solver for ridge on wide data (kernel_ridge.c; its name is
-** "gram"): one eigendecomposition of the n x n kernel serves every lambda. */
+** "gram"): one factorization of the n x n kernel serves every lambda. */
 extern const lariat_solver_ops lariat_solver_kernel_ridge;
 
 /* Not collective. Whether lariat_solver_kernel_ridge can solve the problem:
