@@ -61,9 +61,9 @@
 /* Lambdas solved together (matrix-matrix products with B): 16, or fewer
 ** where p x 16 doubles twice would take more than KR_BLOCK_MAX_BYTES. */
 #define KR_BLOCK 16
+#define KR_BLOCK_MAX_BYTES ((double)(64 << 20))
 /* The kernel is formed in tiles of this many rows and columns (form_kernel). */
 #define KR_TILE 256
-#define KR_BLOCK_MAX_BYTES ((double)(64 << 20))
 /* A shared solution's figures after its p coefficients: iterations, gap,
 ** primal. */
 #define KR_SHARE_EXTRA 3
@@ -87,8 +87,8 @@ typedef struct kr_ws {
     double *Tb, *Rb; /* m x kb each: T column-major, R row-major */
     double *Ub, *Vb;      /* p x kb each */
     double *one;    /* p + KR_SHARE_EXTRA: one lambda's solution and figures */
-    /* The path's lambdas, given to create(), solved a block a rank at the
-    ** first solve() when several ranks would otherwise all solve each. */
+    /* The path's lambdas, given to create(), all solved at the first
+    ** solve() (kr_share: at several ranks, a block of them a rank). */
     double *pre_lambda; /* n_pre: the lambdas to come, in order */
     double *pre;        /* n_pre x (p + KR_SHARE_EXTRA): each solution and its figures */
     int n_pre, next_pre, pre_done;
@@ -104,6 +104,8 @@ int lariat_kernel_ridge_applies(const lariat_prep *prep)
     return 1;
 }
 
+/* The rows, the kernel, and its tiles packed for the allgather (half a
+** kernel, and more: twice the kernel counts them). */
 size_t lariat_kernel_ridge_bytes(int64_t n, int64_t p)
 {
     return ((size_t)n * (size_t)p + 2 * (size_t)n * (size_t)n) * sizeof(double);
