@@ -487,6 +487,43 @@ static void test_ridge_wide(void)
     check_ridge(&spec, 1, 0.5);
 }
 
+/* Collective. lambda = 0 after a step of a path on wide data (the least
+** squares that the rows interpolate): its certificate is an estimate (the
+** dual point is infeasible while the gradient is not zero), which the warm
+** start from the lambda before once made -1.5 N0, so that gram returned
+** that lambda's solution for lambda = 0's in no iteration. Each solver
+** asked must reach an objective near 0. */
+static void test_lambda_zero_wide(void)
+{
+    scenario sc = {.name = "lambda 0", .spec = {.n = 30, .p = 60, .seed = 40, .corr = 0.3}, .alpha = 0.0};
+    lariat_data *d = make_data(&sc);
+    LT_ASSERT_ALL(d != NULL);
+    if (d == NULL) return;
+    problem_arrays pa;
+    problem_init(&sc, d->p, &pa);
+    double lam[2] = {0.5, 0.0};
+    const lariat_solver_kind kinds[] = {LARIAT_SOLVER_GRAM, LARIAT_SOLVER_AUTO};
+    for (int k = 0; k < 2; k++) {
+        lariat_settings st;
+        lariat_settings_default(&st);
+        st.solver = kinds[k];
+        st.lambda = lam;
+        st.n_lambda_given = 2;
+        lariat_fit *fit = NULL;
+        int rc = lariat_fit_path(lt_ctx(), d, NULL, &pa.pb, &st, &fit);
+        const int ok = rc == LARIAT_OK && fit->nlambda == 2 && fit->path[1].objective <= 1e-9 * fit->null_objective &&
+                       fit->path[1].duality_gap >= 0.0 && fit->path[1].converged;
+        if (!ok && lt_rank() == 0 && rc == LARIAT_OK) {
+            fprintf(stderr, "lambda 0 (%s): objective %g, gap %g, %d iterations\n", fit->solver_name,
+                    fit->path[1].objective, fit->path[1].duality_gap, fit->path[1].iterations);
+        }
+        LT_ASSERT_ALL(ok);
+        if (rc == LARIAT_OK) lariat_fit_destroy(fit);
+    }
+    problem_free(&pa);
+    lariat_data_destroy(d);
+}
+
 /* Collective. Ridge along a path on p >= 300 (gram.c's ridge_path_solve: one
 ** tridiagonal reduction for the path) equals each lambda solved alone (one
 ** Cholesky factor each) to 1e-10, every solution in one step and
@@ -992,6 +1029,8 @@ void lt_register_solvers(void)
     CU_add_test(s, "ridge closed form, tall and weighted", test_ridge_tall);
     CU_add_test(s, "ridge closed form, wide with unpenalized columns", test_ridge_wide);
     CU_add_test(s, "kernel ridge on wide data = closed form, gram's and one rank's", test_kernel_ridge);
+    CU_add_test(s, "lambda = 0 after a path step on wide data is solved, not certified at once",
+                test_lambda_zero_wide);
     CU_add_test(s, "ridge path through one tridiagonal reduction = a Cholesky factor per lambda",
                 test_ridge_path_tri);
     CU_add_test(s, "lambda -> 0 is weighted least squares", test_least_squares);
