@@ -609,7 +609,12 @@ static int gap_at(const lariat_glm *g, double lambda, const double *c, double lo
         }
     }
     *primal = loss + lariat_glm_penalty(g, lambda, c);
-    *gap = isfinite(fstar) ? *primal + fstar + conj + free_terms : INFINITY;
+    *gap = isfinite(fstar) ? *primal + fstar + conj : INFINITY;
+    /* A free column's nonzero gradient leaves the dual point infeasible:
+    ** the rest of the gap is then no bound and may not lower the estimate
+    ** (lariat_prep_gap; at lambda = 0 the multinomial path's warm start
+    ** gave -0.035 N0 and was taken, in no iteration). */
+    if (free_terms > 0.0) *gap = fmax(*gap, 0.0) + free_terms;
     return LARIAT_OK;
 }
 

@@ -73,6 +73,18 @@ for fam in binomial:b1.csv multinomial:m1.csv; do
     jq -e '[.path[] | .dev_ratio == 0 and .nonzero == 0] | all' null.json >/dev/null ||
         fail "${fam%%:*}: the null model's dev_ratio is not 0: $(jq -c '[.path[] | .dev_ratio]' null.json)"
 done
+# lambda = 0 after a step of a path: its gap is an estimate while the
+# gradient is not zero, which the warm start once made negative (-0.035 N0
+# on the multinomial), so that the step before's solution was taken for it.
+# The path's last solution must be the one lambda = 0 alone gives.
+for fam in binomial:b1.csv multinomial:m1.csv; do
+    run 3 fit --data "${fam#*:}" --family "${fam%%:*}" --alpha 0.5 --lambda 0.01,0 --out zero2.json
+    expect 0 "fit ${fam%%:*} at lambda 0.01 then 0"
+    run 3 fit --data "${fam#*:}" --family "${fam%%:*}" --alpha 0.5 --lambda 0 --out zero1.json
+    expect 0 "fit ${fam%%:*} at lambda 0"
+    jq -e --slurpfile one zero1.json '.path[1].duality_gap >= 0 and .path[1].objective - $one[0].objective < 1e-9'         zero2.json >/dev/null || fail "${fam%%:*}: lambda 0 after 0.01: $(jq -c '.path[1] | {objective, duality_gap,
+        iterations}' zero2.json), alone $(jq -c '{objective, duality_gap, iterations}' zero1.json)"
+done
 run 3 fit --data m1.csv --family multinomial --multinomial grouped --lambda 0.05 --out grouped.json
 expect 0 "fit grouped multinomial"
 jq -e '.multinomial == "grouped" and ([range(6) as $j | [.coef[][$j] != 0] | (all or (any | not))] | all)' \
