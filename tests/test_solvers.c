@@ -490,9 +490,10 @@ static void test_ridge_wide(void)
 /* Collective. lambda = 0 after a step of a path on wide data (the least
 ** squares that the rows interpolate): its certificate is an estimate (the
 ** dual point is infeasible while the gradient is not zero), which the warm
-** start from the lambda before once made -1.5 N0, so that gram returned
-** that lambda's solution for lambda = 0's in no iteration. Each solver
-** asked must reach an objective near 0. */
+** start from the lambda before once made negative (-4.76 here), so that
+** gram returned that lambda's solution for lambda = 0's in no iteration.
+** Each solver asked must reach an objective near 0 with a gap of at least
+** 0. */
 static void test_lambda_zero_wide(void)
 {
     scenario sc = {.name = "lambda 0", .spec = {.n = 30, .p = 60, .seed = 40, .corr = 0.3}, .alpha = 0.0};

@@ -10,8 +10,9 @@
 ** here. T + lambda I is tridiagonal and positive definite for lambda > 0, so
 ** each solve is Q (T + lambda I)^-1 Q' b: a tridiagonal LDL' factorization
 ** (DPTSV, O(n)) between applications of the reflectors (DORMTR, 2 n^2 flops
-** a column each way; Golub and Van Loan, Matrix Computations, 4th ed.,
-** sections 8.3.1 and 4.3.6). The same M gives the same bits.
+** a column each way; Golub and Van Loan, Matrix Computations, 4th ed.: the
+** tridiagonalization in section 8.3, banded systems in section 4.3). The same
+** M gives the same bits.
 **
 ** All functions are Not collective.
 */

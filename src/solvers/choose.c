@@ -129,9 +129,10 @@ const lariat_solver_ops *lariat_solver_choose(const lariat_prep *prep, const lar
     /* Ridge on wide data: the n x n kernel factored once, where
     ** gram.c factors the p x p system at every lambda. On 300 x 3,000 rows
     ** (`lariat gen`, the default 100-lambda path, one rank, 2026-12-07) the
-    ** solve took 22.2 s so and 0.088 s now (glmnet 0.120 s), peak RSS 385 ->
-    ** 45 MB; the 10-fold CV of 300 x 1,000, 12.3 s -> 0.25 s (cv.glmnet
-    ** 0.82 s). Its rows (fewer doubles than the Gram) must fit. */
+    ** solve took 21.2-23.9 s so and 0.063-0.076 s now (glmnet 0.11-0.12 s),
+    ** peak RSS 373 -> 43 MB; the 10-fold CV of 300 x 1,000, 11.6-12.0 s ->
+    ** 0.18-0.19 s (cv.glmnet 0.82 s); docs/solvers.md has the rest. Its
+    ** rows (fewer doubles than the Gram) must fit. */
     const double kernel_mb = (double)lariat_kernel_ridge_bytes(prep->n_rows, p) * 1e-6;
     if (st->solver == LARIAT_SOLVER_AUTO && prep->n_rows < p && lariat_kernel_ridge_applies(prep) &&
         kernel_mb <= budget_mb) {

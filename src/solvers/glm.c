@@ -613,7 +613,7 @@ static int gap_at(const lariat_glm *g, double lambda, const double *c, double lo
     /* A free column's nonzero gradient leaves the dual point infeasible:
     ** the rest of the gap is then no bound and may not lower the estimate
     ** (lariat_prep_gap; at lambda = 0 the multinomial path's warm start
-    ** gave -0.035 N0 and was taken, in no iteration). */
+    ** gave -0.035 with N0 = 1.1 and was taken, in no iteration). */
     if (free_terms > 0.0) *gap = fmax(*gap, 0.0) + free_terms;
     return LARIAT_OK;
 }

@@ -725,10 +725,10 @@ void lariat_prep_gap(const lariat_prep *prep, double lambda, const double *c, co
     *gap = *primal - (kappa * ry - 0.5 * kappa * kappa * rr - conj);
     /* With a free column's gradient nonzero the dual point is infeasible,
     ** and primal - dual above means nothing: at lambda = 0 it is -c'v, which
-    ** the warm start from the lambda before makes negative (-1.52 N0 on 300
-    ** x 1,000 rows, where gram then took the lambda before's solution for
-    ** lambda = 0's, certified in no iteration). It may not lower the
-    ** estimate. */
+    ** the warm start from the lambda before makes negative (-1.52 with N0 =
+    ** 9.3 on 300 x 1,000 rows, where gram then took the lambda before's
+    ** solution for lambda = 0's, certified in no iteration). It may not lower
+    ** the estimate. */
     if (free_terms > 0.0) *gap = fmax(*gap, 0.0) + free_terms;
 }
 

@@ -74,8 +74,9 @@ for fam in binomial:b1.csv multinomial:m1.csv; do
         fail "${fam%%:*}: the null model's dev_ratio is not 0: $(jq -c '[.path[] | .dev_ratio]' null.json)"
 done
 # lambda = 0 after a step of a path: its gap is an estimate while the
-# gradient is not zero, which the warm start once made negative (-0.035 N0
-# on the multinomial), so that the step before's solution was taken for it.
+# gradient is not zero, which the warm start once made negative (-0.035
+# with N0 = 1.1 on the multinomial), so that the step before's solution was
+# taken for it.
 # The path's last solution must be the one lambda = 0 alone gives.
 for fam in binomial:b1.csv multinomial:m1.csv; do
     run 3 fit --data "${fam#*:}" --family "${fam%%:*}" --alpha 0.5 --lambda 0.01,0 --out zero2.json
