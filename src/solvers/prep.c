@@ -553,10 +553,31 @@ int lariat_prep_free_newton_step(const lariat_prep *prep, int64_t p, double lamb
     if (LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, 1, A, (lapack_int)n, r, (lapack_int)n) != 0) {
         return 0;
     }
+    /* Where a coordinate would leave its piece (change sign or cross a
+    ** bound), the step stops at the first such kink: the model is convex
+    ** and falls along the whole step, so it falls to there too, and that
+    ** coordinate lands exactly on 0 or its bound (leaving the free set).
+    ** Coordinate descent then goes on from a better point with a smaller
+    ** free set, where before the step was dropped: on breast cancer rows
+    ** unstandardized (scales 1e-3 to 1e3) the lasso at lambda 5e-4 crept
+    ** to max_iter, its Newton steps each changing one sign. */
+    double frac = 1.0, hit_at = 0.0;
+    int64_t hit = -1;
     for (int64_t t = 0; t < m; t++) {
         const int64_t j = F[t];
-        const double nc = c[j] + r[t + ic];
-        if ((nc > 0.0) != (c[j] > 0.0) || nc == 0.0 || !(nc > prep->lo[j]) || !(nc < prep->hi[j])) return 0;
+        const double d = r[t + ic], nc = c[j] + d;
+        double stop;
+        if ((nc > 0.0) != (c[j] > 0.0) || nc == 0.0) stop = 0.0;
+        else if (!(nc > prep->lo[j])) stop = prep->lo[j];
+        else if (!(nc < prep->hi[j])) stop = prep->hi[j];
+        else continue;
+        const double at = (stop - c[j]) / d;
+        if (at < frac) frac = at, hit = t, hit_at = stop;
+    }
+    if (hit >= 0) {
+        if (!(frac > 0.0)) return 0;
+        for (int64_t t = 0; t < m + ic; t++) r[t] *= frac;
+        r[hit + ic] = hit_at - c[F[hit]];
     }
     *mp = m;
     return 1;
