@@ -219,6 +219,20 @@ jq -e '[.coef[][], .path[].coef[][]] | all(. >= -0.7 and . <= 0.7)' mb.json >/de
 jq -e '[.path[].coef[][] | select(. == 0.7 or . == -0.7)] | length > 0' mb.json >/dev/null ||
     fail "no multinomial coefficient at a bound of 0.7"
 
+# --- a nearly separated rare class (tests/fixtures/class_rare.csv): the
+# multinomial Newton steps converge at every lambda of the default path, in
+# few steps, grouped and not, at 1 and 3 ranks (before the inner solve's
+# Newton steps, 4 grouped lambdas ended at max_iter = 10000 steps).
+for np in 1 3; do
+    for g in grouped ungrouped; do
+        run "$np" fit --data "$FIX/class_rare.csv" --weights w --family multinomial --multinomial "$g" \
+            --nlambda 30 --out rare.json
+        expect 0 "multinomial $g fit of class_rare.csv at $np ranks"
+        jq -e '.converged and ([.path[].iterations] | max) <= 300' rare.json >/dev/null ||
+            fail "class_rare.csv, $g at $np ranks: converged $(jq .converged rare.json), steps $(jq -c '[.path[].iterations] | max' rare.json)"
+    done
+done
+
 # --- bad labels: one message naming FILE:LINE and the value, nothing written.
 # A third binomial value on line 301 (a blank line before it counts).
 awk 'NR == 5 { print "" } NR == 300 { sub(/^[01]/, "7") } { print }' b1.csv >third.csv
