@@ -611,17 +611,18 @@ static int newton_system(newton_ws *ws, double lambda, int64_t m, int ni)
 ** for K predictors), for m free coordinates with m^2 <= 3 NEWTON_SWEEPS K p
 ** and m <= NEWTON_MAX_M.
 ** Where a coordinate would leave its piece (change sign or cross a bound)
-** the step stops at the first such kink, as lariat_prep_free_newton_step's
-** does: the model is convex and falls along the whole step. Grouped, the
+** the step stops at the first such kink (lariat_prep_step_to_kink, as
+** lariat_prep_free_newton_step's). Grouped, the
 ** free set is the K coefficients of each feature with x_j != 0 and no
 ** bounds, and the penalty's part tau ||x_j|| (not quadratic) enters by its
 ** gradient and curvature at x: the step is taken at the first t of 1, 1/2,
 ** 1/4, 1/8 that lowers the model (the Gershgorin-majorized group sweeps
-** alone took the digits path 18.1 s, and with the steps 2.95 s). Coordinate
+** alone took the digits path 18.1-27.6 s, and with the steps 3.2-5.0 s). Coordinate
 ** descent on the coupled multinomial model converges only linearly, at a
 ** rate near 1 on correlated features: on the digits data (1,797 x 64, 10
 ** classes, alpha 0.5) 249 of the path's 612 model solves stopped at
-** MAX_SWEEPS, 146,000 sweeps in all, 12.0 s; with these steps 2.65 s.
+** MAX_SWEEPS, 146,000 sweeps in all, 10.7-14.0 s; with these steps 2.3-3.3
+** s.
 ** Returns 1 if a step was taken. */
 static int active_newton(newton_ws *ws, double lambda)
 {
@@ -710,27 +711,10 @@ static int active_newton(newton_ws *ws, double lambda)
         for (int k = 0; k < ni; k++) move_intercept(ws, k, t * r[k]);
         return 1;
     }
-    double frac = 1.0, hit_at = 0.0;
-    int64_t hit = -1;
-    for (int64_t t = 0; t < m; t++) {
-        const int64_t j = F[t] % p;
-        const double x = ws->x[F[t]], d = r[ni + t], nx = x + d;
-        double stop;
-        if ((nx > 0.0) != (x > 0.0) || nx == 0.0) stop = 0.0;
-        else if (!(nx > s->lo[j])) stop = s->lo[j];
-        else if (!(nx < s->hi[j])) stop = s->hi[j];
-        else continue;
-        const double at = (stop - x) / d;
-        if (at < frac) frac = at, hit = t, hit_at = stop;
-    }
-    if (!(frac > 0.0)) return 0;
-    /* The model's gradient follows with the moves a sweep makes; the
-    ** coordinate that stops the step lands exactly on its kink. */
-    for (int64_t t = 0; t < m; t++) {
-        const double d = t == hit ? hit_at - ws->x[F[t]] : frac * r[ni + t];
-        move(ws, (int)(F[t] / p), F[t] % p, d);
-    }
-    for (int k = 0; k < ni; k++) move_intercept(ws, k, frac * r[k]);
+    if (!lariat_prep_step_to_kink(s, p, F, m, ni, ws->x, r)) return 0;
+    /* The model's gradient follows with the moves a sweep makes. */
+    for (int64_t t = 0; t < m; t++) move(ws, (int)(F[t] / p), F[t] % p, r[ni + t]);
+    for (int k = 0; k < ni; k++) move_intercept(ws, k, r[k]);
     return 1;
 }
 

@@ -553,6 +553,14 @@ int lariat_prep_free_newton_step(const lariat_prep *prep, int64_t p, double lamb
     if (LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, 1, A, (lapack_int)n, r, (lapack_int)n) != 0) {
         return 0;
     }
+    if (!lariat_prep_step_to_kink(prep, p, F, m, (int)ic, c, r)) return 0;
+    *mp = m;
+    return 1;
+}
+
+int lariat_prep_step_to_kink(const lariat_prep *prep, int64_t p, const int64_t *F, int64_t m, int ic, const double *c,
+                             double *d)
+{
     /* Where a coordinate would leave its piece (change sign or cross a
     ** bound), the step stops at the first such kink: the model is convex
     ** and falls along the whole step, so it falls to there too, and that
@@ -564,22 +572,20 @@ int lariat_prep_free_newton_step(const lariat_prep *prep, int64_t p, double lamb
     double frac = 1.0, hit_at = 0.0;
     int64_t hit = -1;
     for (int64_t t = 0; t < m; t++) {
-        const int64_t j = F[t];
-        const double d = r[t + ic], nc = c[j] + d;
+        const int64_t j = F[t] % p;
+        const double x = c[F[t]], nx = x + d[t + ic];
         double stop;
-        if ((nc > 0.0) != (c[j] > 0.0) || nc == 0.0) stop = 0.0;
-        else if (!(nc > prep->lo[j])) stop = prep->lo[j];
-        else if (!(nc < prep->hi[j])) stop = prep->hi[j];
+        if ((nx > 0.0) != (x > 0.0) || nx == 0.0) stop = 0.0;
+        else if (!(nx > prep->lo[j])) stop = prep->lo[j];
+        else if (!(nx < prep->hi[j])) stop = prep->hi[j];
         else continue;
-        const double at = (stop - c[j]) / d;
+        const double at = (stop - x) / d[t + ic];
         if (at < frac) frac = at, hit = t, hit_at = stop;
     }
-    if (hit >= 0) {
-        if (!(frac > 0.0)) return 0;
-        for (int64_t t = 0; t < m + ic; t++) r[t] *= frac;
-        r[hit + ic] = hit_at - c[F[hit]];
-    }
-    *mp = m;
+    if (hit < 0) return 1;
+    if (!(frac > 0.0)) return 0;
+    for (int64_t t = 0; t < m + ic; t++) d[t] *= frac;
+    d[hit + ic] = hit_at - c[F[hit]];
     return 1;
 }
 

@@ -113,15 +113,26 @@ double lariat_prep_prox(const lariat_prep *prep, int64_t j, double z, double t, 
 ** q_pen = lambda (1 - alpha) f_F, q the model's gradient at c (H p x p and
 ** symmetric, h0 its intercept column, h00 its corner). g holds sign * q
 ** (sign -1: the negative gradient, as gram.c keeps it), g0 likewise for the
-** intercept; h0, c0 and g0 may be NULL without intercept terms. The step is
-** taken only when every c_j + d_j keeps its sign and stays inside its bounds
-** (then it is the exact minimizer on this piece), and only for m free
-** coordinates with m^2 <= m2_max (its Cholesky factor costs m^3 / 3 flops);
+** intercept; h0, c0 and g0 may be NULL without intercept terms. Where
+** every c_j + d_j keeps its sign and stays inside its bounds the step is the
+** exact minimizer on this piece; otherwise it stops at the first kink
+** (lariat_prep_step_to_kink). Only for m free coordinates with m^2 <=
+** m2_max (its Cholesky factor costs m^3 / 3 flops);
 ** g and g0 follow with one row of H per coordinate. A, r and F are scratch
 ** of (m + 1)^2, m + 1 and p entries. Returns 1 if the step was taken. */
 int lariat_prep_free_newton(const lariat_prep *prep, int64_t p, double lambda, const double *H, const double *h0,
                             double h00, int intercept, double m2_max, double sign, double *c, double *c0, double *g,
                             double *g0, double *A, double *r, int64_t *F);
+
+/* Not collective. Cuts a Newton step on the free coordinates c[F[t]], t <
+** m (feature F[t] % p: K predictors' coefficients share a feature's
+** bounds), whose steps are d[ic + t] after ic others (the intercepts, cut
+** alike), back to the first kink: where some c + d would change sign or
+** cross a bound, all of d is scaled to stop there and that coordinate's
+** step lands it exactly on 0 or the bound. Returns 0 if nothing of the
+** step remains. */
+int lariat_prep_step_to_kink(const lariat_prep *prep, int64_t p, const int64_t *F, int64_t m, int ic, const double *c,
+                             double *d);
 
 /* Fills A[t lda + u] = H_{F[t], F[u]} for t, u < m, from wherever the
 ** caller keeps H (collective if the caller's H is spread over ranks). */
