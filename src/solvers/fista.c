@@ -22,7 +22,10 @@
 ** iteration, and the certificate costs O(p) after it (O(p |U|) with |U|
 ** unpenalized columns, for prep's projection of the dual point).
 **
-** The step 1/L comes from a distributed power iteration on H = Xs'WXs/W in
+** Coordinate j steps by sc_j / L, sc_j = lariat_prep_step_scale (1 on
+** standardized columns, 1/H_jj on others: a diagonal metric, which is FISTA
+** on u = D c, D = diag(sc)^(-1/2), where the Hessian D^-1 H D^-1 has a unit
+** diagonal). L comes from a distributed power iteration on that matrix in
 ** create() (one fused sweep and one allreduce per step), times a safety
 ** factor, and it is made safe by backtracking on the descent condition
 ** (Beck and Teboulle 2009, section 4, FISTA with backtracking): since the loss
@@ -66,6 +69,7 @@ typedef struct fista_ws {
     double *vx, *vn;  /* p: v at x_k and at x_{k+1} */
     double *vy;       /* p: v at y_k (by linearity) */
     double *d;        /* p: inv_scale .* c, the coefficients of the raw centered columns */
+    double *sc;       /* p: the metric's step scales, lariat_prep_step_scale */
     double *buf;      /* p + 4: the packed reduction */
     double *rx, *rn;  /* n: residuals at x_k and x_{k+1} */
     double *ry;       /* n: residual at y_k (by linearity) */
@@ -94,6 +98,7 @@ static void fista_destroy(void *wsv)
     free(ws->vn);
     free(ws->vy);
     free(ws->d);
+    free(ws->sc);
     free(ws->buf);
     free(ws->rx);
     free(ws->rn);
@@ -150,9 +155,10 @@ static int pass(fista_ws *ws, const double *c, const double *r_ref, double *r, d
     return LARIAT_OK;
 }
 
-/* Collective. The largest eigenvalue of H = Xs'WXs/W by power iteration.
-** One step is one fused sweep with y = 0 and no offset, whose residual is
-** r = -Xs u and whose gradient part is -W H u, and one allreduce. ||Hu|| for
+/* Collective. The largest eigenvalue of D^-1 H D^-1, H = Xs'WXs/W and
+** D^-1 = diag(sqrt(sc)), by power iteration. One step is one fused sweep
+** with y = 0 and no offset, whose residual is r = -Xs D^-1 u and whose
+** gradient part is -W H D^-1 u, and one allreduce. ||Hu|| for
 ** a unit u is a lower bound on the eigenvalue; the start vector has positive
 ** entries, which overlap the leading eigenvector of correlated data. */
 static int power_estimate(fista_ws *ws, double *lmax)
@@ -166,14 +172,14 @@ static int power_estimate(fista_ws *ws, double *lmax)
     cblas_dscal((int)p, 1.0 / nu, u, 1);
     double est = 0.0;
     for (int step = 0; step < POWER_MAX_STEPS; step++) {
-        for (int64_t j = 0; j < p; j++) ws->d[j] = prep->inv_scale[j] * u[j];
+        for (int64_t j = 0; j < p; j++) ws->d[j] = prep->inv_scale[j] * sqrt(ws->sc[j]) * u[j];
         ws->pass_y = zero_y;
         ws->pass_base = 0.0;
         ws->pass_ref = NULL;
         ws->pass_r = ws->rx;
         int rc = lariat_tilesum_run(ws->ts, p + 4, sweep_tile, ws, buf);
         if (rc != LARIAT_OK) return rc;
-        for (int64_t j = 0; j < p; j++) hu[j] = -buf[j] * prep->inv_scale[j] / prep->W;
+        for (int64_t j = 0; j < p; j++) hu[j] = -buf[j] * prep->inv_scale[j] * sqrt(ws->sc[j]) / prep->W;
         double norm = cblas_dnrm2((int)p, hu, 1);
         if (!(norm > 0.0)) break; /* H = 0 (every column constant): any step works */
         for (int64_t j = 0; j < p; j++) u[j] = hu[j] / norm;
@@ -207,7 +213,7 @@ static int fista_create(const lariat_prep *prep, const lariat_settings *st, void
         ws->n = n;
         ws->tol = st->tol;
         ws->max_iter = st->max_iter;
-        double **pvecs[] = {&ws->x, &ws->xn, &ws->y, &ws->vx, &ws->vn, &ws->vy, &ws->d};
+        double **pvecs[] = {&ws->x, &ws->xn, &ws->y, &ws->vx, &ws->vn, &ws->vy, &ws->d, &ws->sc};
         for (size_t k = 0; k < sizeof(pvecs) / sizeof(pvecs[0]); k++) {
             *pvecs[k] = lariat_malloc(ctx, (size_t)p, sizeof(double), "fista vectors");
             if (*pvecs[k] == NULL) rc = LARIAT_ENOMEM;
@@ -219,6 +225,7 @@ static int fista_create(const lariat_prep *prep, const lariat_settings *st, void
             if (*nvecs[k] == NULL) rc = LARIAT_ENOMEM;
         }
         if (ws->buf == NULL) rc = LARIAT_ENOMEM;
+        for (int64_t j = 0; rc == LARIAT_OK && j < p; j++) ws->sc[j] = lariat_prep_step_scale(prep, j);
     }
     rc = lariat_agree(ctx, rc);
     if (rc == LARIAT_OK) rc = lariat_tilesum_create(ctx, prep->data, p + 4, &ws->ts);
@@ -266,16 +273,19 @@ static int fista_solve(void *wsv, double lambda, double *c, lariat_solve_info *i
 
     while (!converged && iter < ws->max_iter) {
         iter++;
-        /* x_{k+1} = prox_{1/L}(y_k - grad f(y_k) / L), grad f = -v. */
+        /* x_{k+1} = prox_{1/L}(y_k - grad f(y_k) / L), grad f = -v, in the
+        ** metric: coordinate j's step is sc_j / L. */
         double step = 1.0 / ws->L;
         for (int64_t j = 0; j < p; j++) {
-            ws->xn[j] = lariat_prep_prox(prep, j, ws->y[j] + step * ws->vy[j], step, lambda);
+            const double t_j = step * ws->sc[j];
+            ws->xn[j] = lariat_prep_prox(prep, j, ws->y[j] + t_j * ws->vy[j], t_j, lambda);
         }
         rc = pass(ws, ws->xn, ws->ry, ws->rn, ws->vn, &st);
         if (rc != LARIAT_OK) return rc;
 
-        /* Descent condition f(x) <= f(y) + <grad f(y), x - y> + L/2 ||x - y||^2,
-        ** i.e. q <= L ||x - y||^2 for the quadratic loss, checked on the
+        /* Descent condition f(x) <= f(y) + <grad f(y), x - y> + L/2 ||x - y||_M^2
+        ** (M = diag(1/sc), the metric), i.e. q <= L ||x - y||_M^2 for the
+        ** quadratic loss, checked on the
         ** square roots: sqrt(q) is a W-norm of r(y) - r(x), whose round-off is
         ** a tiny multiple of the residuals' norm, which the slack absorbs (a
         ** step that small changes the objective by far less than any
@@ -284,8 +294,8 @@ static int fista_solve(void *wsv, double lambda, double *c, lariat_solve_info *i
         double dist2 = 0.0, restart_dot = 0.0;
         for (int64_t j = 0; j < p; j++) {
             double e = ws->xn[j] - ws->y[j];
-            dist2 += e * e;
-            restart_dot -= e * (ws->xn[j] - ws->x[j]);
+            dist2 += e * e / ws->sc[j];
+            restart_dot -= e * (ws->xn[j] - ws->x[j]) / ws->sc[j];
         }
         if (sqrt(st.q) > sqrt(ws->L * dist2) + DESCENT_SLACK * sqrt(prep->yy + st.rr)) {
             ws->L *= BACKTRACK_GROWTH;
@@ -296,7 +306,7 @@ static int fista_solve(void *wsv, double lambda, double *c, lariat_solve_info *i
 
         /* Momentum t_{k+1} = (1 + sqrt(1 + 4 t_k^2)) / 2 and
         ** beta = (t_k - 1) / t_{k+1} (Beck and Teboulle 2009, eq. 4.2-4.3),
-        ** reset when (y_k - x_{k+1})'(x_{k+1} - x_k) > 0: the step opposes the
+        ** reset when (y_k - x_{k+1})'M(x_{k+1} - x_k) > 0: the step opposes the
         ** momentum (O'Donoghue and Candes 2015, section 3.2, gradient scheme). */
         double beta = 0.0;
         if (restart_dot > 0.0) {

@@ -9,8 +9,11 @@
 ** beta (x_{k+1} - x_k) follows by linearity, and one transposed product per
 ** predictor gives the gradient there. One pass over X per iteration.
 **
-** The step 1/L starts from B lambda_max((1/W) [1 Xs]'W[1 Xs]) (B the family's
-** curvature bound; the power iteration gives a lower estimate of lambda_max)
+** Coefficient j steps by sc_j / L in the diagonal metric of
+** lariat_prep_step_scale (1 on standardized columns; the intercepts 1), and
+** L starts from B lambda_max((1/W) D^-1 [1 Xs]'W[1 Xs] D^-1), D^-1 =
+** diag(1, sqrt(sc)) (B the family's curvature bound; the power iteration
+** gives a lower estimate of lambda_max)
 ** and grows by backtracking on the descent condition
 **   L(x) <= L(y) + <grad L(y), x - y> + L/2 ||x - y||^2,
 ** whose L(x) comes from eta(x) at the cost of one scalar allreduce, up to
@@ -60,6 +63,7 @@ typedef struct gfista_ws {
     double *x, *xn, *y;        /* (K + K p): [a | c] */
     double *g0, *v;            /* gradient at y: K, K p */
     double *eta_x, *eta_xn;    /* K n: eta at x_k and x_{k+1} (wk.eta is eta at y) */
+    double *sc;                /* p: the metric's step scales, lariat_prep_step_scale */
 } gfista_ws;
 
 static void gfista_destroy(void *wsv)
@@ -74,6 +78,7 @@ static void gfista_destroy(void *wsv)
     free(ws->v);
     free(ws->eta_x);
     free(ws->eta_xn);
+    free(ws->sc);
     free(ws);
 }
 
@@ -95,8 +100,8 @@ static void diff_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
     part[0] = g->fam->diff(m, g->n, ws->K, ws->eta_xn + i0, ws->wk.eta + i0, g->Y + i0, g->w + i0);
 }
 
-/* Collective. lambda_max of (1/W) Xs'W Xs by power iteration (one product
-** each way per step, one allreduce). */
+/* Collective. lambda_max of (1/W) D^-1 Xs'W Xs D^-1, D^-1 = diag(sqrt(sc)),
+** by power iteration (one product each way per step, one allreduce). */
 static int power_estimate(gfista_ws *ws, double *lmax)
 {
     const lariat_glm *g = ws->g;
@@ -112,12 +117,12 @@ static int power_estimate(gfista_ws *ws, double *lmax)
     }
     cblas_dscal((int)p, 1.0 / nu, u, 1);
     for (int step = 0; step < POWER_MAX_STEPS; step++) {
-        for (int64_t j = 0; j < p; j++) d[j] = u[j] * s->inv_scale[j];
+        for (int64_t j = 0; j < p; j++) d[j] = u[j] * s->inv_scale[j] * sqrt(ws->sc[j]);
         lariat_matrix_mult(g->data->X, shift, d, z);
         for (int64_t i = 0; i < n; i++) z[i] *= g->w[i];
         int rc = lariat_tilesum_run(g->ts, p, power_tile_fn, ws, hu);
         if (rc != LARIAT_OK) return rc;
-        for (int64_t j = 0; j < p; j++) hu[j] *= s->inv_scale[j] / g->W;
+        for (int64_t j = 0; j < p; j++) hu[j] *= s->inv_scale[j] * sqrt(ws->sc[j]) / g->W;
         const double norm = cblas_dnrm2((int)p, hu, 1);
         if (!(norm > 0.0)) break;
         for (int64_t j = 0; j < p; j++) u[j] = hu[j] / norm;
@@ -152,7 +157,11 @@ static int gfista_create(const lariat_glm *g, const lariat_settings *st, void **
         ws->v = lariat_malloc(ctx, (size_t)(K * p > p ? K * p : p), sizeof(double), "gradient");
         ws->eta_x = lariat_malloc(ctx, (size_t)(K * n), sizeof(double), "linear predictors");
         ws->eta_xn = lariat_malloc(ctx, (size_t)(K * n), sizeof(double), "linear predictors");
-        if (!ws->x || !ws->xn || !ws->y || !ws->g0 || !ws->v || !ws->eta_x || !ws->eta_xn) rc = LARIAT_ENOMEM;
+        ws->sc = lariat_malloc(ctx, (size_t)p, sizeof(double), "fista step scales");
+        if (!ws->x || !ws->xn || !ws->y || !ws->g0 || !ws->v || !ws->eta_x || !ws->eta_xn || !ws->sc) {
+            rc = LARIAT_ENOMEM;
+        }
+        for (int64_t j = 0; rc == LARIAT_OK && j < p; j++) ws->sc[j] = lariat_prep_step_scale(g->std, j);
     }
     rc = lariat_agree(ctx, rc);
     double lmax = 0.0;
@@ -225,20 +234,24 @@ static int gfista_solve(void *wsv, double lambda, double *a, double *c, lariat_s
         }
         iter++;
         const double L_before = ws->L;
-        /* x_{k+1} = prox_{1/L}(y - grad / L), with backtracking on L. */
+        /* x_{k+1} = prox_{1/L}(y - grad / L) in the metric (feature j's
+        ** coefficients step by sc_j / L, all K alike, so that a group's prox
+        ** stays a shrinkage of its whole vector), with backtracking on L. */
         for (;;) {
             const double step = 1.0 / ws->L;
             for (int k = 0; k < K; k++) ws->xn[k] = icpt ? ws->y[k] - step * ws->g0[k] : 0.0;
             if (g->grouped) {
                 double z[LARIAT_GLM_MAX_GROUP], nw[LARIAT_GLM_MAX_GROUP];
                 for (int64_t j = 0; j < p; j++) {
-                    for (int k = 0; k < K; k++) z[k] = ws->y[K + k * p + j] + step * ws->v[k * p + j];
-                    lariat_glm_prox_group(g, j, z, step, lambda, nw);
+                    const double t_j = step * ws->sc[j];
+                    for (int k = 0; k < K; k++) z[k] = ws->y[K + k * p + j] + t_j * ws->v[k * p + j];
+                    lariat_glm_prox_group(g, j, z, t_j, lambda, nw);
                     for (int k = 0; k < K; k++) ws->xn[K + k * p + j] = nw[k];
                 }
             } else {
                 for (int64_t t = 0; t < Kp; t++) {
-                    ws->xn[K + t] = lariat_prep_prox(s, t % p, ws->y[K + t] + step * ws->v[t], step, lambda);
+                    const double t_j = step * ws->sc[t % p];
+                    ws->xn[K + t] = lariat_prep_prox(s, t % p, ws->y[K + t] + t_j * ws->v[t], t_j, lambda);
                 }
             }
             lariat_glm_eta(g, ws->xn, ws->xn + K, &ws->wk, ws->eta_xn);
@@ -255,7 +268,7 @@ static int gfista_solve(void *wsv, double lambda, double *a, double *c, lariat_s
             for (int64_t t = 0; t < Kp; t++) {
                 const double e = ws->xn[K + t] - ws->y[K + t];
                 lin -= ws->v[t] * e;
-                dist2 += e * e;
+                dist2 += e * e / ws->sc[t % p];
             }
             const double slack = 8.0 * DBL_EPSILON * fabs(loss_y);
             if (l / g->W <= lin + 0.5 * ws->L * dist2 + slack || ws->L >= BACKTRACK_CAP * ws->L0) break;
@@ -276,9 +289,12 @@ static int gfista_solve(void *wsv, double lambda, double *a, double *c, lariat_s
         ** that was still progressing: the breast cancer rows unstandardized, whose
         ** probabilities then moved from 6.1e-7 to 1.35e-6 off glmnet's.) */
         still = ws->L == L_before && memcmp(ws->xn, ws->x, (size_t)m * sizeof(double)) == 0;
-        /* Momentum, restarted when the step opposes it. */
+        /* Momentum, restarted when the step opposes it (in the metric). */
         double restart_dot = 0.0;
-        for (int64_t t = 0; t < m; t++) restart_dot -= (ws->xn[t] - ws->y[t]) * (ws->xn[t] - ws->x[t]);
+        for (int64_t t = 0; t < m; t++) {
+            const double sc = t < K ? 1.0 : ws->sc[(t - K) % p];
+            restart_dot -= (ws->xn[t] - ws->y[t]) * (ws->xn[t] - ws->x[t]) / sc;
+        }
         double beta = 0.0;
         if (restart_dot > 0.0) {
             tq = 1.0;

@@ -164,6 +164,21 @@ static inline int lariat_prep_is_fixed(const lariat_prep *prep, int64_t j) { ret
 ** linear system (H + lambda diag(f)) c = xy. */
 int lariat_prep_ridge_applies(const lariat_prep *prep);
 
+/* Not collective. The first-order solvers' diagonal metric (fista): the
+** step of coordinate j is lariat_prep_step_scale(prep, j) / L, with L the
+** Lipschitz constant of the loss's gradient in the coordinates
+** u_j = c_j / sqrt(step scale), whose Hessian has a unit diagonal. This is
+** Jacobi preconditioning, which is what standardization does: standardized
+** columns get 1 (exactly, so their iterates keep their bits); unstandardized
+** ones 1 / xx_j, without which one step 1/L fits the widest column and the
+** narrow ones crawl (the breast cancer columns, scales 0.05 to 1,000:
+** 10,000 iterations and a gap of 0.1 at lambda 5e-4). A constant column,
+** fixed at 0, gets 1. */
+static inline double lariat_prep_step_scale(const lariat_prep *prep, int64_t j)
+{
+    return prep->standardize || !(prep->xx[j] > 0.0) ? 1.0 : 1.0 / prep->xx[j];
+}
+
 /* Not collective. Did the gap certify convergence: gap <= tol * N0. */
 int lariat_prep_converged(const lariat_prep *prep, double gap, double tol);
 
