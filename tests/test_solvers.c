@@ -614,6 +614,48 @@ static void test_fista_unscaled(void)
     lariat_data_destroy(d);
 }
 
+/* Collective. At a --tol below the gap's round-off, coordinate descent
+** stands still (no move, or moves of an ulp back and forth) short of its
+** aim; gram.c and wsgram.c end such a solve after two still cycles instead
+** of repeating them to max_iter. Lasso paths at tol 1e-14: glmnet_nostd
+** (columns of scales 1 to 100, unstandardized; gram.c) and glmnet_wide
+** (p > n; wsgram.c) ran 76 and 72 of their 100 lambdas to the 10,000
+** sweeps of max_iter. Each lambda: at most 1,000 sweeps, and a gap within
+** 1e-11 N0 (the reference suite's bound at this tol). */
+static void test_still_descent(void)
+{
+    const char *names[2] = {"glmnet_nostd", "glmnet_wide"};
+    for (int f = 0; f < 2; f++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s.csv", lt_fixtures_dir(), names[f]);
+        lariat_data *d = NULL;
+        int rc = lariat_data_read(lt_ctx(), path, NULL, &d);
+        LT_ASSERT_ALL(rc == LARIAT_OK);
+        if (rc != LARIAT_OK) continue;
+        lariat_problem pb;
+        lariat_problem_default(&pb);
+        pb.standardize = f == 1;
+        lariat_settings st;
+        lariat_settings_default(&st);
+        st.tol = 1e-14;
+        lariat_fit *fit = NULL;
+        rc = lariat_fit_path(lt_ctx(), d, NULL, &pb, &st, &fit);
+        int ok = rc == LARIAT_OK && fit->nlambda > 10;
+        for (int k = 0; ok && k < fit->nlambda; k++) {
+            const lariat_solution *sol = &fit->path[k];
+            const int good = sol->iterations <= 1000 && fabs(sol->duality_gap) <= 1e-11 * fit->null_objective;
+            if (!good && lt_rank() == 0) {
+                fprintf(stderr, "%s lambda %d: %d sweeps, gap %g\n", names[f], k + 1, sol->iterations,
+                        sol->duality_gap);
+            }
+            ok = ok && good;
+        }
+        LT_ASSERT_ALL(ok);
+        if (rc == LARIAT_OK) lariat_fit_destroy(fit);
+        lariat_data_destroy(d);
+    }
+}
+
 /* Collective. Ridge along a path on p >= 300 (gram.c's ridge_path_solve: one
 ** tridiagonal reduction for the path) equals each lambda solved alone (one
 ** Cholesky factor each) to 1e-10, every solution in one step and
@@ -1124,6 +1166,7 @@ void lt_register_solvers(void)
     CU_add_test(s, "unstandardized columns of scales 0.05 to 1,000: Newton steps to the first kink",
                 test_newton_to_kink);
     CU_add_test(s, "the same columns with fista: a step scaled to each column", test_fista_unscaled);
+    CU_add_test(s, "descent that stands still below the gap's round-off ends", test_still_descent);
     CU_add_test(s, "ridge path through one tridiagonal reduction = a Cholesky factor per lambda",
                 test_ridge_path_tri);
     CU_add_test(s, "lambda -> 0 is weighted least squares", test_least_squares);

@@ -888,9 +888,12 @@ static void iterate(gram_ws *ws, double lambda, double *c, lariat_solve_info *in
     ** quiet, the discarded features are checked and the gap decides. A gap
     ** still too large after a quiet cycle tightens the step threshold. */
     double thr = ws->tol * prep->N0;
+    const double still_move = LARIAT_PREP_STILL_MOVE * prep->N0;
+    int still = 0;
     while (!converged && iter < ws->max_iter) {
         double change = sweep(ws, ws->strong, n_strong, lambda);
         iter++;
+        if (change > still_move) still = 0;
         if (change <= thr) {
             if (add_kkt_violators(ws, lambda, &n_strong) > 0) continue;
             /* The gap on the running g first (O(p)): only when it says
@@ -904,7 +907,20 @@ static void iterate(gram_ws *ws, double lambda, double *c, lariat_solve_info *in
                 gram_gap(ws, lambda, &primal, &gap);
                 converged = lariat_prep_converged(prep, gap, ws->tol);
             }
-            thr *= 0.01;
+            thr = fmax(thr * 0.01, still_move);
+            /* A cycle that moved nothing, or only by round-off, leaves the
+            ** next one the same: below the gap's round-off (a tight --tol on
+            ** badly scaled columns) the loop would repeat to max_iter (the
+            ** breast cancer columns unstandardized, --tol 1e-10, lambda 5e-4:
+            ** fixed from sweep 131, fresh gaps 1e-13 to 2e-12 against the
+            ** aim of 4.7e-14; --tol 1e-12, lambda 5e-3: moves of 1e-31 back
+            ** and forth; 10,000 sweeps each). The first such cycle makes g
+            ** afresh, which may move what the running g could not; a second
+            ** in a row ends the solve, whose gap the path then judges. */
+            if (!converged && change <= still_move) {
+                if (++still == 2) break;
+                refresh_gradient(ws);
+            }
             continue;
         }
         int64_t n_active = 0;
@@ -928,8 +944,9 @@ static void iterate(gram_ws *ws, double lambda, double *c, lariat_solve_info *in
     ** tolerance bounds the gap, but the exact minimizer costs one small
     ** factorization more. Kept only if the gap shrinks. Always tried, so that
     ** round-off in H (which differs between rank counts) cannot flip the
-    ** choice and the answer. */
-    if (converged && !ws->ridge && gap > 0.0) {
+    ** choice and the answer; and tried where descent stood still short of
+    ** the aim. */
+    if ((converged || still == 2) && !ws->ridge && gap > 0.0) {
         memcpy(ws->c_save, c, (size_t)p * sizeof(double));
         memcpy(ws->g_save, ws->g, (size_t)p * sizeof(double));
         double primal2 = primal, gap2 = gap;

@@ -179,6 +179,12 @@ static inline double lariat_prep_step_scale(const lariat_prep *prep, int64_t j)
     return prep->standardize || !(prep->xx[j] > 0.0) ? 1.0 : 1.0 / prep->xx[j];
 }
 
+/* Coordinate descent (gram.c, wsgram.c): a cycle whose largest move
+** changes the objective by at most this fraction of N0 moved coefficients
+** by about 1e-15 of sqrt(N0 / H_jj), by round-off only. Two such cycles in
+** a row end a solve that the gap cannot certify: they would repeat. */
+#define LARIAT_PREP_STILL_MOVE 1e-30
+
 /* Not collective. Did the gap certify convergence: gap <= tol * N0. */
 int lariat_prep_converged(const lariat_prep *prep, double gap, double tol);
 
