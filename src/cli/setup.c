@@ -110,11 +110,20 @@ int lc_problem_from_options(lariat_ctx *ctx, const lc_options *o, int64_t p, lar
         rc = lc_read_numbers(ctx, pf_path, "penalty-factor", p, arrays->penalty_factor);
         /* Blank lines come only at the end, so number j is on line j + 1. The
         ** check is on values every rank holds: no agreement needed. */
+        int penalized = p == 0;
         for (int64_t j = 0; rc == LARIAT_OK && j < p; j++) {
             if (arrays->penalty_factor[j] < 0.0) {
                 rc = lariat_error(ctx, LARIAT_EDATA, "%s:%lld: penalty factor %g is negative", pf_path,
                                   (long long)(j + 1), arrays->penalty_factor[j]);
             }
+            penalized |= arrays->penalty_factor[j] > 0.0;
+        }
+        /* The library refuses this too (prep.c), but cannot name the file. */
+        if (rc == LARIAT_OK && !penalized) {
+            rc = lariat_error(ctx, LARIAT_EUSAGE,
+                              "%s (--penalty-factor): every penalty factor is 0: nothing is penalized, so lambda has "
+                              "no effect (glmnet refuses this too); give at least one feature a positive factor",
+                              pf_path);
         }
     }
     if (rc != LARIAT_OK) {
