@@ -153,6 +153,14 @@ cvargs=(cv --data bin.svm --family binomial --alpha 0.5 --nfolds 4 --nlambda 10 
 same cv-binsparse-1 1 "${cvargs[@]}" --cv-out cv-binsparse-1.csv
 same cv-binsparse-4g2 4 "${cvargs[@]}" --cv-groups 2 --cv-out cv-binsparse-4g2.csv
 check cv-binsparse-1 cv-binsparse-4g2
+# Over 512 features: the fit's descent split over the ranks (glm_batch.c's
+# sweep_split), each rank updating its own entries of the model's gradient.
+"$LARIAT" gen --family binomial --rows 3000 --features 1100 --density 0.02 --out binwide.svm >/dev/null
+for np in 1 2 3 4; do
+    same "fit-binsplit-$np" "$np" fit --data binwide.svm --family binomial --alpha 0.5 --nlambda 12 --verbose
+    [ "$np" = 1 ] || grep -q "descent split over $np ranks" "$WORK/err" || fail "binwide.svm: no split descent at $np ranks"
+done
+for np in 2 3 4; do check fit-binsplit-1 "fit-binsplit-$np"; done
 # And with gram: the lockstep on CSR rows, its models' steps shared out over the ranks.
 cv_across cv-binsparse-lockstep --data bin.svm --family binomial --alpha 0.5 --nfolds 4 --nlambda 10
 cv_across cv-multinomial --data multi.csv --family multinomial --alpha 0.5 --nfolds 4 --nlambda 15 \
