@@ -708,91 +708,9 @@ static void block_rest(batch *bt, const int *mods, int nm, int64_t p, int64_t j0
     }
 }
 
-/* Not collective. One sweep (model_step's sweep: full or active, as each
-** model's cd_phase says) for each of the nm models of mods whose solve is
-** not done, on their implicit curvatures (bt->implicit). With D = diag(s)
-** and c_j = diff s_j / W_0, a move of coordinate j adds
-**   H e_j diff = D (c_j G0 e_j - c_j (sx_j dm + dm_j sx) + c_j S dm_j dm)
-** to a model's gradient: u takes the Gram's column, and the rank-two rest
-** goes into the scalars alpha (times dm) and beta (times sx). A coordinate
-** reads only its own entry of u, so the columns are added lazily: the
-** moves of a block of CD_BLOCK coordinates reach the block's own entries at
-** once and the others at the block's end (block_rest). The models sweep
-** block by block together, so that the shared Gram's block of columns is
-** read from memory once for all of them. A model's moves and u are the same
-** whatever other models share its sweeps (each model's sums are its own),
-** so the answer is the same at any rank count (model_steps). */
-static void sweep_batch(batch *bt, const int *mods, int nm, int64_t p, double lambda)
-{
-    const double *sx = bt->G0s, S0 = bt->G0s[p], f = 1.0 / bt->m[0].g->W;
-    double(*cb)[CD_BLOCK] = bt->cd_coef;
-    for (int t = 0; t < nm; t++) bt->m[mods[t]].cd_big = 0.0;
-    for (int64_t j0 = 0; j0 < p; j0 += CD_BLOCK) {
-        const int nb = (int)(p - j0 < CD_BLOCK ? p - j0 : CD_BLOCK);
-        /* The next block's own entries of its columns (a cache line each),
-        ** which its first moves read: asked for now, a block ahead. */
-        for (int64_t j = j0 + CD_BLOCK; j < j0 + 2 * CD_BLOCK && j < p; j++) {
-            __builtin_prefetch(bt->G0 + j * p + j0 + CD_BLOCK);
-        }
-        for (int t = 0; t < nm; t++) {
-            bt->cd_moved[t] = 0;
-            for (int k = 0; k < CD_BLOCK; k++) cb[t][k] = 0.0;
-        }
-        for (int k = 0; k < nb; k++) {
-            const int64_t j = j0 + k;
-            const float *gj = bt->G0 + j * p;
-            for (int t = 0; t < nm; t++) {
-                bmodel *bm = &bt->m[mods[t]];
-                const lariat_prep *s = bm->g->std;
-                if (bm->cd_phase == CD_DONE || lariat_prep_is_fixed(s, j) ||
-                    (bm->cd_phase == CD_ACTIVE && !bm->active[j])) {
-                    continue;
-                }
-                const double h = bm->hd[j];
-                if (!(h > 0.0)) continue;
-                const double *sc = s->inv_scale, *dm = bm->dm, old = bm->x[j];
-                const double qj = bm->q[j] + sc[j] * (bm->u[j] + bm->alpha * dm[j] + bm->beta * sx[j]);
-                const double nw = lariat_prep_prox(s, j, old - qj / h, 1.0 / h, lambda);
-                if (nw != old) {
-                    const double diff = nw - old, c = diff * sc[j] * f;
-                    bm->x[j] = nw;
-                    /* The block's own entries now (the next coordinates read
-                    ** them), the others at the block's end. */
-                    for (int l = 0; l < nb; l++) bm->u[j0 + l] += c * (double)gj[j0 + l];
-                    cb[t][k] = c;
-                    bt->cd_moved[t]++;
-                    bm->alpha += c * (S0 * dm[j] - sx[j]);
-                    bm->beta -= c * dm[j];
-                    bm->q0 += diff * bm->h0[j];
-                    bm->cd_big = fmax(bm->cd_big, h * diff * diff);
-                }
-                if (nw != 0.0) bm->active[j] = 1;
-            }
-        }
-        block_rest(bt, mods, nm, p, j0, nb, 0, p);
-    }
-    for (int t = 0; t < nm; t++) {
-        bmodel *bm = &bt->m[mods[t]];
-        if (bm->cd_phase == CD_DONE || !bm->g->std->intercept || !(bm->h00 > 0.0)) continue;
-        /* h0 = D (sx - S dm) / W_0. */
-        const double diff = -bm->q0 / bm->h00, c = diff * f;
-        bm->x0 += diff;
-        bm->beta += c;
-        bm->alpha -= c * S0;
-        bm->q0 += diff * bm->h00;
-        bm->cd_big = fmax(bm->cd_big, bm->h00 * diff * diff);
-    }
-}
-
-/* The rank of the split descent that decides coordinate j's run. */
-static int split_owner(const batch *bt, int64_t j)
-{
-    const int64_t runs = (bt->p + SPLIT_RUN - 1) / SPLIT_RUN;
-    return (int)(j / SPLIT_RUN * bt->split_ranks / runs);
-}
-
-/* Not collective. Whether a sweep of model bm visits coordinate j
-** (sweep_batch's tests). */
+/* Not collective. Whether a sweep of model bm visits coordinate j: the
+** model's solve is not done, j is free, in the active set on an active
+** sweep, and its curvature is positive. */
 static int sweep_visits(const bmodel *bm, int64_t j)
 {
     if (bm->cd_phase == CD_DONE || lariat_prep_is_fixed(bm->g->std, j) ||
@@ -802,11 +720,24 @@ static int sweep_visits(const bmodel *bm, int64_t j)
     return bm->hd[j] > 0.0;
 }
 
+/* Not collective. Model bm's coordinate j at the minimum of its model plus
+** the penalty along j (the prox step), from its exact entry of u: the
+** gradient q + D (u + alpha dm + beta sx) and the diagonal hd. */
+static double coordinate_min(const batch *bt, const bmodel *bm, int64_t j, double lambda)
+{
+    const lariat_prep *s = bm->g->std;
+    const double *sc = s->inv_scale, *dm = bm->dm, *sx = bt->G0s, h = bm->hd[j], old = bm->x[j];
+    const double qj = bm->q[j] + sc[j] * (bm->u[j] + bm->alpha * dm[j] + bm->beta * sx[j]);
+    return lariat_prep_prox(s, j, old - qj / h, 1.0 / h, lambda);
+}
+
 /* Not collective. Coordinate j = j0 + k (of the block at j0, nb long) of
-** model bm, the t-th of the sweep, goes to nw: sweep_batch's move, the
-** same operations; the rank that decided it (own) also adds it to the
-** block's own entries of u. */
-static void split_move(batch *bt, bmodel *bm, int t, int64_t p, int64_t j0, int nb, int k, double nw, int own)
+** model bm, the t-th of the sweep, goes to nw (sweep_batch, sweep_split):
+** x, the rank-two scalars, the intercept's gradient, the largest move and
+** the active set, and the move's coefficient c for block_rest; the rank
+** that decided it (own) also adds it to the block's own entries of u now
+** (the next coordinates read them), the others at the block's end. */
+static void move_coordinate(batch *bt, bmodel *bm, int t, int64_t p, int64_t j0, int nb, int k, double nw, int own)
 {
     const int64_t j = j0 + k;
     const double *sx = bt->G0s, S0 = bt->G0s[p], f = 1.0 / bt->m[0].g->W;
@@ -828,6 +759,70 @@ static void split_move(batch *bt, bmodel *bm, int t, int64_t p, int64_t j0, int 
     if (nw != 0.0) bm->active[j] = 1;
 }
 
+/* Not collective. The intercept's step after a sweep of the nm models of
+** mods (h0 = D (sx - S dm) / W_0). */
+static void intercept_steps(batch *bt, const int *mods, int nm, int64_t p)
+{
+    const double S0 = bt->G0s[p], f = 1.0 / bt->m[0].g->W;
+    for (int t = 0; t < nm; t++) {
+        bmodel *bm = &bt->m[mods[t]];
+        if (bm->cd_phase == CD_DONE || !bm->g->std->intercept || !(bm->h00 > 0.0)) continue;
+        const double diff = -bm->q0 / bm->h00, c = diff * f;
+        bm->x0 += diff;
+        bm->beta += c;
+        bm->alpha -= c * S0;
+        bm->q0 += diff * bm->h00;
+        bm->cd_big = fmax(bm->cd_big, bm->h00 * diff * diff);
+    }
+}
+
+/* Not collective. One sweep (model_step's sweep: full or active, as each
+** model's cd_phase says) for each of the nm models of mods whose solve is
+** not done, on their implicit curvatures (bt->implicit). With D = diag(s)
+** and c_j = diff s_j / W_0, a move of coordinate j adds
+**   H e_j diff = D (c_j G0 e_j - c_j (sx_j dm + dm_j sx) + c_j S dm_j dm)
+** to a model's gradient: u takes the Gram's column, and the rank-two rest
+** goes into the scalars alpha (times dm) and beta (times sx). A coordinate
+** reads only its own entry of u, so the columns are added lazily: the
+** moves of a block of CD_BLOCK coordinates reach the block's own entries at
+** once and the others at the block's end (block_rest). The models sweep
+** block by block together, so that the shared Gram's block of columns is
+** read from memory once for all of them. A model's moves and u are the same
+** whatever other models share its sweeps (each model's sums are its own),
+** so the answer is the same at any rank count (model_steps). */
+static void sweep_batch(batch *bt, const int *mods, int nm, int64_t p, double lambda)
+{
+    for (int t = 0; t < nm; t++) bt->m[mods[t]].cd_big = 0.0;
+    for (int64_t j0 = 0; j0 < p; j0 += CD_BLOCK) {
+        const int nb = (int)(p - j0 < CD_BLOCK ? p - j0 : CD_BLOCK);
+        /* The next block's own entries of its columns (a cache line each),
+        ** which its first moves read: asked for now, a block ahead. */
+        for (int64_t j = j0 + CD_BLOCK; j < j0 + 2 * CD_BLOCK && j < p; j++) {
+            __builtin_prefetch(bt->G0 + j * p + j0 + CD_BLOCK);
+        }
+        for (int t = 0; t < nm; t++) {
+            bt->cd_moved[t] = 0;
+            for (int k = 0; k < CD_BLOCK; k++) bt->cd_coef[t][k] = 0.0;
+        }
+        for (int k = 0; k < nb; k++) {
+            const int64_t j = j0 + k;
+            for (int t = 0; t < nm; t++) {
+                bmodel *bm = &bt->m[mods[t]];
+                if (sweep_visits(bm, j)) move_coordinate(bt, bm, t, p, j0, nb, k, coordinate_min(bt, bm, j, lambda), 1);
+            }
+        }
+        block_rest(bt, mods, nm, p, j0, nb, 0, p);
+    }
+    intercept_steps(bt, mods, nm, p);
+}
+
+/* The rank of the split descent that decides coordinate j's run. */
+static int split_owner(const batch *bt, int64_t j)
+{
+    const int64_t runs = (bt->p + SPLIT_RUN - 1) / SPLIT_RUN;
+    return (int)(j / SPLIT_RUN * bt->split_ranks / runs);
+}
+
 /* Not collective. The run [r0, r1) of sweep_split for the nm models of
 ** mods on this rank: its owner (own) decides the moves and writes them to
 ** msg (model t's at t SPLIT_RUN), the others make the moves msg holds;
@@ -835,7 +830,6 @@ static void split_move(batch *bt, bmodel *bm, int t, int64_t p, int64_t j0, int 
 static void split_run(batch *bt, const int *mods, int nm, int64_t p, double lambda, int64_t r0, int64_t r1,
                       double *msg, int own)
 {
-    const double *sx = bt->G0s;
     for (int64_t j0 = r0; j0 < r1; j0 += CD_BLOCK) {
         const int nb = (int)(r1 - j0 < CD_BLOCK ? r1 - j0 : CD_BLOCK);
         if (own) {
@@ -854,13 +848,8 @@ static void split_run(batch *bt, const int *mods, int nm, int64_t p, double lamb
                 bmodel *bm = &bt->m[mods[t]];
                 if (!sweep_visits(bm, j)) continue;
                 double *m = msg + t * SPLIT_RUN + (j - r0);
-                if (own) {
-                    const lariat_prep *s = bm->g->std;
-                    const double *sc = s->inv_scale, *dm = bm->dm, h = bm->hd[j], old = bm->x[j];
-                    const double qj = bm->q[j] + sc[j] * (bm->u[j] + bm->alpha * dm[j] + bm->beta * sx[j]);
-                    *m = lariat_prep_prox(s, j, old - qj / h, 1.0 / h, lambda);
-                }
-                split_move(bt, bm, t, p, j0, nb, k, *m, own);
+                if (own) *m = coordinate_min(bt, bm, j, lambda);
+                move_coordinate(bt, bm, t, p, j0, nb, k, *m, own);
             }
         }
         block_rest(bt, mods, nm, p, j0, nb, bt->split_lo, bt->split_hi);
@@ -902,18 +891,7 @@ static int sweep_split(batch *bt, const int *mods, int nm, int64_t p, double lam
         }
         if (owner != me) split_run(bt, mods, nm, p, lambda, r0, r1, msg, 0);
     }
-    const double S0 = bt->G0s[p], f = 1.0 / bt->m[0].g->W;
-    for (int t = 0; t < nm; t++) {
-        bmodel *bm = &bt->m[mods[t]];
-        if (bm->cd_phase == CD_DONE || !bm->g->std->intercept || !(bm->h00 > 0.0)) continue;
-        /* sweep_batch's intercept step. */
-        const double diff = -bm->q0 / bm->h00, c = diff * f;
-        bm->x0 += diff;
-        bm->beta += c;
-        bm->alpha -= c * S0;
-        bm->q0 += diff * bm->h00;
-        bm->cd_big = fmax(bm->cd_big, bm->h00 * diff * diff);
-    }
+    intercept_steps(bt, mods, nm, p);
     return LARIAT_OK;
 }
 
