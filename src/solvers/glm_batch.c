@@ -708,10 +708,18 @@ static void block_rest(batch *bt, const int *mods, int nm, int64_t p, int64_t j0
     }
 }
 
+/* The sweeps' per-coordinate helpers below are inlined into their loops:
+** called, they took 8% of the sparse binomial CV's samples. */
+#if defined(__GNUC__)
+#define SWEEP_INLINE static inline __attribute__((always_inline))
+#else
+#define SWEEP_INLINE static inline
+#endif
+
 /* Not collective. Whether a sweep of model bm visits coordinate j: the
 ** model's solve is not done, j is free, in the active set on an active
 ** sweep, and its curvature is positive. */
-static int sweep_visits(const bmodel *bm, int64_t j)
+SWEEP_INLINE int sweep_visits(const bmodel *bm, int64_t j)
 {
     if (bm->cd_phase == CD_DONE || lariat_prep_is_fixed(bm->g->std, j) ||
         (bm->cd_phase == CD_ACTIVE && !bm->active[j])) {
@@ -723,7 +731,7 @@ static int sweep_visits(const bmodel *bm, int64_t j)
 /* Not collective. Model bm's coordinate j at the minimum of its model plus
 ** the penalty along j (the prox step), from its exact entry of u: the
 ** gradient q + D (u + alpha dm + beta sx) and the diagonal hd. */
-static double coordinate_min(const batch *bt, const bmodel *bm, int64_t j, double lambda)
+SWEEP_INLINE double coordinate_min(const batch *bt, const bmodel *bm, int64_t j, double lambda)
 {
     const lariat_prep *s = bm->g->std;
     const double *sc = s->inv_scale, *dm = bm->dm, *sx = bt->G0s, h = bm->hd[j], old = bm->x[j];
@@ -737,7 +745,7 @@ static double coordinate_min(const batch *bt, const bmodel *bm, int64_t j, doubl
 ** the active set, and the move's coefficient c for block_rest; the rank
 ** that decided it (own) also adds it to the block's own entries of u now
 ** (the next coordinates read them), the others at the block's end. */
-static void move_coordinate(batch *bt, bmodel *bm, int t, int64_t p, int64_t j0, int nb, int k, double nw, int own)
+SWEEP_INLINE void move_coordinate(batch *bt, bmodel *bm, int t, int64_t p, int64_t j0, int nb, int k, double nw, int own)
 {
     const int64_t j = j0 + k;
     const double *sx = bt->G0s, S0 = bt->G0s[p], f = 1.0 / bt->m[0].g->W;
