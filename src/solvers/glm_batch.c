@@ -709,7 +709,9 @@ static void block_rest(batch *bt, const int *mods, int nm, int64_t p, int64_t j0
 }
 
 /* The sweeps' per-coordinate helpers below are inlined into their loops:
-** called, they took 8% of the sparse binomial CV's samples. */
+** called, they took 8% of the sparse binomial CV's samples. So is
+** sweep_coordinates into its callers, whose constant arguments then drop
+** its branches (called, the CV took 3-5% longer in four alternated pairs). */
 #if defined(__GNUC__)
 #define SWEEP_INLINE static inline __attribute__((always_inline))
 #else
@@ -784,6 +786,45 @@ static void intercept_steps(batch *bt, const int *mods, int nm, int64_t p)
     }
 }
 
+/* Not collective. The coordinates [r0, r1) of one sweep of the nm models
+** of mods (sweep_batch's, or a run of sweep_split's), block by block of
+** CD_BLOCK. A rank that sweeps alone (bt->split 0) decides every move (own,
+** msg NULL) and keeps all of u. When the ranks split the sweep, this rank
+** keeps the entries [split_lo, split_hi) of u: the run's owner (own)
+** decides its moves and writes them to msg (model t's at t SPLIT_RUN), and
+** the other ranks make the moves msg holds. */
+SWEEP_INLINE void sweep_coordinates(batch *bt, const int *mods, int nm, int64_t p, double lambda, int64_t r0, int64_t r1,
+                                  double *msg, int own)
+{
+    const int64_t lo = bt->split ? bt->split_lo : 0, hi = bt->split ? bt->split_hi : p;
+    for (int64_t j0 = r0; j0 < r1; j0 += CD_BLOCK) {
+        const int nb = (int)(r1 - j0 < CD_BLOCK ? r1 - j0 : CD_BLOCK);
+        if (own) {
+            /* The next block's own entries of its columns (a cache line
+            ** each), which its first moves read: asked for now, a block ahead. */
+            for (int64_t j = j0 + CD_BLOCK; j < j0 + 2 * CD_BLOCK && j < r1; j++) {
+                __builtin_prefetch(bt->G0 + j * p + j0 + CD_BLOCK);
+            }
+        }
+        for (int t = 0; t < nm; t++) {
+            bt->cd_moved[t] = 0;
+            for (int k = 0; k < CD_BLOCK; k++) bt->cd_coef[t][k] = 0.0;
+        }
+        for (int k = 0; k < nb; k++) {
+            const int64_t j = j0 + k;
+            for (int t = 0; t < nm; t++) {
+                bmodel *bm = &bt->m[mods[t]];
+                if (!sweep_visits(bm, j)) continue;
+                double *m = msg != NULL ? msg + t * SPLIT_RUN + (j - r0) : NULL;
+                const double nw = own ? coordinate_min(bt, bm, j, lambda) : *m;
+                if (own && m != NULL) *m = nw;
+                move_coordinate(bt, bm, t, p, j0, nb, k, nw, own);
+            }
+        }
+        block_rest(bt, mods, nm, p, j0, nb, lo, hi);
+    }
+}
+
 /* Not collective. One sweep (model_step's sweep: full or active, as each
 ** model's cd_phase says) for each of the nm models of mods whose solve is
 ** not done, on their implicit curvatures (bt->implicit). With D = diag(s)
@@ -801,26 +842,7 @@ static void intercept_steps(batch *bt, const int *mods, int nm, int64_t p)
 static void sweep_batch(batch *bt, const int *mods, int nm, int64_t p, double lambda)
 {
     for (int t = 0; t < nm; t++) bt->m[mods[t]].cd_big = 0.0;
-    for (int64_t j0 = 0; j0 < p; j0 += CD_BLOCK) {
-        const int nb = (int)(p - j0 < CD_BLOCK ? p - j0 : CD_BLOCK);
-        /* The next block's own entries of its columns (a cache line each),
-        ** which its first moves read: asked for now, a block ahead. */
-        for (int64_t j = j0 + CD_BLOCK; j < j0 + 2 * CD_BLOCK && j < p; j++) {
-            __builtin_prefetch(bt->G0 + j * p + j0 + CD_BLOCK);
-        }
-        for (int t = 0; t < nm; t++) {
-            bt->cd_moved[t] = 0;
-            for (int k = 0; k < CD_BLOCK; k++) bt->cd_coef[t][k] = 0.0;
-        }
-        for (int k = 0; k < nb; k++) {
-            const int64_t j = j0 + k;
-            for (int t = 0; t < nm; t++) {
-                bmodel *bm = &bt->m[mods[t]];
-                if (sweep_visits(bm, j)) move_coordinate(bt, bm, t, p, j0, nb, k, coordinate_min(bt, bm, j, lambda), 1);
-            }
-        }
-        block_rest(bt, mods, nm, p, j0, nb, 0, p);
-    }
+    sweep_coordinates(bt, mods, nm, p, lambda, 0, p, NULL, 1);
     intercept_steps(bt, mods, nm, p);
 }
 
@@ -829,39 +851,6 @@ static int split_owner(const batch *bt, int64_t j)
 {
     const int64_t runs = (bt->p + SPLIT_RUN - 1) / SPLIT_RUN;
     return (int)(j / SPLIT_RUN * bt->split_ranks / runs);
-}
-
-/* Not collective. The run [r0, r1) of sweep_split for the nm models of
-** mods on this rank: its owner (own) decides the moves and writes them to
-** msg (model t's at t SPLIT_RUN), the others make the moves msg holds;
-** each adds them to its entries of u. */
-static void split_run(batch *bt, const int *mods, int nm, int64_t p, double lambda, int64_t r0, int64_t r1,
-                      double *msg, int own)
-{
-    for (int64_t j0 = r0; j0 < r1; j0 += CD_BLOCK) {
-        const int nb = (int)(r1 - j0 < CD_BLOCK ? r1 - j0 : CD_BLOCK);
-        if (own) {
-            /* As sweep_batch: the next block's own entries, a block ahead. */
-            for (int64_t j = j0 + CD_BLOCK; j < j0 + 2 * CD_BLOCK && j < r1; j++) {
-                __builtin_prefetch(bt->G0 + j * p + j0 + CD_BLOCK);
-            }
-        }
-        for (int t = 0; t < nm; t++) {
-            bt->cd_moved[t] = 0;
-            for (int k = 0; k < CD_BLOCK; k++) bt->cd_coef[t][k] = 0.0;
-        }
-        for (int k = 0; k < nb; k++) {
-            const int64_t j = j0 + k;
-            for (int t = 0; t < nm; t++) {
-                bmodel *bm = &bt->m[mods[t]];
-                if (!sweep_visits(bm, j)) continue;
-                double *m = msg + t * SPLIT_RUN + (j - r0);
-                if (own) *m = coordinate_min(bt, bm, j, lambda);
-                move_coordinate(bt, bm, t, p, j0, nb, k, *m, own);
-            }
-        }
-        block_rest(bt, mods, nm, p, j0, nb, bt->split_lo, bt->split_hi);
-    }
 }
 
 /* Collective. sweep_batch for the nm models of mods (every rank the same
@@ -893,11 +882,11 @@ static int sweep_split(batch *bt, const int *mods, int nm, int64_t p, double lam
         }
         if (!visits) continue; /* the same on every rank: nothing to send */
         const int owner = split_owner(bt, r0);
-        if (owner == me) split_run(bt, mods, nm, p, lambda, r0, r1, msg, 1);
+        if (owner == me) sweep_coordinates(bt, mods, nm, p, lambda, r0, r1, msg, 1);
         if (MPI_Bcast(msg, nm * SPLIT_RUN, MPI_DOUBLE, owner, comm) != MPI_SUCCESS) {
             return lariat_error(bt->ctx, LARIAT_EMPI, "MPI_Bcast of a split descent's moves failed");
         }
-        if (owner != me) split_run(bt, mods, nm, p, lambda, r0, r1, msg, 0);
+        if (owner != me) sweep_coordinates(bt, mods, nm, p, lambda, r0, r1, msg, 0);
     }
     intercept_steps(bt, mods, nm, p);
     return LARIAT_OK;
@@ -1486,7 +1475,7 @@ static int model_steps(batch *bt, double lambda)
 {
     const int64_t p = bt->p;
     const int P = lariat_ctx_size(bt->ctx), me = lariat_ctx_rank(bt->ctx);
-    const int share = P > 1 && bt->M > 1 && !bt->split;
+    const int share = P > 1 && bt->M > 1;
     int nimp = 0;
     if (share) deal_models(bt, P);
     for (int m = 0; m < bt->M; m++) {
