@@ -365,7 +365,8 @@ static void check_case(const char *name)
     X(binom_breast_noint) X(binom_breast_nostd) X(binom_prop) X(binom_pm) X(binom_binex) X(binom_binex_bounds)        \
     X(multi_wine) X(multi_wine_grouped) X(multi_iris_enet) X(multi_wine_w_grouped) X(multi_multex)                \
     X(binom_breast_pf0) X(multi_wine_pf0) X(multi_wine_grouped_bounds) X(multi_iris_grouped_enet_bounds)          \
-    X(multi_multex_grouped_nonneg) X(multi_digits) X(multi_digits_wide) X(binom_digits38_wide)
+    X(multi_multex_grouped_nonneg) X(multi_digits) X(multi_digits_wide) X(binom_digits38_wide)                    \
+    X(binom_breast_bins)
 
 
 #define GLM_TEST_FN(c)                                                                                                 \
