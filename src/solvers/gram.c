@@ -172,14 +172,18 @@ typedef struct gram_ws {
 #define GRAM_BLOCK 64
 /* Newton steps need a second p x p matrix: only up to this p. */
 #define NEWTON_MAX_P 2048
-/* Active-set sweeps without convergence before a Newton step is tried. */
+/* Active-set sweeps without convergence before a Newton step is tried, and
+** again after twice, four times, ... as many (lariat_prep_newton_due). */
 #define NEWTON_AFTER 4
 /* A Newton step on m free coordinates costs m^3 / 3 flops for its Cholesky
 ** factor, a sweep of them at most m p for their updates of g: the step is
-** tried only while it costs no more than NEWTON_SWEEPS sweeps, i.e.
-** m^2 <= 3 NEWTON_SWEEPS p. Measured on a 100,000 x 2,000 sparse lasso path
-** whose last lambdas have 2,000 nonzeros and need 6 sweeps each, the
-** factorizations took most of the time (docs/performance.md). */
+** tried only while it costs no more than NEWTON_SWEEPS sweeps or the sweeps
+** the solve has spent, whichever is more (lariat_prep_newton_m2). With
+** NEWTON_SWEEPS alone, a 100,000 x 2,000 sparse lasso path whose last
+** lambdas have 2,000 nonzeros and need 6 sweeps each spent most of its time
+** in factorizations (docs/performance.md) if it was larger, and 800 x 700
+** columns correlated 0.9 (370-580 free) crept to max_iter at every lambda
+** from the 70th with 64; growing with the sweeps spent, neither. */
 #define NEWTON_SWEEPS 64
 
 /* Row j of this rank's slab of H: columns [lo, hi), contiguous. */
@@ -633,14 +637,14 @@ static void newton_rows(void *harg, const int64_t *F, int64_t m, double *A, int6
 ** (lariat_prep_free_newton_step on the Gram model, whose g is the negative
 ** gradient, no intercept), the same on every rank of the group. Returns 1
 ** if the step was taken. */
-static int active_newton(gram_ws *ws, double lambda)
+static int active_newton(gram_ws *ws, double lambda, int spent)
 {
     if (ws->A == NULL || ws->p > NEWTON_MAX_P) return 0;
     ws->tri_ready = 0; /* A is the Newton system's now */
     int64_t m;
     if (!lariat_prep_free_newton_step(ws->prep, ws->p, lambda, newton_rows, ws, NULL, 0.0, 0,
-                                      3.0 * NEWTON_SWEEPS * (double)ws->p, -1.0, ws->c, ws->g, NULL, ws->A, ws->rhs,
-                                      ws->free_set, &m)) {
+                                      lariat_prep_newton_m2(NEWTON_SWEEPS, spent, ws->p), -1.0, ws->c, ws->g, NULL,
+                                      ws->A, ws->rhs, ws->free_set, &m)) {
         return 0;
     }
     /* g = xy - Hc follows the step with one row of the slab a coordinate, as
@@ -873,7 +877,27 @@ static void iterate(gram_ws *ws, double lambda, double *c, lariat_solve_info *in
         memcpy(ws->g, ws->g_start, (size_t)p * sizeof(double));
     }
     ws->restored = 0;
-    const int predicted = warm && predict_path(ws, lambda, c);
+    /* The prediction is kept only where it lowers the objective below the
+    ** warm start's: extrapolated from two solutions that did not converge
+    ** (max_iter on badly conditioned columns), it can land anywhere, and on
+    ** 800 x 700 columns correlated 0.9 each lambda's prediction compounded
+    ** the last's error until the path's objectives grew a millionfold.
+    ** Both points' (c, g) are at hand: c_last and g_start are the warm
+    ** start's. */
+    int predicted = 0;
+    if (warm) {
+        double primal0, gap0;
+        gram_gap(ws, lambda, &primal0, &gap0);
+        predicted = predict_path(ws, lambda, c);
+        if (predicted) {
+            gram_gap(ws, lambda, &primal, &gap);
+            if (!(primal <= primal0)) {
+                memcpy(c, ws->c_last, (size_t)p * sizeof(double));
+                memcpy(ws->g, ws->g_start, (size_t)p * sizeof(double));
+                predicted = 0;
+            }
+        }
+    }
     gram_gap(ws, lambda, &primal, &gap);
     converged = !predicted && lariat_prep_converged(prep, gap, ws->tol);
 
@@ -932,7 +956,7 @@ static void iterate(gram_ws *ws, double lambda, double *c, lariat_solve_info *in
             change = sweep(ws, ws->active, n_active, lambda);
             iter++;
             if (change <= thr) break;
-            if (++inner == NEWTON_AFTER && active_newton(ws, lambda)) break;
+            if (lariat_prep_newton_due(++inner, NEWTON_AFTER) && active_newton(ws, lambda, iter)) break;
         }
     }
     if (!converged) {
@@ -950,7 +974,7 @@ static void iterate(gram_ws *ws, double lambda, double *c, lariat_solve_info *in
         memcpy(ws->c_save, c, (size_t)p * sizeof(double));
         memcpy(ws->g_save, ws->g, (size_t)p * sizeof(double));
         double primal2 = primal, gap2 = gap;
-        if (active_newton(ws, lambda)) {
+        if (active_newton(ws, lambda, 0)) {
             refresh_gradient(ws);
             gram_gap(ws, lambda, &primal2, &gap2);
         }

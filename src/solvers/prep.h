@@ -149,6 +149,29 @@ int lariat_prep_free_newton_step(const lariat_prep *prep, int64_t p, double lamb
                                  double sign, const double *c, const double *g, const double *g0, double *A, double *r,
                                  int64_t *F, int64_t *m);
 
+/* Not collective. When an inner solve whose active-set sweeps have not
+** settled after `inner` of them tries a Newton step on its free set: after
+** `after` sweeps and again after 2, 4, 8, ... times as many, so that a
+** descent that creeps meets lariat_prep_newton_m2's growing budget. */
+static inline int lariat_prep_newton_due(int inner, int after)
+{
+    const int k = inner / after;
+    return inner % after == 0 && k > 0 && (k & (k - 1)) == 0;
+}
+
+/* Not collective. The largest m^2 for a Newton step on m free coordinates
+** of p: its Cholesky factor costs m^3 / 3 flops and a sweep of them at most
+** m p, so the step may cost as many sweeps as the solve has already spent
+** (rent, then buy: the sweeps and the steps together cost at most twice
+** what the better of the two alone would), and at least min_sweeps. A
+** fixed budget of 64 sweeps left coordinate descent creeping for
+** thousands of sweeps on 370 free coordinates of 700 correlated 0.9
+** (docs/performance.md, 2026-12-07). */
+static inline double lariat_prep_newton_m2(double min_sweeps, double spent, int64_t p)
+{
+    return 3.0 * (spent > min_sweeps ? spent : min_sweeps) * (double)p;
+}
+
 /* Not collective. The conjugate of g(c) = q c^2/2 + tau |c| + indicator[lo, hi]
 ** at u: sup_c u c - g(c), attained at the clipped maximizer. Only for u
 ** where it is finite (q > 0, or |u| <= tau towards an unbounded side). */
