@@ -133,9 +133,14 @@
 ** products more; 1e-4 saved 14 more curvature passes but cost 24 products). */
 #define FIRST_REFRESH 1e-5
 /* Active-set sweeps without convergence after which the inner solve tries a
-** Newton step on its free coordinates (active_newton), and the most sweeps
-** its Cholesky factor may cost (m free coordinates: m^3 / 3 flops against
-** at most m p a sweep, so m^2 <= 3 NEWTON_SWEEPS p): gram.c's. */
+** Newton step on its free coordinates (active_newton), again after twice,
+** four times, ... as many (lariat_prep_newton_due), and the fewest sweeps
+** its Cholesky factor may cost, or as many as the solve has spent
+** (lariat_prep_newton_m2: m free coordinates cost m^3 / 3 flops against at
+** most m p a sweep): gram.c's. With 64 sweeps alone, an 800 x 700 binomial
+** lasso path on rows at 3% (478 of 700 coefficients nonzero at its end,
+** nearly separated) spent 17 s creeping through sweeps, 200 a step; with
+** the rule, 1.7 s (docs/performance.md, 2026-12-07). */
 #define NEWTON_AFTER 4
 #define NEWTON_SWEEPS 64
 /* The inner solve on an implicit curvature stops once no coordinate's move
@@ -161,7 +166,7 @@
 /* Bytes of the batch's shared Gram G0 (see batch). */
 #define G0_BYTES(p) ((size_t)((p) * (p)) * sizeof(float))
 /* Doubles of one model's step as model_steps sends it, at most. */
-#define SHARE_LEN(p) (7 + 2 * (p) + 1)
+#define SHARE_LEN(p) (8 + 2 * (p) + 1)
 
 typedef struct bmodel {
     lariat_glm *g;
@@ -185,6 +190,11 @@ typedef struct bmodel {
     /* The sweeps of its last inner solve, plus one: model_steps' estimate
     ** of what its next one costs (the same on every rank). */
     double work;
+    /* The sweeps the lambda's last inner solve (model_step) had spent when
+    ** it took a Newton step, or all of them if it took none: the budget the
+    ** next solve's Newton step may spend at once (lariat_prep_newton_m2),
+    ** instead of creeping as long again first. 0 when a lambda begins. */
+    double rent;
     double *x, x0, *q, q0; /* the model's iterate and its gradient */
     double *trial;        /* p: c + t dc */
     /* The path predictor (predict): [a | c] when the lambda began, the
@@ -899,12 +909,12 @@ static int sweep_split(batch *bt, const int *mods, int nm, int64_t p, double lam
 ** tight: on 100,000 x 100 rows with pairwise correlation 0.5, 10 folds, 1.2
 ** million active sweeps fell to 30,000 and the CV's time by a fifth.
 ** Returns 1 if the step was taken. */
-static int active_newton(batch *bt, bmodel *bm, int64_t p, double lambda)
+static int active_newton(batch *bt, bmodel *bm, int64_t p, double lambda, double spent)
 {
     const lariat_prep *s = bm->g->std;
     return lariat_prep_free_newton(s, p, lambda, bm->H, bm->h0, bm->h00, s->intercept && bm->h00 > 0.0,
-                                   3.0 * NEWTON_SWEEPS * (double)p, 1.0, bm->x, &bm->x0, bm->q, &bm->q0, bt->nt_A,
-                                   bt->nt_rhs, bt->nt_free);
+                                   lariat_prep_newton_m2(NEWTON_SWEEPS, spent, p), 1.0, bm->x, &bm->x0, bm->q,
+                                   &bm->q0, bt->nt_A, bt->nt_rhs, bt->nt_free);
 }
 
 /* Not collective. The start of model bm's inner solve (model_step,
@@ -974,7 +984,7 @@ static void model_step(batch *bt, bmodel *bm, int64_t p, double lambda)
 {
     model_begin(bt, bm, p, lambda);
     int sweeps = 0;
-    double delta = 0.0;
+    double delta = 0.0, bought = 0.0;
     for (int round = 0; round < 2; round++) {
         const double inner_tol = model_inner_tol(bm, 0);
         while (sweeps < MAX_SWEEPS) {
@@ -986,7 +996,13 @@ static void model_step(batch *bt, bmodel *bm, int64_t p, double lambda)
                 big = sweep(bm, p, lambda, 0);
                 sweeps++;
                 /* A Newton step taken: the full sweep checks it. */
-                if (++inner == NEWTON_AFTER && active_newton(bt, bm, p, lambda)) break;
+                if (lariat_prep_newton_due(++inner, NEWTON_AFTER)) {
+                    const double spent = fmax(sweeps, bm->rent);
+                    if (active_newton(bt, bm, p, lambda, spent)) {
+                        bought = fmax(bought, spent);
+                        break;
+                    }
+                }
             }
         }
         delta = model_decrease(bm, p, lambda);
@@ -994,6 +1010,7 @@ static void model_step(batch *bt, bmodel *bm, int64_t p, double lambda)
         bm->est = fmax(-delta, DBL_MIN);
     }
     bm->work = 1.0 + sweeps;
+    bm->rent = bought > 0.0 ? bought : sweeps;
     model_end(bm, p, delta);
 }
 
@@ -1503,7 +1520,7 @@ static int model_steps(batch *bt, double lambda)
     if (!share) return LARIAT_OK;
     /* What the step left that the lockstep reads after it (the rest,
     ** q and the active set, is made afresh by the next model_step):
-    ** [x0, delta, est, pen0, slack, has_first, work | trial (p)], and on a
+    ** [x0, delta, est, pen0, slack, has_first, work, rent | trial (p)], and on a
     ** lambda's first step (iter 0, the only one that calls predict)
     ** [first (p + 1)] too. The step x is not sent: every path that ends a
     ** step (model_end, predict) leaves x = trial - c, and c is the point
@@ -1516,7 +1533,7 @@ static int model_steps(batch *bt, double lambda)
         bmodel *bm = &bt->m[m];
         if (!bm->run) continue;
         const int owner = bt->owner[m];
-        const int len = (int)(7 + p + (bm->iter == 0 ? p + 1 : 0));
+        const int len = (int)(8 + p + (bm->iter == 0 ? p + 1 : 0));
         if (owner == me) {
             buf[0] = bm->x0;
             buf[1] = bm->delta;
@@ -1525,8 +1542,9 @@ static int model_steps(batch *bt, double lambda)
             buf[4] = bm->slack;
             buf[5] = bm->has_first;
             buf[6] = bm->work;
-            memcpy(buf + 7, bm->trial, (size_t)p * sizeof(double));
-            if (bm->iter == 0) memcpy(buf + 7 + p, bm->first, (size_t)(p + 1) * sizeof(double));
+            buf[7] = bm->rent;
+            memcpy(buf + 8, bm->trial, (size_t)p * sizeof(double));
+            if (bm->iter == 0) memcpy(buf + 8 + p, bm->first, (size_t)(p + 1) * sizeof(double));
         }
         if (MPI_Bcast(buf, len, MPI_DOUBLE, owner, lariat_ctx_comm(bt->ctx)) != MPI_SUCCESS) {
             return lariat_error(bt->ctx, LARIAT_EMPI, "MPI_Bcast of a model's step failed");
@@ -1540,9 +1558,10 @@ static int model_steps(batch *bt, double lambda)
             bm->slack = buf[4];
             bm->has_first = buf[5] != 0.0;
             bm->work = buf[6];
-            memcpy(bm->trial, buf + 7, (size_t)p * sizeof(double));
+            bm->rent = buf[7];
+            memcpy(bm->trial, buf + 8, (size_t)p * sizeof(double));
             for (int64_t j = 0; j < p; j++) bm->x[j] = bm->trial[j] - c[j];
-            if (bm->iter == 0) memcpy(bm->first, buf + 7 + p, (size_t)(p + 1) * sizeof(double));
+            if (bm->iter == 0) memcpy(bm->first, buf + 8 + p, (size_t)(p + 1) * sizeof(double));
         }
     }
     return LARIAT_OK;
@@ -1575,6 +1594,7 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
         bm->est = 1e-3 * bm->g->N0;
         memcpy(bm->start, bm->ac, (size_t)(p + 1) * sizeof(double));
         bm->has_first = 0;
+        bm->rent = 0.0;
     }
     while (rc == LARIAT_OK) {
         int nrun = 0, nshared = 0, want = 0;
