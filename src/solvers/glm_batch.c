@@ -140,7 +140,8 @@
 ** most m p a sweep): gram.c's. With 64 sweeps alone, an 800 x 700 binomial
 ** lasso path on rows at 3% (478 of 700 coefficients nonzero at its end,
 ** nearly separated) spent 17 s creeping through sweeps, 200 a step; with
-** the rule, 1.7 s (docs/performance.md, 2026-12-07). */
+** the rule 5.8 s, and with the rule and each model's rent (below) 2.0-2.5 s
+** (docs/performance.md, 2026-12-07). */
 #define NEWTON_AFTER 4
 #define NEWTON_SWEEPS 64
 /* The inner solve on an implicit curvature stops once no coordinate's move

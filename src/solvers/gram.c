@@ -178,12 +178,12 @@ typedef struct gram_ws {
 /* A Newton step on m free coordinates costs m^3 / 3 flops for its Cholesky
 ** factor, a sweep of them at most m p for their updates of g: the step is
 ** tried only while it costs no more than NEWTON_SWEEPS sweeps or the sweeps
-** the solve has spent, whichever is more (lariat_prep_newton_m2). With
-** NEWTON_SWEEPS alone, a 100,000 x 2,000 sparse lasso path whose last
-** lambdas have 2,000 nonzeros and need 6 sweeps each spent most of its time
-** in factorizations (docs/performance.md) if it was larger, and 800 x 700
-** columns correlated 0.9 (370-580 free) crept to max_iter at every lambda
-** from the 70th with 64; growing with the sweeps spent, neither. */
+** the solve has spent, whichever is more (lariat_prep_newton_m2). A fixed
+** budget fails one way or the other: larger, the factorizations took most
+** of the time of a 100,000 x 2,000 sparse lasso path whose last lambdas
+** have 2,000 nonzeros and need 6 sweeps each (docs/performance.md); at 64,
+** 800 x 700 columns correlated 0.9 (370-580 free) crept to max_iter at
+** every lambda from the 70th. Growing with the sweeps spent, neither. */
 #define NEWTON_SWEEPS 64
 
 /* Row j of this rank's slab of H: columns [lo, hi), contiguous. */
