@@ -675,11 +675,13 @@ static void test_still_descent(void)
 ** from about 4e-4 to 630), where coordinate descent creeps: gram.c's Newton
 ** step on the free set must be bought once the sweeps have cost as much
 ** (lariat_prep_newton_m2), and its path predictor must not extrapolate from
-** solutions that did not converge. Before both, every lambda from the 70th
-** ran to max_iter and the predictions compounded the errors until the last
-** objective was 6e6 against 1.86 (2026-12-07). Every lambda converges within
-** 2,000 sweeps, and the objectives fall along the path, as the optimal
-** ones must (a smaller lambda, a smaller penalty at the same point). */
+** solutions that did not converge. Before both, on such data from `lariat
+** gen` every lambda from the 70th ran to max_iter and the predictions
+** compounded the errors until the last objective was 6e6 against 1.86, and
+** on this data the test failed at the 27th lambda (2026-12-07). Every
+** lambda converges within 2,000 sweeps, and the objectives fall along the
+** path, as the optimal ones must (a smaller lambda, a smaller penalty at
+** the same point). */
 static void test_correlated_descent(void)
 {
     const lt_spec spec = {.n = 800, .p = 700, .seed = 41, .corr = 0.9, .nonzero = 400};

@@ -885,20 +885,20 @@ static void iterate(gram_ws *ws, double lambda, double *c, lariat_solve_info *in
     ** Both points' (c, g) are at hand: c_last and g_start are the warm
     ** start's. */
     int predicted = 0;
+    gram_gap(ws, lambda, &primal, &gap);
     if (warm) {
-        double primal0, gap0;
-        gram_gap(ws, lambda, &primal0, &gap0);
-        predicted = predict_path(ws, lambda, c);
-        if (predicted) {
+        const double primal0 = primal, gap0 = gap;
+        if (predict_path(ws, lambda, c)) {
             gram_gap(ws, lambda, &primal, &gap);
-            if (!(primal <= primal0)) {
+            predicted = primal <= primal0;
+            if (!predicted) {
                 memcpy(c, ws->c_last, (size_t)p * sizeof(double));
                 memcpy(ws->g, ws->g_start, (size_t)p * sizeof(double));
-                predicted = 0;
+                primal = primal0;
+                gap = gap0;
             }
         }
     }
-    gram_gap(ws, lambda, &primal, &gap);
     converged = !predicted && lariat_prep_converged(prep, gap, ws->tol);
 
     /* The previous lambda of the strong rule: the last solve's, or lambda_max
