@@ -166,8 +166,10 @@
 #define CD_TILE 256
 /* Bytes of the batch's shared Gram G0 (see batch). */
 #define G0_BYTES(p) ((size_t)((p) * (p)) * sizeof(float))
-/* Doubles of one model's step as model_steps sends it, at most. */
-#define SHARE_LEN(p) (8 + 2 * (p) + 1)
+/* Doubles of one model's step as model_steps sends it: the scalars
+** (SHARE_HEAD), trial, and on a lambda's first step first. */
+#define SHARE_HEAD 8
+#define SHARE_LEN(p) (SHARE_HEAD + 2 * (p) + 1)
 
 typedef struct bmodel {
     lariat_glm *g;
@@ -1534,7 +1536,7 @@ static int model_steps(batch *bt, double lambda)
         bmodel *bm = &bt->m[m];
         if (!bm->run) continue;
         const int owner = bt->owner[m];
-        const int len = (int)(8 + p + (bm->iter == 0 ? p + 1 : 0));
+        const int len = (int)(SHARE_HEAD + p + (bm->iter == 0 ? p + 1 : 0));
         if (owner == me) {
             buf[0] = bm->x0;
             buf[1] = bm->delta;
@@ -1544,8 +1546,8 @@ static int model_steps(batch *bt, double lambda)
             buf[5] = bm->has_first;
             buf[6] = bm->work;
             buf[7] = bm->rent;
-            memcpy(buf + 8, bm->trial, (size_t)p * sizeof(double));
-            if (bm->iter == 0) memcpy(buf + 8 + p, bm->first, (size_t)(p + 1) * sizeof(double));
+            memcpy(buf + SHARE_HEAD, bm->trial, (size_t)p * sizeof(double));
+            if (bm->iter == 0) memcpy(buf + SHARE_HEAD + p, bm->first, (size_t)(p + 1) * sizeof(double));
         }
         if (MPI_Bcast(buf, len, MPI_DOUBLE, owner, lariat_ctx_comm(bt->ctx)) != MPI_SUCCESS) {
             return lariat_error(bt->ctx, LARIAT_EMPI, "MPI_Bcast of a model's step failed");
@@ -1560,9 +1562,9 @@ static int model_steps(batch *bt, double lambda)
             bm->has_first = buf[5] != 0.0;
             bm->work = buf[6];
             bm->rent = buf[7];
-            memcpy(bm->trial, buf + 8, (size_t)p * sizeof(double));
+            memcpy(bm->trial, buf + SHARE_HEAD, (size_t)p * sizeof(double));
             for (int64_t j = 0; j < p; j++) bm->x[j] = bm->trial[j] - c[j];
-            if (bm->iter == 0) memcpy(bm->first, buf + 8 + p, (size_t)(p + 1) * sizeof(double));
+            if (bm->iter == 0) memcpy(bm->first, buf + SHARE_HEAD + p, (size_t)(p + 1) * sizeof(double));
         }
     }
     return LARIAT_OK;
