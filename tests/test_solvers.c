@@ -681,7 +681,9 @@ static void test_still_descent(void)
 ** on this data the test failed at the 27th lambda (2026-12-07). Every
 ** lambda converges within 2,000 sweeps, and the objectives fall along the
 ** path, as the optimal ones must (a smaller lambda, a smaller penalty at
-** the same point). */
+** the same point). The whole path within 10,000 sweeps: with the sweeps
+** priced in flops it took 17,894, with them priced in time (a factor's flops
+** run up to 8 times as fast, lariat_prep_newton_m2) 6,243. */
 static void test_correlated_descent(void)
 {
     const lt_spec spec = {.n = 800, .p = 700, .seed = 41, .corr = 0.9, .nonzero = 400};
@@ -696,6 +698,7 @@ static void test_correlated_descent(void)
     lariat_fit *fit = NULL;
     int rc = lariat_fit_path(lt_ctx(), d, NULL, &pb, &st, &fit);
     int ok = rc == LARIAT_OK && fit->nlambda == 100;
+    long long sweeps = 0;
     for (int k = 0; ok && k < fit->nlambda; k++) {
         const lariat_solution *sol = &fit->path[k];
         const int good = sol->converged && sol->iterations <= 2000 &&
@@ -705,8 +708,10 @@ static void test_correlated_descent(void)
                     sol->iterations, sol->converged, sol->objective);
         }
         ok = ok && good;
+        sweeps += sol->iterations;
     }
-    LT_ASSERT_ALL(ok);
+    if (ok && sweeps > 10000 && lt_rank() == 0) fprintf(stderr, "correlated lasso: %lld sweeps in all\n", sweeps);
+    LT_ASSERT_ALL(ok && sweeps <= 10000);
     if (rc == LARIAT_OK) lariat_fit_destroy(fit);
     lariat_data_destroy(d);
 }

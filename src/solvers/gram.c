@@ -178,7 +178,8 @@ typedef struct gram_ws {
 /* A Newton step on m free coordinates costs m^3 / 3 flops for its Cholesky
 ** factor, a sweep of them at most m p for their updates of g: the step is
 ** tried only while it costs no more than NEWTON_SWEEPS sweeps or the sweeps
-** the solve has spent, whichever is more (lariat_prep_newton_m2). A fixed
+** the solve has spent, whichever is more, the sweeps spent priced in time
+** (a factor's flops run up to 8 times as fast: lariat_prep_newton_m2). A fixed
 ** budget fails one way or the other: larger, the factorizations took most
 ** of the time of a 100,000 x 2,000 sparse lasso path whose last lambdas
 ** have 2,000 nonzeros and need 6 sweeps each (docs/performance.md); at 64,

@@ -166,10 +166,24 @@ static inline int lariat_prep_newton_due(int inner, int after)
 ** what the better of the two alone would), and at least min_sweeps. A
 ** fixed budget of 64 sweeps left coordinate descent creeping for
 ** thousands of sweeps on 370 free coordinates of 700 correlated 0.9
-** (docs/performance.md, 2026-12-07). */
+** (docs/performance.md, 2026-12-07).
+** The sweeps spent are priced in time, not flops: the factor's flops are
+** BLAS-3 and a sweep's are one axpy a move through a matrix larger than the
+** cache, and one core here ran dpotrf's flops 1.3 times as fast as the
+** sweep's daxpy flops at m = 80 (p = 100), 3.6 times at m = 400-500
+** (p = 700-2,000) and 8.7-10 times at m = 1,000-1,500 (p = 1,200-2,000)
+** (OpenBLAS 0.3.21, docs/performance.md). So m^3 / 3 is divided by
+** rate(m) = m / 128 clamped to [1, 8] for the rent: m^2 / rate(m) <=
+** 3 spent p, whose left side grows with m, solved for m^2. The floor of
+** min_sweeps stays in flops, so solves that settle in a few sweeps take
+** the steps they took before. */
 static inline double lariat_prep_newton_m2(double min_sweeps, double spent, int64_t p)
 {
-    return 3.0 * (spent > min_sweeps ? spent : min_sweeps) * (double)p;
+    const double floor = 3.0 * min_sweeps * (double)p, b = 3.0 * spent * (double)p;
+    double rent = b;                              /* m <= 128: rate 1 */
+    if (b > 128.0 * 1024.0) rent = 8.0 * b;       /* m >= 1,024: rate 8 */
+    else if (b > 128.0 * 128.0) rent = (b / 128.0) * (b / 128.0); /* m^2 / (m / 128) = b */
+    return rent > floor ? rent : floor;
 }
 
 /* Not collective. The conjugate of g(c) = q c^2/2 + tau |c| + indicator[lo, hi]
