@@ -137,11 +137,11 @@
 ** four times, ... as many (lariat_prep_newton_due), and the fewest sweeps
 ** its Cholesky factor may cost, or as many as the solve has spent
 ** (lariat_prep_newton_m2: m free coordinates cost m^3 / 3 flops against at
-** most m p a sweep, the sweeps spent priced in time): gram.c's. With 64 sweeps alone, an 800 x 700 binomial
-** lasso path on rows at 3% (478 of 700 coefficients nonzero at its end,
-** nearly separated) spent 17 s creeping through sweeps, 200 a step; with
-** the rule 5.8 s, and with the rule and each model's rent (below) 2.0-2.5 s
-** (docs/performance.md, 2026-12-07). */
+** most m p a sweep, the sweeps spent priced in time): gram.c's. With 64
+** sweeps alone, an 800 x 700 binomial lasso path on rows at 3% (478 of 700
+** coefficients nonzero at its end, nearly separated) spent 17 s creeping
+** through sweeps, 200 a step; with the rule 5.8 s, and with the rule and
+** each model's rent (below) 2.0-2.5 s (docs/performance.md, 2026-12-07). */
 #define NEWTON_AFTER 4
 #define NEWTON_SWEEPS 64
 /* The inner solve on an implicit curvature stops once no coordinate's move

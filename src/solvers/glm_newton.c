@@ -172,8 +172,9 @@ static void newton_destroy(void *wsv)
 ** classes, 16 blocks of 45,451 sums where 10 are needed. */
 static int formed_blocks(const newton_ws *ws) { return ws->curv_full ? ws->K * (ws->K + 1) / 2 : ws->curv_nmat; }
 
-/* The block index (k K + l, or b) of the c-th block summed: the pairs k <= l
-** in order of k, then l. */
+/* The block index of the c-th block summed: c itself for form_curvature;
+** for form_full_curvature k K + l of the c-th pair k <= l, in order of k,
+** then l. */
 static int formed_block(const newton_ws *ws, int c)
 {
     if (!ws->curv_full) return c;

@@ -179,11 +179,11 @@ static inline int lariat_prep_newton_due(int inner, int after)
 ** the steps they took before. */
 static inline double lariat_prep_newton_m2(double min_sweeps, double spent, int64_t p)
 {
-    const double floor = 3.0 * min_sweeps * (double)p, b = 3.0 * spent * (double)p;
-    double rent = b;                              /* m <= 128: rate 1 */
-    if (b > 128.0 * 1024.0) rent = 8.0 * b;       /* m >= 1,024: rate 8 */
+    const double least = 3.0 * min_sweeps * (double)p, b = 3.0 * spent * (double)p;
+    double rent = b;                                              /* m <= 128: rate 1 */
+    if (b > 128.0 * 1024.0) rent = 8.0 * b;                       /* m >= 1,024: rate 8 */
     else if (b > 128.0 * 128.0) rent = (b / 128.0) * (b / 128.0); /* m^2 / (m / 128) = b */
-    return rent > floor ? rent : floor;
+    return rent > least ? rent : least;
 }
 
 /* Not collective. The conjugate of g(c) = q c^2/2 + tau |c| + indicator[lo, hi]
