@@ -185,23 +185,22 @@ static int formed_block(const newton_ws *ws, int c)
 
 /* Block b's weights on one tile's rows into wt: V_b (form_curvature), or
 ** for the pair (k, l) = (b / K, b % K), k <= l, V_k on the diagonal and
-** w mu_k mu_l off it (form_full_curvature). 0 for a block not formed. */
-static int block_weights(const newton_ws *ws, int b, int64_t i0, int64_t m, double *wt)
+** w mu_k mu_l off it (form_full_curvature): the blocks formed_block
+** names. */
+static void block_weights(const newton_ws *ws, int b, int64_t i0, int64_t m, double *wt)
 {
     const lariat_glm *g = ws->g;
     const int64_t n = ws->n;
     if (!ws->curv_full) {
         memcpy(wt, ws->curv_V + (int64_t)b * n + i0, (size_t)m * sizeof(double));
-        return 1;
+        return;
     }
     const int K = ws->K, k = b / K, l = b % K;
-    if (l < k) return 0;
     const double *mu = ws->wk.mu;
     for (int64_t i = 0; i < m; i++) {
         const int64_t r = i0 + i;
         wt[i] = k == l ? ws->wk.V[(int64_t)k * n + r] : g->w[r] * mu[(int64_t)k * n + r] * mu[(int64_t)l * n + r];
     }
-    return 1;
 }
 
 /* One tile's curvature blocks, each [Gram's upper triangle packed by rows |
@@ -223,10 +222,7 @@ static void curv_tile_fn(void *arg, int64_t i0, int64_t m, double *part)
     const int nsum = formed_blocks(ws);
     for (int c = 0; c < nsum; c++) {
         double *blk = part + c * lenp;
-        if (!block_weights(ws, formed_block(ws, c), i0, m, wt)) {
-            memset(blk, 0, (size_t)lenp * sizeof(double));
-            continue;
-        }
+        block_weights(ws, formed_block(ws, c), i0, m, wt);
         if (sparse) {
             int rc = lariat_matrix_gram_packed_csr(g->ctx, &tile, wt, 0, p, NULL, blk);
             if (rc != LARIAT_OK) ws->tile_rc = rc;
