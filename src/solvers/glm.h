@@ -148,6 +148,22 @@ int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const la
 ** the conjugate are sums of O(1) terms that cancel to the gap. Solvers stop
 ** at max(target, LARIAT_GLM_GAP_FLOOR * objective). */
 #define LARIAT_GLM_GAP_FLOOR 1e-12
+/* The floor of the solvers whose steps stop by themselves at working
+** precision (glm_newton.c and glm_batch.c: a few whole steps whose predicted
+** decrease is below the objective's round-off, then the point is optimal to
+** working precision): they can aim below LARIAT_GLM_GAP_FLOOR without
+** stalling. At the default tol their target, 1e-12 N0, is above it anyway. */
+#define LARIAT_GLM_GAP_FLOOR_PRECISE 1e-15
+
+/* How much tighter than a fit's the cross-validation's fold models aim
+** (cv.c, glm_batch.c). A fold's held-out measure is first order in its
+** coefficients' error, which goes as the square root of the gap: at a fit's
+** 1e-12 N0 the held-out deviance of random data moved by up to 4e-8
+** (relative) and cv.glmnet's cvsd, a spread of a few fold values, by up to
+** 8.5e-6; at 1e-15 N0 by 2e-8 and 7e-7 (docs/classification.md). Reached by
+** the solvers of LARIAT_GLM_GAP_FLOOR_PRECISE; the others stop at their
+** floor as before. */
+#define LARIAT_GLM_HELDOUT_MARGIN 1e-3
 
 /* How far inside the requested gap the solvers aim. path.c's 1e-3 gives
 ** the gaussian coefficients many digits; here, with a ridge part, the

@@ -1100,7 +1100,7 @@ static int model_gap(batch *bt, bmodel *bm, double lambda)
 
 static int model_converged(const bmodel *bm)
 {
-    return bm->gap <= fmax(bm->target, LARIAT_GLM_GAP_FLOOR * fabs(bm->primal));
+    return bm->gap <= fmax(bm->target, LARIAT_GLM_GAP_FLOOR_PRECISE * fabs(bm->primal));
 }
 
 static void swap(double **a, double **b)
@@ -1884,6 +1884,8 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
                      M - 1);
         }
         bm->target = st->tol * LARIAT_GLM_TOL_MARGIN * fmax(bm->g->N0, DBL_MIN);
+        /* Models 1 to M - 1 are the CV's folds, scored on held-out rows. */
+        if (m > 0) bm->target *= LARIAT_GLM_HELDOUT_MARGIN;
     }
     rc = lariat_agree(ctx, rc);
     int not_converged = 0;

@@ -840,7 +840,7 @@ static int newton_solve(void *wsv, double lambda, double *a, double *c, lariat_s
     while (rc == LARIAT_OK) {
         rc = lariat_glm_gap(g, lambda, c, &pt, &ws->wk, &primal, &gap);
         if (rc != LARIAT_OK) break;
-        converged = gap <= fmax(floor_tol, LARIAT_GLM_GAP_FLOOR * fabs(primal));
+        converged = gap <= fmax(floor_tol, LARIAT_GLM_GAP_FLOOR_PRECISE * fabs(primal));
         if (converged || iter >= ws->max_iter || stalls >= MAX_STALLS) break;
         iter++;
         /* The IRLS curvature is kept from step to step and from lambda to
