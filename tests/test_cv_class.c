@@ -529,7 +529,7 @@ static void lockstep_case(int variant)
         int ok = nlam > 10;
         for (int m = 0; m <= K; m++) {
             lariat_fit *own = NULL;
-            ok &= lariat_glm_fit_path(lt_ctx(), d, ws[m], &pb, m == 0 ? &st : &fst, NULL, 0, &own) == LARIAT_OK;
+            ok &= lariat_glm_fit_path(lt_ctx(), d, ws[m], &pb, m == 0 ? &st : &fst, NULL, 0, m > 0, &own) == LARIAT_OK;
             ok &= own != NULL && own->nlambda == nlam && fits[m]->nlambda == nlam;
             for (int l = 0; ok && l < nlam; l++) {
                 const lariat_solution *a = &fits[m]->path[l], *b = &own->path[l];

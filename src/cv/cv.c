@@ -869,7 +869,7 @@ static int cv_fold(lariat_ctx *ctx, const lariat_problem *pb, const lariat_setti
     lariat_fit *fit = NULL;
     int rc;
     if (wk->family != LARIAT_FAMILY_GAUSSIAN) {
-        rc = lariat_glm_fit_path(wk->sub, gd, wk->wmask, pb, fold_st, curve->fit->classes, curve->fit->nclass, &fit);
+        rc = lariat_glm_fit_path(wk->sub, gd, wk->wmask, pb, fold_st, curve->fit->classes, curve->fit->nclass, 1, &fit);
     } else if (wk->ck != NULL && wk->G == 1) {
         lariat_prep *prep = NULL;
         cv_hook_arg h = {ctx, wk, curve, k};
@@ -1074,13 +1074,6 @@ static int cv_one_alpha(lariat_ctx *ctx, const lariat_data *data, const double *
     lariat_settings fold_st = *st;
     fold_st.lambda = curve->lambda;
     fold_st.n_lambda_given = nlam;
-    /* The cross-entropy folds aim tighter than a fit (LARIAT_GLM_HELDOUT_MARGIN):
-    ** their held-out measures are first order in the coefficients' error.
-    ** With gram (proximal Newton, also inside the working set); fista and
-    ** admm stop at their floor, which the folds' target would only lower. */
-    if (wk->family != LARIAT_FAMILY_GAUSSIAN && (st->solver == LARIAT_SOLVER_AUTO || st->solver == LARIAT_SOLVER_GRAM)) {
-        fold_st.tol = st->tol * LARIAT_GLM_HELDOUT_MARGIN;
-    }
 
     /* Round r: group g trains fold r G + g + 1. Groups run different numbers
     ** of folds: without checkpoints only the group agrees after a fold, and

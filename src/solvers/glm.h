@@ -36,6 +36,16 @@ typedef struct lariat_glm {
     int64_t p, n;       /* features; this rank's rows */
     int K;              /* linear predictors */
     int grouped;        /* multinomial: the grouped penalty */
+    /* A cross-validation fold's model, scored on its held-out rows: gram
+    ** (glm_newton.c, glm_batch.c, the working set's inner solves) takes one
+    ** step past the step that certified it. A held-out measure is first
+    ** order in the coefficients' error, which goes as the square root of the
+    ** gap: at the default target (1e-12 N0) the held-out deviance of random
+    ** data was up to 4e-8 (relative) from its value at the optimum, and
+    ** cv.glmnet's cvsd, a spread of close fold values, up to 8.5e-6
+    ** (docs/classification.md). One more Newton step squares the error (or,
+    ** on a stale curvature, divides it by about ten) for one pass. */
+    int heldout;
     double alpha, W;
     int nclass;
     double *classes;    /* nclass label values, ascending */
@@ -148,22 +158,6 @@ int lariat_glm_gap(const lariat_glm *g, double lambda, const double *c, const la
 ** the conjugate are sums of O(1) terms that cancel to the gap. Solvers stop
 ** at max(target, LARIAT_GLM_GAP_FLOOR * objective). */
 #define LARIAT_GLM_GAP_FLOOR 1e-12
-/* The floor of the solvers whose steps stop by themselves at working
-** precision (glm_newton.c and glm_batch.c: a few whole steps whose predicted
-** decrease is below the objective's round-off, then the point is optimal to
-** working precision): they can aim below LARIAT_GLM_GAP_FLOOR without
-** stalling. At the default tol their target, 1e-12 N0, is above it anyway. */
-#define LARIAT_GLM_GAP_FLOOR_PRECISE 1e-15
-
-/* How much tighter than a fit's the cross-validation's fold models aim
-** (cv.c, glm_batch.c). A fold's held-out measure is first order in its
-** coefficients' error, which goes as the square root of the gap: at a fit's
-** 1e-12 N0 the held-out deviance of random data moved by up to 4e-8
-** (relative) and cv.glmnet's cvsd, a spread of a few fold values, by up to
-** 8.5e-6; at 1e-15 N0 by 2e-8 and 7e-7 (docs/classification.md). Reached by
-** the solvers of LARIAT_GLM_GAP_FLOOR_PRECISE; the others stop at their
-** floor as before. */
-#define LARIAT_GLM_HELDOUT_MARGIN 1e-3
 
 /* How far inside the requested gap the solvers aim. path.c's 1e-3 gives
 ** the gaussian coefficients many digits; here, with a ridge part, the
@@ -268,7 +262,8 @@ int lariat_glm_solution(lariat_ctx *ctx, const lariat_glm *g, double lambda, con
 ** set_of[i] in 1..nsets (0: the row is in no model), model m trains on
 ** every set but excl[m] (0: all), and the weights are model 0's (on CSR
 ** rows, one Gram of all rows for every model: glm_batch.c's
-** refresh_sparse). fits[m] receive the paths. */
+** refresh_sparse). fits[m] receive the paths. Models 1 to M - 1 are
+** cross-validation folds (lariat_glm.heldout). */
 int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const double *const *w, int M,
                            const int *set_of, int nsets, const int *excl, const lariat_problem *pb,
                            const lariat_settings *st, const double *classes, int nclass, lariat_fit **fits);
@@ -277,8 +272,10 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
 ** classes fixed (classes NULL: found from the rows, as lariat_fit_path
 ** does): cross-validation fits every fold with the all-rows classes, so
 ** that a class missing from a fold's training rows is an error naming it
-** rather than a different model. */
+** rather than a different model; heldout marks such a fold's model
+** (lariat_glm.heldout). */
 int lariat_glm_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
-                        const lariat_settings *st, const double *classes, int nclass, lariat_fit **out);
+                        const lariat_settings *st, const double *classes, int nclass, int heldout,
+                        lariat_fit **out);
 
 #endif /* LARIAT_GLM_H */

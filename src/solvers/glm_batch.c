@@ -216,8 +216,9 @@ typedef struct bmodel {
     ** the model's last two steps were made with: only two steps on the same
     ** curvature tell how good it is. */
     long ver, ver_last, ver_prev, ver_lam; /* ver_lam: ver when the lambda began */
-    /* Per lambda. */
-    int run, iter, stalls, blind, has_gap, moved, blind_step;
+    /* Per lambda. polish: the model (a CV fold's: lariat_glm.heldout) takes
+    ** one step past the one that certified it. */
+    int run, iter, stalls, blind, has_gap, moved, blind_step, polish;
     double gap, primal, inner_scale, dec_last, dec_prev, est;
     double delta, pen0, slack, step, target;
     int not_converged;
@@ -1100,7 +1101,7 @@ static int model_gap(batch *bt, bmodel *bm, double lambda)
 
 static int model_converged(const bmodel *bm)
 {
-    return bm->gap <= fmax(bm->target, LARIAT_GLM_GAP_FLOOR_PRECISE * fabs(bm->primal));
+    return bm->gap <= fmax(bm->target, LARIAT_GLM_GAP_FLOOR * fabs(bm->primal));
 }
 
 static void swap(double **a, double **b)
@@ -1587,7 +1588,7 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
     for (int m = 0; m < bt->M; m++) {
         bmodel *bm = &bt->m[m];
         bm->run = 1;
-        bm->iter = bm->stalls = bm->blind = 0;
+        bm->iter = bm->stalls = bm->blind = bm->polish = 0;
         bm->has_gap = 0;
         bm->inner_scale = INNER_FRACTION;
         bm->dec_last = bm->dec_prev = -1.0;
@@ -1666,7 +1667,12 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
             if (near) {
                 rc = model_gap(bt, bm, lambda);
                 if (rc != LARIAT_OK) break;
-                if (model_converged(bm) || bm->iter >= max_iter || bm->stalls >= MAX_STALLS) {
+                const int certified = model_converged(bm);
+                if (certified && bm->g->heldout && bm->iter < max_iter) {
+                    /* A fold's model takes the step just computed, then
+                    ** stops (lariat_glm.heldout). */
+                    bm->polish = 1;
+                } else if (certified || bm->iter >= max_iter || bm->stalls >= MAX_STALLS) {
                     bm->run = 0;
                     continue;
                 }
@@ -1687,6 +1693,15 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
         rc = fused_step(bt, cnt, lambda, &rest);
         if (rc == LARIAT_OK && rest > 0) rc = line_search(bt, rest, lambda, &moved);
         if (rc == LARIAT_OK && moved > 0) rc = batch_grad(bt, moved);
+        for (int m = 0; m < bt->M; m++) {
+            bmodel *bm = &bt->m[m];
+            if (!bm->polish || !bm->run) continue;
+            /* Its objective is the new point's; the gap before the step still
+            ** bounds the new point's suboptimality (the step did not raise
+            ** the objective beyond round-off). */
+            bm->run = 0;
+            bm->primal = bm->loss + lariat_glm_penalty(bm->g, lambda, bm->ac + 1);
+        }
     }
     /* The correction the next lambda's first step gets (predict): only from
     ** a lambda at which the model stepped (one that converged before any
@@ -1862,6 +1877,8 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
     for (int m = 1; m < M && rc == LARIAT_OK; m++) {
         rc = lariat_agree(ctx, model_create(&bt, &bt.m[m], w[m], pb, classes, nclass, preps[m], 0));
         preps[m] = NULL;
+        /* Models 1 to M - 1 are the CV's folds. */
+        if (rc == LARIAT_OK) bt.m[m].g->heldout = 1;
     }
     for (int m = 0; preps != NULL && m < M; m++) lariat_prep_destroy(preps[m]);
     free(preps);
@@ -1884,8 +1901,6 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
                      M - 1);
         }
         bm->target = st->tol * LARIAT_GLM_TOL_MARGIN * fmax(bm->g->N0, DBL_MIN);
-        /* Models 1 to M - 1 are the CV's folds, scored on held-out rows. */
-        if (m > 0) bm->target *= LARIAT_GLM_HELDOUT_MARGIN;
     }
     rc = lariat_agree(ctx, rc);
     int not_converged = 0;

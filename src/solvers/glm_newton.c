@@ -829,6 +829,9 @@ static int newton_solve(void *wsv, double lambda, double *a, double *c, lariat_s
     lariat_glm_point pt = {0.0, ws->g0, ws->v};
     double primal = 0.0, gap = INFINITY;
     int iter = 0, stalls = 0, blind = 0, converged = 0;
+    /* A fold's model (lariat_glm.heldout) takes one step past the gap that
+    ** certified it: polish is 1 during that step, 2 after it. */
+    int polish = 0;
     double prev_gap = INFINITY, blind_gap = INFINITY; /* blind_gap: the gap before the last blind step */
 
     for (int64_t t = 0; t < Kp; t++) c[t] = fmin(fmax(c[t], s->lo[t % p]), s->hi[t % p]);
@@ -840,15 +843,21 @@ static int newton_solve(void *wsv, double lambda, double *a, double *c, lariat_s
     while (rc == LARIAT_OK) {
         rc = lariat_glm_gap(g, lambda, c, &pt, &ws->wk, &primal, &gap);
         if (rc != LARIAT_OK) break;
-        converged = gap <= fmax(floor_tol, LARIAT_GLM_GAP_FLOOR_PRECISE * fabs(primal));
-        if (converged || iter >= ws->max_iter || stalls >= MAX_STALLS) break;
+        converged = gap <= fmax(floor_tol, LARIAT_GLM_GAP_FLOOR * fabs(primal));
+        if (polish == 1) polish = 2;
+        if (converged && g->heldout && polish == 0 && iter < ws->max_iter) {
+            polish = 1;
+        } else if (converged || iter >= ws->max_iter || stalls >= MAX_STALLS) {
+            break;
+        }
         iter++;
         /* The IRLS curvature is kept from step to step and from lambda to
         ** lambda (warm starts keep the points close) while the steps make
         ** good progress: a Gram pass costs p times a gradient pass. A failed
         ** line search, or a gap that shrinks by less than refresh_ratio in
-        ** a step, forms it anew at the current point. */
-        if (ws->exact && (!ws->formed || stalls > 0 || gap > ws->refresh_ratio * prev_gap)) {
+        ** a step, forms it anew at the current point (not for the step
+        ** past a certificate: the point is converged already). */
+        if (ws->exact && (!ws->formed || stalls > 0 || (gap > ws->refresh_ratio * prev_gap && polish != 1))) {
             rc = ws->full ? form_full_curvature(ws) : form_curvature(ws, ws->wk.V, K, 1.0);
             ws->formed = 1;
         }

@@ -349,11 +349,13 @@ int lariat_glm_path_run(lariat_ctx *ctx, const lariat_glm *g, const lariat_setti
 }
 
 int lariat_glm_fit_path(lariat_ctx *ctx, const lariat_data *data, const double *w, const lariat_problem *pb,
-                        const lariat_settings *st, const double *classes, int nclass, lariat_fit **out)
+                        const lariat_settings *st, const double *classes, int nclass, int heldout,
+                        lariat_fit **out)
 {
     *out = NULL;
     lariat_glm *g = NULL;
     int rc = lariat_glm_create(ctx, data, w, pb, classes, nclass, &g);
+    if (rc == LARIAT_OK) g->heldout = heldout;
     if (rc == LARIAT_OK) rc = lariat_glm_path(ctx, g, st, out);
     lariat_glm_destroy(g);
     return rc;

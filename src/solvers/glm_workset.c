@@ -261,6 +261,7 @@ static int make_subproblem(wset_ws *ws)
         pb.intercept = g->std->intercept;
         pb.standardize = g->std->standardize;
         rc = lariat_glm_create_ex(ctx, ws->dW, g->w, &pb, g->classes, g->nclass, sW, 1, &ws->gW);
+        if (rc == LARIAT_OK) ws->gW->heldout = g->heldout;
         sW = NULL; /* taken over, or freed */
     }
     lariat_prep_destroy(sW);
