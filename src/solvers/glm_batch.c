@@ -44,7 +44,12 @@
 **     single precision: the curvature is an approximation already.
 **   - a lambda's first step gets the path predictor (predict), and every
 **     inner solve a Newton step on its free set (active_newton), so that
-**     most lambdas end after two steps.
+**     most lambdas end after two steps;
+**   - a fold model, once its gap certifies it, takes the step it has just
+**     computed and stops (lariat_glm.heldout: its held-out scores are
+**     first order in its coefficients' error); when model 0 is done by
+**     then, that step is a pass of its own (on 100,000 x 100 rows, 10
+**     folds, 100 lambdas: 351 passes against 252).
 ** Measured on 100,000 x 100 binomial rows, 10 folds, 100 lambdas, one
 ** rank: 123 s fold by fold, 33 s in lockstep (3.7 Newton steps per model
 ** and lambda, 392 passes and 62 curvature passes in all; `--verbose`
