@@ -2,7 +2,7 @@
 ** Cross-validation of the cross-entropy families (SPEC.md sections 3 and 9)
 ** against cv.glmnet (tests/fixtures/cvglmnet_class_*.json, made by
 ** make_cvglmnet_class.R at thresh 1e-24): with the fixture's foldid and
-** lambdas at the default tol, cvm and cvsd within 1e-6 of cv.glmnet's
+** lambdas at the default tol, cvm and cvsd within CURVE_TOL of cv.glmnet's
 ** (class and auc 1e-12) and the same lambda_min and lambda_1se, for every
 ** measure, with one rank group and with two; the measure's errors (a class short in a fold's training rows,
 ** auc's small or one-class folds, a measure the family lacks, checkpoints);
@@ -23,12 +23,14 @@
 #include <string.h>
 
 /* At the default tol (1e-7: the fold fits reach a duality gap of about
-** 1e-12 N0) the curves of the measures that follow the probabilities
-** (deviance, mse, mae) agree with cv.glmnet's to 4e-7 at most (the grouped
-** multinomial deviance; 3e-8 to 1.3e-7 elsewhere); class and auc, which
-** follow only the order of the probabilities, to round-off. The verbose
-** output (LT_VERBOSE=1) prints the differences. */
-#define CURVE_TOL 1e-6
+** 1e-12 N0, then take one step more: lariat_glm.heldout) the curves of the
+** measures that follow the probabilities (deviance, mse, mae) agree with
+** cv.glmnet's to 8.4e-9 at most (the weighted breast cancer deviance, at 1
+** to 4 ranks, one and two groups, dense and CSR rows; without the extra step
+** 1.5e-7 there and 1.4e-7 on the grouped wine deviance); class and auc,
+** which follow only the order of the probabilities, to round-off. The
+** verbose output (LT_VERBOSE=1) prints the differences. */
+#define CURVE_TOL 3e-8
 #define ORDER_TOL 1e-12
 
 
