@@ -44,7 +44,10 @@ typedef struct lariat_glm {
     ** data was up to 4e-8 (relative) from its value at the optimum, and
     ** cv.glmnet's cvsd, a spread of close fold values, up to 8.5e-6
     ** (docs/classification.md). One more Newton step squares the error (or,
-    ** on a stale curvature, divides it by about ten) for one pass. */
+    ** on a stale curvature, divides it by about ten): in the lockstep
+    ** (glm_batch.c) for no pass, the step reported unevaluated; fold by fold
+    ** for one product with X and a line search, the pass after it left to
+    ** the next lambda's start. */
     int heldout;
     double alpha, W;
     int nclass;

@@ -45,11 +45,14 @@
 **   - a lambda's first step gets the path predictor (predict), and every
 **     inner solve a Newton step on its free set (active_newton), so that
 **     most lambdas end after two steps;
-**   - a fold model, once its gap certifies it, takes the step it has just
-**     computed and stops (lariat_glm.heldout: its held-out scores are
-**     first order in its coefficients' error); when model 0 is done by
-**     then, that step is a pass of its own (on 100,000 x 100 rows, 10
-**     folds, 100 lambdas: 351 passes against 252).
+**   - a fold model, once its gap certifies it, reports its point plus the
+**     Newton step it has just computed, and stops (lariat_glm.heldout: its
+**     held-out scores are first order in its coefficients' error; polish).
+**     The step is not evaluated: it costs no pass, and the next lambda
+**     starts from the certified point, whose evaluation the model holds.
+**     Taken through the fused pass and the line search instead, it was a
+**     pass of its own at most lambdas, once model 0 was done (on 100,000 x
+**     100 rows, 10 folds, 100 lambdas: 351 passes against 252).
 ** Measured on 100,000 x 100 binomial rows, 10 folds, 100 lambdas, one
 ** rank: 123 s fold by fold, 33 s in lockstep (3.7 Newton steps per model
 ** and lambda, 392 passes and 62 curvature passes in all; `--verbose`
@@ -221,9 +224,11 @@ typedef struct bmodel {
     ** the model's last two steps were made with: only two steps on the same
     ** curvature tell how good it is. */
     long ver, ver_last, ver_prev, ver_lam; /* ver_lam: ver when the lambda began */
-    /* Per lambda. polish: the model (a CV fold's: lariat_glm.heldout) takes
-    ** one step past the one that certified it. */
-    int run, iter, stalls, blind, has_gap, moved, blind_step, polish;
+    /* Per lambda. has_report: the model (a CV fold's: lariat_glm.heldout)
+    ** reports report, its certified point plus one Newton step (polish),
+    ** in place of ac. */
+    int run, iter, stalls, blind, has_gap, moved, blind_step, has_report;
+    double *report;       /* 1 + p */
     double gap, primal, inner_scale, dec_last, dec_prev, est;
     double delta, pen0, slack, step, target;
     int not_converged;
@@ -323,6 +328,7 @@ static void model_free(bmodel *bm)
     free(bm->start);
     free(bm->first);
     free(bm->corr);
+    free(bm->report);
     free(bm->active);
 }
 
@@ -394,9 +400,10 @@ static int model_arrays(batch *bt, bmodel *bm)
     bm->start = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "path predictor");
     bm->first = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "path predictor");
     bm->corr = lariat_calloc(ctx, (size_t)(p + 1), sizeof(double), "path predictor");
+    bm->report = lariat_malloc(ctx, (size_t)(p + 1), sizeof(double), "reported coefficients");
     if (rc == LARIAT_OK && (!bm->etat || !bm->mut || !bm->Rt || !bm->Vt || !bm->deta || !bm->ac || !bm->v ||
                             !bm->h0 || !bm->x || !bm->q || !bm->trial || !bm->active || !bm->start ||
-                            !bm->first || !bm->corr)) {
+                            !bm->first || !bm->corr || !bm->report)) {
         rc = LARIAT_ENOMEM;
     }
     if (rc == LARIAT_OK) bm->ac[0] = bm->g->a_null[0];
@@ -1576,6 +1583,28 @@ static int model_steps(batch *bt, double lambda)
     return LARIAT_OK;
 }
 
+/* Not collective. A CV fold's model (lariat_glm.heldout), its gap just
+** certified: its report is the point plus the Newton step model_steps has
+** just computed from it (a lambda's first step without predict's
+** correction: first), unevaluated. The step squares the coefficients'
+** error, or on the shared curvature (model 0's weights) divides it by
+** about ten: the held-out scores are first order in that error, where the
+** objective and the gap are second order. The report's objective and gap
+** are left the point's: nothing reads a fold's (cv.c scores its
+** coefficients only), and the point's gap bounds the report's
+** suboptimality up to the step's third-order term (the step's predicted
+** decrease, a few times the gap, is what its curvature's error
+** scales). Before, the step went through the fused pass and the line
+** search like any other: the same reports to about 1e-9 in the CV tables
+** (docs/classification.md), one pass more at most lambdas. */
+static void polish(bmodel *bm, int64_t p)
+{
+    const int first = bm->iter == 0 && bm->has_first;
+    bm->report[0] = bm->ac[0] + (first ? bm->first[0] : bm->x0);
+    for (int64_t j = 0; j < p; j++) bm->report[1 + j] = bm->ac[1 + j] + (first ? bm->first[1 + j] : bm->x[j]);
+    bm->has_report = 1;
+}
+
 /* Collective. One lambda for every model: glm_newton.c's newton_solve,
 ** arranged by kind of work (see the top of this file). */
 static int solve_lambda(batch *bt, double lambda, int max_iter)
@@ -1593,7 +1622,7 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
     for (int m = 0; m < bt->M; m++) {
         bmodel *bm = &bt->m[m];
         bm->run = 1;
-        bm->iter = bm->stalls = bm->blind = bm->polish = 0;
+        bm->iter = bm->stalls = bm->blind = bm->has_report = 0;
         bm->has_gap = 0;
         bm->inner_scale = INNER_FRACTION;
         bm->dec_last = bm->dec_prev = -1.0;
@@ -1674,10 +1703,11 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
                 if (rc != LARIAT_OK) break;
                 const int certified = model_converged(bm);
                 if (certified && bm->g->heldout && bm->iter < max_iter) {
-                    /* A fold's model takes the step just computed, then
-                    ** stops (lariat_glm.heldout). */
-                    bm->polish = 1;
-                } else if (certified || bm->iter >= max_iter || bm->stalls >= MAX_STALLS) {
+                    polish(bm, p);
+                    bm->run = 0;
+                    continue;
+                }
+                if (certified || bm->iter >= max_iter || bm->stalls >= MAX_STALLS) {
                     bm->run = 0;
                     continue;
                 }
@@ -1698,15 +1728,6 @@ static int solve_lambda(batch *bt, double lambda, int max_iter)
         rc = fused_step(bt, cnt, lambda, &rest);
         if (rc == LARIAT_OK && rest > 0) rc = line_search(bt, rest, lambda, &moved);
         if (rc == LARIAT_OK && moved > 0) rc = batch_grad(bt, moved);
-        for (int m = 0; m < bt->M; m++) {
-            bmodel *bm = &bt->m[m];
-            if (!bm->polish || !bm->run) continue;
-            /* Its objective is the new point's; the gap before the step still
-            ** bounds the new point's suboptimality (the step did not raise
-            ** the objective beyond round-off). */
-            bm->run = 0;
-            bm->primal = bm->loss + lariat_glm_penalty(bm->g, lambda, bm->ac + 1);
-        }
     }
     /* The correction the next lambda's first step gets (predict): only from
     ** a lambda at which the model stepped (one that converged before any
@@ -1914,8 +1935,8 @@ int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const doubl
         for (int m = 0; rc == LARIAT_OK && m < M; m++) {
             const bmodel *bm = &bt.m[m];
             lariat_solve_info info = {bm->iter, bm->gap <= st->tol * bm->g->N0, bm->gap, bm->primal};
-            rc = lariat_agree(ctx, lariat_glm_solution(ctx, bm->g, lam[l], bm->ac, bm->ac + 1, &info,
-                                                       &fits[m]->path[l]));
+            const double *ac = bm->has_report ? bm->report : bm->ac;
+            rc = lariat_agree(ctx, lariat_glm_solution(ctx, bm->g, lam[l], ac, ac + 1, &info, &fits[m]->path[l]));
             fits[m]->nlambda = l + 1;
             not_converged += !info.converged;
         }
@@ -2056,8 +2077,11 @@ static int lockstep_solve(void *ws, double lambda, double *a, double *c, lariat_
     }
     if (rc == LARIAT_OK) rc = solve_lambda(bt, lambda, ls->max_iter);
     if (rc != LARIAT_OK) return rc;
-    a[0] = bm->ac[0];
-    memcpy(c, bm->ac + 1, (size_t)p * sizeof(double));
+    /* A fold's report (polish): the next solve then starts from it, with a
+    ** pass of its own. */
+    const double *ac = bm->has_report ? bm->report : bm->ac;
+    a[0] = ac[0];
+    memcpy(c, ac + 1, (size_t)p * sizeof(double));
     info->iterations = bm->iter;
     info->gap = bm->gap;
     info->primal = bm->primal;

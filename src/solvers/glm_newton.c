@@ -830,7 +830,13 @@ static int newton_solve(void *wsv, double lambda, double *a, double *c, lariat_s
     double primal = 0.0, gap = INFINITY;
     int iter = 0, stalls = 0, blind = 0, converged = 0;
     /* A fold's model (lariat_glm.heldout) takes one step past the gap that
-    ** certified it: polish is 1 during that step, 2 after it. */
+    ** certified it (polish = 1 during that step) and stops there: the next
+    ** solve evaluates its starting point afresh anyway, so the pass and the
+    ** gap at the new point would serve nothing but the report (nothing reads
+    ** a fold's gap; cv.c scores its coefficients). The gap reported is the
+    ** certified one: the line search kept the objective from rising, so it
+    ** still bounds the suboptimality; the objective is the new point's,
+    ** from the line search's loss change. */
     int polish = 0;
     double prev_gap = INFINITY, blind_gap = INFINITY; /* blind_gap: the gap before the last blind step */
 
@@ -844,7 +850,6 @@ static int newton_solve(void *wsv, double lambda, double *a, double *c, lariat_s
         rc = lariat_glm_gap(g, lambda, c, &pt, &ws->wk, &primal, &gap);
         if (rc != LARIAT_OK) break;
         converged = gap <= fmax(floor_tol, LARIAT_GLM_GAP_FLOOR * fabs(primal));
-        if (polish == 1) polish = 2;
         if (converged && g->heldout && polish == 0 && iter < ws->max_iter) {
             polish = 1;
         } else if (converged || iter >= ws->max_iter || stalls >= MAX_STALLS) {
@@ -910,17 +915,17 @@ static int newton_solve(void *wsv, double lambda, double *a, double *c, lariat_s
             for (int64_t t = 0; t < Kp; t++) c[t] += ws->x[t];
             for (int64_t t = 0; t < Kn; t++) ws->wk.eta[t] += ws->deta[t];
             centre_intercepts(ws, a);
+            if (polish == 1) break; /* unevaluated: the certified point's objective stands */
             rc = lariat_glm_pass(g, &ws->wk, &pt);
             continue;
         }
         blind = 0;
         blind_gap = INFINITY;
-        double step = 1.0;
+        double step = 1.0, change = 0.0;
         int accepted = 0;
         for (int h = 0; rc == LARIAT_OK && h < MAX_HALVINGS && delta < 0.0; h++, step *= 0.5) {
             for (int64_t t = 0; t < Kn; t++) ws->etat[t] = ws->wk.eta[t] + step * ws->deta[t];
             for (int64_t t = 0; t < Kp; t++) trial[t] = c[t] + step * ws->x[t];
-            double change = 0.0;
             rc = trial_change(ws, ws->etat, &change);
             if (rc == LARIAT_OK && change + (lariat_glm_penalty(g, lambda, trial) - pen0) <= ARMIJO * step * delta + slack) {
                 accepted = 1;
@@ -928,6 +933,13 @@ static int newton_solve(void *wsv, double lambda, double *a, double *c, lariat_s
             }
         }
         if (rc != LARIAT_OK) break;
+        if (accepted && polish == 1) {
+            for (int k = 0; k < K; k++) a[k] += step * ws->x0[k];
+            memcpy(c, trial, (size_t)Kp * sizeof(double));
+            centre_intercepts(ws, a);
+            primal = pt.loss + change + lariat_glm_penalty(g, lambda, c);
+            break;
+        }
         if (!accepted) {
             /* The model was not solved closely enough to give a descent
             ** direction: solve it tighter from the same point. */
