@@ -221,8 +221,10 @@ static void test_glm_fit_resumed(void)
     st.curvature = LARIAT_CURVATURE_AUTO;
     st.solver = LARIAT_SOLVER_FISTA;
     check_glm_resumed(breast, &pb, &st, 5, 4, 0);
-    /* CSR rows: the lockstep's curvature is the shared Gram and the
-    ** model's reading of it (refresh_sparse), which the checkpoint holds. */
+    /* CSR rows: a working set first (glm_workset.c's handoff, at once on
+    ** these 30 features), then the lockstep, whose curvature is the shared
+    ** Gram and the model's reading of it (refresh_sparse), which the
+    ** checkpoint holds. */
     lariat_data *sparse = lt_sparse_copy(breast);
     LT_ASSERT_ALL(sparse != NULL);
     lariat_settings_default(&st);
@@ -268,6 +270,27 @@ static void test_glm_fit_resumed(void)
         if (wide != NULL) check_glm_resumed(wide, &pb, &st, 3, 3, 0);
         lariat_data_destroy(wide);
     }
+
+    /* Taller CSR rows: the binomial path starts on a working set and hands
+    ** the rest to the lockstep once W holds more than an eighth of the
+    ** features (glm_workset.c); on these rows at the 5th of the 16 lambdas
+    ** (`--verbose` says where), so that the stops after every 2nd fall
+    ** before the handoff (the checkpoint holds W) and after it (the
+    ** lockstep's state behind a mark). */
+    lt_spec tall = {.n = 400, .p = 96, .seed = 11, .corr = 0.2, .nonzero = 12};
+    lariat_data *dt = lt_make_data(&tall);
+    for (int64_t i = 0; dt != NULL && i < dt->n_local; i++) dt->y[i] = dt->y[i] > 0.0;
+    lariat_data *dts = dt != NULL ? lt_sparse_copy(dt) : NULL;
+    LT_ASSERT_ALL(dts != NULL);
+    lariat_problem_default(&pb);
+    lariat_settings_default(&st);
+    pb.family = LARIAT_FAMILY_BINOMIAL;
+    pb.alpha = 0.5;
+    st.nlambda = 16;
+    st.lambda_min_ratio = 0.02;
+    check_glm_resumed(dts, &pb, &st, 2, 7, 0);
+    lariat_data_destroy(dts);
+    lariat_data_destroy(dt);
 }
 
 /* Collective. Resuming fit with these inputs is refused with LARIAT_EUSAGE

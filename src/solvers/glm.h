@@ -217,8 +217,10 @@ extern const lariat_glm_solver_ops lariat_glm_solver_lockstep;
 /* Proximal Newton on a working set of features (glm_workset.c): the
 ** problem restricted to the nonzero, unpenalized and strong features is
 ** solved by the Newton solvers above, and features whose optimality
-** conditions the full gradient violates join it; for wide problems. Its
-** name is "gram" too. */
+** conditions the full gradient violates join it; for wide problems, and
+** for the start of a taller binomial path on sparse rows, which it hands
+** to lariat_glm_newton_for's solver once W holds an eighth of the
+** features. Its name is "gram" too. */
 extern const lariat_glm_solver_ops lariat_glm_solver_workset;
 /* Not collective. The Newton solver that gram (or auto) takes for g under
 ** st's curvature, working set aside: the fixed bound, the lockstep engine

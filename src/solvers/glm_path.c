@@ -48,6 +48,15 @@ static int exact_curvature(const lariat_glm *g, const lariat_settings *st)
            (st->curvature == LARIAT_CURVATURE_AUTO && kpp <= EXACT_MAX_DOUBLES);
 }
 
+/* Not collective. Whether a taller binomial problem on sparse rows starts
+** its path on a working set (glm_workset.c's handoff): there a Newton step
+** on the whole problem is a pass over every stored entry, while the first
+** lambdas' solutions use a few dozen features. */
+static int screened(const lariat_glm *g, const lariat_settings *st)
+{
+    return !wide(g) && g->K == 1 && lariat_matrix_is_sparse(g->data->X) && exact_curvature(g, st);
+}
+
 const lariat_glm_solver_ops *lariat_glm_newton_for(const lariat_glm *g, const lariat_settings *st)
 {
     if (!exact_curvature(g, st)) return &lariat_glm_solver_newton_bound;
@@ -73,7 +82,7 @@ static const lariat_glm_solver_ops *choose_kind(lariat_ctx *ctx, const lariat_gl
                      g->fam->name);
         return NULL;
     case LARIAT_SOLVER_GRAM:
-        if (st->curvature != LARIAT_CURVATURE_BOUND && wide(g)) return &lariat_glm_solver_workset;
+        if ((st->curvature != LARIAT_CURVATURE_BOUND && wide(g)) || screened(g, st)) return &lariat_glm_solver_workset;
         break;
     case LARIAT_SOLVER_AUTO:
         if (st->curvature != LARIAT_CURVATURE_BOUND && wide(g) && g->alpha < LARIAT_AUTO_WIDE_FISTA_ALPHA) {
@@ -91,6 +100,13 @@ static const lariat_glm_solver_ops *choose_kind(lariat_ctx *ctx, const lariat_gl
             snprintf(reason, len, "p = %lld: the p x p curvature of proximal Newton would not fit; first-order "
                      "steps from one pass each", (long long)g->p);
             return &lariat_glm_solver_fista;
+        }
+        if (screened(g, st)) {
+            snprintf(reason, len,
+                     "proximal Newton, IRLS curvature, on a working set while under 1/8 of the features (sparse "
+                     "rows); no one-pass statistics serve the %s family",
+                     g->fam->name);
+            return &lariat_glm_solver_workset;
         }
         snprintf(reason, len,
                  "proximal Newton with the %s curvature (%s); no one-pass statistics serve the %s family",
