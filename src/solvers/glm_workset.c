@@ -291,7 +291,10 @@ static int make_subproblem(wset_ws *ws)
         pb.alpha = g->alpha;
         pb.intercept = g->std->intercept;
         pb.standardize = g->std->standardize;
-        rc = lariat_glm_create_ex(ctx, ws->dW, g->w, &pb, g->classes, g->nclass, sW, 1, &ws->gW);
+        /* No null pass: nothing on W reads its lambda_max or null gradient
+        ** (the full problem's make the path), and it cost a pass over the
+        ** rows and a set of arrays of n every time W changed. */
+        rc = lariat_glm_create_ex(ctx, ws->dW, g->w, &pb, g->classes, g->nclass, sW, 0, &ws->gW);
         if (rc == LARIAT_OK) ws->gW->heldout = g->heldout;
         sW = NULL; /* taken over, or freed */
     }
@@ -426,8 +429,13 @@ static int wset_solve(void *wsv, double lambda, double *a, double *c, lariat_sol
                 for (int64_t i = 0; i < m; i++) c[k * p + ws->cols[i]] = ws->cW[k * m + i];
             }
         }
-        /* 3. The full gradient and certificate at the answer. */
-        lariat_glm_eta(g, a, c, &ws->wk, ws->wk.eta);
+        /* 3. The full gradient and certificate at the answer. Its eta from
+        ** the columns of W, which hold its every nonzero coefficient: the
+        ** same sums without the zero terms (in another order, so not the
+        ** same bits; row by row, so the same at any rank count), and one
+        ** pass over the stored entries of W where there was one over all. */
+        if (m > 0) lariat_glm_eta(ws->gW, a, ws->cW, &ws->wk, ws->wk.eta);
+        else lariat_glm_eta(g, a, c, &ws->wk, ws->wk.eta);
         rc = lariat_glm_pass(g, &ws->wk, &pt);
         if (rc == LARIAT_OK) rc = lariat_glm_gap(g, lambda, c, &pt, &ws->wk, &primal, &gap);
         if (rc != LARIAT_OK) break;
