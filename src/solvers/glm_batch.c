@@ -1595,14 +1595,15 @@ static int model_steps(batch *bt, double lambda)
 ** correction: first), unevaluated. The step squares the coefficients'
 ** error, or on the shared curvature (model 0's weights) divides it by
 ** about ten: the held-out scores are first order in that error, where the
-** objective and the gap are second order. The report's objective and gap
-** are left the point's: nothing reads a fold's (cv.c scores its
-** coefficients only), and the point's gap bounds the report's
-** suboptimality up to the step's third-order term (the step's predicted
-** decrease, a few times the gap, is what its curvature's error
-** scales). Before, the step went through the fused pass and the line
-** search like any other: the same reports to about 1e-9 in the CV tables
-** (docs/classification.md), one pass more at most lambdas. */
+** objective and the gap are second order. Unevaluated, the report has no
+** certificate of its own: the point's gap bounds the point's
+** suboptimality, and the step, whose predicted decrease is of the order of
+** that suboptimality, can raise the objective only by its curvature
+** model's error over the step, a fraction of that decrease. Its objective
+** and gap are left the point's, which nothing reads (cv.c scores a fold's
+** coefficients only). Before, the step went through the fused pass and
+** the line search like any other: the same reports to about 1e-9 in the
+** CV tables (docs/classification.md), one pass more at most lambdas. */
 static void polish(bmodel *bm, int64_t p)
 {
     const int first = bm->iter == 0 && bm->has_first;

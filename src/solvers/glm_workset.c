@@ -28,7 +28,7 @@
 ** Every rank holds the same W (made from reduced values), so the path is the
 ** same at any rank count.
 **
-** On taller problems (sparse rows, lariat_glm_screened) the working set
+** On taller binomial problems on sparse rows (glm_path.c's screened) it
 ** serves the start of the path only: once W would hold more than
 ** HANDOFF_FRACTION of the features, the solver hands the rest of the path
 ** to the Newton solver on the whole problem (lariat_glm_newton_for) and
@@ -431,9 +431,10 @@ static int wset_solve(void *wsv, double lambda, double *a, double *c, lariat_sol
         }
         /* 3. The full gradient and certificate at the answer. Its eta from
         ** the columns of W, which hold its every nonzero coefficient: the
-        ** same sums without the zero terms (in another order, so not the
-        ** same bits; row by row, so the same at any rank count), and one
-        ** pass over the stored entries of W where there was one over all. */
+        ** same sums without the zero terms (on CSR rows bit for bit, the
+        ** sparse binomial path was the same bytes; dense rows' BLAS may add
+        ** in another order; row by row either way, so the same at any rank
+        ** count), and one pass over the stored entries of W, not all. */
         if (m > 0) lariat_glm_eta(ws->gW, a, ws->cW, &ws->wk, ws->wk.eta);
         else lariat_glm_eta(g, a, c, &ws->wk, ws->wk.eta);
         rc = lariat_glm_pass(g, &ws->wk, &pt);
