@@ -241,9 +241,6 @@ typedef struct batch {
     const int *set_of, *excl;
     int64_t n, p;
     bmodel *m;
-    /* Models 1 .. M - 1 read model 0's labels (share_labels): their own
-    ** copies, freed, are the same values. */
-    int shared_Y;
     int *list;            /* M: the models of one batched product */
     int *list_imp;        /* M: the models of one steps_implicit */
     double (*cd_coef)[CD_BLOCK]; /* M: sweep_batch's moves in a block, c_k, per model */
@@ -338,8 +335,9 @@ static void model_free(bmodel *bm)
 static void batch_free(batch *bt)
 {
     if (bt->m != NULL) {
-        for (int m = 1; bt->shared_Y && m < bt->M; m++) {
-            if (bt->m[m].g != NULL) bt->m[m].g->Y = NULL;
+        /* Labels shared with model 0 (share_labels) are its to free. */
+        for (int m = 1; bt->m[0].g != NULL && m < bt->M; m++) {
+            if (bt->m[m].g != NULL && bt->m[m].g->Y == bt->m[0].g->Y) bt->m[m].g->Y = NULL;
         }
         for (int m = 0; m < bt->M; m++) model_free(&bt->m[m]);
     }
@@ -1908,7 +1906,6 @@ static void share_labels(batch *bt)
         free(bt->m[m].g->Y);
         bt->m[m].g->Y = bt->m[0].g->Y;
     }
-    bt->shared_Y = 1;
 }
 
 int lariat_glm_batch_paths(lariat_ctx *ctx, const lariat_data *data, const double *const *w, int M,
